@@ -1,0 +1,218 @@
+// Package cli implements the devops-lead command line: run, modes,
+// validate, version and help. Each subcommand lives in its own file and
+// registers itself here.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the work failed or found errors
+	exitUsage = 2 // the command line was wrong
+)
+
+// Env is what a subcommand may touch of the outside world.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+type command struct {
+	name    string
+	summary string
+	// run executes the subcommand with the arguments after its name and
+	// returns the exit code.
+	run func(env *Env, args []string) int
+}
+
+var commands = map[string]*command{}
+
+// register adds a subcommand; subcommand files call it from init.
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("cli: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	return env.main(args)
+}
+
+func (env *Env) main(args []string) int {
+	if len(args) == 0 {
+		env.usage(env.Stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		env.usage(env.Stdout)
+		return exitOK
+	case "-v", "-version", "--version":
+		name = "version"
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "devops-lead: unknown command %q\n", args[0])
+		if s := suggest(name); s != "" {
+			fmt.Fprintf(env.Stderr, "Did you mean %q?\n", s)
+		}
+		fmt.Fprintln(env.Stderr, "Run 'devops-lead help' for the list of commands.")
+		return exitUsage
+	}
+	return c.run(env, args[1:])
+}
+
+func (env *Env) usage(w io.Writer) {
+	fmt.Fprint(w, `devops-lead plans DevOps work from an issue and has specialist modes write
+validated CI/CD, container, Compose, Terraform and Kubernetes changes.
+
+Usage:
+  devops-lead <command> [flags] [arguments]
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(w, `
+Run 'devops-lead <command> --help' for a command's flags.
+`)
+}
+
+// newFlags returns a flag set that reports errors instead of exiting and
+// prints usage with the command's synopsis.
+func newFlags(env *Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: devops-lead %s\n", synopsis)
+		var any bool
+		fs.VisitAll(func(*flag.Flag) { any = true })
+		if any {
+			fmt.Fprintln(fs.Output(), "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns done=true with the exit code when the
+// command should stop (help asked: 0, bad flags: 2).
+func parseFlags(env *Env, fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.Stdout)
+			fs.Usage()
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	return exitOK, false
+}
+
+// usageErr prints a usage error for the command and returns exit code 2.
+func usageErr(env *Env, fs *flag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(env.Stderr, "devops-lead %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return exitUsage
+}
+
+// suggest returns the command nearest to name, if it is near enough.
+func suggest(name string) string {
+	best, bestD := "", 3
+	for n := range commands {
+		if d := levenshtein(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// version is set at build time with -ldflags "-X ...cli.version=v1.2.3";
+// otherwise the module build info is used.
+var version = ""
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v = strings.TrimSuffix(v, "(devel)") + s.Value[:12]
+			}
+		}
+		if v != "" {
+			return v
+		}
+	}
+	return "devel"
+}
+
+func init() {
+	register(&command{name: "version", summary: "print the version", run: func(env *Env, args []string) int {
+		fs := newFlags(env, "version", "version")
+		if code, done := parseFlags(env, fs, args); done {
+			return code
+		}
+		if fs.NArg() > 0 {
+			return usageErr(env, fs, "takes no arguments")
+		}
+		fmt.Fprintf(env.Stdout, "devops-lead %s\n", versionString())
+		return exitOK
+	}})
+	register(&command{name: "help", summary: "show help for devops-lead or a command", run: func(env *Env, args []string) int {
+		if len(args) == 0 {
+			env.usage(env.Stdout)
+			return exitOK
+		}
+		c, ok := commands[args[0]]
+		if !ok {
+			fmt.Fprintf(env.Stderr, "devops-lead help: unknown command %q\n", args[0])
+			return exitUsage
+		}
+		return c.run(env, []string{"--help"})
+	}})
+}

@@ -1,0 +1,103 @@
+// Package stack tells what a repository is: its services (language,
+// version, package manager, commands, port) and the DevOps artifacts it
+// already has. It reads only manifests, within a cap on files and bytes.
+package stack
+
+// Language names a service's main language.
+type Language string
+
+// The languages stack detection knows.
+const (
+	Go     Language = "go"
+	Node   Language = "node"
+	Python Language = "python"
+	Rust   Language = "rust"
+	Java   Language = "java"
+)
+
+// Service is one deployable unit of the repository: a directory with a
+// language manifest (go.mod, package.json, pyproject.toml, Cargo.toml,
+// pom.xml, build.gradle...).
+type Service struct {
+	// Name is a short name for the service (the directory's base name, or
+	// the module/package name for the root).
+	Name string `json:"name"`
+	// Dir is the service directory relative to the repository root,
+	// slash-separated; "." for the root.
+	Dir      string   `json:"dir"`
+	Language Language `json:"language"`
+	// Version is the language/runtime version the manifests state
+	// ("1.22", "20", "3.12", "1.78", "21"); empty when none is stated.
+	Version string `json:"version,omitempty"`
+	// VersionSource names the file the version came from.
+	VersionSource string `json:"version_source,omitempty"`
+	// PackageManager is npm, yarn, pnpm, pip, poetry, uv, cargo, maven,
+	// gradle or go.
+	PackageManager string `json:"package_manager,omitempty"`
+	// Lockfile is the lock file that was found, relative to Dir.
+	Lockfile string `json:"lockfile,omitempty"`
+	// Build, Test, Lint and Start are shell commands (run in Dir); empty
+	// when nothing states them and no convention applies.
+	Build string `json:"build,omitempty"`
+	Test  string `json:"test,omitempty"`
+	Lint  string `json:"lint,omitempty"`
+	Start string `json:"start,omitempty"`
+	// Mains are Go main packages relative to Dir ("." or "./cmd/api").
+	Mains []string `json:"mains,omitempty"`
+	// Entry is the program entry for interpreted stacks (package.json main,
+	// a Python module or file), relative to Dir.
+	Entry string `json:"entry,omitempty"`
+	// Port is the TCP port the code or config says the service listens
+	// on; 0 when unknown.
+	Port int `json:"port,omitempty"`
+	// PortSource names the file the port came from.
+	PortSource string `json:"port_source,omitempty"`
+	// Module is the Go module path, the npm package name, the Python
+	// project name, the crate name or the Maven artifactId.
+	Module string `json:"module,omitempty"`
+	// Frameworks lists notable frameworks seen in the manifest
+	// (express, fastify, next, flask, fastapi, django, spring-boot, gin...).
+	Frameworks []string `json:"frameworks,omitempty"`
+	// Deps lists backing services the dependencies point at: postgres,
+	// mysql, redis, mongodb, rabbitmq, kafka.
+	Deps []string `json:"deps,omitempty"`
+}
+
+// Artifacts are the DevOps files the repository already has, each a
+// slash-separated path relative to the repository root.
+type Artifacts struct {
+	Dockerfiles    []string `json:"dockerfiles,omitempty"`
+	Dockerignores  []string `json:"dockerignores,omitempty"`
+	ComposeFiles   []string `json:"compose_files,omitempty"`
+	Workflows      []string `json:"workflows,omitempty"`
+	TerraformRoots []string `json:"terraform_roots,omitempty"` // directories
+	Kubernetes     []string `json:"kubernetes,omitempty"`      // manifest files
+	HelmCharts     []string `json:"helm_charts,omitempty"`     // chart directories
+	Prometheus     []string `json:"prometheus,omitempty"`      // rule files
+	Wrangler       []string `json:"wrangler,omitempty"`        // wrangler.toml files
+}
+
+// Repo is what detection found.
+type Repo struct {
+	Services  []Service `json:"services"`
+	Artifacts Artifacts `json:"artifacts"`
+	// Warnings are manifests that could not be read (malformed, too big),
+	// each naming the file and what is wrong. Detection goes on without
+	// them.
+	Warnings []string `json:"warnings,omitempty"`
+	// FilesSeen and BytesRead count the work detection did.
+	FilesSeen int   `json:"files_seen"`
+	BytesRead int64 `json:"bytes_read"`
+	// Truncated is set when the file cap stopped the walk early.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// Service returns the service in dir, or nil.
+func (r *Repo) Service(dir string) *Service {
+	for i := range r.Services {
+		if r.Services[i].Dir == dir {
+			return &r.Services[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package validate
+
+import (
+	"path"
+	"strings"
+	"sync"
+)
+
+// Kind is the artifact kind of a file, which decides the checks it gets.
+type Kind string
+
+// The artifact kinds the gate knows.
+const (
+	KindWorkflow     Kind = "workflow"
+	KindDockerfile   Kind = "dockerfile"
+	KindDockerignore Kind = "dockerignore"
+	KindCompose      Kind = "compose"
+	KindTerraform    Kind = "terraform"
+	KindKubernetes   Kind = "kubernetes"
+	KindPrometheus   Kind = "prometheus"
+	KindYAML         Kind = "yaml" // any other YAML file: must parse
+	KindJSON         Kind = "json" // any other JSON file: must parse
+	KindTOML         Kind = "toml" // any other TOML file: must parse
+	KindAny          Kind = "any"  // rules that apply to every file
+	KindOther        Kind = "other"
+)
+
+// File is one file given to the gate.
+type File struct {
+	Path    string
+	Content []byte
+}
+
+// Options steer the gate.
+type Options struct {
+	// Allowed, when set, reports whether the writing mode may write a
+	// path; a path it refuses is an error finding.
+	Allowed func(path string) bool
+	// Owner names the writing mode in path findings.
+	Owner string
+}
+
+// checker runs the checks of one kind on one file.
+type checker func(path string, content []byte) []Finding
+
+var (
+	checkersMu sync.Mutex
+	checkers   = map[Kind][]checker{}
+)
+
+// registerChecker adds the checks of a kind; kind files call it from init.
+func registerChecker(k Kind, c checker) {
+	checkersMu.Lock()
+	defer checkersMu.Unlock()
+	checkers[k] = append(checkers[k], c)
+}
+
+func checkersFor(k Kind) []checker {
+	checkersMu.Lock()
+	defer checkersMu.Unlock()
+	return append([]checker(nil), checkers[k]...)
+}
+
+// KindOf tells a file's artifact kind from its path and, where the path is
+// not enough (YAML under k8s/, rules files), from its content.
+func KindOf(p string, content []byte) Kind {
+	base := path.Base(p)
+	lower := strings.ToLower(base)
+	ext := path.Ext(lower)
+	switch {
+	case (strings.HasPrefix(p, ".github/workflows/") || strings.Contains(p, "/.github/workflows/")) &&
+		(ext == ".yml" || ext == ".yaml"):
+		return KindWorkflow
+	case lower == "dockerfile" || strings.HasPrefix(lower, "dockerfile.") || strings.HasSuffix(lower, ".dockerfile"):
+		return KindDockerfile
+	case lower == ".dockerignore" || strings.HasSuffix(lower, ".dockerignore"):
+		return KindDockerignore
+	case isComposeName(lower):
+		return KindCompose
+	case ext == ".tf":
+		return KindTerraform
+	case ext == ".yml" || ext == ".yaml":
+		s := string(content)
+		switch {
+		case strings.Contains(s, "apiVersion:") && strings.Contains(s, "kind:"):
+			return KindKubernetes
+		case strings.Contains(s, "groups:") && (strings.Contains(s, "alert:") || strings.Contains(s, "record:")):
+			return KindPrometheus
+		case strings.Contains(s, "services:") && strings.Contains(p, "compose"):
+			return KindCompose
+		}
+		return KindYAML
+	case ext == ".json":
+		return KindJSON
+	case ext == ".toml":
+		return KindTOML
+	}
+	return KindOther
+}
+
+func isComposeName(base string) bool {
+	for _, n := range []string{"compose", "docker-compose"} {
+		for _, e := range []string{".yml", ".yaml"} {
+			if base == n+e || (strings.HasPrefix(base, n+".") && strings.HasSuffix(base, e)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Check runs the gate over a set of files: the checks of each file's kind,
+// the rules for every file, and the path rule. Findings are sorted and
+// inline suppressions are honoured.
+func Check(files []File, opts Options) []Finding {
+	var out []Finding
+	for _, f := range files {
+		out = append(out, CheckFile(f.Path, f.Content, opts)...)
+	}
+	Sort(out)
+	return out
+}
+
+// CheckFile runs the gate over one file.
+func CheckFile(p string, content []byte, opts Options) []Finding {
+	var out []Finding
+	if opts.Allowed != nil && !opts.Allowed(p) {
+		owner := opts.Owner
+		if owner == "" {
+			owner = "this mode"
+		}
+		out = append(out, rulePathAllowed.at(p, 0, 0, "%s may not write %s: the path is outside its writes globs", owner, p))
+	}
+	for _, c := range checkersFor(KindAny) {
+		out = append(out, c(p, content)...)
+	}
+	for _, c := range checkersFor(KindOf(p, content)) {
+		out = append(out, safeRun(c, p, content)...)
+	}
+	out = applySuppressions(content, out)
+	Sort(out)
+	return out
+}
+
+var rulePathAllowed = register(Rule{
+	ID: "path-allowed", Kind: KindAny, Severity: Error,
+	Summary: "a mode writes only paths inside its writes globs",
+})
+
+// safeRun turns a panic in a parser into an error finding: malformed input
+// must never crash the engine.
+func safeRun(c checker, p string, content []byte) (out []Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = []Finding{ruleInternal.at(p, 0, 0, "the checker failed on this file: %v", r)}
+		}
+	}()
+	return c(p, content)
+}
+
+var ruleInternal = register(Rule{
+	ID: "checker-failed", Kind: KindAny, Severity: Error,
+	Summary: "a parser or checker failed on the file (malformed input)",
+})
+
+// applySuppressions drops findings suppressed by an inline comment
+// "devops-lead:ignore RULE reason" on the finding's line or the line above.
+// A suppression without a reason does not count.
+func applySuppressions(content []byte, fs []Finding) []Finding {
+	if len(fs) == 0 || !strings.Contains(string(content), "devops-lead:ignore") {
+		return fs
+	}
+	lines := strings.Split(string(content), "\n")
+	suppressed := func(line int, rule string) bool {
+		for _, l := range []int{line, line - 1} {
+			if l < 1 || l > len(lines) {
+				continue
+			}
+			i := strings.Index(lines[l-1], "devops-lead:ignore")
+			if i < 0 {
+				continue
+			}
+			fields := strings.Fields(lines[l-1][i+len("devops-lead:ignore"):])
+			if len(fields) >= 2 && fields[0] == rule {
+				return true
+			}
+		}
+		return false
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Severity != Error || f.Rule != rulePathAllowed.ID {
+			if suppressed(f.Line, f.Rule) {
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+// Package workspace gives read-only, size-bounded views of a repository as
+// an fs.FS: a local directory now, a GitHub tree at a commit later. It
+// counts the bytes read, so benchmarks can report them.
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync/atomic"
+)
+
+// DefaultMaxFile is the largest file Read returns whole.
+const DefaultMaxFile = 1 << 20
+
+// ErrTooLarge is returned for a file over the size cap.
+var ErrTooLarge = errors.New("file too large")
+
+// Dir is a local directory as a read-only fs.FS that counts bytes read.
+type Dir struct {
+	root  string
+	fsys  fs.FS
+	bytes atomic.Int64
+	files atomic.Int64
+}
+
+// Local returns the directory as a workspace.
+func Local(root string) *Dir {
+	return &Dir{root: root, fsys: os.DirFS(root)}
+}
+
+// Root returns the directory path.
+func (d *Dir) Root() string { return d.root }
+
+// Open opens a file for reading; reads through it are counted.
+func (d *Dir) Open(name string) (fs.File, error) {
+	f, err := d.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	d.files.Add(1)
+	return &countingFile{File: f, n: &d.bytes}, nil
+}
+
+// ReadDir lists a directory.
+func (d *Dir) ReadDir(name string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(d.fsys, name)
+}
+
+// Stat describes a file.
+func (d *Dir) Stat(name string) (fs.FileInfo, error) {
+	return fs.Stat(d.fsys, name)
+}
+
+// BytesRead returns the bytes read through the workspace so far.
+func (d *Dir) BytesRead() int64 { return d.bytes.Load() }
+
+// FilesOpened returns the files opened through the workspace so far.
+func (d *Dir) FilesOpened() int64 { return d.files.Load() }
+
+type countingFile struct {
+	fs.File
+	n *atomic.Int64
+}
+
+func (f *countingFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	f.n.Add(int64(n))
+	return n, err
+}
+
+// ReadFile reads a whole file of at most max bytes (DefaultMaxFile when max
+// is 0). A larger file gives an error wrapping ErrTooLarge; a missing one an
+// error wrapping fs.ErrNotExist.
+func ReadFile(fsys fs.FS, name string, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxFile
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			return nil, fmt.Errorf("%s: is a directory", name)
+		}
+		if st.Size() > max {
+			return nil, fmt.Errorf("%s: %d bytes, over the %d byte cap: %w", name, st.Size(), max, ErrTooLarge)
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: over the %d byte cap: %w", name, max, ErrTooLarge)
+	}
+	return data, nil
+}
+
+// Exists reports whether name exists in fsys.
+func Exists(fsys fs.FS, name string) bool {
+	_, err := fs.Stat(fsys, name)
+	return err == nil
+}
