@@ -1,0 +1,52 @@
+package builtin
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+//go:embed templates
+var templatesFS embed.FS
+
+// funcs are the helpers templates may call.
+var funcs = template.FuncMap{
+	"join":    strings.Join,
+	"lower":   strings.ToLower,
+	"upper":   strings.ToUpper,
+	"trim":    strings.TrimSpace,
+	"quote":   func(s string) string { return fmt.Sprintf("%q", s) },
+	"indent":  indent,
+	"default": func(def, v string) string { return map[bool]string{true: def, false: v}[v == ""] },
+}
+
+// render executes the embedded template at templates/<name> with data.
+func render(name string, data any) ([]byte, error) {
+	src, err := templatesFS.ReadFile("templates/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// indent prefixes every non-empty line of s with n spaces.
+func indent(n int, s string) string {
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
