@@ -1,0 +1,138 @@
+// Package github is devops-lead's GitHub layer: App authentication
+// (ghinstallation v2.11.0, a fresh installation client per job), go-github
+// v62 for REST, rate-limit aware retries, and the operations the lead needs
+// done idempotently: sticky marker comments, sub-issues (which v62 lacks,
+// so they go through NewRequest), multi-file commits through the Git Data
+// API in a constant number of calls, and pull requests found by head
+// before they are created.
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	gh "github.com/google/go-github/v62/github"
+)
+
+// DefaultAPIURL is github.com's REST API.
+const DefaultAPIURL = "https://api.github.com"
+
+// App holds a GitHub App's credentials.
+type App struct {
+	ID  int64
+	Key []byte // PEM private key
+	// APIURL is the REST API root: DefaultAPIURL, or
+	// https://HOST/api/v3 for GitHub Enterprise Server.
+	APIURL string
+	// Transport is the base transport (http.DefaultTransport when nil).
+	Transport http.RoundTripper
+	// MaxWait bounds how long one call waits for a rate limit to pass
+	// before failing (default 60s).
+	MaxWait time.Duration
+
+	// sleep replaces the wait between retries in tests.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client is a REST client for one installation. Make a fresh one per job:
+// ghinstallation refreshes its token, but a job should not outlive it.
+type Client struct {
+	REST *gh.Client
+}
+
+// Installation returns a client authenticated as the installation.
+func (a *App) Installation(installationID int64) (*Client, error) {
+	base := a.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	itr, err := ghinstallation.New(base, a.ID, installationID, a.Key)
+	if err != nil {
+		return nil, fmt.Errorf("GitHub App key for app %d: %w", a.ID, err)
+	}
+	api := strings.TrimRight(a.APIURL, "/")
+	if api == "" {
+		api = DefaultAPIURL
+	}
+	itr.BaseURL = api
+	sleep := a.sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	rt := &retryTransport{next: itr, maxWait: a.MaxWait, sleep: sleep}
+	c := gh.NewClient(&http.Client{Transport: rt})
+	u, err := url.Parse(api + "/")
+	if err != nil {
+		return nil, fmt.Errorf("GITHUB_API_URL %q: %w", a.APIURL, err)
+	}
+	c.BaseURL = u
+	return &Client{REST: c}, nil
+}
+
+// IsNotFound reports whether err is a GitHub 404.
+func IsNotFound(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+}
+
+// IsUnprocessable reports whether err is a GitHub 422 whose message
+// contains substr (case-insensitive).
+func IsUnprocessable(err error, substr string) bool {
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	msg := strings.ToLower(er.Message)
+	for _, e := range er.Errors {
+		msg += " " + strings.ToLower(e.Message)
+	}
+	return strings.Contains(msg, strings.ToLower(substr))
+}
+
+// IsWorkflowRefusal reports whether GitHub refused a workflow file because
+// the App lacks the workflows permission.
+func IsWorkflowRefusal(err error) bool {
+	if err == nil {
+		return false
+	}
+	return strings.Contains(err.Error(), "without `workflows` permission") ||
+		strings.Contains(err.Error(), "without `workflow` scope")
+}
+
+// Permission returns the user's role on the repository: admin, maintain,
+// write, triage, read or none.
+func (c *Client) Permission(ctx context.Context, owner, repo, user string) (string, error) {
+	req, err := c.REST.NewRequest("GET", fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", owner, repo, url.PathEscape(user)), nil)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Permission string `json:"permission"`
+		RoleName   string `json:"role_name"`
+	}
+	if _, err := c.REST.Do(ctx, req, &out); err != nil {
+		if IsNotFound(err) {
+			return "none", nil
+		}
+		return "", fmt.Errorf("permission of %s on %s/%s: %w", user, owner, repo, err)
+	}
+	if out.RoleName != "" {
+		return out.RoleName, nil
+	}
+	return out.Permission, nil
+}
+
+// CanWrite reports whether a role may make the lead act.
+func CanWrite(role string) bool {
+	switch role {
+	case "admin", "maintain", "write":
+		return true
+	}
+	return false
+}
