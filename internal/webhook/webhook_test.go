@@ -1,0 +1,161 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+)
+
+const secret = "It's a Secret to Everybody"
+
+type memStore struct {
+	mu   sync.Mutex
+	seen map[string]*Delivery
+	err  error
+}
+
+func (m *memStore) Save(_ context.Context, d *Delivery) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return false, m.err
+	}
+	if m.seen == nil {
+		m.seen = map[string]*Delivery{}
+	}
+	if _, ok := m.seen[d.ID]; ok {
+		return false, nil
+	}
+	m.seen[d.ID] = d
+	return true, nil
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func post(h http.Handler, event, id string, body []byte, sig string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+	if event != "" {
+		req.Header.Set("X-GitHub-Event", event)
+	}
+	if id != "" {
+		req.Header.Set("X-GitHub-Delivery", id)
+	}
+	if sig != "" {
+		req.Header.Set("X-Hub-Signature-256", sig)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestStoresOnceAndAcknowledges(t *testing.T) {
+	store := &memStore{}
+	h, err := New(secret, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fixture(t, "issues-labeled.json")
+	rec := post(h, "issues", "d-1", body, Sign(secret, body))
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("first delivery: %d %s", rec.Code, rec.Body)
+	}
+	d := store.seen["d-1"]
+	if d == nil || d.Event != "issues" || d.Action != "labeled" || d.Installation != 42 || d.Repo != "acme/api" ||
+		d.Number != 1 || d.Sender != "alice" || d.SenderIsBot || d.Key() != "acme/api#1" || !bytes.Equal(d.Payload, body) {
+		t.Fatalf("stored %+v", d)
+	}
+	for i := 0; i < 2; i++ {
+		if rec := post(h, "issues", "d-1", body, Sign(secret, body)); rec.Code != http.StatusOK {
+			t.Fatalf("redelivery: %d", rec.Code)
+		}
+	}
+	if len(store.seen) != 1 || h.Stored.Load() != 1 || h.Duplicates.Load() != 2 {
+		t.Fatalf("stored %d, counters %d/%d", len(store.seen), h.Stored.Load(), h.Duplicates.Load())
+	}
+	comment := fixture(t, "issue-comment-created.json")
+	if rec := post(h, "issue_comment", "d-2", comment, Sign(secret, comment)); rec.Code != http.StatusAccepted {
+		t.Fatalf("comment: %d", rec.Code)
+	}
+}
+
+func TestRefusesWhatItCannotTrust(t *testing.T) {
+	store := &memStore{}
+	h, _ := New(secret, store, nil)
+	body := fixture(t, "issues-labeled.json")
+	sha1Only := "sha1=0123456789abcdef0123456789abcdef01234567"
+	cases := []struct {
+		name, event, id, sig string
+		body                 []byte
+		want                 int
+	}{
+		{"no signature", "issues", "a", "", body, 401},
+		{"forged", "issues", "b", Sign("wrong secret", body), body, 401},
+		{"sha1 only", "issues", "c", sha1Only, body, 401},
+		{"not hex", "issues", "d", "sha256=zz", body, 401},
+		{"body changed", "issues", "e", Sign(secret, body), append([]byte(nil), append(body, ' ')...), 401},
+		{"not json", "issues", "f", Sign(secret, []byte("{oops")), []byte("{oops"), 400},
+		{"no delivery id", "issues", "", Sign(secret, body), body, 400},
+	}
+	for _, c := range cases {
+		if rec := post(h, c.event, c.id, c.body, c.sig); rec.Code != c.want {
+			t.Errorf("%s: %d, want %d", c.name, rec.Code, c.want)
+		}
+	}
+	big := bytes.Repeat([]byte(" "), MaxBody+1)
+	if rec := post(h, "issues", "g", big, Sign(secret, big)); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized: %d", rec.Code)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/webhook", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d", rec.Code)
+	}
+	if len(store.seen) != 0 {
+		t.Fatalf("refused deliveries were stored: %v", store.seen)
+	}
+	if _, err := New("", store, nil); err == nil {
+		t.Fatal("an empty secret must be refused")
+	}
+}
+
+func TestAcknowledgesWhatItIgnores(t *testing.T) {
+	store := &memStore{}
+	h, _ := New(secret, store, nil)
+	ping := []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`)
+	if rec := post(h, "ping", "p", ping, Sign(secret, ping)); rec.Code != 200 || !strings.Contains(rec.Body.String(), "pong") {
+		t.Fatalf("ping: %d %s", rec.Code, rec.Body)
+	}
+	opened := bytes.Replace(fixture(t, "issues-labeled.json"), []byte(`"labeled"`), []byte(`"opened"`), 1)
+	noInstall := bytes.Replace(fixture(t, "issues-labeled.json"), []byte(`"installation"`), []byte(`"installation_x"`), 1)
+	star := []byte(`{"action":"created","installation":{"id":42}}`)
+	for name, c := range map[string]struct {
+		event string
+		body  []byte
+	}{"unknown event": {"star", star}, "ignored action": {"issues", opened}, "no installation": {"issues", noInstall}} {
+		if rec := post(h, c.event, name, c.body, Sign(secret, c.body)); rec.Code != http.StatusAccepted {
+			t.Errorf("%s: %d, want 202", name, rec.Code)
+		}
+	}
+	if len(store.seen) != 0 || h.Ignored.Load() != 3 {
+		t.Fatalf("stored %d, ignored %d", len(store.seen), h.Ignored.Load())
+	}
+	store.err = errors.New("disk full")
+	body := fixture(t, "issues-labeled.json")
+	if rec := post(h, "issues", "z", body, Sign(secret, body)); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("store failure: %d, want 503 so GitHub shows it failed", rec.Code)
+	}
+}
