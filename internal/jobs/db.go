@@ -1,0 +1,130 @@
+// Package jobs is the durable queue behind `devops-lead serve`: an outbox
+// table of webhook deliveries written with group commit (many concurrent
+// requests share one transaction), a dispatcher that turns stored
+// deliveries into River jobs in the same transaction that marks them
+// dispatched, and River workers that run one job per issue at a time.
+// SQLite (modernc, pure Go, WAL) is the default; PostgreSQL through pgx
+// when a DATABASE_URL is given. Both go through database/sql, so the same
+// code serves both.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// DB is the queue's database.
+type DB struct {
+	SQL      *sql.DB
+	Postgres bool
+	driver   riverdriver.Driver[*sql.Tx]
+}
+
+// Open opens the queue database: PostgreSQL when url is set, else a
+// SQLite file at path (created with its directory's permissions). It
+// applies River's migrations and the outbox's.
+func Open(ctx context.Context, path, url string) (*DB, error) {
+	db := &DB{}
+	var err error
+	switch {
+	case url != "":
+		db.Postgres = true
+		if db.SQL, err = sql.Open("pgx", url); err != nil {
+			return nil, fmt.Errorf("open DATABASE_URL: %w", err)
+		}
+		db.SQL.SetMaxOpenConns(20)
+		db.driver = riverdatabasesql.New(db.SQL)
+	case path != "":
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		if db.SQL, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		// SQLite takes one writer at a time; River's driver asks for one
+		// connection so nothing waits on SQLITE_BUSY.
+		db.SQL.SetMaxOpenConns(1)
+		db.driver = riversqlite.New(db.SQL)
+	default:
+		return nil, errors.New("jobs: give a SQLite path (--db) or a DATABASE_URL")
+	}
+	if err := db.SQL.PingContext(ctx); err != nil {
+		db.SQL.Close()
+		return nil, fmt.Errorf("reach the queue database: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.SQL.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+func (db *DB) migrate(ctx context.Context) error {
+	m, err := rivermigrate.New(db.driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("apply river migrations: %w", err)
+	}
+	blob := "BLOB"
+	if db.Postgres {
+		blob = "BYTEA"
+	}
+	for _, stmt := range []string{
+		`CREATE TABLE IF NOT EXISTS devops_lead_deliveries (
+			id TEXT PRIMARY KEY,
+			event TEXT NOT NULL,
+			action TEXT NOT NULL,
+			installation BIGINT NOT NULL,
+			repo TEXT NOT NULL,
+			number INTEGER NOT NULL,
+			sender TEXT NOT NULL,
+			sender_is_bot BOOLEAN NOT NULL,
+			payload ` + blob + ` NOT NULL,
+			received_at BIGINT NOT NULL,
+			dispatched_at BIGINT
+		)`,
+		`CREATE INDEX IF NOT EXISTS devops_lead_deliveries_pending ON devops_lead_deliveries (received_at) WHERE dispatched_at IS NULL`,
+		`CREATE TABLE IF NOT EXISTS devops_lead_locks (
+			key TEXT PRIMARY KEY,
+			holder TEXT NOT NULL,
+			expires_at BIGINT NOT NULL
+		)`,
+	} {
+		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("outbox migration: %w", err)
+		}
+	}
+	return nil
+}
+
+// q rewrites ? placeholders to $1, $2... for PostgreSQL.
+func (db *DB) q(query string) string {
+	if !db.Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

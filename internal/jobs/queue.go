@@ -1,0 +1,302 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/devops-lead/devops-lead/internal/webhook"
+)
+
+// DeliveryArgs is the River job for one stored delivery.
+type DeliveryArgs struct {
+	DeliveryID string `json:"delivery_id"`
+	Key        string `json:"key"` // repo#number: one job at a time per key
+}
+
+// Kind implements river.JobArgs.
+func (DeliveryArgs) Kind() string { return "github_delivery" }
+
+// Processor does the App's work for one delivery. It must be idempotent:
+// a job may run again after a crash or a retry.
+type Processor interface {
+	Process(ctx context.Context, d *webhook.Delivery) error
+}
+
+// ProcessorFunc adapts a function to Processor.
+type ProcessorFunc func(ctx context.Context, d *webhook.Delivery) error
+
+// Process implements Processor.
+func (f ProcessorFunc) Process(ctx context.Context, d *webhook.Delivery) error { return f(ctx, d) }
+
+// Permanent marks an error that retrying cannot fix: the job is not
+// retried (the processor reports it on the issue before returning it).
+func Permanent(err error) error { return &permanentError{err} }
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Options tune the queue.
+type Options struct {
+	Workers      int           // concurrent jobs (default 4)
+	MaxAttempts  int           // tries per job before it is discarded (default 8)
+	LockTTL      time.Duration // how long an issue lock lasts without renewal (default 15m)
+	PollInterval time.Duration // how often workers look for jobs (default 1s)
+	// RetryDelay, when set, replaces River's exponential backoff (tests).
+	RetryDelay time.Duration
+	Logger     *slog.Logger
+}
+
+// Queue is the running queue: outbox, dispatcher and River workers.
+type Queue struct {
+	db     *DB
+	Outbox *Outbox
+	client *river.Client[*sql.Tx]
+	proc   Processor
+	opts   Options
+	log    *slog.Logger
+
+	stopDispatch chan struct{}
+	dispatchDone chan struct{}
+	mu           sync.Mutex
+	started      bool
+}
+
+// New builds the queue over an open database.
+func New(db *DB, proc Processor, opts Options) (*Queue, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.LockTTL <= 0 {
+		opts.LockTTL = 15 * time.Minute
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	q := &Queue{db: db, proc: proc, opts: opts, log: opts.Logger, Outbox: NewOutbox(db)}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &deliveryWorker{q: q})
+	cfg := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
+		Workers:           workers,
+		MaxAttempts:       opts.MaxAttempts,
+		FetchPollInterval: opts.PollInterval,
+		FetchCooldown:     min(opts.PollInterval, 100*time.Millisecond),
+		Logger:            opts.Logger.With("component", "river"),
+		JobTimeout:        30 * time.Minute,
+	}
+	if opts.RetryDelay > 0 {
+		cfg.RetryPolicy = fixedRetry(opts.RetryDelay)
+	}
+	client, err := river.NewClient(db.driver, cfg)
+	if err != nil {
+		q.Outbox.Close()
+		return nil, fmt.Errorf("river: %w", err)
+	}
+	q.client = client
+	return q, nil
+}
+
+type fixedRetry time.Duration
+
+func (f fixedRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Duration(f)) }
+
+// Start runs the workers and the dispatcher.
+func (q *Queue) Start(ctx context.Context) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.started {
+		return errors.New("queue already started")
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	q.started = true
+	q.stopDispatch, q.dispatchDone = make(chan struct{}), make(chan struct{})
+	go q.dispatchLoop()
+	return nil
+}
+
+// Stop stops taking deliveries, lets running jobs finish until ctx ends
+// (then cancels them), and leaves the rest queued for the next start.
+func (q *Queue) Stop(ctx context.Context) error {
+	q.Outbox.Close()
+	q.mu.Lock()
+	started := q.started
+	q.started = false
+	q.mu.Unlock()
+	if !started {
+		return nil
+	}
+	close(q.stopDispatch)
+	<-q.dispatchDone
+	if err := q.client.Stop(ctx); err != nil {
+		hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err2 := q.client.StopAndCancel(hard); err2 != nil {
+			return fmt.Errorf("stop river: %w", errors.Join(err, err2))
+		}
+	}
+	return nil
+}
+
+// Ping checks the database answers (readiness).
+func (q *Queue) Ping(ctx context.Context) error { return q.db.SQL.PingContext(ctx) }
+
+func (q *Queue) dispatchLoop() {
+	defer close(q.dispatchDone)
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := q.DispatchOnce(context.Background())
+			if err != nil {
+				q.log.Error("dispatch deliveries", "err", err)
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-q.stopDispatch:
+			return
+		case <-q.Outbox.stored:
+		case <-tick.C:
+		}
+	}
+}
+
+// DispatchOnce turns up to one batch of stored, undispatched deliveries
+// into River jobs, in one transaction with marking them dispatched, so a
+// delivery becomes exactly one job even across crashes.
+func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
+	tx, err := q.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation FROM devops_lead_deliveries
+		WHERE dispatched_at IS NULL ORDER BY received_at LIMIT 100`))
+	if err != nil {
+		return 0, err
+	}
+	var params []river.InsertManyParams
+	var ids []any
+	for rows.Next() {
+		var id, repo string
+		var number int
+		var inst int64
+		if err := rows.Scan(&id, &repo, &number, &inst); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		d := webhook.Delivery{Repo: repo, Number: number, Installation: inst}
+		params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id, Key: d.Key()}})
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(params) == 0 {
+		return 0, nil
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
+		return 0, fmt.Errorf("insert jobs: %w", err)
+	}
+	args := append([]any{time.Now().UnixNano()}, ids...)
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	if _, err := tx.ExecContext(ctx, q.db.q(`UPDATE devops_lead_deliveries SET dispatched_at = ? WHERE id IN (`+marks+`)`), args...); err != nil {
+		return 0, fmt.Errorf("mark dispatched: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return len(params), nil
+}
+
+type deliveryWorker struct {
+	river.WorkerDefaults[DeliveryArgs]
+	q *Queue
+}
+
+// Work runs one delivery under its issue's lock; if another job holds the
+// lock, this one waits its turn (snoozed, not failed).
+func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	q := w.q
+	holder := "job-" + strconv.FormatInt(job.ID, 10)
+	ok, err := q.db.lock(ctx, job.Args.Key, holder, q.opts.LockTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return river.JobSnooze(q.opts.PollInterval)
+	}
+	defer func() {
+		rel, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.db.unlock(rel, job.Args.Key, holder); err != nil {
+			q.log.Error("release issue lock", "key", job.Args.Key, "err", err)
+		}
+	}()
+	d, err := q.db.Delivery(ctx, job.Args.DeliveryID)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	log := q.log.With("delivery", d.ID, "event", d.Event, "repo", d.Repo, "issue", d.Number, "attempt", job.Attempt)
+	log.Info("job start")
+	err = q.proc.Process(ctx, d)
+	var perm *permanentError
+	switch {
+	case err == nil:
+		log.Info("job done")
+		return nil
+	case errors.As(err, &perm):
+		log.Error("job failed for good", "err", err)
+		return river.JobCancel(err)
+	default:
+		log.Warn("job failed, will retry", "err", err)
+		return err
+	}
+}
+
+// lock takes the key for holder until ttl passes; a lock past its expiry
+// is taken over.
+func (db *DB) lock(ctx context.Context, key, holder string, ttl time.Duration) (bool, error) {
+	now := time.Now()
+	res, err := db.SQL.ExecContext(ctx, db.q(`INSERT INTO devops_lead_locks (key, holder, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+		WHERE devops_lead_locks.expires_at < ? OR devops_lead_locks.holder = excluded.holder`),
+		key, holder, now.Add(ttl).UnixNano(), now.UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("lock %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("lock %s: %w", key, err)
+	}
+	return n == 1, nil
+}
+
+func (db *DB) unlock(ctx context.Context, key, holder string) error {
+	_, err := db.SQL.ExecContext(ctx, db.q(`DELETE FROM devops_lead_locks WHERE key = ? AND holder = ?`), key, holder)
+	return err
+}
