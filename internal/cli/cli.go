@@ -120,12 +120,20 @@ func newFlags(env *Env, name, synopsis string) *flag.FlagSet {
 // parseFlags parses args; it returns done=true with the exit code when the
 // command should stop (help asked: 0, bad flags: 2).
 func parseFlags(env *Env, fs *flag.FlagSet, args []string) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints errors and usage itself; catch that output
+	// so help goes to stdout once and errors to stderr once.
+	var msgs strings.Builder
+	fs.SetOutput(&msgs)
+	err := fs.Parse(args)
+	fs.SetOutput(env.Stderr)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(env.Stdout)
 			fs.Usage()
+			fs.SetOutput(env.Stderr)
 			return exitOK, true
 		}
+		io.WriteString(env.Stderr, msgs.String())
 		return exitUsage, true
 	}
 	return exitOK, false
