@@ -1,0 +1,197 @@
+// Package config reads devops-lead's configuration: the repository's
+// .github/devops-lead.yml (read from the default branch, errors pointing
+// at the line) and the server's settings from flags and environment.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"gopkg.in/yaml.v3"
+)
+
+// RepoPath is where a repository keeps its configuration.
+const RepoPath = ".github/devops-lead.yml"
+
+// Repo is a repository's configuration.
+type Repo struct {
+	// TriggerLabel is the label that makes the lead act (default devops).
+	TriggerLabel string `yaml:"trigger_label"`
+	// Modes, when set, limits the specialists the lead may use.
+	Modes []string `yaml:"modes"`
+	// RequireApproval makes the trigger label plan only; work starts with
+	// /devops apply.
+	RequireApproval bool `yaml:"require_approval"`
+	// AllowedPaths, when set, further limits what any mode may write.
+	AllowedPaths []string `yaml:"allowed_paths"`
+	// Workflows says whether workflow files may be written (the App also
+	// needs the workflows permission).
+	Workflows *bool `yaml:"workflows"`
+	// Reviewers are requested on every pull request (default: the issue's
+	// author).
+	Reviewers []string `yaml:"reviewers"`
+	Budgets   Budgets  `yaml:"budgets"`
+}
+
+// Budgets bound the work one issue may cause.
+type Budgets struct {
+	MaxTasks        int `yaml:"max_tasks"`
+	MaxFilesPerTask int `yaml:"max_files_per_task"`
+	MaxRepairs      int `yaml:"max_repairs"`
+}
+
+// DefaultRepo is the configuration of a repository without a file.
+func DefaultRepo() *Repo {
+	return &Repo{TriggerLabel: "devops", Budgets: Budgets{MaxTasks: 8, MaxFilesPerTask: 50, MaxRepairs: 2}}
+}
+
+// WorkflowsAllowed reports whether workflow files may be written.
+func (r *Repo) WorkflowsAllowed() bool { return r.Workflows == nil || *r.Workflows }
+
+// PathAllowed reports whether AllowedPaths lets a path be written.
+func (r *Repo) PathAllowed(p string) bool {
+	if len(r.AllowedPaths) == 0 {
+		return true
+	}
+	for _, g := range r.AllowedPaths {
+		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ModeEnabled reports whether the repository lets the lead use a mode.
+func (r *Repo) ModeEnabled(slug string) bool {
+	if len(r.Modes) == 0 {
+		return true
+	}
+	for _, m := range r.Modes {
+		if m == slug {
+			return true
+		}
+	}
+	return false
+}
+
+// LineError is a configuration problem at a line of the file.
+type LineError struct {
+	Line int
+	Msg  string
+}
+
+func (e *LineError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s line %d: %s", RepoPath, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", RepoPath, e.Msg)
+}
+
+// ParseRepo reads a configuration file. Unknown keys, wrong types and bad
+// values are errors that name the line; the defaults fill what is unset.
+func ParseRepo(data []byte, knownModes func(string) bool) (*Repo, error) {
+	cfg := DefaultRepo()
+	if len(bytes.TrimSpace(data)) == 0 {
+		return cfg, nil
+	}
+	if len(data) > 64<<10 {
+		return nil, &LineError{Msg: "the file is over 64 KiB"}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlLineError(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlLineError(err)
+	}
+	line := func(path ...string) int { return findLine(&root, path...) }
+	var errs []error
+	if strings.TrimSpace(cfg.TriggerLabel) == "" {
+		errs = append(errs, &LineError{Line: line("trigger_label"), Msg: "trigger_label must not be empty"})
+	}
+	for i, m := range cfg.Modes {
+		if knownModes != nil && !knownModes(m) {
+			errs = append(errs, &LineError{Line: itemLine(&root, "modes", i), Msg: fmt.Sprintf("unknown mode %q in modes", m)})
+		}
+	}
+	for i, g := range cfg.AllowedPaths {
+		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") || strings.Contains(g, "..") {
+			errs = append(errs, &LineError{Line: itemLine(&root, "allowed_paths", i), Msg: fmt.Sprintf("allowed_paths: %q is not a valid relative glob", g)})
+		}
+	}
+	b := &cfg.Budgets
+	for _, f := range []struct {
+		key string
+		v   *int
+		max int
+	}{{"max_tasks", &b.MaxTasks, 20}, {"max_files_per_task", &b.MaxFilesPerTask, 500}, {"max_repairs", &b.MaxRepairs, 5}} {
+		if *f.v < 0 || *f.v > f.max {
+			errs = append(errs, &LineError{Line: line("budgets", f.key), Msg: fmt.Sprintf("budgets.%s must be between 0 and %d", f.key, f.max)})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// yamlLineError turns yaml.v3's "line N: ..." errors into LineErrors.
+func yamlLineError(err error) error {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	var n int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &n); scanErr == nil {
+		_, rest, _ := strings.Cut(msg, ":")
+		return &LineError{Line: n, Msg: strings.TrimSpace(rest)}
+	}
+	return &LineError{Msg: msg}
+}
+
+func findLine(root *yaml.Node, path ...string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return 0
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+				if key == path[len(path)-1] {
+					return n.Content[i].Line
+				}
+			}
+		}
+		if next == nil {
+			return 0
+		}
+		n = next
+	}
+	return n.Line
+}
+
+func itemLine(root *yaml.Node, key string, i int) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for j := 0; j+1 < len(n.Content); j += 2 {
+		if n.Content[j].Value == key && n.Content[j+1].Kind == yaml.SequenceNode && i < len(n.Content[j+1].Content) {
+			return n.Content[j+1].Content[i].Line
+		}
+	}
+	return 0
+}
