@@ -24,6 +24,10 @@ type Server struct {
 	GeminiKeySet   bool
 	Workers        int
 	ShutdownGrace  time.Duration
+	// QueuePoll and RetryDelay tune the queue (tests use short ones);
+	// zero keeps the queue's defaults.
+	QueuePoll  time.Duration
+	RetryDelay time.Duration
 }
 
 // ServerFromEnv reads the environment: GITHUB_APP_ID, GITHUB_APP_SLUG,

@@ -122,6 +122,9 @@ func (s *Server) Repo(full string) *Repo {
 	return s.repoLocked(full)
 }
 
+// ReposUnlocked returns a repository while the caller holds Lock.
+func (s *Server) ReposUnlocked(full string) *Repo { return s.repos[full] }
+
 // Lock and Unlock guard direct changes to repositories while the server
 // is serving.
 func (s *Server) Lock()   { s.mu.Lock() }

@@ -1,0 +1,277 @@
+// Package app is the GitHub App's work for one webhook delivery: who may
+// act, which command was given, the sticky plan comment, one sub-issue per
+// task, and one pull request per task through the same engine as `run`.
+// Every step first looks for what it would create (a marker, a branch, an
+// open pull request), so a retried job creates nothing twice.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/devops-lead/devops-lead/internal/command"
+	"github.com/devops-lead/devops-lead/internal/config"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/github"
+	"github.com/devops-lead/devops-lead/internal/jobs"
+	"github.com/devops-lead/devops-lead/internal/webhook"
+)
+
+// Installations makes a fresh client for an installation (one per job).
+type Installations interface {
+	Installation(id int64) (*github.Client, error)
+}
+
+// App processes deliveries. It implements jobs.Processor.
+type App struct {
+	GitHub Installations
+	// Bot is the App's own login ("devops-lead[bot]"): its events are
+	// ignored and only its comments count as markers.
+	Bot string
+	// Brain returns the brain for a job (the built-in one by default).
+	Brain func() engine.Brain
+	Log   *slog.Logger
+}
+
+// job is one delivery being processed.
+type job struct {
+	a           *App
+	c           *github.Client
+	d           *webhook.Delivery
+	owner, repo string
+	number      int
+	defBranch   string
+	log         *slog.Logger
+}
+
+// Process implements jobs.Processor.
+func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
+	log := a.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("delivery", d.ID, "event", d.Event, "repo", d.Repo, "issue", d.Number)
+	switch d.Event {
+	case "installation", "installation_repositories":
+		log.Info("installation event", "action", d.Action)
+		return nil
+	case "pull_request_review", "pull_request_review_comment":
+		log.Info("review event stored for the review loop (not built yet)", "action", d.Action)
+		return nil
+	}
+	if d.SenderIsBot || d.Sender == a.Bot {
+		log.Info("ignored: sent by a bot", "sender", d.Sender)
+		return nil
+	}
+	ev, err := gh.ParseWebHook(d.Event, d.Payload)
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("parse %s payload: %w", d.Event, err))
+	}
+	owner, repo, ok := strings.Cut(d.Repo, "/")
+	if !ok {
+		return jobs.Permanent(fmt.Errorf("delivery without a repository"))
+	}
+	c, err := a.GitHub.Installation(d.Installation)
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	j := &job{a: a, c: c, d: d, owner: owner, repo: repo, number: d.Number, log: log}
+	switch e := ev.(type) {
+	case *gh.IssuesEvent:
+		if e.GetIssue().IsPullRequest() {
+			return nil
+		}
+		j.defBranch = e.GetRepo().GetDefaultBranch()
+		return j.onLabel(ctx, e)
+	case *gh.IssueCommentEvent:
+		if e.GetIssue().IsPullRequest() {
+			return nil // commands on pull requests belong to the review loop
+		}
+		j.defBranch = e.GetRepo().GetDefaultBranch()
+		return j.onComment(ctx, e)
+	}
+	log.Info("ignored event type")
+	return nil
+}
+
+func (j *job) onLabel(ctx context.Context, e *gh.IssuesEvent) error {
+	cfg, err := j.config(ctx)
+	if err != nil {
+		return err
+	}
+	if e.GetLabel().GetName() != cfg.TriggerLabel {
+		j.log.Info("ignored label", "label", e.GetLabel().GetName())
+		return nil
+	}
+	if ok, err := j.mayAct(ctx, e.GetSender().GetLogin()); err != nil || !ok {
+		return err
+	}
+	issue := issueOf(e.GetIssue())
+	if cfg.RequireApproval {
+		_, err := j.plan(ctx, cfg, issue, "")
+		return err
+	}
+	return j.apply(ctx, cfg, issue, nil)
+}
+
+func (j *job) onComment(ctx context.Context, e *gh.IssueCommentEvent) error {
+	cmd, perr := command.Parse(e.GetComment().GetBody())
+	if cmd == nil && perr == nil {
+		return nil // an ordinary comment
+	}
+	commentID := e.GetComment().GetID()
+	sender := e.GetSender().GetLogin()
+	if ok, err := j.mayAct(ctx, sender); err != nil || !ok {
+		return err
+	}
+	if err := j.c.React(ctx, j.owner, j.repo, j.number, commentID, "eyes"); err != nil {
+		return err
+	}
+	if perr != nil {
+		var ce *command.Error
+		msg := perr.Error()
+		if errors.As(perr, &ce) {
+			msg = ce.Msg + "\n\n" + ce.Usage
+		}
+		return j.reply(ctx, fmt.Sprintf("usage:%d", commentID), "@"+sender+" "+msg)
+	}
+	cfg, err := j.config(ctx)
+	if err != nil {
+		return err
+	}
+	issue := issueOf(e.GetIssue())
+	switch cmd.Name {
+	case command.Help:
+		return j.reply(ctx, fmt.Sprintf("help:%d", commentID), command.Usage)
+	case command.Plan:
+		_, err := j.plan(ctx, cfg, issue, cmd.Instructions)
+		return err
+	case command.Apply:
+		return j.apply(ctx, cfg, issue, nil)
+	case command.Retry:
+		st, _, err := j.state(ctx)
+		if err != nil {
+			return err
+		}
+		if st == nil || !st.Applied {
+			return j.reply(ctx, fmt.Sprintf("retry:%d", commentID), "There is nothing to retry yet: comment `/devops apply` first.")
+		}
+		only := map[string]bool{}
+		for id, ts := range st.Tasks {
+			if cmd.Task == id || cmd.Task == "" && (ts.Status == taskFailed || ts.Status == taskSkipped || ts.Status == taskWorkflows) {
+				only[id] = true
+			}
+		}
+		if cmd.Task != "" && !only[cmd.Task] {
+			return j.reply(ctx, fmt.Sprintf("retry:%d", commentID), fmt.Sprintf("The plan has no task `%s`.", cmd.Task))
+		}
+		if len(only) == 0 {
+			return j.reply(ctx, fmt.Sprintf("retry:%d", commentID), "No task has failed: nothing to retry.")
+		}
+		return j.apply(ctx, cfg, issue, only)
+	case command.Status:
+		st, _, err := j.state(ctx)
+		if err != nil {
+			return err
+		}
+		return j.reply(ctx, "status", statusText(st))
+	case command.Cancel:
+		st, _, err := j.state(ctx)
+		if err != nil {
+			return err
+		}
+		if st == nil {
+			return j.reply(ctx, fmt.Sprintf("cancel:%d", commentID), "There is no plan to cancel.")
+		}
+		st.Cancelled = true
+		return j.savePlan(ctx, st)
+	}
+	return nil
+}
+
+// mayAct checks the sender has write access; others get one polite reply.
+func (j *job) mayAct(ctx context.Context, login string) (bool, error) {
+	role, err := j.c.Permission(ctx, j.owner, j.repo, login)
+	if err != nil {
+		return false, err
+	}
+	if github.CanWrite(role) {
+		return true, nil
+	}
+	j.log.Info("refused: no write access", "sender", login, "role", role)
+	return false, j.reply(ctx, "refusal:"+login, fmt.Sprintf(
+		"Thanks, @%s. Only people with write access to this repository can ask devops-lead to act, so I have not done anything. A maintainer can add the label or comment `/devops plan`.", login))
+}
+
+// reply posts a comment once per kind (a retried job edits, never adds).
+func (j *job) reply(ctx context.Context, kind, text string) error {
+	_, _, err := j.c.UpsertComment(ctx, j.owner, j.repo, j.number, j.a.Bot, kind, text+"\n\n"+github.Marker(kind))
+	return err
+}
+
+// config reads .github/devops-lead.yml from the default branch; a bad
+// file is reported on the issue, pointing at the line, and stops the job.
+func (j *job) config(ctx context.Context) (*config.Repo, error) {
+	fc, _, _, err := j.c.REST.Repositories.GetContents(ctx, j.owner, j.repo, config.RepoPath, &gh.RepositoryContentGetOptions{Ref: j.defBranch})
+	if github.IsNotFound(err) {
+		return config.DefaultRepo(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", config.RepoPath, err)
+	}
+	text, err := fc.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", config.RepoPath, err)
+	}
+	cfg, err := config.ParseRepo([]byte(text), nil)
+	if err != nil {
+		msg := fmt.Sprintf("The configuration in `%s` on `%s` has problems, so I have not acted:\n\n```\n%s\n```\n\nFix them and comment `/devops plan` again.",
+			config.RepoPath, j.defBranch, err)
+		if rerr := j.reply(ctx, "config-error", msg); rerr != nil {
+			return nil, rerr
+		}
+		return nil, jobs.Permanent(err)
+	}
+	return cfg, nil
+}
+
+func issueOf(is *gh.Issue) engine.Issue {
+	var labels []string
+	for _, l := range is.Labels {
+		labels = append(labels, l.GetName())
+	}
+	return engine.Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), Author: is.GetUser().GetLogin(),
+		Labels: labels, URL: is.GetHTMLURL()}
+}
+
+func statusText(st *State) string {
+	if st == nil {
+		return "There is no plan yet: comment `/devops plan`."
+	}
+	var b strings.Builder
+	b.WriteString("### devops-lead status\n\n")
+	if st.Cancelled {
+		b.WriteString("Cancelled.\n\n")
+	}
+	ordered, _ := engine.Order(st.Plan.Tasks)
+	for _, t := range ordered {
+		ts := st.Tasks[t.ID]
+		status := taskPlanned
+		if ts != nil {
+			status = ts.Status
+			if ts.PR != 0 {
+				status = fmt.Sprintf("pull request #%d", ts.PR)
+			}
+			if ts.Error != "" {
+				status += ": " + ts.Error
+			}
+		}
+		fmt.Fprintf(&b, "- `%s` %s: %s\n", t.ID, t.Title, status)
+	}
+	return b.String()
+}

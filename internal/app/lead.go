@@ -1,0 +1,403 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/devops-lead/devops-lead/internal/brain/builtin"
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/config"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/github"
+	"github.com/devops-lead/devops-lead/internal/jobs"
+	"github.com/devops-lead/devops-lead/internal/mode"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+// state loads the plan comment's hidden state (nil when there is none).
+func (j *job) state(ctx context.Context) (*State, *gh.IssueComment, error) {
+	cm, err := j.c.FindComment(ctx, j.owner, j.repo, j.number, j.a.Bot, planKind)
+	if err != nil || cm == nil {
+		return nil, nil, err
+	}
+	st := &State{}
+	ok, err := github.Data(cm.GetBody(), planKind, st)
+	if err != nil || !ok || st.Plan == nil {
+		return nil, cm, nil // unreadable: planning again replaces it
+	}
+	if st.Tasks == nil {
+		st.Tasks = map[string]*TaskState{}
+	}
+	return st, cm, nil
+}
+
+func (j *job) savePlan(ctx context.Context, st *State) error {
+	body, err := st.render(j.owner + "/" + j.repo)
+	if err != nil {
+		return err
+	}
+	_, _, err = j.c.UpsertComment(ctx, j.owner, j.repo, j.number, j.a.Bot, planKind, body)
+	return err
+}
+
+// planned is a fresh plan with what it was made from.
+type planned struct {
+	plan  *engine.Plan
+	repo  *stack.Repo
+	ws    fs.FS
+	eng   *engine.Engine
+	base  github.Base
+	issue engine.Issue
+}
+
+// makePlan plans the issue at the default branch's head.
+func (j *job) makePlan(ctx context.Context, cfg *config.Repo, issue engine.Issue, instructions string) (*planned, error) {
+	base, err := j.c.BaseOf(ctx, j.owner, j.repo, j.defBranch)
+	if err != nil {
+		return nil, err
+	}
+	ws := j.c.Tree(ctx, j.owner, j.repo, base.Commit)
+	modes, err := mode.Default()
+	if err != nil {
+		return nil, jobs.Permanent(err)
+	}
+	if modes, err = mode.WithOverrides(modes, ws, ".github/devops-lead/modes"); err != nil {
+		msg := fmt.Sprintf("The modes in `.github/devops-lead/modes` have problems, so I have not acted:\n\n```\n%s\n```", err)
+		if rerr := j.reply(ctx, "modes-error", msg); rerr != nil {
+			return nil, rerr
+		}
+		return nil, jobs.Permanent(err)
+	}
+	brain := engine.Brain(builtin.New())
+	if j.a.Brain != nil {
+		brain = j.a.Brain()
+	}
+	eng := &engine.Engine{Brain: brain, Modes: modes, MaxRepairs: cfg.Budgets.MaxRepairs, Gate: repoGate(cfg)}
+	if cfg.Budgets.MaxRepairs == 0 {
+		eng.MaxRepairs = -1
+	}
+	if instructions != "" {
+		issue.Body = strings.TrimSpace(issue.Body + "\n\n" + instructions)
+	}
+	plan, repo, err := eng.Plan(ctx, issue, ws)
+	if err != nil && !(errors.Is(err, engine.ErrNothingToDo) && plan != nil) {
+		if errors.Is(err, engine.ErrNothingToDo) {
+			plan = &engine.Plan{Summary: "I could not find DevOps work I can do in this request: " + err.Error(), Brain: brain.Name()}
+		} else {
+			return nil, j.fail(ctx, "plan", fmt.Errorf("planning failed: %w", err))
+		}
+	}
+	restrict(plan, cfg)
+	return &planned{plan: plan, repo: repo, ws: ws, eng: eng, base: base, issue: issue}, nil
+}
+
+// repoGate adds the repository's allowed paths and workflow consent to the
+// mode's own globs.
+func repoGate(cfg *config.Repo) engine.Gate {
+	return func(files []validate.File, opts validate.Options) []validate.Finding {
+		inner := opts.Allowed
+		opts.Allowed = func(p string) bool {
+			if inner != nil && !inner(p) {
+				return false
+			}
+			if !cfg.WorkflowsAllowed() && strings.HasPrefix(p, ".github/workflows/") {
+				return false
+			}
+			return cfg.PathAllowed(p)
+		}
+		return validate.Check(files, opts)
+	}
+}
+
+// restrict drops the tasks the repository's config does not allow, and
+// those that depend on them, saying so in the plan; it applies the task
+// budget.
+func restrict(p *engine.Plan, cfg *config.Repo) {
+	dropped := map[string]bool{}
+	var keep []engine.Task
+	for _, t := range p.Tasks {
+		reason := ""
+		switch {
+		case !cfg.ModeEnabled(t.Mode):
+			reason = fmt.Sprintf("%s is not among the modes enabled in %s", t.Mode, config.RepoPath)
+		case len(keep) >= cfg.Budgets.MaxTasks:
+			reason = fmt.Sprintf("over the budget of %d tasks in %s", cfg.Budgets.MaxTasks, config.RepoPath)
+		}
+		for _, d := range t.DependsOn {
+			if dropped[d] && reason == "" {
+				reason = fmt.Sprintf("it depends on task %s, which is left out", d)
+			}
+		}
+		if reason != "" {
+			dropped[t.ID] = true
+			p.Declined = append(p.Declined, fmt.Sprintf("%s: %s", t.Title, reason))
+			continue
+		}
+		keep = append(keep, t)
+	}
+	p.Tasks = keep
+}
+
+// plan makes or refreshes the plan comment and opens nothing.
+func (j *job) plan(ctx context.Context, cfg *config.Repo, issue engine.Issue, instructions string) (*planned, error) {
+	pl, err := j.makePlan(ctx, cfg, issue, instructions)
+	if err != nil {
+		return nil, err
+	}
+	old, _, err := j.state(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{V: 1, Issue: j.number, Base: pl.base.Commit, Hash: planHash(pl.plan), Instructions: instructions,
+		Plan: pl.plan, Tasks: map[string]*TaskState{}}
+	if old != nil && old.Hash == st.Hash {
+		st.Tasks, st.Applied = old.Tasks, old.Applied
+	}
+	for _, t := range pl.plan.Tasks {
+		if st.Tasks[t.ID] == nil {
+			st.Tasks[t.ID] = &TaskState{Status: taskPlanned}
+		}
+	}
+	return pl, j.savePlan(ctx, st)
+}
+
+// apply carries out the plan: a sub-issue per task, the specialists'
+// work through the gate, then a branch and a pull request per task. only,
+// when set, limits the tasks published (retry).
+func (j *job) apply(ctx context.Context, cfg *config.Repo, issue engine.Issue, only map[string]bool) error {
+	old, _, err := j.state(ctx)
+	if err != nil {
+		return err
+	}
+	instructions := ""
+	if old != nil {
+		instructions = old.Instructions
+	}
+	pl, err := j.makePlan(ctx, cfg, issue, instructions)
+	if err != nil {
+		return err
+	}
+	hash := planHash(pl.plan)
+	if old != nil && old.Hash != hash && old.Plan != nil && len(old.Plan.Tasks) > 0 {
+		// The plan people saw is not what would run now.
+		st := &State{V: 1, Issue: j.number, Base: pl.base.Commit, Hash: hash, Instructions: instructions, Plan: pl.plan, Tasks: map[string]*TaskState{}}
+		for _, t := range pl.plan.Tasks {
+			st.Tasks[t.ID] = &TaskState{Status: taskPlanned}
+		}
+		if err := j.savePlan(ctx, st); err != nil {
+			return err
+		}
+		return j.reply(ctx, "apply-refused", "The plan changed since it was shown (the repository or the request changed), so I have not applied it. I updated the plan comment: review it and comment `/devops apply` again.")
+	}
+	st := old
+	if st == nil || st.Hash != hash {
+		st = &State{V: 1, Issue: j.number, Hash: hash, Instructions: instructions, Tasks: map[string]*TaskState{}}
+	}
+	st.Plan, st.Base, st.Cancelled = pl.plan, pl.base.Commit, false
+	if len(pl.plan.Tasks) == 0 {
+		return j.savePlan(ctx, st)
+	}
+	ordered, err := engine.Order(pl.plan.Tasks)
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	for _, t := range ordered {
+		if st.Tasks[t.ID] == nil {
+			st.Tasks[t.ID] = &TaskState{Status: taskPlanned}
+		}
+		if err := j.ensureSubIssue(ctx, t, st.Tasks[t.ID]); err != nil {
+			return err
+		}
+	}
+	st.Applied = true
+	if err := j.savePlan(ctx, st); err != nil {
+		return err
+	}
+	res, err := pl.eng.Work(ctx, pl.issue, pl.plan, pl.repo, pl.ws)
+	if err != nil {
+		return err
+	}
+	for _, tr := range res.Tasks {
+		if only != nil && !only[tr.Task.ID] {
+			continue
+		}
+		if err := j.publish(ctx, cfg, pl, st, tr); err != nil {
+			// Save what is done so far; the retry redoes the rest.
+			if serr := j.savePlan(ctx, st); serr != nil {
+				j.log.Error("save plan", "err", serr)
+			}
+			return err
+		}
+	}
+	return j.savePlan(ctx, st)
+}
+
+func taskKind(issue int, id string) string { return fmt.Sprintf("task:%d:%s", issue, id) }
+
+func (j *job) ensureSubIssue(ctx context.Context, t engine.Task, ts *TaskState) error {
+	if ts.SubIssue != 0 {
+		return nil
+	}
+	label := "devops:" + t.Mode
+	kind := taskKind(j.number, t.ID)
+	is, err := j.c.FindIssue(ctx, j.owner, j.repo, label, j.a.Bot, kind)
+	if err != nil {
+		return err
+	}
+	if is == nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Part of #%d, for the `%s` mode.\n\n**Goal:** %s\n", j.number, t.Mode, t.Goal)
+		if t.Why != "" {
+			fmt.Fprintf(&b, "\n**Why:** %s\n", t.Why)
+		}
+		if len(t.Acceptance) > 0 {
+			b.WriteString("\n**Acceptance criteria**\n\n")
+			for _, a := range t.Acceptance {
+				b.WriteString("- [ ] " + a + "\n")
+			}
+		}
+		if len(t.Files) > 0 {
+			fmt.Fprintf(&b, "\n**Files:** `%s`\n", strings.Join(t.Files, "`, `"))
+		}
+		b.WriteString("\n" + github.Marker(kind) + "\n")
+		is, _, err = j.c.REST.Issues.Create(ctx, j.owner, j.repo, &gh.IssueRequest{
+			Title: gh.String(t.Title), Body: gh.String(b.String()), Labels: &[]string{label}})
+		if err != nil {
+			return fmt.Errorf("open the sub-issue for %s: %w", t.ID, err)
+		}
+	}
+	if err := j.c.AddSubIssue(ctx, j.owner, j.repo, j.number, is.GetID()); err != nil {
+		return err
+	}
+	ts.SubIssue, ts.SubIssueID = is.GetNumber(), is.GetID()
+	return nil
+}
+
+// publish turns one task's result into a branch and a pull request, or an
+// explicit failure comment.
+func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *State, tr engine.TaskResult) error {
+	ts := st.Tasks[tr.Task.ID]
+	switch tr.Status {
+	case engine.StatusNoop:
+		ts.Status, ts.Error = taskNoop, ""
+		return nil
+	case engine.StatusFailed, engine.StatusSkipped:
+		ts.Status, ts.Error = string(tr.Status), tr.Error
+		if tr.Status == engine.StatusFailed {
+			ts.Status = taskFailed
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Task `%s` (%s) did not produce a pull request: %s\n", tr.Task.ID, tr.Task.Title, tr.Error)
+		for _, f := range validate.Errors(tr.Findings) {
+			fmt.Fprintf(&b, "\n- `%s`", f.String())
+		}
+		fmt.Fprintf(&b, "\n\nNothing broken was published. Comment `/devops retry %s` to try again.", tr.Task.ID)
+		return j.reply(ctx, "failure:"+tr.Task.ID, b.String())
+	}
+	branch := fmt.Sprintf("devops-lead/%d-%s", j.number, tr.Task.ID)
+	ts.Branch = branch
+	var files []github.FileChange
+	for _, f := range tr.ChangeSet.Files {
+		files = append(files, github.FileChange{Path: f.Path, Content: f.Content, Delete: f.Op == change.Delete})
+	}
+	msg := fmt.Sprintf("%s\n\n%s\n\nPlanned by devops-lead for #%d.", tr.Task.Title, tr.Task.Goal, j.number)
+	if _, err := j.c.CommitFiles(ctx, j.owner, j.repo, branch, pl.base, msg, files); err != nil {
+		if github.IsWorkflowRefusal(err) {
+			ts.Status, ts.Error = taskWorkflows, "GitHub refused to let the App write workflow files"
+			return j.suggestFiles(ctx, tr, ts)
+		}
+		return err
+	}
+	pr, created, err := j.c.EnsurePR(ctx, j.owner, j.repo, &gh.NewPullRequest{
+		Title: gh.String(tr.Task.Title), Head: gh.String(branch), Base: gh.String(j.defBranch),
+		Body: gh.String(prBody(j.number, st, tr, ts)), MaintainerCanModify: gh.Bool(true)})
+	if err != nil {
+		return err
+	}
+	ts.Status, ts.PR, ts.PRURL, ts.Error = taskPR, pr.GetNumber(), pr.GetHTMLURL(), ""
+	if created {
+		reviewers := cfg.Reviewers
+		if len(reviewers) == 0 && pl.issue.Author != "" && !strings.HasSuffix(pl.issue.Author, "[bot]") {
+			reviewers = []string{pl.issue.Author}
+		}
+		if len(reviewers) > 0 {
+			if _, _, err := j.c.REST.PullRequests.RequestReviewers(ctx, j.owner, j.repo, pr.GetNumber(), gh.ReviewersRequest{Reviewers: reviewers}); err != nil {
+				j.log.Warn("request reviewers", "err", err, "pr", pr.GetNumber())
+			}
+		}
+	}
+	return nil
+}
+
+// suggestFiles posts the files of a task GitHub would not let the App
+// commit (workflows without the permission) as a comment on its sub-issue.
+func (j *job) suggestFiles(ctx context.Context, tr engine.TaskResult, ts *TaskState) error {
+	var b strings.Builder
+	b.WriteString("GitHub refused to let devops-lead write workflow files: the App lacks the `workflows` permission (or the repository's config does not allow them). Here are the files to add yourself; they passed the validation gate.\n")
+	for _, f := range tr.ChangeSet.Files {
+		if f.Op == change.Delete {
+			fmt.Fprintf(&b, "\n**Delete** `%s`\n", f.Path)
+			continue
+		}
+		fmt.Fprintf(&b, "\n<details><summary><code>%s</code></summary>\n\n```yaml\n%s\n```\n\n</details>\n", f.Path, strings.TrimRight(string(f.Content), "\n"))
+	}
+	kind := "suggested:" + tr.Task.ID
+	body := b.String() + "\n" + github.Marker(kind)
+	number := ts.SubIssue
+	if number == 0 {
+		number = j.number
+	}
+	_, _, err := j.c.UpsertComment(ctx, j.owner, j.repo, number, j.a.Bot, kind, body)
+	return err
+}
+
+func prBody(issue int, st *State, tr engine.TaskResult, ts *TaskState) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", tr.Task.Goal)
+	if tr.Task.Why != "" {
+		fmt.Fprintf(&b, "**Why:** %s\n\n", tr.Task.Why)
+	}
+	fmt.Fprintf(&b, "Part of the plan on #%d (mode `%s`, task `%s`).\n\n### Files\n\n", issue, tr.Task.Mode, tr.Task.ID)
+	for _, f := range tr.ChangeSet.Files {
+		add, del := f.Stat()
+		fmt.Fprintf(&b, "- `%s` (%s, +%d -%d)", f.Path, f.Op, add, del)
+		if f.Note != "" {
+			b.WriteString(": " + f.Note)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n### Validation\n\n")
+	if len(tr.Findings) == 0 {
+		b.WriteString("Every file passed the devops-lead validation gate with no findings.\n")
+	} else {
+		b.WriteString("Every file passed the gate with no errors. Warnings and notes:\n\n")
+		for _, f := range tr.Findings {
+			fmt.Fprintf(&b, "- `%s`\n", f.String())
+		}
+	}
+	if len(tr.Task.Acceptance) > 0 {
+		b.WriteString("\n### Acceptance criteria\n\n")
+		for _, a := range tr.Task.Acceptance {
+			b.WriteString("- [ ] " + a + "\n")
+		}
+	}
+	if ts.SubIssue != 0 {
+		fmt.Fprintf(&b, "\nCloses #%d\n", ts.SubIssue)
+	}
+	fmt.Fprintf(&b, "\n%s\n", github.Marker(fmt.Sprintf("pr:%d:%s:%s", issue, tr.Task.ID, st.Hash)))
+	return b.String()
+}
+
+// fail reports a permanent failure on the issue and returns it.
+func (j *job) fail(ctx context.Context, kind string, err error) error {
+	if rerr := j.reply(ctx, "error:"+kind, fmt.Sprintf("devops-lead could not %s this issue: %v\n\nFix what it says and comment `/devops plan` to try again.", kind, err)); rerr != nil {
+		return rerr
+	}
+	return jobs.Permanent(err)
+}

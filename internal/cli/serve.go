@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/devops-lead/devops-lead/internal/app"
+	"github.com/devops-lead/devops-lead/internal/config"
+	"github.com/devops-lead/devops-lead/internal/github"
+	"github.com/devops-lead/devops-lead/internal/jobs"
+	"github.com/devops-lead/devops-lead/internal/webhook"
+)
+
+const serveSynopsis = `serve [flags]
+
+Runs devops-lead as a GitHub App: POST /webhook takes GitHub's deliveries
+(signed with the webhook secret), stores them durably, and workers plan
+and open sub-issues and pull requests. GET /healthz answers while the
+process runs, GET /readyz while the queue's database answers.
+
+Environment: GITHUB_APP_ID, GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH,
+GITHUB_WEBHOOK_SECRET (all required), GITHUB_APP_SLUG (default
+devops-lead), GITHUB_API_URL (GitHub Enterprise Server:
+https://HOST/api/v3), DATABASE_URL (PostgreSQL; otherwise SQLite at --db),
+GEMINI_API_KEY (optional).`
+
+func init() {
+	register(&command{name: "serve", summary: "run as a GitHub App (webhooks, durable queue, pull requests)", run: cmdServe})
+}
+
+func cmdServe(env *Env, args []string) int {
+	fs := newFlags(env, "serve", serveSynopsis)
+	cfg, err := config.ServerFromEnv(env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
+		return exitFail
+	}
+	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on")
+	fs.StringVar(&cfg.DBPath, "db", cfg.DBPath, "SQLite file for the queue (ignored when DATABASE_URL is set)")
+	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "jobs run at once")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "how long running jobs may finish on SIGTERM")
+	if code, done := parseFlags(env, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageErr(env, fs, "takes no arguments")
+	}
+	if err := cfg.Check(); err != nil {
+		fmt.Fprintf(env.Stderr, "%v\n", err)
+		return exitFail
+	}
+	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
+		return exitFail
+	}
+	if err := Serve(ctx, cfg, ln, log); err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// Serve runs the App on ln until ctx ends, then shuts down gracefully:
+// no new deliveries, running jobs get cfg.ShutdownGrace to finish, the
+// rest stay queued for the next start.
+func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.Logger) error {
+	db, err := jobs.Open(ctx, cfg.DBPath, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ghApp := &github.App{ID: cfg.AppID, Key: cfg.PrivateKey, APIURL: cfg.APIURL}
+	if _, err := ghApp.Installation(1); err != nil {
+		return fmt.Errorf("the App private key: %w", err)
+	}
+	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log}
+	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay})
+	if err != nil {
+		return err
+	}
+	hook, err := webhook.New(cfg.WebhookSecret, q.Outbox, log)
+	if err != nil {
+		return err
+	}
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhook", hook)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := q.Ping(pctx); err != nil {
+			http.Error(w, "queue unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
+	log.Info("devops-lead serve started", "addr", ln.Addr().String(), "config", cfg.String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			q.Stop(context.Background())
+			return err
+		}
+	}
+	log.Info("shutting down: no new deliveries; running jobs may finish", "grace", cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := q.Stop(sctx); err != nil {
+		return fmt.Errorf("stop the queue: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
