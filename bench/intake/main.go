@@ -76,8 +76,14 @@ func run(n int, levels string, size int, dbURL string) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/webhook"
-	body := payload(size)
-	sig := webhook.Sign(secret, body)
+	// Each delivery is for its own issue, so the jobs run in parallel.
+	bodies := make([][]byte, 0, 256)
+	sigs := make([]string, 0, 256)
+	for i := 0; i < 256; i++ {
+		b := payload(size, i+1)
+		bodies, sigs = append(bodies, b), append(sigs, webhook.Sign(secret, b))
+	}
+	body := bodies[0]
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 
 	backend := "sqlite (WAL, group commit)"
@@ -106,10 +112,10 @@ func run(n int, levels string, size int, dbURL string) error {
 					if i > n {
 						return
 					}
-					req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+					req, _ := http.NewRequest("POST", url, bytes.NewReader(bodies[i%len(bodies)]))
 					req.Header.Set("X-GitHub-Event", "issues")
 					req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%d", base+i))
-					req.Header.Set("X-Hub-Signature-256", sig)
+					req.Header.Set("X-Hub-Signature-256", sigs[i%len(sigs)])
 					t0 := time.Now()
 					resp, err := client.Do(req)
 					d := time.Since(t0)
@@ -146,9 +152,9 @@ func round(d time.Duration) string {
 }
 
 // payload is an issues.labeled document padded to size bytes.
-func payload(size int) []byte {
+func payload(size, issue int) []byte {
 	head := `{"action":"labeled","installation":{"id":42},"repository":{"full_name":"acme/api","default_branch":"main"},` +
-		`"sender":{"login":"alice","type":"User"},"issue":{"number":1,"title":"Add CI","body":"`
+		`"sender":{"login":"alice","type":"User"},"issue":{"number":` + fmt.Sprint(issue) + `,"title":"Add CI","body":"`
 	tail := `"}}`
 	pad := size - len(head) - len(tail)
 	if pad < 0 {

@@ -24,9 +24,13 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-// DB is the queue's database.
+// DB is the queue's storage: River's tables, and the outbox (deliveries
+// and issue locks). On SQLite the outbox is a file of its own beside
+// River's, so a webhook is never stored behind River's single connection;
+// on PostgreSQL both live in one database.
 type DB struct {
-	SQL      *sql.DB
+	SQL      *sql.DB // River's
+	Outbox   *sql.DB // deliveries and locks
 	Postgres bool
 	driver   riverdriver.Driver[*sql.Tx]
 }
@@ -44,32 +48,52 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 			return nil, fmt.Errorf("open DATABASE_URL: %w", err)
 		}
 		db.SQL.SetMaxOpenConns(20)
+		db.Outbox = db.SQL
 		db.driver = riverdatabasesql.New(db.SQL)
 	case path != "":
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-		if db.SQL, err = sql.Open("sqlite", dsn); err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, err)
+		if db.SQL, err = openSQLite(path); err != nil {
+			return nil, err
 		}
-		// SQLite takes one writer at a time; River's driver asks for one
-		// connection so nothing waits on SQLITE_BUSY.
-		db.SQL.SetMaxOpenConns(1)
+		if db.Outbox, err = openSQLite(path + ".outbox"); err != nil {
+			db.SQL.Close()
+			return nil, err
+		}
 		db.driver = riversqlite.New(db.SQL)
 	default:
 		return nil, errors.New("jobs: give a SQLite path (--db) or a DATABASE_URL")
 	}
 	if err := db.SQL.PingContext(ctx); err != nil {
-		db.SQL.Close()
+		db.Close()
 		return nil, fmt.Errorf("reach the queue database: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
-		db.SQL.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.SQL.Close() }
+// openSQLite opens a SQLite file in WAL mode with one connection: SQLite
+// takes one writer at a time, and River's driver asks for a single
+// connection so nothing waits on SQLITE_BUSY.
+func openSQLite(path string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// Close closes the databases.
+func (db *DB) Close() error {
+	err := db.SQL.Close()
+	if db.Outbox != nil && db.Outbox != db.SQL {
+		err = errors.Join(err, db.Outbox.Close())
+	}
+	return err
+}
 
 func (db *DB) migrate(ctx context.Context) error {
 	m, err := rivermigrate.New(db.driver, nil)
@@ -104,7 +128,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			expires_at BIGINT NOT NULL
 		)`,
 	} {
-		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+		if _, err := db.Outbox.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("outbox migration: %w", err)
 		}
 	}

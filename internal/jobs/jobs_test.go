@@ -33,7 +33,7 @@ func openTestDB(t *testing.T, backend string) *DB {
 		db, err = Open(ctx, "", url)
 		if err == nil {
 			for _, tbl := range []string{"devops_lead_deliveries", "devops_lead_locks", "river_job"} {
-				if _, err := db.SQL.ExecContext(ctx, "DELETE FROM "+tbl); err != nil {
+				if _, err := db.Outbox.ExecContext(ctx, "DELETE FROM "+tbl); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -89,7 +89,7 @@ func TestOutboxGroupCommitDedupes(t *testing.T) {
 			t.Fatalf("new %d dup %d, want 400 each", isNew.Load(), dup.Load())
 		}
 		var n int
-		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM devops_lead_deliveries").Scan(&n); err != nil || n != 400 {
+		if err := db.Outbox.QueryRow("SELECT COUNT(*) FROM devops_lead_deliveries").Scan(&n); err != nil || n != 400 {
 			t.Fatalf("rows = %d %v", n, err)
 		}
 		d, err := db.Delivery(context.Background(), "d-3-7")
@@ -269,4 +269,46 @@ func TestLockExpires(t *testing.T) {
 	if ok, _ := db.lock(ctx, "k", "b", time.Hour); !ok {
 		t.Fatal("released lock")
 	}
+}
+
+// TestDispatchIsExactlyOnceAcrossACrash: a crash after the River insert
+// but before the delivery is marked dispatched makes the next dispatch
+// see it again; River's unique insert skips it.
+func TestDispatchIsExactlyOnceAcrossACrash(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		db := openTestDB(t, backend)
+		rec := newRecorder()
+		q, err := New(db, rec, Options{PollInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := q.Outbox.Save(ctx, delivery("once", "acme/api", 9)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := q.DispatchOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("dispatch: %d %v", n, err)
+		}
+		// Simulate the crash: the mark is lost.
+		if _, err := db.Outbox.ExecContext(ctx, "UPDATE devops_lead_deliveries SET dispatched_at = NULL"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := q.DispatchOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("second dispatch: %d %v", n, err)
+		}
+		if err := q.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		q2 := startQueue(t, db, rec)
+		waitFor(t, rec, 1)
+		time.Sleep(400 * time.Millisecond)
+		if err := q2.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if rec.done["once"] != 1 {
+			t.Fatalf("ran %d times, want once", rec.done["once"])
+		}
+	})
 }

@@ -114,7 +114,7 @@ func (o *Outbox) writer() {
 func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := o.db.SQL.BeginTx(ctx, nil)
+	tx, err := o.db.Outbox.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
@@ -150,7 +150,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 func (db *DB) Delivery(ctx context.Context, id string) (*webhook.Delivery, error) {
 	d := &webhook.Delivery{ID: id}
 	var received int64
-	err := db.SQL.QueryRowContext(ctx, db.q(`SELECT event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
+	err := db.Outbox.QueryRowContext(ctx, db.q(`SELECT event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
 		FROM devops_lead_deliveries WHERE id = ?`), id).
 		Scan(&d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &d.Payload, &received)
 	if errors.Is(err, sql.ErrNoRows) {

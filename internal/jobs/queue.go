@@ -158,7 +158,12 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // Ping checks the database answers (readiness).
-func (q *Queue) Ping(ctx context.Context) error { return q.db.SQL.PingContext(ctx) }
+func (q *Queue) Ping(ctx context.Context) error {
+	if err := q.db.SQL.PingContext(ctx); err != nil {
+		return err
+	}
+	return q.db.Outbox.PingContext(ctx)
+}
 
 func (q *Queue) dispatchLoop() {
 	defer close(q.dispatchDone)
@@ -185,15 +190,12 @@ func (q *Queue) dispatchLoop() {
 }
 
 // DispatchOnce turns up to one batch of stored, undispatched deliveries
-// into River jobs, in one transaction with marking them dispatched, so a
-// delivery becomes exactly one job even across crashes.
+// into River jobs, then marks them dispatched. River's unique-by-args
+// insert makes the hand-off exactly once: if the process dies between the
+// two steps, the next dispatch of the same delivery is skipped as a
+// duplicate.
 func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
-	tx, err := q.db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation FROM devops_lead_deliveries
+	rows, err := q.db.Outbox.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation FROM devops_lead_deliveries
 		WHERE dispatched_at IS NULL ORDER BY received_at LIMIT 100`))
 	if err != nil {
 		return 0, err
@@ -209,7 +211,8 @@ func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		d := webhook.Delivery{Repo: repo, Number: number, Installation: inst}
-		params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id, Key: d.Key()}})
+		params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id, Key: d.Key()},
+			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		ids = append(ids, id)
 	}
 	rows.Close()
@@ -219,16 +222,13 @@ func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
 	if len(params) == 0 {
 		return 0, nil
 	}
-	if _, err := q.client.InsertManyTx(ctx, tx, params); err != nil {
+	if _, err := q.client.InsertMany(ctx, params); err != nil {
 		return 0, fmt.Errorf("insert jobs: %w", err)
 	}
 	args := append([]any{time.Now().UnixNano()}, ids...)
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	if _, err := tx.ExecContext(ctx, q.db.q(`UPDATE devops_lead_deliveries SET dispatched_at = ? WHERE id IN (`+marks+`)`), args...); err != nil {
+	if _, err := q.db.Outbox.ExecContext(ctx, q.db.q(`UPDATE devops_lead_deliveries SET dispatched_at = ? WHERE id IN (`+marks+`)`), args...); err != nil {
 		return 0, fmt.Errorf("mark dispatched: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
 	}
 	return len(params), nil
 }
@@ -282,7 +282,7 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 // is taken over.
 func (db *DB) lock(ctx context.Context, key, holder string, ttl time.Duration) (bool, error) {
 	now := time.Now()
-	res, err := db.SQL.ExecContext(ctx, db.q(`INSERT INTO devops_lead_locks (key, holder, expires_at) VALUES (?, ?, ?)
+	res, err := db.Outbox.ExecContext(ctx, db.q(`INSERT INTO devops_lead_locks (key, holder, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE devops_lead_locks.expires_at < ? OR devops_lead_locks.holder = excluded.holder`),
 		key, holder, now.Add(ttl).UnixNano(), now.UnixNano())
@@ -297,6 +297,6 @@ func (db *DB) lock(ctx context.Context, key, holder string, ttl time.Duration) (
 }
 
 func (db *DB) unlock(ctx context.Context, key, holder string) error {
-	_, err := db.SQL.ExecContext(ctx, db.q(`DELETE FROM devops_lead_locks WHERE key = ? AND holder = ?`), key, holder)
+	_, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_locks WHERE key = ? AND holder = ?`), key, holder)
 	return err
 }

@@ -132,7 +132,7 @@ func CheckFile(p string, content []byte, opts Options) []Finding {
 		out = append(out, rulePathAllowed.at(p, 0, 0, "%s may not write %s: the path is outside its writes globs", owner, p))
 	}
 	for _, c := range checkersFor(KindAny) {
-		out = append(out, c(p, content)...)
+		out = append(out, safeRun(c, p, content)...)
 	}
 	for _, c := range checkersFor(KindOf(p, content)) {
 		out = append(out, safeRun(c, p, content)...)
