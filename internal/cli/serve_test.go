@@ -23,6 +23,7 @@ import (
 
 	"github.com/devops-lead/devops-lead/internal/config"
 	"github.com/devops-lead/devops-lead/internal/githubtest"
+	"github.com/devops-lead/devops-lead/internal/jobs/jobstest"
 	"github.com/devops-lead/devops-lead/internal/validate"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
@@ -78,12 +79,14 @@ func newE2E(t *testing.T) *e2e {
 		AppID: 77, AppSlug: "devops-lead", WebhookSecret: hookSecret, APIURL: gh.URL,
 		PrivateKey:    pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
 		DBPath:        filepath.Join(t.TempDir(), "queue.db"),
-		DatabaseURL:   os.Getenv("DEVOPS_LEAD_TEST_DATABASE_URL"),
 		Workers:       2,
 		ShutdownGrace: 20 * time.Second,
 		QueuePoll:     50 * time.Millisecond,
 		RetryDelay:    100 * time.Millisecond,
 	}}
+	if os.Getenv(jobstest.EnvVar) != "" {
+		e.cfg.DatabaseURL = jobstest.PostgresURL(t)
+	}
 	e.issue = gh.AddIssue("acme/api", "alice", "Add CI and containerize the API", "We need CI on pull requests and a container image.")
 	e.start()
 	t.Cleanup(e.stop)

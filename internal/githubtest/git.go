@@ -123,7 +123,7 @@ func (s *Server) createTree(r *http.Request) (int, any) {
 		return notFound()
 	}
 	var body struct {
-		BaseTree *string           `json:"base_tree"`
+		BaseTree *string    `json:"base_tree"`
 		Tree     []rawEntry `json:"tree"`
 	}
 	if !s.decode(r, &body) {

@@ -4,19 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/jobs/jobstest"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
-// openTestDB opens a fresh queue database: SQLite in a temp dir, or the
-// PostgreSQL at DEVOPS_LEAD_TEST_DATABASE_URL (emptied first) when
-// backend is "postgres".
+// openTestDB opens a fresh queue database: SQLite in a temp dir, or a new
+// PostgreSQL database on the server at DEVOPS_LEAD_TEST_DATABASE_URL.
 func openTestDB(t *testing.T, backend string) *DB {
 	t.Helper()
 	ctx := context.Background()
@@ -26,18 +25,7 @@ func openTestDB(t *testing.T, backend string) *DB {
 	case "sqlite":
 		db, err = Open(ctx, filepath.Join(t.TempDir(), "queue.db"), "")
 	case "postgres":
-		url := os.Getenv("DEVOPS_LEAD_TEST_DATABASE_URL")
-		if url == "" {
-			t.Skip("DEVOPS_LEAD_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL and sets it)")
-		}
-		db, err = Open(ctx, "", url)
-		if err == nil {
-			for _, tbl := range []string{"devops_lead_deliveries", "devops_lead_locks", "river_job"} {
-				if _, err := db.Outbox.ExecContext(ctx, "DELETE FROM "+tbl); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		db, err = Open(ctx, "", jobstest.PostgresURL(t))
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL on 127.0.0.1:55432 for the test suite and
+# prints the URL to use as DEVOPS_LEAD_TEST_DATABASE_URL. Installs
+# Debian's postgresql when it is missing.
+set -euo pipefail
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) >&2
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+data=$(mktemp -d /tmp/devops-lead-pg.XXXXXX)
+chown postgres "$data"
+run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+run "$bin/initdb -D $data -A trust -U postgres" >/dev/null
+run "$bin/pg_ctl -D $data -l $data/log -w -o \"-p 55432 -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off\" start" >/dev/null
+echo "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
