@@ -1,53 +1,87 @@
 package mode
 
-import (
-	"errors"
-	"io/fs"
-)
+import "sort"
 
-// Registry is a validated set of modes with exactly one lead.
-// (Skeleton: the mode work fills this in.)
+// Registry is a validated set of modes with exactly one lead. It is
+// immutable once built; the modes it returns must not be changed.
 type Registry struct {
-	modes []*Mode
+	modes  []*Mode // the lead first, then by slug
+	bySlug map[string]*Mode
 }
 
-// Default returns the registry of the embedded modes.
-func Default() (*Registry, error) { return nil, errors.New("mode: not built yet") }
+// New checks modes as one complete set and returns their registry. Every
+// problem is collected: each mode's own (required fields, slug form,
+// level, globs) and the set's (duplicate slugs, not exactly one lead,
+// unknown delegates, delegation cycles). The error joins *Problem values.
+func New(modes []*Mode) (*Registry, error) { return newRegistry(modes, "modes") }
 
-// WithOverrides returns a registry of base plus the mode files in dir of
-// fsys (a repository's .github/devops-lead/modes); a file with an existing
-// slug replaces that mode. A missing dir returns base unchanged.
-func WithOverrides(base *Registry, fsys fs.FS, dir string) (*Registry, error) {
-	return base, nil
+func newRegistry(modes []*Mode, set string) (*Registry, error) {
+	var ps []*Problem
+	for _, m := range modes {
+		if m == nil {
+			ps = append(ps, &Problem{File: set, Message: "a mode in the set is nil"})
+			continue
+		}
+		ps = append(ps, checkMode(m)...)
+	}
+	if len(ps) == 0 {
+		ps = checkSet(modes, set)
+	} else {
+		var ok []*Mode
+		for _, m := range modes {
+			if m != nil {
+				ok = append(ok, m)
+			}
+		}
+		ps = append(ps, checkSet(ok, set)...)
+	}
+	if len(ps) > 0 {
+		return nil, join(ps)
+	}
+	r := &Registry{modes: append([]*Mode(nil), modes...), bySlug: make(map[string]*Mode, len(modes))}
+	sort.Slice(r.modes, func(i, j int) bool {
+		a, b := r.modes[i], r.modes[j]
+		if (a.Level == LevelLead) != (b.Level == LevelLead) {
+			return a.Level == LevelLead
+		}
+		return a.Slug < b.Slug
+	})
+	for _, m := range r.modes {
+		r.bySlug[m.Slug] = m
+	}
+	return r, nil
 }
 
 // Get returns the mode with the slug, or nil.
 func (r *Registry) Get(slug string) *Mode {
-	for _, m := range r.modes {
-		if m.Slug == slug {
-			return m
-		}
+	if r == nil {
+		return nil
 	}
-	return nil
+	return r.bySlug[slug]
 }
 
 // Lead returns the lead mode.
 func (r *Registry) Lead() *Mode {
-	for _, m := range r.modes {
-		if m.Level == LevelLead {
-			return m
-		}
+	if r == nil || len(r.modes) == 0 {
+		return nil
 	}
-	return nil
+	return r.modes[0]
 }
 
-// All returns every mode, the lead first, then by slug.
-func (r *Registry) All() []*Mode { return r.modes }
+// All returns every mode, the lead first, then by slug. The slice is a
+// copy; the modes are shared.
+func (r *Registry) All() []*Mode {
+	if r == nil {
+		return nil
+	}
+	return append([]*Mode(nil), r.modes...)
+}
 
-// CanDelegate reports whether mode from lists mode to in delegates_to.
+// CanDelegate reports whether mode from lists mode to in delegates_to and
+// mode to is in the registry.
 func (r *Registry) CanDelegate(from, to string) bool {
 	m := r.Get(from)
-	if m == nil {
+	if m == nil || r.Get(to) == nil {
 		return false
 	}
 	for _, d := range m.DelegatesTo {
@@ -57,6 +91,3 @@ func (r *Registry) CanDelegate(from, to string) bool {
 	}
 	return false
 }
-
-// MayWrite reports whether the mode's writes globs match the path.
-func (m *Mode) MayWrite(path string) bool { return false }
