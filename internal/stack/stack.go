@@ -31,11 +31,25 @@ type Service struct {
 	Version string `json:"version,omitempty"`
 	// VersionSource names the file the version came from.
 	VersionSource string `json:"version_source,omitempty"`
-	// PackageManager is npm, yarn, pnpm, pip, poetry, uv, cargo, maven,
-	// gradle or go.
+	// Manifest is the file that made the directory a service (go.mod,
+	// package.json, pyproject.toml, requirements.txt, Pipfile, manage.py,
+	// Cargo.toml, pom.xml, build.gradle or build.gradle.kts), relative to
+	// Dir.
+	Manifest string `json:"manifest,omitempty"`
+	// Edition is the Rust edition Cargo.toml states ("2021"): a hint at
+	// the oldest toolchain when no rust-version is given.
+	Edition string `json:"edition,omitempty"`
+	// PackageManager is npm, yarn, pnpm, bun, pip, pipenv, poetry, uv,
+	// cargo, maven, gradle or go.
 	PackageManager string `json:"package_manager,omitempty"`
-	// Lockfile is the lock file that was found, relative to Dir.
+	// Lockfile is the lock file in Dir ("pnpm-lock.yaml"), relative to
+	// Dir; empty when the lock file belongs to a workspace root above.
 	Lockfile string `json:"lockfile,omitempty"`
+	// WorkspaceLock is the lock file of the workspace root above Dir that
+	// the service installs from (npm/yarn/pnpm workspaces, Cargo and uv
+	// workspaces), relative to the repository root ("pnpm-lock.yaml");
+	// its directory is the build context that sees both.
+	WorkspaceLock string `json:"workspace_lock,omitempty"`
 	// Build, Test, Lint and Start are shell commands (run in Dir); empty
 	// when nothing states them and no convention applies.
 	Build string `json:"build,omitempty"`
@@ -85,7 +99,10 @@ type Repo struct {
 	// each naming the file and what is wrong. Detection goes on without
 	// them.
 	Warnings []string `json:"warnings,omitempty"`
-	// FilesSeen and BytesRead count the work detection did.
+	// FilesSeen counts the directory entries walked (files and
+	// directories, skipped trees not entered); BytesRead the bytes of the
+	// manifests and source files read. Together they are the work
+	// detection did.
 	FilesSeen int   `json:"files_seen"`
 	BytesRead int64 `json:"bytes_read"`
 	// Truncated is set when the file cap stopped the walk early.

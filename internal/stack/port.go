@@ -1,0 +1,145 @@
+package stack
+
+import (
+	"regexp"
+	"strconv"
+)
+
+// portPatterns find a stated listening port in source or config text.
+// Each has one group: the port.
+var portPatterns = map[Language][]*regexp.Regexp{
+	Go: {
+		regexp.MustCompile(`(?:ListenAndServe(?:TLS)?|Listen|Run|Start|RunTLS)\(\s*(?:"tcp"\s*,\s*)?"[\w.\-]*:(\d{2,5})"`),
+		regexp.MustCompile(`Addr:\s*"[\w.\-]*:(\d{2,5})"`),
+		regexp.MustCompile(`(?i)(?:port|addr)\w*\s*(?::=|=)\s*"(?:[\w.\-]*:)?(\d{2,5})"`),
+		regexp.MustCompile(`(?i)Getenv\("PORT"\)[\s\S]{0,120}?"(\d{2,5})"`),
+	},
+	Node: {
+		regexp.MustCompile(`\.listen\(\s*(\d{2,5})`),
+		regexp.MustCompile(`PORT\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})`),
+		regexp.MustCompile(`\bport\s*:\s*(\d{2,5})`),
+		regexp.MustCompile(`(?i)\bconst\s+port\s*=\s*(\d{2,5})`),
+	},
+	Python: {
+		regexp.MustCompile(`\bport\s*=\s*(\d{2,5})`),
+		regexp.MustCompile(`(?i)"PORT"\s*,\s*"?(\d{2,5})`),
+		regexp.MustCompile(`--port[= ](\d{2,5})`),
+		regexp.MustCompile(`(?:--bind|-b)[= ]["']?[\w.\-]*:(\d{2,5})`),
+		regexp.MustCompile(`runserver\s+(?:[\w.\-]+:)?(\d{2,5})`),
+	},
+	Rust: {
+		regexp.MustCompile(`bind\(\s*"[\w.\-]*:(\d{2,5})"`),
+		regexp.MustCompile(`bind\(\s*\(\s*"[\w.\-]*"\s*,\s*(\d{2,5})\s*\)`),
+		regexp.MustCompile(`SocketAddr::from\(\(\s*\[[\d,\s]+\]\s*,\s*(\d{2,5})\s*\)\)`),
+		regexp.MustCompile(`"(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]):(\d{2,5})"`),
+	},
+}
+
+var (
+	reScriptPort = []*regexp.Regexp{
+		regexp.MustCompile(`(?:^|\s)(?:-p|--port)[= ](\d{2,5})\b`),
+		regexp.MustCompile(`\bPORT=(\d{2,5})\b`),
+		regexp.MustCompile(`(?:--bind|-b)[= ]["']?[\w.\-]*:(\d{2,5})`),
+		regexp.MustCompile(`runserver\s+(?:[\w.\-]+:)?(\d{2,5})`),
+	}
+	reEnvPort    = regexp.MustCompile(`(?m)^\s*(?:export\s+)?(?:APP_|HTTP_|SERVER_)?PORT\s*=\s*["']?(\d{2,5})`)
+	reExpose     = regexp.MustCompile(`(?mi)^\s*EXPOSE\s+(\d{2,5})`)
+	reSpringPort = regexp.MustCompile(`(?m)^\s*server\.port\s*[=:]\s*(?:\$\{[A-Z_]+:)?(\d{2,5})`)
+	// reConfigPort finds a top-level port, or one in a server/http/app
+	// block, of a YAML config file; a database's port is not the service's.
+	reConfigPort = []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^port:[ \t]*["']?(\d{2,5})`),
+		regexp.MustCompile(`(?m)^(?:server|http|app|api|web):[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+port:[ \t]*["']?(\d{2,5})`),
+	}
+	reSpringYAML = regexp.MustCompile(`(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(?:\$\{[A-Z_]+:)?(\d{2,5})`)
+)
+
+// firstPort returns the first valid port any pattern finds in text.
+func firstPort(text string, patterns []*regexp.Regexp) int {
+	for _, re := range patterns {
+		for _, m := range re.FindAllStringSubmatch(text, 4) {
+			if p := validPort(m[1]); p > 0 {
+				return p
+			}
+		}
+	}
+	return 0
+}
+
+// validPort parses a TCP port; 0 for anything outside 1..65535.
+func validPort(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0
+	}
+	return n
+}
+
+// setPort fills the service's port from text if it has none yet.
+func setPort(s *Service, text string, patterns []*regexp.Regexp, source string) {
+	if s.Port != 0 || text == "" {
+		return
+	}
+	if p := firstPort(text, patterns); p > 0 {
+		s.Port, s.PortSource = p, source
+	}
+}
+
+// configFiles may state a port (port: 8000).
+var configFiles = []string{"config.yaml", "config.yml", "config/config.yaml", "config/config.yml",
+	"config/default.yaml", "config/default.yml"}
+
+// commonPorts looks at the files every stack may state a port in: the
+// .env example (PORT=), a YAML config file (port:) and an existing
+// Dockerfile (EXPOSE).
+func (d *detector) commonPorts(s *Service) {
+	for _, name := range []string{".env.example", ".env.sample", ".env.template", ".env.dist"} {
+		if s.Port != 0 {
+			return
+		}
+		p := join(s.Dir, name)
+		if !d.idx.has(p) {
+			continue
+		}
+		if data, ok := d.r.read(p); ok {
+			setPort(s, string(data), []*regexp.Regexp{reEnvPort}, name)
+		}
+	}
+	for _, name := range configFiles {
+		if s.Port != 0 {
+			return
+		}
+		p := join(s.Dir, name)
+		if !d.idx.has(p) {
+			continue
+		}
+		if data, ok := d.r.read(p); ok {
+			setPort(s, string(data), reConfigPort, name)
+		}
+	}
+	if s.Port != 0 {
+		return
+	}
+	p := join(s.Dir, "Dockerfile")
+	if d.idx.has(p) {
+		if data, ok := d.r.read(p); ok {
+			setPort(s, string(data), []*regexp.Regexp{reExpose}, "Dockerfile")
+		}
+	}
+}
+
+// sourcePort scans a source file for a port in the language's idioms.
+func (d *detector) sourcePort(s *Service, file string) {
+	if s.Port != 0 {
+		return
+	}
+	p := join(s.Dir, file)
+	if !d.idx.has(p) && !d.hasGoFile(p) {
+		return
+	}
+	data, ok := d.r.read(p)
+	if !ok {
+		return
+	}
+	setPort(s, string(data), portPatterns[s.Language], file)
+}
