@@ -77,7 +77,7 @@ func KindOf(p string, content []byte) Kind {
 		return KindDockerignore
 	case isComposeName(lower):
 		return KindCompose
-	case ext == ".tf":
+	case ext == ".tf" || ext == ".tfvars":
 		return KindTerraform
 	case ext == ".yml" || ext == ".yaml":
 		s := string(content)

@@ -1,0 +1,111 @@
+package validate
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// k8sRules returns the sorted rule ids of findings.
+func k8sRules(fs []Finding) string {
+	var ids []string
+	for _, f := range fs {
+		ids = append(ids, f.Rule)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ",")
+}
+
+func TestK8sEffectiveSecurityContext(t *testing.T) {
+	// The pod sets runAsNonRoot and seccomp; the container overrides
+	// seccomp with Unconfined and runAsNonRoot with false.
+	src := `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: ok
+      image: app:1.0
+      securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [all]}}
+      resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 1, memory: 1Gi}}
+    - name: bad
+      image: app:1.0
+      securityContext: {runAsNonRoot: false, seccompProfile: {type: Unconfined}, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+      resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 1, memory: 1Gi}}
+`
+	got := checkKubernetes("pod.yaml", []byte(src))
+	if ids := k8sRules(got); ids != "k8s-run-as-non-root,k8s-seccomp" {
+		t.Fatalf("got %v, want k8s-run-as-non-root and k8s-seccomp on container bad", got)
+	}
+	for _, f := range got {
+		if f.Line != 15 || !strings.Contains(f.Message, "container bad") {
+			t.Errorf("finding %v: want line 15 naming container bad", f)
+		}
+	}
+}
+
+func TestK8sYAMLOnlyKinds(t *testing.T) {
+	for name, src := range map[string]string{
+		"crd":       "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: x}\nspec: {anything: [goes]}\n",
+		"kustomize": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+		"hpa v1":    "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\nspec: {whatever: 1}\n",
+		"empty doc": "---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+		"helm":      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+	} {
+		p := "k8s/x.yaml"
+		if name == "helm" {
+			p = "chart/templates/deploy.yaml"
+		}
+		if got := checkKubernetes(p, []byte(src)); len(got) != 0 {
+			t.Errorf("%s: got %v, want no findings", name, got)
+		}
+	}
+}
+
+func TestK8sSchemaPosition(t *testing.T) {
+	src := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labelz: {a: b}\ndata: {a: b}\n"
+	got := checkKubernetes("cm.yaml", []byte(src))
+	if len(got) != 1 || got[0].Rule != "k8s-schema" || got[0].Line != 5 || !strings.Contains(got[0].Message, "labelz") {
+		t.Errorf("got %v, want one k8s-schema finding on line 5 naming labelz", got)
+	}
+}
+
+func FuzzKubernetes(f *testing.F) {
+	for _, b := range seedFiles(f, "k8s-", KindKubernetes) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, fd := range checkKubernetes("k8s/app.yaml", b) {
+			if fd.Rule == "" || fd.Line < 0 || fd.Col < 0 {
+				t.Fatalf("malformed finding %+v", fd)
+			}
+		}
+	})
+}
+
+func TestK8sNonRoot(t *testing.T) {
+	i := func(v int64) *int64 { return &v }
+	b := func(v bool) *bool { return &v }
+	for _, c := range []struct {
+		name string
+		pod  corev1.PodSecurityContext
+		ctr  corev1.SecurityContext
+		want bool
+	}{
+		{"nothing set", corev1.PodSecurityContext{}, corev1.SecurityContext{}, false},
+		{"pod nonroot", corev1.PodSecurityContext{RunAsNonRoot: b(true)}, corev1.SecurityContext{}, true},
+		{"pod uid", corev1.PodSecurityContext{RunAsUser: i(1000)}, corev1.SecurityContext{}, true},
+		{"container uid 0 overrides", corev1.PodSecurityContext{RunAsNonRoot: b(true)}, corev1.SecurityContext{RunAsUser: i(0)}, false},
+		{"container false overrides pod true", corev1.PodSecurityContext{RunAsNonRoot: b(true)}, corev1.SecurityContext{RunAsNonRoot: b(false)}, false},
+		{"container uid over pod uid 0", corev1.PodSecurityContext{RunAsUser: i(0)}, corev1.SecurityContext{RunAsUser: i(10001)}, true},
+	} {
+		if got := k8sNonRoot(&c.pod, &c.ctr); got != c.want {
+			t.Errorf("%s: k8sNonRoot = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The fake credentials are assembled at run time so this source file does
+// not itself look like it leaks them.
+func fakeSecret(prefix string, n int) string {
+	const alphabet = "Q7mZ2xR9kT4vB8nW3pL6"
+	var b strings.Builder
+	b.WriteString(prefix)
+	for i := 0; i < n; i++ {
+		b.WriteByte(alphabet[i%len(alphabet)])
+	}
+	return b.String()
+}
+
+func TestSecretPatterns(t *testing.T) {
+	cases := []struct {
+		name, line, rule, secret string
+	}{
+		{"aws id", "key: " + strings.ToUpper(fakeSecret("AKIA", 16)), ruleSecretAWSKeyID.ID, strings.ToUpper(fakeSecret("AKIA", 16))},
+		{"aws sts id", "id=" + strings.ToUpper(fakeSecret("ASIA", 16)), ruleSecretAWSKeyID.ID, strings.ToUpper(fakeSecret("ASIA", 16))},
+		{"aws secret", `AWS_SECRET_ACCESS_KEY: "` + fakeSecret("", 40) + `"`, ruleSecretAWSSecret.ID, fakeSecret("", 40)},
+		{"github pat classic", "token " + fakeSecret("gh"+"p_", 36), ruleSecretGitHub.ID, fakeSecret("gh"+"p_", 36)},
+		{"github app", "x=" + fakeSecret("gh"+"s_", 36), ruleSecretGitHub.ID, fakeSecret("gh"+"s_", 36)},
+		{"github fine-grained", fakeSecret("github"+"_pat_", 82), ruleSecretGitHub.ID, fakeSecret("github"+"_pat_", 82)},
+		{"private key", "-----BEGIN " + "RSA PRIVATE KEY-----", ruleSecretPrivateKey.ID, "-----BEGIN RSA PRIVATE KEY-----"},
+		{"slack", "url: " + fakeSecret("xo"+"xb-", 24), ruleSecretSlack.ID, fakeSecret("xo"+"xb-", 24)},
+		{"google", "k = " + fakeSecret("AI"+"za", 35), ruleSecretGoogle.ID, fakeSecret("AI"+"za", 35)},
+		{"stripe", "STRIPE=" + fakeSecret("sk"+"_live_", 24), ruleSecretStripe.ID, fakeSecret("sk"+"_live_", 24)},
+		{"generic quoted", `db_password = "Tr0ub4dor&3x"`, ruleSecretAssignment.ID, "Tr0ub4dor&3x"},
+		{"generic yaml", `  api_key: 9f8e7d6c5b4a`, ruleSecretAssignment.ID, "9f8e7d6c5b4a"},
+		{"generic json", `{"clientSecret": "c2VjcmV0dmFsdWUx"}`, ruleSecretAssignment.ID, "c2VjcmV0dmFsdWUx"},
+		{"go short assign", `token := "abcd1234efgh"`, ruleSecretAssignment.ID, "abcd1234efgh"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fs := checkSecrets("f.txt", []byte("first line\n"+c.line+"\n"))
+			if len(fs) != 1 || fs[0].Rule != c.rule || fs[0].Line != 2 || fs[0].Severity != Error {
+				t.Fatalf("want one %s error on line 2, got %v", c.rule, fs)
+			}
+			if want := strings.Index(c.line, c.secret) + 1; fs[0].Col != want {
+				t.Errorf("column %d, want %d", fs[0].Col, want)
+			}
+			if c.rule != ruleSecretPrivateKey.ID && strings.Contains(fs[0].Message, c.secret[len(c.secret)/2:]) {
+				t.Errorf("message leaks the secret: %s", fs[0].Message)
+			}
+		})
+	}
+}
+
+func TestSecretPlaceholders(t *testing.T) {
+	for _, line := range []string{
+		`password: ${{ secrets.DB_PASSWORD }}`,
+		`DB_PASSWORD=${DB_PASSWORD}`,
+		`password = var.db_password`,
+		`token: "<your token>"`,
+		`SECRET_KEY=changeme`,
+		`api_key = ""`,
+		`password = "example-password"`,
+		`aws_access_key_id = AKIAIOSFODNN7EXAMPLE`,
+		`password = random_password.db.result`,
+		`token = getToken()`,
+		`POSTGRES_PASSWORD: postgres`,
+		`secretKeyRef:`,
+		`password: "password"`,
+		`token: |`,
+		`secret_name = "db-credentials"`,
+		`DATABASE_URL: postgres://app:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@db:5432/app`,
+		`access_key = "not-a-real-access-key"`,
+		`echo token:abc123def`,
+	} {
+		if fs := checkSecrets("f", []byte(line)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", line, fs)
+		}
+	}
+}
+
+// TestSecretComposeLeftToComposeRule checks the generic assignment rule
+// leaves Compose files to compose-plaintext-secret, while vendor patterns
+// still apply there.
+func TestSecretComposeLeftToComposeRule(t *testing.T) {
+	src := "services:\n  db:\n    environment:\n      DB_PASSWORD: s3cr3t-value9\n      KEY: " + strings.ToUpper(fakeSecret("AKIA", 16)) + "\n"
+	fs := checkSecrets("compose.yaml", []byte(src))
+	if len(fs) != 1 || fs[0].Rule != ruleSecretAWSKeyID.ID || fs[0].Line != 5 {
+		t.Errorf("compose: want only the AWS key on line 5, got %v", fs)
+	}
+	if fs := checkSecrets("app.env", []byte(src)); countRule(fs, ruleSecretAssignment.ID) != 1 {
+		t.Errorf("other files: want the assignment too, got %v", fs)
+	}
+}
+
+func TestSecretBinaryAndHuge(t *testing.T) {
+	bin := append([]byte{0, 1, 2}, []byte("\n"+strings.ToUpper(fakeSecret("AKIA", 16)))...)
+	if fs := checkSecrets("f.bin", bin); len(fs) != 0 {
+		t.Errorf("binary content: want no findings, got %v", fs)
+	}
+	big := strings.Repeat("some ordinary line of text = value\n", (5<<20)/35) + "x=" + strings.ToUpper(fakeSecret("AKIA", 16)) + "\n"
+	start := time.Now()
+	fs := checkSecrets("big.txt", []byte(big))
+	t.Logf("5 MB scan: %v", time.Since(start).Round(time.Millisecond))
+	if len(fs) != 1 || fs[0].Rule != ruleSecretAWSKeyID.ID {
+		t.Errorf("want the one key at the end, got %v", fs)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	if got := redact("abcdefghijklmnop"); got != "abcd…(16 chars)" {
+		t.Errorf("redact = %q", got)
+	}
+	if got := redact("ab"); !strings.HasPrefix(got, "…") {
+		t.Errorf("short values show nothing: %q", got)
+	}
+}
+
+func FuzzSecrets(f *testing.F) {
+	f.Add([]byte(`password = "x"`))
+	f.Add([]byte(strings.ToUpper(fakeSecret("AKIA", 16))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, fd := range checkSecrets("f", b) {
+			if fd.Line < 1 || fd.Col < 1 {
+				t.Fatalf("bad position %+v", fd)
+			}
+		}
+	})
+}

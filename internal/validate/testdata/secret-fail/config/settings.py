@@ -1,0 +1,8 @@
+AWS_ACCESS_KEY_ID = "AKIAZ7Q3FAKE4KEY9ABC"
+aws_secret_access_key = "Zq8R0nD0mV4lu3ForUn1tChecksOnlyAbCdEf123"
+GITHUB = "ghp_FAKEfakeFAKEfakeFAKEfakeFAKEfake0123"
+PAT = "github_pat_11FAKEFAKE0_FAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfake01"
+SLACK = "xoxb-000000000000-FAKEFAKEFAKE"
+GOOGLE = "AIzaFAKEfakeFAKEfakeFAKEfakeFAKEfake012"
+STRIPE = "sk_live_FAKEfakeFAKEfakeFAKEfake"
+db_password = "s3cr3t-Passw0rd!"

@@ -1,0 +1,4 @@
+resource "aws_db_instance" "db" {
+  password = random_password.db.result
+  username = "app"
+}

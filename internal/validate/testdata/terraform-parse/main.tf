@@ -1,0 +1,4 @@
+resource "aws_ssm_parameter" "name" {
+  name  = "/app/name"
+  value = "unterminated
+}
