@@ -1,0 +1,293 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+// CICDMode is the slug of the CI/CD specialist mode.
+const CICDMode = "cicd-specialist"
+
+// The workflow files the CI/CD specialist writes.
+const (
+	CIWorkflowPath    = ".github/workflows/ci.yml"
+	ImageWorkflowPath = ".github/workflows/image.yml"
+)
+
+func init() { registerSpecialist(CICDMode, cicd) }
+
+// ciParams is what a ci task asks for (engine.Task.Params).
+type ciParams struct {
+	CI, Image, Dependabot bool
+	// Registry is ghcr (default) or dockerhub.
+	Registry string
+	// Branch is the default branch CI runs on pushes to.
+	Branch string
+}
+
+var ciBranchRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
+
+// parseCIParams reads Params["workflows"] (comma list of ci, image,
+// dependabot; empty means ci), Params["registry"] (ghcr, dockerhub) and
+// Params["default_branch"].
+func parseCIParams(t engine.Task) (ciParams, error) {
+	p := ciParams{Registry: "ghcr"}
+	list := strings.TrimSpace(t.Params["workflows"])
+	if list == "" {
+		list = "ci"
+	}
+	for _, w := range strings.Split(list, ",") {
+		switch strings.ToLower(strings.TrimSpace(w)) {
+		case "ci":
+			p.CI = true
+		case "image":
+			p.Image = true
+		case "dependabot":
+			p.Dependabot = true
+		case "":
+		default:
+			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image and dependabot", t.ID, strings.TrimSpace(w))
+		}
+	}
+	if r := strings.ToLower(strings.TrimSpace(t.Params["registry"])); r != "" {
+		if r != "ghcr" && r != "dockerhub" {
+			return p, fmt.Errorf("task %s: params registry is %q; use ghcr or dockerhub", t.ID, r)
+		}
+		p.Registry = r
+	}
+	if b := strings.TrimSpace(t.Params["default_branch"]); b != "" {
+		if !ciBranchRE.MatchString(b) || strings.Contains(b, "..") {
+			return p, fmt.Errorf("task %s: params default_branch %q is not a branch name", t.ID, b)
+		}
+		p.Branch = b
+	}
+	return p, nil
+}
+
+// cicd is the built-in CI/CD specialist: it writes
+// .github/workflows/ci.yml (one job per service) and/or
+// .github/workflows/image.yml (one job per Dockerfile) and, when asked,
+// .github/dependabot.yml, keeping existing
+// workflows that already do the job and pass the gate.
+func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := parseCIParams(in.Task)
+	if err != nil {
+		return nil, err
+	}
+	if in.Repo == nil {
+		return nil, errors.New("the CI/CD specialist needs the detected stack (WorkInput.Repo is nil)")
+	}
+	services, err := ciServices(in.Repo, in.Task)
+	if err != nil {
+		return nil, err
+	}
+	existing := ciExistingWorkflows(in.Workspace, in.Repo)
+	if p.Branch == "" {
+		p.Branch = ciDefaultBranch(in.Workspace, existing)
+	}
+	cs := change.New(in.Task.ID, in.Task.Mode)
+	if p.CI {
+		if err := ciWriteCI(in, p, services, existing, cs); err != nil {
+			return nil, err
+		}
+	}
+	if p.Image {
+		if err := ciWriteImage(in, p, services, existing, cs); err != nil {
+			return nil, err
+		}
+	}
+	if p.Dependabot {
+		if err := ciWriteDependabot(in, services, cs); err != nil {
+			return nil, err
+		}
+	}
+	return cs, nil
+}
+
+// ciServices returns the task's services (all detected ones when the task
+// names none), sorted by directory.
+func ciServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
+	var out []stack.Service
+	if len(t.Services) == 0 {
+		out = append(out, repo.Services...)
+	} else {
+		for _, d := range t.Services {
+			s := repo.Service(path.Clean(d))
+			if s == nil {
+				return nil, fmt.Errorf("task %s names service %q, which stack detection did not find; name a directory with a manifest (go.mod, package.json...)", t.ID, d)
+			}
+			out = append(out, *s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("task %s: no service was detected (no go.mod, package.json, pyproject.toml, Cargo.toml, pom.xml or build.gradle); CI needs something to build", t.ID)
+	}
+	for i := range out {
+		if out[i].Dir == "" {
+			out[i].Dir = "."
+		}
+	}
+	for _, s := range out {
+		if s.Dir != "." && (!ciDirRE.MatchString(s.Dir) || strings.Contains(s.Dir, "..")) {
+			return nil, fmt.Errorf("service directory %q has characters a workflow path should not carry; rename it or write its CI by hand", s.Dir)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	return out, nil
+}
+
+var ciDirRE = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+
+// ciWriteCI writes the CI workflow: one job per service not already
+// covered by an existing workflow that passes the gate.
+func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existing []ciExisting, cs *change.ChangeSet) error {
+	var notes []string
+	var jobs []ciJob
+	var jobDirs []string
+	used := map[string]bool{}
+	replace := map[string]string{} // existing path -> why it is replaced
+	others := ciOtherServices(in.Repo, services)
+	for _, s := range services {
+		plan := ciPlanService(s, existing, others)
+		notes = append(notes, plan.notes...)
+		if plan.keep {
+			continue
+		}
+		for file, why := range plan.replace {
+			replace[file] = why
+		}
+		c := &ciSvc{ws: in.Workspace, s: s}
+		job, err := ciServiceJob(c, used)
+		if err != nil {
+			return err
+		}
+		notes = append(notes, c.notes...)
+		jobs = append(jobs, job)
+		jobDirs = append(jobDirs, s.Dir)
+	}
+	if len(jobs) == 0 {
+		// Every service already has a CI that passes the gate.
+		return nil
+	}
+	target := CIWorkflowPath
+	for _, e := range existing {
+		if e.path == CIWorkflowPath && replace[e.path] == "" {
+			// ci.yml exists, is kept, and does something else.
+			target = ".github/workflows/ci-devops-lead.yml"
+		}
+	}
+	data := ciWorkflow{
+		Name:             "CI",
+		Comments:         []string{"Builds and tests every service on pushes to the default branch and on pull requests."},
+		Branch:           ciScalar(p.Branch),
+		CancelInProgress: "true",
+		Jobs:             jobs,
+	}
+	if len(jobs) > 1 {
+		// Path filters would leave the checks of skipped jobs pending,
+		// which blocks pull requests when branch protection requires them.
+		data.Comments = append(data.Comments, "One job per service; every job runs on every change (no path filters), so required checks never stay pending.")
+	}
+	out, err := render("cicd/workflow.yml.tmpl", data)
+	if err != nil {
+		return err
+	}
+	notes = append(notes, ciReplace(cs, replace, target)...)
+	head := fmt.Sprintf("one job for %s; runs on pushes to %s and on pull requests", jobDirs[0], p.Branch)
+	if len(jobs) > 1 {
+		head = fmt.Sprintf("one job per service (%d), each in its own working-directory and run on every change; runs on pushes to %s and on pull requests",
+			len(jobs), p.Branch)
+	}
+	notes = append([]string{head}, notes...)
+	cs.Put(target, out, nil, strings.Join(ciDedupe(notes), "; "))
+	return nil
+}
+
+// ciServiceJob builds one service's CI job.
+func ciServiceJob(c *ciSvc, used map[string]bool) (ciJob, error) {
+	checkout, err := ciCheckout()
+	if err != nil {
+		return ciJob{}, err
+	}
+	steps, env, timeout, err := ciSteps(c)
+	if err != nil {
+		return ciJob{}, err
+	}
+	name := c.s.Name
+	if name == "" {
+		name = path.Base(c.s.Dir)
+	}
+	if name == "." || name == "/" || name == "" {
+		name = string(c.s.Language)
+	}
+	job := ciJob{
+		ID:      ciJobID(name, used),
+		Name:    ciScalar(fmt.Sprintf("%s (%s)", name, c.s.Language)),
+		Timeout: timeout,
+		Env:     env,
+		Steps:   append([]ciStep{checkout}, steps...),
+	}
+	if c.s.Dir != "." {
+		job.Dir = ciScalar(c.s.Dir)
+	}
+	return job, nil
+}
+
+// ciOtherServices returns the detected services that are not in the task.
+func ciOtherServices(repo *stack.Repo, services []stack.Service) []stack.Service {
+	in := map[string]bool{}
+	for _, s := range services {
+		in[s.Dir] = true
+	}
+	var out []stack.Service
+	for _, s := range repo.Services {
+		if d := s.Dir; d != "" && !in[d] || d == "" && !in["."] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ciReplace removes the existing workflows a new one replaces (in path
+// order) and returns notes for the one it overwrites in place.
+func ciReplace(cs *change.ChangeSet, replace map[string]string, target string) []string {
+	files := make([]string, 0, len(replace))
+	for f := range replace {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	var notes []string
+	for _, f := range files {
+		if f == target {
+			notes = append(notes, fmt.Sprintf("the existing %s is rewritten: %s", f, replace[f]))
+			continue
+		}
+		cs.Remove(f, nil, fmt.Sprintf("replaced by %s: %s", target, replace[f]))
+	}
+	return notes
+}
+
+// ciDedupe drops repeated notes, keeping the first.
+func ciDedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+package builtin
+
+import (
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/workspace"
+)
+
+// DependabotPath is where the CI/CD specialist writes Dependabot's
+// configuration (Params["workflows"] contains "dependabot").
+const DependabotPath = ".github/dependabot.yml"
+
+// ciUpdate is one Dependabot updates: entry (values already YAML scalars).
+type ciUpdate struct{ Ecosystem, Directory string }
+
+// ciEcosystem names the Dependabot ecosystem of a service.
+func ciEcosystem(s stack.Service) string {
+	switch s.Language {
+	case stack.Go:
+		return "gomod"
+	case stack.Node:
+		return "npm"
+	case stack.Python:
+		if s.PackageManager == "uv" {
+			return "uv"
+		}
+		return "pip"
+	case stack.Rust:
+		return "cargo"
+	case stack.Java:
+		if s.PackageManager == "gradle" {
+			return "gradle"
+		}
+		return "maven"
+	}
+	return ""
+}
+
+// ciWriteDependabot writes .github/dependabot.yml: github-actions (so the
+// pinned SHAs move with their releases), each service's ecosystem and the
+// Dockerfiles' base images. An existing file is kept.
+func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change.ChangeSet) error {
+	if in.Workspace != nil && (workspace.Exists(in.Workspace, DependabotPath) || workspace.Exists(in.Workspace, ".github/dependabot.yaml")) {
+		return ciNoteOnCI(cs, "kept the existing Dependabot configuration", nil)
+	}
+	seen := map[string]bool{}
+	var ups []ciUpdate
+	add := func(eco, dir string) {
+		d := "/"
+		if dir != "." {
+			d += dir
+		}
+		if eco == "" || seen[eco+" "+d] {
+			return
+		}
+		seen[eco+" "+d] = true
+		ups = append(ups, ciUpdate{Ecosystem: eco, Directory: ciScalar(d)})
+	}
+	for _, s := range services {
+		add(ciEcosystem(s), s.Dir)
+	}
+	for _, df := range ciDockerfiles(in, services) {
+		add("docker", path.Dir(df))
+	}
+	sort.SliceStable(ups, func(i, j int) bool {
+		if ups[i].Directory != ups[j].Directory {
+			return ups[i].Directory < ups[j].Directory
+		}
+		return ups[i].Ecosystem < ups[j].Ecosystem
+	})
+	ups = append([]ciUpdate{{Ecosystem: "github-actions", Directory: "/"}}, ups...)
+	out, err := render("cicd/dependabot.yml.tmpl", ups)
+	if err != nil {
+		return err
+	}
+	cs.Put(DependabotPath, out, nil, fmt.Sprintf("weekly updates for %d ecosystem entries, github-actions first so the pinned SHAs follow their releases", len(ups)))
+	return nil
+}

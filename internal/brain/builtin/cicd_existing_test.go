@@ -1,0 +1,251 @@
+package builtin
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+var ciGoRepo = map[string]string{"go.mod": "module example.com/x\n\ngo 1.22\n", "go.sum": ""}
+
+var ciGoService = []stack.Service{{Name: "x", Dir: ".", Language: stack.Go, Version: "1.22"}}
+
+func ciWork(t *testing.T, files map[string]string, services []stack.Service, params map[string]string, deps []*change.ChangeSet) (*change.ChangeSet, error) {
+	t.Helper()
+	in := engine.WorkInput{
+		Task:      engine.Task{ID: "ci", Mode: CICDMode, Params: params},
+		Repo:      &stack.Repo{Services: services},
+		Workspace: ciMapFS(files),
+		Deps:      deps,
+	}
+	return New().Work(context.Background(), in)
+}
+
+func ciWithFiles(base map[string]string, extra ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		out[extra[i]] = extra[i+1]
+	}
+	return out
+}
+
+// An existing CI that runs the tests and passes the gate is kept: the
+// specialist's own output, committed, makes a second run a no-op.
+func TestCICDKeepsPassingCI(t *testing.T) {
+	first, err := ciWork(t, ciGoRepo, ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := first.Get(CIWorkflowPath)
+	if ci == nil {
+		t.Fatal("no ci.yml on the first run")
+	}
+	files := ciWithFiles(ciGoRepo, ".github/workflows/build.yml", string(ci.Content))
+	again, err := ciWork(t, files, ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Empty() {
+		t.Errorf("a passing CI exists in build.yml, yet the specialist wrote %v", again.Paths())
+	}
+}
+
+// The specialist's own image and CI workflows, committed, are kept: a
+// second run over the same repository writes nothing.
+func TestCICDIdempotent(t *testing.T) {
+	c := ciCases()[len(ciCases())-1]
+	first := runCICD(t, c)
+	files := ciWithFiles(c.files)
+	for _, f := range first.Files {
+		files[f.Path] = string(f.Content)
+	}
+	for _, d := range c.deps {
+		for _, f := range d.Files {
+			files[f.Path] = string(f.Content)
+		}
+	}
+	c.files, c.deps = files, nil
+	if again := runCICD(t, c); !again.Empty() {
+		t.Errorf("second run over committed output wrote %v", again.Paths())
+	}
+}
+
+// An existing CI that fails the gate is replaced, never doubled.
+func TestCICDReplacesFailingCI(t *testing.T) {
+	old := "name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: go test ./...\n"
+	cs, err := ciWork(t, ciWithFiles(ciGoRepo, ".github/workflows/test.yml", old), ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	del := cs.Get(".github/workflows/test.yml")
+	if del == nil || del.Op != change.Delete {
+		t.Fatalf("the failing test.yml is not removed: %v", cs.Paths())
+	}
+	if !strings.Contains(del.Note, "fails the gate") || !strings.Contains(del.Note, CIWorkflowPath) {
+		t.Errorf("removal note does not say why: %q", del.Note)
+	}
+	if cs.Get(CIWorkflowPath) == nil {
+		t.Errorf("no replacement ci.yml: %v", cs.Paths())
+	}
+
+	// The same file at ci.yml itself is rewritten in place, with a note.
+	cs, err = ciWork(t, ciWithFiles(ciGoRepo, CIWorkflowPath, old), ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs.Files) != 1 || cs.Files[0].Path != CIWorkflowPath || !strings.Contains(cs.Files[0].Note, "rewritten") {
+		t.Errorf("ci.yml not rewritten in place: %v %q", cs.Paths(), cs.Files[0].Note)
+	}
+}
+
+// A failing workflow that also builds a service outside the task is not
+// the task's to replace.
+func TestCICDLeavesWorkflowOfOtherServices(t *testing.T) {
+	old := "name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n" +
+		"      - run: cd services/a && go test ./...\n      - run: cd services/b && go test ./...\n"
+	files := map[string]string{"services/a/go.mod": "module a\n\ngo 1.22\n", "services/b/go.mod": "module b\n\ngo 1.22\n",
+		".github/workflows/test.yml": old}
+	services := []stack.Service{{Name: "a", Dir: "services/a", Language: stack.Go}, {Name: "b", Dir: "services/b", Language: stack.Go}}
+	in := engine.WorkInput{
+		Task:      engine.Task{ID: "ci", Mode: CICDMode, Services: []string{"services/a"}},
+		Repo:      &stack.Repo{Services: services},
+		Workspace: ciMapFS(files),
+	}
+	cs, err := New().Work(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cs.Empty() {
+		t.Errorf("test.yml also builds services/b, yet the task for services/a wrote %v", cs.Paths())
+	}
+	// The whole repository's task replaces it.
+	in.Task.Services = nil
+	if cs, err = New().Work(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if f := cs.Get(".github/workflows/test.yml"); f == nil || f.Op != change.Delete {
+		t.Errorf("the failing test.yml is not replaced for the whole repository: %v", cs.Paths())
+	}
+}
+
+// A failing workflow that also deploys is left for a person: no second CI.
+func TestCICDLeavesMixedWorkflow(t *testing.T) {
+	old := "name: ship\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: go test ./...\n      - run: ./deploy.sh\n"
+	cs, err := ciWork(t, ciWithFiles(ciGoRepo, ".github/workflows/ship.yml", old), ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cs.Empty() {
+		t.Errorf("a second CI was added beside a mixed workflow: %v", cs.Paths())
+	}
+}
+
+func TestCICDDefaultBranch(t *testing.T) {
+	master := "on:\n  push:\n    branches: [master]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo lint\n"
+	cs, err := ciWork(t, ciWithFiles(ciGoRepo, ".github/workflows/lint.yml", master), ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cs.Get(CIWorkflowPath); f == nil || !strings.Contains(string(f.Content), "branches: [master]") {
+		t.Errorf("the repository pushes on master, CI does not follow:\n%v", cs.Paths())
+	}
+	cs, err = ciWork(t, ciWithFiles(ciGoRepo, ".git/refs/remotes/origin/HEAD", "ref: refs/remotes/origin/trunk\n"), ciGoService, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cs.Get(CIWorkflowPath); f == nil || !strings.Contains(string(f.Content), "branches: [trunk]") {
+		t.Errorf("origin/HEAD names trunk, CI does not follow")
+	}
+	cs, err = ciWork(t, ciGoRepo, ciGoService, map[string]string{"default_branch": "develop"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cs.Get(CIWorkflowPath); f == nil || !strings.Contains(string(f.Content), "branches: [develop]") {
+		t.Errorf("params default_branch ignored")
+	}
+}
+
+func TestCICDBadInput(t *testing.T) {
+	cases := map[string]func() error{
+		"unknown workflow": func() error {
+			_, err := ciWork(t, ciGoRepo, ciGoService, map[string]string{"workflows": "ci,deploy"}, nil)
+			return err
+		},
+		"unknown registry": func() error {
+			_, err := ciWork(t, ciGoRepo, ciGoService, map[string]string{"workflows": "image", "registry": "quay"}, nil)
+			return err
+		},
+		"bad branch": func() error {
+			_, err := ciWork(t, ciGoRepo, ciGoService, map[string]string{"default_branch": "main\n  evil: x"}, nil)
+			return err
+		},
+		"image without Dockerfile": func() error {
+			_, err := ciWork(t, ciGoRepo, ciGoService, map[string]string{"workflows": "image"}, nil)
+			return err
+		},
+		"no services": func() error {
+			_, err := ciWork(t, ciGoRepo, nil, nil, nil)
+			return err
+		},
+		"unknown language": func() error {
+			_, err := ciWork(t, ciGoRepo, []stack.Service{{Name: "x", Dir: ".", Language: "cobol"}}, nil, nil)
+			return err
+		},
+	}
+	for name, f := range cases {
+		if err := f(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestCICDDockerHub(t *testing.T) {
+	files := ciWithFiles(ciGoRepo, "Dockerfile", "FROM golang:1.22\n")
+	cs, err := ciWork(t, files, ciGoService, map[string]string{"workflows": "image", "registry": "dockerhub"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cs.Get(ImageWorkflowPath)
+	if f == nil {
+		t.Fatalf("no image workflow: %v", cs.Paths())
+	}
+	s := string(f.Content)
+	for _, want := range []string{"secrets.DOCKERHUB_USERNAME", "secrets.DOCKERHUB_TOKEN", "docker.io/"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("image.yml lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "packages: write") || cs.Get(CIWorkflowPath) != nil {
+		t.Errorf("Docker Hub image workflow grants packages: write or writes CI unasked:\n%s", s)
+	}
+	if !strings.Contains(f.Note, "DOCKERHUB_TOKEN") {
+		t.Errorf("note does not name the secrets to create: %q", f.Note)
+	}
+	ciCheckWorkflow(t, f.Path, f.Content, cicdMode(t))
+}
+
+func TestCIScalar(t *testing.T) {
+	for in, want := range map[string]string{
+		"go test ./...":               "go test ./...",
+		"3.10":                        `"3.10"`,
+		"20":                          `"20"`,
+		"true":                        `"true"`,
+		"a: b":                        `"a: b"`,
+		"x # y":                       `"x # y"`,
+		"[x]":                         `"[x]"`,
+		"${{ secrets.GITHUB_TOKEN }}": "${{ secrets.GITHUB_TOKEN }}",
+		"*alias":                      `"*alias"`,
+		"line\nbreak":                 `"line\nbreak"`,
+	} {
+		if got := ciScalar(in); got != want {
+			t.Errorf("ciScalar(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,223 @@
+package builtin
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/workspace"
+)
+
+// ciImageTags are docker/metadata-action's tag rules: the branch, the pull
+// request, semver tags from v* git tags, and the commit.
+const ciImageTags = "type=ref,event=branch\ntype=ref,event=pr\ntype=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=sha"
+
+// ciDockerfiles returns the Dockerfiles to build, sorted: those the
+// container task planned (in.Deps) and those in the workspace, in the
+// directory of one of the services (or at the root).
+func ciDockerfiles(in engine.WorkInput, services []stack.Service) []string {
+	dirs := map[string]bool{}
+	for _, s := range services {
+		dirs[s.Dir] = true
+	}
+	found := map[string]bool{}
+	consider := func(p string) {
+		if path.Base(p) == "Dockerfile" && (dirs[path.Dir(p)] || path.Dir(p) == ".") {
+			found[p] = true
+		}
+	}
+	for _, cs := range in.Deps {
+		if cs == nil {
+			continue
+		}
+		for _, f := range cs.Files {
+			if f.Op != change.Delete {
+				consider(f.Path)
+			}
+		}
+	}
+	if in.Repo != nil {
+		for _, p := range in.Repo.Artifacts.Dockerfiles {
+			consider(p)
+		}
+	}
+	if in.Workspace != nil {
+		for _, s := range services {
+			if p := path.Join(s.Dir, "Dockerfile"); workspace.Exists(in.Workspace, p) {
+				consider(p)
+			}
+		}
+	}
+	// A root Dockerfile beside per-service ones is built only when the
+	// root is one of the services.
+	if found["Dockerfile"] && len(found) > 1 && !dirs["."] {
+		delete(found, "Dockerfile")
+	}
+	out := make([]string, 0, len(found))
+	for p := range found {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var ciImageNameRE = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// ciImageName is the image's short name for a Dockerfile: its directory's
+// base name, "app" at the root.
+func ciImageName(dockerfile string) string {
+	d := path.Dir(dockerfile)
+	if d == "." {
+		return "app"
+	}
+	n := strings.Trim(ciImageNameRE.ReplaceAllString(strings.ToLower(path.Base(d)), "-"), "-._")
+	if n == "" {
+		return "app"
+	}
+	return n
+}
+
+// ciWriteImage writes the image workflow: one job per Dockerfile, building
+// on pull requests and pushing on the default branch and v* tags.
+func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, existing []ciExisting, cs *change.ChangeSet) error {
+	var notes []string
+	replace := map[string]string{}
+	for _, e := range existing {
+		if !e.images {
+			continue
+		}
+		if len(e.errs) == 0 {
+			return ciNoteOnCI(cs, fmt.Sprintf("kept %s, which already builds images and passes the gate; no image workflow added", e.path),
+				nil)
+		}
+		why := fmt.Sprintf("it builds images but fails the gate (%d error(s), first: %s)", len(e.errs), ciFirstError(e))
+		if e.tests || e.deploys {
+			return ciNoteOnCI(cs, fmt.Sprintf("kept %s although %s; it also tests or deploys, so fix it by hand rather than adding a second image build",
+				e.path, strings.TrimPrefix(why, "it ")), nil)
+		}
+		replace[e.path] = why
+	}
+	dockerfiles := ciDockerfiles(in, services)
+	if len(dockerfiles) == 0 {
+		return ciNoteOnCI(cs, "no image workflow: no Dockerfile was found in the services or planned by a container task",
+			fmt.Errorf("task %s asks for an image workflow but no Dockerfile was found in %s; plan a containerization task first (the ci task then depends on it)",
+				in.Task.ID, ciDirList(services)))
+	}
+	used := map[string]bool{}
+	var jobs []ciJob
+	for _, df := range dockerfiles {
+		job, err := ciImageJob(df, len(dockerfiles) > 1, p.Registry, used)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, job)
+	}
+	data := ciWorkflow{
+		Name: "Image",
+		Comments: []string{
+			"Builds the container images on pull requests (no push) and pushes them on the default branch and v* tags.",
+		},
+		Branch:           ciScalar(p.Branch),
+		Tags:             []string{ciScalar("v*")},
+		CancelInProgress: "${{ github.event_name == 'pull_request' }}",
+		Jobs:             jobs,
+	}
+	out, err := render("cicd/workflow.yml.tmpl", data)
+	if err != nil {
+		return err
+	}
+	notes = append(notes, ciReplace(cs, replace, ImageWorkflowPath)...)
+	reg := "GHCR (ghcr.io/<owner>/<repo>) with the workflow's GITHUB_TOKEN; no secret to create"
+	if p.Registry == "dockerhub" {
+		reg = "Docker Hub; create the repository secrets DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (an access token)"
+	}
+	notes = append([]string{fmt.Sprintf("one job per Dockerfile (%s); pushes to %s", strings.Join(dockerfiles, ", "), reg)}, notes...)
+	cs.Put(ImageWorkflowPath, out, nil, strings.Join(notes, "; "))
+	return nil
+}
+
+// ciNoteOnCI records a note about the image workflow on the CI workflow
+// written in the same ChangeSet and returns nil; when there is none, it
+// returns err (nil when there is nothing to report as a failure).
+func ciNoteOnCI(cs *change.ChangeSet, note string, err error) error {
+	for _, f := range cs.Files {
+		if f.Op != change.Delete && strings.HasPrefix(f.Path, ciWorkflowDir+"/") {
+			if f.Note != "" {
+				f.Note += "; "
+			}
+			f.Note += note
+			return nil
+		}
+	}
+	return err
+}
+
+func ciDirList(services []stack.Service) string {
+	dirs := make([]string, 0, len(services))
+	for _, s := range services {
+		dirs = append(dirs, s.Dir)
+	}
+	return strings.Join(dirs, ", ")
+}
+
+// ciImageJob builds the job for one Dockerfile.
+func ciImageJob(dockerfile string, several bool, registry string, used map[string]bool) (ciJob, error) {
+	name := ciImageName(dockerfile)
+	image := "ghcr.io/${{ github.repository }}"
+	if several {
+		image += "/" + name
+	}
+	login := ciWith("registry", "ghcr.io", "username", "${{ github.actor }}", "password", "${{ secrets.GITHUB_TOKEN }}")
+	perms := []ciKV{{Key: "contents", Value: "read"}, {Key: "packages", Value: "write"}}
+	if registry == "dockerhub" {
+		image = "docker.io/${{ secrets.DOCKERHUB_USERNAME }}/${{ github.event.repository.name }}"
+		if several {
+			image += "-" + name
+		}
+		login = ciWith("username", "${{ secrets.DOCKERHUB_USERNAME }}", "password", "${{ secrets.DOCKERHUB_TOKEN }}")
+		perms = nil
+	}
+	checkout, err := ciCheckout()
+	if err != nil {
+		return ciJob{}, err
+	}
+	buildx, err := ciAction("Set up Buildx", "docker/setup-buildx-action", nil)
+	if err != nil {
+		return ciJob{}, err
+	}
+	loginStep, err := ciAction("Log in to the registry", "docker/login-action", login)
+	if err != nil {
+		return ciJob{}, err
+	}
+	loginStep.If = ciScalar("github.event_name != 'pull_request'")
+	meta, err := ciAction("Image tags and labels", "docker/metadata-action", ciWith("images", image, "tags", ciImageTags))
+	if err != nil {
+		return ciJob{}, err
+	}
+	meta.ID = "meta"
+	scope := "scope=" + name
+	build, err := ciAction("Build and push", "docker/build-push-action", ciWith(
+		"context", path.Dir(dockerfile),
+		"file", dockerfile,
+		"push", "${{ github.event_name != 'pull_request' }}",
+		"tags", "${{ steps.meta.outputs.tags }}",
+		"labels", "${{ steps.meta.outputs.labels }}",
+		"cache-from", "type=gha,"+scope,
+		"cache-to", "type=gha,mode=max,"+scope,
+	))
+	if err != nil {
+		return ciJob{}, err
+	}
+	return ciJob{
+		ID:          ciJobID("image-"+name, used),
+		Name:        ciScalar("image (" + name + ")"),
+		Timeout:     30,
+		Permissions: perms,
+		Steps:       []ciStep{checkout, buildx, loginStep, meta, build},
+	}, nil
+}
