@@ -19,6 +19,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/github"
 	"github.com/devops-lead/devops-lead/internal/jobs"
+	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
@@ -228,7 +229,11 @@ func (j *job) config(ctx context.Context) (*config.Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", config.RepoPath, err)
 	}
-	cfg, err := config.ParseRepo([]byte(text), nil)
+	known := func(slug string) bool { return true }
+	if reg, err := mode.Default(); err == nil {
+		known = func(slug string) bool { m := reg.Get(slug); return m != nil && m.Level == mode.LevelSpecialist }
+	}
+	cfg, err := config.ParseRepo([]byte(text), known)
 	if err != nil {
 		msg := fmt.Sprintf("The configuration in `%s` on `%s` has problems, so I have not acted:\n\n```\n%s\n```\n\nFix them and comment `/devops plan` again.",
 			config.RepoPath, j.defBranch, err)

@@ -300,6 +300,11 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		fmt.Fprintf(&b, "\n\nNothing broken was published. Comment `/devops retry %s` to try again.", tr.Task.ID)
 		return j.reply(ctx, "failure:"+tr.Task.ID, b.String())
 	}
+	if max := cfg.Budgets.MaxFilesPerTask; max > 0 && len(tr.ChangeSet.Files) > max {
+		tr.Status = engine.StatusFailed
+		tr.Error = fmt.Sprintf("it changes %d files, over the budget of %d in %s", len(tr.ChangeSet.Files), max, config.RepoPath)
+		return j.publish(ctx, cfg, pl, st, tr)
+	}
 	branch := fmt.Sprintf("devops-lead/%d-%s", j.number, tr.Task.ID)
 	ts.Branch = branch
 	var files []github.FileChange

@@ -384,3 +384,63 @@ func TestServeRestartFinishesOnce(t *testing.T) {
 		t.Fatalf("%d PRs, %d sub-issues after restarts and faults, want 2 and 2", len(r.Pulls), len(r.Issues[e.issue.Number].SubIssues))
 	}
 }
+
+func hasBotComment(r *githubtest.Repo, number int, substr string) bool {
+	for _, c := range botComments(r, number) {
+		if strings.Contains(c.Body, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestServeRepoConfig: a bad config gets one comment pointing at the
+// line and nothing else; require_approval makes the label plan only.
+func TestServeRepoConfig(t *testing.T) {
+	e := newE2E(t)
+	e.gh.Lock()
+	e.gh.ReposUnlocked("acme/api").SetFiles(map[string]string{".github/devops-lead.yml": "trigger_label: devops\nrequire_aproval: true\n"})
+	e.gh.Unlock()
+	e.deliver("issues", e.payload("issues-labeled.json", "alice", ""))
+	e.waitUntil("the config error", func(r *githubtest.Repo) bool {
+		return hasBotComment(r, e.issue.Number, "line 2")
+	})
+	e.gh.Lock()
+	r := e.gh.ReposUnlocked("acme/api")
+	if hasBotComment(r, e.issue.Number, "<!-- devops-lead:plan") || len(r.Pulls) != 0 {
+		e.gh.Unlock()
+		t.Fatal("a bad config must stop the job")
+	}
+	r.SetFiles(map[string]string{".github/devops-lead.yml": "require_approval: true\n"})
+	e.gh.Unlock()
+	e.deliver("issues", e.payload("issues-labeled.json", "alice", ""))
+	e.waitUntil("the plan", func(r *githubtest.Repo) bool { return hasBotComment(r, e.issue.Number, "<!-- devops-lead:plan") })
+	time.Sleep(400 * time.Millisecond)
+	e.gh.Lock()
+	defer e.gh.Unlock()
+	r = e.gh.ReposUnlocked("acme/api")
+	if len(r.Pulls) != 0 || len(r.Issues[e.issue.Number].SubIssues) != 0 {
+		t.Fatal("require_approval: the label must only plan")
+	}
+}
+
+// TestServeWorkflowPermission: without the workflows permission the CI
+// task posts its workflow as a suggested file; the container PR opens.
+func TestServeWorkflowPermission(t *testing.T) {
+	e := newE2E(t)
+	e.gh.Lock()
+	e.gh.ReposUnlocked("acme/api").BlockWorkflows = true
+	e.gh.Unlock()
+	e.deliver("issues", e.payload("issues-labeled.json", "alice", ""))
+	e.waitUntil("the suggested workflow", func(r *githubtest.Repo) bool {
+		for n := range r.Issues {
+			if hasBotComment(r, n, "<!-- devops-lead:suggested:ci -->") {
+				return true
+			}
+		}
+		return false
+	})
+	e.waitUntil("the container PR and the plan status", func(r *githubtest.Repo) bool {
+		return len(openPRs(r)) == 1 && hasBotComment(r, e.issue.Number, "needs the workflows permission")
+	})
+}
