@@ -2,12 +2,206 @@ package builtin
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
-// Plan implements engine.Brain. (Skeleton: the lead work fills this in.)
+// The mode slug of the Compose specialist and the task ids of the
+// built-in plan contract (CICDMode is in cicd.go, ContainerMode in
+// container.go).
+const (
+	ComposeMode = "docker-compose-specialist"
+
+	TaskContainer = "container"
+	TaskCI        = "ci"
+	TaskCompose   = "compose"
+)
+
+// Plan implements engine.Brain: it reads the issue (as data: its words are
+// matched, never obeyed) and the detected stack, and plans at most one
+// task per mode — container, then ci, then compose — or asks questions
+// when the request is too vague or needs something that is not there. What
+// it will not do goes to Plan.Declined with the reason.
 func (b *Brain) Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, error) {
-	return nil, errors.New("builtin lead: not built yet")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := &planner{in: in, req: readRequest(in.Issue.Title, in.Issue.Body), plan: &engine.Plan{Brain: "builtin"}}
+	if in.Repo == nil {
+		p.in.Repo = &stack.Repo{}
+	}
+	p.decline()
+	p.build()
+	p.plan.Summary = p.summary()
+	if p.plan.Tasks == nil {
+		p.plan.Tasks = []engine.Task{} // JSON readers get [], not null
+	}
+	return p.plan, nil
+}
+
+// planner carries one planning run.
+type planner struct {
+	in   engine.PlanInput
+	req  *request
+	plan *engine.Plan
+	// scope are the services the plan is about.
+	scope []stack.Service
+}
+
+// allowed reports whether the lead may delegate to the mode.
+func (p *planner) allowed(slug string) bool {
+	lead := p.in.Lead
+	if lead == nil {
+		return true
+	}
+	if p.in.Modes != nil {
+		return p.in.Modes.Get(slug) != nil && p.in.Modes.CanDelegate(lead.Slug, slug)
+	}
+	for _, d := range lead.DelegatesTo {
+		if d == slug {
+			return true
+		}
+	}
+	return false
+}
+
+// leadName names the lead mode for messages.
+func (p *planner) leadName() string {
+	if p.in.Lead != nil {
+		return p.in.Lead.Slug
+	}
+	return "the lead"
+}
+
+// decline records what the request asks that will not be done.
+func (p *planner) decline() {
+	r := p.req
+	add := func(format string, args ...any) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf(format, args...))
+	}
+	if r.injection {
+		p.plan.Notes = append(p.plan.Notes, "part of the issue reads like instructions to this tool; it was treated as data and only the DevOps requests in it were planned")
+	}
+	if r.act {
+		add("applying infrastructure or deploying now: devops-lead writes reviewable changes (branches and pull requests) and never runs terraform apply, kubectl or a deployment; merge the changes and apply them through your own reviewed process")
+	}
+	if r.secrets {
+		add("printing, exposing or committing secrets or keys: devops-lead never writes secret values; it references them (${VAR} from a git-ignored .env, GitHub Actions secrets) so you set them yourself")
+	}
+	if r.otherCI != "" {
+		add("%s: devops-lead writes GitHub Actions workflows only; ask for \"GitHub Actions CI\" to get the equivalent workflow", r.otherCI)
+	}
+	for _, a := range r.areas {
+		if p.allowed(a.Mode) {
+			add("%s: not built into the built-in brain yet; the %s mode will do it (set GEMINI_API_KEY to plan it with the Gemini brain)", a.What, a.Mode)
+		} else {
+			add("%s: %s may not delegate to %s; add it to delegates_to in the lead's mode file", a.What, p.leadName(), a.Mode)
+		}
+	}
+	for _, u := range r.unsupportedBacking {
+		add("%s in Compose: not built into the built-in brain yet (it adds postgres, mysql, redis, mongodb and rabbitmq)", u)
+	}
+}
+
+// ask ends the plan with questions and no tasks.
+func (p *planner) ask(qs ...string) {
+	p.plan.Tasks = nil
+	p.plan.Questions = append(p.plan.Questions, qs...)
+}
+
+// build decides the tasks.
+func (p *planner) build() {
+	r := p.req
+	if !r.ci && !r.container && !r.compose && !r.publish {
+		if len(p.plan.Declined) == 0 {
+			p.ask("What should change? This tool can, for example, \"add CI that runs the tests on pull requests\", " +
+				"\"containerize the API\", \"add a compose file for local development with Postgres and Redis\" or " +
+				"\"publish the image to GHCR\". Say which of these (or what else) you need, and for which service.")
+		}
+		return
+	}
+	p.scope = p.services()
+	if len(p.scope) == 0 && (r.ci || r.container || r.publish || len(r.backing) == 0) {
+		p.ask(p.noServiceQuestion())
+		return
+	}
+	p.noteServices()
+	container := p.containerTask() != nil
+	p.ciTask(container)
+	p.composeTask(container)
+	if container {
+		p.explainOrder()
+	}
+}
+
+// explainOrder tells, in the container task's Why, which tasks wait for
+// its Dockerfiles.
+func (p *planner) explainOrder() {
+	var after []string
+	for _, t := range p.plan.Tasks {
+		if len(t.DependsOn) > 0 {
+			after = append(after, map[string]string{TaskCI: "the image workflow", TaskCompose: "Compose"}[t.ID])
+		}
+	}
+	if len(after) > 0 {
+		p.plan.Tasks[0].Why += "; it comes first because " + strings.Join(after, " and ") + " build from its Dockerfiles"
+	}
+}
+
+// services returns the detected services the request is about: those it
+// names, or all.
+func (p *planner) services() []stack.Service {
+	all := p.in.Repo.Services
+	names := map[string][]string{}
+	for _, s := range all {
+		names[s.Dir] = []string{s.Name, lastElem(s.Dir)}
+	}
+	named := namedServices(p.req, names)
+	if len(named) == 0 || len(named) == len(all) {
+		return append([]stack.Service(nil), all...)
+	}
+	var out []stack.Service
+	for _, d := range named {
+		out = append(out, *p.in.Repo.Service(d))
+	}
+	return out
+}
+
+// scopeDirs returns Task.Services for the scope: empty when it is every
+// detected service.
+func (p *planner) scopeDirs() []string {
+	if len(p.scope) == len(p.in.Repo.Services) {
+		return nil
+	}
+	out := make([]string, len(p.scope))
+	for i, s := range p.scope {
+		out[i] = s.Dir
+	}
+	return out
+}
+
+func (p *planner) noServiceQuestion() string {
+	return "I found no application to work on: no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, " +
+		"pom.xml or build.gradle" + p.focusPhrase() + ". Which directory holds the application, and in which language is it written?"
+}
+
+func (p *planner) focusPhrase() string {
+	if w := p.in.Repo.Warnings; len(w) > 0 {
+		return fmt.Sprintf(" that could be read (%d manifest(s) had problems: %s)", len(w), strings.Join(w, "; "))
+	}
+	return " in the repository"
+}
+
+// lastElem returns the last element of a slash path ("" for ".").
+func lastElem(dir string) string {
+	if dir == "" || dir == "." {
+		return ""
+	}
+	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+		return dir[i+1:]
+	}
+	return dir
 }

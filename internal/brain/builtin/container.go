@@ -1,0 +1,261 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/validate"
+	"github.com/devops-lead/devops-lead/internal/workspace"
+)
+
+// ContainerMode is the slug of the container specialist.
+const ContainerMode = "containerization-developer"
+
+func init() { registerSpecialist(ContainerMode, containerize) }
+
+// containerize is the container specialist: a Dockerfile and a
+// .dockerignore for each service of the task. An existing Dockerfile that
+// passes the gate with no errors is kept; one with errors is replaced and
+// the file's note lists what was wrong with it.
+func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+	tbl, err := loadImages()
+	if err != nil {
+		return nil, err
+	}
+	services, err := taskServices(in.Repo, in.Task)
+	if err != nil {
+		return nil, err
+	}
+	if len(services) == 0 {
+		return nil, errors.New("no service to containerize: the repository has no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, pom.xml or build.gradle in the focus; say which directory holds the application")
+	}
+	cs := change.New(in.Task.ID, in.Task.Mode)
+	for i := range services {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := containerizeService(tbl, in.Workspace, &services[i], cs); err != nil {
+			return nil, err
+		}
+	}
+	return cs, nil
+}
+
+// containerizeService adds one service's Dockerfile and .dockerignore.
+func containerizeService(tbl *imageTable, ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
+	dfPath := joinPath(s.Dir, "Dockerfile")
+	old, err := readOptional(ws, dfPath)
+	if err != nil {
+		return err
+	}
+	var replaceNote string
+	if old != nil {
+		errs := validate.Errors(validate.CheckFile(dfPath, old, validate.Options{}))
+		if len(errs) == 0 {
+			// Kept as it is: the lead's plan notes it; nothing to write.
+			return addDockerignore(ws, s, cs)
+		}
+		replaceNote = "replaced the existing Dockerfile because the gate found " + describeFindings(errs)
+	}
+	content, notes, err := renderDockerfile(tbl, ws, s)
+	if err != nil {
+		return err
+	}
+	if replaceNote != "" {
+		notes = append([]string{replaceNote}, notes...)
+	}
+	cs.Put(dfPath, content, nil, strings.Join(notes, "; "))
+	return addDockerignore(ws, s, cs)
+}
+
+// addDockerignore writes the service's .dockerignore unless one exists.
+func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
+	p := joinPath(s.Dir, ".dockerignore")
+	old, err := readOptional(ws, p)
+	if err != nil || old != nil {
+		return err
+	}
+	content, err := render("container/dockerignore.tmpl", dockerignoreData(ws, s))
+	if err != nil {
+		return err
+	}
+	cs.Put(p, content, nil, "keeps .git, .env files, dependencies and build output out of the build context")
+	return nil
+}
+
+// dockerfileData feeds the Dockerfile templates.
+type dockerfileData struct {
+	Name, Dir              string
+	BuildImage, Runtime    string
+	Port                   int
+	Cmd, Healthcheck       string // JSON arrays; Healthcheck may be empty
+	Copy                   string // the manifests copied before installing
+	Setup                  []string
+	Install, Build, Prune  string
+	Main, Binary, JarDir   string
+	PackageManager, Poetry string
+	UV                     string
+	Lockfile               bool
+}
+
+// renderDockerfile renders a service's Dockerfile and says what it
+// assumed.
+func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []string, error) {
+	variant := ""
+	if s.Language == stack.Java {
+		variant = javaBuildVariant(ws, s)
+	}
+	imgs, err := tbl.imagesFor(s, variant)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkServiceText(s); err != nil {
+		return nil, nil, err
+	}
+	d := dockerfileData{Name: serviceName(*s), Dir: s.Dir, BuildImage: imgs.Build, Runtime: imgs.Runtime, Port: s.Port}
+	if d.Port < 0 || d.Port > 65535 {
+		d.Port = 0
+	}
+	var notes []string
+	if imgs.Assumed {
+		notes = append(notes, fmt.Sprintf("no %s version is stated in %s, so the image uses the default %s from images.yaml", s.Language, dirLabel(s.Dir), imgs.Version))
+	}
+	if d.Port == 0 {
+		d.Port = imgs.Port
+		notes = append(notes, fmt.Sprintf("no port found in the code or config, so it exposes %d, the usual %s port", d.Port, s.Language))
+	}
+	var more []string
+	switch s.Language {
+	case stack.Go:
+		more, err = goDockerfile(ws, s, &d)
+	case stack.Node:
+		more, err = nodeDockerfile(ws, s, &d)
+	case stack.Python:
+		more, err = pythonDockerfile(tbl, ws, s, &d)
+	case stack.Rust:
+		more, err = rustDockerfile(ws, s, &d)
+	case stack.Java:
+		more, err = javaDockerfile(ws, s, &d)
+	default:
+		err = fmt.Errorf("the built-in container specialist does not know %q (service %s)", s.Language, s.Dir)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := render("container/"+string(s.Language)+".Dockerfile.tmpl", d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, append(notes, more...), nil
+}
+
+// taskServices returns the services the task names, or every detected
+// service when it names none. A named service that was not detected is an
+// error.
+func taskServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
+	if repo == nil {
+		return nil, nil
+	}
+	if len(t.Services) == 0 {
+		out := append([]stack.Service(nil), repo.Services...)
+		sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+		return out, nil
+	}
+	var out []stack.Service
+	for _, dir := range t.Services {
+		s := repo.Service(dir)
+		if s == nil {
+			return nil, fmt.Errorf("task %s names service %q, which stack detection did not find: remove it from the task or add its manifest", t.ID, dir)
+		}
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+// readOptional reads a workspace file, returning nil for a missing one.
+func readOptional(ws fs.FS, p string) ([]byte, error) {
+	if ws == nil {
+		return nil, nil
+	}
+	b, err := workspace.ReadFile(ws, p, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return b, nil
+}
+
+// exists reports whether the workspace has the file.
+func exists(ws fs.FS, p string) bool { return ws != nil && workspace.Exists(ws, p) }
+
+// joinPath joins a service dir and a file name as a clean slash path.
+func joinPath(dir, name string) string {
+	if dir == "" || dir == "." {
+		return name
+	}
+	return path.Join(dir, name)
+}
+
+// dirLabel names a directory for people.
+func dirLabel(dir string) string {
+	if dir == "" || dir == "." {
+		return "the repository root"
+	}
+	return dir
+}
+
+// describeFindings summarises up to three findings for a note.
+func describeFindings(fs []validate.Finding) string {
+	var parts []string
+	for i, f := range fs {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(fs)-3))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("line %d: [%s] %s", f.Line, f.Rule, f.Message))
+	}
+	return fmt.Sprintf("%d error(s): %s", len(fs), strings.Join(parts, "; "))
+}
+
+// checkServiceText refuses detected values that would break out of the
+// Dockerfile line they are written into: repository files are untrusted,
+// so a path or command with a line break or shell-unsafe characters is an
+// error, not something to render.
+func checkServiceText(s *stack.Service) error {
+	paths := map[string]string{"directory": s.Dir, "lock file": s.Lockfile, "entry": s.Entry}
+	for i, m := range s.Mains {
+		paths[fmt.Sprintf("main package %d", i+1)] = m
+	}
+	for _, what := range sortedKeys(paths) {
+		if v := paths[what]; v != "" && !safePath(v) {
+			return fmt.Errorf("the %s %q of service %s has characters a Dockerfile cannot take safely: rename it to letters, digits and ./_-@+", what, v, dirLabel(s.Dir))
+		}
+	}
+	for what, v := range map[string]string{"build": s.Build} {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return fmt.Errorf("the %s command of %s spans several lines: put it in a script and reference that instead", what, dirLabel(s.Dir))
+		}
+	}
+	return nil
+}
+
+// safePath reports whether p holds only path characters that need no
+// quoting in a Dockerfile or shell line.
+func safePath(p string) bool {
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("./_-@+", r)) {
+			return false
+		}
+	}
+	return true
+}

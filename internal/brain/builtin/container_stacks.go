@@ -1,0 +1,386 @@
+package builtin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+// goDockerfile fills the Go template: build one main package statically,
+// run it on distroless as nonroot.
+func goDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+	var notes []string
+	mains := append([]string(nil), s.Mains...)
+	sort.Strings(mains)
+	if len(mains) == 0 {
+		if !exists(ws, joinPath(s.Dir, "main.go")) {
+			return nil, fmt.Errorf("no Go main package found in %s: add a main package (./cmd/<name>) or say in the issue which package to build", dirLabel(s.Dir))
+		}
+		mains = []string{"."}
+	}
+	main := mains[0]
+	for _, m := range mains {
+		if path.Base(m) == s.Name {
+			main = m
+			break
+		}
+	}
+	if len(mains) > 1 {
+		notes = append(notes, fmt.Sprintf("%s has %d main packages (%s); the image builds %s — add a Dockerfile per binary if you need the others",
+			dirLabel(s.Dir), len(mains), strings.Join(mains, ", "), main))
+	}
+	if !strings.HasPrefix(main, ".") {
+		main = "./" + main
+	}
+	d.Main = main
+	d.Binary = binaryName(path.Base(main), s.Name)
+	d.Copy = "go.mod"
+	if exists(ws, joinPath(s.Dir, "go.sum")) {
+		d.Copy = "go.mod go.sum"
+	}
+	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
+	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
+	return notes, nil
+}
+
+// nodeDockerfile fills the Node template: install with the lock file,
+// build when a build script exists, prune dev dependencies, run as "node".
+func nodeDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+	var notes []string
+	pm := s.PackageManager
+	lock := s.Lockfile
+	switch pm {
+	case "npm", "yarn", "pnpm":
+	case "", "node":
+		pm = "npm"
+	default:
+		notes = append(notes, fmt.Sprintf("the built-in specialist does not know %s, so the image installs with npm (no lock file)", pm))
+		pm, lock = "npm", ""
+	}
+	d.PackageManager = pm
+	if lock == "" {
+		for _, l := range map[string][]string{"npm": {"package-lock.json", "npm-shrinkwrap.json"}, "yarn": {"yarn.lock"}, "pnpm": {"pnpm-lock.yaml"}}[pm] {
+			if exists(ws, joinPath(s.Dir, l)) {
+				lock = l
+				break
+			}
+		}
+	}
+	d.Lockfile = lock != ""
+	manifests := []string{"package.json"}
+	if lock != "" {
+		manifests = append(manifests, lock)
+	} else {
+		notes = append(notes, fmt.Sprintf("no %s lock file in %s, so installs are not reproducible: commit one", pm, dirLabel(s.Dir)))
+	}
+	switch pm {
+	case "pnpm":
+		d.Setup = []string{"corepack enable"}
+		d.Install, d.Prune = "pnpm install --frozen-lockfile", "pnpm prune --prod"
+		if lock == "" {
+			d.Install = "pnpm install"
+		}
+	case "yarn":
+		d.Setup = []string{"corepack enable"}
+		if exists(ws, joinPath(s.Dir, ".yarnrc.yml")) {
+			manifests = append(manifests, ".yarnrc.yml")
+			d.Install = "yarn install --immutable"
+		} else {
+			d.Install = "yarn install --frozen-lockfile"
+		}
+		if lock == "" {
+			d.Install = "yarn install"
+		}
+		notes = append(notes, "dev dependencies stay in the yarn image (yarn has no portable prune); trim them with a production install if size matters")
+	default:
+		d.Install, d.Prune = "npm ci", "npm prune --omit=dev"
+		if lock == "" {
+			d.Install = "npm install"
+		}
+	}
+	d.Copy = strings.Join(manifests, " ")
+	d.Build = s.Build
+	cmd, note, err := nodeCmd(ws, s)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		notes = append(notes, note)
+	}
+	d.Cmd = cmd
+	d.Healthcheck = jsonArgs("node", "-e", fmt.Sprintf(
+		"require('net').connect(%d, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))", d.Port))
+	return notes, nil
+}
+
+// nodeCmd decides how the Node image starts.
+func nodeCmd(ws fs.FS, s *stack.Service) (cmd, note string, err error) {
+	script := startScript(ws, s.Dir)
+	for _, c := range []string{script, s.Start} {
+		if args, ok := splitSimple(c); ok && len(args) > 1 && args[0] == "node" {
+			return jsonArgs(args...), "", nil
+		}
+	}
+	if script != "" {
+		return jsonArgs("npm", "start"), "the start script (" + script + ") runs through npm start", nil
+	}
+	if s.Entry != "" {
+		return jsonArgs("node", s.Entry), "", nil
+	}
+	if s.Start != "" {
+		return jsonArgs("npm", "start"), "the start command (" + s.Start + ") runs through npm start", nil
+	}
+	for _, f := range []string{"server.js", "index.js", "app.js", "main.js"} {
+		if exists(ws, joinPath(s.Dir, f)) {
+			return jsonArgs("node", f), "no start script or main in package.json, so it runs " + f, nil
+		}
+	}
+	return "", "", fmt.Errorf("cannot tell how to start the Node service in %s: add a \"start\" script or \"main\" to package.json", dirLabel(s.Dir))
+}
+
+// startScript returns package.json's scripts.start in dir, or "".
+func startScript(ws fs.FS, dir string) string {
+	data, err := readOptional(ws, joinPath(dir, "package.json"))
+	if err != nil || data == nil {
+		return ""
+	}
+	var pkg struct {
+		Scripts map[string]any `json:"scripts"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return ""
+	}
+	start, _ := pkg.Scripts["start"].(string)
+	return strings.TrimSpace(start)
+}
+
+// pythonDockerfile fills the Python template: a virtualenv built with
+// pip, poetry or uv, copied into a slim runtime that runs as uid 10001.
+func pythonDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+	var notes []string
+	pm := s.PackageManager
+	has := func(f string) bool { return exists(ws, joinPath(s.Dir, f)) }
+	switch pm {
+	case "poetry", "uv":
+	case "pipenv":
+		if !has("requirements.txt") {
+			return nil, fmt.Errorf("%s uses pipenv, which the built-in container specialist does not run: commit a requirements.txt (pipenv requirements > requirements.txt) and ask again", dirLabel(s.Dir))
+		}
+		notes = append(notes, "pipenv is not run in the image; it installs requirements.txt with pip")
+		pm = "pip"
+	default:
+		pm = "pip"
+	}
+	d.PackageManager = pm
+	switch pm {
+	case "poetry":
+		d.Poetry = tbl.Tools["poetry"]
+		if d.Poetry == "" {
+			return nil, fmt.Errorf("images.yaml has no pinned poetry version under tools: add one")
+		}
+		d.Copy = "pyproject.toml"
+		d.Install = "poetry install --only main --no-root"
+		if has("poetry.lock") {
+			d.Copy += " poetry.lock"
+		} else {
+			notes = append(notes, "no poetry.lock, so installs are not reproducible: commit one")
+		}
+	case "uv":
+		d.UV = tbl.Tools["uv"]
+		if d.UV == "" {
+			return nil, fmt.Errorf("images.yaml has no pinned uv version under tools: add one")
+		}
+		d.Copy = "pyproject.toml"
+		d.Install = "uv sync --no-dev --no-install-project"
+		if has("uv.lock") {
+			d.Copy += " uv.lock"
+			d.Install = "uv sync --frozen --no-dev --no-install-project"
+		} else {
+			notes = append(notes, "no uv.lock, so installs are not reproducible: commit one")
+		}
+	default:
+		switch {
+		case has("requirements.txt"):
+			d.Copy = "requirements.txt"
+			d.Install = "pip install --no-cache-dir -r requirements.txt"
+		case has("pyproject.toml") || has("setup.py"):
+			d.Build = "pip install --no-cache-dir ."
+		default:
+			notes = append(notes, "no requirements.txt or pyproject.toml, so no dependencies are installed")
+		}
+	}
+	cmd, note, err := pythonCmd(ws, s, d.Port)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		notes = append(notes, note)
+	}
+	d.Cmd = cmd
+	d.Healthcheck = jsonArgs("python", "-c", fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), 3).close()", d.Port))
+	return notes, nil
+}
+
+// pythonCmd decides how the Python image starts.
+func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err error) {
+	if args, ok := splitSimple(s.Start); ok && len(args) > 0 {
+		return jsonArgs(args...), "", nil
+	}
+	if s.Start != "" {
+		return jsonArgs("sh", "-c", s.Start), "the start command uses shell syntax, so it runs through sh -c", nil
+	}
+	entry := s.Entry
+	if entry == "" {
+		for _, f := range []string{"main.py", "app.py", "manage.py", "server.py"} {
+			if exists(ws, joinPath(s.Dir, f)) {
+				entry = f
+				break
+			}
+		}
+	}
+	switch {
+	case entry == "manage.py":
+		return jsonArgs("python", "manage.py", "runserver", fmt.Sprintf("0.0.0.0:%d", port)),
+			"Django's runserver is for development: switch CMD to gunicorn or uvicorn for production", nil
+	case strings.HasSuffix(entry, ".py"):
+		return jsonArgs("python", entry), "", nil
+	case entry != "":
+		return jsonArgs("python", "-m", entry), "", nil
+	}
+	return "", "", fmt.Errorf("cannot tell how to start the Python service in %s: add a main.py or a [project.scripts] entry, or state the start command", dirLabel(s.Dir))
+}
+
+// rustDockerfile fills the Rust template: cargo build --release, run the
+// binary on distroless cc as nonroot.
+func rustDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+	d.Binary = binaryName(s.Module, s.Name)
+	d.Lockfile = exists(ws, joinPath(s.Dir, "Cargo.lock"))
+	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
+	notes := []string{"no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port"}
+	if !d.Lockfile {
+		notes = append(notes, "no Cargo.lock, so builds are not reproducible: commit one")
+	}
+	return notes, nil
+}
+
+// javaBuildVariant picks the build image: the JDK image when a wrapper is
+// committed, else the Maven or Gradle image.
+func javaBuildVariant(ws fs.FS, s *stack.Service) string {
+	if javaWrapper(ws, s) != "" {
+		return ""
+	}
+	if s.PackageManager == "gradle" {
+		return "gradle"
+	}
+	return "maven"
+}
+
+// javaWrapper returns ./mvnw or ./gradlew when the service commits it.
+func javaWrapper(ws fs.FS, s *stack.Service) string {
+	w := "mvnw"
+	if s.PackageManager == "gradle" {
+		w = "gradlew"
+	}
+	if exists(ws, joinPath(s.Dir, w)) {
+		return "./" + w
+	}
+	return ""
+}
+
+// javaDockerfile fills the Java template: package a jar with the JDK,
+// run it on the JRE as uid 10001.
+func javaDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+	tool := javaWrapper(ws, s)
+	boot := false
+	for _, f := range s.Frameworks {
+		if f == "spring-boot" {
+			boot = true
+		}
+	}
+	switch {
+	case s.PackageManager == "gradle":
+		if tool == "" {
+			tool = "gradle"
+		}
+		task := "build -x test"
+		if boot {
+			task = "bootJar"
+		}
+		d.Build = tool + " --no-daemon " + task
+		d.JarDir = "build/libs"
+	default:
+		if tool == "" {
+			tool = "mvn"
+		}
+		d.Build = tool + " -B -DskipTests package"
+		d.JarDir = "target"
+	}
+	if strings.HasPrefix(tool, "./") {
+		d.Build = "chmod +x " + tool + " && " + d.Build
+	}
+	d.Cmd = jsonArgs("java", "-jar", "/app/app.jar")
+	notes := []string{"no HEALTHCHECK: the JRE image has no HTTP client; add one with your health endpoint (e.g. Spring Boot Actuator) if you need it"}
+	if !boot {
+		notes = append(notes, "the jar must be runnable (Main-Class in its manifest) for java -jar to start it")
+	}
+	return notes, nil
+}
+
+// ignoreData feeds the .dockerignore template.
+type ignoreData struct {
+	Language string
+	Build    bool
+	Gradle   bool
+}
+
+func dockerignoreData(_ fs.FS, s *stack.Service) ignoreData {
+	return ignoreData{Language: string(s.Language), Build: s.Build != "", Gradle: s.PackageManager == "gradle"}
+}
+
+// binaryName picks a safe file name for a binary.
+func binaryName(names ...string) string {
+	for _, n := range names {
+		var b strings.Builder
+		for _, r := range n {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+				b.WriteRune(r)
+			}
+		}
+		if out := b.String(); out != "" && out != "." {
+			return out
+		}
+	}
+	return "app"
+}
+
+// jsonArgs renders an exec-form argument list (["a", "b"]).
+func jsonArgs(args ...string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(a) // a string always encodes
+		quoted[i] = strings.TrimSpace(b.String())
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// splitSimple splits a command into words when it uses no shell syntax.
+func splitSimple(cmd string) ([]string, bool) {
+	cmd = strings.TrimSpace(cmd)
+	if cmd == "" || strings.ContainsAny(cmd, "$&|;<>()'\"`*?~\\{}") {
+		return nil, false
+	}
+	f := strings.Fields(cmd)
+	if strings.Contains(f[0], "=") {
+		return nil, false
+	}
+	return f, true
+}

@@ -1,0 +1,213 @@
+package builtin
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+// work runs a built-in specialist on one task, twice, and checks the two
+// results are byte-identical.
+func work(t *testing.T, mode string, task engine.Task, repo *stack.Repo, fsys fstest.MapFS, deps ...*change.ChangeSet) *change.ChangeSet {
+	t.Helper()
+	task.Mode = mode
+	in := engine.WorkInput{Issue: engine.Issue{Title: "test"}, Task: task, Repo: repo, Workspace: fsys, Deps: deps}
+	cs, err := New().Work(context.Background(), in)
+	if err != nil {
+		t.Fatalf("%s: %v", mode, err)
+	}
+	again, err := New().Work(context.Background(), in)
+	if err != nil {
+		t.Fatalf("%s (again): %v", mode, err)
+	}
+	if cs.Diff() != again.Diff() {
+		t.Fatalf("%s output is not deterministic", mode)
+	}
+	return cs
+}
+
+// gateClean runs the validation gate on every file and fails on errors;
+// warnings are logged.
+func gateClean(t *testing.T, cs *change.ChangeSet) {
+	t.Helper()
+	for _, f := range cs.Files {
+		for _, fd := range validate.CheckFile(f.Path, f.Content, validate.Options{}) {
+			if fd.Severity == validate.Error {
+				t.Errorf("gate error: %s\n%s", fd, f.Content)
+			} else {
+				t.Logf("gate %s", fd)
+			}
+		}
+	}
+}
+
+func fileOf(t *testing.T, cs *change.ChangeSet, p string) string {
+	t.Helper()
+	f := cs.Get(p)
+	if f == nil {
+		t.Fatalf("no %s in %v", p, cs.Paths())
+	}
+	return string(f.Content)
+}
+
+func TestContainerStacks(t *testing.T) {
+	tests := []struct {
+		name    string
+		svc     stack.Service
+		files   map[string]string
+		want    []string // substrings of the Dockerfile
+		notWant []string
+		note    string // substring of the Dockerfile's note
+	}{
+		{name: "go", svc: stack.Service{Name: "api", Dir: "svc/api", Language: stack.Go, Version: "1.22.3", Mains: []string{"./cmd/api", "./cmd/tool"}, Port: 9000},
+			files: map[string]string{"svc/api/go.mod": "module x\n", "svc/api/go.sum": ""},
+			want: []string{"FROM golang:1.22-bookworm AS build", "COPY go.mod go.sum ./", "-o /out/api ./cmd/api",
+				"FROM gcr.io/distroless/static-debian12:nonroot", "USER nonroot:nonroot", "EXPOSE 9000", `ENTRYPOINT ["/usr/local/bin/api"]`},
+			notWant: []string{"HEALTHCHECK"}, note: "2 main packages"},
+		{name: "go default version", svc: stack.Service{Name: "svc", Dir: ".", Language: stack.Go},
+			files: map[string]string{"go.mod": "module x\n", "main.go": "package main\n"},
+			want:  []string{"FROM golang:1.25-bookworm AS build", "COPY go.mod ./", "EXPOSE 8080", " ."},
+			note:  "default 1.25"},
+		{name: "node npm", svc: stack.Service{Name: "web", Dir: "web", Language: stack.Node, Version: ">=20.11", PackageManager: "npm", Lockfile: "package-lock.json", Build: "npm run build", Start: "node dist/server.js", Port: 3000},
+			files: map[string]string{"web/package.json": "{}", "web/package-lock.json": "{}"},
+			want: []string{"FROM node:20-bookworm-slim AS build", "COPY package.json package-lock.json ./", "RUN npm ci", "RUN npm run build",
+				"RUN npm prune --omit=dev", "USER node", "HEALTHCHECK", `CMD ["node", "dist/server.js"]`}},
+		{name: "node pnpm", svc: stack.Service{Name: "web", Dir: ".", Language: stack.Node, PackageManager: "pnpm", Lockfile: "pnpm-lock.yaml", Start: "next start"},
+			files: map[string]string{"package.json": "{}", "pnpm-lock.yaml": ""},
+			want:  []string{"RUN corepack enable", "RUN pnpm install --frozen-lockfile", "RUN pnpm prune --prod", `CMD ["npm", "start"]`, "EXPOSE 3000"},
+			note:  "default 22"},
+		{name: "node start script", svc: stack.Service{Name: "api", Dir: ".", Language: stack.Node, PackageManager: "npm", Start: "npm start", Entry: "lib/index.js"},
+			files: map[string]string{"package.json": `{"scripts":{"start":"node src/server.js"}}`},
+			want:  []string{"RUN npm install", `CMD ["node", "src/server.js"]`}, note: "no npm lock file"},
+		{name: "node yarn berry", svc: stack.Service{Name: "web", Dir: ".", Language: stack.Node, Version: "22", PackageManager: "yarn", Lockfile: "yarn.lock", Entry: "index.js"},
+			files: map[string]string{"package.json": "{}", "yarn.lock": "", ".yarnrc.yml": ""},
+			want:  []string{"COPY package.json yarn.lock .yarnrc.yml ./", "RUN yarn install --immutable", `CMD ["node", "index.js"]`}},
+		{name: "python pip", svc: stack.Service{Name: "app", Dir: ".", Language: stack.Python, Version: "3.12", PackageManager: "pip", Start: "gunicorn -b 0.0.0.0:8000 app:app", Port: 8000},
+			files: map[string]string{"requirements.txt": "flask==3.0.0\n"},
+			want: []string{"FROM python:3.12-slim-bookworm AS build", "RUN python -m venv /app/.venv", "pip install --no-cache-dir -r requirements.txt",
+				"USER 10001:10001", `CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]`, "HEALTHCHECK"}},
+		{name: "python pyproject with pip", svc: stack.Service{Name: "app", Dir: ".", Language: stack.Python, Version: "3.13", PackageManager: "pip", Start: "python -m app > /dev/null"},
+			files: map[string]string{"pyproject.toml": ""},
+			want:  []string{"RUN pip install --no-cache-dir .", `CMD ["sh", "-c", "python -m app > /dev/null"]`}, note: "shell syntax"},
+		{name: "python poetry", svc: stack.Service{Name: "app", Dir: "py", Language: stack.Python, Version: "^3.11", PackageManager: "poetry", Entry: "app.main"},
+			files: map[string]string{"py/pyproject.toml": "", "py/poetry.lock": ""},
+			want: []string{"FROM python:3.11-slim-bookworm", "pip install --no-cache-dir poetry==2.1.3", "COPY pyproject.toml poetry.lock ./",
+				"poetry install --only main --no-root", `CMD ["python", "-m", "app.main"]`}},
+		{name: "python uv", svc: stack.Service{Name: "app", Dir: ".", Language: stack.Python, PackageManager: "uv"},
+			files: map[string]string{"pyproject.toml": "", "uv.lock": "", "main.py": ""},
+			want:  []string{"FROM python:3.13-slim-bookworm", "uv==0.8.0", "uv sync --frozen --no-dev --no-install-project", `CMD ["python", "main.py"]`}},
+		{name: "rust", svc: stack.Service{Name: "svc", Module: "my-svc", Dir: ".", Language: stack.Rust, Version: "1.82", PackageManager: "cargo"},
+			files: map[string]string{"Cargo.toml": "", "Cargo.lock": ""},
+			want: []string{"FROM rust:1.82-bookworm AS build", "cargo build --release --locked", "FROM gcr.io/distroless/cc-debian12:nonroot",
+				`ENTRYPOINT ["/usr/local/bin/my-svc"]`}, notWant: []string{"HEALTHCHECK"}},
+		{name: "java maven", svc: stack.Service{Name: "svc", Dir: ".", Language: stack.Java, Version: "17", PackageManager: "maven", Frameworks: []string{"spring-boot"}},
+			files: map[string]string{"pom.xml": ""},
+			want: []string{"FROM maven:3.9-eclipse-temurin-17 AS build", "mvn -B -DskipTests package", "FROM eclipse-temurin:17-jre",
+				"USER 10001:10001", `ENTRYPOINT ["java", "-jar", "/app/app.jar"]`}},
+		{name: "java gradle wrapper", svc: stack.Service{Name: "svc", Dir: ".", Language: stack.Java, Version: "1.8", PackageManager: "gradle", Frameworks: []string{"spring-boot"}},
+			files: map[string]string{"build.gradle": "", "gradlew": ""},
+			want:  []string{"FROM eclipse-temurin:8-jdk AS build", "./gradlew --no-daemon bootJar", "build/libs", "FROM eclipse-temurin:8-jre"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for k, v := range tc.files {
+				fsys[k] = &fstest.MapFile{Data: []byte(v)}
+			}
+			repo := &stack.Repo{Services: []stack.Service{tc.svc}}
+			cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+			df := fileOf(t, cs, joinPath(tc.svc.Dir, "Dockerfile"))
+			for _, w := range tc.want {
+				if !strings.Contains(df, w) {
+					t.Errorf("Dockerfile lacks %q:\n%s", w, df)
+				}
+			}
+			for _, w := range append(tc.notWant, ":latest") {
+				if strings.Contains(df, w) {
+					t.Errorf("Dockerfile has %q:\n%s", w, df)
+				}
+			}
+			if note := cs.Get(joinPath(tc.svc.Dir, "Dockerfile")).Note; !strings.Contains(note, tc.note) {
+				t.Errorf("note %q lacks %q", note, tc.note)
+			}
+			ign := fileOf(t, cs, joinPath(tc.svc.Dir, ".dockerignore"))
+			for _, w := range []string{".git\n", ".env\n"} {
+				if !strings.Contains(ign, w) {
+					t.Errorf(".dockerignore lacks %q", w)
+				}
+			}
+			gateClean(t, cs)
+		})
+	}
+}
+
+func TestContainerExistingDockerfile(t *testing.T) {
+	repo, fsys := goRepo()
+	// A Dockerfile that passes the gate is kept: only .dockerignore is added.
+	cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, withFile(fsys, "Dockerfile", goDockerfileOK))
+	if got := strings.Join(cs.Paths(), ","); got != ".dockerignore" {
+		t.Errorf("with a valid Dockerfile the change set is %q, want only .dockerignore", got)
+	}
+	// One with errors is replaced, and the note says why.
+	bad := withFile(withFile(fsys, "Dockerfile", goDockerfileBad), ".dockerignore", ".git\n")
+	cs = work(t, ContainerMode, engine.Task{ID: "container"}, repo, bad)
+	f := cs.Get("Dockerfile")
+	if f == nil || !strings.Contains(f.Note, "replaced the existing Dockerfile") || !strings.Contains(f.Note, "error(s)") {
+		t.Fatalf("invalid Dockerfile not replaced with a note: %+v", f)
+	}
+	if bytes.Contains(f.Content, []byte("latest")) {
+		t.Errorf("replacement still uses latest:\n%s", f.Content)
+	}
+	if cs.Get(".dockerignore") != nil {
+		t.Errorf("an existing .dockerignore was overwritten")
+	}
+	gateClean(t, cs)
+}
+
+func TestContainerErrors(t *testing.T) {
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
+	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "no service to containerize") {
+		t.Errorf("no services: err = %v", err)
+	}
+	in.Repo = &stack.Repo{Services: []stack.Service{{Name: "x", Dir: ".", Language: stack.Node}}}
+	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "start") {
+		t.Errorf("node without start: err = %v", err)
+	}
+	// Repository text is untrusted: nothing may break out of its line.
+	for _, svc := range []stack.Service{
+		{Name: "x", Dir: ".", Language: stack.Node, Entry: "a.js", Build: "npm run build\nUSER root"},
+		{Name: "x", Dir: ".", Language: stack.Go, Mains: []string{"./cmd/x\nUSER root"}},
+		{Name: "x", Dir: ".", Language: stack.Node, Entry: "a.js", Lockfile: "package-lock.json ../../etc"},
+	} {
+		in.Repo = &stack.Repo{Services: []stack.Service{svc}}
+		if cs, err := New().Work(context.Background(), in); err == nil {
+			t.Errorf("unsafe service %+v rendered:\n%s", svc, cs.Diff())
+		}
+	}
+	in.Repo = &stack.Repo{Services: []stack.Service{{Name: "x", Dir: ".", Language: stack.Node}}}
+	in.Task.Services = []string{"nope"}
+	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown service: err = %v", err)
+	}
+}
+
+func TestSplitSimpleAndJSONArgs(t *testing.T) {
+	if got, ok := splitSimple("node dist/server.js --port 3000"); !ok || len(got) != 4 {
+		t.Errorf("splitSimple simple = %q, %v", got, ok)
+	}
+	for _, c := range []string{"", "PORT=1 node x", "node x && y", "echo $HOME"} {
+		if _, ok := splitSimple(c); ok {
+			t.Errorf("splitSimple(%q) accepted shell syntax", c)
+		}
+	}
+	if got := jsonArgs("a", `b"c`, "<&>"); got != `["a", "b\"c", "<&>"]` {
+		t.Errorf("jsonArgs = %s", got)
+	}
+}

@@ -1,0 +1,376 @@
+package builtin
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+// noteServices records what the plan assumes about the services in scope:
+// the focus directory, versions not stated.
+func (p *planner) noteServices() {
+	if len(p.scope) == 1 && p.scope[0].Dir != "." && p.scope[0].Dir != "" {
+		s := p.scope[0]
+		p.note("focus: %s (%s, %s)", s.Dir, serviceNames(p.scope)[0], s.Language)
+	}
+	if p.in.Repo.Truncated {
+		p.note("stack detection stopped at its file cap, so services deeper in the repository may be missing from the plan")
+	}
+	if n := len(p.in.Repo.Services); len(p.scope) < n {
+		p.note("the request names %s, so the plan leaves the other %d detected service(s) alone", strings.Join(serviceNames(p.scope), ", "), n-len(p.scope))
+	}
+}
+
+// note adds an observation to the plan.
+func (p *planner) note(format string, args ...any) {
+	p.plan.Notes = append(p.plan.Notes, fmt.Sprintf(format, args...))
+}
+
+// dockerfileState is what the lead found for one service's Dockerfile.
+type dockerfileState int
+
+const (
+	dockerfileMissing dockerfileState = iota
+	dockerfileValid
+	dockerfileInvalid
+)
+
+// dockerfile checks a service's existing Dockerfile with the gate.
+func (p *planner) dockerfile(s stack.Service) (dockerfileState, []validate.Finding) {
+	path := joinPath(s.Dir, "Dockerfile")
+	old, err := readOptional(p.in.Workspace, path)
+	if err != nil || old == nil {
+		return dockerfileMissing, nil
+	}
+	errs := validate.Errors(validate.CheckFile(path, old, validate.Options{}))
+	if len(errs) > 0 {
+		return dockerfileInvalid, errs
+	}
+	return dockerfileValid, nil
+}
+
+// containerTask plans the container task when it is asked for, or when
+// publishing or Compose need an image that has no Dockerfile yet.
+func (p *planner) containerTask() *engine.Task {
+	r := p.req
+	var missing, todo []stack.Service
+	for _, s := range p.scope {
+		state, errs := p.dockerfile(s)
+		path := joinPath(s.Dir, "Dockerfile")
+		switch state {
+		case dockerfileMissing:
+			missing = append(missing, s)
+			todo = append(todo, s)
+		case dockerfileValid:
+			switch {
+			case r.container:
+				p.note("%s exists and passes the gate: it is kept as it is", path)
+			case r.compose || r.publish:
+				p.note("%s exists and passes the gate: the plan builds from it as it is", path)
+			}
+		case dockerfileInvalid:
+			if r.container {
+				p.note("%s exists but the gate finds %s; the container task replaces it", path, describeFindings(errs))
+				todo = append(todo, s)
+			} else {
+				p.note("%s exists but the gate finds %s; ask to \"containerize\" to have it replaced", path, describeFindings(errs))
+			}
+		}
+	}
+	need := r.container || ((r.publish || r.compose) && len(missing) > 0)
+	if !need || len(p.scope) == 0 {
+		return nil
+	}
+	if !p.allowed(ContainerMode) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the Dockerfile(s): %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), ContainerMode))
+		return nil
+	}
+	if len(todo) == 0 {
+		todo = p.scope // every Dockerfile is fine: the specialist confirms and adds what is missing
+	}
+	why := "the request asks for container images"
+	if !r.container {
+		verb := "have"
+		if len(missing) == 1 {
+			verb = "has"
+		}
+		why = fmt.Sprintf("%s %s no Dockerfile yet, and %s needs one", strings.Join(serviceNames(missing), ", "), verb,
+			map[bool]string{true: "publishing an image", false: "Compose"}[r.publish])
+	}
+	t := engine.Task{
+		ID: TaskContainer, Mode: ContainerMode,
+		Title: "Containerize " + strings.Join(serviceNames(todo), ", "),
+		Goal: "Write a Dockerfile and a .dockerignore for " + strings.Join(serviceNames(todo), ", ") +
+			": multi-stage where the stack compiles, pinned base image tags from images.yaml, a non-root user, exec-form CMD/ENTRYPOINT and the service's port exposed.",
+		Why: why,
+		Acceptance: []string{
+			"each service builds with `docker build <service dir>`",
+			"base images are tagged (never latest) and match the stated language version",
+			"the final stage runs as a non-root user with an exec-form CMD or ENTRYPOINT",
+			".dockerignore keeps .git, .env files and dependency folders out of the context",
+			"the gate reports no errors",
+		},
+		Services: p.taskDirs(todo),
+	}
+	for _, s := range todo {
+		t.Files = append(t.Files, joinPath(s.Dir, "Dockerfile"), joinPath(s.Dir, ".dockerignore"))
+		p.noteAssumptions(s)
+	}
+	p.plan.Tasks = append(p.plan.Tasks, t)
+	return &p.plan.Tasks[len(p.plan.Tasks)-1]
+}
+
+// taskDirs returns Task.Services for a subset of the scope (nil when it
+// is every detected service).
+func (p *planner) taskDirs(ss []stack.Service) []string {
+	if len(ss) == len(p.in.Repo.Services) {
+		return nil
+	}
+	return serviceDirs(ss)
+}
+
+// noteAssumptions notes a version or port the Dockerfile will assume.
+func (p *planner) noteAssumptions(s stack.Service) {
+	tbl, err := loadImages()
+	if err != nil {
+		return
+	}
+	l, ok := tbl.Languages[string(s.Language)]
+	if !ok {
+		return
+	}
+	if cutVersion(s.Version, l.VersionParts) == "" {
+		p.note("%s states no %s version; the image uses %s %s, the default in images.yaml", dirLabel(s.Dir), s.Language, s.Language, l.DefaultVersion)
+	}
+	if s.Port == 0 {
+		p.note("no port found for %s; the image exposes %d, the usual %s port", dirLabel(s.Dir), l.Port, s.Language)
+	}
+}
+
+// ciTask plans the GitHub Actions task: the ci workflow and/or the image
+// workflow.
+func (p *planner) ciTask(container bool) {
+	r := p.req
+	if !r.ci && !r.publish {
+		return
+	}
+	if !p.allowed(CICDMode) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the GitHub Actions workflows: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), CICDMode))
+		return
+	}
+	var workflows, files []string
+	if r.ci {
+		workflows, files = append(workflows, "ci"), append(files, CIWorkflowPath)
+	}
+	if r.publish {
+		workflows, files = append(workflows, "image"), append(files, ImageWorkflowPath)
+	}
+	t := engine.Task{
+		ID: TaskCI, Mode: CICDMode,
+		Params:   map[string]string{"workflows": strings.Join(workflows, ",")},
+		Files:    files,
+		Services: p.scopeDirs(),
+	}
+	var goals, acc []string
+	if r.ci {
+		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(p.scope), ", ")+" on every push and pull request")
+		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
+	}
+	if r.publish {
+		t.Params["registry"] = r.registry
+		reg := map[string]string{"ghcr": "GitHub Container Registry (ghcr.io)", "dockerhub": "Docker Hub"}[r.registry]
+		goals = append(goals, "build the image on pull requests and push it to "+reg+" from main and version tags")
+		acc = append(acc, "the image workflow builds on pull requests without pushing, and pushes to "+reg+" only from main and tags")
+		if r.registry == "dockerhub" {
+			acc = append(acc, "Docker Hub credentials come from repository secrets (DOCKERHUB_USERNAME, DOCKERHUB_TOKEN), never from the file")
+		}
+	}
+	acc = append(acc, "actions are pinned to full commit SHAs and permissions are least-privilege", "the gate reports no errors")
+	t.Title = "GitHub Actions: " + strings.Join(workflows, " and ") + " workflow" + map[bool]string{true: "s", false: ""}[len(workflows) > 1]
+	t.Goal = capitalise(strings.Join(goals, "; and ")) + "."
+	t.Acceptance = acc
+	t.Why = "the request asks for GitHub Actions CI"
+	if r.publish {
+		t.Why = "the request asks to publish the image"
+		if r.ci {
+			t.Why = "the request asks for CI and for publishing the image"
+		}
+	}
+	if r.publish && container {
+		t.DependsOn = []string{TaskContainer}
+		t.Why += "; it runs after the container task because the image workflow builds its Dockerfile"
+	}
+	p.plan.Tasks = append(p.plan.Tasks, t)
+}
+
+// composeTask plans the Compose task: the app services built from their
+// Dockerfiles and the backing services asked for or found in the
+// dependencies.
+func (p *planner) composeTask(container bool) {
+	r := p.req
+	if !r.compose {
+		return
+	}
+	if !p.allowed(ComposeMode) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the Compose file: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), ComposeMode))
+		return
+	}
+	backing := map[string]bool{}
+	for _, b := range r.backing {
+		backing[b] = true
+	}
+	var fromDeps []string
+	for _, s := range p.scope {
+		for _, d := range s.Deps {
+			if !backing[d] && contains(backingOrder, d) {
+				backing[d] = true
+				fromDeps = append(fromDeps, d)
+			}
+		}
+	}
+	var list []string
+	for _, b := range backingOrder {
+		if backing[b] {
+			list = append(list, b)
+		}
+	}
+	if len(fromDeps) > 0 {
+		sort.Strings(fromDeps)
+		p.note("the dependencies also use %s, so Compose adds %s too", strings.Join(fromDeps, ", "), map[bool]string{true: "them", false: "it"}[len(fromDeps) > 1])
+	}
+	dir := p.composeDir()
+	file := joinPath(dir, "compose.yaml")
+	if existing := p.existingCompose(dir); existing != "" {
+		file = existing
+		p.note("%s exists: the Compose task adds only the services it lacks and keeps the rest", existing)
+	}
+	t := engine.Task{
+		ID: TaskCompose, Mode: ComposeMode,
+		Title:    "Compose for local development",
+		Params:   map[string]string{"backing": strings.Join(list, ",")},
+		Files:    []string{file, joinPath(dir, ".env.example")},
+		Services: p.scopeDirs(),
+		Why:      "the request asks for a local development stack",
+		Acceptance: []string{
+			"`docker compose up` starts " + strings.Join(append(serviceNames(p.scope), list...), ", "),
+			"backing service images are pinned tags from images.yaml and each has a healthcheck",
+			"the app waits for its backing services with depends_on: condition: service_healthy",
+			"no plaintext secrets: passwords are ${VAR:?...} references, with placeholders in .env.example",
+			"the gate reports no errors",
+		},
+	}
+	if dir != "." {
+		t.Params["dir"] = dir
+	}
+	goal := "Write " + file + " that runs " + strings.Join(serviceNames(p.scope), ", ")
+	if len(p.scope) == 0 {
+		goal = "Write " + file + " that runs"
+	}
+	if len(list) > 0 {
+		if len(p.scope) > 0 {
+			goal += " with"
+		}
+		goal += " " + strings.Join(list, ", ")
+	}
+	t.Goal = goal + " for local development."
+	if container {
+		t.DependsOn = []string{TaskContainer}
+		t.Why += "; it runs after the container task because Compose builds the app from its Dockerfile"
+	}
+	p.plan.Tasks = append(p.plan.Tasks, t)
+}
+
+// composeDir is where compose.yaml goes: the repository root, or the one
+// service's directory when detection was focused on it inside a monorepo
+// (other manifests exist outside it).
+func (p *planner) composeDir() string {
+	if len(p.in.Repo.Services) != 1 {
+		return "."
+	}
+	dir := p.in.Repo.Services[0].Dir
+	if dir == "." || dir == "" || !otherManifests(p.in.Workspace, dir) {
+		return "."
+	}
+	p.note("the focus is %s inside a larger repository, so compose.yaml goes there", dir)
+	return dir
+}
+
+// existingCompose returns an existing Compose file in dir, if any.
+func (p *planner) existingCompose(dir string) string {
+	for _, n := range composeNames {
+		if f := joinPath(dir, n); exists(p.in.Workspace, f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// summary writes the plan's paragraph for people.
+func (p *planner) summary() string {
+	pl := p.plan
+	switch {
+	case len(pl.Questions) > 0:
+		return "The request needs an answer before anything can be planned; see the questions."
+	case len(pl.Tasks) == 0:
+		return "Nothing in the request is work the built-in brain can do; see what was declined and why."
+	}
+	var steps []string
+	for i, t := range pl.Tasks {
+		steps = append(steps, fmt.Sprintf("%d) %s (%s)", i+1, t.Title, t.Mode))
+	}
+	s := fmt.Sprintf("%d task(s) for %s: %s.", len(pl.Tasks), describeScope(p.scope), strings.Join(steps, "; "))
+	if len(pl.Declined) > 0 {
+		s += fmt.Sprintf(" %d part(s) of the request are declined; see why below.", len(pl.Declined))
+	}
+	return s + " Every file is checked by the validation gate and published for review; nothing is applied or deployed."
+}
+
+func describeScope(ss []stack.Service) string {
+	if len(ss) == 0 {
+		return "the repository"
+	}
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", s.Name, s.Language, dirLabel(s.Dir)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func serviceNames(ss []stack.Service) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Name
+		if out[i] == "" {
+			out[i] = dirLabel(s.Dir)
+		}
+	}
+	return out
+}
+
+func serviceDirs(ss []stack.Service) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Dir
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
