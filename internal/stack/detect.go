@@ -79,6 +79,9 @@ func Detect(fsys fs.FS, opts Options) (*Repo, error) {
 		return nil, err
 	}
 	repo := &Repo{Services: d.services()}
+	if focus != "." {
+		repo.Focus = focus
+	}
 	repo.Artifacts = d.artifacts()
 	repo.FilesSeen = w.seen
 	repo.Truncated = w.truncated

@@ -107,6 +107,9 @@ type Repo struct {
 	BytesRead int64 `json:"bytes_read"`
 	// Truncated is set when the file cap stopped the walk early.
 	Truncated bool `json:"truncated,omitempty"`
+	// Focus is the subtree detection was focused on (Options.Dir, cleaned);
+	// "" for the whole repository.
+	Focus string `json:"focus,omitempty"`
 }
 
 // Service returns the service in dir, or nil.

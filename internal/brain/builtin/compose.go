@@ -3,7 +3,6 @@ package builtin
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"path"
 	"strings"
 
@@ -278,44 +277,4 @@ func relDir(from, to string) string {
 		rel = "./" + rel
 	}
 	return rel
-}
-
-// otherManifests reports whether the workspace has service manifests
-// outside dir in the top two levels: a sign that detection was focused on
-// dir inside a monorepo.
-func otherManifests(ws fs.FS, dir string) bool {
-	if ws == nil {
-		return false
-	}
-	manifests := []string{"go.mod", "package.json", "pyproject.toml", "requirements.txt", "Cargo.toml", "pom.xml", "build.gradle", "build.gradle.kts"}
-	var dirs []string
-	top, err := fs.ReadDir(ws, ".")
-	if err != nil {
-		return false
-	}
-	for _, e := range top {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" || e.Name() == "vendor" {
-			continue
-		}
-		dirs = append(dirs, e.Name())
-		if sub, err := fs.ReadDir(ws, e.Name()); err == nil {
-			for _, s := range sub {
-				if s.IsDir() && !strings.HasPrefix(s.Name(), ".") && s.Name() != "node_modules" {
-					dirs = append(dirs, e.Name()+"/"+s.Name())
-				}
-			}
-		}
-	}
-	dirs = append(dirs, ".")
-	for _, d := range dirs {
-		if d == dir || strings.HasPrefix(d, dir+"/") || (d != "." && strings.HasPrefix(dir, d+"/")) {
-			continue
-		}
-		for _, m := range manifests {
-			if exists(ws, joinPath(d, m)) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -285,14 +285,14 @@ func (p *planner) composeTask(container bool) {
 }
 
 // composeDir is where compose.yaml goes: the repository root, or the one
-// service's directory when detection was focused on it inside a monorepo
-// (other manifests exist outside it).
+// service's directory when detection was focused on a part of a larger
+// repository (run --repo services/api).
 func (p *planner) composeDir() string {
-	if len(p.in.Repo.Services) != 1 {
+	if p.in.Repo.Focus == "" || len(p.in.Repo.Services) != 1 {
 		return "."
 	}
 	dir := p.in.Repo.Services[0].Dir
-	if dir == "." || dir == "" || !otherManifests(p.in.Workspace, dir) {
+	if dir == "." || dir == "" {
 		return "."
 	}
 	p.note("the focus is %s inside a larger repository, so compose.yaml goes there", dir)

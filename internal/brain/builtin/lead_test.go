@@ -191,7 +191,7 @@ func TestPlanRequests(t *testing.T) {
 			services: map[string]string{"container": ""}},
 		{name: "kafka unsupported", title: "Compose with kafka and postgres", repo: goR, fsys: withDF, tasks: "compose",
 			params: map[string]string{"compose.backing": "postgres"}, declined: []string{"kafka in Compose"}},
-		{name: "focus note", title: "Compose for local dev", repo: &stack.Repo{Services: monoR.Services[1:]}, fsys: withFile(monoFS, "services/web/Dockerfile", "x"),
+		{name: "focus note", title: "Compose for local dev", repo: &stack.Repo{Services: monoR.Services[1:], Focus: "services/web"}, fsys: withFile(monoFS, "services/web/Dockerfile", "x"),
 			tasks: "compose", params: map[string]string{"compose.dir": "services/web"}, notes: []string{"focus is services/web"}},
 	}
 	for _, tc := range tests {
