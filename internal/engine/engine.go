@@ -147,6 +147,7 @@ func Order(tasks []Task) ([]Task, error) {
 				done[t.ID] = true
 				out = append(out, t)
 				progressed = true
+				break // rescan from the top, so plan order wins where it can
 			}
 		}
 		if !progressed {
@@ -344,7 +345,7 @@ func CheckPath(p string) error {
 // "add-ci-for-the-api"), at most 40 characters, never empty.
 func Slug(s string) string {
 	var b strings.Builder
-	dash := false
+	dash, truncated := false, false
 	for _, r := range strings.ToLower(s) {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
@@ -355,10 +356,15 @@ func Slug(s string) string {
 			dash = true
 		}
 		if b.Len() >= 40 {
+			truncated = true
 			break
 		}
 	}
-	out := strings.Trim(b.String(), "-")
+	out := b.String()
+	if i := strings.LastIndexByte(out, '-'); truncated && i > 0 {
+		out = out[:i]
+	}
+	out = strings.Trim(out, "-")
 	if out == "" {
 		return "request"
 	}
