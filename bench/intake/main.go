@@ -55,7 +55,7 @@ func run(n int, levels string, size int, dbURL string) error {
 	q, err := jobs.New(db, jobs.ProcessorFunc(func(context.Context, *webhook.Delivery) error {
 		processed.Add(1)
 		return nil
-	}), jobs.Options{Workers: 4, Logger: quiet, PollInterval: 100 * time.Millisecond})
+	}), jobs.Options{Workers: 16, Logger: quiet, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		return err
 	}

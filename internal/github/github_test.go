@@ -75,7 +75,9 @@ func TestCallsPerPullRequest(t *testing.T) {
 		if err != nil || !created {
 			t.Fatalf("EnsurePR: created %v, %v", created, err)
 		}
-		if got := f.apiCalls(); got != 5 {
+		got := f.apiCalls()
+		t.Logf("calls per opened PR: %d files: %d API calls", n, got)
+		if got != 5 {
 			t.Errorf("%d files: %d calls, want 5:\n%s", n, got, f.srv.CallSummary())
 		}
 		if _, ok := f.source.File(branch, "deploy/f000.yaml"); !ok {
