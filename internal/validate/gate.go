@@ -131,6 +131,12 @@ func CheckFile(p string, content []byte, opts Options) []Finding {
 		}
 		out = append(out, rulePathAllowed.at(p, 0, 0, "%s may not write %s: the path is outside its writes globs", owner, p))
 	}
+	if len(content) > MaxFileSize {
+		// Nothing that large is checked, so nothing that large is
+		// published; it also bounds the time the gate can take.
+		out = append(out, ruleGateSize.at(p, 0, 0, "%d bytes, over the %d byte limit: the file is not checked and cannot be published", len(content), MaxFileSize))
+		return out
+	}
 	for _, c := range checkersFor(KindAny) {
 		out = append(out, safeRun(c, p, content)...)
 	}
@@ -157,6 +163,11 @@ func safeRun(c checker, p string, content []byte) (out []Finding) {
 	}()
 	return c(p, content)
 }
+
+var ruleGateSize = register(Rule{
+	ID: "file-size", Kind: KindAny, Severity: Error,
+	Summary: "a file given to the gate is at most 1 MiB (larger files are neither checked nor published)",
+})
 
 var ruleInternal = register(Rule{
 	ID: "checker-failed", Kind: KindAny, Severity: Error,

@@ -99,7 +99,7 @@ func TestSecretBinaryAndHuge(t *testing.T) {
 	if fs := checkSecrets("f.bin", bin); len(fs) != 0 {
 		t.Errorf("binary content: want no findings, got %v", fs)
 	}
-	big := strings.Repeat("some ordinary line of text = value\n", (5<<20)/35) + "x=" + strings.ToUpper(fakeSecret("AKIA", 16)) + "\n"
+	big := strings.Repeat("some ordinary line of text = value\n", MaxFileSize/35) + "x=" + strings.ToUpper(fakeSecret("AKIA", 16)) + "\n"
 	start := time.Now()
 	fs := checkSecrets("big.txt", []byte(big))
 	t.Logf("5 MB scan: %v", time.Since(start).Round(time.Millisecond))
