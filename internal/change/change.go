@@ -39,6 +39,18 @@ type ChangeSet struct {
 	TaskID string  `json:"task_id"`
 	Mode   string  `json:"mode"`
 	Files  []*File `json:"files"`
+	// Usage is what producing the ChangeSet cost a model-backed brain;
+	// nil for brains that call no model.
+	Usage *Usage `json:"usage,omitempty"`
+}
+
+// Usage counts a model-backed brain's work on one plan or task: model
+// turns (generateContent calls) and the tokens the server reported.
+type Usage struct {
+	Turns        int    `json:"turns"`
+	InputTokens  int64  `json:"input_tokens"`
+	OutputTokens int64  `json:"output_tokens"`
+	Model        string `json:"model,omitempty"`
 }
 
 // New returns an empty ChangeSet owned by the task.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin"
+	"github.com/devops-lead/devops-lead/internal/brain/gemini"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
@@ -41,6 +42,7 @@ Examples:
 
 type runFlags struct {
 	repo, issueFile, out, brain string
+	gemini                      gemini.Config
 	dryRun, asJSON, quiet       bool
 	maxRepairs                  int
 }
@@ -58,6 +60,11 @@ func cmdRun(env *Env, args []string) int {
 	fs.StringVar(&f.out, "out", "", "write the files into this directory instead of creating branches")
 	fs.BoolVar(&f.asJSON, "json", false, "print a machine-readable result on stdout")
 	fs.StringVar(&f.brain, "brain", "auto", "which brain thinks: builtin, gemini or auto (gemini when GEMINI_API_KEY is set)")
+	fs.StringVar(&f.gemini.Model, "model", "", "gemini brain: the model for every mode (default: each mode's model)")
+	fs.IntVar(&f.gemini.MaxTurns, "max-turns", gemini.DefaultMaxTurns, "gemini brain: model turns per task")
+	fs.Int64Var(&f.gemini.MaxInputTokens, "max-input-tokens", gemini.DefaultMaxInputTokens, "gemini brain: input tokens per task")
+	fs.Int64Var(&f.gemini.MaxOutputTokens, "max-output-tokens", gemini.DefaultMaxOutputTokens, "gemini brain: output tokens per task")
+	fs.IntVar(&f.gemini.MaxRounds, "finish-rounds", gemini.DefaultMaxRounds, "gemini brain: times a task's finish may be refused by the gate before it fails")
 	fs.IntVar(&f.maxRepairs, "max-repairs", engine.DefaultMaxRepairs, "repair rounds a task gets after the gate refuses its files")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
 	if code, done := parseFlags(env, fs, args); done {
@@ -78,7 +85,7 @@ func cmdRun(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "devops-lead run: %v\n", err)
 		return exitFail
 	}
-	brain, err := pickBrain(env, f.brain)
+	brain, err := pickBrain(env, f.brain, f.gemini)
 	if err != nil {
 		return usageErr(env, fs, "%v", err)
 	}
@@ -88,21 +95,50 @@ func cmdRun(env *Env, args []string) int {
 	return runRequest(env, f, issue, brain)
 }
 
-func pickBrain(env *Env, name string) (engine.Brain, error) {
+// pickBrain returns the brain --brain names. auto is gemini when
+// GEMINI_API_KEY is set, else builtin. gemini needs GEMINI_API_KEY (or
+// GOOGLE_API_KEY, or Vertex AI through GOOGLE_GENAI_USE_VERTEXAI and the
+// SDK's own variables). DEVOPS_LEAD_GEMINI_BASE_URL, undocumented, points
+// the client at another endpoint (the tests' fake server).
+func pickBrain(env *Env, name string, cfg gemini.Config) (engine.Brain, error) {
+	model := cfg.Model
+	if cfg.MaxTurns < 1 || cfg.MaxInputTokens < 1 || cfg.MaxOutputTokens < 1 || cfg.MaxRounds < 1 {
+		return nil, errors.New("--max-turns, --max-input-tokens, --max-output-tokens and --finish-rounds must be 1 or more")
+	}
+	key := env.Getenv("GEMINI_API_KEY")
+	if key == "" {
+		key = env.Getenv("GOOGLE_API_KEY")
+	}
+	vertex := strings.EqualFold(env.Getenv("GOOGLE_GENAI_USE_VERTEXAI"), "true") || env.Getenv("GOOGLE_GENAI_USE_VERTEXAI") == "1"
 	switch name {
 	case "builtin":
-		return builtin.New(), nil
-	case "auto":
-		// The Gemini brain is not built yet; auto falls back to the
-		// built-in brain and says so when a key is set.
-		if env.Getenv("GEMINI_API_KEY") != "" {
-			fmt.Fprintln(env.Stderr, "note: GEMINI_API_KEY is set but the Gemini brain is not built yet; using the built-in brain")
+		if model != "" {
+			return nil, errors.New("--model applies to the gemini brain only; drop it or use --brain gemini")
 		}
 		return builtin.New(), nil
+	case "auto":
+		if env.Getenv("GEMINI_API_KEY") == "" {
+			if model != "" {
+				return nil, errors.New("--model applies to the gemini brain only, and GEMINI_API_KEY is not set")
+			}
+			return builtin.New(), nil
+		}
 	case "gemini":
-		return nil, errors.New("--brain gemini: the Gemini brain is not built yet; use --brain builtin")
+		if key == "" && !vertex {
+			return nil, errors.New("--brain gemini needs GEMINI_API_KEY (or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION); set one or use --brain builtin")
+		}
+	default:
+		return nil, fmt.Errorf("--brain %q: want builtin, gemini or auto", name)
 	}
-	return nil, fmt.Errorf("--brain %q: want builtin, gemini or auto", name)
+	cfg.BaseURL = env.Getenv("DEVOPS_LEAD_GEMINI_BASE_URL")
+	if !vertex {
+		cfg.APIKey = key
+	}
+	b, err := gemini.New(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--brain gemini: %w", err)
+	}
+	return b, nil
 }
 
 // readIssue builds the request from text (first line is the title) or from

@@ -63,6 +63,8 @@ type Plan struct {
 	Notes []string `json:"notes,omitempty"`
 	// Brain names the brain that made the plan.
 	Brain string `json:"brain"`
+	// Usage is what planning cost a model-backed brain; nil otherwise.
+	Usage *change.Usage `json:"usage,omitempty"`
 }
 
 // PlanInput is what the lead sees.
