@@ -380,6 +380,14 @@ func printPlan(w io.Writer, p *engine.Plan) {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+	if p.Usage != nil {
+		fmt.Fprintf(w, "\nPlanning used %s\n", usageText(p.Usage))
+	}
+}
+
+// usageText describes what a model-backed brain spent.
+func usageText(u *change.Usage) string {
+	return fmt.Sprintf("%d turn(s), %d input and %d output token(s) of %s", u.Turns, u.InputTokens, u.OutputTokens, u.Model)
 }
 
 func printResults(w io.Writer, r *engine.Result) {
@@ -388,6 +396,9 @@ func printResults(w io.Writer, r *engine.Result) {
 		fmt.Fprintf(w, "\n%s [%s]: %s\n", tr.Task.Title, tr.Task.Mode, tr.Status)
 		if tr.Error != "" {
 			fmt.Fprintf(w, "  %s\n", tr.Error)
+		}
+		if tr.ChangeSet != nil && tr.ChangeSet.Usage != nil {
+			fmt.Fprintf(w, "  used %s\n", usageText(tr.ChangeSet.Usage))
 		}
 		if tr.ChangeSet != nil {
 			for _, file := range tr.ChangeSet.Files {

@@ -107,7 +107,8 @@ func TestRunGeminiDryRun(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	for _, want := range []string{"Plan (gemini brain)", "Containerize server [containerization-developer]: done",
-		"+++ b/Dockerfile", "+ENTRYPOINT [\"/usr/local/bin/server\"]", "(dry run: nothing was written)"} {
+		"+++ b/Dockerfile", "+ENTRYPOINT [\"/usr/local/bin/server\"]", "(dry run: nothing was written)",
+		"Planning used 1 turn(s)", "token(s) of gemini-fake"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
