@@ -386,6 +386,9 @@ func prBody(issue int, st *State, tr engine.TaskResult, ts *TaskState) string {
 			fmt.Fprintf(&b, "- `%s`\n", f.String())
 		}
 	}
+	if u := tr.ChangeSet.Usage; u != nil {
+		fmt.Fprintf(&b, "\nThe %s model spent %d turn(s), %d input and %d output token(s) on this task.\n", u.Model, u.Turns, u.InputTokens, u.OutputTokens)
+	}
 	if len(tr.Task.Acceptance) > 0 {
 		b.WriteString("\n### Acceptance criteria\n\n")
 		for _, a := range tr.Task.Acceptance {

@@ -138,7 +138,11 @@ func (s *State) render(repo string) (string, error) {
 	default:
 		b.WriteString("- review the pull requests; `/devops retry [task]` runs failed tasks again\n- `/devops status` for a summary, `/devops cancel` to stop\n")
 	}
-	fmt.Fprintf(&b, "\n<sub>planned at `%s` by the %s brain of devops-lead · plan `%s`</sub>\n", short(s.Base), p.Brain, s.Hash)
+	spent := ""
+	if u := p.Usage; u != nil {
+		spent = fmt.Sprintf(" · %d turn(s), %d+%d tokens of %s", u.Turns, u.InputTokens, u.OutputTokens, u.Model)
+	}
+	fmt.Fprintf(&b, "\n<sub>planned at `%s` by the %s brain of devops-lead · plan `%s`%s</sub>\n", short(s.Base), p.Brain, s.Hash, spent)
 	data, err := github.WithData(planKind, s)
 	if err != nil {
 		return "", err

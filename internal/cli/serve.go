@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/devops-lead/devops-lead/internal/app"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin"
+	"github.com/devops-lead/devops-lead/internal/brain/gemini"
 	"github.com/devops-lead/devops-lead/internal/config"
+	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/github"
 	"github.com/devops-lead/devops-lead/internal/jobs"
 	"github.com/devops-lead/devops-lead/internal/webhook"
@@ -86,6 +89,18 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 		return fmt.Errorf("the App private key: %w", err)
 	}
 	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log}
+	if cfg.GeminiKey != "" {
+		// The Gemini brain when a key is set; the built-in one otherwise.
+		key := cfg.GeminiKey
+		proc.Brain = func() engine.Brain {
+			b, err := gemini.New(ctx, gemini.Config{APIKey: key})
+			if err != nil {
+				log.Error("gemini brain unavailable; using the built-in brain", "err", err)
+				return builtin.New()
+			}
+			return b
+		}
+	}
 	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay})
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ type Server struct {
 	DBPath         string
 	Listen         string
 	GeminiKeySet   bool
+	GeminiKey      string // never printed
 	Workers        int
 	ShutdownGrace  time.Duration
 	// QueuePoll and RetryDelay tune the queue (tests use short ones);
@@ -44,6 +45,7 @@ func ServerFromEnv(getenv func(string) string) (*Server, error) {
 		DBPath:         "devops-lead.db",
 		Listen:         ":8080",
 		GeminiKeySet:   getenv("GEMINI_API_KEY") != "",
+		GeminiKey:      getenv("GEMINI_API_KEY"),
 		Workers:        4,
 		ShutdownGrace:  30 * time.Second,
 	}
