@@ -1,0 +1,317 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+// KubernetesMode is the slug of the Kubernetes specialist.
+const KubernetesMode = "kubernetes-specialist"
+
+func init() { registerSpecialist(KubernetesMode, kubernetes) }
+
+// k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress
+// and kustomize (each "true" or "false").
+type k8sParams struct {
+	Dir                             string
+	Autoscaling, Ingress, Kustomize bool
+}
+
+// k8sTaskParams reads and checks the task's Params.
+func k8sTaskParams(t engine.Task) (k8sParams, error) {
+	p := k8sParams{Dir: "k8s"}
+	if d := t.Params["dir"]; d != "" {
+		if d != "k8s" && d != "deploy" {
+			return p, fmt.Errorf("task %s: dir=%q is not one the kubernetes specialist writes: use k8s or deploy", t.ID, d)
+		}
+		p.Dir = d
+	}
+	for key, dst := range map[string]*bool{"autoscaling": &p.Autoscaling, "ingress": &p.Ingress, "kustomize": &p.Kustomize} {
+		switch v := t.Params[key]; v {
+		case "", "false":
+		case "true":
+			*dst = true
+		default:
+			return p, fmt.Errorf("task %s: %s=%q must be true or false", t.ID, key, v)
+		}
+	}
+	return p, nil
+}
+
+// k8sApp is what the manifest templates render for one service.
+type k8sApp struct {
+	Name, Image, ImageName, ImageComment string
+	Port, UID                            int
+	HealthPath, Host                     string
+	CPURequest, MemRequest               string
+	CPULimit, MemLimit                   string
+	Autoscaling                          bool
+}
+
+// kubernetes is the Kubernetes specialist: per service a ServiceAccount,
+// Deployment and Service, an Ingress and a NetworkPolicy when asked, and an
+// HorizontalPodAutoscaler with a PodDisruptionBudget when autoscaling is
+// asked; as plain manifests in <dir>/<service>/ or as a Kustomize base with
+// staging and production overlays.
+func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+	p, err := k8sTaskParams(in.Task)
+	if err != nil {
+		return nil, err
+	}
+	tbl, err := loadImages()
+	if err != nil {
+		return nil, err
+	}
+	services, err := taskServices(in.Repo, in.Task)
+	if err != nil {
+		return nil, err
+	}
+	if len(services) == 0 {
+		return nil, errors.New("no service to deploy: stack detection found no application in the focus; say which directory holds it")
+	}
+	owner, repo, known := githubRepoOf(in.Issue.URL)
+	var existing map[string]string
+	if in.Repo != nil {
+		existing = k8sObjects(in.Workspace, in.Repo.Artifacts.Kubernetes)
+	}
+	cs := change.New(in.Task.ID, in.Task.Mode)
+	used := map[string]bool{}
+	var resources []string
+	var images []k8sImage
+	base := p.Dir
+	if p.Kustomize {
+		base = path.Join(p.Dir, "base")
+	}
+	for i := range services {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		others := map[string]bool{}
+		if in.Repo != nil {
+			for _, o := range in.Repo.Services {
+				if o.Dir != services[i].Dir {
+					others[o.Dir] = true
+				}
+			}
+		}
+		app, notes, err := k8sAppFor(tbl, in.Workspace, &services[i], p, others, owner, repo, known)
+		if err != nil {
+			return nil, err
+		}
+		if used[app.Name] {
+			return nil, fmt.Errorf("two services map to the Kubernetes name %q: name them in separate tasks", app.Name)
+		}
+		used[app.Name] = true
+		files, err := k8sWriteApp(in.Workspace, cs, path.Join(base, app.Name), app, p, notes, existing)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			resources = append(resources, path.Join(app.Name, f))
+		}
+		images = append(images, k8sImage{Name: app.ImageName, Tag: "IMAGE_TAG"})
+	}
+	if p.Kustomize {
+		if err := k8sWriteKustomize(in.Workspace, cs, p.Dir, resources, images); err != nil {
+			return nil, err
+		}
+	}
+	return cs, nil
+}
+
+// k8sAppFor works out one service's manifest data and the notes on what
+// was assumed.
+func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others map[string]bool, owner, repo string, known bool) (k8sApp, []string, error) {
+	several := len(others) > 0
+	var notes []string
+	app := k8sApp{Name: k8sName(serviceName(*s)), Port: s.Port, UID: k8sUID(s.Language), Autoscaling: p.Autoscaling,
+		CPURequest: "100m", MemRequest: "128Mi", CPULimit: "500m", MemLimit: "256Mi"}
+	if s.Language == stack.Java {
+		app.MemRequest, app.MemLimit = "512Mi", "1Gi"
+	}
+	if app.Port <= 0 || app.Port > 65535 {
+		imgs, err := tbl.imagesFor(s, "")
+		if err != nil {
+			return k8sApp{}, nil, fmt.Errorf("service %s states no port, so the container port cannot be chosen: %w", dirLabel(s.Dir), err)
+		}
+		app.Port = imgs.Port
+		notes = append(notes, fmt.Sprintf("no port found in %s, so the container port is %d, the usual %s port (as in the Dockerfile)", dirLabel(s.Dir), app.Port, s.Language))
+	}
+	hp, src, err := k8sHealthPath(ws, s.Dir, others)
+	if err != nil {
+		return k8sApp{}, nil, err
+	}
+	app.HealthPath = hp
+	if hp != "" {
+		notes = append(notes, fmt.Sprintf("probes GET %s, which %s states", hp, src))
+	} else {
+		notes = append(notes, fmt.Sprintf("probes open a TCP connection to port %d: the code states no /healthz or /health endpoint", app.Port))
+	}
+	reg := "ghcr.io/OWNER/REPO"
+	if known {
+		reg = "ghcr.io/" + owner + "/" + repo
+	}
+	app.ImageName = reg
+	if several {
+		app.ImageName += "/" + ciImageName(joinPath(s.Dir, "Dockerfile"))
+	}
+	app.Image = app.ImageName + ":IMAGE_TAG"
+	app.ImageComment = "The image is the one the Image workflow pushes; IMAGE_TAG is set at deploy time (sha-<short commit> or a vX.Y.Z release)."
+	if !known {
+		app.ImageComment = "The image is the one the Image workflow pushes: replace OWNER/REPO with your lowercase GitHub owner and repository; IMAGE_TAG is set at deploy time (sha-<short commit> or a vX.Y.Z release)."
+		notes = append(notes, "OWNER/REPO in the image name is a placeholder: the issue did not say which GitHub repository this is")
+	}
+	notes = append(notes, fmt.Sprintf("runs as uid %d, the %s image's non-root user, with a read-only root filesystem and an emptyDir at /tmp", app.UID, s.Language))
+	if p.Ingress {
+		app.Host = app.Name + ".example.com"
+	}
+	return app, notes, nil
+}
+
+// k8sUID is the numeric non-root user of the runtime images the container
+// specialist writes (the kubelet cannot verify runAsNonRoot for a named
+// user): distroless nonroot 65532, the node image's node 1000, and the
+// 10001 the Python and Java Dockerfiles create.
+func k8sUID(l stack.Language) int {
+	switch l {
+	case stack.Go, stack.Rust:
+		return 65532
+	case stack.Node:
+		return 1000
+	}
+	return 10001
+}
+
+// k8sName turns a service name into a DNS-1123 label (lowercase letters,
+// digits and dashes, at most 63 characters), "app" when nothing is left.
+func k8sName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	n := b.String()
+	for strings.Contains(n, "--") {
+		n = strings.ReplaceAll(n, "--", "-")
+	}
+	if len(n) > 50 { // room for suffixes such as -tls
+		n = n[:50]
+	}
+	n = strings.Trim(n, "-")
+	if n == "" || n[0] >= '0' && n[0] <= '9' {
+		n = strings.TrimSuffix("app-"+n, "-")
+	}
+	return n
+}
+
+// k8sWriteApp renders one service's manifests into dir and returns the
+// file names written (or kept). An object the repository already declares
+// in another file (same kind and name) is not written again; the notes say
+// where it is.
+func k8sWriteApp(ws fs.FS, cs *change.ChangeSet, dir string, app k8sApp, p k8sParams, notes []string, existing map[string]string) ([]string, error) {
+	type doc struct{ tmpl, kind, file, note string }
+	docs := []doc{
+		{"serviceaccount", "ServiceAccount", "serviceaccount.yaml", "a ServiceAccount of its own, with no API token mounted"},
+		{"deployment", "Deployment", "deployment.yaml", strings.Join(notes, "; ")},
+		{"service", "Service", "service.yaml", "ClusterIP Service on port 80 to the container's http port"},
+	}
+	if p.Ingress {
+		docs = append(docs, doc{"ingress", "Ingress", "ingress.yaml", fmt.Sprintf("host %s is a placeholder; create the TLS Secret %s-tls (or let cert-manager); no ingressClassName is set, so the cluster's default class serves it", app.Host, app.Name)},
+			doc{"networkpolicy", "NetworkPolicy", "networkpolicy.yaml", "admits traffic only on the http port; add a from: clause for your ingress controller's namespace"})
+	}
+	if p.Autoscaling {
+		docs = append(docs,
+			doc{"hpa", "HorizontalPodAutoscaler", "hpa.yaml", "scales 2 to 10 replicas on 70% CPU and 80% memory of the requests; needs metrics-server"},
+			doc{"pdb", "PodDisruptionBudget", "pdb.yaml", "keeps at least one pod up during voluntary disruptions (node drains)"})
+	}
+	var files, kept []string
+	for _, d := range docs {
+		target := path.Join(dir, d.file)
+		if at, ok := existing[d.kind+"/"+app.Name]; ok && at != target {
+			kept = append(kept, fmt.Sprintf("%s %s (already in %s)", d.kind, app.Name, at))
+			continue
+		}
+		out, err := render("kubernetes/"+d.tmpl+".yaml.tmpl", app)
+		if err != nil {
+			return nil, err
+		}
+		if err := keepOrPut(ws, cs, target, out, d.note); err != nil {
+			return nil, err
+		}
+		files = append(files, d.file)
+	}
+	if len(kept) > 0 {
+		for _, f := range cs.Files {
+			if strings.HasPrefix(f.Path, dir+"/") {
+				f.Note += "; not written, since the repository has them: " + strings.Join(kept, ", ")
+			}
+		}
+	}
+	return files, nil
+}
+
+// k8sImage is one images: entry of a Kustomization.
+type k8sImage struct{ Name, Tag string }
+
+// k8sKustomization is what kustomization.yaml.tmpl renders.
+type k8sKustomization struct {
+	Namespace string
+	Resources []string
+	Images    []k8sImage
+}
+
+// k8sWriteKustomize writes the base kustomization and the staging and
+// production overlays, which set the image tags.
+func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []string, images []k8sImage) error {
+	out, err := render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: resources})
+	if err != nil {
+		return err
+	}
+	if err := keepOrPut(ws, cs, path.Join(dir, "base", "kustomization.yaml"), out, "the base: every service's manifests"); err != nil {
+		return err
+	}
+	for _, env := range []string{"staging", "production"} {
+		out, err := render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Namespace: env, Resources: []string{"../../base"}, Images: images})
+		if err != nil {
+			return err
+		}
+		note := fmt.Sprintf("the %s overlay, in namespace %s (create it or change the name); IMAGE_TAG is a placeholder the deploy replaces with kustomize edit set image", env, env)
+		if err := keepOrPut(ws, cs, path.Join(dir, "overlays", env, "kustomization.yaml"), out, note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepOrPut writes a file unless the workspace already has one at that
+// path that passes the gate with no errors: that one is kept. A failing one
+// is replaced, and the note says why. The Kubernetes and monitoring
+// specialists share it.
+func keepOrPut(ws fs.FS, cs *change.ChangeSet, p string, content []byte, note string) error {
+	old, err := readOptional(ws, p)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		errs := validate.Errors(validate.CheckFile(p, old, validate.Options{}))
+		if len(errs) == 0 {
+			return nil
+		}
+		note = "replaced the existing file because the gate found " + describeFindings(errs) + "; " + note
+	}
+	cs.Put(p, content, old, note)
+	return nil
+}

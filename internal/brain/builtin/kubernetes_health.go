@@ -1,0 +1,111 @@
+package builtin
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/workspace"
+)
+
+// Limits of the health endpoint search: the source files read and the
+// bytes read from each.
+const (
+	k8sHealthMaxFiles = 400
+	k8sHealthMaxBytes = 256 << 10
+)
+
+// k8sHealthPaths are the endpoints looked for, best first.
+var k8sHealthPaths = []string{"/healthz", "/health"}
+
+// k8sSourceExt are the source files searched for a health endpoint.
+var k8sSourceExt = map[string]bool{".go": true, ".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".py": true,
+	".rs": true, ".java": true, ".kt": true}
+
+// k8sSkipDirs are not searched: dependencies, build output and tests.
+var k8sSkipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, "dist": true, "build": true,
+	"target": true, ".venv": true, "venv": true, "__pycache__": true, "test": true, "tests": true, "testdata": true}
+
+var errHealthDone = errors.New("done")
+
+// k8sHealthPath looks through a service's source files (bounded) for a
+// health endpoint stated as a string literal ("/healthz", '/health') and
+// returns it with the file that states it; "" when none is found, and the
+// probes then use TCP. The directories in others (other services inside
+// dir) are not searched.
+func k8sHealthPath(ws fs.FS, dir string, others map[string]bool) (string, string, error) {
+	if ws == nil {
+		return "", "", nil
+	}
+	if dir == "" {
+		dir = "."
+	}
+	found := map[string]string{}
+	files := 0
+	err := fs.WalkDir(ws, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a missing or unreadable directory: nothing stated there
+		}
+		if d.IsDir() {
+			if p != dir && (k8sSkipDirs[d.Name()] || strings.HasPrefix(d.Name(), ".") || others[p]) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !k8sSourceExt[path.Ext(p)] || strings.Contains(path.Base(p), "_test.") ||
+			strings.Contains(path.Base(p), ".test.") || strings.Contains(path.Base(p), ".spec.") {
+			return nil
+		}
+		if files++; files > k8sHealthMaxFiles {
+			return errHealthDone
+		}
+		b, err := workspace.ReadFile(ws, p, k8sHealthMaxBytes)
+		if err != nil {
+			return nil // too big or unreadable: not a reason to fail
+		}
+		for _, hp := range k8sHealthPaths {
+			if _, seen := found[hp]; !seen && k8sStatesPath(string(b), hp) {
+				found[hp] = p
+			}
+		}
+		if _, best := found[k8sHealthPaths[0]]; best {
+			return errHealthDone
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errHealthDone) {
+		return "", "", fmt.Errorf("search %s for a health endpoint: %w", dirLabel(dir), err)
+	}
+	for _, hp := range k8sHealthPaths {
+		if src, ok := found[hp]; ok {
+			return hp, src, nil
+		}
+	}
+	return "", "", nil
+}
+
+// k8sStatesPath reports whether src has hp as a quoted string literal.
+func k8sStatesPath(src, hp string) bool {
+	for _, q := range []string{`"`, `'`, "`"} {
+		if strings.Contains(src, q+hp+q) {
+			return true
+		}
+	}
+	return false
+}
+
+var githubIssueURLRE = regexp.MustCompile(`^https://github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})/(?:issues|pull)/[0-9]+$`)
+
+// githubRepoOf returns the lowercase owner and repository of a GitHub
+// issue or pull request URL, as GHCR names images; ok is false for any
+// other text.
+func githubRepoOf(url string) (owner, repo string, ok bool) {
+	m := githubIssueURLRE.FindStringSubmatch(url)
+	if m == nil || m[2] == "." || m[2] == ".." {
+		return "", "", false
+	}
+	return strings.ToLower(m[1]), strings.ToLower(m[2]), true
+}

@@ -1,0 +1,192 @@
+package builtin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+)
+
+// MonitoringMode is the slug of the monitoring specialist.
+const MonitoringMode = "monitoring-specialist"
+
+func init() { registerSpecialist(MonitoringMode, monitoring) }
+
+// monDir is where the monitoring specialist writes.
+const monDir = "monitoring"
+
+// monService is one service the monitoring files cover.
+type monService struct {
+	Name   string
+	Port   int
+	Alerts []monAlert
+	// Service repeats Name for the runbook template.
+	Service string
+}
+
+// monitoring is the monitoring specialist: alert rules for each service
+// (availability, error rate, latency, saturation) as a PrometheusRule and a
+// ServiceMonitor when target=kubernetes, else a rules file per service and
+// a prometheus.yml that scrapes them; a runbook the alerts link to; and a
+// Grafana dashboard per service with its provisioning file when
+// dashboard=true.
+func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+	target := in.Task.Params["target"]
+	switch target {
+	case "":
+		target = "prometheus"
+	case "kubernetes", "prometheus":
+	default:
+		return nil, fmt.Errorf("task %s: target=%q must be kubernetes or prometheus", in.Task.ID, target)
+	}
+	dashboard := false
+	switch v := in.Task.Params["dashboard"]; v {
+	case "", "false":
+	case "true":
+		dashboard = true
+	default:
+		return nil, fmt.Errorf("task %s: dashboard=%q must be true or false", in.Task.ID, v)
+	}
+	tbl, err := loadImages()
+	if err != nil {
+		return nil, err
+	}
+	services, err := taskServices(in.Repo, in.Task)
+	if err != nil {
+		return nil, err
+	}
+	if len(services) == 0 {
+		return nil, errors.New("no service to monitor: stack detection found no application in the focus; say which directory holds it")
+	}
+	owner, repo, known := githubRepoOf(in.Issue.URL)
+	runbook := "https://github.com/OWNER/REPO/blob/HEAD/" + monDir + "/runbook.md"
+	if known {
+		runbook = "https://github.com/" + owner + "/" + repo + "/blob/HEAD/" + monDir + "/runbook.md"
+	}
+	metricsNote := "the rules assume the Prometheus client conventions: /metrics with up, http_requests_total{code} and the histogram http_request_duration_seconds; if the service does not export them, add instrumentation (not written here)"
+	if !known {
+		metricsNote += "; OWNER/REPO in runbook_url is a placeholder for your GitHub repository"
+	}
+	cs := change.New(in.Task.ID, in.Task.Mode)
+	put := func(p string, content []byte, note string) error {
+		return keepOrPut(in.Workspace, cs, p, content, note)
+	}
+	var all []monService
+	used := map[string]bool{}
+	for i := range services {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s := &services[i]
+		ms := monService{Name: k8sName(serviceName(*s)), Port: s.Port}
+		if used[ms.Name] {
+			return nil, fmt.Errorf("two services map to the name %q: name them in separate tasks", ms.Name)
+		}
+		used[ms.Name] = true
+		ms.Service = ms.Name
+		if ms.Port <= 0 || ms.Port > 65535 {
+			imgs, err := tbl.imagesFor(s, "")
+			if err != nil {
+				return nil, err
+			}
+			ms.Port = imgs.Port
+		}
+		ms.Alerts = monAlerts(ms.Name, target == "kubernetes")
+		rules := promRulesFile{Groups: []promGroup{monGroup(ms.Name, runbook, ms.Alerts)}}
+		if err := monWriteRules(put, target, ms.Name, rules, metricsNote); err != nil {
+			return nil, err
+		}
+		if dashboard {
+			out, err := monDashboard(ms.Name, target == "kubernetes")
+			if err != nil {
+				return nil, err
+			}
+			if err := put(path.Join(monDir, "grafana", "dashboards", ms.Name+".json"), out,
+				"rate, errors, duration and saturation panels on the "+ms.Name+" job; the datasource is chosen from a dashboard variable"); err != nil {
+				return nil, err
+			}
+		}
+		all = append(all, ms)
+	}
+	if target == "prometheus" {
+		out, err := render("monitoring/prometheus.yml.tmpl", all)
+		if err != nil {
+			return nil, err
+		}
+		if err := put(path.Join(monDir, "prometheus", "prometheus.yml"), out,
+			"scrapes each service's /metrics at <service>:<port> (the Compose service name); loads rules/*.yml"); err != nil {
+			return nil, err
+		}
+	}
+	if dashboard {
+		out, err := render("monitoring/provisioning.yaml.tmpl", nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := put(path.Join(monDir, "grafana", "provisioning", "dashboards", "devops-lead.yaml"), out,
+			"a Grafana file provider for the dashboards"); err != nil {
+			return nil, err
+		}
+	}
+	out, err := render("monitoring/runbook.md.tmpl", all)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(path.Join(monDir, "runbook.md"), out, "one section per alert, which its runbook_url links to"); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// monWriteRules writes one service's rules: a PrometheusRule and a
+// ServiceMonitor for the Prometheus Operator, or a plain rules file.
+func monWriteRules(put func(p string, content []byte, note string) error, target, name string, rules promRulesFile, note string) error {
+	if target == "prometheus" {
+		out, err := monYAML("# Written by devops-lead (monitoring-specialist).\n", rules)
+		if err != nil {
+			return err
+		}
+		return put(path.Join(monDir, "prometheus", "rules", name+".yml"), out, note)
+	}
+	cr := struct {
+		APIVersion string        `yaml:"apiVersion"`
+		Kind       string        `yaml:"kind"`
+		Metadata   any           `yaml:"metadata"`
+		Spec       promRulesFile `yaml:"spec"`
+	}{"monitoring.coreos.com/v1", "PrometheusRule",
+		map[string]any{"name": name, "labels": map[string]string{"app.kubernetes.io/name": name}}, rules}
+	out, err := monYAML("# Written by devops-lead (monitoring-specialist).\n# Needs the Prometheus Operator; its ruleSelector must match these labels.\n", cr)
+	if err != nil {
+		return err
+	}
+	if err := put(path.Join(monDir, "kubernetes", name+"-rules.yaml"), out, note+"; the saturation alert needs cAdvisor and kube-state-metrics"); err != nil {
+		return err
+	}
+	sm, err := render("monitoring/servicemonitor.yaml.tmpl", struct{ Name string }{name})
+	if err != nil {
+		return err
+	}
+	return put(path.Join(monDir, "kubernetes", name+"-servicemonitor.yaml"), sm,
+		"scrapes /metrics on the http port of the Service the kubernetes specialist writes")
+}
+
+// monYAML encodes v as YAML with two-space indentation after a header.
+func monYAML(header string, v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode monitoring YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode monitoring YAML: %w", err)
+	}
+	return b.Bytes(), nil
+}
