@@ -24,7 +24,9 @@ var goldenCases = []struct {
 	repo     string
 	requests []string
 }{
-	{"go", []string{"add CI and containerize the service", "compose file for local development with Postgres and Redis", "publish the image to GHCR"}},
+	{"go", []string{"add CI and containerize the service", "compose file for local development with Postgres and Redis", "publish the image to GHCR",
+		"deploy this API to AWS with a Postgres database", "host it on GCP Cloud Run with a bucket for uploads", "host it on Azure with Postgres",
+		"run it on Kubernetes with autoscaling and an ingress", "alert when the error rate is high", "put a Cloudflare Worker in front with a KV cache"}},
 	{"node-npm", []string{"add CI and containerize the service", "publish the image to GHCR"}},
 	{"node-pnpm", []string{"add CI and containerize the service"}},
 	{"python-uv", []string{"add CI and containerize the service", "compose file for local development with Postgres"}},

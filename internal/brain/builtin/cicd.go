@@ -27,7 +27,7 @@ func init() { registerSpecialist(CICDMode, cicd) }
 
 // ciParams is what a ci task asks for (engine.Task.Params).
 type ciParams struct {
-	CI, Image, Dependabot bool
+	CI, Image, Dependabot, Deploy bool
 	// Registry is ghcr (default) or dockerhub.
 	Registry string
 	// Branch is the default branch CI runs on pushes to.
@@ -37,7 +37,7 @@ type ciParams struct {
 var ciBranchRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
 
 // parseCIParams reads Params["workflows"] (comma list of ci, image,
-// dependabot; empty means ci), Params["registry"] (ghcr, dockerhub) and
+// dependabot, deploy; empty means ci), Params["registry"] (ghcr, dockerhub) and
 // Params["default_branch"].
 func parseCIParams(t engine.Task) (ciParams, error) {
 	p := ciParams{Registry: "ghcr"}
@@ -53,9 +53,11 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 			p.Image = true
 		case "dependabot":
 			p.Dependabot = true
+		case "deploy":
+			p.Deploy = true
 		case "":
 		default:
-			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image and dependabot", t.ID, strings.TrimSpace(w))
+			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot and deploy", t.ID, strings.TrimSpace(w))
 		}
 	}
 	if r := strings.ToLower(strings.TrimSpace(t.Params["registry"])); r != "" {
@@ -110,6 +112,11 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	}
 	if p.Dependabot {
 		if err := ciWriteDependabot(in, services, cs); err != nil {
+			return nil, err
+		}
+	}
+	if p.Deploy {
+		if err := ciWriteDeploy(in, cs); err != nil {
 			return nil, err
 		}
 	}

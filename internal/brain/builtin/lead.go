@@ -115,21 +115,29 @@ func (p *planner) ask(qs ...string) {
 // build decides the tasks.
 func (p *planner) build() {
 	r := p.req
-	if !r.ci && !r.container && !r.compose && !r.publish {
+	infra := &r.infra
+	if !r.ci && !r.container && !r.compose && !r.publish && !infra.any() {
 		if len(p.plan.Declined) == 0 {
 			p.ask("What should change? This tool can, for example, \"add CI that runs the tests on pull requests\", " +
-				"\"containerize the API\", \"add a compose file for local development with Postgres and Redis\" or " +
-				"\"publish the image to GHCR\". Say which of these (or what else) you need, and for which service.")
+				"\"containerize the API\", \"add a compose file for local development with Postgres and Redis\", " +
+				"\"publish the image to GHCR\", \"deploy the API to AWS with a Postgres database\", " +
+				"\"run it on Kubernetes with autoscaling\" or \"alert when the error rate is high\". " +
+				"Say which of these (or what else) you need, and for which service.")
 		}
 		return
 	}
 	p.scope = p.services()
-	if len(p.scope) == 0 && (r.ci || r.container || r.publish || len(r.backing) == 0) {
+	needService := r.ci || r.container || r.publish || (r.compose && len(r.backing) == 0) || infra.needsImage()
+	if len(p.scope) == 0 && needService {
 		p.ask(p.noServiceQuestion())
 		return
 	}
 	p.noteServices()
 	container := p.containerTask() != nil
+	p.infraTasks(container)
+	if len(p.plan.Questions) > 0 {
+		return
+	}
 	p.ciTask(container)
 	p.composeTask(container)
 	if container {
@@ -142,12 +150,16 @@ func (p *planner) build() {
 func (p *planner) explainOrder() {
 	var after []string
 	for _, t := range p.plan.Tasks {
-		if len(t.DependsOn) > 0 {
-			after = append(after, map[string]string{TaskCI: "the image workflow", TaskCompose: "Compose"}[t.ID])
+		if contains(t.DependsOn, TaskContainer) {
+			after = append(after, map[string]string{TaskCI: "the image workflow", TaskCompose: "Compose", TaskK8s: "the Kubernetes Deployments", TaskDeploy: "the deploy workflow"}[t.ID])
 		}
 	}
 	if len(after) > 0 {
-		p.plan.Tasks[0].Why += "; it comes first because " + strings.Join(after, " and ") + " build from its Dockerfiles"
+		verb := " build"
+		if len(after) == 1 {
+			verb = " builds"
+		}
+		p.plan.Tasks[0].Why += "; it comes first because " + strings.Join(after, " and ") + verb + " from its Dockerfiles"
 	}
 }
 

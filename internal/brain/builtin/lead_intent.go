@@ -29,6 +29,8 @@ type request struct {
 	injection bool
 	// areas are infrastructure areas the built-in brain cannot do yet.
 	areas []area
+	// infra is what the request asks of infrastructure (lead_infra.go).
+	infra infraIntent
 }
 
 // area is one kind of work the built-in brain has no specialist for.
@@ -195,13 +197,14 @@ func readRequest(title, body string) *request {
 			r.unsupportedBacking = append(r.unsupportedBacking, u)
 		}
 	}
-	if len(r.backing) > 0 && !r.ci && !r.container && !r.publish {
-		r.compose = true // "add Postgres and Redis" is a local stack
-	}
 	for _, a := range areaWords {
 		if r.has(a.words...) {
 			r.areas = append(r.areas, a.area)
 		}
+	}
+	r.readInfra()
+	if len(r.backing) > 0 && !r.ci && !r.container && !r.publish && !r.infra.any() {
+		r.compose = true // "add Postgres and Redis" is a local stack
 	}
 	return r
 }

@@ -81,7 +81,8 @@ func (p *planner) containerTask() *engine.Task {
 			}
 		}
 	}
-	need := r.container || ((r.publish || r.compose) && len(missing) > 0)
+	image := r.infra.needsImage()
+	need := r.container || ((r.publish || r.compose || image) && len(missing) > 0)
 	if !need || len(p.scope) == 0 {
 		return nil
 	}
@@ -98,8 +99,20 @@ func (p *planner) containerTask() *engine.Task {
 		if len(missing) == 1 {
 			verb = "has"
 		}
-		why = fmt.Sprintf("%s %s no Dockerfile yet, and %s needs one", strings.Join(serviceNames(missing), ", "), verb,
-			map[bool]string{true: "publishing an image", false: "Compose"}[r.publish])
+		needer := "Compose"
+		switch {
+		case r.publish:
+			needer = "publishing an image"
+		case r.infra.k8s:
+			needer = "Kubernetes"
+		case r.infra.compute == "apprunner":
+			needer = "App Runner"
+		case r.infra.compute == "cloudrun":
+			needer = "Cloud Run"
+		case r.infra.compute == "containerapps":
+			needer = "Container Apps"
+		}
+		why = fmt.Sprintf("%s %s no Dockerfile yet, and %s needs one", strings.Join(serviceNames(missing), ", "), verb, needer)
 	}
 	t := engine.Task{
 		ID: TaskContainer, Mode: ContainerMode,

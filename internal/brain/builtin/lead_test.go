@@ -172,11 +172,13 @@ func TestPlanRequests(t *testing.T) {
 		{name: "jenkins", title: "Add a Jenkins pipeline", repo: goR, fsys: goFS, declined: []string{"Jenkins: devops-lead writes GitHub Actions workflows only"}},
 		{name: "gitlab to actions", title: "Move our GitLab CI to GitHub Actions", repo: goR, fsys: goFS, tasks: "ci"},
 		{name: "kubernetes", title: "Deploy the API to Kubernetes with Helm", repo: goR, fsys: goFS,
-			declined: []string{"kubernetes-specialist"}},
+			tasks: "container,k8s", depends: map[string]string{"k8s": "container"}, declined: []string{"a Helm chart"}},
 		{name: "terraform aws plus ci", title: "Add Terraform for AWS and CI", repo: goR, fsys: goFS, tasks: "ci",
-			declined: []string{"infrastructure-specialist", "aws-architect"}},
-		{name: "monitoring", title: "Set up Prometheus monitoring", repo: goR, fsys: goFS, declined: []string{"monitoring-specialist"}},
-		{name: "cloudflare", title: "Move to Cloudflare", repo: goR, fsys: goFS, declined: []string{"cloudflare-workers-specialist"}},
+			declined: []string{"AWS infrastructure: the request names nothing"}},
+		{name: "monitoring", title: "Set up Prometheus monitoring", repo: goR, fsys: goFS, tasks: "monitoring",
+			params: map[string]string{"monitoring.target": "prometheus"}},
+		{name: "cloudflare", title: "Move to Cloudflare", repo: goR, fsys: goFS, tasks: "worker"},
+		{name: "vague azure asks", title: "Terraform for Azure", repo: goR, fsys: goFS, questions: true},
 		{name: "vague", title: "Improve devops", body: "make it better", repo: goR, fsys: goFS, questions: true},
 		{name: "help", title: "help", repo: goR, fsys: goFS, questions: true},
 		{name: "nothing to containerize", title: "Containerize the app", repo: empty, fsys: fstest.MapFS{}, questions: true},
@@ -263,7 +265,7 @@ func TestPlanFiles(t *testing.T) {
 	if c == nil {
 		t.Fatalf("no container task: %q", taskIDs(p))
 	}
-	if !strings.Contains(c.Why, "Compose build from its Dockerfiles") {
+	if !strings.Contains(c.Why, "Compose builds from its Dockerfiles") {
 		t.Errorf("container Why does not explain the order: %q", c.Why)
 	}
 	want := "services/api/Dockerfile,services/api/.dockerignore,services/web/Dockerfile,services/web/.dockerignore"

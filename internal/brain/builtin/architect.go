@@ -1,0 +1,84 @@
+package builtin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+)
+
+// The slugs of the cloud architects and the design notes they write.
+const (
+	AWSArchitectMode   = "aws-architect"
+	GCPArchitectMode   = "gcp-architect"
+	AzureArchitectMode = "azure-architect"
+
+	AWSDesignPath   = "docs/architecture/aws.md"
+	GCPDesignPath   = "docs/architecture/gcp.md"
+	AzureDesignPath = "docs/architecture/azure.md"
+)
+
+// architectCloud maps an architect mode to its cloud, and designPath a
+// cloud to its note.
+var (
+	architectCloud = map[string]string{AWSArchitectMode: "aws", GCPArchitectMode: "gcp", AzureArchitectMode: "azure"}
+	designPath     = map[string]string{"aws": AWSDesignPath, "gcp": GCPDesignPath, "azure": AzureDesignPath}
+)
+
+func init() {
+	registerSpecialist(AWSArchitectMode, writeDesign)
+	registerSpecialist(GCPArchitectMode, writeDesign)
+	registerSpecialist(AzureArchitectMode, writeDesign)
+}
+
+// writeDesign is the AWS, GCP and Azure architect: the design note for the same
+// Params the infrastructure task gets (cloud, compute, database, bucket,
+// name, port, dir), plus why (the lead's reason for the choice).
+func writeDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a, err := infraFor(in)
+	if err != nil {
+		return nil, err
+	}
+	if want := architectCloud[in.Task.Mode]; want != a.Cloud {
+		return nil, fmt.Errorf("task %q: the %s designs for %s, and the task asks for cloud %q; give the task to the %s-architect", in.Task.ID, in.Task.Mode, want, a.Cloud, a.Cloud)
+	}
+	out := designPath[a.Cloud]
+	dir := in.Task.Params["dir"]
+	if dir == "" {
+		dir = "infra"
+	}
+	why := in.Task.Params["why"]
+	if why == "" {
+		why = "the cloud was asked for."
+	}
+	content, err := render("architect/"+a.Cloud+".md.tmpl", struct {
+		*cloudInfra
+		Request, Dir, Why string
+	}{a, quoteTitle(in.Issue.Title), dir, capitalise(why)})
+	if err != nil {
+		return nil, err
+	}
+	old, err := readOptional(in.Workspace, out)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", out, err)
+	}
+	cs := change.New(in.Task.ID, in.Task.Mode)
+	cs.Put(out, content, old, "")
+	return cs, nil
+}
+
+// quoteTitle makes an issue title safe to quote in Markdown: one line,
+// no backticks or markup that could form links, at most 120 bytes.
+func quoteTitle(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.NewReplacer("`", "'", "<", "(", ">", ")", "[", "(", "]", ")", "\"", "'").Replace(s)
+	if len(s) > 120 {
+		s = strings.ToValidUTF8(s[:120], "") + "..."
+	}
+	return s
+}

@@ -1,0 +1,423 @@
+package builtin
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hashicorp/terraform-config-inspect/tfconfig"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/mode"
+	"github.com/devops-lead/devops-lead/internal/validate"
+	"github.com/devops-lead/devops-lead/modes"
+)
+
+// infraWork runs the infrastructure specialist on params over fsys.
+func infraWork(t *testing.T, params map[string]string, fsys fstest.MapFS) (*change.ChangeSet, error) {
+	t.Helper()
+	task := engine.Task{ID: "infra", Mode: InfraMode, Params: params}
+	return New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fsys})
+}
+
+// infraGate runs the whole gate (with the mode's writes globs) over cs and
+// fails on any error, or any warning.
+func infraGate(t *testing.T, slug string, cs *change.ChangeSet) {
+	t.Helper()
+	reg, err := mode.Load(modes.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := reg.Get(slug)
+	if m == nil {
+		t.Fatalf("no mode %s", slug)
+	}
+	var files []validate.File
+	for _, f := range cs.Files {
+		files = append(files, validate.File{Path: f.Path, Content: f.Content})
+	}
+	for _, f := range validate.Check(files, validate.Options{Allowed: m.MayWrite, Owner: slug}) {
+		if f.Severity == validate.Error || f.Severity == validate.Warning {
+			t.Errorf("gate: %s", f.String())
+		}
+	}
+}
+
+// loadRoot writes the ChangeSet's files under dir into a temp directory
+// and loads it with terraform-config-inspect.
+func loadRoot(t *testing.T, cs *change.ChangeSet, dir string, existing fstest.MapFS) *tfconfig.Module {
+	t.Helper()
+	tmp := t.TempDir()
+	write := func(p string, b []byte) {
+		if !strings.HasPrefix(p, dir+"/") {
+			return
+		}
+		full := filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(p, dir+"/")))
+		if err := os.WriteFile(full, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, f := range existing {
+		write(p, f.Data)
+	}
+	for _, f := range cs.Files {
+		write(f.Path, f.Content)
+	}
+	mod, diags := tfconfig.LoadModule(tmp)
+	if diags.HasErrors() || len(diags) > 0 {
+		t.Fatalf("tfconfig diagnostics: %v", diags)
+	}
+	return mod
+}
+
+func keys[V any](m map[string]V) string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+func TestInfraAWS(t *testing.T) {
+	tests := []struct {
+		name     string
+		params   map[string]string
+		files    string
+		vars     string
+		outputs  string
+		contains map[string][]string
+	}{
+		{name: "app runner postgres bucket",
+			params:  map[string]string{"cloud": "aws", "name": "API Server", "compute": "apprunner", "database": "postgres", "bucket": "true", "port": "3000"},
+			files:   "README.md,apprunner.tf,ecr.tf,github_oidc.tf,network.tf,outputs.tf,providers.tf,rds.tf,s3.tf,terraform.tfvars.example,variables.tf,versions.tf",
+			vars:    "container_port,cpu,db_allocated_storage,db_engine_version,db_instance_class,db_name,db_username,deploy_branch,environment,github_oidc_provider_arn,github_repository,image_tag,memory,name,region,vpc_cidr",
+			outputs: "db_credentials_secret_arn,db_endpoint,deploy_role_arn,ecr_repository_url,service_arn,service_url,uploads_bucket",
+			contains: map[string][]string{
+				"versions.tf":  {`version = "~> 6.0"`, `required_version = ">= 1.6"`, `#   backend "s3" {}`},
+				"variables.tf": {`default     = "api-server"`, `default     = 3000`},
+				"network.tf":   {`aws_vpc_endpoint" "s3"`},
+				"rds.tf":       {"publicly_accessible         = false", "manage_master_user_password = true"},
+				"apprunner.tf": {"UPLOADS_BUCKET", "DATABASE_CREDENTIALS", `egress_type       = "VPC"`},
+			}},
+		{name: "app runner only",
+			params:  map[string]string{"cloud": "aws", "name": "web", "compute": "apprunner"},
+			files:   "README.md,apprunner.tf,ecr.tf,github_oidc.tf,outputs.tf,providers.tf,terraform.tfvars.example,variables.tf,versions.tf",
+			vars:    "container_port,cpu,deploy_branch,environment,github_oidc_provider_arn,github_repository,image_tag,memory,name,region",
+			outputs: "deploy_role_arn,ecr_repository_url,service_arn,service_url",
+			contains: map[string][]string{
+				"variables.tf": {"default     = 8080"},
+				"apprunner.tf": {"auto_deployments_enabled = false"},
+			}},
+		{name: "bucket only",
+			params:   map[string]string{"cloud": "aws", "name": "uploads", "bucket": "true"},
+			files:    "README.md,outputs.tf,providers.tf,s3.tf,terraform.tfvars.example,variables.tf,versions.tf",
+			vars:     "environment,name,region",
+			outputs:  "uploads_bucket",
+			contains: map[string][]string{"s3.tf": {"restrict_public_buckets = true", `sse_algorithm = "aws:kms"`, `status = "Enabled"`}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, err := infraWork(t, tc.params, fstest.MapFS{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byName := map[string]string{}
+			var names []string
+			for _, f := range cs.Files {
+				if !strings.HasPrefix(f.Path, "infra/") {
+					t.Errorf("file %s is outside infra/", f.Path)
+				}
+				n := strings.TrimPrefix(f.Path, "infra/")
+				byName[n] = string(f.Content)
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			if got := strings.Join(names, ","); got != tc.files {
+				t.Errorf("files = %s, want %s", got, tc.files)
+			}
+			for file, wants := range tc.contains {
+				for _, w := range wants {
+					if !strings.Contains(byName[file], w) {
+						t.Errorf("%s lacks %q:\n%s", file, w, byName[file])
+					}
+				}
+			}
+			infraGate(t, InfraMode, cs)
+			mod := loadRoot(t, cs, "infra", nil)
+			if got := keys(mod.Variables); got != tc.vars {
+				t.Errorf("variables = %s, want %s", got, tc.vars)
+			}
+			if got := keys(mod.Outputs); got != tc.outputs {
+				t.Errorf("outputs = %s, want %s", got, tc.outputs)
+			}
+			for _, v := range mod.Variables {
+				if v.Description == "" || v.Type == "" {
+					t.Errorf("variable %s lacks a description or a type", v.Name)
+				}
+			}
+			if p := mod.RequiredProviders["aws"]; p == nil || p.Source != "hashicorp/aws" || len(p.VersionConstraints) != 1 {
+				t.Errorf("required_providers aws = %+v", p)
+			}
+		})
+	}
+}
+
+// TestInfraExistingRoot adds to an existing root: its versions, provider
+// and variables are reused, and a taken file name is not overwritten.
+func TestInfraExistingRoot(t *testing.T) {
+	existing := fstest.MapFS{
+		"terraform/main.tf": {Data: []byte(`terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.80"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+variable "region" {
+  type        = string
+  description = "Region."
+}
+`)},
+		"terraform/s3.tf": {Data: []byte("# mine\n")},
+	}
+	cs, err := infraWork(t, map[string]string{"cloud": "aws", "name": "api", "bucket": "true", "dir": "terraform"}, existing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range cs.Files {
+		names = append(names, f.Path)
+	}
+	sort.Strings(names)
+	want := "terraform/README.md,terraform/aws_s3.tf,terraform/outputs.tf,terraform/terraform.tfvars.example,terraform/variables.tf"
+	if got := strings.Join(names, ","); got != want {
+		t.Fatalf("files = %s, want %s", got, want)
+	}
+	if strings.Contains(string(cs.Get("terraform/variables.tf").Content), `"region"`) {
+		t.Error("variables.tf declares region again")
+	}
+	infraGate(t, InfraMode, cs)
+	mod := loadRoot(t, cs, "terraform", existing)
+	if got := keys(mod.Variables); got != "environment,name,region" {
+		t.Errorf("variables = %s", got)
+	}
+}
+
+// TestInfraExistingOtherProvider: a root that pins only google gets the
+// aws pin in aws_versions.tf.
+func TestInfraExistingOtherProvider(t *testing.T) {
+	existing := fstest.MapFS{"infra/versions.tf": {Data: []byte(`terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = "~> 6.19"
+    }
+  }
+}
+`)}}
+	cs, err := infraWork(t, map[string]string{"cloud": "aws", "bucket": "true"}, existing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.Get("infra/aws_versions.tf") == nil {
+		t.Fatalf("no aws_versions.tf: %v", cs.Paths())
+	}
+	infraGate(t, InfraMode, cs)
+	mod := loadRoot(t, cs, "infra", existing)
+	if mod.RequiredProviders["aws"] == nil || mod.RequiredProviders["google"] == nil {
+		t.Errorf("required providers = %v", keys(mod.RequiredProviders))
+	}
+}
+
+func TestInfraRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		params map[string]string
+		want   string
+	}{
+		{map[string]string{"cloud": "digitalocean"}, "aws, gcp and azure"},
+		{map[string]string{"cloud": "aws", "compute": "ecs"}, "compute=apprunner only"},
+		{map[string]string{"cloud": "gcp", "compute": "apprunner"}, "compute=cloudrun only"},
+		{map[string]string{"cloud": "aws", "database": "postgres"}, "without a service"},
+		{map[string]string{"cloud": "aws", "compute": "apprunner", "port": "99999"}, "1 to 65535"},
+		{map[string]string{"cloud": "aws", "dir": "../x"}, "relative path"},
+	} {
+		_, err := infraWork(t, tc.params, fstest.MapFS{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want %q", tc.params, err, tc.want)
+		}
+	}
+	_, err := infraWork(t, map[string]string{"cloud": "aws"}, fstest.MapFS{"infra/bad.tf": {Data: []byte("resource {")}})
+	if err == nil || !strings.Contains(err.Error(), "does not parse") {
+		t.Errorf("broken root: err = %v", err)
+	}
+}
+
+func TestInfraGCP(t *testing.T) {
+	tests := []struct {
+		name, files, vars, outputs string
+		params                     map[string]string
+		contains                   map[string][]string
+	}{
+		{name: "cloud run postgres bucket",
+			params:  map[string]string{"cloud": "gcp", "name": "api", "compute": "cloudrun", "database": "postgres", "bucket": "true", "port": "3000"},
+			files:   "README.md,artifact_registry.tf,cloudrun.tf,cloudsql.tf,gcs.tf,outputs.tf,providers.tf,terraform.tfvars.example,variables.tf,versions.tf,workload_identity.tf",
+			vars:    "container_port,db_name,db_tier,db_version,deploy_branch,environment,github_repository,image_tag,name,project_id,public,region",
+			outputs: "db_connection_name,deploy_service_account,image_repository,service_url,uploads_bucket,workload_identity_provider",
+			contains: map[string][]string{
+				"versions.tf":          {`source  = "hashicorp/google"`, `version = "` + tfVersions["google"].Constraint + `"`, `#   backend "gcs" {}`},
+				"cloudsql.tf":          {`ssl_mode     = "ENCRYPTED_ONLY"`, "CLOUD_IAM_SERVICE_ACCOUNT"},
+				"gcs.tf":               {`public_access_prevention    = "enforced"`, "roles/storage.objectUser"},
+				"workload_identity.tf": {"attribute_condition", "principalSet://"},
+				"cloudrun.tf":          {"UPLOADS_BUCKET", "cloud_sql_instance"},
+			}},
+		{name: "gcs only",
+			params:   map[string]string{"cloud": "gcp", "name": "files", "bucket": "true"},
+			files:    "README.md,gcs.tf,outputs.tf,providers.tf,terraform.tfvars.example,variables.tf,versions.tf",
+			vars:     "environment,name,project_id,region",
+			outputs:  "uploads_bucket",
+			contains: map[string][]string{"gcs.tf": {"uniform_bucket_level_access = true"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, err := infraWork(t, tc.params, fstest.MapFS{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, f := range cs.Files {
+				names = append(names, strings.TrimPrefix(f.Path, "infra/"))
+			}
+			sort.Strings(names)
+			if got := strings.Join(names, ","); got != tc.files {
+				t.Errorf("files = %s, want %s", got, tc.files)
+			}
+			for file, wants := range tc.contains {
+				got := string(cs.Get("infra/" + file).Content)
+				for _, w := range wants {
+					if !strings.Contains(got, w) {
+						t.Errorf("%s lacks %q:\n%s", file, w, got)
+					}
+				}
+			}
+			infraGate(t, InfraMode, cs)
+			mod := loadRoot(t, cs, "infra", nil)
+			if got := keys(mod.Variables); got != tc.vars {
+				t.Errorf("variables = %s, want %s", got, tc.vars)
+			}
+			if got := keys(mod.Outputs); got != tc.outputs {
+				t.Errorf("outputs = %s, want %s", got, tc.outputs)
+			}
+			if p := mod.RequiredProviders["google"]; p == nil || p.Source != "hashicorp/google" || len(p.VersionConstraints) != 1 {
+				t.Errorf("required_providers google = %+v", p)
+			}
+		})
+	}
+}
+
+func TestInfraAzure(t *testing.T) {
+	tests := []struct {
+		name, files, vars, outputs string
+		params                     map[string]string
+		contains                   map[string][]string
+	}{
+		{name: "container apps postgres storage",
+			params:  map[string]string{"cloud": "azure", "name": "api", "compute": "containerapps", "database": "postgres", "bucket": "true"},
+			files:   "README.md,acr.tf,containerapp.tf,identity.tf,main.tf,network.tf,outputs.tf,postgres.tf,providers.tf,storage.tf,terraform.tfvars.example,variables.tf,versions.tf",
+			vars:    "container_port,cpu,db_name,db_sku,db_storage_mb,db_version,deploy_branch,environment,github_repository,image_tag,location,memory,name,registry_name,storage_account_name,vnet_cidr",
+			outputs: "app_url,container_app_name,db_host,deploy_client_id,registry_login_server,resource_group,tenant_id,uploads_blob_endpoint",
+			contains: map[string][]string{
+				"versions.tf": {`source  = "hashicorp/azurerm"`, `#   backend "azurerm" {}`},
+				"storage.tf":  {`min_tls_version                 = "TLS1_2"`, "allow_nested_items_to_be_public = false", "public_network_access_enabled   = false"},
+				"postgres.tf": {"public_network_access_enabled = false", "password_auth_enabled         = false"},
+				"identity.tf": {"azurerm_federated_identity_credential", "api://AzureADTokenExchange"},
+				"acr.tf":      {"admin_enabled       = false"},
+			}},
+		{name: "storage only",
+			params:  map[string]string{"cloud": "azure", "name": "files", "bucket": "true"},
+			files:   "README.md,main.tf,network.tf,outputs.tf,providers.tf,storage.tf,terraform.tfvars.example,variables.tf,versions.tf",
+			vars:    "environment,location,name,storage_account_name,vnet_cidr",
+			outputs: "resource_group,uploads_blob_endpoint",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, err := infraWork(t, tc.params, fstest.MapFS{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, f := range cs.Files {
+				names = append(names, strings.TrimPrefix(f.Path, "infra/"))
+			}
+			sort.Strings(names)
+			if got := strings.Join(names, ","); got != tc.files {
+				t.Errorf("files = %s, want %s", got, tc.files)
+			}
+			for file, wants := range tc.contains {
+				got := string(cs.Get("infra/" + file).Content)
+				for _, w := range wants {
+					if !strings.Contains(got, w) {
+						t.Errorf("%s lacks %q:\n%s", file, w, got)
+					}
+				}
+			}
+			infraGate(t, InfraMode, cs)
+			mod := loadRoot(t, cs, "infra", nil)
+			if got := keys(mod.Variables); got != tc.vars {
+				t.Errorf("variables = %s, want %s", got, tc.vars)
+			}
+			if got := keys(mod.Outputs); got != tc.outputs {
+				t.Errorf("outputs = %s, want %s", got, tc.outputs)
+			}
+			if p := mod.RequiredProviders["azurerm"]; p == nil || p.Source != "hashicorp/azurerm" || len(p.VersionConstraints) != 1 {
+				t.Errorf("required_providers azurerm = %+v", p)
+			}
+		})
+	}
+}
+
+// TestInfraPostgresMajor: both clouds default to the images.yaml major.
+func TestInfraPostgresMajor(t *testing.T) {
+	major, err := postgresMajor()
+	if err != nil || major == "" {
+		t.Fatalf("postgresMajor = %q, %v", major, err)
+	}
+	aws, err := infraWork(t, map[string]string{"cloud": "aws", "compute": "apprunner", "database": "postgres"}, fstest.MapFS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := string(aws.Get("infra/variables.tf").Content); !strings.Contains(v, `default     = "`+major+`"`) {
+		t.Errorf("aws variables.tf lacks engine version %s", major)
+	}
+	gcp, err := infraWork(t, map[string]string{"cloud": "gcp", "compute": "cloudrun", "database": "postgres"}, fstest.MapFS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := string(gcp.Get("infra/variables.tf").Content); !strings.Contains(v, `"POSTGRES_`+major+`"`) {
+		t.Errorf("gcp variables.tf lacks POSTGRES_%s", major)
+	}
+}
+
+func TestInfraName(t *testing.T) {
+	for in, want := range map[string]string{"API Server": "api-server", "": "app", "9lives": "app-9lives", "a-very-long-service-name-indeed": "a-very-long-service"} {
+		if got := infraName(in); got != want {
+			t.Errorf("infraName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
