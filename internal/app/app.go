@@ -100,6 +100,24 @@ func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
 	return nil
 }
 
+// GaveUp implements jobs.FailureReporter: a delivery whose job kept
+// failing on transient errors is reported on its issue, once.
+func (a *App) GaveUp(ctx context.Context, d *webhook.Delivery, attempts int, err error) {
+	owner, repo, ok := strings.Cut(d.Repo, "/")
+	if !ok || d.Number == 0 {
+		return
+	}
+	c, cerr := a.GitHub.Installation(d.Installation)
+	if cerr != nil {
+		return
+	}
+	j := &job{a: a, c: c, d: d, owner: owner, repo: repo, number: d.Number}
+	msg := fmt.Sprintf("devops-lead gave up on this request after %d attempts: %v\n\nWhatever was finished is linked in the plan comment; nothing half-made was published. Comment `/devops retry` (or `/devops plan`) to try again.", attempts, err)
+	if rerr := j.reply(ctx, "gave-up:"+d.ID, msg); rerr != nil && a.Log != nil {
+		a.Log.Error("report the failure on the issue", "delivery", d.ID, "err", rerr)
+	}
+}
+
 func (j *job) onLabel(ctx context.Context, e *gh.IssuesEvent) error {
 	cfg, err := j.config(ctx)
 	if err != nil {

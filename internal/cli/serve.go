@@ -101,7 +101,7 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 			return b
 		}
 	}
-	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay})
+	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxAttempts})
 	if err != nil {
 		return err
 	}

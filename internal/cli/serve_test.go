@@ -83,6 +83,7 @@ func newE2E(t *testing.T) *e2e {
 		ShutdownGrace: 20 * time.Second,
 		QueuePoll:     50 * time.Millisecond,
 		RetryDelay:    100 * time.Millisecond,
+		MaxAttempts:   3,
 	}}
 	if os.Getenv(jobstest.EnvVar) != "" {
 		e.cfg.DatabaseURL = jobstest.PostgresURL(t)
@@ -443,4 +444,24 @@ func TestServeWorkflowPermission(t *testing.T) {
 	e.waitUntil("the container PR and the plan status", func(r *githubtest.Repo) bool {
 		return len(openPRs(r)) == 1 && hasBotComment(r, e.issue.Number, "needs the workflows permission")
 	})
+}
+
+// TestServeGivesUpLoudly: when GitHub keeps failing, the job stops after
+// its last attempt and says so on the issue; nothing half-made is opened.
+func TestServeGivesUpLoudly(t *testing.T) {
+	e := newE2E(t)
+	var faults []githubtest.Fault
+	for i := 0; i < 10; i++ {
+		faults = append(faults, githubtest.ServerError())
+	}
+	e.gh.Fail("POST /repos/{owner}/{repo}/pulls", faults...)
+	e.deliver("issues", e.payload("issues-labeled.json", "alice", ""))
+	e.waitUntil("the gave-up comment", func(r *githubtest.Repo) bool {
+		return hasBotComment(r, e.issue.Number, "gave up on this request after 3 attempts")
+	})
+	e.gh.Lock()
+	defer e.gh.Unlock()
+	if n := len(e.gh.ReposUnlocked("acme/api").Pulls); n != 0 {
+		t.Fatalf("%d pull requests opened while GitHub failed", n)
+	}
 }

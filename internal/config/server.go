@@ -27,8 +27,9 @@ type Server struct {
 	ShutdownGrace  time.Duration
 	// QueuePoll and RetryDelay tune the queue (tests use short ones);
 	// zero keeps the queue's defaults.
-	QueuePoll  time.Duration
-	RetryDelay time.Duration
+	QueuePoll   time.Duration
+	RetryDelay  time.Duration
+	MaxAttempts int
 }
 
 // ServerFromEnv reads the environment: GITHUB_APP_ID, GITHUB_APP_SLUG,

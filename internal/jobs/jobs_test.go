@@ -300,3 +300,43 @@ func TestDispatchIsExactlyOnceAcrossACrash(t *testing.T) {
 		}
 	})
 }
+
+type givingUp struct {
+	*recorder
+	mu       sync.Mutex
+	gaveUp   []string
+	attempts int
+}
+
+func (g *givingUp) Process(ctx context.Context, d *webhook.Delivery) error {
+	return errors.New("GitHub keeps answering 502")
+}
+
+func (g *givingUp) GaveUp(_ context.Context, d *webhook.Delivery, attempts int, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.gaveUp = append(g.gaveUp, d.ID)
+	g.attempts = attempts
+	g.recorder.all <- d.ID
+}
+
+// TestGaveUpIsReportedOnce: a job whose transient errors never clear is
+// reported once, after its last attempt.
+func TestGaveUpIsReportedOnce(t *testing.T) {
+	db := openTestDB(t, "sqlite")
+	g := &givingUp{recorder: newRecorder()}
+	q := startQueue(t, db, g) // MaxAttempts 3, short retry delay
+	if _, err := q.Outbox.Save(context.Background(), delivery("doomed", "acme/api", 4)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, g.recorder, 1)
+	time.Sleep(300 * time.Millisecond)
+	if err := q.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.gaveUp) != 1 || g.attempts != 3 {
+		t.Fatalf("gave up %v after %d attempts, want once after 3", g.gaveUp, g.attempts)
+	}
+}

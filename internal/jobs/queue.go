@@ -32,6 +32,13 @@ type Processor interface {
 	Process(ctx context.Context, d *webhook.Delivery) error
 }
 
+// FailureReporter is implemented by processors that tell people when a
+// delivery's job gave up after its last attempt (transient errors that
+// never cleared); permanent errors are reported by the processor itself.
+type FailureReporter interface {
+	GaveUp(ctx context.Context, d *webhook.Delivery, attempts int, err error)
+}
+
 // ProcessorFunc adapts a function to Processor.
 type ProcessorFunc func(ctx context.Context, d *webhook.Delivery) error
 
@@ -272,6 +279,14 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	case errors.As(err, &perm):
 		log.Error("job failed for good", "err", err)
 		return river.JobCancel(err)
+	case job.Attempt >= job.MaxAttempts:
+		log.Error("job failed on its last attempt", "err", err)
+		if r, ok := q.proc.(FailureReporter); ok {
+			rctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			r.GaveUp(rctx, d, job.Attempt, err)
+		}
+		return err
 	default:
 		log.Warn("job failed, will retry", "err", err)
 		return err
