@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/BurntSushi/toml"
+	toml "github.com/pelletier/go-toml/v2"
 )
 
 // pyproject is the part of pyproject.toml detection reads.
@@ -73,7 +73,7 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 		return true
 	}
 	var pp pyproject
-	if _, err := toml.Decode(string(data), &pp); err != nil {
+	if err := toml.Unmarshal(data, &pp); err != nil {
 		d.r.warn(p, "malformed pyproject.toml: %v; fix the TOML", err)
 		info.manifest = "pyproject.toml"
 		return true
@@ -193,7 +193,7 @@ func (d *detector) readPipfile(dir string, info *pyInfo) bool {
 		return true
 	}
 	var pf pipfile
-	if _, err := toml.Decode(string(data), &pf); err != nil {
+	if err := toml.Unmarshal(data, &pf); err != nil {
 		d.r.warn(p, "malformed Pipfile: %v; fix the TOML", err)
 		return true
 	}

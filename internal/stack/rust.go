@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/BurntSushi/toml"
+	toml "github.com/pelletier/go-toml/v2"
 )
 
 // cargoToml is the part of Cargo.toml detection reads. Version-like
@@ -44,7 +44,7 @@ func (d *detector) rustService(dir string) *Service {
 		Build: "cargo build --release", Test: "cargo test"}
 	var ct cargoToml
 	if data, ok := d.r.read(p); ok {
-		if _, err := toml.Decode(string(data), &ct); err != nil {
+		if err := toml.Unmarshal(data, &ct); err != nil {
 			d.r.warn(p, "malformed Cargo.toml: %v; fix the TOML", err)
 		}
 	}
@@ -116,7 +116,7 @@ func (d *detector) rustVersion(s *Service) {
 		channel := strings.TrimSpace(firstLine(string(data)))
 		if name == "rust-toolchain.toml" || strings.HasPrefix(channel, "[") {
 			var tc rustToolchain
-			if _, err := toml.Decode(string(data), &tc); err != nil {
+			if err := toml.Unmarshal(data, &tc); err != nil {
 				d.r.warn(p, "malformed %s: %v; fix the TOML", name, err)
 				continue
 			}
