@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/suggest"
 )
 
 // Exit codes.
@@ -69,7 +71,7 @@ func (env *Env) main(args []string) int {
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(env.Stderr, "devops-lead: unknown command %q\n", args[0])
-		if s := suggest(name); s != "" {
+		if s := suggestCommand(name); s != "" {
 			fmt.Fprintf(env.Stderr, "Did you mean %q?\n", s)
 		}
 		fmt.Fprintln(env.Stderr, "Run 'devops-lead help' for the list of commands.")
@@ -146,35 +148,14 @@ func usageErr(env *Env, fs *flag.FlagSet, format string, args ...any) int {
 	return exitUsage
 }
 
-// suggest returns the command nearest to name, if it is near enough.
-func suggest(name string) string {
-	best, bestD := "", 3
+// suggestCommand returns the command nearest to name, if it is near enough.
+func suggestCommand(name string) string {
+	var all []string
 	for n := range commands {
-		if d := levenshtein(name, n); d < bestD {
-			best, bestD = n, d
-		}
+		all = append(all, n)
 	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	sort.Strings(all)
+	return suggest.Nearest(name, all, 2)
 }
 
 // version is set at build time with -ldflags "-X ...cli.version=v1.2.3";

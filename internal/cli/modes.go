@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/devops-lead/devops-lead/internal/mode"
+	"github.com/devops-lead/devops-lead/internal/suggest"
 )
 
 // repoModesDir is where a repository keeps its mode overrides.
@@ -239,7 +240,7 @@ func suggestSlug(s string, ms []*mode.Mode) string {
 	best, bestD := "", 4
 	var containing []string
 	for _, m := range ms {
-		if d := levenshtein(s, m.Slug); d < bestD {
+		if d := suggest.Distance(s, m.Slug); d < bestD {
 			best, bestD = m.Slug, d
 		}
 		if s != "" && strings.Contains(m.Slug, s) {

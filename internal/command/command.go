@@ -8,6 +8,8 @@ package command
 import (
 	"fmt"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/suggest"
 )
 
 // Prefix is what starts a command comment.
@@ -131,31 +133,9 @@ func firstFlag(args []string) string {
 }
 
 func nearest(word string) string {
-	best, bestD := "", 3
+	var all []string
 	for _, n := range names {
-		if d := distance(word, string(n)); d < bestD {
-			best, bestD = string(n), d
-		}
+		all = append(all, string(n))
 	}
-	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return suggest.Nearest(word, all, 2)
 }

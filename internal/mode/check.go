@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/suggest"
 )
 
 // slugRE is the form of a mode slug.
@@ -118,7 +120,7 @@ func checkSet(modes []*Mode, set string) []*Problem {
 				continue
 			}
 			hint := ""
-			if s := nearest(d, slugs, 4); s != "" {
+			if s := suggest.Nearest(d, slugs, 4); s != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			ps = append(ps, problemf(m, item("delegates_to", i), "delegates_to names %q, which is not a mode of this set%s", d, hint))
@@ -198,43 +200,3 @@ func where(m *Mode, key string) string {
 
 // item is the lines key of a list item.
 func item(key string, i int) string { return key + "." + strconv.Itoa(i) }
-
-// nearest returns the candidate closest to s by edit distance, if within
-// maxD edits, or else one that s is a prefix of.
-func nearest(s string, candidates []string, maxD int) string {
-	best, bestD := "", maxD+1
-	for _, c := range candidates {
-		d := levenshtein(strings.ToLower(s), c)
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" && s != "" {
-		for _, c := range candidates {
-			if strings.HasPrefix(c, s) {
-				return c
-			}
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}

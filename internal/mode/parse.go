@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/devops-lead/devops-lead/internal/suggest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -90,7 +91,7 @@ func parse(name string, data []byte) (*Mode, []*Problem) {
 		seen[key] = k.Line
 		if !isKnownKey(key) {
 			hint := ""
-			if s := nearest(key, knownKeys, 3); s != "" {
+			if s := suggest.Nearest(key, knownKeys, 3); s != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			ps = append(ps, at(k.Line, "unknown key %q%s; known keys: %s", key, hint, strings.Join(knownKeys, ", "))...)
