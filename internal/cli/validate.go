@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+const validateSynopsis = `validate [--format text|json|sarif] [--output FILE] [--strict] [--rules] [PATH...]
+
+Checks the workflows, Dockerfiles, .dockerignore, Compose, Terraform,
+Kubernetes, Prometheus rules and other YAML/JSON/TOML files under each PATH
+(default ".") with the gate every generated change passes. Paths in the
+report are relative to the current directory. Suppress a finding with a
+comment "devops-lead:ignore RULE reason" on its line or the line above; the
+rules are listed by --rules and in docs/rules.md.
+
+Exit status: 0 clean, 1 an error (or, with --strict, a warning) was found,
+2 a bad command line or a missing path.`
+
+func init() {
+	register(&command{
+		name:    "validate",
+		summary: "check workflows, Dockerfiles, Compose, Terraform, K8s and other files",
+		run:     runValidate,
+	})
+}
+
+// validateOpts are the flags of the validate command.
+type validateOpts struct {
+	format string
+	output string
+	strict bool
+	rules  bool
+}
+
+// runValidate checks the artifacts under the given paths (default ".") with
+// the same gate the engine uses. Exit 0 when clean, 1 when any error (or,
+// with --strict, any warning) is found or the check could not run, 2 on a
+// bad command line or a missing path.
+func runValidate(env *Env, args []string) int {
+	fset := newFlags(env, "validate", validateSynopsis)
+	var o validateOpts
+	fset.StringVar(&o.format, "format", "text", "output `format`: text, json or sarif")
+	fset.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
+	fset.BoolVar(&o.strict, "strict", false, "fail on warnings too, not only on errors")
+	fset.BoolVar(&o.rules, "rules", false, "list every rule (as a table, or JSON with --format json) and exit")
+	paths, code, done := parseValidateArgs(env, fset, args)
+	if done {
+		return code
+	}
+	switch o.format {
+	case "text", "json", "sarif":
+	default:
+		return usageErr(env, fset, "unknown --format %q: use text, json or sarif", o.format)
+	}
+	if o.rules {
+		if len(paths) > 0 {
+			return usageErr(env, fset, "--rules takes no paths")
+		}
+		if o.format == "sarif" {
+			return usageErr(env, fset, "--rules prints text or json, not sarif")
+		}
+		return writeValidateOutput(env, o.output, func(w io.Writer) error { return writeRuleList(w, o.format) })
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: find the current directory: %v\n", err)
+		return exitFail
+	}
+	found, err := validate.DiscoverAll(cwd, paths)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: %v\n", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	findings := append(checkFiles(found.Files, runtime.GOMAXPROCS(0)), found.Skipped...)
+	validate.Sort(findings)
+	if code := writeValidateOutput(env, o.output, func(w io.Writer) error {
+		switch o.format {
+		case "json":
+			return validate.WriteJSON(w, findings)
+		case "sarif":
+			return validate.WriteSARIF(w, findings, versionString())
+		}
+		return validate.WriteText(w, findings)
+	}); code != exitOK {
+		return code
+	}
+	sum := validate.Summarize(findings)
+	// Say what was looked at on stderr, and the outcome too when the
+	// report went to a file or is machine-readable.
+	if o.output != "" || o.format != "text" {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: %d file(s) checked: %s\n", len(found.Files), sum)
+	} else {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: %d file(s) checked\n", len(found.Files))
+	}
+	if sum.Errors > 0 || (o.strict && sum.Warnings > 0) {
+		return exitFail
+	}
+	return exitOK
+}
+
+// checkFiles runs the gate over the files on up to workers goroutines and
+// returns the same sorted findings validate.Check would.
+func checkFiles(files []validate.File, workers int) []validate.Finding {
+	workers = min(workers, len(files))
+	if workers < 2 {
+		return validate.Check(files, validate.Options{})
+	}
+	results := make([][]validate.Finding, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return
+				}
+				results[i] = validate.CheckFile(files[i].Path, files[i].Content, validate.Options{})
+			}
+		})
+	}
+	wg.Wait()
+	var out []validate.Finding
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	validate.Sort(out)
+	return out
+}
+
+// parseValidateArgs parses flags that may come before, between or after the
+// positional arguments ("validate . --format sarif"); everything after "--"
+// is positional.
+func parseValidateArgs(env *Env, fset *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	for {
+		if code, done := parseFlags(env, fset, args); done {
+			return nil, code, true
+		}
+		rest := fset.Args()
+		if len(rest) == 0 {
+			return pos, exitOK, false
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), exitOK, false
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// writeValidateOutput runs write against standard output, or against the file
+// named by output (created or truncated), and returns the exit code.
+func writeValidateOutput(env *Env, output string, write func(io.Writer) error) int {
+	if output == "" {
+		if err := write(env.Stdout); err != nil {
+			fmt.Fprintf(env.Stderr, "devops-lead validate: %v\n", err)
+			return exitFail
+		}
+		return exitOK
+	}
+	f, err := os.Create(output)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: create the --output file: %v\n", err)
+		return exitFail
+	}
+	werr := write(f)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: write %s: %v\n", output, err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// writeRuleList lists every registered rule as an aligned table or as JSON.
+func writeRuleList(w io.Writer, format string) error {
+	rules := validate.Rules()
+	if format == "json" {
+		if rules == nil {
+			rules = []validate.Rule{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rules); err != nil {
+			return fmt.Errorf("write the rules as JSON: %w", err)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tSEVERITY\tEQUIVALENT\tSUMMARY")
+	for _, r := range rules {
+		eq := strings.Join(validate.Equivalents(r), ",")
+		if eq == "" {
+			eq = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Severity, eq, r.Summary)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write the rules table: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+// validateCLI runs "devops-lead validate args..." in dir (made the current
+// directory for the test) and returns the exit code and outputs.
+func validateCLI(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Chdir(dir)
+	var out, errOut bytes.Buffer
+	code = Main(append([]string{"validate"}, args...), strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// validateRepo writes files (slash paths) into a new temporary directory.
+func validateRepo(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// cleanFiles parse and carry nothing any rule flags.
+var cleanFiles = map[string]string{
+	"config/settings.json": "{\"name\": \"api\", \"replicas\": 2}\n",
+	"config/app.toml":      "name = \"api\"\nport = 8080\n",
+	"notes.md":             "not an artifact\n",
+}
+
+// bigDockerfile is over the size limit: a file-too-large warning.
+var bigDockerfile = "FROM scratch\n" + strings.Repeat("# padding\n", validate.MaxFileSize/10+1)
+
+func TestValidateClean(t *testing.T) {
+	dir := validateRepo(t, cleanFiles)
+	code, out, errOut := validateCLI(t, dir)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if out != "0 error(s), 0 warning(s), 0 note(s) in 0 file(s)\n" {
+		t.Errorf("stdout %q", out)
+	}
+	if !strings.Contains(errOut, "2 file(s) checked") {
+		t.Errorf("stderr %q does not count the 2 artifacts", errOut)
+	}
+}
+
+func TestValidateErrorsExit1(t *testing.T) {
+	files := map[string]string{"deploy/values.json": "{\"a\": 1,,}\n"}
+	for p, c := range cleanFiles {
+		files[p] = c
+	}
+	dir := validateRepo(t, files)
+	code, out, errOut := validateCLI(t, dir, ".")
+	if code != exitFail {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.HasPrefix(out, "deploy/values.json:1:") || !strings.Contains(out, ": error [") {
+		t.Errorf("stdout does not report the error at deploy/values.json:1:\n%s", out)
+	}
+	if !strings.HasSuffix(out, "1 error(s), 0 warning(s), 0 note(s) in 1 file(s)\n") {
+		t.Errorf("summary line wrong:\n%s", out)
+	}
+	// Paths are relative to the current directory, whatever was named.
+	t.Chdir(filepath.Join(dir, "deploy"))
+	var b bytes.Buffer
+	if code := Main([]string{"validate", "values.json"}, nil, &b, &bytes.Buffer{}); code != exitFail || !strings.HasPrefix(b.String(), "values.json:1:") {
+		t.Errorf("from deploy/: exit %d, stdout:\n%s", code, b.String())
+	}
+}
+
+func TestValidateStrict(t *testing.T) {
+	dir := validateRepo(t, map[string]string{"Dockerfile": bigDockerfile})
+	code, out, _ := validateCLI(t, dir)
+	if code != exitOK {
+		t.Errorf("a warning failed without --strict: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "Dockerfile:1:1: warning [file-too-large]") {
+		t.Errorf("stdout lacks the warning:\n%s", out)
+	}
+	// Flags may follow the paths.
+	if code, out, _ := validateCLI(t, dir, ".", "--strict"); code != exitFail {
+		t.Errorf("--strict with a warning: exit %d, want 1\n%s", code, out)
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	dir := validateRepo(t, map[string]string{"bad.toml": "a = = 1\n", "ok.json": "{}\n"})
+	code, out, errOut := validateCLI(t, dir, "--format", "json")
+	if code != exitFail {
+		t.Errorf("exit %d, want 1; stderr %s", code, errOut)
+	}
+	var rep validate.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	if len(rep.Findings) == 0 || rep.Findings[0].Path != "bad.toml" || rep.Findings[0].Severity != validate.Error {
+		t.Errorf("findings %+v, want an error in bad.toml", rep.Findings)
+	}
+	if rep.Summary.Errors != len(rep.Findings) || rep.Summary.Files != 1 {
+		t.Errorf("summary %+v for %d findings", rep.Summary, len(rep.Findings))
+	}
+	if !strings.Contains(errOut, "2 file(s) checked: ") {
+		t.Errorf("stderr %q lacks the outcome", errOut)
+	}
+}
+
+func TestValidateSARIFToFile(t *testing.T) {
+	dir := validateRepo(t, map[string]string{"svc/bad.yaml": "a: [1, 2\n"})
+	out := filepath.Join(t.TempDir(), "results.sarif")
+	code, stdout, errOut := validateCLI(t, dir, "--format=sarif", "--output", out, "svc")
+	if code != exitFail {
+		t.Errorf("exit %d, want 1; stderr %s", code, errOut)
+	}
+	if stdout != "" {
+		t.Errorf("with --output, stdout must stay empty, got %q", stdout)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Level     string `json:"level"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
+						} `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "devops-lead" {
+		t.Fatalf("not a devops-lead SARIF 2.1.0 log:\n%s", data)
+	}
+	res := log.Runs[0].Results
+	if len(res) == 0 || res[0].Level != "error" || len(res[0].Locations) != 1 {
+		t.Fatalf("results %+v, want an error with a location", res)
+	}
+	loc := res[0].Locations[0].PhysicalLocation.ArtifactLocation
+	if loc.URI != "svc/bad.yaml" || loc.URIBaseID != "%SRCROOT%" {
+		t.Errorf("location %+v, want svc/bad.yaml against %%SRCROOT%%", loc)
+	}
+	if rules := log.Runs[0].Tool.Driver.Rules; len(rules) == 0 || rules[0].ID != res[0].RuleID {
+		t.Errorf("rules %+v do not describe %s", rules, res[0].RuleID)
+	}
+}
+
+func TestValidateRules(t *testing.T) {
+	code, out, errOut := validateCLI(t, t.TempDir(), "--rules")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(validate.Rules())+1 || !strings.HasPrefix(lines[0], "ID ") {
+		t.Errorf("want a header and %d rule lines, got:\n%s", len(validate.Rules()), out)
+	}
+	for _, r := range validate.Rules() {
+		if !strings.Contains(out, "\n"+r.ID+" ") {
+			t.Errorf("rule %s missing from the table", r.ID)
+		}
+	}
+
+	code, out, _ = validateCLI(t, t.TempDir(), "--rules", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("--rules --format json: exit %d", code)
+	}
+	var rules []validate.Rule
+	if err := json.Unmarshal([]byte(out), &rules); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(rules) != len(validate.Rules()) {
+		t.Errorf("%d rules in JSON, %d registered", len(rules), len(validate.Rules()))
+	}
+	for _, r := range rules {
+		if r.ID == "" || r.Kind == "" || r.Severity == "" || r.Summary == "" {
+			t.Errorf("incomplete rule %+v", r)
+		}
+	}
+}
+
+func TestValidateUsageErrors(t *testing.T) {
+	dir := validateRepo(t, cleanFiles)
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"--format", "xml"},
+		{"--rules", "--format", "sarif"},
+		{"--rules", "somepath"},
+		{"does/not/exist"},
+	} {
+		code, out, errOut := validateCLI(t, dir, args...)
+		if code != exitUsage {
+			t.Errorf("validate %q: exit %d, want 2\nstdout %s\nstderr %s", args, code, out, errOut)
+		}
+		if errOut == "" {
+			t.Errorf("validate %q: nothing on stderr", args)
+		}
+	}
+}
+
+func TestValidateDoubleDash(t *testing.T) {
+	dir := validateRepo(t, map[string]string{"--strict/x.json": "{}\n"})
+	// After "--", "--strict" is a path, not a flag.
+	code, out, errOut := validateCLI(t, dir, "--", "--strict")
+	if code != exitOK || !strings.Contains(errOut, "1 file(s) checked") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
+// TestCheckFilesParallelMatchesCheck runs the gate over files of every kind
+// on several goroutines (run it with -race) and wants the findings of the
+// sequential gate, in the same order.
+func TestCheckFilesParallelMatchesCheck(t *testing.T) {
+	var files []validate.File
+	for i := range 6 {
+		p := fmt.Sprintf("svc%d/", i)
+		files = append(files,
+			validate.File{Path: fmt.Sprintf(".github/workflows/ci%d.yml", i), Content: []byte("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n")},
+			validate.File{Path: p + "Dockerfile", Content: []byte("FROM alpine\nRUN apk add curl\nCMD node server.js\n")},
+			validate.File{Path: p + ".dockerignore", Content: []byte(".git\n")},
+			validate.File{Path: p + "compose.yaml", Content: []byte("services:\n  web:\n    image: nginx\n    privileged: true\n")},
+			validate.File{Path: p + "main.tf", Content: []byte("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n")},
+			validate.File{Path: p + "k8s/pod.yaml", Content: []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx\n")},
+			validate.File{Path: p + "rules.yml", Content: []byte("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n")},
+			validate.File{Path: p + "bad.json", Content: []byte("{,}")},
+			validate.File{Path: p + "a.toml", Content: []byte("a = 1\n")},
+		)
+	}
+	want := validate.Check(files, validate.Options{})
+	if len(want) == 0 {
+		t.Fatal("the fixture gives no findings: the comparison would prove nothing")
+	}
+	for _, workers := range []int{1, 2, 4} {
+		got := checkFiles(files, workers)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("workers=%d: %d findings, want the %d of validate.Check in order", workers, len(got), len(want))
+		}
+	}
+}
