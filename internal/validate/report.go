@@ -41,8 +41,11 @@ func Summarize(fs []Finding) Summary {
 }
 
 // String formats the summary as "N error(s), N warning(s), N note(s) in N
-// file(s)".
+// file(s)" (the files with findings), or "no findings".
 func (s Summary) String() string {
+	if s.Errors+s.Warnings+s.Notes == 0 {
+		return "no findings"
+	}
 	return fmt.Sprintf("%d error(s), %d warning(s), %d note(s) in %d file(s)", s.Errors, s.Warnings, s.Notes, s.Files)
 }
 
