@@ -27,7 +27,7 @@ func init() { registerSpecialist(CICDMode, cicd) }
 
 // ciParams is what a ci task asks for (engine.Task.Params).
 type ciParams struct {
-	CI, Image, Dependabot, Deploy bool
+	CI, Image, Dependabot, Deploy, Terraform bool
 	// Registry is ghcr (default) or dockerhub.
 	Registry string
 	// Branch is the default branch CI runs on pushes to.
@@ -37,7 +37,7 @@ type ciParams struct {
 var ciBranchRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
 
 // parseCIParams reads Params["workflows"] (comma list of ci, image,
-// dependabot, deploy; empty means ci), Params["registry"] (ghcr, dockerhub) and
+// dependabot, deploy, terraform; empty means ci), Params["registry"] (ghcr, dockerhub) and
 // Params["default_branch"].
 func parseCIParams(t engine.Task) (ciParams, error) {
 	p := ciParams{Registry: "ghcr"}
@@ -55,9 +55,11 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 			p.Dependabot = true
 		case "deploy":
 			p.Deploy = true
+		case "terraform":
+			p.Terraform = true
 		case "":
 		default:
-			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot and deploy", t.ID, strings.TrimSpace(w))
+			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot, deploy and terraform", t.ID, strings.TrimSpace(w))
 		}
 	}
 	if r := strings.ToLower(strings.TrimSpace(t.Params["registry"])); r != "" {
@@ -91,9 +93,13 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	if in.Repo == nil {
 		return nil, errors.New("the CI/CD specialist needs the detected stack (WorkInput.Repo is nil)")
 	}
-	services, err := ciServices(in.Repo, in.Task)
-	if err != nil {
-		return nil, err
+	var services []stack.Service
+	if p.CI || p.Image || p.Dependabot {
+		// The Terraform and deploy workflows need no detected service:
+		// a root with only a bucket has its Terraform workflow too.
+		if services, err = ciServices(in.Repo, in.Task); err != nil {
+			return nil, err
+		}
 	}
 	existing := ciExistingWorkflows(in.Workspace, in.Repo)
 	if p.Branch == "" {
@@ -116,7 +122,12 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 		}
 	}
 	if p.Deploy {
-		if err := ciWriteDeploy(in, cs); err != nil {
+		if err := ciWriteDeploy(in, p.Branch, cs); err != nil {
+			return nil, err
+		}
+	}
+	if p.Terraform {
+		if err := ciWriteTerraform(in, p.Branch, cs); err != nil {
 			return nil, err
 		}
 	}

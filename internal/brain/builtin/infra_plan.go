@@ -140,30 +140,72 @@ func (p *planner) cloudTasks(container bool) {
 		infra.Files = append(infra.Files, joinPath(dir, f))
 	}
 	p.plan.Tasks = append(p.plan.Tasks, arch, infra)
-	switch in.compute {
-	case "apprunner":
-		p.deployTask(dir, container)
-	case "containerapps":
-		p.plan.Declined = append(p.plan.Declined, "the deploy workflow (push the image to the registry and update the container app through the federated credential): not built into the built-in brain yet; the infra outputs deploy_client_id, tenant_id, registry_login_server and container_app_name are what it needs (set GEMINI_API_KEY to have the cicd-specialist write it)")
-	case "cloudrun":
-		p.plan.Declined = append(p.plan.Declined, "the deploy workflow (push the image to Artifact Registry and deploy Cloud Run through Workload Identity Federation): not built into the built-in brain yet; the infra outputs workload_identity_provider, deploy_service_account and image_repository are what it needs (set GEMINI_API_KEY to have the cicd-specialist write it)")
+	p.terraformTask(in.cloud, dir, in.compute, in.bucket)
+	if in.compute != "" {
+		p.deployTask(cp, dir, container)
 	}
 }
 
-// deployTask plans the App Runner deploy workflow.
-func (p *planner) deployTask(infraDir string, container bool) {
+// terraformTask plans the workflow that checks, plans and applies the
+// Terraform root through pull requests.
+func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
+	if exists(p.in.Workspace, TerraformWorkflowPath) {
+		p.note("the repository has %s: the plan keeps it and adds no Terraform workflow", TerraformWorkflowPath)
+		return
+	}
+	if p.declineMode("the Terraform workflow", CICDMode) {
+		return
+	}
+	params := map[string]string{"workflows": "terraform", "cloud": cloud, "infra_dir": dir}
+	if compute != "" {
+		params["compute"] = compute
+	}
+	if bucket {
+		params["bucket"] = "true"
+	}
+	p.plan.Tasks = append(p.plan.Tasks, engine.Task{
+		ID: TaskTerraform, Mode: CICDMode, Title: "GitHub Actions: Terraform plan and apply for " + dir + "/",
+		Goal: "Write " + TerraformWorkflowPath + ": on pull requests that touch " + dir + "/, terraform fmt -check, init -backend=false, validate and a plan through OIDC; " +
+			"on pushes to the default branch, apply in the production environment.",
+		Why:       "the Terraform root is planned in pull requests and applied after review instead of from a laptop, so it runs after the infra task",
+		Params:    params,
+		Files:     []string{TerraformWorkflowPath},
+		DependsOn: []string{TaskInfra},
+		Acceptance: []string{
+			"authentication through OIDC only, no keys or client secrets; permissions: contents: read at the top and id-token: write only on the plan and apply jobs",
+			"apply runs only on pushes to the default branch, in the production environment; required reviewers on that environment (Settings > Environments) make every apply wait for approval",
+			"hashicorp/setup-terraform is pinned to a full commit SHA and installs the root's required_version",
+			"no ${{ github.event.* }} in run: steps, and the plan is not posted to the pull request",
+			"the gate reports no errors and no warnings",
+		},
+	})
+}
+
+// deployAuth says, per compute, how the deploy workflow gets credentials.
+var deployAuth = map[string]struct{ path, what, auth string }{
+	"apprunner": {DeployWorkflowPath, "push the image to ECR (commit SHA and " + deployTag + ") and start an App Runner deployment",
+		"no AWS keys: credentials come from aws-actions/configure-aws-credentials with the deploy role"},
+	"cloudrun": {CloudRunDeployWorkflowPath, "push the image to Artifact Registry (commit SHA and " + deployTag + ") and deploy a new Cloud Run revision",
+		"no service account keys: credentials come from google-github-actions/auth through Workload Identity Federation"},
+	"containerapps": {ContainerAppsDeployWorkflowPath, "push the image to the container registry (commit SHA and " + deployTag + ") and roll a new Container Apps revision",
+		"no client secret: azure/login signs in with the federated deploy identity (client-id, tenant-id, subscription-id)"},
+}
+
+// deployTask plans the deploy workflow of the cloud's compute.
+func (p *planner) deployTask(cp cloudProfile, infraDir string, container bool) {
 	if p.declineMode("the deploy workflow", CICDMode) {
 		return
 	}
+	da := deployAuth[cp.compute]
 	t := engine.Task{
-		ID: TaskDeploy, Mode: CICDMode, Title: "GitHub Actions: deploy to App Runner",
-		Goal:      "Write " + DeployWorkflowPath + ": on pushes to the default branch, assume the OIDC deploy role, push the image to ECR (commit SHA and " + deployTag + ") and start an App Runner deployment.",
+		ID: TaskDeploy, Mode: CICDMode, Title: "GitHub Actions: deploy to " + cp.computeLabel,
+		Goal:      "Write " + da.path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
 		Why:       "the pipeline ships what the Terraform creates, so it runs after the infra task",
-		Params:    map[string]string{"workflows": "deploy", "deploy": "apprunner", "infra_dir": infraDir},
-		Files:     []string{DeployWorkflowPath},
+		Params:    map[string]string{"workflows": "deploy", "deploy": cp.compute, "infra_dir": infraDir},
+		Files:     []string{da.path},
 		DependsOn: []string{TaskInfra},
 		Acceptance: []string{
-			"no AWS keys: credentials come from aws-actions/configure-aws-credentials with the deploy role",
+			da.auth,
 			"actions are pinned to full commit SHAs; id-token: write only on the deploy job",
 			"the gate reports no errors",
 		},

@@ -23,6 +23,7 @@ const (
 	TaskMonitoring = "monitoring"
 	TaskWorker     = "worker"
 	TaskDeploy     = "deploy"
+	TaskTerraform  = "terraform"
 )
 
 // infraIntent is what a request asks of infrastructure.
