@@ -36,7 +36,10 @@ type App struct {
 	Bot string
 	// Brain returns the brain for a job (the built-in one by default).
 	Brain func() engine.Brain
-	Log   *slog.Logger
+	// Enqueue queues one job per task of an applied plan (the queue's
+	// EnqueueTasks).
+	Enqueue func(ctx context.Context, tasks []jobs.TaskArgs) error
+	Log     *slog.Logger
 }
 
 // job is one delivery being processed.

@@ -58,7 +58,19 @@ type planned struct {
 
 // makePlan plans the issue at the default branch's head.
 func (j *job) makePlan(ctx context.Context, cfg *config.Repo, issue engine.Issue, instructions string) (*planned, error) {
-	base, err := j.c.BaseOf(ctx, j.owner, j.repo, j.defBranch)
+	return j.makePlanAt(ctx, cfg, issue, instructions, "")
+}
+
+// makePlanAt plans at a given commit ("" means the default branch's
+// head), so every task of an applied plan works on the same snapshot.
+func (j *job) makePlanAt(ctx context.Context, cfg *config.Repo, issue engine.Issue, instructions, commit string) (*planned, error) {
+	var base github.Base
+	var err error
+	if commit == "" {
+		base, err = j.c.BaseOf(ctx, j.owner, j.repo, j.defBranch)
+	} else {
+		base, err = j.c.CommitBase(ctx, j.owner, j.repo, commit)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -216,26 +228,26 @@ func (j *job) apply(ctx context.Context, cfg *config.Repo, issue engine.Issue, o
 		}
 	}
 	st.Applied = true
+	var queue []jobs.TaskArgs
+	for _, t := range ordered {
+		ts := st.Tasks[t.ID]
+		rerun := only != nil && only[t.ID]
+		if !rerun && (ts.Status == taskPR || ts.Status == taskNoop || only != nil) {
+			continue // done already, or not asked for by this retry
+		}
+		if ts.Status != taskQueued || rerun {
+			ts.Status, ts.Error = taskQueued, ""
+		}
+		queue = append(queue, jobs.TaskArgs{Installation: j.d.Installation, Repo: j.owner + "/" + j.repo, Issue: j.number,
+			DefaultBranch: j.defBranch, Task: t.ID, Hash: st.Hash, Run: j.d.ID})
+	}
 	if err := j.savePlan(ctx, st); err != nil {
 		return err
 	}
-	res, err := pl.eng.Work(ctx, pl.issue, pl.plan, pl.repo, pl.ws)
-	if err != nil {
-		return err
+	if j.a.Enqueue == nil {
+		return jobs.Permanent(fmt.Errorf("no queue to run the tasks on"))
 	}
-	for _, tr := range res.Tasks {
-		if only != nil && !only[tr.Task.ID] {
-			continue
-		}
-		if err := j.publish(ctx, cfg, pl, st, tr); err != nil {
-			// Save what is done so far; the retry redoes the rest.
-			if serr := j.savePlan(ctx, st); serr != nil {
-				j.log.Error("save plan", "err", serr)
-			}
-			return err
-		}
-	}
-	return j.savePlan(ctx, st)
+	return j.a.Enqueue(ctx, queue)
 }
 
 func taskKind(issue int, id string) string { return fmt.Sprintf("task:%d:%s", issue, id) }

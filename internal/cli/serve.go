@@ -105,6 +105,7 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	if err != nil {
 		return err
 	}
+	proc.Enqueue = q.EnqueueTasks
 	hook, err := webhook.New(cfg.WebhookSecret, q.Outbox, log)
 	if err != nil {
 		return err

@@ -446,8 +446,9 @@ func TestServeWorkflowPermission(t *testing.T) {
 	})
 }
 
-// TestServeGivesUpLoudly: when GitHub keeps failing, the job stops after
-// its last attempt and says so on the issue; nothing half-made is opened.
+// TestServeGivesUpLoudly: when GitHub keeps failing, each task's job stops
+// after its last attempt and says so on the issue with the retry command;
+// no pull request is half-opened.
 func TestServeGivesUpLoudly(t *testing.T) {
 	e := newE2E(t)
 	var faults []githubtest.Fault
@@ -456,12 +457,49 @@ func TestServeGivesUpLoudly(t *testing.T) {
 	}
 	e.gh.Fail("POST /repos/{owner}/{repo}/pulls", faults...)
 	e.deliver("issues", e.payload("issues-labeled.json", "alice", ""))
-	e.waitUntil("the gave-up comment", func(r *githubtest.Repo) bool {
-		return hasBotComment(r, e.issue.Number, "gave up on this request after 3 attempts")
+	e.waitUntil("a failure comment per task", func(r *githubtest.Repo) bool {
+		return hasBotComment(r, e.issue.Number, "Task `container` (Containerize server) did not produce a pull request: it failed 3 times") &&
+			hasBotComment(r, e.issue.Number, "Task `ci` (GitHub Actions: ci workflow) did not produce a pull request: it failed 3 times")
 	})
 	e.gh.Lock()
 	defer e.gh.Unlock()
 	if n := len(e.gh.ReposUnlocked("acme/api").Pulls); n != 0 {
 		t.Fatalf("%d pull requests opened while GitHub failed", n)
+	}
+}
+
+// TestServeRetryRedoesOnlyTheFailedTask: with the PR for one task failing
+// for good, /devops retry runs that task again and leaves the other alone.
+func TestServeRetryRedoesOnlyTheFailedTask(t *testing.T) {
+	e := newE2E(t)
+	var faults []githubtest.Fault
+	for i := 0; i < 5; i++ {
+		faults = append(faults, githubtest.ServerError())
+	}
+	// Five failures over two tasks of three attempts each: one task gives
+	// up, the other opens its PR on its last attempt.
+	e.gh.Fail("POST /repos/{owner}/{repo}/pulls", faults...)
+	e.deliver("issues", e.payload("issues-labeled.json", "alice", ""))
+	e.waitUntil("one PR and one failed task", func(r *githubtest.Repo) bool {
+		return len(openPRs(r)) == 1 && hasBotComment(r, e.issue.Number, "did not produce a pull request")
+	})
+	e.gh.Lock()
+	r := e.gh.ReposUnlocked("acme/api")
+	var first *githubtest.Pull
+	for _, p := range r.Pulls {
+		first = p
+	}
+	headBefore := r.Head(first.Head)
+	e.gh.Unlock()
+	e.deliver("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops retry"))
+	e.waitUntil("both PRs", func(r *githubtest.Repo) bool { return len(openPRs(r)) == 2 })
+	e.gh.Lock()
+	defer e.gh.Unlock()
+	r = e.gh.ReposUnlocked("acme/api")
+	if got := r.Head(first.Head); got != headBefore {
+		t.Errorf("the task that had succeeded was redone: %s moved", first.Head)
+	}
+	if len(r.Pulls) != 2 {
+		t.Fatalf("%d pull requests, want 2", len(r.Pulls))
 	}
 }

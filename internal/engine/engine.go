@@ -200,18 +200,26 @@ func (e *Engine) Work(ctx context.Context, issue Issue, plan *Plan, repo *stack.
 
 func (e *Engine) runTask(ctx context.Context, issue Issue, plan *Plan, repo *stack.Repo, ws fs.FS,
 	t Task, outputs map[string]*change.ChangeSet, status map[string]Status) TaskResult {
-	tr := TaskResult{Task: t}
 	var deps []*change.ChangeSet
 	for _, d := range t.DependsOn {
 		if s := status[d]; s != StatusDone && s != StatusNoop {
-			tr.Status = StatusSkipped
-			tr.Error = fmt.Sprintf("it depends on task %q, which did not finish (%s)", d, s)
-			return tr
+			return TaskResult{Task: t, Status: StatusSkipped,
+				Error: fmt.Sprintf("it depends on task %q, which did not finish (%s)", d, s)}
 		}
 		if cs := outputs[d]; cs != nil {
 			deps = append(deps, cs)
 		}
 	}
+	return e.RunTask(ctx, issue, plan, repo, ws, t, deps)
+}
+
+// RunTask runs one task whose dependencies have finished elsewhere (a
+// queued job per task): deps are their ChangeSets. The brain works, the
+// ChangeSet is normalised and gated, with repair rounds; nothing is
+// published.
+func (e *Engine) RunTask(ctx context.Context, issue Issue, plan *Plan, repo *stack.Repo, ws fs.FS,
+	t Task, deps []*change.ChangeSet) TaskResult {
+	tr := TaskResult{Task: t}
 	m := e.Modes.Get(t.Mode)
 	gate := e.Gate
 	if gate == nil {

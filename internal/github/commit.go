@@ -36,6 +36,15 @@ func (c *Client) BaseOf(ctx context.Context, owner, repo, branch string) (Base, 
 	return Base{Commit: cm.GetSHA(), Tree: cm.GetTree().GetSHA()}, nil
 }
 
+// CommitBase returns a commit and its tree.
+func (c *Client) CommitBase(ctx context.Context, owner, repo, commit string) (Base, error) {
+	cm, _, err := c.REST.Git.GetCommit(ctx, owner, repo, commit)
+	if err != nil {
+		return Base{}, fmt.Errorf("commit %s: %w", commit, err)
+	}
+	return Base{Commit: cm.GetSHA(), Tree: cm.GetTree().GetSHA()}, nil
+}
+
 // CommitFiles commits the files on top of base and points branch at the
 // commit, in a constant number of calls whatever the number of files: one
 // tree with inline contents on base_tree, one commit, one ref create (plus

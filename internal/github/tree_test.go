@@ -39,3 +39,31 @@ func TestTreeFSReadsLazily(t *testing.T) {
 		t.Errorf("ReadDir made %d calls", f.apiCalls())
 	}
 }
+
+func TestBranchChanges(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	base, err := f.c.BaseOf(ctx, "acme", "api", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.CommitFiles(ctx, "acme", "api", "b", base, "m", []FileChange{
+		{Path: "Dockerfile", Content: []byte("FROM x\n")}, {Path: "main.go", Delete: true}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.c.BranchChanges(ctx, "acme", "api", base, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, fc := range got {
+		if fc.Delete {
+			seen[fc.Path] = "<deleted>"
+		} else {
+			seen[fc.Path] = string(fc.Content)
+		}
+	}
+	if len(seen) != 2 || seen["Dockerfile"] != "FROM x\n" || seen["main.go"] != "<deleted>" {
+		t.Fatalf("changes = %v", seen)
+	}
+}

@@ -100,6 +100,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 	q := &Queue{db: db, proc: proc, opts: opts, log: opts.Logger, Outbox: NewOutbox(db)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker{q: q})
+	river.AddWorker(workers, &taskWorker{q: q})
 	cfg := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:           workers,
