@@ -141,6 +141,26 @@ func parseFlags(env *Env, fs *flag.FlagSet, args []string) (code int, done bool)
 	return exitOK, false
 }
 
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments ("modes show cicd-specialist --json",
+// "validate . --format sarif"); after "--" everything is positional.
+func parseInterspersed(env *Env, fset *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	for {
+		if code, done := parseFlags(env, fset, args); done {
+			return nil, code, true
+		}
+		rest := fset.Args()
+		if len(rest) == 0 {
+			return pos, exitOK, false
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), exitOK, false
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
 // usageErr prints a usage error for the command and returns exit code 2.
 func usageErr(env *Env, fs *flag.FlagSet, format string, args ...any) int {
 	fmt.Fprintf(env.Stderr, "devops-lead %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))

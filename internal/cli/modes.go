@@ -91,7 +91,7 @@ func runModes(env *Env, args []string) int {
 func runModesShow(env *Env, o modesOpts, args []string) int {
 	fset := newFlags(env, "modes show", modesShowSynopsis)
 	o.bind(fset)
-	pos, code, done := modesArgs(env, fset, args)
+	pos, code, done := parseInterspersed(env, fset, args)
 	if done {
 		return code
 	}
@@ -137,7 +137,7 @@ func runModesShow(env *Env, o modesOpts, args []string) int {
 func runModesCheck(env *Env, args []string) int {
 	fset := newFlags(env, "modes check", modesCheckSynopsis)
 	overlay := fset.Bool("overlay", false, "check DIR as overrides on the embedded modes instead of a complete set")
-	pos, code, done := modesArgs(env, fset, args)
+	pos, code, done := parseInterspersed(env, fset, args)
 	if done {
 		return code
 	}
@@ -251,24 +251,4 @@ func suggestSlug(s string, ms []*mode.Mode) string {
 		return containing[0]
 	}
 	return best
-}
-
-// modesArgs parses flags that may come before or after the positional
-// arguments ("show cicd-specialist --json"); after "--" everything is
-// positional.
-func modesArgs(env *Env, fset *flag.FlagSet, args []string) (pos []string, code int, done bool) {
-	for {
-		if code, done := parseFlags(env, fset, args); done {
-			return nil, code, true
-		}
-		rest := fset.Args()
-		if len(rest) == 0 {
-			return pos, exitOK, false
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), exitOK, false
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -56,7 +55,7 @@ func runValidate(env *Env, args []string) int {
 	fset.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
 	fset.BoolVar(&o.strict, "strict", false, "fail on warnings too, not only on errors")
 	fset.BoolVar(&o.rules, "rules", false, "list every rule (as a table, or JSON with --format json) and exit")
-	paths, code, done := parseValidateArgs(env, fset, args)
+	paths, code, done := parseInterspersed(env, fset, args)
 	if done {
 		return code
 	}
@@ -145,26 +144,6 @@ func checkFiles(files []validate.File, workers int) []validate.Finding {
 	}
 	validate.Sort(out)
 	return out
-}
-
-// parseValidateArgs parses flags that may come before, between or after the
-// positional arguments ("validate . --format sarif"); everything after "--"
-// is positional.
-func parseValidateArgs(env *Env, fset *flag.FlagSet, args []string) (pos []string, code int, done bool) {
-	for {
-		if code, done := parseFlags(env, fset, args); done {
-			return nil, code, true
-		}
-		rest := fset.Args()
-		if len(rest) == 0 {
-			return pos, exitOK, false
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), exitOK, false
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // writeValidateOutput runs write against standard output, or against the file
