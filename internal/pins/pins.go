@@ -25,7 +25,8 @@ type Pin struct {
 	Action string `yaml:"action" json:"action"`
 	// SHA is the full 40-hex commit the version tag points at.
 	SHA string `yaml:"sha" json:"sha"`
-	// Version is the release tag the SHA belongs to (vX.Y.Z).
+	// Version is the release tag the SHA belongs to (vX.Y.Z, or vX.Y for
+	// the projects that tag releases that way).
 	Version string `yaml:"version" json:"version"`
 	// Sources name the (at least two) places the SHA and version were
 	// seen together.
@@ -49,7 +50,7 @@ func (p Pin) Major() string {
 
 var (
 	shaRE     = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	versionRE = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+	versionRE = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$`)
 	actionRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?$`)
 )
 
@@ -62,7 +63,7 @@ func (p Pin) Validate() error {
 	case !shaRE.MatchString(p.SHA):
 		return fmt.Errorf("pin %s: sha %q must be 40 lowercase hex characters (a full commit SHA)", p.Action, p.SHA)
 	case !versionRE.MatchString(p.Version):
-		return fmt.Errorf("pin %s: version %q must look like vX.Y.Z", p.Action, p.Version)
+		return fmt.Errorf("pin %s: version %q must look like vX.Y.Z (or vX.Y)", p.Action, p.Version)
 	}
 	n := 0
 	for _, s := range p.Sources {

@@ -24,14 +24,14 @@ func TestTableEntries(t *testing.T) {
 		t.Fatalf("table has %d entries, want at least %d", len(all), len(required))
 	}
 	hex := regexp.MustCompile(`^[0-9a-f]{40}$`)
-	semver := regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
+	semver := regexp.MustCompile(`^v\d+\.\d+(\.\d+)?$`)
 	seen := map[string]bool{}
 	for _, p := range all {
 		if !hex.MatchString(p.SHA) {
 			t.Errorf("%s: sha %q is not 40 lowercase hex", p.Action, p.SHA)
 		}
 		if !semver.MatchString(p.Version) {
-			t.Errorf("%s: version %q is not vX.Y.Z", p.Action, p.Version)
+			t.Errorf("%s: version %q is not vX.Y.Z or vX.Y", p.Action, p.Version)
 		}
 		if len(p.Sources) < 2 {
 			t.Errorf("%s: %d source(s), want two", p.Action, len(p.Sources))

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
+	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 // The deploy workflows the CI/CD specialist writes, one per target.
@@ -21,6 +23,13 @@ const (
 	// ContainerAppsDeployWorkflowPath is the Azure Container Apps deploy
 	// workflow.
 	ContainerAppsDeployWorkflowPath = ".github/workflows/deploy-containerapps.yml"
+	// ECSDeployWorkflowPath is the ECS on Fargate deploy workflow.
+	ECSDeployWorkflowPath = ".github/workflows/deploy-ecs.yml"
+	// EKSDeployWorkflowPath, GKEDeployWorkflowPath and
+	// AKSDeployWorkflowPath apply the Kubernetes manifests to a cluster.
+	EKSDeployWorkflowPath = ".github/workflows/deploy-eks.yml"
+	GKEDeployWorkflowPath = ".github/workflows/deploy-gke.yml"
+	AKSDeployWorkflowPath = ".github/workflows/deploy-aks.yml"
 )
 
 // deployTag is the image tag the cloud service runs: the infra
@@ -43,6 +52,18 @@ var deployTargets = map[string]deployTarget{
 	"cloudrun": {path: CloudRunDeployWorkflowPath, tmpl: "cicd/deploy-cloudrun.yml.tmpl", label: "Cloud Run",
 		actions: map[string]string{"GCPAuth": "google-github-actions/auth"},
 		note:    "set the repository variables GCP_PROJECT_ID, GCP_REGION, GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_DEPLOY_SERVICE_ACCOUNT and GCP_IMAGE_REPOSITORY from the Terraform root and its outputs"},
+	"ecs": {path: ECSDeployWorkflowPath, tmpl: "cicd/deploy-ecs.yml.tmpl", label: "ECS on Fargate",
+		actions: map[string]string{"AWSCredentials": "aws-actions/configure-aws-credentials"},
+		note:    "set the repository variables AWS_REGION, AWS_DEPLOY_ROLE_ARN, ECR_REPOSITORY_URL, ECS_CLUSTER_NAME and ECS_SERVICE_NAME from the Terraform outputs"},
+	"eks": {path: EKSDeployWorkflowPath, tmpl: "cicd/deploy-k8s.yml.tmpl", label: "EKS",
+		actions: map[string]string{"AWSCredentials": "aws-actions/configure-aws-credentials"},
+		note:    "set the repository variables AWS_REGION, AWS_DEPLOY_ROLE_ARN, ECR_REPOSITORY_URL and EKS_CLUSTER_NAME from the Terraform root and its outputs"},
+	"gke": {path: GKEDeployWorkflowPath, tmpl: "cicd/deploy-k8s.yml.tmpl", label: "GKE",
+		actions: map[string]string{"GCPAuth": "google-github-actions/auth", "GKECredentials": "google-github-actions/get-gke-credentials"},
+		note:    "set the repository variables GCP_PROJECT_ID, GCP_REGION, GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_DEPLOY_SERVICE_ACCOUNT, GCP_IMAGE_REPOSITORY, GKE_CLUSTER_NAME and GKE_LOCATION from the Terraform root and its outputs"},
+	"aks": {path: AKSDeployWorkflowPath, tmpl: "cicd/deploy-k8s.yml.tmpl", label: "AKS",
+		actions: map[string]string{"AzureLogin": "azure/login", "Kubelogin": "azure/use-kubelogin"},
+		note:    "set the repository variables AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, ACR_LOGIN_SERVER and AKS_CLUSTER_NAME from the Terraform root and its outputs"},
 	"containerapps": {path: ContainerAppsDeployWorkflowPath, tmpl: "cicd/deploy-containerapps.yml.tmpl", label: "Container Apps",
 		actions: map[string]string{"AzureLogin": "azure/login"},
 		note:    "set the repository variables AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, ACR_LOGIN_SERVER and CONTAINER_APP_NAME from the Terraform outputs; the job has no environment because the federated credential matches the branch"},
@@ -96,7 +117,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if !safePath(infraDir) {
 		return fmt.Errorf("task %s: params infra_dir %q is not a plain path", in.Task.ID, infraDir)
 	}
-	data := map[string]string{"Name": dirLabel(dir), "InfraDir": infraDir, "Branch": branch, "Tag": deployTag}
+	data := map[string]any{"Name": dirLabel(dir), "InfraDir": infraDir, "Branch": branch, "Tag": deployTag}
 	ctxJSON, err := json.Marshal(dir) // a JSON string is a valid YAML scalar
 	if err != nil {
 		return fmt.Errorf("quote the build context %q: %w", dir, err)
@@ -115,6 +136,11 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 		}
 		data[key] = p.Uses()
 	}
+	if clusterComputes[pr["deploy"]] {
+		if err := clusterDeployData(in, pr["deploy"], dir, data); err != nil {
+			return err
+		}
+	}
 	content, err := render(target.tmpl, data)
 	if err != nil {
 		return err
@@ -123,5 +149,101 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 		return fmt.Errorf("%s exists: the built-in CI/CD specialist does not replace a deploy workflow; remove or rename it to have it written again", target.path)
 	}
 	cs.Put(target.path, content, nil, target.note)
+	return nil
+}
+
+// clusterVar is one repository variable a cluster deploy reads: its name,
+// where its value comes from, and whether the job's env carries it.
+type clusterVar struct {
+	Name, From string
+	Env        bool
+}
+
+// clusterDeploys are, per cluster compute, the registry and cluster
+// names, the repository variables and the image reference ({{name}} is
+// the service's Kubernetes name).
+var clusterDeploys = map[string]struct {
+	registry, cluster, image string
+	vars                     []clusterVar
+}{
+	"eks": {"Amazon ECR", "EKS", "${{ vars.ECR_REPOSITORY_URL }}:${{ github.sha }}", []clusterVar{
+		{"AWS_REGION", "the region variable", true},
+		{"AWS_DEPLOY_ROLE_ARN", "output deploy_role_arn", false},
+		{"ECR_REPOSITORY_URL", "output ecr_repository_url", true},
+		{"EKS_CLUSTER_NAME", "output eks_cluster_name", true},
+	}},
+	"gke": {"Artifact Registry", "GKE", "${{ vars.GCP_IMAGE_REPOSITORY }}:${{ github.sha }}", []clusterVar{
+		{"GCP_PROJECT_ID", "the project_id variable", false},
+		{"GCP_REGION", "the region variable", true},
+		{"GCP_WORKLOAD_IDENTITY_PROVIDER", "output workload_identity_provider", false},
+		{"GCP_DEPLOY_SERVICE_ACCOUNT", "output deploy_service_account", false},
+		{"GCP_IMAGE_REPOSITORY", "output image_repository", false},
+		{"GKE_CLUSTER_NAME", "output gke_cluster_name", false},
+		{"GKE_LOCATION", "output gke_location", false},
+	}},
+	"aks": {"the Azure container registry", "AKS", "${{ vars.ACR_LOGIN_SERVER }}/{{name}}:${{ github.sha }}", []clusterVar{
+		{"AZURE_CLIENT_ID", "output deploy_client_id", false},
+		{"AZURE_TENANT_ID", "output tenant_id", false},
+		{"AZURE_SUBSCRIPTION_ID", "the subscription the root deploys to", false},
+		{"AZURE_RESOURCE_GROUP", "output resource_group", true},
+		{"ACR_LOGIN_SERVER", "output registry_login_server", true},
+		{"AKS_CLUSTER_NAME", "output aks_cluster_name", true},
+	}},
+}
+
+var reK8sNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// clusterDeployData adds what the cluster deploy template needs: the
+// manifests to render (Params k8s_dir, kustomize, k8s_namespace), the
+// service's Kubernetes name and the image name its manifests use, which
+// the workflow replaces with the pushed image.
+func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string]any) error {
+	pr := in.Task.Params
+	cd := clusterDeploys[compute]
+	k8sDir := pr["k8s_dir"]
+	if k8sDir == "" {
+		k8sDir = "k8s"
+	}
+	if k8sDir != "k8s" && k8sDir != "deploy" {
+		return fmt.Errorf("task %s: params k8s_dir %q is not one the kubernetes specialist writes: use k8s or deploy", in.Task.ID, k8sDir)
+	}
+	ns := pr["k8s_namespace"]
+	if ns == "" {
+		ns = "default"
+	}
+	if !reK8sNamespace.MatchString(ns) {
+		return fmt.Errorf("task %s: params k8s_namespace %q is not a Kubernetes namespace name", in.Task.ID, ns)
+	}
+	var svc *stack.Service
+	var several bool
+	if in.Repo != nil {
+		several = len(in.Repo.Services) > 1
+		for i := range in.Repo.Services {
+			if path.Clean(in.Repo.Services[i].Dir) == dir || (dir == "." && in.Repo.Services[i].Dir == "") {
+				svc = &in.Repo.Services[i]
+			}
+		}
+	}
+	if svc == nil {
+		return fmt.Errorf("task %s: no service in %s to deploy; stack detection found none there, so the Kubernetes names are unknown", in.Task.ID, dirLabel(dir))
+	}
+	name := k8sName(serviceName(*svc))
+	owner, repo, known := githubRepoOf(in.Issue.URL)
+	manifests := path.Join(k8sDir, name)
+	kustomize := pr["kustomize"] == "true"
+	if kustomize {
+		manifests = path.Join(k8sDir, "overlays", "production")
+	}
+	data["Compute"] = compute
+	data["RegistryLabel"] = cd.registry
+	data["ClusterLabel"] = cd.cluster
+	data["Vars"] = cd.vars
+	data["Image"] = strings.ReplaceAll(cd.image, "{{name}}", name)
+	data["K8sName"] = name
+	data["Namespace"] = ns
+	data["Kustomize"] = kustomize
+	data["Manifests"] = manifests
+	data["ManifestsQ"] = manifests // k8s or deploy, then DNS-label names: no quoting needed
+	data["ImageName"] = k8sImageName(svc, several, owner, repo, known)
 	return nil
 }

@@ -51,7 +51,7 @@ func TestCIWriteDeploy(t *testing.T) {
 		t.Errorf("existing workflow: err = %v", err)
 	}
 	in.Workspace = fstest.MapFS{}
-	for k, v := range map[string]string{"deploy": "ecs", "branch": "a b", "infra_dir": "in fra"} {
+	for k, v := range map[string]string{"deploy": "lambda", "branch": "a b", "infra_dir": "in fra"} {
 		bad := in
 		bad.Task.Params = map[string]string{"deploy": "apprunner", k: v}
 		if err := ciWriteDeploy(bad, "", change.New("d", CICDMode)); err == nil {

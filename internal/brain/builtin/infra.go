@@ -35,10 +35,23 @@ type cloudInfra struct {
 	GoogleVersion  string
 	AzurermVersion string
 	PostgresMajor  string // from images.yaml, as local Compose uses
-	Compute        string // "apprunner", "cloudrun" or "" (no service: storage only)
-	Postgres       bool
-	Bucket         bool
-	Port           int
+	// Compute is one of the cloud's computesOf, or "" (no service:
+	// storage only).
+	Compute string
+	// K8sName is the Kubernetes name of the service (its Deployment and
+	// ServiceAccount, written by the kubernetes specialist) when Compute
+	// is a cluster.
+	K8sName string
+	// K8sNamespace is the namespace the manifests deploy to ("default",
+	// or "production" for the kustomize overlay), from
+	// Params["k8s_namespace"].
+	K8sNamespace string
+	// HealthPath is the service's health endpoint ("/" when none is
+	// known), for load balancer health checks.
+	HealthPath string
+	Postgres   bool
+	Bucket     bool
+	Port       int
 }
 
 // infraFile is one file of a root and the condition under which it is
@@ -51,9 +64,27 @@ type infraFile struct {
 // cloudFiles are the files of a root per cloud, in order.
 var cloudFiles = map[string][]infraFile{"aws": awsFiles, "gcp": gcpFiles, "azure": azureFiles}
 
-// computeOf is the one way of running a service each cloud's templates
-// write.
-var computeOf = map[string]string{"aws": "apprunner", "gcp": "cloudrun", "azure": "containerapps"}
+// computesOf are the ways of running a service each cloud's templates
+// write; the first is the default.
+var computesOf = map[string][]string{
+	"aws":   {"apprunner", "ecs", "eks"},
+	"gcp":   {"cloudrun", "gke"},
+	"azure": {"containerapps", "aks"},
+}
+
+// clusterComputes are the computes that are Kubernetes clusters: the
+// service's manifests come from the kubernetes specialist and the deploy
+// workflow applies them.
+var clusterComputes = map[string]bool{"eks": true, "gke": true, "aks": true}
+
+// Cluster reports whether the root creates a Kubernetes cluster.
+func (a *cloudInfra) Cluster() bool { return clusterComputes[a.Compute] }
+
+// is reports whether the root's compute is c (for the file conditions).
+func is(c string) func(*cloudInfra) bool { return func(a *cloudInfra) bool { return a.Compute == c } }
+
+// hasCompute reports whether the root runs the service.
+func hasCompute(a *cloudInfra) bool { return a.Compute != "" }
 
 // azureFiles are the files of an Azure root. The network is always there:
 // storage and the database are reached through it only.
@@ -64,9 +95,10 @@ var azureFiles = []infraFile{
 	{"outputs.tf", always},
 	{"main.tf", always},
 	{"network.tf", always},
-	{"acr.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
-	{"identity.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
-	{"containerapp.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
+	{"acr.tf", hasCompute},
+	{"identity.tf", hasCompute},
+	{"containerapp.tf", is("containerapps")},
+	{"aks.tf", is("aks")},
 	{"storage.tf", func(a *cloudInfra) bool { return a.Bucket }},
 	{"postgres.tf", func(a *cloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},
@@ -78,9 +110,11 @@ var gcpFiles = []infraFile{
 	{"providers.tf", always},
 	{"variables.tf", always},
 	{"outputs.tf", func(a *cloudInfra) bool { return a.Compute != "" || a.Bucket || a.Postgres }},
-	{"artifact_registry.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
-	{"cloudrun.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
-	{"workload_identity.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
+	{"network.tf", is("gke")},
+	{"artifact_registry.tf", hasCompute},
+	{"cloudrun.tf", is("cloudrun")},
+	{"gke.tf", is("gke")},
+	{"workload_identity.tf", hasCompute},
 	{"gcs.tf", func(a *cloudInfra) bool { return a.Bucket }},
 	{"cloudsql.tf", func(a *cloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},
@@ -92,10 +126,13 @@ var awsFiles = []infraFile{
 	{"providers.tf", always},
 	{"variables.tf", always},
 	{"outputs.tf", func(a *cloudInfra) bool { return a.Compute != "" || a.Bucket || a.Postgres }},
-	{"network.tf", func(a *cloudInfra) bool { return a.Postgres }},
-	{"ecr.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
-	{"apprunner.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
-	{"github_oidc.tf", func(a *cloudInfra) bool { return a.Compute != "" }},
+	{"network.tf", func(a *cloudInfra) bool { return a.Postgres || a.Compute == "ecs" || a.Compute == "eks" }},
+	{"ecr.tf", hasCompute},
+	{"apprunner.tf", is("apprunner")},
+	{"alb.tf", is("ecs")},
+	{"ecs.tf", is("ecs")},
+	{"eks.tf", is("eks")},
+	{"github_oidc.tf", hasCompute},
 	{"s3.tf", func(a *cloudInfra) bool { return a.Bucket }},
 	{"rds.tf", func(a *cloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},
@@ -103,7 +140,10 @@ var awsFiles = []infraFile{
 
 func always(*cloudInfra) bool { return true }
 
-var reNameChars = regexp.MustCompile(`[^a-z0-9-]+`)
+var (
+	reNameChars  = regexp.MustCompile(`[^a-z0-9-]+`)
+	reHealthPath = regexp.MustCompile(`^/[A-Za-z0-9/_.-]{0,100}$`)
+)
 
 // infraName turns a service name into a resource name prefix: lower case
 // letters, digits and hyphens, starting with a letter, at most 20 bytes.
@@ -141,15 +181,38 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 		Bucket:         pr["bucket"] == "true",
 		Port:           8080,
 	}
-	switch pr["compute"] {
-	case "", "none":
-	case computeOf[c]:
-		a.Compute = computeOf[c]
+	switch cp := pr["compute"]; {
+	case cp == "" || cp == "none":
+	case contains(computesOf[c], cp):
+		a.Compute = cp
 	default:
-		return nil, fmt.Errorf("task %q asks for compute %q on %s: the built-in infrastructure specialist writes compute=%s only; other ways of running need the Gemini brain", in.Task.ID, pr["compute"], c, computeOf[c])
+		return nil, fmt.Errorf("task %q asks for compute %q on %s: the built-in infrastructure specialist writes compute=%s; other ways of running need the Gemini brain", in.Task.ID, cp, c, strings.Join(computesOf[c], "|"))
 	}
 	if a.Postgres && a.Compute == "" {
-		return nil, fmt.Errorf("task %q asks for a database without a service to use it: set compute=%s, or plan the database with the Gemini brain", in.Task.ID, computeOf[c])
+		return nil, fmt.Errorf("task %q asks for a database without a service to use it: set compute=%s, or plan the database with the Gemini brain", in.Task.ID, computesOf[c][0])
+	}
+	if a.Cluster() {
+		a.K8sName = k8sName(pr["k8s_name"])
+		if pr["k8s_name"] == "" {
+			a.K8sName = k8sName(pr["name"])
+		}
+		if a.K8sName == "" {
+			a.K8sName = a.Name
+		}
+		a.K8sNamespace = pr["k8s_namespace"]
+		if a.K8sNamespace == "" {
+			a.K8sNamespace = "default"
+		}
+		if !reK8sNamespace.MatchString(a.K8sNamespace) {
+			return nil, fmt.Errorf("task %q has k8s_namespace %q: give a Kubernetes namespace name (lower case letters, digits and hyphens)", in.Task.ID, a.K8sNamespace)
+		}
+	}
+	a.HealthPath = "/"
+	if hp := pr["health_path"]; hp != "" {
+		if !reHealthPath.MatchString(hp) {
+			return nil, fmt.Errorf("task %q has health_path %q: give an absolute URL path such as /healthz", in.Task.ID, hp)
+		}
+		a.HealthPath = hp
 	}
 	if p := pr["port"]; p != "" {
 		n, err := strconv.Atoi(p)

@@ -11,46 +11,62 @@ import (
 // writes Terraform for.
 type cloudProfile struct {
 	label, architect, designPath string
-	compute, computeLabel        string // Params value and its name
-	computeWhat, computeWhy      string
 	dbWhat, bucketWhat, example  string
 }
 
 var cloudProfiles = map[string]cloudProfile{
 	"aws": {label: "AWS", architect: AWSArchitectMode, designPath: AWSDesignPath,
-		compute: "apprunner", computeLabel: "App Runner",
-		computeWhat: "App Runner, ECR and a GitHub OIDC deploy role",
-		computeWhy:  "App Runner: one HTTP service, no cluster, load balancer or NAT gateway to run (say \"use ECS\" for Fargate)",
-		dbWhat:      "RDS PostgreSQL in private subnets", bucketWhat: "a private S3 bucket for uploads",
+		dbWhat: "RDS PostgreSQL in private subnets", bucketWhat: "a private S3 bucket for uploads",
 		example: "\"deploy the API to AWS with a Postgres database\" (App Runner, ECR, RDS, GitHub OIDC) or \"add an S3 bucket for uploads\""},
 	"gcp": {label: "Google Cloud", architect: GCPArchitectMode, designPath: GCPDesignPath,
-		compute: "cloudrun", computeLabel: "Cloud Run",
-		computeWhat: "Cloud Run, Artifact Registry and Workload Identity Federation for deploys",
-		computeWhy:  "Cloud Run: one HTTP service that scales to zero, no cluster to run (say \"on GKE\" with Kubernetes for a cluster)",
-		dbWhat:      "Cloud SQL PostgreSQL with IAM authentication", bucketWhat: "a Cloud Storage bucket for uploads (uniform access, public access prevention)",
+		dbWhat: "Cloud SQL PostgreSQL with IAM authentication", bucketWhat: "a Cloud Storage bucket for uploads (uniform access, public access prevention)",
 		example: "\"deploy the API to Cloud Run with a Postgres database\" or \"add a GCS bucket for uploads\""},
 	"azure": {label: "Azure", architect: AzureArchitectMode, designPath: AzureDesignPath,
-		compute: "containerapps", computeLabel: "Container Apps",
-		computeWhat: "Container Apps, a container registry and a federated deploy identity",
-		computeWhy:  "Container Apps: one HTTP service in a virtual network, no cluster to run (say \"on AKS\" with Kubernetes for a cluster)",
-		dbWhat:      "a private PostgreSQL flexible server with Entra ID authentication", bucketWhat: "a private storage account for uploads",
+		dbWhat: "a private PostgreSQL flexible server with Entra ID authentication", bucketWhat: "a private storage account for uploads",
 		example: "\"host the API on Azure Container Apps with a Postgres database\" or \"add Azure storage for uploads\""},
 }
 
+// computeProfile is how the lead speaks of one way of running the
+// service (a computesOf value).
+type computeProfile struct{ label, what, why string }
+
+var computeProfiles = map[string]computeProfile{
+	"apprunner": {"App Runner", "App Runner, ECR and a GitHub OIDC deploy role",
+		"App Runner: one HTTP service, no cluster, load balancer or NAT gateway to run (say \"use ECS\" for Fargate, \"on EKS\" for Kubernetes)"},
+	"ecs": {"ECS on Fargate", "ECS on Fargate behind an Application Load Balancer, ECR and a GitHub OIDC deploy role",
+		"ECS on Fargate, as asked: the service runs as Fargate tasks in private subnets behind a load balancer, with no servers or cluster nodes to manage"},
+	"eks": {"EKS", "an EKS cluster in Auto Mode, ECR and a GitHub OIDC deploy role limited to one namespace",
+		"EKS, because the request asks for Kubernetes on AWS: Auto Mode runs and patches the nodes, so there is no node group to manage"},
+	"cloudrun": {"Cloud Run", "Cloud Run, Artifact Registry and Workload Identity Federation for deploys",
+		"Cloud Run: one HTTP service that scales to zero, no cluster to run (say \"on GKE\" for Kubernetes)"},
+	"gke": {"GKE Autopilot", "a GKE Autopilot cluster, Artifact Registry and Workload Identity Federation for deploys",
+		"GKE Autopilot, because the request asks for Kubernetes on Google Cloud: Google runs the nodes and bills per pod"},
+	"containerapps": {"Container Apps", "Container Apps, a container registry and a federated deploy identity",
+		"Container Apps: one HTTP service in a virtual network, no cluster to run (say \"on AKS\" for Kubernetes)"},
+	"aks": {"AKS", "an AKS cluster with workload identity, a container registry and a federated deploy identity",
+		"AKS, because the request asks for Kubernetes on Azure: Entra ID and Azure RBAC guard the API, workload identity replaces secrets"},
+}
+
 // cloudTasks plans the design note and the Terraform root of the chosen
-// cloud.
-func (p *planner) cloudTasks(container bool) {
+// cloud. It returns the planning of the deploy workflow, which comes
+// after the Kubernetes manifests it may apply, or nil.
+func (p *planner) cloudTasks(container bool) func() {
 	in := &p.req.infra
 	cp := cloudProfiles[in.cloud]
+	def := computeProfiles[computesOf[in.cloud][0]]
 	declined := len(p.plan.Declined)
-	if in.compute != "" && in.compute != cp.compute {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s); say \"%s\" to get that, or set GEMINI_API_KEY to plan %s with the Gemini brain", in.compute, cp.label, cp.computeLabel, cp.computeLabel, in.compute))
+	if in.compute != "" && !contains(computesOf[in.cloud], in.compute) {
+		var labels []string
+		for _, c := range computesOf[in.cloud] {
+			labels = append(labels, computeProfiles[c].label)
+		}
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s); say \"%s\" to get that, or set GEMINI_API_KEY to plan %s with the Gemini brain", in.compute, cp.label, strings.Join(labels, ", "), def.label, in.compute))
 		in.compute = ""
 	}
 	for _, db := range in.otherDB {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s)", db, cp.label, cp.dbWhat))
 	}
-	if in.compute == cp.compute && !in.postgres && len(in.otherDB) == 0 {
+	if in.compute != "" && !in.postgres && len(in.otherDB) == 0 {
 		for _, sv := range p.scope {
 			if contains(sv.Deps, "postgres") {
 				in.postgres = true
@@ -60,31 +76,32 @@ func (p *planner) cloudTasks(container bool) {
 		}
 	}
 	if in.postgres && in.compute == "" {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("a PostgreSQL database without a service on %s to use it: the built-in brain adds the database with a %s service; ask, for example, %s", cp.label, cp.computeLabel, cp.example))
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("a PostgreSQL database without a service on %s to use it: the built-in brain adds the database with a %s service; ask, for example, %s", cp.label, def.label, cp.example))
 		in.postgres = false
 	}
 	if in.compute == "" && !in.bucket {
 		r := p.req
 		if len(p.plan.Declined) > declined {
-			return // what was asked on the cloud is declined above
+			return nil // what was asked on the cloud is declined above
 		}
 		if r.ci || r.container || r.compose || r.publish || in.k8s || in.monitoring || in.worker {
 			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s infrastructure: the request names nothing to create on %s; ask, for example, %s", cp.label, cp.label, cp.example))
-			return
+			return nil
 		}
 		if len(p.plan.Declined) == 0 {
 			p.ask(fmt.Sprintf("What should run on %s? The built-in brain can, for example, %s.", cp.label, cp.example))
 		}
-		return
+		return nil
 	}
 	if p.declineMode("the "+cp.label+" design note", cp.architect) || p.declineMode("the "+cp.label+" Terraform", InfraMode) {
-		return
+		return nil
 	}
+	comp := computeProfiles[in.compute]
 	name, port := "app", 0
 	if len(p.scope) > 0 {
 		name, port = p.scope[0].Name, p.scope[0].Port
 		if len(p.scope) > 1 && in.compute != "" {
-			p.note("%s runs one service here; the plan deploys %s (name another service in the request to choose it)", cp.computeLabel, name)
+			p.note("%s deploys one service here; the plan deploys %s (name another service in the request to choose it)", comp.label, name)
 		}
 	}
 	params := map[string]string{"cloud": in.cloud, "name": infraName(name), "dir": p.terraformDir()}
@@ -92,11 +109,12 @@ func (p *planner) cloudTasks(container bool) {
 	why := in.cloudWhy
 	if in.compute != "" {
 		params["compute"] = in.compute
-		what = append(what, cp.computeWhat)
-		why += "; " + cp.computeWhy
+		what = append(what, comp.what)
+		why += "; " + comp.why
 		if port > 0 {
 			params["port"] = fmt.Sprint(port)
 		}
+		p.computeParams(params)
 	}
 	if in.postgres {
 		params["database"] = "postgres"
@@ -141,9 +159,46 @@ func (p *planner) cloudTasks(container bool) {
 	}
 	p.plan.Tasks = append(p.plan.Tasks, arch, infra)
 	p.terraformTask(in.cloud, dir, in.compute, in.bucket)
-	if in.compute != "" {
-		p.deployTask(cp, dir, container)
+	if in.compute == "" {
+		return nil
 	}
+	compute := in.compute
+	return func() { p.deployTask(compute, dir, container) }
+}
+
+// computeParams adds what the compute's Terraform needs to know of the
+// deployed service: its health endpoint for a load balancer, its
+// Kubernetes name and namespace for a cluster.
+func (p *planner) computeParams(params map[string]string) {
+	if len(p.scope) == 0 {
+		return
+	}
+	sv := p.scope[0]
+	switch {
+	case params["compute"] == "ecs":
+		others := map[string]bool{}
+		for _, o := range p.in.Repo.Services {
+			if o.Dir != sv.Dir {
+				others[o.Dir] = true
+			}
+		}
+		if hp, src, err := k8sHealthPath(p.in.Workspace, sv.Dir, others); err == nil && hp != "" {
+			params["health_path"] = hp
+			p.note("the load balancer checks GET %s, which %s states", hp, src)
+		}
+	case clusterComputes[params["compute"]]:
+		params["k8s_name"] = k8sName(serviceName(sv))
+		params["k8s_namespace"] = p.k8sNamespace()
+	}
+}
+
+// k8sNamespace is the namespace the Kubernetes manifests deploy to: the
+// production overlay's with kustomize, else the kubeconfig's default.
+func (p *planner) k8sNamespace() string {
+	if p.req.infra.kustomize {
+		return "production"
+	}
+	return "default"
 }
 
 // terraformTask plans the workflow that checks, plans and applies the
@@ -181,34 +236,56 @@ func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
 	})
 }
 
-// deployAuth says, per compute, how the deploy workflow gets credentials.
-var deployAuth = map[string]struct{ path, what, auth string }{
-	"apprunner": {DeployWorkflowPath, "push the image to ECR (commit SHA and " + deployTag + ") and start an App Runner deployment",
-		"no AWS keys: credentials come from aws-actions/configure-aws-credentials with the deploy role"},
-	"cloudrun": {CloudRunDeployWorkflowPath, "push the image to Artifact Registry (commit SHA and " + deployTag + ") and deploy a new Cloud Run revision",
-		"no service account keys: credentials come from google-github-actions/auth through Workload Identity Federation"},
-	"containerapps": {ContainerAppsDeployWorkflowPath, "push the image to the container registry (commit SHA and " + deployTag + ") and roll a new Container Apps revision",
-		"no client secret: azure/login signs in with the federated deploy identity (client-id, tenant-id, subscription-id)"},
+// deployAuth says, per compute, what the deploy workflow does and how it
+// gets credentials.
+var deployAuth = map[string]struct{ what, auth string }{
+	"apprunner": {"push the image to ECR (commit SHA and " + deployTag + ") and start an App Runner deployment", awsDeployAuth},
+	"ecs":       {"push the image to ECR (commit SHA and " + deployTag + "), force a new ECS deployment and wait until the service is stable", awsDeployAuth},
+	"eks": {"push the image to ECR (commit SHA), apply the Kubernetes manifests with that image to the EKS cluster and wait for the rollout",
+		awsDeployAuth + "; the role's EKS access entry edits one namespace"},
+	"cloudrun": {"push the image to Artifact Registry (commit SHA and " + deployTag + ") and deploy a new Cloud Run revision", gcpDeployAuth},
+	"gke": {"push the image to Artifact Registry (commit SHA), apply the Kubernetes manifests with that image to the GKE cluster and wait for the rollout",
+		gcpDeployAuth + "; cluster credentials from google-github-actions/get-gke-credentials"},
+	"containerapps": {"push the image to the container registry (commit SHA and " + deployTag + ") and roll a new Container Apps revision", azureDeployAuth},
+	"aks": {"push the image to the container registry (commit SHA), apply the Kubernetes manifests with that image to the AKS cluster and wait for the rollout",
+		azureDeployAuth + "; kubectl signs in through kubelogin with the same identity, which Azure RBAC lets write one namespace"},
 }
 
-// deployTask plans the deploy workflow of the cloud's compute.
-func (p *planner) deployTask(cp cloudProfile, infraDir string, container bool) {
+const (
+	awsDeployAuth   = "no AWS keys: credentials come from aws-actions/configure-aws-credentials with the deploy role"
+	gcpDeployAuth   = "no service account keys: credentials come from google-github-actions/auth through Workload Identity Federation"
+	azureDeployAuth = "no client secret: azure/login signs in with the federated deploy identity (client-id, tenant-id, subscription-id)"
+)
+
+// deployTask plans the deploy workflow of the compute; on a cluster it
+// applies the Kubernetes task's manifests, so it comes after that task.
+func (p *planner) deployTask(compute, infraDir string, container bool) {
 	if p.declineMode("the deploy workflow", CICDMode) {
 		return
 	}
-	da := deployAuth[cp.compute]
+	da, target := deployAuth[compute], deployTargets[compute]
 	t := engine.Task{
-		ID: TaskDeploy, Mode: CICDMode, Title: "GitHub Actions: deploy to " + cp.computeLabel,
-		Goal:      "Write " + da.path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
+		ID: TaskDeploy, Mode: CICDMode, Title: "GitHub Actions: deploy to " + computeProfiles[compute].label,
+		Goal:      "Write " + target.path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
 		Why:       "the pipeline ships what the Terraform creates, so it runs after the infra task",
-		Params:    map[string]string{"workflows": "deploy", "deploy": cp.compute, "infra_dir": infraDir},
-		Files:     []string{da.path},
+		Params:    map[string]string{"workflows": "deploy", "deploy": compute, "infra_dir": infraDir},
+		Files:     []string{target.path},
 		DependsOn: []string{TaskInfra},
 		Acceptance: []string{
 			da.auth,
 			"actions are pinned to full commit SHAs; id-token: write only on the deploy job",
 			"the gate reports no errors",
 		},
+	}
+	if clusterComputes[compute] {
+		in := &p.req.infra
+		t.Params["k8s_dir"] = p.k8sDir()
+		t.Params["kustomize"] = fmt.Sprint(in.kustomize)
+		t.Params["k8s_namespace"] = p.k8sNamespace()
+		if p.allowed(planK8sMode) {
+			t.DependsOn = append(t.DependsOn, TaskK8s)
+			t.Why += ", the k8s task because it applies those manifests"
+		}
 	}
 	if len(p.scope) > 0 && len(p.in.Repo.Services) > 1 {
 		t.Services = []string{p.scope[0].Dir}

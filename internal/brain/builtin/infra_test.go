@@ -250,8 +250,10 @@ func TestInfraRefuses(t *testing.T) {
 		want   string
 	}{
 		{map[string]string{"cloud": "digitalocean"}, "aws, gcp and azure"},
-		{map[string]string{"cloud": "aws", "compute": "ecs"}, "compute=apprunner only"},
-		{map[string]string{"cloud": "gcp", "compute": "apprunner"}, "compute=cloudrun only"},
+		{map[string]string{"cloud": "aws", "compute": "lambda"}, "compute=apprunner|ecs|eks;"},
+		{map[string]string{"cloud": "gcp", "compute": "apprunner"}, "compute=cloudrun|gke;"},
+		{map[string]string{"cloud": "azure", "compute": "aks", "k8s_namespace": "Prod"}, "k8s_namespace"},
+		{map[string]string{"cloud": "aws", "compute": "apprunner", "health_path": "healthz"}, "absolute URL path"},
 		{map[string]string{"cloud": "aws", "database": "postgres"}, "without a service"},
 		{map[string]string{"cloud": "aws", "compute": "apprunner", "port": "99999"}, "1 to 65535"},
 		{map[string]string{"cloud": "aws", "dir": "../x"}, "relative path"},
@@ -418,6 +420,41 @@ func TestInfraName(t *testing.T) {
 	for in, want := range map[string]string{"API Server": "api-server", "": "app", "9lives": "app-9lives", "a-very-long-service-name-indeed": "a-very-long-service"} {
 		if got := infraName(in); got != want {
 			t.Errorf("infraName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestInfraClusterNamespace: the namespace the plan deploys to (the
+// production overlay's with kustomize) is the root's k8s_namespace
+// default, so the deploy identity and the app's federation name the
+// namespace the manifests land in.
+func TestInfraClusterNamespace(t *testing.T) {
+	for cloud, compute := range map[string]string{"aws": "eks", "gcp": "gke", "azure": "aks"} {
+		for _, ns := range []string{"", "production"} {
+			params := map[string]string{"cloud": cloud, "compute": compute, "name": "shop", "k8s_name": "shop-api"}
+			if ns != "" {
+				params["k8s_namespace"] = ns
+			}
+			cs, err := infraWork(t, params, fstest.MapFS{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod := loadRoot(t, cs, "infra", nil)
+			v := mod.Variables["k8s_namespace"]
+			want := ns
+			if want == "" {
+				want = "default"
+			}
+			if v == nil || v.Default != want {
+				t.Errorf("%s/%s k8s_namespace=%q: variable = %+v, want default %q", cloud, compute, ns, v, want)
+			}
+			var named bool
+			for _, f := range cs.Files {
+				named = named || strings.Contains(string(f.Content), "shop-api")
+			}
+			if !named {
+				t.Errorf("%s/%s: no file names the ServiceAccount shop-api", cloud, compute)
+			}
 		}
 	}
 }

@@ -156,14 +156,7 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 	} else {
 		notes = append(notes, fmt.Sprintf("probes open a TCP connection to port %d: the code states no /healthz or /health endpoint", app.Port))
 	}
-	reg := "ghcr.io/OWNER/REPO"
-	if known {
-		reg = "ghcr.io/" + owner + "/" + repo
-	}
-	app.ImageName = reg
-	if several {
-		app.ImageName += "/" + ciImageName(joinPath(s.Dir, "Dockerfile"))
-	}
+	app.ImageName = k8sImageName(s, several, owner, repo, known)
 	app.Image = app.ImageName + ":IMAGE_TAG"
 	app.ImageComment = "The image is the one the Image workflow pushes; IMAGE_TAG is set at deploy time (sha-<short commit> or a vX.Y.Z release)."
 	if !known {
@@ -175,6 +168,21 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 		app.Host = app.Name + ".example.com"
 	}
 	return app, notes, nil
+}
+
+// k8sImageName is the image (without a tag) the manifests of service s
+// run: the one the Image workflow pushes to GHCR, with OWNER/REPO when the
+// repository is not known. Cluster deploy workflows replace it with the
+// image they push.
+func k8sImageName(s *stack.Service, several bool, owner, repo string, known bool) string {
+	name := "ghcr.io/OWNER/REPO"
+	if known {
+		name = "ghcr.io/" + owner + "/" + repo
+	}
+	if several {
+		name += "/" + ciImageName(joinPath(s.Dir, "Dockerfile"))
+	}
+	return name
 }
 
 // k8sUID is the numeric non-root user of the runtime images the container

@@ -31,8 +31,9 @@ type infraIntent struct {
 	// cloud is "aws", "gcp", "azure" or "" and cloudWhy says how it was
 	// chosen.
 	cloud, cloudWhy string
-	// compute is "apprunner", or the name of a way of running the service
-	// the built-in brain does not write ("ECS on Fargate"), or "".
+	// compute is one of the cloud's computesOf ("apprunner", "ecs",
+	// "eks", ...), or the name of a way of running the service the
+	// built-in brain does not write ("Lambda"), or "".
 	compute            string
 	postgres, bucket   bool
 	otherDB            []string // databases asked for on the cloud besides PostgreSQL
@@ -48,7 +49,7 @@ type infraIntent struct {
 
 // any reports whether the request asks for infrastructure the lead plans.
 func (in *infraIntent) any() bool {
-	return cloudProfiles[in.cloud].compute != "" || in.k8s || in.monitoring || in.worker
+	return in.cloud != "" || in.k8s || in.monitoring || in.worker
 }
 
 // cloudWords are the words that name each cloud.
@@ -90,10 +91,11 @@ func (r *request) readInfra() {
 		in.cloud = "aws"
 		in.cloudWhy = "no cloud is named, so the built-in default AWS is planned (say \"on GCP\" or \"on Azure\" to steer it)"
 	}
+	k8s := r.has("kubernetes", "k8s", "kustomize", "kubectl", "helm", "manifests", "gke", "aks", "eks")
 	if in.cloud == "gcp" && hosting {
 		switch {
-		case r.has("gke"):
-			in.compute = "GKE"
+		case r.has("gke") || k8s:
+			in.compute = "gke"
 		case r.has("app engine", "compute engine", "gce", "cloud functions"):
 			in.compute = "App Engine, Compute Engine or Cloud Functions"
 		default:
@@ -102,8 +104,8 @@ func (r *request) readInfra() {
 	}
 	if in.cloud == "azure" && hosting {
 		switch {
-		case r.has("aks"):
-			in.compute = "AKS"
+		case r.has("aks") || k8s:
+			in.compute = "aks"
 		case r.has("app service", "functions", "azure functions", "virtual machines"):
 			in.compute = "App Service, Functions or virtual machines"
 		default:
@@ -112,10 +114,10 @@ func (r *request) readInfra() {
 	}
 	if in.cloud == "aws" && hosting {
 		switch {
+		case r.has("eks") || (k8s && !r.has("ecs", "fargate")):
+			in.compute = "eks"
 		case r.has("ecs", "fargate"):
-			in.compute = "ECS on Fargate"
-		case r.has("eks"):
-			in.compute = "EKS"
+			in.compute = "ecs"
 		case r.has("lambda", "serverless"):
 			in.compute = "Lambda"
 		case r.has("ec2"):
@@ -125,7 +127,7 @@ func (r *request) readInfra() {
 		}
 	}
 
-	in.k8s = r.has("kubernetes", "k8s", "kustomize", "kubectl", "helm", "manifests", "gke", "aks", "eks")
+	in.k8s = k8s || clusterComputes[in.compute]
 	in.helm = r.has("helm", "helm chart", "chart")
 	in.autoscaling = r.has("autoscaling", "autoscale", "auto scaling", "autoscaler", "hpa", "scale", "scaling", "scales")
 	in.ingress = r.has("ingress", "domain", "expose", "exposed", "public", "publicly", "external", "https", "tls")
@@ -173,18 +175,22 @@ func (r *request) readInfra() {
 // needsImage reports whether the infrastructure plan runs a container
 // image of the services, which needs their Dockerfiles.
 func (in *infraIntent) needsImage() bool {
-	return in.compute == "apprunner" || in.compute == "cloudrun" || in.compute == "containerapps" || in.k8s
+	return computeProfiles[in.compute].label != "" || in.k8s
 }
 
 // infraTasks plans the architect, Terraform, Kubernetes, monitoring and
 // Workers tasks.
 func (p *planner) infraTasks(container bool) {
 	in := &p.req.infra
-	if cloudProfiles[in.cloud].compute != "" {
-		p.cloudTasks(container)
+	var deploy func()
+	if in.cloud != "" {
+		deploy = p.cloudTasks(container)
 	}
 	if in.k8s {
 		p.k8sTask(container)
+	}
+	if deploy != nil {
+		deploy()
 	}
 	if in.monitoring {
 		p.monitoringTask()
@@ -212,13 +218,9 @@ func (p *planner) k8sTask(container bool) {
 	if p.declineMode("the Kubernetes manifests", planK8sMode) {
 		return
 	}
-	dir := "k8s"
-	for _, f := range p.in.Repo.Artifacts.Kubernetes {
-		if top := strings.SplitN(f, "/", 2)[0]; top == "deploy" || top == "k8s" {
-			dir = top
-			p.note("Kubernetes manifests exist under %s/: the k8s task adds to them", top)
-			break
-		}
+	dir, found := p.k8sDirFound()
+	if found {
+		p.note("Kubernetes manifests exist under %s/: the k8s task adds to them", dir)
 	}
 	b := func(v bool) string { return fmt.Sprint(v) }
 	t := engine.Task{
@@ -240,6 +242,23 @@ func (p *planner) k8sTask(container bool) {
 		t.Why += "; it runs after the container task because the Deployments run its images"
 	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
+}
+
+// k8sDir is where the Kubernetes manifests go: k8s/, or deploy/ when the
+// repository keeps its manifests there.
+func (p *planner) k8sDir() string {
+	dir, _ := p.k8sDirFound()
+	return dir
+}
+
+// k8sDirFound is k8sDir and whether manifests exist there.
+func (p *planner) k8sDirFound() (string, bool) {
+	for _, f := range p.in.Repo.Artifacts.Kubernetes {
+		if top := strings.SplitN(f, "/", 2)[0]; top == "deploy" || top == "k8s" {
+			return top, true
+		}
+	}
+	return "k8s", false
 }
 
 func k8sExtras(in *infraIntent) string {

@@ -49,10 +49,24 @@ func TestPlanInfra(t *testing.T) {
 			tasks: "architect,infra,terraform,deploy", params: map[string]string{"infra.compute": "apprunner", "infra.database": "postgres"},
 			why: map[string]string{"architect": "no cloud is named"}},
 		{name: "use ecs", title: "Deploy the API to AWS, use ECS", repo: goR, fsys: withDF,
-			declined: []string{"ECS on Fargate on AWS: not built"}},
+			tasks:   "architect,infra,terraform,deploy",
+			params:  map[string]string{"infra.compute": "ecs", "architect.compute": "ecs", "deploy.deploy": "ecs", "infra.k8s_name": "", "deploy.k8s_dir": ""},
+			depends: map[string]string{"deploy": "infra"},
+			why:     map[string]string{"architect": "ECS on Fargate, as asked"}},
 		{name: "ecs with bucket", title: "Host it on ECS Fargate with an S3 bucket for uploads", repo: goR, fsys: withDF,
-			tasks: "architect,infra,terraform", params: map[string]string{"infra.compute": "", "infra.bucket": "true"},
-			declined: []string{"ECS on Fargate"}},
+			tasks: "architect,infra,terraform,deploy", params: map[string]string{"infra.compute": "ecs", "infra.bucket": "true"}},
+		{name: "lambda declined", title: "Deploy the API to AWS Lambda", repo: goR, fsys: withDF,
+			declined: []string{"Lambda on AWS: not built into the built-in brain yet (it writes App Runner, ECS on Fargate, EKS)"}},
+		{name: "eks", title: "Run it on EKS", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
+			params: map[string]string{"infra.compute": "eks", "infra.k8s_name": "api", "infra.k8s_namespace": "default",
+				"deploy.deploy": "eks", "deploy.k8s_dir": "k8s", "deploy.kustomize": "false", "deploy.k8s_namespace": "default"},
+			depends: map[string]string{"deploy": "infra,k8s", "k8s": ""},
+			why:     map[string]string{"architect": "Kubernetes on AWS", "deploy": "applies those manifests"}},
+		{name: "kubernetes on aws is eks", title: "Deploy it to Kubernetes on AWS with kustomize overlays", repo: goR, fsys: withDF,
+			tasks:  "architect,infra,terraform,k8s,deploy",
+			params: map[string]string{"infra.compute": "eks", "infra.k8s_namespace": "production", "deploy.kustomize": "true", "k8s.kustomize": "true"}},
+		{name: "eks in deploy dir", title: "Deploy it to EKS", repo: k8sRepo, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
+			params: map[string]string{"k8s.dir": "deploy", "deploy.k8s_dir": "deploy"}},
 		{name: "gcp cloud run", title: "Terraform for GCP Cloud Run", repo: goR, fsys: withDF,
 			tasks: "architect,infra,terraform,deploy",
 			params: map[string]string{"architect.cloud": "gcp", "infra.compute": "cloudrun", "infra.database": "postgres", "infra.port": "8080",
@@ -61,14 +75,23 @@ func TestPlanInfra(t *testing.T) {
 			why:     map[string]string{"architect": "Cloud Run: one HTTP service"}},
 		{name: "gcs bucket", title: "We need a GCS bucket for uploads", repo: goR, fsys: goFS,
 			tasks: "architect,infra,terraform", params: map[string]string{"infra.cloud": "gcp", "infra.bucket": "true", "infra.compute": ""}},
-		{name: "gke", title: "Run it on GKE", repo: goR, fsys: withDF, tasks: "k8s",
-			declined: []string{"GKE on Google Cloud: not built"}},
+		{name: "gke", title: "Run it on GKE", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
+			params:  map[string]string{"infra.cloud": "gcp", "infra.compute": "gke", "deploy.deploy": "gke", "terraform.compute": "gke"},
+			depends: map[string]string{"deploy": "infra,k8s"},
+			why:     map[string]string{"architect": "GKE Autopilot"}},
+		{name: "app engine declined", title: "Deploy it to App Engine on GCP", repo: goR, fsys: withDF,
+			declined: []string{"App Engine, Compute Engine or Cloud Functions on Google Cloud: not built"}},
 		{name: "azure", title: "Host it on Azure", repo: goR, fsys: goFS, tasks: "container,architect,infra,terraform,deploy",
 			params: map[string]string{"architect.cloud": "azure", "infra.compute": "containerapps", "infra.database": "postgres",
 				"terraform.cloud": "azure", "deploy.deploy": "containerapps", "deploy.workflows": "deploy"},
 			depends: map[string]string{"terraform": "infra", "deploy": "infra,container"},
 			why:     map[string]string{"container": "Container Apps needs one", "architect": "Container Apps: one HTTP service"}},
-		{name: "aks", title: "Run it on AKS", repo: goR, fsys: withDF, tasks: "k8s", declined: []string{"AKS on Azure: not built"}},
+		{name: "aks", title: "Run it on AKS", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
+			params:  map[string]string{"infra.cloud": "azure", "infra.compute": "aks", "deploy.deploy": "aks"},
+			depends: map[string]string{"deploy": "infra,k8s"}},
+		{name: "aks needs dockerfile", title: "Run it on AKS", repo: goR, fsys: goFS, tasks: "container,architect,infra,terraform,k8s,deploy",
+			depends: map[string]string{"deploy": "infra,k8s,container", "k8s": "container"},
+			why:     map[string]string{"container": "Kubernetes needs one"}},
 		{name: "azure storage", title: "Add Azure storage for uploads", repo: goR, fsys: goFS, tasks: "architect,infra,terraform",
 			params: map[string]string{"infra.cloud": "azure", "infra.bucket": "true", "infra.compute": "", "terraform.bucket": "true",
 				"terraform.workflows": "terraform"}},
@@ -175,6 +198,10 @@ func TestInfraEndToEnd(t *testing.T) {
 		"Host the shop on AWS App Runner",
 		"Deploy the shop to Cloud Run with Postgres and a GCS bucket for uploads",
 		"Host the shop on Azure Container Apps with Postgres and storage for uploads",
+		"Run the shop on ECS Fargate with Postgres and an S3 bucket for uploads",
+		"Run the shop on EKS with Postgres and an S3 bucket for uploads",
+		"Run the shop on GKE with autoscaling, Postgres and a GCS bucket for uploads",
+		"Run the shop on AKS with kustomize overlays, Postgres and storage for uploads",
 	} {
 		t.Run(title, func(t *testing.T) {
 			e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
@@ -211,6 +238,8 @@ func TestInfraEndToEnd(t *testing.T) {
 					if len(tr.ChangeSet.Files) != 1 || tr.ChangeSet.Get(tr.Task.Files[0]) == nil {
 						t.Errorf("task %s wrote %v, planned %v", tr.Task.ID, tr.ChangeSet.Paths(), tr.Task.Files)
 					}
+				case TaskK8s:
+					infraGate(t, KubernetesMode, tr.ChangeSet)
 				case TaskArchitect:
 					infraGate(t, tr.Task.Mode, tr.ChangeSet)
 					doc := tr.ChangeSet.Get(tr.Task.Files[0])

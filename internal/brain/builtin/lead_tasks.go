@@ -105,12 +105,8 @@ func (p *planner) containerTask() *engine.Task {
 			needer = "publishing an image"
 		case r.infra.k8s:
 			needer = "Kubernetes"
-		case r.infra.compute == "apprunner":
-			needer = "App Runner"
-		case r.infra.compute == "cloudrun":
-			needer = "Cloud Run"
-		case r.infra.compute == "containerapps":
-			needer = "Container Apps"
+		case computeProfiles[r.infra.compute].label != "":
+			needer = computeProfiles[r.infra.compute].label
 		}
 		why = fmt.Sprintf("%s %s no Dockerfile yet, and %s needs one", strings.Join(serviceNames(missing), ", "), verb, needer)
 	}
