@@ -238,6 +238,14 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 	data["RegistryLabel"] = cd.registry
 	data["ClusterLabel"] = cd.cluster
 	data["Vars"] = cd.vars
+	data["AzureClientID"] = ""
+	switch wi := pr["workload_identity"]; {
+	case wi == "azure" && compute == "aks":
+		data["Vars"] = append(append([]clusterVar{}, cd.vars...), clusterVar{"AZURE_APP_CLIENT_ID", "output app_client_id", true})
+		data["AzureClientID"] = AzureClientIDPlaceholder
+	case wi != "":
+		return fmt.Errorf("task %s: params workload_identity %q: only azure on aks is written", in.Task.ID, wi)
+	}
 	data["Image"] = strings.ReplaceAll(cd.image, "{{name}}", name)
 	data["K8sName"] = name
 	data["Namespace"] = ns

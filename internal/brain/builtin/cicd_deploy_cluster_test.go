@@ -222,3 +222,75 @@ func workflowStep(t *testing.T, content []byte, name string) string {
 	t.Fatalf("no step %q in:\n%s", name, content)
 	return ""
 }
+
+// TestCIWriteDeployAKSWorkloadIdentity: with AKS workload identity the
+// Kubernetes specialist labels the pods and annotates the ServiceAccount
+// with a placeholder, and the deploy's render step puts the app
+// identity's client id there, or stops when the variable is unset.
+func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Go, Port: 8080}}}
+	k8s := engine.WorkInput{
+		Issue:     engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
+		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: map[string]string{"workload_identity": "azure"}},
+		Repo:      repo,
+		Workspace: fstest.MapFS{},
+	}
+	manifests, err := New().Work(context.Background(), k8s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infraGate(t, KubernetesMode, manifests)
+	dep := manifests.Get("k8s/api/deployment.yaml")
+	if dep == nil || !strings.Contains(string(dep.Content), `azure.workload.identity/use: "true"`) {
+		t.Fatalf("the pods lack the workload identity label: %v", manifests.Paths())
+	}
+	cs, err := clusterDeploy(t, "aks", map[string]string{"workload_identity": "azure"}, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infraGate(t, CICDMode, cs)
+	wf := cs.Get(AKSDeployWorkflowPath).Content
+	if !strings.Contains(string(wf), "AZURE_APP_CLIENT_ID: ${{ vars.AZURE_APP_CLIENT_ID }}") {
+		t.Errorf("the workflow does not read AZURE_APP_CLIENT_ID:\n%s", wf)
+	}
+	script := workflowStep(t, wf, "Render the manifests with the new image")
+	dir := t.TempDir()
+	for _, f := range manifests.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(clientID string) (string, error) {
+		tmp := t.TempDir()
+		cmd := exec.Command(bash, "-c", script)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "RUNNER_TEMP="+tmp, "IMAGE=shop.azurecr.io/api:abc", "AZURE_APP_CLIENT_ID="+clientID)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return string(out), err
+		}
+		b, err := os.ReadFile(filepath.Join(tmp, "manifests.yaml"))
+		return string(b), err
+	}
+	got, err := run("11111111-2222-3333-4444-555555555555")
+	if err != nil {
+		t.Fatalf("render: %v\n%s", err, got)
+	}
+	if !strings.Contains(got, "azure.workload.identity/client-id: 11111111-2222-3333-4444-555555555555") || strings.Contains(got, "client-id: "+AzureClientIDPlaceholder) {
+		t.Errorf("the client id was not filled in:\n%s", got)
+	}
+	if out, err := run(""); err == nil || !strings.Contains(out, "AZURE_APP_CLIENT_ID") {
+		t.Errorf("no client id: err = %v, output %s", err, out)
+	}
+	if _, err := clusterDeploy(t, "eks", map[string]string{"workload_identity": "azure"}, repo); err == nil {
+		t.Error("workload_identity=azure on eks: no error")
+	}
+}

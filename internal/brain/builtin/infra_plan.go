@@ -282,6 +282,9 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		t.Params["k8s_dir"] = p.k8sDir()
 		t.Params["kustomize"] = fmt.Sprint(in.kustomize)
 		t.Params["k8s_namespace"] = p.k8sNamespace()
+		if in.azureIdentity() {
+			t.Params["workload_identity"] = "azure"
+		}
 		if p.allowed(planK8sMode) {
 			t.DependsOn = append(t.DependsOn, TaskK8s)
 			t.Why += ", the k8s task because it applies those manifests"

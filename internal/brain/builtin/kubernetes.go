@@ -20,11 +20,17 @@ const KubernetesMode = "kubernetes-specialist"
 func init() { registerSpecialist(KubernetesMode, kubernetes) }
 
 // k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress
-// and kustomize (each "true" or "false").
+// and kustomize (each "true" or "false"), and workload_identity=azure
+// when the pods sign in to Azure with AKS workload identity.
 type k8sParams struct {
 	Dir                             string
 	Autoscaling, Ingress, Kustomize bool
+	AzureWorkloadIdentity           bool
 }
+
+// AzureClientIDPlaceholder stands for the app identity's client id in the
+// ServiceAccount annotation; the AKS deploy workflow replaces it.
+const AzureClientIDPlaceholder = "AZURE_APP_CLIENT_ID"
 
 // k8sTaskParams reads and checks the task's Params.
 func k8sTaskParams(t engine.Task) (k8sParams, error) {
@@ -44,6 +50,13 @@ func k8sTaskParams(t engine.Task) (k8sParams, error) {
 			return p, fmt.Errorf("task %s: %s=%q must be true or false", t.ID, key, v)
 		}
 	}
+	switch v := t.Params["workload_identity"]; v {
+	case "":
+	case "azure":
+		p.AzureWorkloadIdentity = true
+	default:
+		return p, fmt.Errorf("task %s: workload_identity=%q is not one the kubernetes specialist writes: use azure or leave it out", t.ID, v)
+	}
 	return p, nil
 }
 
@@ -55,6 +68,9 @@ type k8sApp struct {
 	CPURequest, MemRequest               string
 	CPULimit, MemLimit                   string
 	Autoscaling                          bool
+	// AzureClientID is set (to AzureClientIDPlaceholder) when the pods
+	// use AKS workload identity.
+	AzureClientID string
 }
 
 // kubernetes is the Kubernetes specialist: per service a ServiceAccount,
@@ -138,6 +154,9 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 	if s.Language == stack.Java {
 		app.MemRequest, app.MemLimit = "512Mi", "1Gi"
 	}
+	if p.AzureWorkloadIdentity {
+		app.AzureClientID = AzureClientIDPlaceholder
+	}
 	if app.Port <= 0 || app.Port > 65535 {
 		imgs, err := tbl.imagesFor(s, "")
 		if err != nil {
@@ -168,6 +187,14 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 		app.Host = app.Name + ".example.com"
 	}
 	return app, notes, nil
+}
+
+// saNote says what the ServiceAccount is for.
+func saNote(app k8sApp) string {
+	if app.AzureClientID != "" {
+		return "a ServiceAccount of its own, with no API token mounted; the app identity of the Terraform root trusts it through AKS workload identity, and the deploy workflow fills in its client id (" + AzureClientIDPlaceholder + ")"
+	}
+	return "a ServiceAccount of its own, with no API token mounted"
 }
 
 // k8sImageName is the image (without a tag) the manifests of service s
@@ -232,7 +259,7 @@ func k8sName(s string) string {
 func k8sWriteApp(ws fs.FS, cs *change.ChangeSet, dir string, app k8sApp, p k8sParams, notes []string, existing map[string]string) ([]string, error) {
 	type doc struct{ tmpl, kind, file, note string }
 	docs := []doc{
-		{"serviceaccount", "ServiceAccount", "serviceaccount.yaml", "a ServiceAccount of its own, with no API token mounted"},
+		{"serviceaccount", "ServiceAccount", "serviceaccount.yaml", saNote(app)},
 		{"deployment", "Deployment", "deployment.yaml", strings.Join(notes, "; ")},
 		{"service", "Service", "service.yaml", "ClusterIP Service on port 80 to the container's http port"},
 	}

@@ -241,7 +241,17 @@ func (p *planner) k8sTask(container bool) {
 		t.DependsOn = []string{TaskContainer}
 		t.Why += "; it runs after the container task because the Deployments run its images"
 	}
+	if in.azureIdentity() {
+		t.Params["workload_identity"] = "azure"
+		t.Goal += " The ServiceAccount and pods use AKS workload identity for the app's Azure access."
+	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
+}
+
+// azureIdentity reports whether the pods sign in to Azure (storage, the
+// database) through AKS workload identity.
+func (in *infraIntent) azureIdentity() bool {
+	return in.cloud == "azure" && in.compute == "aks" && (in.postgres || in.bucket)
 }
 
 // k8sDir is where the Kubernetes manifests go: k8s/, or deploy/ when the
