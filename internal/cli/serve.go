@@ -88,19 +88,7 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	if _, err := ghApp.Installation(1); err != nil {
 		return fmt.Errorf("the App private key: %w", err)
 	}
-	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log}
-	if cfg.GeminiKey != "" {
-		// The Gemini brain when a key is set; the built-in one otherwise.
-		key := cfg.GeminiKey
-		proc.Brain = func() engine.Brain {
-			b, err := gemini.New(ctx, gemini.Config{APIKey: key})
-			if err != nil {
-				log.Error("gemini brain unavailable; using the built-in brain", "err", err)
-				return builtin.New()
-			}
-			return b
-		}
-	}
+	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log, Brain: appBrain(ctx, cfg.GeminiKey, log)}
 	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxAttempts})
 	if err != nil {
 		return err
@@ -148,4 +136,22 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// appBrain is how the GitHub front doors (serve and action) choose their
+// brain: the Gemini brain when a key is set, falling back to the
+// built-in one when it cannot start; nil, which is the built-in brain,
+// without a key.
+func appBrain(ctx context.Context, geminiKey string, log *slog.Logger) func() engine.Brain {
+	if geminiKey == "" {
+		return nil
+	}
+	return func() engine.Brain {
+		b, err := gemini.New(ctx, gemini.Config{APIKey: geminiKey})
+		if err != nil {
+			log.Error("gemini brain unavailable; using the built-in brain", "err", err)
+			return builtin.New()
+		}
+		return b
+	}
 }

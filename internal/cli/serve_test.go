@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,28 +37,6 @@ type e2e struct {
 	cancel context.CancelFunc
 	done   chan error
 	issue  *githubtest.Issue
-}
-
-func repoFiles(t *testing.T, name string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	root := filepath.Join("testdata", "repos", name)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 func newE2E(t *testing.T) *e2e {
@@ -145,23 +121,7 @@ func nextDelivery() string {
 // payload builds a webhook payload from the shared fixtures, pointed at
 // this test's issue.
 func (e *e2e) payload(fixture, sender, body string) []byte {
-	data, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", fixture))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		e.t.Fatal(err)
-	}
-	is := m["issue"].(map[string]any)
-	is["number"], is["id"], is["title"], is["body"] = e.issue.Number, e.issue.ID, e.issue.Title, e.issue.Body
-	m["sender"] = map[string]any{"login": sender, "id": 99, "type": "User"}
-	if c, ok := m["comment"].(map[string]any); ok {
-		cm := e.gh.AddComment("acme/api", e.issue.Number, sender, body)
-		c["id"], c["body"], c["user"] = cm.ID, body, m["sender"]
-	}
-	out, _ := json.Marshal(m)
-	return out
+	return eventPayload(e.t, e.gh, e.issue, fixture, sender, body)
 }
 
 func (e *e2e) post(event, id string, body []byte, sig string) int {
@@ -211,23 +171,7 @@ func (e *e2e) waitUntil(what string, cond func(r *githubtest.Repo) bool) {
 }
 
 func botComments(r *githubtest.Repo, number int) []*githubtest.Comment {
-	var out []*githubtest.Comment
-	for _, c := range r.CommentsOn(number) {
-		if c.Author == "devops-lead[bot]" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func openPRs(r *githubtest.Repo) []*githubtest.Pull {
-	var out []*githubtest.Pull
-	for _, p := range r.Pulls {
-		if p.State == "open" {
-			out = append(out, p)
-		}
-	}
-	return out
+	return commentsBy(r, number, "devops-lead[bot]")
 }
 
 // TestServeLabelToPullRequests: the trigger label → plan comment,
@@ -387,12 +331,7 @@ func TestServeRestartFinishesOnce(t *testing.T) {
 }
 
 func hasBotComment(r *githubtest.Repo, number int, substr string) bool {
-	for _, c := range botComments(r, number) {
-		if strings.Contains(c.Body, substr) {
-			return true
-		}
-	}
-	return false
+	return hasCommentBy(r, number, "devops-lead[bot]", substr)
 }
 
 // TestServeRepoConfig: a bad config gets one comment pointing at the

@@ -56,21 +56,33 @@ func (a *App) Installation(installationID int64) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GitHub App key for app %d: %w", a.ID, err)
 	}
-	api := strings.TrimRight(a.APIURL, "/")
+	api := apiRoot(a.APIURL)
+	itr.BaseURL = api
+	return newClient(itr, api, a.MaxWait, a.sleep)
+}
+
+// apiRoot is the REST API root without a trailing slash (github.com's
+// when apiURL is empty).
+func apiRoot(apiURL string) string {
+	api := strings.TrimRight(apiURL, "/")
 	if api == "" {
 		api = DefaultAPIURL
 	}
-	itr.BaseURL = api
-	sleep := a.sleep
+	return api
+}
+
+// newClient puts the rate-limit aware retries over an authenticating
+// transport and points go-github at the API root.
+func newClient(auth http.RoundTripper, api string, maxWait time.Duration, sleep func(context.Context, time.Duration) error) (*Client, error) {
+	u, err := url.Parse(api + "/")
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) URL; set it to https://api.github.com or https://HOST/api/v3", api)
+	}
 	if sleep == nil {
 		sleep = sleepCtx
 	}
-	rt := &retryTransport{next: itr, maxWait: a.MaxWait, sleep: sleep}
+	rt := &retryTransport{next: auth, maxWait: maxWait, sleep: sleep}
 	c := gh.NewClient(&http.Client{Transport: rt})
-	u, err := url.Parse(api + "/")
-	if err != nil {
-		return nil, fmt.Errorf("GITHUB_API_URL %q: %w", a.APIURL, err)
-	}
 	c.BaseURL = u
 	return &Client{REST: c}, nil
 }

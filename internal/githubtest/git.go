@@ -302,7 +302,7 @@ func (s *Server) createCommit(r *http.Request) (int, any) {
 			return validation("parent " + p + " is not a commit of this repository")
 		}
 	}
-	author := s.AppSlug + "[bot]"
+	author := s.actor(r)
 	if body.Author != nil && body.Author.Name != nil {
 		author = *body.Author.Name
 	}

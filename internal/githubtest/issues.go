@@ -226,7 +226,7 @@ func (s *Server) createIssue(r *http.Request) (int, any) {
 		return validation("title is missing")
 	}
 	repo.nextNum++
-	is := &Issue{ID: s.id(), Number: repo.nextNum, Title: *body.Title, State: "open", Author: s.AppSlug + "[bot]"}
+	is := &Issue{ID: s.id(), Number: repo.nextNum, Title: *body.Title, State: "open", Author: s.actor(r)}
 	applyIssue(is, &body)
 	repo.Issues[is.Number] = is
 	return http.StatusCreated, s.issueJSON(repo, is)
@@ -400,7 +400,7 @@ func (s *Server) createComment(r *http.Request) (int, any) {
 		return validation("body is missing")
 	}
 	now := s.now()
-	c := &Comment{ID: s.id(), Issue: is.Number, Body: body, Author: s.AppSlug + "[bot]", Created: now, Updated: now}
+	c := &Comment{ID: s.id(), Issue: is.Number, Body: body, Author: s.actor(r), Created: now, Updated: now}
 	repo.Comments[c.ID] = c
 	return http.StatusCreated, s.commentJSON(repo, c)
 }
@@ -474,7 +474,7 @@ func (s *Server) reaction(r *http.Request) (Reaction, bool) {
 	if !s.decode(r, &body) || body.Content == nil || !reactionContents[*body.Content] {
 		return Reaction{}, false
 	}
-	return Reaction{ID: s.id(), Content: *body.Content, User: s.AppSlug + "[bot]"}, true
+	return Reaction{ID: s.id(), Content: *body.Content, User: s.actor(r)}, true
 }
 
 func (s *Server) reactionJSON(re Reaction) map[string]any {

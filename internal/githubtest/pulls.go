@@ -117,7 +117,7 @@ func (s *Server) createPull(r *http.Request) (int, any) {
 		return validation("No commits between " + *body.Base + " and " + head)
 	}
 	repo.nextNum++
-	p := &Pull{Number: repo.nextNum, Title: *body.Title, Head: head, Base: *body.Base, State: "open", Author: s.AppSlug + "[bot]"}
+	p := &Pull{Number: repo.nextNum, Title: *body.Title, Head: head, Base: *body.Base, State: "open", Author: s.actor(r)}
 	if body.Body != nil {
 		p.Body = *body.Body
 	}

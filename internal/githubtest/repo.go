@@ -224,7 +224,7 @@ func (r *Repo) CommentsOn(number int) []*Comment {
 }
 
 // lookup finds the repository of a request and checks the installation
-// token may use it.
+// or static token may use it.
 func (s *Server) lookup(req *http.Request) (*Repo, bool) {
 	full := req.PathValue("owner") + "/" + req.PathValue("repo")
 	r, ok := s.repos[full]
@@ -233,6 +233,9 @@ func (s *Server) lookup(req *http.Request) (*Repo, bool) {
 	}
 	_, tok, _ := cutAuth(req.Header.Get("Authorization"))
 	if inst, ok := s.tokens[tok]; ok && inst != r.Installation {
+		return nil, false
+	}
+	if st, ok := s.static[tok]; ok && !st.repos[full] {
 		return nil, false
 	}
 	return r, true

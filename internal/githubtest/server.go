@@ -2,9 +2,11 @@
 // speaks the wire format of the endpoints devops-lead uses (installation
 // tokens, issues, labels, comments, reactions, sub-issues, collaborator
 // permissions, the Git Data API, contents and pulls), so the real go-github
-// and ghinstallation clients talk to it. It is strict: an unknown endpoint,
-// a body that does not decode into the documented request shape, or a
-// missing or wrong token fails the test. Faults (5xx, rate limits, 422s) can
+// and ghinstallation clients talk to it. Calls authenticate as an App
+// installation or with a static token registered by AddToken (the
+// GITHUB_TOKEN of a workflow run, a personal access token). It is strict:
+// an unknown endpoint, a body that does not decode into the documented
+// request shape, or a missing or wrong token fails the test. Faults (5xx, rate limits, 422s) can
 // be injected per endpoint, and every call is counted.
 package githubtest
 
@@ -38,6 +40,7 @@ type Server struct {
 	// AppSlug is the App's slug; its bot user is AppSlug+"[bot]".
 	AppSlug string
 	tokens  map[string]int64 // installation token → installation id
+	static  map[string]*staticToken
 	repos   map[string]*Repo // "owner/name"
 	calls   map[string]int   // "METHOD pattern" → count
 	faults  map[string][]Fault
@@ -57,7 +60,7 @@ type Fault struct {
 func New(t testing.TB, appID int64, appKey *rsa.PublicKey) *Server {
 	s := &Server{
 		t: t, appID: appID, appKey: appKey, AppSlug: "devops-lead",
-		tokens: map[string]int64{}, repos: map[string]*Repo{}, calls: map[string]int{},
+		tokens: map[string]int64{}, static: map[string]*staticToken{}, repos: map[string]*Repo{}, calls: map[string]int{},
 		faults: map[string][]Fault{}, nextID: 1000, now: time.Now,
 	}
 	mux := &router{}
@@ -140,13 +143,50 @@ func (s *Server) authorize(r *http.Request, kind authKind) error {
 		return nil
 	default:
 		if !strings.EqualFold(scheme, "token") && !strings.EqualFold(scheme, "bearer") {
-			return fmt.Errorf("want an installation token, got Authorization %q", scheme)
+			return fmt.Errorf("want an installation or static token, got Authorization %q", scheme)
+		}
+		if _, ok := s.static[cred]; ok {
+			return nil
 		}
 		if _, ok := s.tokens[cred]; !ok {
-			return fmt.Errorf("unknown installation token")
+			return fmt.Errorf("unknown token (neither an installation token nor one added with AddToken)")
 		}
 		return nil
 	}
+}
+
+// staticToken is a token that does not come from an installation: it acts
+// as one login on a fixed set of repositories.
+type staticToken struct {
+	login string
+	repos map[string]bool
+}
+
+// AddToken registers a static token, sent as "Authorization: token X" or
+// "Bearer X", that acts as login (e.g. "github-actions[bot]" for a
+// workflow's GITHUB_TOKEN) on the repositories ("owner/name"), creating
+// them if needed. What it creates (issues, comments, reactions, pull
+// requests, commits) is authored by login; other repositories are 404 to
+// it, as to a GITHUB_TOKEN.
+func (s *Server) AddToken(token, login string, repos ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &staticToken{login: login, repos: map[string]bool{}}
+	for _, full := range repos {
+		s.repoLocked(full)
+		st.repos[full] = true
+	}
+	s.static[token] = st
+}
+
+// actor is the login a request acts as: a static token's login, or the
+// App's bot for an installation token.
+func (s *Server) actor(r *http.Request) string {
+	_, tok, _ := cutAuth(r.Header.Get("Authorization"))
+	if st, ok := s.static[tok]; ok {
+		return st.login
+	}
+	return s.AppSlug + "[bot]"
 }
 
 // Fail queues faults for the next calls of an endpoint pattern, e.g.

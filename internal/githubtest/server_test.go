@@ -303,3 +303,56 @@ func TestAppJWTIsVerified(t *testing.T) {
 		t.Fatalf("reported: %q", rec.reported())
 	}
 }
+
+// TestStaticToken: a token added with AddToken works as "token X" and
+// "Bearer X", acts as its login, sees only its repositories; a wrong or
+// missing token still fails the test.
+func TestStaticToken(t *testing.T) {
+	rec := &recorder{TB: t}
+	k, _ := testKey(t)
+	srv := New(rec, 7, &k.PublicKey)
+	srv.AddToken("ghs_workflow", "github-actions[bot]", "acme/api")
+	srv.Repo("acme/other")
+	ctx := context.Background()
+	client := func(scheme, token string) *github.Client {
+		c := github.NewClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			r = r.Clone(r.Context())
+			if token != "" {
+				r.Header.Set("Authorization", scheme+" "+token)
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})})
+		c.BaseURL, _ = url.Parse(srv.URL + "/")
+		return c
+	}
+	for _, scheme := range []string{"token", "Bearer"} {
+		c := client(scheme, "ghs_workflow")
+		cm, _, err := c.Issues.CreateComment(ctx, "acme", "api", srv.AddIssue("acme/api", "alice", "t", "b").Number, &github.IssueComment{Body: github.String("hi")})
+		if err != nil {
+			t.Fatalf("%s: %v", scheme, err)
+		}
+		if cm.GetUser().GetLogin() != "github-actions[bot]" {
+			t.Errorf("%s: comment by %q, want the token's login", scheme, cm.GetUser().GetLogin())
+		}
+	}
+	if rec.reported() != "" {
+		t.Fatalf("a good static token was reported: %s", rec.reported())
+	}
+	// Another repository is not the token's: 404, as for a GITHUB_TOKEN.
+	if _, _, err := client("token", "ghs_workflow").Repositories.Get(ctx, "acme", "other"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("another repository: %v, want 404", err)
+	}
+	for name, c := range map[string]*github.Client{"wrong": client("token", "ghs_wrong"), "missing": client("", "")} {
+		rec.errs = nil
+		if _, _, err := c.Repositories.Get(ctx, "acme", "api"); err == nil {
+			t.Errorf("%s token: the call succeeded", name)
+		}
+		if !strings.Contains(rec.reported(), "token") {
+			t.Errorf("%s token: not reported as a test failure: %q", name, rec.reported())
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -340,3 +340,22 @@ func TestGaveUpIsReportedOnce(t *testing.T) {
 		t.Fatalf("gave up %v after %d attempts, want once after 3", g.gaveUp, g.attempts)
 	}
 }
+
+func TestIsPermanent(t *testing.T) {
+	base := errors.New("bad config")
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{Permanent(base), true},
+		{fmt.Errorf("task: %w", Permanent(base)), true},
+		{errors.Join(errors.New("x"), Permanent(base)), true},
+		{base, false},
+		{ErrNotYet, false},
+		{nil, false},
+	} {
+		if got := IsPermanent(c.err); got != c.want {
+			t.Errorf("IsPermanent(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}

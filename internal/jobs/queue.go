@@ -54,6 +54,13 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
+// IsPermanent reports whether err (or an error it wraps) was marked with
+// Permanent, so retrying cannot help.
+func IsPermanent(err error) bool {
+	var perm *permanentError
+	return errors.As(err, &perm)
+}
+
 // Options tune the queue.
 type Options struct {
 	Workers      int           // concurrent jobs (default 4)

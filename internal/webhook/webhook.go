@@ -109,6 +109,41 @@ type payload struct {
 	} `json:"sender"`
 }
 
+// Routed reports whether the App acts on (or keeps for later work) an
+// event with this action; every other event is acknowledged and ignored.
+func Routed(event, action string) bool {
+	return routed[event][action]
+}
+
+// FromPayload builds the delivery of an event from its JSON payload, the
+// body of a webhook or the file at GITHUB_EVENT_PATH in a workflow run:
+// the action, installation, repository, issue or pull request number and
+// sender. It fails only when body is not a JSON object; whether the event
+// is one to act on is Routed's question.
+func FromPayload(id, event string, body []byte) (*Delivery, error) {
+	var p payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+	}
+	d := &Delivery{ID: id, Event: event, Action: p.Action, Payload: body, ReceivedAt: time.Now().UTC()}
+	if p.Installation != nil {
+		d.Installation = p.Installation.ID
+	}
+	if p.Repository != nil {
+		d.Repo = p.Repository.FullName
+	}
+	switch {
+	case p.Issue != nil:
+		d.Number = p.Issue.Number
+	case p.PullRequest != nil:
+		d.Number = p.PullRequest.Number
+	}
+	if p.Sender != nil {
+		d.Sender, d.SenderIsBot = p.Sender.Login, p.Sender.Type == "Bot" || strings.HasSuffix(p.Sender.Login, "[bot]")
+	}
+	return d, nil
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-GitHub-Delivery")
@@ -142,8 +177,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "X-GitHub-Delivery and X-GitHub-Event are required")
 		return
 	}
-	var p payload
-	if err := json.Unmarshal(body, &p); err != nil {
+	d, err := FromPayload(id, event, body)
+	if err != nil {
 		refuse(http.StatusBadRequest, "the body is not a JSON object")
 		return
 	}
@@ -152,29 +187,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusOK, "pong")
 		return
 	}
-	actions, known := routed[event]
-	if !known || !actions[p.Action] {
+	if !Routed(event, d.Action) {
 		h.Ignored.Add(1)
-		log.Info("webhook ignored", "action", p.Action)
+		log.Info("webhook ignored", "action", d.Action)
 		writeText(w, http.StatusAccepted, "ignored")
 		return
 	}
-	d := &Delivery{ID: id, Event: event, Action: p.Action, Payload: body, ReceivedAt: start.UTC()}
-	if p.Installation != nil {
-		d.Installation = p.Installation.ID
-	}
-	if p.Repository != nil {
-		d.Repo = p.Repository.FullName
-	}
-	switch {
-	case p.Issue != nil:
-		d.Number = p.Issue.Number
-	case p.PullRequest != nil:
-		d.Number = p.PullRequest.Number
-	}
-	if p.Sender != nil {
-		d.Sender, d.SenderIsBot = p.Sender.Login, p.Sender.Type == "Bot" || strings.HasSuffix(p.Sender.Login, "[bot]")
-	}
+	d.ReceivedAt = start.UTC()
 	if d.Installation == 0 {
 		// Signed, but nothing the App can act on: acknowledge and log.
 		h.Ignored.Add(1)

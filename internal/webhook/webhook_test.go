@@ -159,3 +159,45 @@ func TestAcknowledgesWhatItIgnores(t *testing.T) {
 		t.Fatalf("store failure: %d, want 503 so GitHub shows it failed", rec.Code)
 	}
 }
+
+// TestFromPayload: the same extraction serves the webhook handler and the
+// Action, which reads the payload from GITHUB_EVENT_PATH.
+func TestFromPayload(t *testing.T) {
+	body := fixture(t, "issue-comment-created.json")
+	d, err := FromPayload("action-7-1", "issue_comment", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != "action-7-1" || d.Event != "issue_comment" || d.Action != "created" || d.Repo != "acme/api" ||
+		d.Number != 1 || d.Sender != "alice" || d.SenderIsBot || !bytes.Equal(d.Payload, body) || d.ReceivedAt.IsZero() {
+		t.Fatalf("delivery %+v", d)
+	}
+	bot := []byte(`{"action":"opened","pull_request":{"number":9},"sender":{"login":"github-actions[bot]","type":"Bot"}}`)
+	d, err = FromPayload("x", "pull_request", bot)
+	if err != nil || d.Number != 9 || !d.SenderIsBot || d.Installation != 0 || d.Repo != "" {
+		t.Fatalf("pull request payload: %+v, %v", d, err)
+	}
+	for _, bad := range []string{"", "{oops", "[1,2]", `"text"`} {
+		if _, err := FromPayload("x", "issues", []byte(bad)); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
+
+func TestRouted(t *testing.T) {
+	for _, c := range []struct {
+		event, action string
+		want          bool
+	}{
+		{"issues", "labeled", true},
+		{"issue_comment", "created", true},
+		{"issues", "opened", false},
+		{"issue_comment", "edited", false},
+		{"push", "", false},
+		{"workflow_dispatch", "", false},
+	} {
+		if got := Routed(c.event, c.action); got != c.want {
+			t.Errorf("Routed(%q, %q) = %v, want %v", c.event, c.action, got, c.want)
+		}
+	}
+}

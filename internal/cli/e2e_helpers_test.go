@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/devops-lead/devops-lead/internal/githubtest"
+)
+
+// Helpers shared by the end-to-end tests of the GitHub front doors
+// (serve and action) against the in-memory GitHub.
+
+// repoFiles reads a sample repository under testdata/repos (path →
+// content), to commit into the in-memory GitHub.
+func repoFiles(t *testing.T, name string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	root := filepath.Join("testdata", "repos", name)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// eventPayload builds an event payload from the shared webhook fixtures,
+// pointed at the issue and sent by sender. For a comment fixture the
+// comment (with body) is posted on the issue first, as GitHub would have.
+func eventPayload(t *testing.T, gh *githubtest.Server, issue *githubtest.Issue, fixture, sender, body string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	is := m["issue"].(map[string]any)
+	is["number"], is["id"], is["title"], is["body"] = issue.Number, issue.ID, issue.Title, issue.Body
+	typ := "User"
+	if strings.HasSuffix(sender, "[bot]") {
+		typ = "Bot"
+	}
+	m["sender"] = map[string]any{"login": sender, "id": 99, "type": typ}
+	if c, ok := m["comment"].(map[string]any); ok {
+		cm := gh.AddComment("acme/api", issue.Number, sender, body)
+		c["id"], c["body"], c["user"] = cm.ID, body, m["sender"]
+	}
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// commentsBy returns the comments login wrote on an issue.
+func commentsBy(r *githubtest.Repo, number int, login string) []*githubtest.Comment {
+	var out []*githubtest.Comment
+	for _, c := range r.CommentsOn(number) {
+		if c.Author == login {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hasCommentBy reports whether login wrote a comment containing substr.
+func hasCommentBy(r *githubtest.Repo, number int, login, substr string) bool {
+	for _, c := range commentsBy(r, number, login) {
+		if strings.Contains(c.Body, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func openPRs(r *githubtest.Repo) []*githubtest.Pull {
+	var out []*githubtest.Pull
+	for _, p := range r.Pulls {
+		if p.State == "open" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
