@@ -136,9 +136,19 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 		}
 		data[key] = p.Uses()
 	}
+	switch v := pr["cloudsql_proxy"]; {
+	case v == "true" && pr["deploy"] != "gke":
+		return fmt.Errorf("task %s: params cloudsql_proxy=true: the Cloud SQL Auth Proxy sidecar is written for deploy gke only, not %s", in.Task.ID, pr["deploy"])
+	case v != "" && v != "true" && v != "false":
+		return fmt.Errorf("task %s: params cloudsql_proxy=%q must be true or false", in.Task.ID, v)
+	}
+	note := target.note
 	if clusterComputes[pr["deploy"]] {
 		if err := clusterDeployData(in, pr["deploy"], dir, data); err != nil {
 			return err
+		}
+		if data["CloudSQL"] != nil {
+			note += "; with the Cloud SQL Auth Proxy sidecar also GCP_DB_CONNECTION_NAME, GCP_DB_SERVICE_ACCOUNT, GCP_DB_USER and GCP_DB_NAME from the outputs db_connection_name, db_service_account, db_user and db_name"
 		}
 	}
 	content, err := render(target.tmpl, data)
@@ -148,7 +158,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if exists(in.Workspace, target.path) {
 		return fmt.Errorf("%s exists: the built-in CI/CD specialist does not replace a deploy workflow; remove or rename it to have it written again", target.path)
 	}
-	cs.Put(target.path, content, nil, target.note)
+	cs.Put(target.path, content, nil, note)
 	return nil
 }
 
@@ -189,6 +199,22 @@ var clusterDeploys = map[string]struct {
 		{"ACR_LOGIN_SERVER", "output registry_login_server", true},
 		{"AKS_CLUSTER_NAME", "output aks_cluster_name", true},
 	}},
+}
+
+// cloudSQLVars are the repository variables the GKE deploy reads for the
+// Cloud SQL Auth Proxy sidecar; each fills in the placeholder of its name.
+var cloudSQLVars = []clusterVar{
+	{GCPDBConnectionNamePlaceholder, "output db_connection_name", true},
+	{GCPDBServiceAccountPlaceholder, "output db_service_account", true},
+	{GCPDBUserPlaceholder, "output db_user", true},
+	{GCPDBNamePlaceholder, "output db_name", true},
+}
+
+// cloudSQLDeploy is what the render step needs to fill in the sidecar's
+// placeholders: the variables to check and the placeholders they replace.
+type cloudSQLDeploy struct {
+	Vars                                     []clusterVar
+	Instance, ServiceAccount, User, Database string
 }
 
 var reK8sNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
@@ -245,6 +271,12 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 		data["AzureClientID"] = AzureClientIDPlaceholder
 	case wi != "":
 		return fmt.Errorf("task %s: params workload_identity %q: only azure on aks is written", in.Task.ID, wi)
+	}
+	data["CloudSQL"] = nil
+	if pr["cloudsql_proxy"] == "true" { // ciWriteDeploy allows it on gke only
+		data["Vars"] = append(append([]clusterVar{}, cd.vars...), cloudSQLVars...)
+		data["CloudSQL"] = &cloudSQLDeploy{Vars: cloudSQLVars, Instance: GCPDBConnectionNamePlaceholder,
+			ServiceAccount: GCPDBServiceAccountPlaceholder, User: GCPDBUserPlaceholder, Database: GCPDBNamePlaceholder}
 	}
 	data["Image"] = strings.ReplaceAll(cd.image, "{{name}}", name)
 	data["K8sName"] = name

@@ -2,14 +2,18 @@ package builtin
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"gopkg.in/yaml.v3"
+	appsv1 "k8s.io/api/apps/v1"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -292,5 +296,185 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 	}
 	if _, err := clusterDeploy(t, "eks", map[string]string{"workload_identity": "azure"}, repo); err == nil {
 		t.Error("workload_identity=azure on eks: no error")
+	}
+}
+
+// TestCIWriteDeployGKECloudSQLProxy: with the Cloud SQL Auth Proxy the
+// Kubernetes specialist writes placeholders for the instance, the login
+// service account, the database user and the database name, and the GKE
+// deploy's render step fills them in from repository variables (as the
+// manifests are written, and unquoted as kustomize prints them), or stops
+// naming the variable that is unset or malformed.
+func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Python, Port: 8000}}}
+	k8s := engine.WorkInput{
+		Issue:     engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
+		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: map[string]string{"cloudsql_proxy": "true"}},
+		Repo:      repo,
+		Workspace: fstest.MapFS{},
+	}
+	manifests, err := New().Work(context.Background(), k8s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infraGate(t, KubernetesMode, manifests)
+	cs, err := clusterDeploy(t, "gke", map[string]string{"cloudsql_proxy": "true"}, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infraGate(t, CICDMode, cs)
+	f := cs.Get(GKEDeployWorkflowPath)
+	wf := string(f.Content)
+	for _, v := range []string{GCPDBConnectionNamePlaceholder, GCPDBServiceAccountPlaceholder, GCPDBUserPlaceholder, GCPDBNamePlaceholder} {
+		if !strings.Contains(wf, v+": ${{ vars."+v+" }}") || !strings.Contains(f.Note, v) {
+			t.Errorf("the workflow or its note does not read %s:\n%s\nnote: %s", v, wf, f.Note)
+		}
+	}
+	for _, w := range []string{"#   GCP_DB_CONNECTION_NAME          output db_connection_name", "#   GCP_DB_SERVICE_ACCOUNT          output db_service_account",
+		"#   GCP_DB_USER                     output db_user", "#   GCP_DB_NAME                     output db_name"} {
+		if !strings.Contains(wf, w) {
+			t.Errorf("the header lacks %q:\n%s", w, wf)
+		}
+	}
+	script := workflowStep(t, f.Content, "Render the manifests with the new image")
+	good := map[string]string{
+		"GCP_DB_CONNECTION_NAME": "shop-prod:europe-west1:shop",
+		"GCP_DB_SERVICE_ACCOUNT": "shop-db@shop-prod.iam.gserviceaccount.com",
+		"GCP_DB_USER":            "shop-db@shop-prod.iam",
+		"GCP_DB_NAME":            "app",
+	}
+	const image = "europe-west1-docker.pkg.dev/shop-prod/shop/shop:0123abc"
+	run := func(files map[string]string, vars map[string]string) (string, error) {
+		dir, tmp := t.TempDir(), t.TempDir()
+		for p, content := range files {
+			full := filepath.Join(dir, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command(bash, "-c", script)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "RUNNER_TEMP="+tmp, "IMAGE="+image)
+		for k, v := range vars {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return string(out), err
+		}
+		b, err := os.ReadFile(filepath.Join(tmp, "manifests.yaml"))
+		return string(b), err
+	}
+	written := map[string]string{}
+	unquoted := map[string]string{} // as kubectl kustomize prints the placeholders
+	for _, f := range manifests.Files {
+		written[f.Path] = string(f.Content)
+		u := string(f.Content)
+		for _, ph := range []string{GCPDBConnectionNamePlaceholder, GCPDBUserPlaceholder, GCPDBNamePlaceholder} {
+			u = strings.ReplaceAll(u, `"`+ph+`"`, ph)
+		}
+		u = strings.ReplaceAll(u, `"--impersonate-service-account=`+GCPDBServiceAccountPlaceholder+`"`, "--impersonate-service-account="+GCPDBServiceAccountPlaceholder)
+		unquoted[f.Path] = u
+	}
+	if unquoted["k8s/api/deployment.yaml"] == written["k8s/api/deployment.yaml"] {
+		t.Fatal("the unquoted variant is the same as the written manifests")
+	}
+	for name, files := range map[string]map[string]string{"as written": written, "unquoted": unquoted} {
+		got, err := run(files, good)
+		if err != nil {
+			t.Fatalf("%s: render: %v\n%s", name, err, got)
+		}
+		var dep *appsv1.Deployment
+		dec := yaml.NewDecoder(strings.NewReader(got))
+		for {
+			var doc map[string]any
+			if err := dec.Decode(&doc); err != nil {
+				break
+			}
+			if doc["kind"] != "Deployment" {
+				continue
+			}
+			b, err := sigsyaml.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dep = &appsv1.Deployment{}
+			if err := sigsyaml.UnmarshalStrict(b, dep); err != nil {
+				t.Fatalf("%s: the rendered Deployment does not decode: %v\n%s", name, err, got)
+			}
+		}
+		if dep == nil {
+			t.Fatalf("%s: no Deployment rendered:\n%s", name, got)
+		}
+		spec := dep.Spec.Template.Spec
+		args := spec.InitContainers[0].Args
+		if !slices.Contains(args, "--impersonate-service-account="+good["GCP_DB_SERVICE_ACCOUNT"]) || args[len(args)-1] != good["GCP_DB_CONNECTION_NAME"] {
+			t.Errorf("%s: proxy args not filled in: %q", name, args)
+		}
+		env := map[string]string{}
+		for _, e := range spec.Containers[0].Env {
+			env[e.Name] = e.Value
+		}
+		if env["DATABASE_USER"] != good["GCP_DB_USER"] || env["DATABASE_NAME"] != good["GCP_DB_NAME"] || env["DATABASE_HOST"] != "127.0.0.1" {
+			t.Errorf("%s: app env not filled in: %v", name, env)
+		}
+		if spec.Containers[0].Image != image {
+			t.Errorf("%s: image %q, want %q", name, spec.Containers[0].Image, image)
+		}
+	}
+
+	// A missing or malformed variable stops the step and names it.
+	for v := range good {
+		vars := maps.Clone(good)
+		vars[v] = ""
+		if out, err := run(written, vars); err == nil || !strings.Contains(out, "::error::set the repository variable "+v) {
+			t.Errorf("no %s: err = %v, output %s", v, err, out)
+		}
+		vars[v] = `x|y" && echo pwned`
+		if out, err := run(written, vars); err == nil || !strings.Contains(out, "::error::the repository variable "+v) {
+			t.Errorf("malformed %s: err = %v, output %s", v, err, out)
+		}
+	}
+	// Manifests without the sidecar fail the step, not the cluster.
+	noProxy := maps.Clone(written)
+	noProxy["k8s/api/deployment.yaml"] = strings.ReplaceAll(written["k8s/api/deployment.yaml"], "--impersonate-service-account=", "--impersonate=")
+	if out, err := run(noProxy, good); err == nil || !strings.Contains(out, "no Cloud SQL Auth Proxy sidecar") {
+		t.Errorf("no sidecar: err = %v, output %s", err, out)
+	}
+	// A placeholder the step cannot fill in fails it too.
+	odd := maps.Clone(written)
+	odd["k8s/api/deployment.yaml"] = strings.Replace(written["k8s/api/deployment.yaml"], `value: "`+GCPDBNamePlaceholder+`"`, `value: "db-`+GCPDBNamePlaceholder+`"`, 1)
+	if out, err := run(odd, good); err == nil || !strings.Contains(out, "keep the placeholders") {
+		t.Errorf("a placeholder left: err = %v, output %s", err, out)
+	}
+
+	for _, compute := range []string{"eks", "aks"} {
+		if _, err := clusterDeploy(t, compute, map[string]string{"cloudsql_proxy": "true"}, repo); err == nil || !strings.Contains(err.Error(), "gke only") {
+			t.Errorf("cloudsql_proxy=true on %s: err = %v", compute, err)
+		}
+	}
+	in := engine.WorkInput{Issue: engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
+		Task: engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: map[string]string{"workflows": "deploy", "deploy": "cloudrun", "cloudsql_proxy": "true"}},
+		Repo: repo, Workspace: fstest.MapFS{}}
+	if _, err := cicd(context.Background(), in); err == nil || !strings.Contains(err.Error(), "gke only") {
+		t.Errorf("cloudsql_proxy=true on cloudrun: err = %v", err)
+	}
+	if _, err := clusterDeploy(t, "gke", map[string]string{"cloudsql_proxy": "yes"}, repo); err == nil || !strings.Contains(err.Error(), "true or false") {
+		t.Errorf("cloudsql_proxy=yes: err = %v", err)
+	}
+	// Without the param the GKE workflow reads none of the variables.
+	plain, err := clusterDeploy(t, "gke", nil, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := string(plain.Get(GKEDeployWorkflowPath).Content); strings.Contains(c, "GCP_DB_") {
+		t.Errorf("the GKE workflow without cloudsql_proxy reads the database variables:\n%s", c)
 	}
 }

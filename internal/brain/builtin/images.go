@@ -17,13 +17,24 @@ import (
 //go:embed images.yaml
 var imagesYAML []byte
 
-// imageTable is images.yaml: the base images per language and the images
-// of backing services, tags only.
+// imageTable is images.yaml: the base images per language, the images of
+// backing services and of sidecars, tags only.
 type imageTable struct {
 	Languages map[string]languageImages `yaml:"languages"`
 	Tools     map[string]string         `yaml:"tools"`
 	Services  map[string]backingImage   `yaml:"services"`
+	Sidecars  map[string]sidecarImage   `yaml:"sidecars"`
 }
+
+// sidecarImage is one sidecar container's image and the numeric non-root
+// user it runs as.
+type sidecarImage struct {
+	Image string `yaml:"image"`
+	UID   int    `yaml:"uid"`
+}
+
+// sidecarCloudSQLProxy is the Cloud SQL Auth Proxy's key in sidecars.
+const sidecarCloudSQLProxy = "cloudsql-proxy"
 
 // languageImages are one language's build and runtime images.
 type languageImages struct {
@@ -49,7 +60,8 @@ var loadImages = sync.OnceValues(func() (*imageTable, error) {
 })
 
 // parseImages decodes and checks an image table: every image tagged, none
-// "latest", none by digest, every language complete.
+// "latest", none by digest, every language complete, every sidecar with
+// its uid.
 func parseImages(data []byte) (*imageTable, error) {
 	var t imageTable
 	if err := yaml.Unmarshal(data, &t); err != nil {
@@ -91,7 +103,26 @@ func parseImages(data []byte) (*imageTable, error) {
 			return nil, err
 		}
 	}
+	for _, name := range sortedKeys(t.Sidecars) {
+		s := t.Sidecars[name]
+		if s.UID <= 0 {
+			return nil, fmt.Errorf("images.yaml: sidecar %s needs the image's non-root uid", name)
+		}
+		if err := check("sidecar "+name, s.Image); err != nil {
+			return nil, err
+		}
+	}
 	return &t, nil
+}
+
+// sidecar returns the named sidecar's image, or an error saying it is
+// missing from images.yaml.
+func (t *imageTable) sidecar(name string) (sidecarImage, error) {
+	s, ok := t.Sidecars[name]
+	if !ok {
+		return sidecarImage{}, fmt.Errorf("no image for the sidecar %s in images.yaml: add one under sidecars", name)
+	}
+	return s, nil
 }
 
 // baseImages are the images and version one service's Dockerfile uses.

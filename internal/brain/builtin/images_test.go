@@ -71,3 +71,36 @@ func TestCutVersion(t *testing.T) {
 		}
 	}
 }
+
+// The sidecars section: the Cloud SQL Auth Proxy is there with a tag and
+// its non-root uid, and a sidecar image without a tag, with latest or
+// without a uid is refused.
+func TestImageTableSidecars(t *testing.T) {
+	tbl, err := loadImages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := tbl.sidecar(sidecarCloudSQLProxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(p.Image, "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.") || p.UID != 65532 {
+		t.Errorf("cloud SQL proxy sidecar = %+v", p)
+	}
+	if _, err := tbl.sidecar("nope"); err == nil || !strings.Contains(err.Error(), "sidecars") {
+		t.Errorf("an unknown sidecar: err = %v", err)
+	}
+	for _, bad := range []string{
+		"sidecars:\n  p:\n    image: \"proxy:latest\"\n    uid: 1\n",
+		"sidecars:\n  p:\n    image: \"proxy\"\n    uid: 1\n",
+		"sidecars:\n  p:\n    image: \"proxy@sha256:abcd\"\n    uid: 1\n",
+		"sidecars:\n  p:\n    image: \"proxy:2.0.0\"\n",
+	} {
+		if _, err := parseImages([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+	if _, err := parseImages([]byte("sidecars:\n  p:\n    image: \"proxy:2.0.0\"\n    uid: 65532\n")); err != nil {
+		t.Errorf("a good sidecar was refused: %v", err)
+	}
+}

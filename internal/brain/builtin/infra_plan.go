@@ -285,6 +285,11 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		if in.azureIdentity() {
 			t.Params["workload_identity"] = "azure"
 		}
+		if in.cloudSQLProxy() {
+			t.Params["cloudsql_proxy"] = "true"
+			n := len(t.Acceptance) - 1 // before "the gate reports no errors"
+			t.Acceptance = append(t.Acceptance[:n:n], "the Cloud SQL Auth Proxy sidecar's placeholders are filled in from repository variables, and the deploy stops when one is unset", t.Acceptance[n])
+		}
 		if p.allowed(planK8sMode) {
 			t.DependsOn = append(t.DependsOn, TaskK8s)
 			t.Why += ", the k8s task because it applies those manifests"

@@ -19,18 +19,41 @@ const KubernetesMode = "kubernetes-specialist"
 
 func init() { registerSpecialist(KubernetesMode, kubernetes) }
 
-// k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress
-// and kustomize (each "true" or "false"), and workload_identity=azure
-// when the pods sign in to Azure with AKS workload identity.
+// k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress,
+// kustomize and cloudsql_proxy (each "true" or "false"), and
+// workload_identity=azure when the pods sign in to Azure with AKS workload
+// identity. cloudsql_proxy=true adds the Cloud SQL Auth Proxy sidecar of
+// GKE with Cloud SQL PostgreSQL.
 type k8sParams struct {
 	Dir                             string
 	Autoscaling, Ingress, Kustomize bool
 	AzureWorkloadIdentity           bool
+	CloudSQLProxy                   bool
 }
 
 // AzureClientIDPlaceholder stands for the app identity's client id in the
 // ServiceAccount annotation; the AKS deploy workflow replaces it.
 const AzureClientIDPlaceholder = "AZURE_APP_CLIENT_ID"
+
+// The placeholders of the Cloud SQL Auth Proxy sidecar and the app's
+// database settings, which the GKE deploy workflow replaces with the
+// repository variables of the same names: the instance connection name,
+// the login service account the proxy impersonates, its IAM database user
+// and the database name.
+const (
+	GCPDBConnectionNamePlaceholder = "GCP_DB_CONNECTION_NAME"
+	GCPDBServiceAccountPlaceholder = "GCP_DB_SERVICE_ACCOUNT"
+	GCPDBUserPlaceholder           = "GCP_DB_USER"
+	GCPDBNamePlaceholder           = "GCP_DB_NAME"
+)
+
+// The ports the Cloud SQL Auth Proxy sidecar takes in the pod: PostgreSQL
+// on 127.0.0.1, and its health checks (/startup, /liveness) for the
+// kubelet.
+const (
+	cloudSQLProxyPort       = 5432
+	cloudSQLProxyHealthPort = 9801
+)
 
 // k8sTaskParams reads and checks the task's Params.
 func k8sTaskParams(t engine.Task) (k8sParams, error) {
@@ -41,7 +64,7 @@ func k8sTaskParams(t engine.Task) (k8sParams, error) {
 		}
 		p.Dir = d
 	}
-	for key, dst := range map[string]*bool{"autoscaling": &p.Autoscaling, "ingress": &p.Ingress, "kustomize": &p.Kustomize} {
+	for key, dst := range map[string]*bool{"autoscaling": &p.Autoscaling, "ingress": &p.Ingress, "kustomize": &p.Kustomize, "cloudsql_proxy": &p.CloudSQLProxy} {
 		switch v := t.Params[key]; v {
 		case "", "false":
 		case "true":
@@ -57,6 +80,9 @@ func k8sTaskParams(t engine.Task) (k8sParams, error) {
 	default:
 		return p, fmt.Errorf("task %s: workload_identity=%q is not one the kubernetes specialist writes: use azure or leave it out", t.ID, v)
 	}
+	if p.AzureWorkloadIdentity && p.CloudSQLProxy {
+		return p, fmt.Errorf("task %s: workload_identity=azure is for AKS and cloudsql_proxy=true for GKE: set one of them", t.ID)
+	}
 	return p, nil
 }
 
@@ -71,6 +97,16 @@ type k8sApp struct {
 	// AzureClientID is set (to AzureClientIDPlaceholder) when the pods
 	// use AKS workload identity.
 	AzureClientID string
+	// CloudSQL is set when the pods run the Cloud SQL Auth Proxy sidecar.
+	CloudSQL *k8sCloudSQL
+}
+
+// k8sCloudSQL is what the Deployment template renders for the Cloud SQL
+// Auth Proxy sidecar and the app's database settings.
+type k8sCloudSQL struct {
+	Image                                    string
+	UID, Port, HealthPort                    int
+	Instance, ServiceAccount, User, Database string
 }
 
 // kubernetes is the Kubernetes specialist: per service a ServiceAccount,
@@ -165,6 +201,13 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 		app.Port = imgs.Port
 		notes = append(notes, fmt.Sprintf("no port found in %s, so the container port is %d, the usual %s port (as in the Dockerfile)", dirLabel(s.Dir), app.Port, s.Language))
 	}
+	if p.CloudSQLProxy {
+		sql, err := k8sCloudSQLFor(tbl, s, app.Port)
+		if err != nil {
+			return k8sApp{}, nil, err
+		}
+		app.CloudSQL = sql
+	}
 	hp, src, err := k8sHealthPath(ws, s.Dir, others)
 	if err != nil {
 		return k8sApp{}, nil, err
@@ -183,16 +226,48 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 		notes = append(notes, "OWNER/REPO in the image name is a placeholder: the issue did not say which GitHub repository this is")
 	}
 	notes = append(notes, fmt.Sprintf("runs as uid %d, the %s image's non-root user, with a read-only root filesystem and an emptyDir at /tmp", app.UID, s.Language))
+	if app.CloudSQL != nil {
+		notes = append(notes, cloudSQLNote(app.CloudSQL))
+	}
 	if p.Ingress {
 		app.Host = app.Name + ".example.com"
 	}
 	return app, notes, nil
 }
 
+// k8sCloudSQLFor is the Cloud SQL Auth Proxy sidecar of a service whose
+// container listens on port: the image from images.yaml and the
+// placeholders the deploy fills in. The proxy's ports must be free.
+func k8sCloudSQLFor(tbl *imageTable, s *stack.Service, port int) (*k8sCloudSQL, error) {
+	img, err := tbl.sidecar(sidecarCloudSQLProxy)
+	if err != nil {
+		return nil, err
+	}
+	if port == cloudSQLProxyPort || port == cloudSQLProxyHealthPort {
+		return nil, fmt.Errorf("service %s listens on port %d, which the Cloud SQL Auth Proxy sidecar takes in the pod (%d for PostgreSQL, %d for its health checks): move the app to another port", dirLabel(s.Dir), port, cloudSQLProxyPort, cloudSQLProxyHealthPort)
+	}
+	return &k8sCloudSQL{Image: img.Image, UID: img.UID, Port: cloudSQLProxyPort, HealthPort: cloudSQLProxyHealthPort,
+		Instance: GCPDBConnectionNamePlaceholder, ServiceAccount: GCPDBServiceAccountPlaceholder,
+		User: GCPDBUserPlaceholder, Database: GCPDBNamePlaceholder}, nil
+}
+
+// cloudSQLNote says what the Cloud SQL Auth Proxy sidecar does and which
+// placeholders the deploy fills in.
+func cloudSQLNote(c *k8sCloudSQL) string {
+	return fmt.Sprintf("runs the Cloud SQL Auth Proxy (%s) as a native sidecar (an init container with restartPolicy: Always, Kubernetes 1.29 or later) as uid %d: "+
+		"it reaches Cloud SQL over the private IP and logs in with IAM database authentication as the login service account of the Terraform root, "+
+		"listens on 127.0.0.1:%d, and the app starts once its /startup check passes; the app gets DATABASE_HOST, DATABASE_PORT, DATABASE_USER and DATABASE_NAME and no password; "+
+		"the deploy workflow fills in %s, %s, %s and %s from the repository variables of those names",
+		c.Image, c.UID, c.Port, c.Instance, c.ServiceAccount, c.User, c.Database)
+}
+
 // saNote says what the ServiceAccount is for.
 func saNote(app k8sApp) string {
-	if app.AzureClientID != "" {
+	switch {
+	case app.AzureClientID != "":
 		return "a ServiceAccount of its own, with no API token mounted; the app identity of the Terraform root trusts it through AKS workload identity, and the deploy workflow fills in its client id (" + AzureClientIDPlaceholder + ")"
+	case app.CloudSQL != nil:
+		return "a ServiceAccount of its own, with no API token mounted; through Workload Identity Federation for GKE it is the app's identity on Google Cloud, which the Terraform root lets impersonate the database login service account (output db_service_account)"
 	}
 	return "a ServiceAccount of its own, with no API token mounted"
 }

@@ -245,6 +245,10 @@ func (p *planner) k8sTask(container bool) {
 		t.Params["workload_identity"] = "azure"
 		t.Goal += " The ServiceAccount and pods use AKS workload identity for the app's Azure access."
 	}
+	if in.cloudSQLProxy() {
+		t.Params["cloudsql_proxy"] = "true"
+		t.Goal += " The pods reach Cloud SQL through the Cloud SQL Auth Proxy as a native sidecar, with IAM database authentication."
+	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
 }
 
@@ -252,6 +256,12 @@ func (p *planner) k8sTask(container bool) {
 // database) through AKS workload identity.
 func (in *infraIntent) azureIdentity() bool {
 	return in.cloud == "azure" && in.compute == "aks" && (in.postgres || in.bucket)
+}
+
+// cloudSQLProxy reports whether the pods reach Cloud SQL PostgreSQL
+// through the Cloud SQL Auth Proxy sidecar (GKE).
+func (in *infraIntent) cloudSQLProxy() bool {
+	return in.cloud == "gcp" && in.compute == "gke" && in.postgres
 }
 
 // k8sDir is where the Kubernetes manifests go: k8s/, or deploy/ when the

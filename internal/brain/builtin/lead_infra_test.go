@@ -18,6 +18,8 @@ func TestPlanInfra(t *testing.T) {
 	withDF := withFile(goFS, "Dockerfile", goDockerfileOK)
 	tfRepo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{TerraformRoots: []string{"terraform"}}}
 	k8sRepo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{Kubernetes: []string{"deploy/api.yaml"}}}
+	noDB := &stack.Repo{Services: []stack.Service{goR.Services[0]}}
+	noDB.Services[0].Deps = nil
 	empty := &stack.Repo{}
 	tests := []struct {
 		name, title, body string
@@ -60,7 +62,7 @@ func TestPlanInfra(t *testing.T) {
 		{name: "eks", title: "Run it on EKS", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
 			params: map[string]string{"infra.compute": "eks", "infra.k8s_name": "api", "infra.k8s_namespace": "default",
 				"deploy.deploy": "eks", "deploy.k8s_dir": "k8s", "deploy.kustomize": "false", "deploy.k8s_namespace": "default",
-				"k8s.workload_identity": "", "deploy.workload_identity": ""},
+				"k8s.workload_identity": "", "deploy.workload_identity": "", "k8s.cloudsql_proxy": "", "deploy.cloudsql_proxy": ""},
 			depends: map[string]string{"deploy": "infra,k8s", "k8s": ""},
 			why:     map[string]string{"architect": "Kubernetes on AWS", "deploy": "applies those manifests"}},
 		{name: "kubernetes on aws is eks", title: "Deploy it to Kubernetes on AWS with kustomize overlays", repo: goR, fsys: withDF,
@@ -71,15 +73,21 @@ func TestPlanInfra(t *testing.T) {
 		{name: "gcp cloud run", title: "Terraform for GCP Cloud Run", repo: goR, fsys: withDF,
 			tasks: "architect,infra,terraform,deploy",
 			params: map[string]string{"architect.cloud": "gcp", "infra.compute": "cloudrun", "infra.database": "postgres", "infra.port": "8080",
-				"terraform.cloud": "gcp", "terraform.infra_dir": "infra", "terraform.bucket": "", "deploy.deploy": "cloudrun", "deploy.infra_dir": "infra"},
+				"terraform.cloud": "gcp", "terraform.infra_dir": "infra", "terraform.bucket": "", "deploy.deploy": "cloudrun", "deploy.infra_dir": "infra",
+				"deploy.cloudsql_proxy": ""},
 			depends: map[string]string{"terraform": "infra", "deploy": "infra"},
 			why:     map[string]string{"architect": "Cloud Run: one HTTP service"}},
 		{name: "gcs bucket", title: "We need a GCS bucket for uploads", repo: goR, fsys: goFS,
 			tasks: "architect,infra,terraform", params: map[string]string{"infra.cloud": "gcp", "infra.bucket": "true", "infra.compute": ""}},
 		{name: "gke", title: "Run it on GKE", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
-			params:  map[string]string{"infra.cloud": "gcp", "infra.compute": "gke", "deploy.deploy": "gke", "terraform.compute": "gke"},
+			params: map[string]string{"infra.cloud": "gcp", "infra.compute": "gke", "deploy.deploy": "gke", "terraform.compute": "gke",
+				"infra.database": "postgres", "k8s.cloudsql_proxy": "true", "deploy.cloudsql_proxy": "true",
+				"k8s.workload_identity": "", "deploy.workload_identity": ""},
 			depends: map[string]string{"deploy": "infra,k8s"},
 			why:     map[string]string{"architect": "GKE Autopilot"}},
+		{name: "gke without database", title: "Run it on GKE with a bucket for uploads", repo: noDB, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
+			params: map[string]string{"infra.compute": "gke", "infra.database": "", "infra.bucket": "true",
+				"k8s.cloudsql_proxy": "", "deploy.cloudsql_proxy": ""}},
 		{name: "app engine declined", title: "Deploy it to App Engine on GCP", repo: goR, fsys: withDF,
 			declined: []string{"App Engine, Compute Engine or Cloud Functions on Google Cloud: not built"}},
 		{name: "azure", title: "Host it on Azure", repo: goR, fsys: goFS, tasks: "container,architect,infra,terraform,deploy",
@@ -89,7 +97,7 @@ func TestPlanInfra(t *testing.T) {
 			why:     map[string]string{"container": "Container Apps needs one", "architect": "Container Apps: one HTTP service"}},
 		{name: "aks", title: "Run it on AKS", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,k8s,deploy",
 			params: map[string]string{"infra.cloud": "azure", "infra.compute": "aks", "deploy.deploy": "aks", "infra.database": "postgres",
-				"k8s.workload_identity": "azure", "deploy.workload_identity": "azure"},
+				"k8s.workload_identity": "azure", "deploy.workload_identity": "azure", "k8s.cloudsql_proxy": "", "deploy.cloudsql_proxy": ""},
 			depends: map[string]string{"deploy": "infra,k8s"}},
 		{name: "aks needs dockerfile", title: "Run it on AKS", repo: goR, fsys: goFS, tasks: "container,architect,infra,terraform,k8s,deploy",
 			depends: map[string]string{"deploy": "infra,k8s,container", "k8s": "container"},
