@@ -64,8 +64,9 @@ func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
 	case "installation", "installation_repositories":
 		log.Info("installation event", "action", d.Action)
 		return nil
-	case "pull_request_review", "pull_request_review_comment":
-		log.Info("review event stored for the review loop (not built yet)", "action", d.Action)
+	case "pull_request_review_comment":
+		// Line comments arrive with their review, which is what acts.
+		log.Info("review comment: handled with its review", "action", d.Action)
 		return nil
 	}
 	if d.SenderIsBot || d.Sender == a.Bot {
@@ -93,11 +94,14 @@ func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
 		j.defBranch = e.GetRepo().GetDefaultBranch()
 		return j.onLabel(ctx, e)
 	case *gh.IssueCommentEvent:
-		if e.GetIssue().IsPullRequest() {
-			return nil // commands on pull requests belong to the review loop
-		}
 		j.defBranch = e.GetRepo().GetDefaultBranch()
+		if e.GetIssue().IsPullRequest() {
+			return j.onPRComment(ctx, e)
+		}
 		return j.onComment(ctx, e)
+	case *gh.PullRequestReviewEvent:
+		j.defBranch = e.GetRepo().GetDefaultBranch()
+		return j.onReview(ctx, e)
 	}
 	log.Info("ignored event type")
 	return nil
@@ -170,6 +174,8 @@ func (j *job) onComment(ctx context.Context, e *gh.IssueCommentEvent) error {
 	switch cmd.Name {
 	case command.Help:
 		return j.reply(ctx, fmt.Sprintf("help:%d", commentID), command.Usage)
+	case command.Revise:
+		return j.reply(ctx, fmt.Sprintf("revise:%d", commentID), "@"+sender+" `/devops revise` works on a pull request devops-lead opened: comment it there, or request changes in a review.")
 	case command.Plan:
 		_, err := j.plan(ctx, cfg, issue, cmd.Instructions)
 		return err

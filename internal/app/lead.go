@@ -324,13 +324,15 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		files = append(files, github.FileChange{Path: f.Path, Content: f.Content, Delete: f.Op == change.Delete})
 	}
 	msg := fmt.Sprintf("%s\n\n%s\n\nPlanned by devops-lead for #%d.", tr.Task.Title, tr.Task.Goal, j.number)
-	if _, err := j.c.CommitFiles(ctx, j.owner, j.repo, branch, pl.base, msg, files); err != nil {
+	head, err := j.c.CommitFiles(ctx, j.owner, j.repo, branch, pl.base, msg, files)
+	if err != nil {
 		if github.IsWorkflowRefusal(err) {
 			ts.Status, ts.Error = taskWorkflows, "GitHub refused to let the App write workflow files"
 			return j.suggestFiles(ctx, tr, ts)
 		}
 		return err
 	}
+	ts.Head = head
 	pr, created, err := j.c.EnsurePR(ctx, j.owner, j.repo, &gh.NewPullRequest{
 		Title: gh.String(tr.Task.Title), Head: gh.String(branch), Base: gh.String(j.defBranch),
 		Body: gh.String(prBody(j.number, st, tr, ts)), MaintainerCanModify: gh.Bool(true)})

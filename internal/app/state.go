@@ -47,6 +47,39 @@ type TaskState struct {
 	PR         int    `json:"pr,omitempty"`
 	PRURL      string `json:"pr_url,omitempty"`
 	Error      string `json:"error,omitempty"`
+	// Head is the last commit devops-lead put on Branch; a revision
+	// refuses to build on a branch someone else moved since.
+	Head string `json:"head,omitempty"`
+	// Revisions counts the commits reviews added to the pull request.
+	Revisions int `json:"revisions,omitempty"`
+	// Asked is what the reviewers asked for in the revisions so far
+	// (bounded), so a later revision keeps what an earlier one did.
+	Asked []string `json:"asked,omitempty"`
+}
+
+// Bounds of TaskState.Asked, which lives in the plan comment.
+const (
+	maxAsked      = 10
+	maxAskedBytes = 1000
+)
+
+// remember adds what a revision was asked for to Asked, within bounds.
+func (ts *TaskState) remember(fb []engine.Feedback) {
+	for _, f := range fb {
+		if f.Earlier {
+			continue
+		}
+		b := strings.TrimSpace(f.Body)
+		if len(b) > maxAskedBytes {
+			b = strings.ToValidUTF8(b[:maxAskedBytes], "")
+		}
+		if b != "" {
+			ts.Asked = append(ts.Asked, b)
+		}
+	}
+	if len(ts.Asked) > maxAsked {
+		ts.Asked = ts.Asked[len(ts.Asked)-maxAsked:]
+	}
 }
 
 // planHash fingerprints what a plan would do (tasks, modes, files, order),

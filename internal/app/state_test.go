@@ -1,8 +1,10 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/devops-lead/devops-lead/internal/config"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -80,5 +82,26 @@ func TestRepoGateAddsConfigLimits(t *testing.T) {
 		if got != allowed {
 			t.Errorf("%s allowed = %v, want %v", path, got, allowed)
 		}
+	}
+}
+
+// TestRememberBounds: what revisions were asked for is kept for later
+// revisions, without earlier entries twice, each entry and the list
+// bounded (it lives in the plan comment).
+func TestRememberBounds(t *testing.T) {
+	ts := &TaskState{}
+	ts.remember([]engine.Feedback{{Body: "  add autoscaling  "}, {Body: "old", Earlier: true}, {Body: "   "}})
+	if len(ts.Asked) != 1 || ts.Asked[0] != "add autoscaling" {
+		t.Fatalf("asked = %q", ts.Asked)
+	}
+	ts.remember([]engine.Feedback{{Body: strings.Repeat("é", maxAskedBytes)}})
+	if got := ts.Asked[1]; len(got) > maxAskedBytes || !utf8.ValidString(got) {
+		t.Errorf("a long entry is %d bytes (valid UTF-8: %v)", len(got), utf8.ValidString(got))
+	}
+	for i := 0; i < 2*maxAsked; i++ {
+		ts.remember([]engine.Feedback{{Body: fmt.Sprint("ask ", i)}})
+	}
+	if len(ts.Asked) != maxAsked || ts.Asked[maxAsked-1] != fmt.Sprint("ask ", 2*maxAsked-1) {
+		t.Errorf("asked keeps %d entries ending %q", len(ts.Asked), ts.Asked[len(ts.Asked)-1])
 	}
 }

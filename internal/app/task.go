@@ -100,25 +100,9 @@ func (a *App) ProcessTask(ctx context.Context, ta jobs.TaskArgs) error {
 		st.Tasks[t.ID].Status, st.Tasks[t.ID].Error = taskFailed, "the request changed since the plan was applied; comment `/devops plan`, review, then `/devops apply`"
 		return j.savePlan(ctx, st)
 	}
-	var deps []*change.ChangeSet
-	for _, d := range t.DependsOn {
-		ds := st.Tasks[d]
-		if ds.Status != taskPR || ds.Branch == "" {
-			continue
-		}
-		files, err := j.c.BranchChanges(ctx, j.owner, j.repo, pl.base, ds.Branch)
-		if err != nil {
-			return err
-		}
-		cs := change.New(d, modeOf(st.Plan, d))
-		for _, f := range files {
-			if f.Delete {
-				cs.Remove(f.Path, nil, "")
-			} else {
-				cs.Put(f.Path, f.Content, nil, "")
-			}
-		}
-		deps = append(deps, cs)
+	deps, err := j.depChanges(ctx, pl, st, t)
+	if err != nil {
+		return err
 	}
 	tr := pl.eng.RunTask(ctx, pl.issue, pl.plan, pl.repo, pl.ws, t, deps)
 	if err := j.publish(ctx, cfg, pl, st, tr); err != nil {
@@ -128,6 +112,42 @@ func (a *App) ProcessTask(ctx context.Context, ta jobs.TaskArgs) error {
 		return err
 	}
 	return j.savePlan(ctx, st)
+}
+
+// depChanges reads the files of the task's dependencies from their
+// branches (those that opened a pull request).
+func (j *job) depChanges(ctx context.Context, pl *planned, st *State, t engine.Task) ([]*change.ChangeSet, error) {
+	var deps []*change.ChangeSet
+	for _, d := range t.DependsOn {
+		ds := st.Tasks[d]
+		if ds == nil || ds.Status != taskPR || ds.Branch == "" {
+			continue
+		}
+		cs, err := j.branchChangeSet(ctx, pl, ds.Branch, d, modeOf(st.Plan, d))
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, cs)
+	}
+	return deps, nil
+}
+
+// branchChangeSet is what a task branch changes from the plan's base, as
+// a ChangeSet of that task.
+func (j *job) branchChangeSet(ctx context.Context, pl *planned, branch, id, mode string) (*change.ChangeSet, error) {
+	files, err := j.c.BranchChanges(ctx, j.owner, j.repo, pl.base, branch)
+	if err != nil {
+		return nil, err
+	}
+	cs := change.New(id, mode)
+	for _, f := range files {
+		if f.Delete {
+			cs.Remove(f.Path, nil, "")
+		} else {
+			cs.Put(f.Path, f.Content, nil, "")
+		}
+	}
+	return cs, nil
 }
 
 // TaskGaveUp implements jobs.TaskProcessor's report of a task whose

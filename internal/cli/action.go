@@ -165,7 +165,7 @@ func cmdAction(env *Env, args []string) int {
 	if d.Action != "" {
 		what += "/" + d.Action
 	}
-	if !webhook.Routed(d.Event, d.Action) || (d.Event != "issues" && d.Event != "issue_comment") {
+	if !webhook.Routed(d.Event, d.Action) || (d.Event != "issues" && d.Event != "issue_comment" && d.Event != "pull_request_review") {
 		fmt.Fprintf(env.Stderr, "devops-lead: nothing to do for %s\n", what)
 		return exitOK
 	}

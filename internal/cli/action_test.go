@@ -391,7 +391,7 @@ func TestActionNothingToDo(t *testing.T) {
 		{"sent by another bot", "issues", e.payload("issues-labeled.json", "renovate[bot]", ""), "sent by renovate[bot], a bot"},
 		{"issue opened", "issues", opened, "nothing to do for issues/opened"},
 		{"push", "push", []byte(`{"ref":"refs/heads/main","repository":{"full_name":"acme/api"}}`), "nothing to do for push"},
-		{"review (the review loop is not built)", "pull_request_review", []byte(`{"action":"submitted","pull_request":{"number":3},"sender":{"login":"alice","type":"User"}}`), "nothing to do for pull_request_review/submitted"},
+		{"line comment (handled with its review)", "pull_request_review_comment", []byte(`{"action":"created","pull_request":{"number":3},"sender":{"login":"alice","type":"User"}}`), "nothing to do for pull_request_review_comment/created"},
 	}
 	for _, c := range cases {
 		e.gh.ResetCalls()
@@ -641,7 +641,7 @@ func TestActionDocWorkflow(t *testing.T) {
 	}
 	wf := m[1]
 	for _, want := range []string{"types: [labeled]", "types: [created]", "contents: write", "issues: write", "pull-requests: write",
-		"group: devops-lead-${{ github.event.issue.number }}", "uses: devops-lead/devops-lead@"} {
+		"group: devops-lead-${{ github.event.issue.number || github.event.pull_request.number }}", "types: [submitted]", "uses: devops-lead/devops-lead@"} {
 		if !bytes.Contains(wf, []byte(want)) {
 			t.Errorf("the doc's workflow lacks %q", want)
 		}

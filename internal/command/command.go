@@ -26,9 +26,11 @@ const (
 	Retry  Name = "retry"
 	Cancel Name = "cancel"
 	Help   Name = "help"
+	// Revise works on a devops-lead pull request: the task revises it.
+	Revise Name = "revise"
 )
 
-var names = []Name{Plan, Apply, Status, Retry, Cancel, Help}
+var names = []Name{Plan, Apply, Status, Retry, Cancel, Help, Revise}
 
 // Usage is the help text shown with errors and for /devops help.
 const Usage = "Usage: `/devops <command>`\n\n" +
@@ -38,13 +40,15 @@ const Usage = "Usage: `/devops <command>`\n\n" +
 	"| `/devops status` | show the state of every task |\n" +
 	"| `/devops retry [task]` | run failed tasks again (or one task by id) |\n" +
 	"| `/devops cancel` | stop queued work for this issue |\n" +
+	"| `/devops revise <what to change>` | on a devops-lead pull request: revise it (a review that requests changes does the same) |\n" +
 	"| `/devops help` | show this help |\n"
 
 // Command is a parsed command.
 type Command struct {
 	Name Name
-	// Instructions is the free text after `/devops plan`, with the rest of
-	// the comment (untrusted: data for the lead, never a command).
+	// Instructions is the free text after `/devops plan` or `/devops
+	// revise`, with the rest of the comment (untrusted: data for the lead,
+	// never a command).
 	Instructions string
 	// Task is the task id given to retry ("" means every failed task).
 	Task string
@@ -91,7 +95,7 @@ func Parse(body string) (*Command, error) {
 	}
 	c := &Command{Name: name}
 	switch name {
-	case Plan:
+	case Plan, Revise:
 		c.Instructions = strings.TrimSpace(strings.Join(args, " ") + "\n" + rest)
 	case Retry:
 		if len(args) > 1 {

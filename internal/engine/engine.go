@@ -219,6 +219,23 @@ func (e *Engine) runTask(ctx context.Context, issue Issue, plan *Plan, repo *sta
 // published.
 func (e *Engine) RunTask(ctx context.Context, issue Issue, plan *Plan, repo *stack.Repo, ws fs.FS,
 	t Task, deps []*change.ChangeSet) TaskResult {
+	return e.work(ctx, WorkInput{Issue: issue, Plan: plan, Task: t, Repo: repo, Workspace: ws, Deps: deps})
+}
+
+// ReviseTask runs a task again for its pull request's reviewers: current
+// holds the files the pull request has now (relative to ws, the plan's
+// snapshot) and feedback what the reviewers asked for. The result is the
+// whole new ChangeSet of the task, gated like RunTask's.
+func (e *Engine) ReviseTask(ctx context.Context, issue Issue, plan *Plan, repo *stack.Repo, ws fs.FS,
+	t Task, deps []*change.ChangeSet, current *change.ChangeSet, feedback []Feedback) TaskResult {
+	return e.work(ctx, WorkInput{Issue: issue, Plan: plan, Task: t, Repo: repo, Workspace: ws, Deps: deps,
+		Previous: current, Feedback: feedback})
+}
+
+// work is RunTask and ReviseTask: the brain works, the ChangeSet is
+// normalised and gated, with repair rounds.
+func (e *Engine) work(ctx context.Context, in WorkInput) TaskResult {
+	t, ws := in.Task, in.Workspace
 	tr := TaskResult{Task: t}
 	m := e.Modes.Get(t.Mode)
 	gate := e.Gate
@@ -228,7 +245,7 @@ func (e *Engine) RunTask(ctx context.Context, issue Issue, plan *Plan, repo *sta
 	check := func(cs *change.ChangeSet) []validate.Finding {
 		return e.check(gate, m, cs)
 	}
-	in := WorkInput{Issue: issue, Plan: plan, Task: t, Mode: m, Repo: repo, Workspace: ws, Deps: deps, Check: check}
+	in.Mode, in.Check = m, check
 	max := e.MaxRepairs
 	if max == 0 {
 		max = DefaultMaxRepairs

@@ -6,7 +6,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/mode"
@@ -94,6 +96,44 @@ type WorkInput struct {
 	// Check runs the gate on a ChangeSet, for brains that validate while
 	// they work (an agent's finish tool).
 	Check func(*change.ChangeSet) []validate.Finding
+	// Feedback is set when the task revises its pull request: what the
+	// reviewers asked for (untrusted text, data for the brain), with
+	// Previous holding the files the pull request has now.
+	Feedback []Feedback
+}
+
+// Feedback is one reviewer comment on a task's pull request: the review's
+// body (Path "") or a comment on a line of a file.
+type Feedback struct {
+	Author string `json:"author"`
+	Path   string `json:"path,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Body   string `json:"body"`
+	// Earlier marks what an earlier revision of the same pull request
+	// already did: context, not a new request.
+	Earlier bool `json:"earlier,omitempty"`
+}
+
+// FeedbackText renders feedback as one block of plain text, a line of context per
+// comment ("path:line (author):" then the body).
+func FeedbackText(fb []Feedback) string {
+	var b strings.Builder
+	for _, f := range fb {
+		if f.Earlier {
+			b.WriteString("(done in an earlier revision) ")
+		}
+		switch {
+		case f.Path != "" && f.Line > 0:
+			fmt.Fprintf(&b, "%s:%d (%s): ", f.Path, f.Line, f.Author)
+		case f.Path != "":
+			fmt.Fprintf(&b, "%s (%s): ", f.Path, f.Author)
+		default:
+			fmt.Fprintf(&b, "(%s): ", f.Author)
+		}
+		b.WriteString(strings.TrimSpace(f.Body))
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // Brain is what thinks: it plans as the lead and works as specialists.

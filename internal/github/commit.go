@@ -51,6 +51,43 @@ func (c *Client) CommitBase(ctx context.Context, owner, repo, commit string) (Ba
 // one forced update when the branch already exists). Binary files, which
 // cannot be sent inline, cost one blob call each.
 func (c *Client) CommitFiles(ctx context.Context, owner, repo, branch string, base Base, message string, files []FileChange) (string, error) {
+	commit, err := c.commit(ctx, owner, repo, branch, base, message, files)
+	if err != nil {
+		return "", err
+	}
+	ref := &gh.Reference{Ref: gh.String("refs/heads/" + branch), Object: &gh.GitObject{SHA: gh.String(commit)}}
+	if _, _, err := c.REST.Git.CreateRef(ctx, owner, repo, ref); err != nil {
+		if !IsUnprocessable(err, "reference already exists") {
+			return "", fmt.Errorf("create branch %s: %w", branch, err)
+		}
+		// The branch is ours from an earlier attempt: point it at the
+		// new commit, which is built on the current base.
+		if _, _, err := c.REST.Git.UpdateRef(ctx, owner, repo, ref, true); err != nil {
+			return "", fmt.Errorf("update branch %s: %w", branch, err)
+		}
+	}
+	return commit, nil
+}
+
+// AppendCommit adds one commit with files on top of head, the branch's
+// current head, and moves the branch to it without forcing: if someone
+// pushed to the branch in between, GitHub refuses and nothing is lost.
+// Three calls: tree, commit, ref update.
+func (c *Client) AppendCommit(ctx context.Context, owner, repo, branch string, head Base, message string, files []FileChange) (string, error) {
+	commit, err := c.commit(ctx, owner, repo, branch, head, message, files)
+	if err != nil {
+		return "", err
+	}
+	ref := &gh.Reference{Ref: gh.String("refs/heads/" + branch), Object: &gh.GitObject{SHA: gh.String(commit)}}
+	if _, _, err := c.REST.Git.UpdateRef(ctx, owner, repo, ref, false); err != nil {
+		return "", fmt.Errorf("update branch %s (it may have moved since it was read): %w", branch, err)
+	}
+	return commit, nil
+}
+
+// commit creates the tree of files on base's tree and a commit of it
+// whose parent is base's commit.
+func (c *Client) commit(ctx context.Context, owner, repo, branch string, base Base, message string, files []FileChange) (string, error) {
 	if len(files) == 0 {
 		return "", fmt.Errorf("commit on %s: no files", branch)
 	}
@@ -80,17 +117,6 @@ func (c *Client) CommitFiles(ctx context.Context, owner, repo, branch string, ba
 		Message: gh.String(message), Tree: tree, Parents: []*gh.Commit{{SHA: gh.String(base.Commit)}}}, nil)
 	if err != nil {
 		return "", fmt.Errorf("commit for %s: %w", branch, err)
-	}
-	ref := &gh.Reference{Ref: gh.String("refs/heads/" + branch), Object: &gh.GitObject{SHA: commit.SHA}}
-	if _, _, err := c.REST.Git.CreateRef(ctx, owner, repo, ref); err != nil {
-		if !IsUnprocessable(err, "reference already exists") {
-			return "", fmt.Errorf("create branch %s: %w", branch, err)
-		}
-		// The branch is ours from an earlier attempt: point it at the
-		// new commit, which is built on the current base.
-		if _, _, err := c.REST.Git.UpdateRef(ctx, owner, repo, ref, true); err != nil {
-			return "", fmt.Errorf("update branch %s: %w", branch, err)
-		}
 	}
 	return commit.GetSHA(), nil
 }

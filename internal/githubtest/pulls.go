@@ -13,6 +13,64 @@ func (s *Server) pullRoutes(mux *router) {
 	s.handle(mux, "GET /repos/{owner}/{repo}/pulls/{number}", authInstallation, s.getPull)
 	s.handle(mux, "PATCH /repos/{owner}/{repo}/pulls/{number}", authInstallation, s.editPull)
 	s.handle(mux, "POST /repos/{owner}/{repo}/pulls/{number}/requested_reviewers", authInstallation, s.requestReviewers)
+	s.handle(mux, "GET /repos/{owner}/{repo}/pulls/{number}/reviews/{review}/comments", authInstallation, s.listReviewComments)
+}
+
+// Review is a submitted pull request review with its line comments.
+type Review struct {
+	ID       int64
+	Pull     int
+	Author   string
+	State    string // APPROVED, CHANGES_REQUESTED or COMMENTED
+	Body     string
+	Comments []ReviewComment
+}
+
+// ReviewComment is one line comment of a review.
+type ReviewComment struct {
+	ID   int64
+	Path string
+	Line int
+	Body string
+}
+
+// AddReview submits a review on a pull request, as a reviewer on
+// GitHub would, and returns it with its comments' ids set.
+func (s *Server) AddReview(full string, pull int, author, state, body string, comments ...ReviewComment) *Review {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	repo := s.repoLocked(full)
+	if repo.Pulls[pull] == nil {
+		s.t.Fatalf("githubtest: AddReview on %s#%d: no such pull request", full, pull)
+	}
+	rv := &Review{ID: s.id(), Pull: pull, Author: author, State: state, Body: body}
+	for _, c := range comments {
+		c.ID = s.id()
+		rv.Comments = append(rv.Comments, c)
+	}
+	repo.Reviews[rv.ID] = rv
+	return rv
+}
+
+func (s *Server) listReviewComments(r *http.Request) (int, any) {
+	repo, p, ok := s.pullOf(r)
+	if !ok {
+		return notFound()
+	}
+	id, err := strconv.ParseInt(r.PathValue("review"), 10, 64)
+	if err != nil {
+		return notFound()
+	}
+	rv, ok := repo.Reviews[id]
+	if !ok || rv.Pull != p.Number {
+		return notFound()
+	}
+	out := []map[string]any{}
+	for _, c := range rv.Comments {
+		out = append(out, map[string]any{"id": c.ID, "pull_request_review_id": rv.ID, "path": c.Path, "line": c.Line,
+			"body": c.Body, "user": s.user(rv.Author)})
+	}
+	return http.StatusOK, out
 }
 
 func (s *Server) pullJSON(repo *Repo, p *Pull) map[string]any {

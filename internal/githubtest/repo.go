@@ -25,6 +25,7 @@ type Repo struct {
 	Comments map[int64]*Comment
 	Labels   map[string]*Label
 	Pulls    map[int]*Pull
+	Reviews  map[int64]*Review
 	nextNum  int
 
 	blobs   map[string][]byte
@@ -137,7 +138,7 @@ func (s *Server) repoLocked(full string) *Repo {
 	owner, name := splitFull(full)
 	r := &Repo{ID: s.id(), Owner: owner, Name: name, DefaultBranch: "main",
 		Permissions: map[string]string{}, Issues: map[int]*Issue{}, Comments: map[int64]*Comment{},
-		Labels: map[string]*Label{}, Pulls: map[int]*Pull{},
+		Labels: map[string]*Label{}, Pulls: map[int]*Pull{}, Reviews: map[int64]*Review{},
 		blobs: map[string][]byte{}, trees: map[string]map[string]treeFile{}, commits: map[string]*Commit{},
 		refs: map[string]string{}}
 	empty := r.putTree(map[string]treeFile{})
@@ -158,7 +159,18 @@ func splitFull(full string) (string, string) {
 
 // SetFiles commits files (path → content) on top of the default branch.
 func (r *Repo) SetFiles(files map[string]string) string {
-	head := r.refs["refs/heads/"+r.DefaultBranch]
+	return r.commitOn(r.DefaultBranch, r.Owner, "Set files", files)
+}
+
+// Push commits files (path → content) on top of a branch as author, as
+// someone pushing to it would, and returns the new head.
+func (r *Repo) Push(branch, author string, files map[string]string) string {
+	return r.commitOn(branch, author, "Push", files)
+}
+
+// commitOn commits files on top of branch and moves it.
+func (r *Repo) commitOn(branch, author, message string, files map[string]string) string {
+	head := r.refs["refs/heads/"+branch]
 	base := r.trees[r.commits[head].Tree]
 	next := map[string]treeFile{}
 	for p, f := range base {
@@ -167,9 +179,27 @@ func (r *Repo) SetFiles(files map[string]string) string {
 	for p, c := range files {
 		next[p] = treeFile{Mode: "100644", SHA: r.putBlob([]byte(c))}
 	}
-	sha := r.putCommit(&Commit{Tree: r.putTree(next), Parents: []string{head}, Message: "Set files", Author: r.Owner})
-	r.refs["refs/heads/"+r.DefaultBranch] = sha
+	sha := r.putCommit(&Commit{Tree: r.putTree(next), Parents: []string{head}, Message: message, Author: author})
+	r.refs["refs/heads/"+branch] = sha
 	return sha
+}
+
+// Commits returns the commits of a branch from its head back to the first
+// commit, following first parents.
+func (r *Repo) Commits(branch string) []*Commit {
+	var out []*Commit
+	for sha := r.refs["refs/heads/"+branch]; sha != ""; {
+		c := r.commits[sha]
+		if c == nil {
+			break
+		}
+		out = append(out, c)
+		if len(c.Parents) == 0 {
+			break
+		}
+		sha = c.Parents[0]
+	}
+	return out
 }
 
 // File returns a file's content on a branch, and whether it exists.

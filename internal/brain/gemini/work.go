@@ -144,6 +144,10 @@ func workPrompt(in engine.WorkInput) string {
 		fmt.Fprintf(&b, "Task %s (%s) before you wrote: %s (read_file and list_files see them)\n",
 			d.TaskID, d.Mode, strings.Join(d.Paths(), ", "))
 	}
+	if len(in.Feedback) > 0 {
+		fmt.Fprintf(&b, "\nThis task already has a pull request, and its reviewers asked for changes. Its files now (%s) are your pending changes: revise them so they do what the review asks, within your task and your rules; keep what the review does not mention. The review:\n%s\n",
+			strings.Join(pendingPaths(in.Previous), ", "), fence("review", engine.FeedbackText(in.Feedback)))
+	}
 	if in.Previous != nil && len(in.Findings) > 0 {
 		fmt.Fprintf(&b, "\nYour previous files (%s) were refused by the gate; they are your pending changes now. Fix:\n%s\n",
 			strings.Join(in.Previous.Paths(), ", "), listFindings(in.Findings))
@@ -151,6 +155,14 @@ func workPrompt(in engine.WorkInput) string {
 	b.WriteString("\nThe request this plan came from:\n")
 	b.WriteString(issueBlock(in.Issue))
 	return b.String()
+}
+
+// pendingPaths lists a ChangeSet's paths ("none" when there is none).
+func pendingPaths(cs *change.ChangeSet) []string {
+	if cs == nil || len(cs.Files) == 0 {
+		return []string{"none"}
+	}
+	return cs.Paths()
 }
 
 var _ engine.Brain = (*Brain)(nil)

@@ -218,3 +218,42 @@ func TestContextCancelStopsWork(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestRevisionStartsFromThePullRequest: revising a task for its
+// reviewers, the specialist sees the review fenced as untrusted data,
+// starts from the pull request's files, and returns them changed.
+func TestRevisionStartsFromThePullRequest(t *testing.T) {
+	current := change.New("ci", "cicd-specialist")
+	current.Put(".github/workflows/ci.yml", []byte(readTestdata(t, "ci.yml")), nil, "")
+	f := newFake(t,
+		calls(func(t *testing.T, req map[string]any) {
+			s := jsonText(req["contents"])
+			for _, want := range []string{"reviewers asked for changes", "UNTRUSTED", "ci.yml:12 (alice): run the tests with -race", ".github/workflows/ci.yml"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("the first turn lacks %q: %s", want, s)
+				}
+			}
+		}, call{"read_file", args("path", ".github/workflows/ci.yml")}),
+		calls(func(t *testing.T, req map[string]any) {
+			if s := jsonText(lastToolResults(req)["read_file"]); !strings.Contains(s, "8e8c483") {
+				t.Errorf("read_file does not see the pull request's file: %s", s)
+			}
+		}, call{"write_file", args("path", ".github/workflows/ci.yml", "content", strings.Replace(readTestdata(t, "ci.yml"), "go test ./...", "go test -race ./...", 1))},
+			call{"finish", args("summary", "tests run with -race")}),
+	)
+	b := f.brain(t, nil)
+	reg := registry(t)
+	ws := goRepo()
+	eng := &engine.Engine{Brain: b, Modes: reg, MaxRepairs: -1}
+	fb := []engine.Feedback{{Author: "alice", Path: ".github/workflows/ci.yml", Line: 12, Body: "run the tests with -race"}}
+	tr := eng.ReviseTask(context.Background(), engine.Issue{Title: "add CI"}, nil, detect(t, ws), ws, ciTask, nil, current, fb)
+	if tr.Status != engine.StatusDone {
+		t.Fatalf("revision: %s %s %v", tr.Status, tr.Error, tr.Findings)
+	}
+	if got := string(tr.ChangeSet.Get(".github/workflows/ci.yml").Content); !strings.Contains(got, "go test -race ./...") {
+		t.Errorf("the revision did not change the file:\n%s", got)
+	}
+	if !strings.Contains(string(current.Files[0].Content), "go test ./...") {
+		t.Error("the pull request's ChangeSet was modified in place")
+	}
+}

@@ -1,0 +1,323 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/command"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/github"
+	"github.com/devops-lead/devops-lead/internal/validate"
+)
+
+// The review loop: a reviewer with write access who requests changes on a
+// task's pull request, or comments `/devops revise <what to change>` on
+// it, gets the task run again with what they asked for, on the plan's
+// snapshot, through the same gate. What differs from the pull request is
+// added as one new commit on top of its branch (never a force-push), and a
+// reply says what changed. A branch someone else pushed to is not touched.
+
+// rePRMarker finds the marker prBody leaves in a task's pull request.
+var rePRMarker = regexp.MustCompile(`<!-- devops-lead:pr:([0-9]+):([a-z0-9][a-z0-9._-]*):([0-9a-f]+) -->`)
+
+// prTask is the task a devops-lead pull request belongs to.
+type prTask struct {
+	issue  int
+	task   string
+	number int    // the pull request
+	branch string // its head branch
+}
+
+// taskOf reads which task a pull request is, from the marker in its body
+// and its head branch, which must be the task's branch in this
+// repository.
+func (j *job) taskOf(pr *gh.PullRequest) (prTask, bool) {
+	m := rePRMarker.FindStringSubmatch(pr.GetBody())
+	if m == nil {
+		return prTask{}, false
+	}
+	issue, err := strconv.Atoi(m[1])
+	if err != nil {
+		return prTask{}, false
+	}
+	branch := fmt.Sprintf("devops-lead/%d-%s", issue, m[2])
+	head := pr.GetHead()
+	if head.GetRef() != branch || head.GetRepo().GetFullName() != j.owner+"/"+j.repo {
+		return prTask{}, false
+	}
+	return prTask{issue: issue, task: m[2], number: pr.GetNumber(), branch: branch}, true
+}
+
+// onReview handles a submitted review of a pull request: one that
+// requests changes, or whose body is a `/devops revise` command, revises
+// the task with the review's body and line comments as feedback.
+func (j *job) onReview(ctx context.Context, e *gh.PullRequestReviewEvent) error {
+	rv := e.GetReview()
+	if e.GetAction() != "submitted" {
+		j.log.Info("review event ignored", "action", e.GetAction())
+		return nil
+	}
+	body := rv.GetBody()
+	cmd, _ := command.Parse(body)
+	switch {
+	case strings.EqualFold(rv.GetState(), "changes_requested"):
+	case cmd != nil && cmd.Name == command.Revise:
+		body = cmd.Instructions
+	default:
+		j.log.Info("review asks for no changes", "state", rv.GetState())
+		return nil
+	}
+	target, ok := j.taskOf(e.GetPullRequest())
+	if !ok {
+		j.log.Info("review of a pull request devops-lead did not open")
+		return nil
+	}
+	sender := e.GetSender().GetLogin()
+	if ok, err := j.mayAct(ctx, sender); err != nil || !ok {
+		return err
+	}
+	var fb []engine.Feedback
+	if strings.TrimSpace(body) != "" {
+		fb = append(fb, engine.Feedback{Author: sender, Body: body})
+	}
+	comments, err := j.c.ReviewComments(ctx, j.owner, j.repo, target.number, rv.GetID())
+	if err != nil {
+		return err
+	}
+	for _, c := range comments {
+		fb = append(fb, engine.Feedback{Author: c.Author, Path: c.Path, Line: c.Line, Body: c.Body})
+	}
+	return j.revise(ctx, target, fb, sender, fmt.Sprintf("revised:review:%d", rv.GetID()))
+}
+
+// onPRComment handles a `/devops` command on a pull request: revise and
+// help work there; the others belong on the issue.
+func (j *job) onPRComment(ctx context.Context, e *gh.IssueCommentEvent) error {
+	cmd, perr := command.Parse(e.GetComment().GetBody())
+	if cmd == nil && perr == nil {
+		return nil // an ordinary comment
+	}
+	commentID := e.GetComment().GetID()
+	sender := e.GetSender().GetLogin()
+	if ok, err := j.mayAct(ctx, sender); err != nil || !ok {
+		return err
+	}
+	if err := j.c.React(ctx, j.owner, j.repo, j.number, commentID, "eyes"); err != nil {
+		return err
+	}
+	kind := fmt.Sprintf("revise:%d", commentID)
+	if perr != nil {
+		var ce *command.Error
+		msg := perr.Error()
+		if errors.As(perr, &ce) {
+			msg = ce.Msg + "\n\n" + ce.Usage
+		}
+		return j.reply(ctx, kind, "@"+sender+" "+msg)
+	}
+	pr, _, err := j.c.REST.PullRequests.Get(ctx, j.owner, j.repo, j.number)
+	if err != nil {
+		return fmt.Errorf("read pull request #%d: %w", j.number, err)
+	}
+	target, ours := j.taskOf(pr)
+	switch {
+	case cmd.Name == command.Help:
+		return j.reply(ctx, kind, command.Usage)
+	case !ours:
+		return j.reply(ctx, kind, "@"+sender+" this pull request was not opened by devops-lead for a task, so there is nothing for `/devops` to do here. Commands work on the issue that asked for the work.")
+	case cmd.Name != command.Revise:
+		return j.reply(ctx, kind, fmt.Sprintf("@%s `/devops %s` works on the issue, #%d. On this pull request, comment `/devops revise <what to change>` or request changes in a review.", sender, cmd.Name, target.issue))
+	case strings.TrimSpace(cmd.Instructions) == "":
+		return j.reply(ctx, kind, "@"+sender+" say what to change, for example `/devops revise add autoscaling`.")
+	}
+	fb := []engine.Feedback{{Author: sender, Body: cmd.Instructions}}
+	return j.revise(ctx, target, fb, sender, kind)
+}
+
+// revise runs the task again with the feedback and commits what changed
+// on top of the pull request's branch. kind marks the reply, so a retried
+// job neither commits nor replies twice.
+func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, sender, kind string) error {
+	if c, err := j.c.FindComment(ctx, j.owner, j.repo, target.number, j.a.Bot, kind); err != nil {
+		return err
+	} else if c != nil {
+		return nil // done before
+	}
+	say := func(text string) error { return j.reply(ctx, kind, "@"+sender+" "+text) }
+	ij := *j // the job on the issue, which holds the plan
+	ij.number = target.issue
+	ij.log = j.log.With("issue", target.issue, "pr", target.number, "task", target.task)
+	st, _, err := ij.state(ctx)
+	if err != nil {
+		return err
+	}
+	if st == nil || st.Plan == nil {
+		return say(fmt.Sprintf("the plan of #%d is gone (its plan comment was deleted), so I cannot revise this pull request. Comment `/devops plan` on the issue to start again.", target.issue))
+	}
+	ts := st.Tasks[target.task]
+	var t engine.Task
+	for _, pt := range st.Plan.Tasks {
+		if pt.ID == target.task {
+			t = pt
+		}
+	}
+	if ts == nil || t.ID == "" || ts.PR != target.number || ts.Branch != target.branch {
+		return say(fmt.Sprintf("this pull request is no longer the one of task `%s` in the plan on #%d, so I have not changed it.", target.task, target.issue))
+	}
+	if len(fb) == 0 {
+		return say("the review has no comments to act on: say what to change in its body or on the lines it is about.")
+	}
+	head, err := j.c.BaseOf(ctx, j.owner, j.repo, target.branch)
+	if err != nil {
+		return err
+	}
+	if ts.Head != "" && head.Commit != ts.Head {
+		return say(fmt.Sprintf("`%s` has commits devops-lead did not make (its head is `%s`, devops-lead's last commit `%s`), so I have not revised it: devops-lead never builds over other people's commits. Make the change on the branch yourself, or close this pull request and comment `/devops retry %s` on #%d for a fresh one.",
+			target.branch, short(head.Commit), short(ts.Head), target.task, target.issue))
+	}
+	cfg, err := ij.config(ctx)
+	if err != nil {
+		return err
+	}
+	is, _, err := j.c.REST.Issues.Get(ctx, j.owner, j.repo, target.issue)
+	if err != nil {
+		return fmt.Errorf("read issue #%d: %w", target.issue, err)
+	}
+	pl, err := ij.makePlanAt(ctx, cfg, issueOf(is), st.Instructions, st.Base)
+	if err != nil {
+		return err
+	}
+	if planHash(pl.plan) != st.Hash {
+		return say(fmt.Sprintf("the request on #%d changed since its plan was applied, so this pull request no longer matches it. Comment `/devops plan` there, review, then `/devops apply`.", target.issue))
+	}
+	deps, err := ij.depChanges(ctx, pl, st, t)
+	if err != nil {
+		return err
+	}
+	current, err := ij.branchChangeSet(ctx, pl, target.branch, t.ID, t.Mode)
+	if err != nil {
+		return err
+	}
+	ij.log.Info("revising the task for its reviewers", "feedback", len(fb))
+	var earlier []engine.Feedback
+	for _, a := range ts.Asked {
+		earlier = append(earlier, engine.Feedback{Author: "reviewer", Body: a, Earlier: true})
+	}
+	tr := pl.eng.ReviseTask(ctx, pl.issue, pl.plan, pl.repo, pl.ws, t, deps, current, append(earlier, fb...))
+	if tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
+		var b strings.Builder
+		fmt.Fprintf(&b, "I could not revise task `%s` as asked: %s", t.ID, tr.Error)
+		for _, f := range validate.Errors(tr.Findings) {
+			fmt.Fprintf(&b, "\n- `%s`", f.String())
+		}
+		b.WriteString("\n\nThe pull request is unchanged.")
+		return say(b.String())
+	}
+	files, err := changedFrom(current, tr.ChangeSet, pl.ws)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		msg := "nothing changed: the revised task writes the same files as this pull request."
+		if pl.eng.Brain.Name() == "builtin" {
+			msg += " The built-in brain acts on what its lead understands in a request (for example \"add autoscaling\", \"use kustomize overlays\", \"add an ingress\", \"use ECS\"); for other changes, edit the branch yourself or set GEMINI_API_KEY to use the Gemini brain."
+		}
+		return say(msg)
+	}
+	msg := fmt.Sprintf("Revise %s for the review\n\nRequested by @%s on #%d; devops-lead task %s of #%d.", t.Title, sender, target.number, t.ID, target.issue)
+	sha, err := j.c.AppendCommit(ctx, j.owner, j.repo, target.branch, head, msg, files)
+	if err != nil {
+		if github.IsWorkflowRefusal(err) {
+			return say("GitHub refused to let devops-lead write workflow files on this branch (the App lacks the `workflows` permission), so the pull request is unchanged. " + describeFiles(files))
+		}
+		return err
+	}
+	// Record the new head on a fresh read of the plan state, so a task
+	// job that saved it meanwhile is not undone.
+	if st, _, err = ij.state(ctx); err != nil {
+		return err
+	}
+	if ts := st.Tasks[target.task]; ts != nil {
+		ts.Head = sha
+		ts.Revisions++
+		ts.remember(fb)
+	}
+	if err := ij.savePlan(ctx, st); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "revised this pull request in %s:\n\n", short(sha))
+	for _, f := range files {
+		if f.Delete {
+			fmt.Fprintf(&b, "- `%s` deleted\n", f.Path)
+			continue
+		}
+		fmt.Fprintf(&b, "- `%s`\n", f.Path)
+	}
+	if len(tr.Findings) == 0 {
+		b.WriteString("\nEvery file passed the devops-lead validation gate with no findings.")
+	} else {
+		b.WriteString("\nEvery file passed the gate with no errors. Warnings and notes:\n")
+		for _, f := range tr.Findings {
+			fmt.Fprintf(&b, "\n- `%s`", f.String())
+		}
+	}
+	if u := tr.ChangeSet.Usage; u != nil {
+		fmt.Fprintf(&b, "\n\nThe %s model spent %d turn(s), %d input and %d output token(s) on this revision.", u.Model, u.Turns, u.InputTokens, u.OutputTokens)
+	}
+	return say(b.String())
+}
+
+// changedFrom lists what turns the pull request's files (cur, relative to
+// the plan's snapshot base) into the revised task's (next): files added or
+// changed, and the pull request's files the revision no longer writes
+// put back as they are in base (deleted when base has none).
+func changedFrom(cur, next *change.ChangeSet, base fs.FS) ([]github.FileChange, error) {
+	var out []github.FileChange
+	seen := map[string]bool{}
+	for _, f := range next.Files {
+		seen[f.Path] = true
+		old := cur.Get(f.Path)
+		switch {
+		case f.Op == change.Delete:
+			if old == nil || old.Op != change.Delete {
+				out = append(out, github.FileChange{Path: f.Path, Delete: true})
+			}
+		case old == nil || old.Op == change.Delete || string(old.Content) != string(f.Content):
+			out = append(out, github.FileChange{Path: f.Path, Content: f.Content})
+		}
+	}
+	for _, f := range cur.Files {
+		if seen[f.Path] {
+			continue
+		}
+		orig, err := fs.ReadFile(base, f.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if f.Op != change.Delete {
+				out = append(out, github.FileChange{Path: f.Path, Delete: true})
+			}
+		case err != nil:
+			return nil, fmt.Errorf("read %s at the plan's commit: %w", f.Path, err)
+		case f.Op == change.Delete || string(f.Content) != string(orig):
+			out = append(out, github.FileChange{Path: f.Path, Content: orig})
+		}
+	}
+	return out, nil
+}
+
+// describeFiles names files for a message.
+func describeFiles(files []github.FileChange) string {
+	var names []string
+	for _, f := range files {
+		names = append(names, "`"+f.Path+"`")
+	}
+	return "The revision would change " + strings.Join(names, ", ") + "."
+}
