@@ -145,18 +145,22 @@ func (j *job) onLabel(ctx context.Context, e *gh.IssuesEvent) error {
 	return j.apply(ctx, cfg, issue, nil)
 }
 
-func (j *job) onComment(ctx context.Context, e *gh.IssueCommentEvent) error {
+// command reads a comment as a `/devops` command. It returns nil, nil
+// for an ordinary comment, and for a command it may not act on (the
+// sender lacks write access, which mayAct answers) or cannot parse (the
+// usage is the answer); otherwise it marks the comment with 👀.
+func (j *job) command(ctx context.Context, e *gh.IssueCommentEvent) (*command.Command, error) {
 	cmd, perr := command.Parse(e.GetComment().GetBody())
 	if cmd == nil && perr == nil {
-		return nil // an ordinary comment
+		return nil, nil
 	}
 	commentID := e.GetComment().GetID()
 	sender := e.GetSender().GetLogin()
 	if ok, err := j.mayAct(ctx, sender); err != nil || !ok {
-		return err
+		return nil, err
 	}
 	if err := j.c.React(ctx, j.owner, j.repo, j.number, commentID, "eyes"); err != nil {
-		return err
+		return nil, err
 	}
 	if perr != nil {
 		var ce *command.Error
@@ -164,8 +168,18 @@ func (j *job) onComment(ctx context.Context, e *gh.IssueCommentEvent) error {
 		if errors.As(perr, &ce) {
 			msg = ce.Msg + "\n\n" + ce.Usage
 		}
-		return j.reply(ctx, fmt.Sprintf("usage:%d", commentID), "@"+sender+" "+msg)
+		return nil, j.reply(ctx, fmt.Sprintf("usage:%d", commentID), "@"+sender+" "+msg)
 	}
+	return cmd, nil
+}
+
+func (j *job) onComment(ctx context.Context, e *gh.IssueCommentEvent) error {
+	cmd, err := j.command(ctx, e)
+	if cmd == nil || err != nil {
+		return err
+	}
+	commentID := e.GetComment().GetID()
+	sender := e.GetSender().GetLogin()
 	cfg, err := j.config(ctx)
 	if err != nil {
 		return err

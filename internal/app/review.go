@@ -101,27 +101,12 @@ func (j *job) onReview(ctx context.Context, e *gh.PullRequestReviewEvent) error 
 // onPRComment handles a `/devops` command on a pull request: revise and
 // help work there; the others belong on the issue.
 func (j *job) onPRComment(ctx context.Context, e *gh.IssueCommentEvent) error {
-	cmd, perr := command.Parse(e.GetComment().GetBody())
-	if cmd == nil && perr == nil {
-		return nil // an ordinary comment
+	cmd, err := j.command(ctx, e)
+	if cmd == nil || err != nil {
+		return err
 	}
-	commentID := e.GetComment().GetID()
 	sender := e.GetSender().GetLogin()
-	if ok, err := j.mayAct(ctx, sender); err != nil || !ok {
-		return err
-	}
-	if err := j.c.React(ctx, j.owner, j.repo, j.number, commentID, "eyes"); err != nil {
-		return err
-	}
-	kind := fmt.Sprintf("revise:%d", commentID)
-	if perr != nil {
-		var ce *command.Error
-		msg := perr.Error()
-		if errors.As(perr, &ce) {
-			msg = ce.Msg + "\n\n" + ce.Usage
-		}
-		return j.reply(ctx, kind, "@"+sender+" "+msg)
-	}
+	kind := fmt.Sprintf("revise:%d", e.GetComment().GetID())
 	pr, _, err := j.c.REST.PullRequests.Get(ctx, j.owner, j.repo, j.number)
 	if err != nil {
 		return fmt.Errorf("read pull request #%d: %w", j.number, err)

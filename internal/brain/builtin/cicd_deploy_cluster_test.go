@@ -115,8 +115,7 @@ func TestCIWriteDeployClusters(t *testing.T) {
 // image reference must be found and replaced, so a deploy never applies
 // the IMAGE_TAG placeholder.
 func TestCIWriteDeployClusterRender(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
+	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "services/api", Language: stack.Go, Port: 8080},
@@ -147,29 +146,12 @@ func TestCIWriteDeployClusterRender(t *testing.T) {
 				t.Fatal(err)
 			}
 			script := workflowStep(t, cs.Get(EKSDeployWorkflowPath).Content, "Render the manifests with the new image")
-			dir := t.TempDir()
-			for _, f := range manifests.Files {
-				p := filepath.Join(dir, filepath.FromSlash(f.Path))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, f.Content, 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			tmp := t.TempDir()
+			files := csFiles(manifests)
 			image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:0123abc"
-			cmd := exec.Command(bash, "-c", script)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "RUNNER_TEMP="+tmp, "IMAGE="+image)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("render step failed: %v\n%s\nscript:\n%s", err, out, script)
-			}
-			out, err := os.ReadFile(filepath.Join(tmp, "manifests.yaml"))
+			text, err := runRender(t, script, files, "IMAGE="+image)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("render step failed: %v\n%s\nscript:\n%s", err, text, script)
 			}
-			text := string(out)
 			if !strings.Contains(text, "image: "+image) || !strings.Contains(text, "name: "+svc) {
 				t.Errorf("rendered manifests lack the new image for %s:\n%s", svc, text)
 			}
@@ -192,17 +174,51 @@ func TestCIWriteDeployClusterRender(t *testing.T) {
 			}
 
 			// Manifests that do not name the image fail the step, not the cluster.
-			if err := os.WriteFile(filepath.Join(dir, "k8s", svc, "deployment.yaml"), []byte("kind: Deployment\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd = exec.Command(bash, "-c", script)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "RUNNER_TEMP="+tmp, "IMAGE="+image)
-			if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "::error::") {
+			files["k8s/"+svc+"/deployment.yaml"] = "kind: Deployment\n"
+			if out, err := runRender(t, script, files, "IMAGE="+image); err == nil || !strings.Contains(out, "::error::") {
 				t.Errorf("render without the image: err = %v, output %s", err, out)
 			}
 		})
 	}
+}
+
+// csFiles is a ChangeSet's files by path.
+func csFiles(cs *change.ChangeSet) map[string]string {
+	out := map[string]string{}
+	for _, f := range cs.Files {
+		out[f.Path] = string(f.Content)
+	}
+	return out
+}
+
+// runRender writes files into a fresh directory and runs a workflow's
+// render step there with bash, RUNNER_TEMP and env set: it returns the
+// rendered manifests, or the step's output and its error.
+func runRender(t *testing.T, script string, files map[string]string, env ...string) (string, error) {
+	t.Helper()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "RUNNER_TEMP="+tmp), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), err
+	}
+	b, err := os.ReadFile(filepath.Join(tmp, "manifests.yaml"))
+	return string(b), err
 }
 
 // workflowStep returns the run: script of the named step.
@@ -232,8 +248,7 @@ func workflowStep(t *testing.T, content []byte, name string) string {
 // with a placeholder, and the deploy's render step puts the app
 // identity's client id there, or stops when the variable is unset.
 func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
+	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Go, Port: 8080}}}
@@ -262,27 +277,8 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 		t.Errorf("the workflow does not read AZURE_APP_CLIENT_ID:\n%s", wf)
 	}
 	script := workflowStep(t, wf, "Render the manifests with the new image")
-	dir := t.TempDir()
-	for _, f := range manifests.Files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Content, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	run := func(clientID string) (string, error) {
-		tmp := t.TempDir()
-		cmd := exec.Command(bash, "-c", script)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "RUNNER_TEMP="+tmp, "IMAGE=shop.azurecr.io/api:abc", "AZURE_APP_CLIENT_ID="+clientID)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return string(out), err
-		}
-		b, err := os.ReadFile(filepath.Join(tmp, "manifests.yaml"))
-		return string(b), err
+		return runRender(t, script, csFiles(manifests), "IMAGE=shop.azurecr.io/api:abc", "AZURE_APP_CLIENT_ID="+clientID)
 	}
 	got, err := run("11111111-2222-3333-4444-555555555555")
 	if err != nil {
@@ -306,8 +302,7 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 // manifests are written, and unquoted as kustomize prints them), or stops
 // naming the variable that is unset or malformed.
 func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
+	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Python, Port: 8000}}}
@@ -349,28 +344,11 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 	}
 	const image = "europe-west1-docker.pkg.dev/shop-prod/shop/shop:0123abc"
 	run := func(files map[string]string, vars map[string]string) (string, error) {
-		dir, tmp := t.TempDir(), t.TempDir()
-		for p, content := range files {
-			full := filepath.Join(dir, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(full, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		cmd := exec.Command(bash, "-c", script)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "RUNNER_TEMP="+tmp, "IMAGE="+image)
+		env := []string{"IMAGE=" + image}
 		for k, v := range vars {
-			cmd.Env = append(cmd.Env, k+"="+v)
+			env = append(env, k+"="+v)
 		}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return string(out), err
-		}
-		b, err := os.ReadFile(filepath.Join(tmp, "manifests.yaml"))
-		return string(b), err
+		return runRender(t, script, files, env...)
 	}
 	written := map[string]string{}
 	unquoted := map[string]string{} // as kubectl kustomize prints the placeholders
