@@ -138,7 +138,7 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 	say := func(text string) error { return j.reply(ctx, kind, "@"+sender+" "+text) }
 	ij := *j // the job on the issue, which holds the plan
 	ij.number = target.issue
-	ij.log = j.log.With("issue", target.issue, "pr", target.number, "task", target.task)
+	ij.log = j.log.With("plan_issue", target.issue, "task", target.task)
 	st, _, err := ij.state(ctx)
 	if err != nil {
 		return err

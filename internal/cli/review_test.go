@@ -116,9 +116,11 @@ func TestReviewRevisesThePullRequest(t *testing.T) {
 	rv := e.gh.AddReview("acme/api", p.Number, "alice", "CHANGES_REQUESTED", "Please add autoscaling.",
 		githubtest.ReviewComment{Path: "k8s/server/deployment.yaml", Line: 12, Body: "and keep a pod up during drains"})
 	payload := e.reviewPayload(p, rv)
+	e.gh.ResetCalls()
 	if code, out := e.run("pull_request_review", payload); code != exitOK {
 		t.Fatalf("review: exit %d:\n%s", code, out)
 	}
+	t.Logf("one revision: %d API calls, %d of them writes:\n%s", e.gh.TotalCalls(), writes(e.gh), e.gh.CallSummary())
 	head1, commits1, files1, st := branchState(e, p)
 	if commits1 != commits0+1 || head1 == head0 {
 		t.Fatalf("commits %d -> %d, head %s -> %s: want one new commit", commits0, commits1, head0, head1)
