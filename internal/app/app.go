@@ -311,7 +311,7 @@ func statusText(st *State) string {
 		if ts != nil {
 			status = ts.Status
 			if ts.PR != 0 {
-				status = fmt.Sprintf("pull request #%d", ts.PR)
+				status = fmt.Sprintf("pull request #%d%s", ts.PR, revised(ts))
 			}
 			if ts.Error != "" {
 				status += ": " + ts.Error

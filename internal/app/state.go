@@ -102,6 +102,17 @@ func planHash(p *engine.Plan) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// revised says how often reviews revised a task's pull request.
+func revised(ts *TaskState) string {
+	switch ts.Revisions {
+	case 0:
+		return ""
+	case 1:
+		return ", revised once for its reviewers"
+	}
+	return fmt.Sprintf(", revised %d times for its reviewers", ts.Revisions)
+}
+
 // render writes the plan comment: for people, then the hidden state.
 func (s *State) render(repo string) (string, error) {
 	var b strings.Builder
@@ -139,7 +150,7 @@ func (s *State) render(repo string) (string, error) {
 				status := ts.Status
 				switch {
 				case ts.PR != 0:
-					status = fmt.Sprintf("pull request #%d", ts.PR)
+					status = fmt.Sprintf("pull request #%d%s", ts.PR, revised(ts))
 				case ts.Error != "":
 					status += ": " + ts.Error
 				}
@@ -169,7 +180,7 @@ func (s *State) render(repo string) (string, error) {
 	case !s.Applied || s.Cancelled:
 		b.WriteString("- `/devops apply` to open a sub-issue and a pull request per task\n- `/devops plan <instructions>` to plan again\n")
 	default:
-		b.WriteString("- review the pull requests; `/devops retry [task]` runs failed tasks again\n- `/devops status` for a summary, `/devops cancel` to stop\n")
+		b.WriteString("- review the pull requests: a review that requests changes (or `/devops revise <what>` on a pull request) revises it; `/devops retry [task]` runs failed tasks again\n- `/devops status` for a summary, `/devops cancel` to stop\n")
 	}
 	spent := ""
 	if u := p.Usage; u != nil {
