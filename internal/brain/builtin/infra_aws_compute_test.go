@@ -7,91 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/terraform-config-inspect/tfconfig"
-
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
-
-// awsUndeclared lists the references of the root's .tf files to
-// resources, data sources and variables that the root does not declare:
-// terraform-config-inspect loads a root whatever its expressions name.
-func awsUndeclared(t *testing.T, files map[string]string, mod *tfconfig.Module) []string {
-	t.Helper()
-	iterators := map[string]bool{"each": true, "count": true, "local": true, "path": true, "terraform": true, "self": true, "redirect": true}
-	var out []string
-	for name, src := range files {
-		if !strings.HasSuffix(name, ".tf") {
-			continue
-		}
-		f, diags := hclsyntax.ParseConfig([]byte(src), name, hcl.InitialPos)
-		if diags.HasErrors() {
-			t.Fatalf("%s: %s", name, diags.Error())
-		}
-		for _, b := range f.Body.(*hclsyntax.Body).Blocks {
-			if b.Type == "variable" {
-				continue // type constraints and literal defaults
-			}
-			out = append(out, awsBlockUndeclared(name, b, mod, iterators)...)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// awsBlockUndeclared lists the undeclared references of one top-level
-// block.
-func awsBlockUndeclared(name string, b *hclsyntax.Block, mod *tfconfig.Module, iterators map[string]bool) []string {
-	var out []string
-	hclsyntax.VisitAll(b, func(n hclsyntax.Node) hcl.Diagnostics {
-		e, ok := n.(*hclsyntax.ScopeTraversalExpr)
-		if !ok {
-			return nil
-		}
-		tr := e.Traversal
-		root := tr.RootName()
-		attr := func(i int) string {
-			if i < len(tr) {
-				if a, ok := tr[i].(hcl.TraverseAttr); ok {
-					return a.Name
-				}
-			}
-			return ""
-		}
-		switch {
-		case iterators[root]:
-		case root == "var":
-			if mod.Variables[attr(1)] == nil {
-				out = append(out, name+": var."+attr(1))
-			}
-		case root == "data":
-			if mod.DataResources["data."+attr(1)+"."+attr(2)] == nil {
-				out = append(out, name+": data."+attr(1)+"."+attr(2))
-			}
-		default:
-			if mod.ManagedResources[root+"."+attr(1)] == nil {
-				out = append(out, name+": "+root+"."+attr(1))
-			}
-		}
-		return nil
-	})
-	return out
-}
-
-// TestAWSUndeclaredCatches: the reference check fails on a reference to a
-// resource the root lacks.
-func TestAWSUndeclaredCatches(t *testing.T) {
-	cs, err := infraWork(t, map[string]string{"cloud": "aws", "name": "web", "compute": "ecs"}, fstest.MapFS{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod := loadRoot(t, cs, "infra", nil)
-	files := map[string]string{"x.tf": "resource \"aws_x\" \"y\" {\n  a = aws_db_instance.main.address\n  b = var.nope\n  c = data.aws_partition.current.partition\n}\n"}
-	if got := strings.Join(awsUndeclared(t, files, mod), ","); got != "x.tf: aws_db_instance.main,x.tf: data.aws_partition.current,x.tf: var.nope" {
-		t.Errorf("undeclared = %s", got)
-	}
-}
 
 func TestInfraAWSCompute(t *testing.T) {
 	const ecsVars = "certificate_arn,container_port,deploy_branch,desired_count,environment,github_oidc_provider_arn,github_repository,image_tag,log_retention_days,name,region,task_cpu,task_memory,vpc_cidr"
@@ -197,55 +114,12 @@ func TestInfraAWSCompute(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cs, err := infraWork(t, tc.params, fstest.MapFS{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			byName := map[string]string{}
-			var names []string
-			for _, f := range cs.Files {
-				n := strings.TrimPrefix(f.Path, "infra/")
-				byName[n] = string(f.Content)
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			if got := strings.Join(names, ","); got != tc.files {
-				t.Errorf("files = %s, want %s", got, tc.files)
-			}
-			for file, wants := range tc.contains {
-				for _, w := range wants {
-					if !strings.Contains(byName[file], w) {
-						t.Errorf("%s lacks %q:\n%s", file, w, byName[file])
-					}
-				}
-			}
-			for file, bads := range tc.absent {
-				for _, b := range bads {
-					if strings.Contains(byName[file], b) {
-						t.Errorf("%s has %q:\n%s", file, b, byName[file])
-					}
-				}
-			}
+			byName, _ := checkRoot(t, tc.params, rootWant{files: tc.files, vars: tc.vars, outputs: tc.outputs,
+				contains: tc.contains, absent: tc.absent, provider: "aws"})
 			for n, src := range byName {
 				if strings.Contains(src, "apprunner") || strings.Contains(src, "App Runner") {
 					t.Errorf("%s of a %s root mentions App Runner", n, tc.params["compute"])
 				}
-			}
-			infraGate(t, InfraMode, cs)
-			mod := loadRoot(t, cs, "infra", nil)
-			if got := keys(mod.Variables); got != tc.vars {
-				t.Errorf("variables = %s, want %s", got, tc.vars)
-			}
-			if got := keys(mod.Outputs); got != tc.outputs {
-				t.Errorf("outputs = %s, want %s", got, tc.outputs)
-			}
-			for _, v := range mod.Variables {
-				if v.Description == "" || v.Type == "" {
-					t.Errorf("variable %s lacks a description or a type", v.Name)
-				}
-			}
-			if bad := awsUndeclared(t, byName, mod); len(bad) > 0 {
-				t.Errorf("references to what the root does not declare: %v", bad)
 			}
 		})
 	}

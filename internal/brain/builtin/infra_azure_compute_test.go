@@ -156,37 +156,14 @@ func TestInfraAzureAKS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cs, err := infraWork(t, tc.params, fstest.MapFS{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			byName := map[string]string{}
-			var names []string
-			for _, f := range cs.Files {
-				n := strings.TrimPrefix(f.Path, "infra/")
-				byName[n] = string(f.Content)
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			if got := strings.Join(names, ","); got != tc.files {
-				t.Errorf("files = %s, want %s", got, tc.files)
-			}
+			contains := map[string][]string{}
 			for _, m := range []map[string][]string{aksContains, tc.contains} {
 				for file, wants := range m {
-					for _, w := range wants {
-						if !strings.Contains(byName[file], w) {
-							t.Errorf("%s lacks %q:\n%s", file, w, byName[file])
-						}
-					}
+					contains[file] = append(contains[file], wants...)
 				}
 			}
-			for file, bad := range tc.lacks {
-				for _, b := range bad {
-					if strings.Contains(byName[file], b) {
-						t.Errorf("%s has %q:\n%s", file, b, byName[file])
-					}
-				}
-			}
+			byName, mod := checkRoot(t, tc.params, rootWant{files: tc.files, vars: tc.vars, outputs: tc.outputs,
+				contains: contains, absent: tc.lacks, provider: "azurerm"})
 			roles := azureRoleAssignments(t, byName)
 			for name, want := range tc.roles {
 				if roles[name] != want {
@@ -201,19 +178,6 @@ func TestInfraAzureAKS(t *testing.T) {
 			if u := azureUntagged(t, byName); len(u) > 0 {
 				t.Errorf("resources without tags: %v", u)
 			}
-			infraGate(t, InfraMode, cs)
-			mod := loadRoot(t, cs, "infra", nil)
-			if got := keys(mod.Variables); got != tc.vars {
-				t.Errorf("variables = %s, want %s", got, tc.vars)
-			}
-			if got := keys(mod.Outputs); got != tc.outputs {
-				t.Errorf("outputs = %s, want %s", got, tc.outputs)
-			}
-			for _, v := range mod.Variables {
-				if v.Description == "" || v.Type == "" {
-					t.Errorf("variable %s lacks a description or a type", v.Name)
-				}
-			}
 			for _, r := range []string{"azurerm_kubernetes_cluster.main", "azurerm_log_analytics_workspace.main", "azurerm_monitor_diagnostic_setting.aks", "azurerm_federated_identity_credential.app", "azurerm_user_assigned_identity.aks"} {
 				if mod.ManagedResources[r] == nil {
 					t.Errorf("the root has no %s", r)
@@ -223,9 +187,6 @@ func TestInfraAzureAKS(t *testing.T) {
 				if mod.ManagedResources[r] != nil {
 					t.Errorf("an AKS root has %s", r)
 				}
-			}
-			if p := mod.RequiredProviders["azurerm"]; p == nil || p.Source != "hashicorp/azurerm" || len(p.VersionConstraints) != 1 {
-				t.Errorf("required_providers azurerm = %+v", p)
 			}
 		})
 	}

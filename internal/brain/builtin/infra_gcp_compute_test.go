@@ -3,95 +3,12 @@ package builtin
 import (
 	"context"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
-
-// gcpUnresolved returns the references of a root's .tf files (var.X,
-// local.X, data.T.N, T.N) that nothing in the root declares.
-func gcpUnresolved(t *testing.T, files map[string]string) []string {
-	t.Helper()
-	declared := map[string]bool{}
-	var bodies []*hclsyntax.Body
-	for name, src := range files {
-		if !strings.HasSuffix(name, ".tf") {
-			continue
-		}
-		f, diags := hclsyntax.ParseConfig([]byte(src), name, hcl.InitialPos)
-		if diags.HasErrors() {
-			t.Fatalf("%s: %s", name, diags.Error())
-		}
-		body := f.Body.(*hclsyntax.Body)
-		bodies = append(bodies, body)
-		for _, b := range body.Blocks {
-			switch {
-			case b.Type == "variable":
-				declared["var."+b.Labels[0]] = true
-			case b.Type == "resource":
-				declared[b.Labels[0]+"."+b.Labels[1]] = true
-			case b.Type == "data":
-				declared["data."+b.Labels[0]+"."+b.Labels[1]] = true
-			case b.Type == "locals":
-				for n := range b.Body.Attributes {
-					declared["local."+n] = true
-				}
-			}
-		}
-	}
-	var missing []string
-	var walk func(body *hclsyntax.Body, iterators map[string]bool)
-	walk = func(body *hclsyntax.Body, iterators map[string]bool) {
-		for _, a := range body.Attributes {
-			for _, tr := range a.Expr.Variables() {
-				root := tr.RootName()
-				if iterators[root] || root == "each" || root == "count" || root == "self" || root == "path" || root == "terraform" {
-					continue
-				}
-				parts := 2 // var.X, local.X, TYPE.NAME
-				if root == "data" {
-					parts = 3 // data.TYPE.NAME
-				}
-				ref := root
-				for _, step := range tr[1:] {
-					attr, ok := step.(hcl.TraverseAttr)
-					if !ok || strings.Count(ref, ".") == parts-1 {
-						break
-					}
-					ref += "." + attr.Name
-				}
-				if !declared[ref] {
-					missing = append(missing, ref)
-				}
-			}
-		}
-		for _, b := range body.Blocks {
-			inner := iterators
-			if b.Type == "dynamic" {
-				inner = map[string]bool{b.Labels[0]: true}
-				for k := range iterators {
-					inner[k] = true
-				}
-			}
-			walk(b.Body, inner)
-		}
-	}
-	for _, body := range bodies {
-		for _, b := range body.Blocks {
-			if b.Type != "variable" { // a variable's type is no reference
-				walk(b.Body, map[string]bool{})
-			}
-		}
-	}
-	sort.Strings(missing)
-	return missing
-}
 
 // The documented member form of a Kubernetes ServiceAccount in Workload
 // Identity Federation for GKE.
@@ -173,86 +90,15 @@ func TestInfraGCPGKE(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cs, err := infraWork(t, tc.params, fstest.MapFS{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			byName := map[string]string{}
-			var names []string
-			for _, f := range cs.Files {
-				n := strings.TrimPrefix(f.Path, "infra/")
-				byName[n] = string(f.Content)
-				names = append(names, n)
-				if strings.Contains(string(f.Content), "<no value>") {
-					t.Errorf("%s has an unrendered value", n)
-				}
-			}
-			sort.Strings(names)
-			if got := strings.Join(names, ","); got != tc.files {
-				t.Errorf("files = %s, want %s", got, tc.files)
-			}
-			for file, wants := range tc.contains {
-				for _, w := range wants {
-					if !strings.Contains(byName[file], w) {
-						t.Errorf("%s lacks %q:\n%s", file, w, byName[file])
-					}
-				}
-			}
-			for file, bad := range tc.absent {
-				for _, b := range bad {
-					if strings.Contains(byName[file], b) {
-						t.Errorf("%s has %q:\n%s", file, b, byName[file])
-					}
-				}
-			}
+			byName, _ := checkRoot(t, tc.params, rootWant{files: tc.files, vars: tc.vars, outputs: tc.outputs, resources: tc.resources,
+				contains: tc.contains, absent: tc.absent, provider: "google"})
 			if tc.ksa != "" {
 				m := reGKEPrincipal.FindStringSubmatch(byName["gke.tf"])
 				if m == nil || m[1] != tc.ksa {
 					t.Errorf("gke.tf has no Workload Identity Federation for GKE principal of %s: %v\n%s", tc.ksa, m, byName["gke.tf"])
 				}
 			}
-			if missing := gcpUnresolved(t, byName); len(missing) > 0 {
-				t.Errorf("references to nothing declared: %v", missing)
-			}
-			infraGate(t, InfraMode, cs)
-			mod := loadRoot(t, cs, "infra", nil)
-			if got := keys(mod.Variables); got != tc.vars {
-				t.Errorf("variables = %s, want %s", got, tc.vars)
-			}
-			if got := keys(mod.Outputs); got != tc.outputs {
-				t.Errorf("outputs = %s, want %s", got, tc.outputs)
-			}
-			if got := keys(mod.ManagedResources); got != tc.resources {
-				t.Errorf("resources = %s, want %s", got, tc.resources)
-			}
-			for _, v := range mod.Variables {
-				if v.Description == "" || v.Type == "" {
-					t.Errorf("variable %s lacks a description or a type", v.Name)
-				}
-			}
-			for _, o := range mod.Outputs {
-				if o.Description == "" {
-					t.Errorf("output %s lacks a description", o.Name)
-				}
-			}
-			if p := mod.RequiredProviders["google"]; p == nil || p.Source != "hashicorp/google" || len(p.VersionConstraints) != 1 {
-				t.Errorf("required_providers google = %+v", p)
-			}
 		})
-	}
-}
-
-// TestInfraGCPUnresolvedCatches makes sure the reference check fails on a
-// root that uses what it does not declare.
-func TestInfraGCPUnresolvedCatches(t *testing.T) {
-	got := gcpUnresolved(t, map[string]string{"a.tf": `resource "google_storage_bucket_iam_member" "x" {
-  bucket = google_storage_bucket.uploads.name
-  member = local.k8s_principal
-  role   = var.role
-}
-`})
-	if want := "google_storage_bucket.uploads,local.k8s_principal,var.role"; strings.Join(got, ",") != want {
-		t.Errorf("unresolved = %v, want %s", got, want)
 	}
 }
 

@@ -124,47 +124,7 @@ func TestInfraAWS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cs, err := infraWork(t, tc.params, fstest.MapFS{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			byName := map[string]string{}
-			var names []string
-			for _, f := range cs.Files {
-				if !strings.HasPrefix(f.Path, "infra/") {
-					t.Errorf("file %s is outside infra/", f.Path)
-				}
-				n := strings.TrimPrefix(f.Path, "infra/")
-				byName[n] = string(f.Content)
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			if got := strings.Join(names, ","); got != tc.files {
-				t.Errorf("files = %s, want %s", got, tc.files)
-			}
-			for file, wants := range tc.contains {
-				for _, w := range wants {
-					if !strings.Contains(byName[file], w) {
-						t.Errorf("%s lacks %q:\n%s", file, w, byName[file])
-					}
-				}
-			}
-			infraGate(t, InfraMode, cs)
-			mod := loadRoot(t, cs, "infra", nil)
-			if got := keys(mod.Variables); got != tc.vars {
-				t.Errorf("variables = %s, want %s", got, tc.vars)
-			}
-			if got := keys(mod.Outputs); got != tc.outputs {
-				t.Errorf("outputs = %s, want %s", got, tc.outputs)
-			}
-			for _, v := range mod.Variables {
-				if v.Description == "" || v.Type == "" {
-					t.Errorf("variable %s lacks a description or a type", v.Name)
-				}
-			}
-			if p := mod.RequiredProviders["aws"]; p == nil || p.Source != "hashicorp/aws" || len(p.VersionConstraints) != 1 {
-				t.Errorf("required_providers aws = %+v", p)
-			}
+			checkRoot(t, tc.params, rootWant{files: tc.files, vars: tc.vars, outputs: tc.outputs, contains: tc.contains, provider: "aws"})
 		})
 	}
 }
@@ -297,37 +257,7 @@ func TestInfraGCP(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cs, err := infraWork(t, tc.params, fstest.MapFS{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, f := range cs.Files {
-				names = append(names, strings.TrimPrefix(f.Path, "infra/"))
-			}
-			sort.Strings(names)
-			if got := strings.Join(names, ","); got != tc.files {
-				t.Errorf("files = %s, want %s", got, tc.files)
-			}
-			for file, wants := range tc.contains {
-				got := string(cs.Get("infra/" + file).Content)
-				for _, w := range wants {
-					if !strings.Contains(got, w) {
-						t.Errorf("%s lacks %q:\n%s", file, w, got)
-					}
-				}
-			}
-			infraGate(t, InfraMode, cs)
-			mod := loadRoot(t, cs, "infra", nil)
-			if got := keys(mod.Variables); got != tc.vars {
-				t.Errorf("variables = %s, want %s", got, tc.vars)
-			}
-			if got := keys(mod.Outputs); got != tc.outputs {
-				t.Errorf("outputs = %s, want %s", got, tc.outputs)
-			}
-			if p := mod.RequiredProviders["google"]; p == nil || p.Source != "hashicorp/google" || len(p.VersionConstraints) != 1 {
-				t.Errorf("required_providers google = %+v", p)
-			}
+			checkRoot(t, tc.params, rootWant{files: tc.files, vars: tc.vars, outputs: tc.outputs, contains: tc.contains, provider: "google"})
 		})
 	}
 }
@@ -359,37 +289,7 @@ func TestInfraAzure(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cs, err := infraWork(t, tc.params, fstest.MapFS{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, f := range cs.Files {
-				names = append(names, strings.TrimPrefix(f.Path, "infra/"))
-			}
-			sort.Strings(names)
-			if got := strings.Join(names, ","); got != tc.files {
-				t.Errorf("files = %s, want %s", got, tc.files)
-			}
-			for file, wants := range tc.contains {
-				got := string(cs.Get("infra/" + file).Content)
-				for _, w := range wants {
-					if !strings.Contains(got, w) {
-						t.Errorf("%s lacks %q:\n%s", file, w, got)
-					}
-				}
-			}
-			infraGate(t, InfraMode, cs)
-			mod := loadRoot(t, cs, "infra", nil)
-			if got := keys(mod.Variables); got != tc.vars {
-				t.Errorf("variables = %s, want %s", got, tc.vars)
-			}
-			if got := keys(mod.Outputs); got != tc.outputs {
-				t.Errorf("outputs = %s, want %s", got, tc.outputs)
-			}
-			if p := mod.RequiredProviders["azurerm"]; p == nil || p.Source != "hashicorp/azurerm" || len(p.VersionConstraints) != 1 {
-				t.Errorf("required_providers azurerm = %+v", p)
-			}
+			checkRoot(t, tc.params, rootWant{files: tc.files, vars: tc.vars, outputs: tc.outputs, contains: tc.contains, provider: "azurerm"})
 		})
 	}
 }
