@@ -318,6 +318,19 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		return j.publish(ctx, cfg, pl, st, tr)
 	}
 	branch := fmt.Sprintf("devops-lead/%d-%s", j.number, tr.Task.ID)
+	if ts.Head != "" {
+		// A rerun replaces the branch: only if it still ends with
+		// devops-lead's last commit, so nobody's work is lost.
+		head, err := j.c.BranchHead(ctx, j.owner, j.repo, branch)
+		if err != nil {
+			return err
+		}
+		if head != "" && head != ts.Head {
+			tr.Status = engine.StatusFailed
+			tr.Error = fmt.Sprintf("`%s` has commits devops-lead did not make (its head is `%s`, devops-lead's last commit `%s`), and running the task again would replace them; merge or close its pull request and delete the branch first, or change it by hand", branch, short(head), short(ts.Head))
+			return j.publish(ctx, cfg, pl, st, tr)
+		}
+	}
 	ts.Branch = branch
 	var files []github.FileChange
 	for _, f := range tr.ChangeSet.Files {

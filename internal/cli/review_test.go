@@ -261,3 +261,27 @@ func TestServeReviewRevises(t *testing.T) {
 		t.Errorf("the revision is not one commit on top of %s", head0)
 	}
 }
+
+// TestRetryKeepsOthersCommits: `/devops retry <task>` replaces the task's
+// branch only while it ends with devops-lead's own last commit; after
+// someone pushed to it, the retry fails and says why, and their commit
+// stays.
+func TestRetryKeepsOthersCommits(t *testing.T) {
+	e, p := k8sPR(t)
+	if code, out := e.run("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops retry k8s")); code != exitOK {
+		t.Fatalf("retry of an untouched branch: exit %d:\n%s", code, out)
+	}
+	e.gh.Lock()
+	pushed := e.gh.ReposUnlocked("acme/api").Push(p.Head, "bob", map[string]string{"k8s/server/service.yaml": "# bob's change\n"})
+	e.gh.Unlock()
+	code, out := e.run("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops retry k8s"))
+	if code == exitOK {
+		t.Errorf("retry over bob's commit: exit 0, want the failure reported:\n%s", out)
+	}
+	if h, _, _, _ := branchState(e, p); h != pushed {
+		t.Fatalf("the retry replaced bob's commit: head %s, bob's %s", h, pushed)
+	}
+	if botRepliesOn(e, e.issue.Number, "did not produce a pull request: `"+p.Head+"` has commits devops-lead did not make") != 1 {
+		t.Error("no comment on the issue saying why the retry did nothing")
+	}
+}

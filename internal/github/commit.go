@@ -36,6 +36,19 @@ func (c *Client) BaseOf(ctx context.Context, owner, repo, branch string) (Base, 
 	return Base{Commit: cm.GetSHA(), Tree: cm.GetTree().GetSHA()}, nil
 }
 
+// BranchHead returns the commit a branch points at, or "" when there is
+// no such branch. One call.
+func (c *Client) BranchHead(ctx context.Context, owner, repo, branch string) (string, error) {
+	ref, _, err := c.REST.Git.GetRef(ctx, owner, repo, "heads/"+branch)
+	if IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("branch %s of %s/%s: %w", branch, owner, repo, err)
+	}
+	return ref.GetObject().GetSHA(), nil
+}
+
 // CommitBase returns a commit and its tree.
 func (c *Client) CommitBase(ctx context.Context, owner, repo, commit string) (Base, error) {
 	cm, _, err := c.REST.Git.GetCommit(ctx, owner, repo, commit)
