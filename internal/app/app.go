@@ -120,6 +120,9 @@ func (a *App) GaveUp(ctx context.Context, d *webhook.Delivery, attempts int, err
 	}
 	j := &job{a: a, c: c, d: d, owner: owner, repo: repo, number: d.Number}
 	msg := fmt.Sprintf("devops-lead gave up on this request after %d attempts: %v\n\nWhatever was finished is linked in the plan comment; nothing half-made was published. Comment `/devops retry` (or `/devops plan`) to try again.", attempts, err)
+	if github.IsForbidden(err) {
+		msg += "\n\nGitHub refused a permission devops-lead needs: it must be able to write contents, issues and pull requests in this repository (the App's permissions, or the workflow's `permissions:` for the Action)."
+	}
 	if rerr := j.reply(ctx, "gave-up:"+d.ID, msg); rerr != nil && a.Log != nil {
 		a.Log.Error("report the failure on the issue", "delivery", d.ID, "err", rerr)
 	}

@@ -231,6 +231,14 @@ func (r *actionRun) enqueue(_ context.Context, tasks []jobs.TaskArgs) error {
 	return nil
 }
 
+// permissionHint says what to change when GitHub refused the token a
+// permission, the usual first-run mistake.
+func (r *actionRun) permissionHint(err error) {
+	if github.IsForbidden(err) {
+		r.progress("GitHub refused the token (403): give the job `permissions: contents: write, issues: write, pull-requests: write`, or pass a token that has them as github-token (docs/action.md)")
+	}
+}
+
 func (r *actionRun) progress(format string, args ...any) {
 	fmt.Fprintf(r.env.Stderr, "devops-lead: "+format+"\n", args...)
 }
@@ -243,6 +251,7 @@ func (r *actionRun) run(ctx context.Context) int {
 			r.app.GaveUp(ctx, r.d, attempts, err)
 		}
 		r.progress("failed: %v", err)
+		r.permissionHint(err)
 		r.loadState(ctx)
 		r.writeSummary(err)
 		return exitFail
@@ -289,6 +298,7 @@ func (r *actionRun) runTasks(ctx context.Context) int {
 				if ctx.Err() != nil {
 					return failed
 				}
+				r.permissionHint(err)
 				r.app.TaskGaveUp(ctx, ta, attempts, err)
 			}
 			if !r.reportTask(ctx, ta.Task) {

@@ -439,6 +439,32 @@ func TestActionRetriesTransientErrors(t *testing.T) {
 	planState(t, e.gh.ReposUnlocked("acme/api"), e.issue.Number)
 }
 
+// TestActionSaysWhichPermission: a token GitHub refuses (403 "Resource
+// not accessible by integration", as GITHUB_TOKEN without issues: write
+// gets) fails the run with the permissions to give the job.
+func TestActionSaysWhichPermission(t *testing.T) {
+	e := newActionE2E(t)
+	var faults []githubtest.Fault
+	for i := 0; i < 10; i++ {
+		faults = append(faults, githubtest.Fault{Status: 403, Body: `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest"}`})
+	}
+	e.gh.Fail("POST /repos/{owner}/{repo}/issues/{number}/comments", faults...)
+	code, out := e.run("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops plan"))
+	if code != exitFail || !strings.Contains(out, "permissions: contents: write, issues: write, pull-requests: write") {
+		t.Fatalf("exit %d, want 1 and the permissions to give:\n%s", code, out)
+	}
+	// A 5xx is not a permission problem.
+	e2 := newActionE2E(t)
+	var errs []githubtest.Fault
+	for i := 0; i < 10; i++ {
+		errs = append(errs, githubtest.ServerError())
+	}
+	e2.gh.Fail("POST /repos/{owner}/{repo}/issues/{number}/comments", errs...)
+	if _, out := e2.run("issue_comment", e2.payload("issue-comment-created.json", "alice", "/devops plan")); strings.Contains(out, "refused the token") {
+		t.Errorf("a server error was taken for a permission problem:\n%s", out)
+	}
+}
+
 // TestActionEnvDefaults: the inputs' spellings, defaults and the delivery
 // id made from the run.
 func TestActionEnvDefaults(t *testing.T) {

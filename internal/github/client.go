@@ -93,6 +93,19 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
 }
 
+// IsForbidden reports whether err is a GitHub 403 that is not a rate
+// limit: the token or the App lacks a permission ("Resource not
+// accessible by integration").
+func IsForbidden(err error) bool {
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusForbidden {
+		return false
+	}
+	var rl *gh.RateLimitError
+	var arl *gh.AbuseRateLimitError
+	return !errors.As(err, &rl) && !errors.As(err, &arl) && !strings.Contains(strings.ToLower(er.Message), "rate limit")
+}
+
 // IsUnprocessable reports whether err is a GitHub 422 whose message
 // contains substr (case-insensitive).
 func IsUnprocessable(err error, substr string) bool {

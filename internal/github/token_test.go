@@ -2,10 +2,14 @@ package github
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	gh "github.com/google/go-github/v62/github"
 
 	"github.com/devops-lead/devops-lead/internal/githubtest"
 )
@@ -84,3 +88,24 @@ func TestTokenStaysOnTheAPIHost(t *testing.T) {
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestIsForbidden(t *testing.T) {
+	resp := func(code int) *http.Response { return &http.Response{StatusCode: code, Request: &http.Request{}} }
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{&gh.ErrorResponse{Response: resp(403), Message: "Resource not accessible by integration"}, true},
+		{fmt.Errorf("comment: %w", &gh.ErrorResponse{Response: resp(403), Message: "Must have admin rights to Repository."}), true},
+		{&gh.ErrorResponse{Response: resp(403), Message: "API rate limit exceeded for installation ID 1."}, false},
+		{&gh.RateLimitError{Response: resp(403), Message: "API rate limit exceeded"}, false},
+		{&gh.ErrorResponse{Response: resp(404), Message: "Not Found"}, false},
+		{errors.New("boom"), false},
+		{nil, false},
+	}
+	for i, c := range cases {
+		if got := IsForbidden(c.err); got != c.want {
+			t.Errorf("case %d (%v): IsForbidden = %v, want %v", i, c.err, got, c.want)
+		}
+	}
+}
