@@ -397,15 +397,19 @@ func (r *actionRun) writeSummary(runErr error) {
 	if r.summaryPath == "" {
 		return
 	}
+	summary := actionSummary(r.d, r.what, r.state, runErr)
 	f, err := os.OpenFile(r.summaryPath, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
 	if err == nil {
-		_, err = io.WriteString(f, actionSummary(r.d, r.what, r.state, runErr))
+		_, err = io.WriteString(f, summary)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 	}
 	if err != nil {
-		r.log.Warn("job summary not written", "path", r.summaryPath, "err", err)
+		// The image runs as a non-root user, which some runners do not let
+		// write their files: the summary goes to the log instead.
+		r.log.Warn("job summary not written; it follows in the log", "path", r.summaryPath, "err", err)
+		fmt.Fprintf(r.env.Stderr, "::group::devops-lead summary\n%s::endgroup::\n", summary)
 	}
 }
 

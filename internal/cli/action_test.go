@@ -439,6 +439,24 @@ func TestActionRetriesTransientErrors(t *testing.T) {
 	planState(t, e.gh.ReposUnlocked("acme/api"), e.issue.Number)
 }
 
+// TestActionSummaryFallsBackToTheLog: when the summary file cannot be
+// written (a non-root image on a runner that forbids it), the run still
+// succeeds and the summary is printed in a log group.
+func TestActionSummaryFallsBackToTheLog(t *testing.T) {
+	e := newActionE2E(t)
+	vars := e.env("issues", e.payload("issues-labeled.json", "alice", ""))
+	vars["GITHUB_STEP_SUMMARY"] = filepath.Join(e.dir, "no-such-dir", "summary.md")
+	code, out := runAction(t, vars)
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"job summary not written", "::group::devops-lead summary", "| task | mode | result |", "::endgroup::"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestActionSaysWhichPermission: a token GitHub refuses (403 "Resource
 // not accessible by integration", as GITHUB_TOKEN without issues: write
 // gets) fails the run with the permissions to give the job.
