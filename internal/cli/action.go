@@ -421,7 +421,7 @@ func actionSummary(d *webhook.Delivery, what string, st *app.State, runErr error
 		fmt.Fprintf(&b, "**Failed:** %s\n\n", cell(runErr.Error()))
 	}
 	if st == nil || st.Plan == nil {
-		b.WriteString("There is no plan on this issue.\n")
+		fmt.Fprintf(&b, "There is no plan on #%d. On a pull request devops-lead opened, its reply there says what it revised, or why not.\n", d.Number)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s\n\n", st.Plan.Summary)

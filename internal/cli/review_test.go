@@ -143,6 +143,9 @@ func TestReviewRevisesThePullRequest(t *testing.T) {
 	if botRepliesOn(e, p.Number, "k8s/server/hpa.yaml") != 1 {
 		t.Error("the reply does not list the files")
 	}
+	if sum := e.summary(); !strings.Contains(sum, "its reply there says what it revised") {
+		t.Errorf("the job summary of a review run:\n%s", sum)
+	}
 	if botRepliesOn(e, e.issue.Number, "revised once for its reviewers") != 1 {
 		t.Error("the plan comment does not show the revision")
 	}
