@@ -685,7 +685,7 @@ func TestActionDocWorkflow(t *testing.T) {
 	}
 	wf := m[1]
 	for _, want := range []string{"types: [labeled]", "types: [created]", "contents: write", "issues: write", "pull-requests: write",
-		"group: devops-lead-${{ github.event.issue.number || github.event.pull_request.number }}", "types: [submitted]", "uses: devops-lead/devops-lead@"} {
+		"group: devops-lead-${{ github.event.issue.number || github.event.pull_request.number }}", "queue: max", "types: [submitted]", "uses: devops-lead/devops-lead@"} {
 		if !bytes.Contains(wf, []byte(want)) {
 			t.Errorf("the doc's workflow lacks %q", want)
 		}

@@ -14,8 +14,10 @@ var actionlintConfig = &actionlint.Config{}
 // its library API: Parse plus the rule visitors, with no project (so no
 // file outside content is read), no shellcheck or pyflakes processes and no
 // network. Findings our own untrusted-context rule already reported on the
-// script are dropped.
-func actionlintFindings(path string, content []byte, flagged [][2]int) []Finding {
+// script are dropped, and so is actionlint's "unexpected key" on the
+// concurrency queue: keys at queueLines (checkConcurrencyQueue checks
+// them; actionlint v1.7.12 predates GitHub's queue property).
+func actionlintFindings(path string, content []byte, flagged [][2]int, queueLines map[int]bool) []Finding {
 	w, errs := actionlint.Parse(content)
 	if w != nil {
 		rules := []actionlint.Rule{
@@ -62,6 +64,9 @@ func actionlintFindings(path string, content []byte, flagged [][2]int) []Finding
 			continue
 		}
 		if injected(e.Line) && strings.Contains(e.Message, "potentially untrusted") {
+			continue
+		}
+		if queueLines[e.Line] && strings.Contains(e.Message, `unexpected key "queue" for "concurrency" section`) {
 			continue
 		}
 		r := ruleWorkflowActionlint

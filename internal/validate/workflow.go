@@ -45,6 +45,11 @@ var (
 		Summary: "pull_request_target and workflow_run run with secrets on code from forks",
 		Help:    "prefer pull_request; if the trigger is needed, never check out or run the untrusted head and keep permissions read-only",
 	})
+	ruleWorkflowConcurrencyQueue = register(Rule{
+		ID: "workflow-concurrency-queue", Kind: KindWorkflow, Severity: Error,
+		Summary: "concurrency: queue must be single or max, and max needs cancel-in-progress off",
+		Help:    "write queue: max (up to 100 waiting runs, none dropped) or queue: single (the default), and leave cancel-in-progress false or unset with max",
+	})
 	ruleWorkflowPersistCredentials = register(Rule{
 		ID: "workflow-persist-credentials", Kind: KindWorkflow, Severity: Warning, Zizmor: "artipacked",
 		Summary: "actions/checkout leaves the token in .git/config unless persist-credentials: false",
@@ -98,7 +103,9 @@ func checkWorkflow(path string, content []byte) []Finding {
 	out = append(out, wf.checkUntrusted()...)
 	out = append(out, wf.checkTriggers()...)
 	out = append(out, wf.checkPersistCredentials()...)
-	out = append(out, actionlintFindings(path, content, wf.flagged)...)
+	queues, qf := wf.checkConcurrencyQueue()
+	out = append(out, qf...)
+	out = append(out, actionlintFindings(path, content, wf.flagged, queues)...)
 	return out
 }
 
