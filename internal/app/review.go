@@ -163,6 +163,20 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 	if err != nil {
 		return err
 	}
+	cm, _, err := j.c.REST.Git.GetCommit(ctx, j.owner, j.repo, head.Commit)
+	if err != nil {
+		return fmt.Errorf("read the head of %s: %w", target.branch, err)
+	}
+	if strings.Contains(cm.GetMessage(), revisionTrailer(kind)) {
+		// This revision's own commit, made before a crash kept the state
+		// or the reply from being saved: finish those, commit nothing.
+		ij.log.Info("the revision's commit landed before; finishing", "commit", head.Commit)
+		reply := func() error { return say(fmt.Sprintf("revised this pull request in %s.", short(head.Commit))) }
+		if ts.Head == head.Commit {
+			return reply()
+		}
+		return ij.recordRevision(ctx, target, head.Commit, fb, reply)
+	}
 	if ts.Head != "" && head.Commit != ts.Head {
 		return say(fmt.Sprintf("`%s` has commits devops-lead did not make (its head is `%s`, devops-lead's last commit `%s`), so I have not revised it: devops-lead never builds over other people's commits. Make the change on the branch yourself, or close this pull request and comment `/devops retry %s` on #%d for a fresh one.",
 			target.branch, short(head.Commit), short(ts.Head), target.task, target.issue))
@@ -216,7 +230,7 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 		}
 		return say(msg)
 	}
-	msg := fmt.Sprintf("Revise %s for the review\n\nRequested by @%s on #%d; devops-lead task %s of #%d.", t.Title, sender, target.number, t.ID, target.issue)
+	msg := fmt.Sprintf("Revise %s for the review\n\nRequested by @%s on #%d; devops-lead task %s of #%d.\n\n%s", t.Title, sender, target.number, t.ID, target.issue, revisionTrailer(kind))
 	sha, err := j.c.AppendCommit(ctx, j.owner, j.repo, target.branch, head, msg, files)
 	if err != nil {
 		if github.IsWorkflowRefusal(err) {
@@ -224,19 +238,39 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 		}
 		return err
 	}
-	// Record the new head on a fresh read of the plan state, so a task
-	// job that saved it meanwhile is not undone.
-	if st, _, err = ij.state(ctx); err != nil {
+	return ij.recordRevision(ctx, target, sha, fb, func() error {
+		return say(revisedText(sha, files, tr))
+	})
+}
+
+// revisionTrailer marks a revision's commit with the reply it answers, so
+// a retried job recognises a commit it made before a crash.
+func revisionTrailer(kind string) string { return "Devops-Lead-Revision: " + kind }
+
+// recordRevision records the branch's new head in the plan state, on a
+// fresh read so a task job that saved it meanwhile is not undone, then
+// replies.
+func (j *job) recordRevision(ctx context.Context, target prTask, sha string, fb []engine.Feedback, reply func() error) error {
+	st, _, err := j.state(ctx)
+	if err != nil {
 		return err
+	}
+	if st == nil {
+		return reply()
 	}
 	if ts := st.Tasks[target.task]; ts != nil {
 		ts.Head = sha
 		ts.Revisions++
 		ts.remember(fb)
 	}
-	if err := ij.savePlan(ctx, st); err != nil {
+	if err := j.savePlan(ctx, st); err != nil {
 		return err
 	}
+	return reply()
+}
+
+// revisedText is the reply to a revision: its commit, files and findings.
+func revisedText(sha string, files []github.FileChange, tr engine.TaskResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "revised this pull request in %s:\n\n", short(sha))
 	for _, f := range files {
@@ -257,7 +291,7 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 	if u := tr.ChangeSet.Usage; u != nil {
 		fmt.Fprintf(&b, "\n\nThe %s model spent %d turn(s), %d input and %d output token(s) on this revision.", u.Model, u.Turns, u.InputTokens, u.OutputTokens)
 	}
-	return say(b.String())
+	return b.String()
 }
 
 // changedFrom lists what turns the pull request's files (cur, relative to

@@ -288,3 +288,48 @@ func TestRetryKeepsOthersCommits(t *testing.T) {
 		t.Error("no comment on the issue saying why the retry did nothing")
 	}
 }
+
+// TestReviewFinishesAfterACrash: a revision whose commit landed but whose
+// plan state and reply were lost (the job died between them) is finished
+// by the retried job, which recognises its own commit and commits nothing.
+func TestReviewFinishesAfterACrash(t *testing.T) {
+	e, p := k8sPR(t)
+	head0, _, _, _ := branchState(e, p)
+	rv := e.gh.AddReview("acme/api", p.Number, "alice", "CHANGES_REQUESTED", "Please add autoscaling.")
+	payload := e.reviewPayload(p, rv)
+	if code, out := e.run("pull_request_review", payload); code != exitOK {
+		t.Fatalf("review: exit %d:\n%s", code, out)
+	}
+	head1, commits1, _, _ := branchState(e, p)
+
+	// The crash: the reply and the recorded head are gone.
+	e.gh.Lock()
+	r := e.gh.ReposUnlocked("acme/api")
+	for id, c := range r.Comments {
+		switch {
+		case c.Issue == p.Number && c.Author == defaultActionBot:
+			delete(r.Comments, id)
+		case c.Issue == e.issue.Number && strings.Contains(c.Body, "devops-lead:plan"):
+			c.Body = strings.ReplaceAll(c.Body, head1, head0)
+			c.Body = strings.ReplaceAll(c.Body, `"revisions":1,`, "")
+		}
+	}
+	e.gh.Unlock()
+	if _, _, _, st := branchState(e, p); st.Tasks["k8s"].Head != head0 {
+		t.Fatalf("the simulated crash did not reset the state: %+v", st.Tasks["k8s"])
+	}
+
+	if code, out := e.run("pull_request_review", payload); code != exitOK {
+		t.Fatalf("retried review: exit %d:\n%s", code, out)
+	}
+	head2, commits2, _, st := branchState(e, p)
+	if head2 != head1 || commits2 != commits1 {
+		t.Errorf("the retry committed again: head %s (%d commits), want %s (%d)", head2, commits2, head1, commits1)
+	}
+	if ts := st.Tasks["k8s"]; ts.Head != head1 || ts.Revisions != 1 {
+		t.Errorf("state after the retry: head %s, revisions %d; want %s, 1", ts.Head, ts.Revisions, head1)
+	}
+	if botRepliesOn(e, p.Number, "revised this pull request in") != 1 {
+		t.Error("no reply after the retry")
+	}
+}
