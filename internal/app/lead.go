@@ -325,7 +325,7 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		if err != nil {
 			return err
 		}
-		if head != "" && head != ts.Head {
+		if head != "" && head != ts.Head && !j.ownCommit(ctx, head) {
 			tr.Status = engine.StatusFailed
 			tr.Error = fmt.Sprintf("`%s` has commits devops-lead did not make (its head is `%s`, devops-lead's last commit `%s`), and running the task again would replace them; merge or close its pull request and delete the branch first, or change it by hand", branch, short(head), short(ts.Head))
 			return j.publish(ctx, cfg, pl, st, tr)
@@ -336,7 +336,7 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 	for _, f := range tr.ChangeSet.Files {
 		files = append(files, github.FileChange{Path: f.Path, Content: f.Content, Delete: f.Op == change.Delete})
 	}
-	msg := fmt.Sprintf("%s\n\n%s\n\nPlanned by devops-lead for #%d.", tr.Task.Title, tr.Task.Goal, j.number)
+	msg := fmt.Sprintf("%s\n\n%s\n\nPlanned by devops-lead for #%d.\n\n%s", tr.Task.Title, tr.Task.Goal, j.number, commitTrailer)
 	head, err := j.c.CommitFiles(ctx, j.owner, j.repo, branch, pl.base, msg, files)
 	if err != nil {
 		if github.IsWorkflowRefusal(err) {
@@ -365,6 +365,19 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		}
 	}
 	return nil
+}
+
+// commitTrailer marks the commits devops-lead makes on task branches
+// (revisions add their own trailer after it), so a job retried after a
+// crash that lost the recorded head still knows the branch's head is its
+// own.
+const commitTrailer = "Devops-Lead-Commit: true"
+
+// ownCommit reports whether commit carries devops-lead's trailer. Reading
+// it is one call, made only when a branch's head is not the recorded one.
+func (j *job) ownCommit(ctx context.Context, commit string) bool {
+	cm, _, err := j.c.REST.Git.GetCommit(ctx, j.owner, j.repo, commit)
+	return err == nil && strings.Contains(cm.GetMessage(), commitTrailer)
 }
 
 // suggestFiles posts the files of a task GitHub would not let the App

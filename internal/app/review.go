@@ -245,7 +245,7 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 
 // revisionTrailer marks a revision's commit with the reply it answers, so
 // a retried job recognises a commit it made before a crash.
-func revisionTrailer(kind string) string { return "Devops-Lead-Revision: " + kind }
+func revisionTrailer(kind string) string { return commitTrailer + "\nDevops-Lead-Revision: " + kind }
 
 // recordRevision records the branch's new head in the plan state, on a
 // fresh read so a task job that saved it meanwhile is not undone, then

@@ -274,6 +274,26 @@ func TestRetryKeepsOthersCommits(t *testing.T) {
 	if code, out := e.run("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops retry k8s")); code != exitOK {
 		t.Fatalf("retry of an untouched branch: exit %d:\n%s", code, out)
 	}
+	// A crash lost the recorded head: the branch's head is still
+	// devops-lead's own commit (its trailer says so), so a retry goes on.
+	head1, _, _, _ := branchState(e, p)
+	lost := "0000000" + head1[7:]
+	e.gh.Lock()
+	for _, c := range e.gh.ReposUnlocked("acme/api").Comments {
+		if c.Issue == e.issue.Number && strings.Contains(c.Body, "devops-lead:plan") {
+			c.Body = strings.ReplaceAll(c.Body, `"head":"`+head1+`"`, `"head":"`+lost+`"`)
+		}
+	}
+	e.gh.Unlock()
+	if _, _, _, st := branchState(e, p); st.Tasks["k8s"].Head != lost {
+		t.Fatalf("the simulated crash did not take: %+v", st.Tasks["k8s"])
+	}
+	if code, out := e.run("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops retry k8s")); code != exitOK {
+		t.Fatalf("retry after a lost head: exit %d:\n%s", code, out)
+	}
+	if h, _, _, st := branchState(e, p); st.Tasks["k8s"].Head != h {
+		t.Fatalf("the retry did not record the branch's head %s: %+v", h, st.Tasks["k8s"])
+	}
 	e.gh.Lock()
 	pushed := e.gh.ReposUnlocked("acme/api").Push(p.Head, "bob", map[string]string{"k8s/server/service.yaml": "# bob's change\n"})
 	e.gh.Unlock()
