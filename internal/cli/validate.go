@@ -19,8 +19,9 @@ import (
 const validateSynopsis = `validate [--format text|json|sarif] [--output FILE] [--strict] [--rules] [PATH...]
 
 Checks the workflows, Dockerfiles, .dockerignore, Compose, Terraform,
-Kubernetes, Prometheus rules and other YAML/JSON/TOML files under each PATH
-(default ".") with the gate every generated change passes. Paths in the
+Kubernetes, Helm charts (rendered with their values.yaml), Prometheus rules
+and other YAML/JSON/TOML files under each PATH (default ".") with the gate
+every generated change passes. Paths in the
 report are relative to the current directory. Suppress a finding with a
 comment "devops-lead:ignore RULE reason" on its line or the line above; the
 rules are listed by --rules and in docs/rules.md.
@@ -31,7 +32,7 @@ Exit status: 0 clean, 1 an error (or, with --strict, a warning) was found,
 func init() {
 	register(&command{
 		name:    "validate",
-		summary: "check workflows, Dockerfiles, Compose, Terraform, K8s and other files",
+		summary: "check workflows, Dockerfiles, Compose, Terraform, K8s, Helm and other files",
 		run:     runValidate,
 	})
 }
@@ -117,23 +118,25 @@ func runValidate(env *Env, args []string) int {
 }
 
 // checkFiles runs the gate over the files on up to workers goroutines and
-// returns the same sorted findings validate.Check would.
+// returns the same sorted findings validate.Check would: it runs Check's
+// jobs (one per file, one per Helm chart) and merges them in job order.
 func checkFiles(files []validate.File, workers int) []validate.Finding {
-	workers = min(workers, len(files))
+	jobs := validate.Jobs(files, validate.Options{})
+	workers = min(workers, len(jobs))
 	if workers < 2 {
 		return validate.Check(files, validate.Options{})
 	}
-	results := make([][]validate.Finding, len(files))
+	results := make([][]validate.Finding, len(jobs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(files) {
+				if i >= len(jobs) {
 					return
 				}
-				results[i] = validate.CheckFile(files[i].Path, files[i].Content, validate.Options{})
+				results[i] = jobs[i]()
 			}
 		})
 	}

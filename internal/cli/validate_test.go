@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -84,6 +85,61 @@ func TestValidateErrorsExit1(t *testing.T) {
 	var b bytes.Buffer
 	if code := Main([]string{"validate", "values.json"}, nil, &b, &bytes.Buffer{}); code != exitFail || !strings.HasPrefix(b.String(), "values.json:1:") {
 		t.Errorf("from deploy/: exit %d, stdout:\n%s", code, b.String())
+	}
+}
+
+// helmChart is a small chart whose pod meets the restricted policy unless
+// values.yaml turns privileged on.
+func helmChart(privileged bool) map[string]string {
+	return map[string]string{
+		"charts/web/Chart.yaml":             "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.2.0\"\n",
+		"charts/web/values.yaml":            fmt.Sprintf("image: ghcr.io/example/web:1.2.0\nprivileged: %v\n", privileged),
+		"charts/web/templates/_helpers.tpl": "{{- define \"web.labels\" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n",
+		"charts/web/templates/pod.yaml": `apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-web
+  labels:
+    {{- include "web.labels" . | nindent 4 }}
+spec:
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10001
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+    - name: web
+      image: {{ .Values.image }}
+      securityContext:
+        privileged: {{ .Values.privileged }}
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities:
+          drop: ["ALL"]
+      resources:
+        requests: {cpu: 10m, memory: 16Mi}
+        limits: {cpu: 100m, memory: 64Mi}
+`,
+	}
+}
+
+// TestValidateHelmChart checks that validate renders a chart with its
+// values.yaml and reports what the rendered pod breaks on the template,
+// also when only the template is named.
+func TestValidateHelmChart(t *testing.T) {
+	dir := validateRepo(t, helmChart(false))
+	if code, out, errOut := validateCLI(t, dir); code != exitOK || out != "no findings\n" {
+		t.Fatalf("clean chart: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	dir = validateRepo(t, helmChart(true))
+	for _, args := range [][]string{nil, {"charts/web/templates/pod.yaml"}} {
+		code, out, errOut := validateCLI(t, dir, args...)
+		if code != exitFail || !strings.Contains(out, "charts/web/templates/pod.yaml:") || !strings.Contains(out, "[k8s-privileged] rendered with values.yaml:") {
+			t.Errorf("validate %v: exit %d, want 1 and k8s-privileged on the template\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+		}
+		if !strings.Contains(errOut, "4 file(s) checked") {
+			t.Errorf("validate %v: stderr %q does not count the chart's 4 files", args, errOut)
+		}
 	}
 }
 
@@ -260,7 +316,11 @@ func TestCheckFilesParallelMatchesCheck(t *testing.T) {
 			validate.File{Path: p + "bad.json", Content: []byte("{,}")},
 			validate.File{Path: p + "a.toml", Content: []byte("a = 1\n")},
 		)
+		for path, content := range helmChart(i%2 == 0) {
+			files = append(files, validate.File{Path: p + path, Content: []byte(content)})
+		}
 	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	want := validate.Check(files, validate.Options{})
 	if len(want) == 0 {
 		t.Fatal("the fixture gives no findings: the comparison would prove nothing")

@@ -70,14 +70,18 @@ func Discover(root string, paths []string) ([]File, error) {
 
 // DiscoverAll walks the given files and directories and collects the
 // artifacts among them: every file whose KindOf is not KindOther (workflows,
-// Dockerfiles, Compose, Terraform, Kubernetes, Prometheus rules and any other
-// YAML, JSON or TOML file). A file named explicitly in paths is always
-// included, whatever its kind, so that the rules for every file (secrets)
-// still apply to it. While walking, Discover skips version control,
-// dependency and cache directories (.git, node_modules, vendor, .terraform,
-// .venv and the rest of skipDirs, and any Python virtual environment),
-// symbolic links, the templates of Helm charts (Go templates, not YAML) and
-// the JSON files their tools read as JSON with comments (tsconfig.json,
+// Dockerfiles, Compose, Terraform, Kubernetes, Prometheus rules, Helm
+// Chart.yaml and any other YAML, JSON or TOML file), and every file under
+// the templates/ directory of a Helm chart (a directory holding
+// Chart.yaml), whatever its name (_helpers.tpl, NOTES.txt). A file named
+// explicitly in paths is always included, whatever its kind, so that the
+// rules for every file (secrets) still apply to it. Helm charts are taken
+// whole: when a chart's template, values.yaml or Chart.yaml is found, the
+// chart's directory is walked too, so that Check can render it. While
+// walking, Discover skips version control, dependency and cache
+// directories (.git, node_modules, vendor, .terraform, .venv and the rest
+// of skipDirs, and any Python virtual environment), symbolic links and the
+// JSON files their tools read as JSON with comments (tsconfig.json,
 // .vscode/*.json, devcontainer.json...). Relative paths are taken from
 // root; returned paths are relative to root in slash form (with "../" for
 // paths outside root). An empty paths means root itself. Each file is
@@ -93,11 +97,14 @@ func DiscoverAll(root string, paths []string) (Discovery, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	w := &walker{root: absRoot, seen: map[string]bool{}}
+	w := &walker{root: absRoot, seen: map[string]bool{}, chartDirs: map[string]string{}, charts: map[string]bool{}, walked: map[string]bool{}}
 	for _, p := range paths {
 		if err := w.add(p); err != nil {
 			return Discovery{}, err
 		}
+	}
+	if err := w.addCharts(); err != nil {
+		return Discovery{}, err
 	}
 	sort.Slice(w.out.Files, func(i, j int) bool { return w.out.Files[i].Path < w.out.Files[j].Path })
 	Sort(w.out.Skipped)
@@ -105,9 +112,12 @@ func DiscoverAll(root string, paths []string) (Discovery, error) {
 }
 
 type walker struct {
-	root string
-	seen map[string]bool
-	out  Discovery
+	root      string
+	seen      map[string]bool
+	out       Discovery
+	chartDirs map[string]string // directory -> its chart's directory, "" for none
+	charts    map[string]bool   // chart directories met, to be taken whole
+	walked    map[string]bool   // chart directories walked whole
 }
 
 // add collects the artifacts under one command-line path.
@@ -133,10 +143,13 @@ func (w *walker) add(p string) error {
 			return fmt.Errorf("discover: walk %s: %w (check the directory is readable)", fp, err)
 		}
 		if d.IsDir() {
-			if fp != abs && (skipDirs[d.Name()] || isHelmTemplates(fp) || isVirtualenv(fp)) {
+			if fp != abs && (skipDirs[d.Name()] || isVirtualenv(fp)) {
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		if d.Name() == "Chart.yaml" && d.Type().IsRegular() {
+			w.walked[filepath.Dir(fp)] = true // a chart walked whole
 		}
 		if !d.Type().IsRegular() {
 			return nil // symbolic links, sockets, devices
@@ -155,9 +168,10 @@ func (w *walker) file(abs string, size int64, explicit bool) error {
 	if w.seen[rel] {
 		return nil
 	}
+	template := w.chartFile(abs)
 	// The kind of most files shows in the name alone: skip the read of
 	// files that cannot be artifacts.
-	if !explicit && (!maybeArtifact(rel) || isJSONWithComments(rel)) {
+	if !explicit && !template && (!maybeArtifact(rel) || isJSONWithComments(rel)) {
 		return nil
 	}
 	limit := int64(MaxFileSize)
@@ -169,7 +183,7 @@ func (w *walker) file(abs string, size int64, explicit bool) error {
 		return fmt.Errorf("discover: read %s: %w (check the file is readable)", rel, err)
 	}
 	kind := KindOf(rel, content)
-	if kind == KindOther && !explicit {
+	if kind == KindOther && !explicit && !template {
 		return nil
 	}
 	w.seen[rel] = true
@@ -177,7 +191,9 @@ func (w *walker) file(abs string, size int64, explicit bool) error {
 		f := ruleFileTooLarge.at(rel, 0, 0, "not checked: the file is %d bytes, more than the %d-byte limit", size, MaxFileSize)
 		switch kind {
 		case KindYAML, KindJSON, KindTOML, KindOther:
-			f.Severity = Note
+			if !template {
+				f.Severity = Note
+			}
 		}
 		w.out.Skipped = append(w.out.Skipped, f)
 		return nil
@@ -202,14 +218,68 @@ func maybeArtifact(p string) bool {
 	return KindOf(p, nil) != KindOther
 }
 
-// isHelmTemplates reports whether dir is the templates directory of a Helm
-// chart: its files are Go templates that do not parse as YAML.
-func isHelmTemplates(dir string) bool {
-	if filepath.Base(dir) != "templates" {
+// chartFile reports whether a file is under the templates/ directory of a
+// Helm chart, and notes the chart to take whole when the file is one of
+// its templates, its values.yaml or its Chart.yaml.
+func (w *walker) chartFile(abs string) bool {
+	slash := filepath.ToSlash(abs)
+	base := path.Base(slash)
+	if !strings.Contains(slash, "/templates/") && base != "values.yaml" && base != "Chart.yaml" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(filepath.Dir(dir), "Chart.yaml"))
-	return err == nil
+	root := w.chartOf(filepath.Dir(abs))
+	if root == "" {
+		return false
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return false
+	}
+	rel = filepath.ToSlash(rel)
+	template := strings.HasPrefix(rel, "templates/")
+	if template || rel == "values.yaml" || rel == "Chart.yaml" {
+		w.charts[root] = true
+	}
+	return template
+}
+
+// chartOf returns the nearest directory from dir up that holds a
+// Chart.yaml, or "".
+func (w *walker) chartOf(dir string) string {
+	if root, ok := w.chartDirs[dir]; ok {
+		return root
+	}
+	root := ""
+	if info, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil && info.Mode().IsRegular() {
+		root = dir
+	} else if parent := filepath.Dir(dir); parent != dir {
+		root = w.chartOf(parent)
+	}
+	w.chartDirs[dir] = root
+	return root
+}
+
+// addCharts walks the directory of every chart met but not walked whole,
+// so that each chart is checked whole.
+func (w *walker) addCharts() error {
+	for {
+		var todo []string
+		for root := range w.charts {
+			if !w.walked[root] {
+				todo = append(todo, root)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		sort.Strings(todo)
+		for _, root := range todo {
+			w.walked[root] = true
+			if err := w.add(root); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // isVirtualenv reports whether dir is a Python virtual environment,

@@ -58,6 +58,9 @@ var discoverTree = map[string]string{
 	"web/.devcontainer/x.json":         "{}\n",
 	"charts/api/Chart.yaml":            "apiVersion: v2\nname: api\n",
 	"charts/api/templates/deploy.yaml": "{{ include \"x\" . }}\n",
+	"charts/api/templates/_x.tpl":      "{{ define \"x\" }}a: 1{{ end }}\n",
+	"charts/api/templates/NOTES.txt":   "Installed.\n",
+	"charts/api/README.md":             "# api\n",
 	"charts/api/values.yaml":           "replicas: 1\n",
 	"templates/not-helm.yaml":          "a: 1\n",
 }
@@ -76,6 +79,9 @@ func TestDiscoverPicksArtifacts(t *testing.T) {
 		"Dockerfile",
 		"api/Dockerfile.prod",
 		"charts/api/Chart.yaml",
+		"charts/api/templates/NOTES.txt",
+		"charts/api/templates/_x.tpl",
+		"charts/api/templates/deploy.yaml",
 		"charts/api/values.yaml",
 		"compose.yaml",
 		"config/app.toml",
@@ -107,6 +113,48 @@ func TestDiscoverExplicitPaths(t *testing.T) {
 	want := []string{"README.md", "k8s/deploy.yaml", "vendor/mod/a.yaml", "web/tsconfig.json"}
 	if got := discoveredPaths(files); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestDiscoverTakesChartsWhole checks that a chart's template, values.yaml
+// or Chart.yaml named alone brings the rest of its chart, which Check needs
+// to render it, and that a subchart is a chart of its own.
+func TestDiscoverTakesChartsWhole(t *testing.T) {
+	dir := t.TempDir()
+	writeDiscoverTree(t, dir, map[string]string{
+		"charts/api/Chart.yaml":                   "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"charts/api/values.yaml":                  "a: 1\n",
+		"charts/api/templates/cm.yaml":            "a: {{ .Values.a }}\n",
+		"charts/api/templates/_h.tpl":             "{{ define \"h\" }}{{ end }}\n",
+		"charts/api/charts/db/Chart.yaml":         "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+		"charts/api/charts/db/templates/sts.yaml": "b: 2\n",
+		"charts/api/files/templates/not-one.conf": "x\n",
+		"other/templates/plain.txt":               "not a chart\n",
+	})
+	for _, named := range []string{"charts/api/templates/cm.yaml", "charts/api/values.yaml", "charts/api/Chart.yaml"} {
+		files, err := Discover(dir, []string{named})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			"charts/api/Chart.yaml",
+			"charts/api/charts/db/Chart.yaml",
+			"charts/api/charts/db/templates/sts.yaml",
+			"charts/api/templates/_h.tpl",
+			"charts/api/templates/cm.yaml",
+			"charts/api/values.yaml",
+		}
+		if got := discoveredPaths(files); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %q, want %q", named, got, want)
+		}
+	}
+	// Run from inside the templates directory, the chart is found above.
+	files, err := Discover(filepath.Join(dir, "charts", "api", "templates"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := discoveredPaths(files); len(got) != 6 || got[0] != "../Chart.yaml" || got[len(got)-1] != "cm.yaml" {
+		t.Errorf("from templates/: got %q", got)
 	}
 }
 

@@ -18,7 +18,12 @@ var kindDocs = []struct {
 	{KindDockerignore, "Docker ignore files", "`.dockerignore`, `*.dockerignore`"},
 	{KindCompose, "Compose files", "`compose.yml`, `docker-compose.yml` and their `.yaml`/override variants, or YAML with `services:` under a path containing `compose`"},
 	{KindTerraform, "Terraform", "`*.tf`"},
-	{KindKubernetes, "Kubernetes manifests", "YAML with `apiVersion:` and `kind:`"},
+	{KindKubernetes, "Kubernetes manifests", "YAML with `apiVersion:` and `kind:`, and every manifest a Helm chart renders (reported on the template that rendered it)"},
+	{KindHelmChart, "Helm charts", "`Chart.yaml`"},
+	{KindHelmTemplate, "Helm templates", "the files under `templates/` of a chart whose `Chart.yaml` is checked with them (`devops-lead validate` always takes a chart whole); " +
+		"the chart is rendered like `helm template` with its `values.yaml` only, and each rendered manifest gets the Kubernetes rules above. " +
+		"A template checked without its chart is skipped. A `devops-lead:ignore RULE reason` comment in a template renders with it " +
+		"and suppresses a finding on the rendered line after it"},
 	{KindPrometheus, "Prometheus rules", "YAML with `groups:` and `alert:` or `record:`"},
 	{KindYAML, "Other YAML", "any other `*.yml`/`*.yaml` file"},
 	{KindJSON, "JSON", "`*.json`"},

@@ -17,6 +17,8 @@ const (
 	KindCompose      Kind = "compose"
 	KindTerraform    Kind = "terraform"
 	KindKubernetes   Kind = "kubernetes"
+	KindHelmChart    Kind = "helm-chart"    // a chart's Chart.yaml
+	KindHelmTemplate Kind = "helm-template" // a file under the templates/ of a chart in the set
 	KindPrometheus   Kind = "prometheus"
 	KindYAML         Kind = "yaml" // any other YAML file: must parse
 	KindJSON         Kind = "json" // any other JSON file: must parse
@@ -75,6 +77,8 @@ func KindOf(p string, content []byte) Kind {
 		return KindDockerfile
 	case lower == ".dockerignore" || strings.HasSuffix(lower, ".dockerignore"):
 		return KindDockerignore
+	case base == "Chart.yaml":
+		return KindHelmChart
 	case isComposeName(lower):
 		return KindCompose
 	case ext == ".tf" || ext == ".tfvars":
@@ -110,19 +114,51 @@ func isComposeName(base string) bool {
 }
 
 // Check runs the gate over a set of files: the checks of each file's kind,
-// the rules for every file, and the path rule. Findings are sorted and
-// inline suppressions are honoured.
+// the rules for every file, and the path rule; then each Helm chart in the
+// set (a Chart.yaml with the files under its templates/) is rendered with
+// its values.yaml and the rendered manifests are checked (see helm.go).
+// Findings are sorted and inline suppressions are honoured.
 func Check(files []File, opts Options) []Finding {
 	var out []Finding
-	for _, f := range files {
-		out = append(out, CheckFile(f.Path, f.Content, opts)...)
+	for _, job := range Jobs(files, opts) {
+		out = append(out, job()...)
 	}
 	Sort(out)
 	return out
 }
 
-// CheckFile runs the gate over one file.
+// Jobs splits the work of Check(files, opts) into independent jobs that
+// may run concurrently: one per file, in order, then one per Helm chart.
+// Running every job, concatenating their findings in job order and
+// sorting them (Sort is stable) gives exactly Check's result.
+func Jobs(files []File, opts Options) []func() []Finding {
+	roots := helmChartRoots(files)
+	jobs := make([]func() []Finding, 0, len(files)+len(roots))
+	for _, f := range files {
+		kind := KindOf(f.Path, f.Content)
+		if helmIsTemplate(f.Path, roots) {
+			// A template of a chart in the set is Go template text, not
+			// YAML: the chart job renders it and checks the output.
+			kind = KindHelmTemplate
+		}
+		jobs = append(jobs, func() []Finding { return checkFileKind(f.Path, f.Content, kind, opts) })
+	}
+	for _, root := range sortedRoots(roots) {
+		jobs = append(jobs, func() []Finding { return safeChart(root, files, roots) })
+	}
+	return jobs
+}
+
+// CheckFile runs the gate over one file on its own. A Helm template seen
+// alone is not rendered (its chart is not there) and not parsed either;
+// Check renders the charts of a set.
 func CheckFile(p string, content []byte, opts Options) []Finding {
+	return checkFileKind(p, content, KindOf(p, content), opts)
+}
+
+// checkFileKind runs the path rule, the rules for every file and the
+// checks of kind over one file.
+func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding {
 	var out []Finding
 	if opts.Allowed != nil && !opts.Allowed(p) {
 		owner := opts.Owner
@@ -140,7 +176,7 @@ func CheckFile(p string, content []byte, opts Options) []Finding {
 	for _, c := range checkersFor(KindAny) {
 		out = append(out, safeRun(c, p, content)...)
 	}
-	for _, c := range checkersFor(KindOf(p, content)) {
+	for _, c := range checkersFor(kind) {
 		out = append(out, safeRun(c, p, content)...)
 	}
 	out = applySuppressions(content, out)

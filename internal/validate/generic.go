@@ -156,8 +156,11 @@ func checkTOML(p string, content []byte) []Finding {
 	return []Finding{ruleTOMLParse.at(p, 0, 0, "the TOML does not parse: %v", err)}
 }
 
-// isHelmTemplate reports whether a file is a Helm chart template: Go
-// template text that is not YAML until rendered, so it is not parsed.
+// isHelmTemplate reports whether a file looks like a Helm chart template:
+// Go template text that is not YAML until rendered, so it is not parsed.
+// Check renders the templates of the charts in its set (helm.go) and
+// never gives them to the YAML checks; this covers a template checked
+// without its chart (CheckFile, or a set without the Chart.yaml).
 func isHelmTemplate(p string, content []byte) bool {
 	return (strings.HasPrefix(p, "templates/") || strings.Contains(p, "/templates/")) && bytes.Contains(content, []byte("{{"))
 }

@@ -70,10 +70,11 @@ func TestCheckTOMLPosition(t *testing.T) {
 var partBKinds = map[Kind]string{
 	KindCompose: "compose-", KindTerraform: "terraform-", KindKubernetes: "k8s-",
 	KindPrometheus: "prom-", KindYAML: "generic-", KindJSON: "generic-", KindTOML: "generic-",
+	KindHelmChart: "helm-", KindHelmTemplate: "helm-",
 }
 
 // TestPartBRulesHaveCases checks that every rule of the Compose,
-// Terraform, Kubernetes, Prometheus and generic kinds fails in at least one
+// Terraform, Kubernetes, Prometheus, generic and Helm kinds fails in at least one
 // testdata case, and that each kind has a case that passes.
 func TestPartBRulesHaveCases(t *testing.T) {
 	wants := map[string]string{} // case dir -> want.txt
@@ -107,7 +108,7 @@ func TestPartBRulesHaveCases(t *testing.T) {
 			t.Errorf("rule %s has no summary or help", r.ID)
 		}
 	}
-	for _, prefix := range []string{"compose-", "terraform-", "k8s-", "prom-", "generic-"} {
+	for _, prefix := range []string{"compose-", "terraform-", "k8s-", "prom-", "generic-", "helm-"} {
 		pass := prefix + "pass"
 		w, ok := wants[pass]
 		if !ok {
@@ -159,7 +160,7 @@ func seedFiles(t testing.TB, prefix string, k Kind) [][]byte {
 // sequential run.
 func TestPartBConcurrent(t *testing.T) {
 	var files []File
-	for _, prefix := range []string{"compose-", "terraform-", "k8s-", "prom-", "generic-"} {
+	for _, prefix := range []string{"compose-", "terraform-", "k8s-", "prom-", "generic-", "helm-"} {
 		dirs, _ := filepath.Glob(filepath.Join("testdata", prefix+"*"))
 		for _, dir := range dirs {
 			_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

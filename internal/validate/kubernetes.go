@@ -81,11 +81,19 @@ func k8sKnownKind(kind string) bool {
 	return false
 }
 
-// checkKubernetes checks every document of a manifest file.
+// checkKubernetes checks every document of a manifest file. A Helm
+// template seen alone is skipped: Check renders charts and passes what
+// they render to checkK8sManifest.
 func checkKubernetes(p string, content []byte) []Finding {
 	if isHelmTemplate(p, content) {
 		return nil
 	}
+	return checkK8sManifest(p, content)
+}
+
+// checkK8sManifest checks every document of a manifest: the Kubernetes
+// checks shared by manifest files and rendered Helm templates.
+func checkK8sManifest(p string, content []byte) []Finding {
 	docs, err := yamlDocs(content)
 	if err != nil {
 		return []Finding{ruleK8sParse.at(p, yamlErrLine(err), 0, "the YAML does not parse: %s", yamlErrText(err))}

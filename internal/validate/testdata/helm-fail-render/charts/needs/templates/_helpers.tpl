@@ -1,0 +1,3 @@
+{{- define "needs.database" -}}
+{{ required "the database host is required" .Values.database.host }}
+{{- end }}
