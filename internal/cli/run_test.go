@@ -34,7 +34,7 @@ var goldenCases = []struct {
 	{"node-pnpm", []string{"add CI and containerize the service"}},
 	{"python-uv", []string{"add CI and containerize the service", "compose file for local development with Postgres",
 		"host the API on Google Cloud Run with Cloud SQL", "deploy it to Azure Container Apps",
-		"run the API on GKE with a bucket for uploads"}},
+		"run the API on GKE with a bucket for uploads", "package it as a Helm chart and run it on GKE"}},
 	{"python-poetry", []string{"add CI and containerize the service"}},
 	{"rust", []string{"add CI and containerize the service", "put a Cloudflare Worker in front with R2 for uploads and a D1 database"}},
 	{"java-maven", []string{"add CI and containerize the service", "terraform for AWS with an S3 bucket for reports",

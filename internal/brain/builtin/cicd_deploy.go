@@ -150,6 +150,9 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 		if data["CloudSQL"] != nil {
 			note += "; with the Cloud SQL Auth Proxy sidecar also GCP_DB_CONNECTION_NAME, GCP_DB_SERVICE_ACCOUNT, GCP_DB_USER and GCP_DB_NAME from the outputs db_connection_name, db_service_account, db_user and db_name"
 		}
+		if data["Helm"] == true {
+			note += fmt.Sprintf("; installs the chart %s/ as release %s in namespace %s with helm upgrade --install (helm and kubectl come with GitHub's ubuntu-latest runners)", data["Manifests"], data["K8sName"], data["Namespace"])
+		}
 	}
 	content, err := render(target.tmpl, data)
 	if err != nil {
@@ -220,9 +223,11 @@ type cloudSQLDeploy struct {
 var reK8sNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // clusterDeployData adds what the cluster deploy template needs: the
-// manifests to render (Params k8s_dir, kustomize, k8s_namespace), the
-// service's Kubernetes name and the image name its manifests use, which
-// the workflow replaces with the pushed image.
+// manifests to render (Params k8s_dir, kustomize, k8s_namespace) or, with
+// helm=true, the chart in charts/<name>/ to install with helm upgrade
+// --install; the service's Kubernetes name and the image name its
+// manifests or values.yaml use, which the workflow replaces with the
+// pushed image.
 func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string]any) error {
 	pr := in.Task.Params
 	cd := clusterDeploys[compute]
@@ -260,6 +265,18 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 	if kustomize {
 		manifests = path.Join(k8sDir, "overlays", "production")
 	}
+	var helm bool
+	switch v := pr["helm"]; v {
+	case "", "false":
+	case "true":
+		if kustomize {
+			return fmt.Errorf("task %s: params kustomize=true and helm=true: pick one (the deploy installs a Helm chart or applies a kustomize overlay)", in.Task.ID)
+		}
+		helm = true
+		manifests = helmChartDir(name)
+	default:
+		return fmt.Errorf("task %s: params helm=%q must be true or false", in.Task.ID, v)
+	}
 	data["Compute"] = compute
 	data["RegistryLabel"] = cd.registry
 	data["ClusterLabel"] = cd.cluster
@@ -279,6 +296,10 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 			ServiceAccount: GCPDBServiceAccountPlaceholder, User: GCPDBUserPlaceholder, Database: GCPDBNamePlaceholder}
 	}
 	data["Image"] = strings.ReplaceAll(cd.image, "{{name}}", name)
+	data["Helm"] = helm
+	// The chart's image.repository: the pushed image without its tag,
+	// which the Helm step sets to the commit SHA.
+	data["ImageRepository"] = strings.TrimSuffix(data["Image"].(string), ":${{ github.sha }}")
 	data["K8sName"] = name
 	data["Namespace"] = ns
 	data["Kustomize"] = kustomize

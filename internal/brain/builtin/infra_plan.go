@@ -264,6 +264,10 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		return
 	}
 	da, target := deployAuth[compute], deployTargets[compute]
+	helm := clusterComputes[compute] && p.req.infra.helm
+	if helm {
+		da.what = strings.Replace(da.what, "apply the Kubernetes manifests with that image to the", "install the Helm chart with that image (helm upgrade --install) on the", 1)
+	}
 	t := engine.Task{
 		ID: TaskDeploy, Mode: CICDMode, Title: "GitHub Actions: deploy to " + computeProfiles[compute].label,
 		Goal:      "Write " + target.path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
@@ -279,8 +283,12 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 	}
 	if clusterComputes[compute] {
 		in := &p.req.infra
-		t.Params["k8s_dir"] = p.k8sDir()
-		t.Params["kustomize"] = fmt.Sprint(in.kustomize)
+		if helm {
+			t.Params["helm"] = "true"
+		} else {
+			t.Params["k8s_dir"] = p.k8sDir()
+			t.Params["kustomize"] = fmt.Sprint(in.kustomize)
+		}
 		t.Params["k8s_namespace"] = p.k8sNamespace()
 		if in.azureIdentity() {
 			t.Params["workload_identity"] = "azure"
@@ -292,7 +300,7 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		}
 		if p.allowed(planK8sMode) {
 			t.DependsOn = append(t.DependsOn, TaskK8s)
-			t.Why += ", the k8s task because it applies those manifests"
+			t.Why += map[bool]string{false: ", the k8s task because it applies those manifests", true: ", the k8s task because it installs that chart"}[helm]
 		}
 	}
 	if len(p.scope) > 0 && len(p.in.Repo.Services) > 1 {

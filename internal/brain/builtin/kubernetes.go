@@ -20,13 +20,15 @@ const KubernetesMode = "kubernetes-specialist"
 func init() { registerSpecialist(KubernetesMode, kubernetes) }
 
 // k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress,
-// kustomize and cloudsql_proxy (each "true" or "false"), and
+// kustomize, helm and cloudsql_proxy (each "true" or "false"), and
 // workload_identity=azure when the pods sign in to Azure with AKS workload
 // identity. cloudsql_proxy=true adds the Cloud SQL Auth Proxy sidecar of
-// GKE with Cloud SQL PostgreSQL.
+// GKE with Cloud SQL PostgreSQL. helm=true writes a Helm chart per service
+// in charts/<name>/ (HelmChartsDir) instead of manifests in dir.
 type k8sParams struct {
 	Dir                             string
 	Autoscaling, Ingress, Kustomize bool
+	Helm                            bool
 	AzureWorkloadIdentity           bool
 	CloudSQLProxy                   bool
 }
@@ -64,7 +66,7 @@ func k8sTaskParams(t engine.Task) (k8sParams, error) {
 		}
 		p.Dir = d
 	}
-	for key, dst := range map[string]*bool{"autoscaling": &p.Autoscaling, "ingress": &p.Ingress, "kustomize": &p.Kustomize, "cloudsql_proxy": &p.CloudSQLProxy} {
+	for key, dst := range map[string]*bool{"autoscaling": &p.Autoscaling, "ingress": &p.Ingress, "kustomize": &p.Kustomize, "helm": &p.Helm, "cloudsql_proxy": &p.CloudSQLProxy} {
 		switch v := t.Params[key]; v {
 		case "", "false":
 		case "true":
@@ -79,6 +81,9 @@ func k8sTaskParams(t engine.Task) (k8sParams, error) {
 		p.AzureWorkloadIdentity = true
 	default:
 		return p, fmt.Errorf("task %s: workload_identity=%q is not one the kubernetes specialist writes: use azure or leave it out", t.ID, v)
+	}
+	if p.Kustomize && p.Helm {
+		return p, fmt.Errorf("task %s: kustomize=true and helm=true: pick one (a Helm chart's values replace kustomize overlays)", t.ID)
 	}
 	if p.AzureWorkloadIdentity && p.CloudSQLProxy {
 		return p, fmt.Errorf("task %s: workload_identity=azure is for AKS and cloudsql_proxy=true for GKE: set one of them", t.ID)
@@ -112,8 +117,9 @@ type k8sCloudSQL struct {
 // kubernetes is the Kubernetes specialist: per service a ServiceAccount,
 // Deployment and Service, an Ingress and a NetworkPolicy when asked, and an
 // HorizontalPodAutoscaler with a PodDisruptionBudget when autoscaling is
-// asked; as plain manifests in <dir>/<service>/ or as a Kustomize base with
-// staging and production overlays.
+// asked; as plain manifests in <dir>/<service>/, as a Kustomize base with
+// staging and production overlays, or as a Helm chart in charts/<service>/
+// whose values.yaml turns them on.
 func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	p, err := k8sTaskParams(in.Task)
 	if err != nil {
@@ -132,7 +138,7 @@ func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	}
 	owner, repo, known := githubRepoOf(in.Issue.URL)
 	var existing map[string]string
-	if in.Repo != nil {
+	if in.Repo != nil && !p.Helm {
 		existing = k8sObjects(in.Workspace, in.Repo.Artifacts.Kubernetes)
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
@@ -163,6 +169,12 @@ func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 			return nil, fmt.Errorf("two services map to the Kubernetes name %q: name them in separate tasks", app.Name)
 		}
 		used[app.Name] = true
+		if p.Helm {
+			if err := helmWriteChart(in.Workspace, cs, &services[i], app, p, notes, known); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		files, err := k8sWriteApp(in.Workspace, cs, path.Join(base, app.Name), app, p, notes, existing)
 		if err != nil {
 			return nil, err

@@ -45,6 +45,10 @@ type infraIntent struct {
 	dashboard          bool
 	worker             bool
 	bindings           []string
+
+	// kustomizeDropped is set when kustomize was asked with Helm, whose
+	// values replace it.
+	kustomizeDropped bool
 }
 
 // any reports whether the request asks for infrastructure the lead plans.
@@ -128,10 +132,16 @@ func (r *request) readInfra() {
 	}
 
 	in.k8s = k8s || clusterComputes[in.compute]
-	in.helm = r.has("helm", "helm chart", "chart")
+	// A chart is a Helm chart unless the request is about dashboards.
+	in.helm = r.has("helm", "helm chart", "helm charts") || (r.has("chart", "charts") && !r.has("grafana", "dashboard", "dashboards"))
 	in.autoscaling = r.has("autoscaling", "autoscale", "auto scaling", "autoscaler", "hpa", "scale", "scaling", "scales")
 	in.ingress = r.has("ingress", "domain", "expose", "exposed", "public", "publicly", "external", "https", "tls")
 	in.kustomize = r.has("kustomize", "overlay", "overlays", "environments", "staging")
+	if in.helm && in.kustomize {
+		// A Helm chart's values replace kustomize overlays: the chart is
+		// planned, and the k8s task says the overlays were not written.
+		in.kustomize, in.kustomizeDropped = false, true
+	}
 
 	in.monitoring = r.has("monitoring", "monitor", "prometheus", "grafana", "alerting", "alerts", "alert",
 		"observability", "dashboards", "dashboard", "metrics", "error rate", "latency", "slo", "slos")
@@ -209,19 +219,18 @@ func (p *planner) declineMode(what, slug string) bool {
 	return true
 }
 
-// k8sTask plans the Kubernetes manifests.
+// k8sTask plans the Kubernetes manifests, or a Helm chart per service
+// when the request names Helm.
 func (p *planner) k8sTask(container bool) {
 	in := &p.req.infra
+	what := "the Kubernetes manifests"
 	if in.helm {
-		p.plan.Declined = append(p.plan.Declined, "a Helm chart: not built into the built-in brain yet; it writes plain manifests (with kustomize when asked), which Helm users can wrap later")
+		what = "the Helm charts"
 	}
-	if p.declineMode("the Kubernetes manifests", planK8sMode) {
+	if p.declineMode(what, planK8sMode) {
 		return
 	}
 	dir, found := p.k8sDirFound()
-	if found {
-		p.note("Kubernetes manifests exist under %s/: the k8s task adds to them", dir)
-	}
 	b := func(v bool) string { return fmt.Sprint(v) }
 	t := engine.Task{
 		ID: TaskK8s, Mode: planK8sMode, Title: "Kubernetes manifests for " + strings.Join(serviceNames(p.scope), ", "),
@@ -236,6 +245,31 @@ func (p *planner) k8sTask(container bool) {
 			"pods run as non-root with a read-only root filesystem, requests, limits and probes",
 			"the gate reports no errors",
 		},
+	}
+	if in.helm {
+		t.Title = "Helm chart for " + strings.Join(serviceNames(p.scope), ", ")
+		t.Goal = "Write a Helm chart per service in " + HelmChartsDir + "/<name>/: Chart.yaml, values.yaml and templates for a Deployment, a Service, a ServiceAccount, " +
+			"a HorizontalPodAutoscaler, a PodDisruptionBudget, an Ingress and a NetworkPolicy, with restricted pod security, requests and limits, and probes; " +
+			"values.yaml holds the image, replicas, resources and probes" + helmSwitches(in) + "."
+		t.Why = "the request asks for a Helm chart to run the services on Kubernetes"
+		t.Files = []string{HelmChartsDir + "/"}
+		t.Params = map[string]string{"helm": "true", "autoscaling": b(in.autoscaling), "ingress": b(in.ingress)}
+		t.Acceptance = []string{
+			"the chart renders with its values.yaml, and the rendered manifests decode strictly against the Kubernetes API types",
+			"pods run as non-root with a read-only root filesystem, requests, limits and probes",
+			"the gate reports no errors",
+		}
+		if in.kustomizeDropped {
+			p.note("kustomize overlays were not written: the Helm chart's values replace them (override them per environment with -f <file>)")
+		}
+		if found {
+			p.note("Kubernetes manifests exist under %s/: the k8s task writes a Helm chart in %s/ and leaves them as they are; objects applied from them must be deleted (or adopted by Helm) before the chart installs objects of the same names", dir, HelmChartsDir)
+		}
+		if charts := p.in.Repo.Artifacts.HelmCharts; len(charts) > 0 {
+			p.note("the repository has Helm charts in %s: the k8s task keeps a file of a chart devops-lead wrote that passes the gate, and stops at a chart it did not write", strings.Join(charts, ", "))
+		}
+	} else if found {
+		p.note("Kubernetes manifests exist under %s/: the k8s task adds to them", dir)
 	}
 	if container {
 		t.DependsOn = []string{TaskContainer}
@@ -279,6 +313,22 @@ func (p *planner) k8sDirFound() (string, bool) {
 		}
 	}
 	return "k8s", false
+}
+
+// helmSwitches says which of the chart's optional objects values.yaml
+// turns on.
+func helmSwitches(in *infraIntent) string {
+	var on []string
+	if in.autoscaling {
+		on = append(on, "autoscaling")
+	}
+	if in.ingress {
+		on = append(on, "the ingress")
+	}
+	if len(on) == 0 {
+		return ", with autoscaling and the ingress off"
+	}
+	return ", and turns on " + strings.Join(on, " and ")
 }
 
 func k8sExtras(in *infraIntent) string {
