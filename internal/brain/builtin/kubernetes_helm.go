@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"text/template"
 
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -134,17 +133,5 @@ func helmNote(file string, v helmValues, notes []string) string {
 // delimiters: what devops-lead fills in (the chart's name in the helper
 // names) is in [[ ]], and Helm's own {{ }} actions are written as they are.
 func renderHelm(name string, data any) ([]byte, error) {
-	src, err := templatesFS.ReadFile("templates/" + name)
-	if err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
-	}
-	t, err := template.New(name).Delims("[[", "]]").Option("missingkey=error").Parse(string(src))
-	if err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
-	}
-	return b.Bytes(), nil
+	return renderDelims(name, data, "[[", "]]")
 }

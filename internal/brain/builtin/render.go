@@ -23,12 +23,16 @@ var funcs = template.FuncMap{
 }
 
 // render executes the embedded template at templates/<name> with data.
-func render(name string, data any) ([]byte, error) {
+func render(name string, data any) ([]byte, error) { return renderDelims(name, data, "{{", "}}") }
+
+// renderDelims is render with other action delimiters, for templates whose
+// output holds {{ }} of its own (Helm charts).
+func renderDelims(name string, data any, left, right string) ([]byte, error) {
 	src, err := templatesFS.ReadFile("templates/" + name)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
-	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+	t, err := template.New(name).Delims(left, right).Funcs(funcs).Option("missingkey=error").Parse(string(src))
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
