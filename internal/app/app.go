@@ -69,7 +69,9 @@ func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
 		log.Info("review comment: handled with its review", "action", d.Action)
 		return nil
 	}
-	if d.SenderIsBot || d.Sender == a.Bot {
+	// A merge or close is recorded whoever did it (a merge queue is a
+	// bot); everything else a bot sends is ignored.
+	if (d.SenderIsBot || d.Sender == a.Bot) && d.Event != "pull_request" {
 		log.Info("ignored: sent by a bot", "sender", d.Sender)
 		return nil
 	}
@@ -102,6 +104,8 @@ func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
 	case *gh.PullRequestReviewEvent:
 		j.defBranch = e.GetRepo().GetDefaultBranch()
 		return j.onReview(ctx, e)
+	case *gh.PullRequestEvent:
+		return j.onPRState(ctx, e)
 	}
 	log.Info("ignored event type")
 	return nil
@@ -208,7 +212,7 @@ func (j *job) onComment(ctx context.Context, e *gh.IssueCommentEvent) error {
 		}
 		only := map[string]bool{}
 		for id, ts := range st.Tasks {
-			if cmd.Task == id || cmd.Task == "" && (ts.Status == taskFailed || ts.Status == taskSkipped || ts.Status == taskWorkflows) {
+			if cmd.Task == id || cmd.Task == "" && (ts.Status == taskFailed || ts.Status == taskSkipped || ts.Status == taskWorkflows || ts.PRState == prClosed) {
 				only[id] = true
 			}
 		}

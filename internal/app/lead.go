@@ -352,7 +352,7 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 	if err != nil {
 		return err
 	}
-	ts.Status, ts.PR, ts.PRURL, ts.Error = taskPR, pr.GetNumber(), pr.GetHTMLURL(), ""
+	ts.Status, ts.PR, ts.PRURL, ts.Error, ts.PRState = taskPR, pr.GetNumber(), pr.GetHTMLURL(), "", ""
 	if created {
 		reviewers := cfg.Reviewers
 		if len(reviewers) == 0 && pl.issue.Author != "" && !strings.HasSuffix(pl.issue.Author, "[bot]") {

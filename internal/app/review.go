@@ -98,6 +98,36 @@ func (j *job) onReview(ctx context.Context, e *gh.PullRequestReviewEvent) error 
 	return j.revise(ctx, target, fb, sender, fmt.Sprintf("revised:review:%d", rv.GetID()))
 }
 
+// onPRState records that a task's pull request was merged, closed or
+// reopened, so the plan comment and /devops status say so and `/devops
+// retry` opens a new one for a closed task.
+func (j *job) onPRState(ctx context.Context, e *gh.PullRequestEvent) error {
+	target, ok := j.taskOf(e.GetPullRequest())
+	if !ok {
+		return nil
+	}
+	state := ""
+	switch {
+	case e.GetAction() == "closed" && e.GetPullRequest().GetMerged():
+		state = prMerged
+	case e.GetAction() == "closed":
+		state = prClosed
+	}
+	ij := *j
+	ij.number = target.issue
+	st, _, err := ij.state(ctx)
+	if err != nil || st == nil {
+		return err
+	}
+	ts := st.Tasks[target.task]
+	if ts == nil || ts.PR != target.number || ts.PRState == state {
+		return nil // another pull request of the task, or nothing new
+	}
+	ts.PRState = state
+	j.log.Info("task pull request state", "task", target.task, "state", state)
+	return ij.savePlan(ctx, st)
+}
+
 // onPRComment handles a `/devops` command on a pull request: revise and
 // help work there; the others belong on the issue.
 func (j *job) onPRComment(ctx context.Context, e *gh.IssueCommentEvent) error {

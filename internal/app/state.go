@@ -47,6 +47,9 @@ type TaskState struct {
 	PR         int    `json:"pr,omitempty"`
 	PRURL      string `json:"pr_url,omitempty"`
 	Error      string `json:"error,omitempty"`
+	// PRState is "merged" or "closed" once the pull request is no longer
+	// open ("" while it is).
+	PRState string `json:"pr_state,omitempty"`
 	// Head is the last commit devops-lead put on Branch; a revision
 	// refuses to build on a branch someone else moved since.
 	Head string `json:"head,omitempty"`
@@ -102,16 +105,31 @@ func planHash(p *engine.Plan) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// revised says how often reviews revised a task's pull request.
+// revised says how often reviews revised a task's pull request, and
+// whether it was merged or closed.
 func revised(ts *TaskState) string {
+	var out string
 	switch ts.Revisions {
 	case 0:
-		return ""
 	case 1:
-		return ", revised once for its reviewers"
+		out = ", revised once for its reviewers"
+	default:
+		out = fmt.Sprintf(", revised %d times for its reviewers", ts.Revisions)
 	}
-	return fmt.Sprintf(", revised %d times for its reviewers", ts.Revisions)
+	switch ts.PRState {
+	case prMerged:
+		out += " (merged)"
+	case prClosed:
+		out += " (closed without merging: `/devops retry` opens a new one)"
+	}
+	return out
 }
+
+// The PRState values.
+const (
+	prMerged = "merged"
+	prClosed = "closed"
+)
 
 // render writes the plan comment: for people, then the hidden state.
 func (s *State) render(repo string) (string, error) {

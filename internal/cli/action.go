@@ -165,11 +165,11 @@ func cmdAction(env *Env, args []string) int {
 	if d.Action != "" {
 		what += "/" + d.Action
 	}
-	if !webhook.Routed(d.Event, d.Action) || (d.Event != "issues" && d.Event != "issue_comment" && d.Event != "pull_request_review") {
+	if !webhook.Routed(d.Event, d.Action) || (d.Event != "issues" && d.Event != "issue_comment" && d.Event != "pull_request_review" && d.Event != "pull_request") {
 		fmt.Fprintf(env.Stderr, "devops-lead: nothing to do for %s\n", what)
 		return exitOK
 	}
-	if d.SenderIsBot || d.Sender == ae.bot {
+	if (d.SenderIsBot || d.Sender == ae.bot) && d.Event != "pull_request" {
 		fmt.Fprintf(env.Stderr, "devops-lead: nothing to do for %s: sent by %s, a bot\n", what, d.Sender)
 		return exitOK
 	}

@@ -353,3 +353,70 @@ func TestReviewFinishesAfterACrash(t *testing.T) {
 		t.Error("no reply after the retry")
 	}
 }
+
+// prStatePayload is a pull_request event (closed or reopened) for p.
+func prStatePayload(t *testing.T, gh *githubtest.Server, p *githubtest.Pull, action, sender string, merged bool) []byte {
+	t.Helper()
+	repo := map[string]any{"id": 3001, "name": "api", "full_name": "acme/api", "default_branch": "main",
+		"owner": map[string]any{"login": "acme", "id": 21, "type": "Organization"}}
+	typ := "User"
+	if strings.HasSuffix(sender, "[bot]") {
+		typ = "Bot"
+	}
+	m := map[string]any{
+		"action": action, "number": p.Number,
+		"pull_request": map[string]any{"number": p.Number, "state": p.State, "merged": merged, "body": p.Body,
+			"head": map[string]any{"ref": p.Head, "repo": repo}, "base": map[string]any{"ref": p.Base, "repo": repo}},
+		"repository": repo, "sender": map[string]any{"login": sender, "type": typ}, "installation": map[string]any{"id": 42},
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPullRequestClosedAndMerged: the plan records a task's pull request
+// closed without merging (and /devops retry then opens a new one) or
+// merged (by anyone, a merge queue bot included).
+func TestPullRequestClosedAndMerged(t *testing.T) {
+	e, p := k8sPR(t)
+	e.gh.Lock()
+	p.State = "closed"
+	e.gh.Unlock()
+	if code, out := e.run("pull_request", prStatePayload(t, e.gh, p, "closed", "alice", false)); code != exitOK {
+		t.Fatalf("closed: exit %d:\n%s", code, out)
+	}
+	if _, _, _, st := branchState(e, p); st.Tasks["k8s"].PRState != "closed" {
+		t.Fatalf("closed: state %+v", st.Tasks["k8s"])
+	}
+	if botRepliesOn(e, e.issue.Number, "closed without merging: `/devops retry` opens a new one") != 1 {
+		t.Error("the plan comment does not say the pull request was closed")
+	}
+	if code, out := e.run("issue_comment", e.payload("issue-comment-created.json", "alice", "/devops retry")); code != exitOK {
+		t.Fatalf("retry: exit %d:\n%s", code, out)
+	}
+	_, _, _, st := branchState(e, p)
+	ts := st.Tasks["k8s"]
+	if ts.PR == p.Number || ts.PR == 0 || ts.PRState != "" {
+		t.Fatalf("after the retry: %+v, want a new open pull request", ts)
+	}
+	e.gh.Lock()
+	np := e.gh.ReposUnlocked("acme/api").Pulls[ts.PR]
+	np.State = "closed"
+	e.gh.Unlock()
+	if code, out := e.run("pull_request", prStatePayload(t, e.gh, np, "closed", "github-merge-queue[bot]", true)); code != exitOK {
+		t.Fatalf("merged: exit %d:\n%s", code, out)
+	}
+	if _, _, _, st := branchState(e, p); st.Tasks["k8s"].PRState != "merged" {
+		t.Fatalf("merged: state %+v", st.Tasks["k8s"])
+	}
+	// The old, closed pull request is no longer the task's: its events change nothing.
+	e.gh.ResetCalls()
+	if code, _ := e.run("pull_request", prStatePayload(t, e.gh, p, "reopened", "alice", false)); code != exitOK {
+		t.Fatal("reopened old PR: exit not 0")
+	}
+	if w := writes(e.gh); w != 0 {
+		t.Errorf("an event of the task's old pull request wrote %d times", w)
+	}
+}
