@@ -182,6 +182,24 @@ func TestCIWriteDeployClusterRender(t *testing.T) {
 	}
 }
 
+// k8sManifests runs the Kubernetes specialist with params for repo (an
+// issue of acme/shop) and requires its files to pass the gate.
+func k8sManifests(t *testing.T, repo *stack.Repo, params map[string]string) *change.ChangeSet {
+	t.Helper()
+	in := engine.WorkInput{
+		Issue:     engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
+		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: params},
+		Repo:      repo,
+		Workspace: fstest.MapFS{},
+	}
+	cs, err := New().Work(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infraGate(t, KubernetesMode, cs)
+	return cs
+}
+
 // csFiles is a ChangeSet's files by path.
 func csFiles(cs *change.ChangeSet) map[string]string {
 	out := map[string]string{}
@@ -252,17 +270,7 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 		t.Skip("no bash")
 	}
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Go, Port: 8080}}}
-	k8s := engine.WorkInput{
-		Issue:     engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
-		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: map[string]string{"workload_identity": "azure"}},
-		Repo:      repo,
-		Workspace: fstest.MapFS{},
-	}
-	manifests, err := New().Work(context.Background(), k8s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	infraGate(t, KubernetesMode, manifests)
+	manifests := k8sManifests(t, repo, map[string]string{"workload_identity": "azure"})
 	dep := manifests.Get("k8s/api/deployment.yaml")
 	if dep == nil || !strings.Contains(string(dep.Content), `azure.workload.identity/use: "true"`) {
 		t.Fatalf("the pods lack the workload identity label: %v", manifests.Paths())
@@ -306,17 +314,7 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 		t.Skip("no bash")
 	}
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Python, Port: 8000}}}
-	k8s := engine.WorkInput{
-		Issue:     engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
-		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: map[string]string{"cloudsql_proxy": "true"}},
-		Repo:      repo,
-		Workspace: fstest.MapFS{},
-	}
-	manifests, err := New().Work(context.Background(), k8s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	infraGate(t, KubernetesMode, manifests)
+	manifests := k8sManifests(t, repo, map[string]string{"cloudsql_proxy": "true"})
 	cs, err := clusterDeploy(t, "gke", map[string]string{"cloudsql_proxy": "true"}, repo)
 	if err != nil {
 		t.Fatal(err)
