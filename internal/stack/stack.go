@@ -75,6 +75,83 @@ type Service struct {
 	// Deps lists backing services the dependencies point at: postgres,
 	// mysql, redis, mongodb, rabbitmq, kafka.
 	Deps []string `json:"deps,omitempty"`
+
+	// Kind is what the unit is (KindService, KindCLI, ...); KindReason
+	// says why detection believes so, for people.
+	Kind       Kind   `json:"kind,omitempty"`
+	KindReason string `json:"kind_reason,omitempty"`
+	// EntryReason says why Entry (or the first of Mains) was chosen over
+	// the other candidates.
+	EntryReason string `json:"entry_reason,omitempty"`
+	// Context is the build context, relative to the repository root: the
+	// smallest directory holding the unit, its local dependencies (go.mod
+	// replace targets, Cargo path dependencies, workspace members it uses)
+	// and its lockfile. "." for the root. A Dockerfile may stay in Dir;
+	// builds then pass Context and -f Dir/Dockerfile.
+	Context string `json:"context,omitempty"`
+	// HealthPath is the HTTP path the code serves for health checks
+	// ("/healthz"); empty when none is seen.
+	HealthPath string `json:"health_path,omitempty"`
+	// Env is the environment the code reads (os.Getenv, process.env, a
+	// settings class, Spring properties), sorted by name.
+	Env []EnvVar `json:"env,omitempty"`
+}
+
+// Kind is what a unit of the repository is. Only services are
+// containerized or deployed unless a request names the unit.
+type Kind string
+
+// The kinds of unit.
+const (
+	KindService Kind = "service" // listens on a port: a web or API server
+	KindWorker  Kind = "worker"  // runs long without serving (queue consumer, bot)
+	KindCLI     Kind = "cli"     // a command people run
+	KindLibrary Kind = "library" // imported by others; nothing to run
+	KindAction  Kind = "action"  // a GitHub Action (action.yml)
+	KindSite    Kind = "site"    // a static or docs site
+	KindFixture Kind = "fixture" // test data under a test folder
+	KindExample Kind = "example" // sample code under examples/, docs/...
+)
+
+// EnvVar is one environment variable a unit reads.
+type EnvVar struct {
+	Name string `json:"name"`
+	// Default is the value the code falls back to; empty when none.
+	Default string `json:"default,omitempty"`
+	// Required is set when the code refuses to start without it (a schema
+	// without default, a settings field without default).
+	Required bool `json:"required,omitempty"`
+	// Secret is set for names that hold credentials (PASSWORD, TOKEN,
+	// SECRET, KEY, DATABASE_URL...): they are passed as references, never
+	// values.
+	Secret bool `json:"secret,omitempty"`
+	// Source is the file the variable was read from, relative to Dir.
+	Source string `json:"source,omitempty"`
+}
+
+// Unsupported is a unit in a language the built-in specialists cannot
+// build (OCaml, PHP, Ruby, R, C/C++, Elixir, .NET...). It is named so the
+// lead can say so plainly; tasks that do not need the language go ahead.
+type Unsupported struct {
+	Dir      string `json:"dir"`
+	Language string `json:"language"`
+	// Manifest is the file that showed the language (dune-project,
+	// composer.json, Gemfile, DESCRIPTION, CMakeLists.txt, mix.exs, *.csproj).
+	Manifest string `json:"manifest"`
+}
+
+// Workspace is a multi-package root: go.work, a Cargo, npm, pnpm, yarn,
+// bun, uv or poetry workspace, Maven modules or Gradle subprojects.
+type Workspace struct {
+	// Dir is the workspace root relative to the repository root.
+	Dir string `json:"dir"`
+	// Tool is go, cargo, npm, pnpm, yarn, bun, uv, poetry, maven or gradle.
+	Tool string `json:"tool"`
+	// Members are the member directories relative to the repository root.
+	Members []string `json:"members,omitempty"`
+	// Lockfile is the workspace's lock file, relative to the repository
+	// root; empty when it has none.
+	Lockfile string `json:"lockfile,omitempty"`
 }
 
 // Artifacts are the DevOps files the repository already has, each a
@@ -95,6 +172,10 @@ type Artifacts struct {
 type Repo struct {
 	Services  []Service `json:"services"`
 	Artifacts Artifacts `json:"artifacts"`
+	// Workspaces are the multi-package roots found.
+	Workspaces []Workspace `json:"workspaces,omitempty"`
+	// Unsupported are units in languages the built-in brain cannot build.
+	Unsupported []Unsupported `json:"unsupported,omitempty"`
 	// Warnings are manifests that could not be read (malformed, too big),
 	// each naming the file and what is wrong. Detection goes on without
 	// them.
