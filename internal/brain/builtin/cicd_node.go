@@ -21,6 +21,8 @@ func ciNode(c *ciSvc) ([]ciStep, error) {
 	}
 	pm := c.s.PackageManager
 	switch {
+	case pm == "bun" || c.has("bun.lock") || c.has("bun.lockb") || strings.HasPrefix(pkg.PackageManager, "bun@"):
+		return ciBun(c, pkg)
 	case pm == "npm" || pm == "yarn" || pm == "pnpm":
 	case c.has("pnpm-lock.yaml") || strings.HasPrefix(pkg.PackageManager, "pnpm@"):
 		pm = "pnpm"
@@ -76,12 +78,53 @@ func ciNode(c *ciSvc) ([]ciStep, error) {
 		c.note("no %s lock file; CI installs without one (commit a lock file for reproducible builds)", pm)
 	}
 	steps = append(steps, ciRun("Install dependencies", install))
+	return append(steps, ciScripts(pkg, pm)...), nil
+}
+
+// ciScripts runs the package's lint, test and build scripts with its
+// package manager, in that order.
+func ciScripts(pkg ciPackageJSON, pm string) []ciStep {
+	var steps []ciStep
 	for _, script := range []string{"lint", "test", "build"} {
 		body, ok := pkg.Scripts[script]
 		if !ok || (script == "test" && strings.Contains(body, "no test specified")) {
 			continue
 		}
 		steps = append(steps, ciRun(strings.ToUpper(script[:1])+script[1:], pm+" run "+script))
+	}
+	return steps
+}
+
+// ciBun is CI for a project on Bun: Bun is set up (the version from
+// packageManager, .bun-version or .tool-versions, else the latest), the
+// lock file is installed frozen, and the scripts run with bun; without a
+// test script, bun's own runner runs when detection saw Bun tests.
+func ciBun(c *ciSvc, pkg ciPackageJSON) ([]ciStep, error) {
+	var w []string
+	switch {
+	case strings.HasPrefix(pkg.PackageManager, "bun@"):
+		w = append(w, "bun-version", strings.TrimPrefix(pkg.PackageManager, "bun@"))
+	case c.has(".bun-version"):
+		w = append(w, "bun-version-file", c.file(".bun-version"))
+	case c.has(".tool-versions") && strings.Contains(string(c.read(".tool-versions")), "bun "):
+		w = append(w, "bun-version-file", c.file(".tool-versions"))
+	default:
+		w = append(w, "bun-version", "latest")
+		c.note("no packageManager \"bun@<version>\", .bun-version or .tool-versions entry; CI uses the latest Bun")
+	}
+	setup, err := ciAction("Set up Bun", "oven-sh/setup-bun", ciWith(w...))
+	if err != nil {
+		return nil, err
+	}
+	install := "bun install --frozen-lockfile"
+	if !c.has("bun.lock") && !c.has("bun.lockb") {
+		install = "bun install"
+		c.note("no bun.lock; CI installs without one (commit it for reproducible builds)")
+	}
+	steps := []ciStep{setup, ciRun("Install dependencies", install)}
+	steps = append(steps, ciScripts(pkg, "bun")...)
+	if _, ok := pkg.Scripts["test"]; !ok && c.s.Test == "bun test" {
+		steps = append(steps, ciRun("Test", "bun test"))
 	}
 	return steps, nil
 }

@@ -75,6 +75,28 @@ func ciCases() []ciCase {
 			absent: map[string][]string{CIWorkflowPath: {"npm ci", "run lint", "run build"}},
 		},
 		{
+			name: "node-bun",
+			files: map[string]string{
+				"package.json": `{"name":"act","packageManager":"bun@1.2.19","scripts":{"test":"bun test","build":"bun build src/index.ts --outdir dist"}}`,
+				"bun.lock":     "{\n  \"lockfileVersion\": 1\n}\n",
+			},
+			services: []stack.Service{{Name: "act", Dir: ".", Language: stack.Node, PackageManager: "bun", Lockfile: "bun.lock"}},
+			want: map[string][]string{CIWorkflowPath: {"oven-sh/setup-bun@735343b667d3e6f658f44d0eca948eb6282f2b76", "bun-version: 1.2.19",
+				"bun install --frozen-lockfile", "bun run test", "bun run build"}},
+			absent: map[string][]string{CIWorkflowPath: {"npm", "setup-node", "pnpm", "yarn"}},
+		},
+		{
+			name: "node-bun-no-test-script",
+			files: map[string]string{
+				"package.json": `{"name":"act"}`,
+				"bun.lockb":    "binary",
+				".bun-version": "1.2.0\n",
+			},
+			services: []stack.Service{{Name: "act", Dir: ".", Language: stack.Node, PackageManager: "bun", Lockfile: "bun.lockb", Test: "bun test"}},
+			want:     map[string][]string{CIWorkflowPath: {"bun-version-file: .bun-version", "bun install --frozen-lockfile", "run: bun test"}},
+			absent:   map[string][]string{CIWorkflowPath: {"npm", "bun run test"}},
+		},
+		{
 			name: "node-yarn",
 			files: map[string]string{
 				"package.json": `{"name":"web","scripts":{"test":"jest","build":"webpack"}}`,
