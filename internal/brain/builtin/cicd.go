@@ -111,7 +111,8 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	cov := ciCover(existing, services, ciOtherServices(in.Repo, services), p.CI, p.Image)
 	for _, e := range existing {
 		if patch, ok := cov.patches[e.path]; ok {
-			cs.Put(e.path, patch.content, []byte(e.content), "patched in place: "+patch.note())
+			why := append([]string{"patched in place: " + patch.note()}, cov.notesAbout(e.path)...)
+			cs.Put(e.path, patch.content, []byte(e.content), strings.Join(ciDedupe(why), "; "))
 		}
 	}
 	if p.CI {
@@ -245,7 +246,9 @@ func ciTarget(existing []ciExisting) string {
 func ciNotePatched(cs *change.ChangeSet, cov *ciCoverage) {
 	for _, p := range cov.paths() {
 		if f := cs.Get(p); f != nil {
-			f.Note += "; " + strings.Join(ciDedupe(cov.notes), "; ")
+			if others := cov.notesBesides(p); len(others) > 0 {
+				f.Note += "; " + strings.Join(ciDedupe(others), "; ")
+			}
 			return
 		}
 	}

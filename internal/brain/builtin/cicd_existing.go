@@ -144,7 +144,9 @@ type ciCoverage struct {
 	// patches are the existing workflows patched in place, by path.
 	patches map[string]ciPatch
 	notes   []string
-	tried   map[string]error // path -> why it is not patched (nil: patched)
+	// about is, for each note, the workflow it is about.
+	about []string
+	tried map[string]error // path -> why it is not patched (nil: patched)
 }
 
 // ciCover decides the coverage for the task's services (ci) and image
@@ -163,8 +165,31 @@ func ciCover(existing []ciExisting, services, others []stack.Service, ci, image 
 	return c
 }
 
-func (c *ciCoverage) note(format string, args ...any) {
+func (c *ciCoverage) note(about, format string, args ...any) {
 	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+	c.about = append(c.about, about)
+}
+
+// notesBesides returns the notes about workflows other than p.
+func (c *ciCoverage) notesBesides(p string) []string {
+	var out []string
+	for i, n := range c.notes {
+		if c.about[i] != p {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// notesAbout returns the notes about workflow p.
+func (c *ciCoverage) notesAbout(p string) []string {
+	var out []string
+	for i, n := range c.notes {
+		if c.about[i] == p {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // coverService decides one service's CI.
@@ -176,7 +201,7 @@ func (c *ciCoverage) coverService(s stack.Service, existing []ciExisting, others
 		}
 		c.covered[s.Dir] = true
 		if len(e.errs) == 0 {
-			c.note("%s: kept %s, which already runs its tests and passes the gate", s.Dir, e.path)
+			c.note(e.path, "%s: kept %s, which already runs its tests and passes the gate", s.Dir, e.path)
 			return
 		}
 		failing = append(failing, e)
@@ -195,7 +220,7 @@ func (c *ciCoverage) coverImages(existing []ciExisting, others []stack.Service) 
 		}
 		c.images = true
 		if len(e.errs) == 0 {
-			c.note("kept %s, which already builds images and passes the gate; no image workflow added", e.path)
+			c.note(e.path, "kept %s, which already builds images and passes the gate; no image workflow added", e.path)
 			continue
 		}
 		c.fix(e, "builds images", others)
@@ -222,11 +247,11 @@ func (c *ciCoverage) fix(e ciExisting, what string, others []stack.Service) {
 	}
 	c.tried[e.path] = err
 	if err != nil {
-		c.note("%s %s but fails the gate (%s); it is left as it is, and no second workflow is added beside it: %v; fix it by hand", e.path, what, why, err)
+		c.note(e.path, "%s %s but fails the gate (%s); it is left as it is, and no second workflow is added beside it: %v; fix it by hand", e.path, what, why, err)
 		return
 	}
 	c.patches[e.path] = p
-	c.note("%s %s and fails the gate only on pinning and permissions (%s): it is patched in place, nothing else in it changes", e.path, what, why)
+	c.note(e.path, "%s %s and fails the gate only on pinning and permissions (%s): it is patched in place, nothing else in it changes", e.path, what, why)
 }
 
 // paths returns the patched workflows, sorted.
