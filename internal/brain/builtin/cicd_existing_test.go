@@ -323,3 +323,54 @@ func TestCIScalar(t *testing.T) {
 		}
 	}
 }
+
+// An existing image workflow is patched (pins only: its job keeps its own
+// permissions) or left alone; never replaced, never doubled by image.yml.
+func TestCICDImageWorkflowPreserved(t *testing.T) {
+	docker := `name: docker
+on:
+  push:
+    branches: [main]
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      packages: write
+    steps:
+      - uses: actions/checkout@v6
+      - uses: docker/login-action@v3
+        with:
+          registry: ghcr.io
+          username: ${{ github.actor }}
+          password: ${{ secrets.GITHUB_TOKEN }}
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: ghcr.io/acme/x:main
+`
+	params := map[string]string{"workflows": "image"}
+	base := ciWithFiles(ciGoRepo, "Dockerfile", "FROM golang:1.22\n")
+	cs, err := ciWork(t, ciWithFiles(base, ".github/workflows/docker.yml", docker), ciGoService, params, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cs.Get(".github/workflows/docker.yml")
+	if len(cs.Files) != 1 || f == nil || f.Op != change.Modify {
+		t.Fatalf("want docker.yml patched and nothing else, got %v", cs.Paths())
+	}
+	if strings.Contains(string(f.Content), "@v3\n") || !strings.Contains(string(f.Content), "# v3.5.0") || strings.Count(string(f.Content), "permissions:") != 1 {
+		t.Errorf("docker.yml not pinned in place:\n%s", f.Content)
+	}
+
+	// With no permissions anywhere, contents: read would break the push:
+	// it is left alone, and no image.yml is added beside it.
+	bare := strings.Replace(docker, "    permissions:\n      contents: read\n      packages: write\n", "", 1)
+	cs, err = ciWork(t, ciWithFiles(base, ".github/workflows/docker.yml", bare), ciGoService, params, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cs.Empty() {
+		t.Errorf("a second image workflow or a rewrite: %v", cs.Paths())
+	}
+}
