@@ -215,3 +215,29 @@ func findFile(res *engine.Result, p string) *change.File {
 	}
 	return nil
 }
+
+// A deploy request plans no CI task, even when it calls its deploy
+// workflow a pipeline or names GitHub Actions; words that name CI itself
+// still plan one beside the deployment.
+func TestDeployRequestPlansNoCI(t *testing.T) {
+	for request, wantCI := range map[string]bool{
+		"deploy it to Cloud Run with Terraform":                  false,
+		"set up a deploy pipeline to Cloud Run":                  false,
+		"deploy it to Cloud Run with a GitHub Actions workflow":  false,
+		"deploy to ECS from GitHub Actions":                      false,
+		"add CI and deploy it to Cloud Run":                      true,
+		"deploy to Cloud Run and run the tests on pull requests": true,
+	} {
+		e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+		plan, _, err := e.Plan(context.Background(), engine.Issue{Title: request}, preserveRepo())
+		if err != nil {
+			t.Fatalf("%s: %v", request, err)
+		}
+		if got := task(plan, TaskCI) != nil; got != wantCI {
+			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, taskIDs(plan))
+		}
+		if task(plan, TaskDeploy) == nil {
+			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, taskIDs(plan))
+		}
+	}
+}
