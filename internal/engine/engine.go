@@ -164,8 +164,9 @@ func Order(tasks []Task) ([]Task, error) {
 }
 
 // Work carries out the plan: each task in dependency order goes to its
-// specialist; each ChangeSet is normalised against the workspace and passes
-// the gate, with repair rounds while it has errors. A task whose
+// specialist; each ChangeSet is normalised against the workspace, passes
+// the gate and keeps the change policy (CheckPolicy), with repair rounds
+// while it has errors. A task whose
 // dependency did not finish is skipped. Work never publishes.
 func (e *Engine) Work(ctx context.Context, issue Issue, plan *Plan, repo *stack.Repo, ws fs.FS) (*Result, error) {
 	res := &Result{Issue: issue, Plan: plan, Repo: repo}
@@ -233,7 +234,8 @@ func (e *Engine) ReviseTask(ctx context.Context, issue Issue, plan *Plan, repo *
 }
 
 // work is RunTask and ReviseTask: the brain works, the ChangeSet is
-// normalised and gated, with repair rounds.
+// normalised, gated and held to the change policy (CheckPolicy), with
+// repair rounds.
 func (e *Engine) work(ctx context.Context, in WorkInput) TaskResult {
 	t, ws := in.Task, in.Workspace
 	tr := TaskResult{Task: t}
@@ -242,8 +244,11 @@ func (e *Engine) work(ctx context.Context, in WorkInput) TaskResult {
 	if gate == nil {
 		gate = validate.Check
 	}
+	// own is the pull request's current files when the task revises it;
+	// a repair round's Previous below is the refused attempt, never that.
+	own := in.Previous
 	check := func(cs *change.ChangeSet) []validate.Finding {
-		return e.check(gate, m, cs)
+		return append(e.check(gate, m, cs), CheckPolicy(ws, t, own, cs)...)
 	}
 	in.Mode, in.Check = m, check
 	max := e.MaxRepairs

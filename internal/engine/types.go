@@ -38,7 +38,10 @@ type Task struct {
 	Goal       string   `json:"goal"`
 	Why        string   `json:"why,omitempty"`
 	Acceptance []string `json:"acceptance,omitempty"`
-	// Files are the paths the task expects to create or change.
+	// Files are the paths the task expects to create or change. The
+	// change policy lets a task modify a file the repository already has
+	// only when Files names it (see Declares): a path, a directory ending
+	// in "/", or a glob; an existing workflow only by its exact path.
 	Files []string `json:"files,omitempty"`
 	// DependsOn lists task IDs that must finish first.
 	DependsOn []string `json:"depends_on,omitempty"`

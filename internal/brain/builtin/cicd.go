@@ -78,10 +78,12 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 }
 
 // cicd is the built-in CI/CD specialist: it writes
-// .github/workflows/ci.yml (one job per service) and/or
-// .github/workflows/image.yml (one job per Dockerfile) and, when asked,
-// .github/dependabot.yml, keeping existing
-// workflows that already do the job and pass the gate.
+// .github/workflows/ci.yml (one job per service no workflow covers yet)
+// and/or .github/workflows/image.yml (one job per Dockerfile, when no
+// workflow builds images yet) and, when asked, .github/dependabot.yml. It
+// never deletes, replaces or doubles an existing workflow: one that covers
+// the work is kept, patched in place (pins, permissions) or left alone
+// with a note (ciCover).
 func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -106,13 +108,20 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 		p.Branch = ciDefaultBranch(in.Workspace, existing)
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
+	cov := ciCover(existing, services, ciOtherServices(in.Repo, services), p.CI, p.Image)
+	for _, e := range existing {
+		if patch, ok := cov.patches[e.path]; ok {
+			why := append([]string{"patched in place: " + patch.note()}, cov.notesAbout(e.path)...)
+			cs.Put(e.path, patch.content, []byte(e.content), strings.Join(ciDedupe(why), "; "))
+		}
+	}
 	if p.CI {
-		if err := ciWriteCI(in, p, services, existing, cs); err != nil {
+		if err := ciWriteCI(in, p, services, existing, cov, cs); err != nil {
 			return nil, err
 		}
 	}
 	if p.Image {
-		if err := ciWriteImage(in, p, services, existing, cs); err != nil {
+		if err := ciWriteImage(in, p, services, cov, cs); err != nil {
 			return nil, err
 		}
 	}
@@ -168,23 +177,16 @@ func ciServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
 
 var ciDirRE = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
 
-// ciWriteCI writes the CI workflow: one job per service not already
-// covered by an existing workflow that passes the gate.
-func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existing []ciExisting, cs *change.ChangeSet) error {
-	var notes []string
+// ciWriteCI writes the CI workflow: one job per service no existing
+// workflow covers.
+func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existing []ciExisting, cov *ciCoverage, cs *change.ChangeSet) error {
+	notes := append([]string(nil), cov.notes...)
 	var jobs []ciJob
 	var jobDirs []string
 	used := map[string]bool{}
-	replace := map[string]string{} // existing path -> why it is replaced
-	others := ciOtherServices(in.Repo, services)
 	for _, s := range services {
-		plan := ciPlanService(s, existing, others)
-		notes = append(notes, plan.notes...)
-		if plan.keep {
+		if cov.covered[s.Dir] {
 			continue
-		}
-		for file, why := range plan.replace {
-			replace[file] = why
 		}
 		c := &ciSvc{ws: in.Workspace, s: s}
 		job, err := ciServiceJob(c, used)
@@ -196,16 +198,12 @@ func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existi
 		jobDirs = append(jobDirs, s.Dir)
 	}
 	if len(jobs) == 0 {
-		// Every service already has a CI that passes the gate.
+		// Every service already has a workflow: kept, patched or left
+		// alone with a note.
+		ciNotePatched(cs, cov)
 		return nil
 	}
-	target := CIWorkflowPath
-	for _, e := range existing {
-		if e.path == CIWorkflowPath && replace[e.path] == "" {
-			// ci.yml exists, is kept, and does something else.
-			target = ".github/workflows/ci-devops-lead.yml"
-		}
-	}
+	target := ciTarget(existing)
 	data := ciWorkflow{
 		Name:             "CI",
 		Comments:         []string{"Builds and tests every service on pushes to the default branch and on pull requests."},
@@ -222,7 +220,6 @@ func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existi
 	if err != nil {
 		return err
 	}
-	notes = append(notes, ciReplace(cs, replace, target)...)
 	head := fmt.Sprintf("one job for %s; runs on pushes to %s and on pull requests", jobDirs[0], p.Branch)
 	if len(jobs) > 1 {
 		head = fmt.Sprintf("one job per service (%d), each in its own working-directory and run on every change; runs on pushes to %s and on pull requests",
@@ -231,6 +228,30 @@ func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existi
 	notes = append([]string{head}, notes...)
 	cs.Put(target, out, nil, strings.Join(ciDedupe(notes), "; "))
 	return nil
+}
+
+// ciTarget is where a new CI workflow goes: ci.yml, or beside it when
+// ci.yml exists (and does something else, or it would cover the services).
+func ciTarget(existing []ciExisting) string {
+	for _, e := range existing {
+		if e.path == CIWorkflowPath {
+			return ".github/workflows/ci-devops-lead.yml"
+		}
+	}
+	return CIWorkflowPath
+}
+
+// ciNotePatched adds the coverage notes to the first patched workflow's
+// note, when no new workflow carries them.
+func ciNotePatched(cs *change.ChangeSet, cov *ciCoverage) {
+	for _, p := range cov.paths() {
+		if f := cs.Get(p); f != nil {
+			if others := cov.notesBesides(p); len(others) > 0 {
+				f.Note += "; " + strings.Join(ciDedupe(others), "; ")
+			}
+			return
+		}
+	}
 }
 
 // ciServiceJob builds one service's CI job.
@@ -276,25 +297,6 @@ func ciOtherServices(repo *stack.Repo, services []stack.Service) []stack.Service
 		}
 	}
 	return out
-}
-
-// ciReplace removes the existing workflows a new one replaces (in path
-// order) and returns notes for the one it overwrites in place.
-func ciReplace(cs *change.ChangeSet, replace map[string]string, target string) []string {
-	files := make([]string, 0, len(replace))
-	for f := range replace {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	var notes []string
-	for _, f := range files {
-		if f == target {
-			notes = append(notes, fmt.Sprintf("the existing %s is rewritten: %s", f, replace[f]))
-			continue
-		}
-		cs.Remove(f, nil, fmt.Sprintf("replaced by %s: %s", target, replace[f]))
-	}
-	return notes
 }
 
 // ciDedupe drops repeated notes, keeping the first.

@@ -128,51 +128,140 @@ func ciRunsTestsOf(e ciExisting, s stack.Service) bool {
 	return false
 }
 
-// ciServicePlan says what to do about one service's CI given the existing
-// workflows: keep (no new job), or a new job replacing the listed files.
-type ciServicePlan struct {
-	keep    bool
-	replace map[string]string // path -> why
+// ciCoverage is what the CI/CD specialist does about the repository's
+// workflows for a task's services. An existing workflow is never deleted,
+// replaced or doubled: one that builds or tests a service covers it (no
+// new job) and is kept as it is when it passes the gate, patched in place
+// when it fails only on pinning and permissions (ciPatchWorkflow), and
+// otherwise left alone with a note that says what to fix by hand. The
+// lead computes the same coverage to name the patched files in the plan.
+type ciCoverage struct {
+	// covered are the directories of the services an existing workflow
+	// builds or tests.
+	covered map[string]bool
+	// images is set when an existing workflow builds container images.
+	images bool
+	// patches are the existing workflows patched in place, by path.
+	patches map[string]ciPatch
 	notes   []string
+	// about is, for each note, the workflow it is about.
+	about []string
+	tried map[string]error // path -> why it is not patched (nil: patched)
 }
 
-// others are the detected services outside the task: a workflow that
-// also builds one of them is not the task's to replace.
-func ciPlanService(s stack.Service, existing []ciExisting, others []stack.Service) ciServicePlan {
-	plan := ciServicePlan{replace: map[string]string{}}
+// ciCover decides the coverage for the task's services (ci) and image
+// builds (image); others are the detected services outside the task: a
+// workflow that also builds one of them is not the task's to patch.
+func ciCover(existing []ciExisting, services, others []stack.Service, ci, image bool) *ciCoverage {
+	c := &ciCoverage{covered: map[string]bool{}, patches: map[string]ciPatch{}, tried: map[string]error{}}
+	if ci {
+		for _, s := range services {
+			c.coverService(s, existing, others)
+		}
+	}
+	if image {
+		c.coverImages(existing, others)
+	}
+	return c
+}
+
+func (c *ciCoverage) note(about, format string, args ...any) {
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+	c.about = append(c.about, about)
+}
+
+// notesBesides returns the notes about workflows other than p.
+func (c *ciCoverage) notesBesides(p string) []string {
+	var out []string
+	for i, n := range c.notes {
+		if c.about[i] != p {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// notesAbout returns the notes about workflow p.
+func (c *ciCoverage) notesAbout(p string) []string {
+	var out []string
+	for i, n := range c.notes {
+		if c.about[i] == p {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// coverService decides one service's CI.
+func (c *ciCoverage) coverService(s stack.Service, existing []ciExisting, others []stack.Service) {
 	var failing []ciExisting
 	for _, e := range existing {
 		if !ciRunsTestsOf(e, s) {
 			continue
 		}
+		c.covered[s.Dir] = true
 		if len(e.errs) == 0 {
-			plan.keep = true
-			plan.notes = append(plan.notes, fmt.Sprintf("%s: kept %s, which already runs its tests and passes the gate", s.Dir, e.path))
-			return plan
+			c.note(e.path, "%s: kept %s, which already runs its tests and passes the gate", s.Dir, e.path)
+			return
 		}
 		failing = append(failing, e)
 	}
 	for _, e := range failing {
-		why := fmt.Sprintf("it runs the tests of %s but fails the gate (%d error(s), first: %s)", s.Dir, len(e.errs), ciFirstError(e))
-		if e.deploys || e.images {
-			// A workflow that also ships is not the built-in's to rewrite;
-			// adding a second CI beside it would run the tests twice.
-			plan.keep = true
-			plan.notes = append(plan.notes, fmt.Sprintf("%s: kept %s although %s; it also deploys or builds images, so fix it by hand rather than adding a second CI",
-				s.Dir, e.path, strings.TrimPrefix(why, "it ")))
-			return plan
-		}
-		for _, o := range others {
-			if ciRunsTestsOf(e, o) {
-				plan.keep = true
-				plan.notes = append(plan.notes, fmt.Sprintf("%s: kept %s although %s; it also builds %s, which this task does not cover, so fix it by hand rather than adding a second CI",
-					s.Dir, e.path, strings.TrimPrefix(why, "it "), o.Dir))
-				return plan
-			}
-		}
-		plan.replace[e.path] = why
+		c.fix(e, fmt.Sprintf("runs the tests of %s", s.Dir), others)
 	}
-	return plan
+}
+
+// coverImages decides the image workflow: an existing workflow that
+// builds images is kept, patched or left alone, never doubled.
+func (c *ciCoverage) coverImages(existing []ciExisting, others []stack.Service) {
+	for _, e := range existing {
+		if !e.images {
+			continue
+		}
+		c.images = true
+		if len(e.errs) == 0 {
+			c.note(e.path, "kept %s, which already builds images and passes the gate; no image workflow added", e.path)
+			continue
+		}
+		c.fix(e, "builds images", others)
+	}
+}
+
+// fix patches a failing workflow in place once, or notes why it is left
+// as it is.
+func (c *ciCoverage) fix(e ciExisting, what string, others []stack.Service) {
+	if _, done := c.tried[e.path]; done {
+		return
+	}
+	why := fmt.Sprintf("%d gate error(s), first: %s", len(e.errs), ciFirstError(e))
+	var err error
+	for _, o := range others {
+		if ciRunsTestsOf(e, o) {
+			err = fmt.Errorf("it also builds %s, which this task does not cover", o.Dir)
+			break
+		}
+	}
+	var p ciPatch
+	if err == nil {
+		p, err = ciPatchWorkflow(e.path, []byte(e.content), e.errs)
+	}
+	c.tried[e.path] = err
+	if err != nil {
+		c.note(e.path, "%s %s but fails the gate (%s); it is left as it is, and no second workflow is added beside it: %v; fix it by hand", e.path, what, why, err)
+		return
+	}
+	c.patches[e.path] = p
+	c.note(e.path, "%s %s and fails the gate only on pinning and permissions (%s): it is patched in place, nothing else in it changes", e.path, what, why)
+}
+
+// paths returns the patched workflows, sorted.
+func (c *ciCoverage) paths() []string {
+	out := make([]string, 0, len(c.patches))
+	for p := range c.patches {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func ciFirstError(e ciExisting) string {

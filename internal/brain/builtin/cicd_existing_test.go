@@ -8,6 +8,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/devops-lead/devops-lead/internal/validate"
 )
 
 var ciGoRepo = map[string]string{"go.mod": "module example.com/x\n\ngo 1.22\n", "go.sum": ""}
@@ -77,38 +78,112 @@ func TestCICDIdempotent(t *testing.T) {
 	}
 }
 
-// An existing CI that fails the gate is replaced, never doubled.
-func TestCICDReplacesFailingCI(t *testing.T) {
-	old := "name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: go test ./...\n"
-	cs, err := ciWork(t, ciWithFiles(ciGoRepo, ".github/workflows/test.yml", old), ciGoService, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	del := cs.Get(".github/workflows/test.yml")
-	if del == nil || del.Op != change.Delete {
-		t.Fatalf("the failing test.yml is not removed: %v", cs.Paths())
-	}
-	if !strings.Contains(del.Note, "fails the gate") || !strings.Contains(del.Note, CIWorkflowPath) {
-		t.Errorf("removal note does not say why: %q", del.Note)
-	}
-	if cs.Get(CIWorkflowPath) == nil {
-		t.Errorf("no replacement ci.yml: %v", cs.Paths())
-	}
+// ciPatchable is a person's workflow that fails the gate only on pinning
+// and permissions, with actions at the majors of the pins table.
+const ciPatchableWF = `# Unit tests on every push.
+name: test
+on: [push]
 
-	// The same file at ci.yml itself is rewritten in place, with a note.
-	cs, err = ciWork(t, ciWithFiles(ciGoRepo, CIWorkflowPath, old), ciGoService, nil, nil)
-	if err != nil {
-		t.Fatal(err)
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v6 # the code
+      - uses: "actions/setup-go@v6.0.0"
+        with:
+          go-version: "1.22"
+      - run: go test ./...
+`
+
+// An existing CI that fails the gate only on pinning and permissions is
+// patched in place: the two lines pinned, the permissions block added,
+// every other byte as its authors wrote it; no second CI, no delete.
+func TestCICDPatchesFailingCI(t *testing.T) {
+	want := `# Unit tests on every push.
+name: test
+on: [push]
+
+permissions:
+  contents: read
+
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8 # v6.0.1 # the code
+      - uses: "actions/setup-go@44694675825211faa026b3c33043df3e48a5fa00" # v6.0.0
+        with:
+          go-version: "1.22"
+      - run: go test ./...
+`
+	for _, p := range []string{".github/workflows/test.yml", CIWorkflowPath} {
+		cs, err := ciWork(t, ciWithFiles(ciGoRepo, p, ciPatchableWF), ciGoService, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs.Files) != 1 || cs.Files[0].Path != p || cs.Files[0].Op != change.Modify {
+			t.Fatalf("%s: want only %s modified, got %v", p, p, cs.Paths())
+		}
+		f := cs.Files[0]
+		if string(f.Content) != want {
+			t.Errorf("%s: patched to\n%s\nwant\n%s", p, f.Content, want)
+		}
+		if string(f.Old) != ciPatchableWF {
+			t.Errorf("%s: Old is not the workspace's content", p)
+		}
+		for _, w := range []string{"patched in place", "actions/checkout@v6 → v6.0.1", "permissions: contents: read"} {
+			if !strings.Contains(f.Note, w) {
+				t.Errorf("%s: note lacks %q: %q", p, w, f.Note)
+			}
+		}
+		if err := engine.Minimal(f.Old, f.Content); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		if errs := validate.Errors(validate.CheckFile(p, f.Content, validate.Options{})); len(errs) > 0 {
+			t.Errorf("%s: the patched workflow fails the gate: %v", p, errs)
+		}
 	}
-	if len(cs.Files) != 1 || cs.Files[0].Path != CIWorkflowPath || !strings.Contains(cs.Files[0].Note, "rewritten") {
-		t.Errorf("ci.yml not rewritten in place: %v %q", cs.Paths(), cs.Files[0].Note)
+}
+
+// A failing CI that a minimal patch cannot fix is left as it is: no
+// delete, no replacement, no second CI beside it, and the plan says why.
+func TestCICDLeavesUnpatchableCI(t *testing.T) {
+	cases := map[string]struct{ wf, why string }{
+		"another major": {strings.Replace(ciPatchableWF, "checkout@v6", "checkout@v4", 1), "another major version"},
+		"a branch ref":  {strings.Replace(ciPatchableWF, "checkout@v6", "checkout@main", 1), "follows a branch"},
+		"not in the table": {strings.Replace(ciPatchableWF, "actions/checkout@v6", "someone/checkout@v6", 1),
+			"not in the pins table"},
+		"a job that writes": {strings.Replace(ciPatchableWF, "- run: go test ./...", "- run: go test ./...\n      - run: gh release upload v1 dist/*", 1),
+			"may need to write"},
+		"an actionlint error": {strings.Replace(ciPatchableWF, "runs-on: ubuntu-latest", "runs-on: ${{ matrix.os }}", 1), "more than pinning and permissions"},
+	}
+	for name, c := range cases {
+		files := ciWithFiles(ciGoRepo, ".github/workflows/test.yml", c.wf)
+		cs, err := ciWork(t, files, ciGoService, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cs.Empty() {
+			t.Errorf("%s: the unpatchable test.yml got %v", name, cs.Paths())
+		}
+		p, err := New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "add CI"}, Repo: &stack.Repo{Services: ciGoService}, Workspace: ciMapFS(files)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(p.Notes, "\n")
+		if !strings.Contains(notes, "test.yml runs the tests of . but fails the gate") || !strings.Contains(notes, "left as it is") || !strings.Contains(notes, c.why) {
+			t.Errorf("%s: the plan's notes do not say why test.yml is left alone:\n%s", name, notes)
+		}
+		if ci := task(p, TaskCI); ci == nil || len(ci.Files) != 0 {
+			t.Errorf("%s: the ci task should name no files (nothing to write): %+v", name, ci)
+		}
 	}
 }
 
 // A failing workflow that also builds a service outside the task is not
-// the task's to replace.
+// the task's to patch; the whole repository's task patches it.
 func TestCICDLeavesWorkflowOfOtherServices(t *testing.T) {
-	old := "name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n" +
+	old := "name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v6\n" +
 		"      - run: cd services/a && go test ./...\n      - run: cd services/b && go test ./...\n"
 	files := map[string]string{"services/a/go.mod": "module a\n\ngo 1.22\n", "services/b/go.mod": "module b\n\ngo 1.22\n",
 		".github/workflows/test.yml": old}
@@ -125,13 +200,12 @@ func TestCICDLeavesWorkflowOfOtherServices(t *testing.T) {
 	if !cs.Empty() {
 		t.Errorf("test.yml also builds services/b, yet the task for services/a wrote %v", cs.Paths())
 	}
-	// The whole repository's task replaces it.
 	in.Task.Services = nil
 	if cs, err = New().Work(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	if f := cs.Get(".github/workflows/test.yml"); f == nil || f.Op != change.Delete {
-		t.Errorf("the failing test.yml is not replaced for the whole repository: %v", cs.Paths())
+	if f := cs.Get(".github/workflows/test.yml"); f == nil || f.Op != change.Modify || len(cs.Files) != 1 {
+		t.Errorf("the failing test.yml is not patched for the whole repository: %v", cs.Paths())
 	}
 }
 
@@ -247,5 +321,56 @@ func TestCIScalar(t *testing.T) {
 		if got := ciScalar(in); got != want {
 			t.Errorf("ciScalar(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// An existing image workflow is patched (pins only: its job keeps its own
+// permissions) or left alone; never replaced, never doubled by image.yml.
+func TestCICDImageWorkflowPreserved(t *testing.T) {
+	docker := `name: docker
+on:
+  push:
+    branches: [main]
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      packages: write
+    steps:
+      - uses: actions/checkout@v6
+      - uses: docker/login-action@v3
+        with:
+          registry: ghcr.io
+          username: ${{ github.actor }}
+          password: ${{ secrets.GITHUB_TOKEN }}
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: ghcr.io/acme/x:main
+`
+	params := map[string]string{"workflows": "image"}
+	base := ciWithFiles(ciGoRepo, "Dockerfile", "FROM golang:1.22\n")
+	cs, err := ciWork(t, ciWithFiles(base, ".github/workflows/docker.yml", docker), ciGoService, params, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cs.Get(".github/workflows/docker.yml")
+	if len(cs.Files) != 1 || f == nil || f.Op != change.Modify {
+		t.Fatalf("want docker.yml patched and nothing else, got %v", cs.Paths())
+	}
+	if strings.Contains(string(f.Content), "@v3\n") || !strings.Contains(string(f.Content), "# v3.5.0") || strings.Count(string(f.Content), "permissions:") != 1 {
+		t.Errorf("docker.yml not pinned in place:\n%s", f.Content)
+	}
+
+	// With no permissions anywhere, contents: read would break the push:
+	// it is left alone, and no image.yml is added beside it.
+	bare := strings.Replace(docker, "    permissions:\n      contents: read\n      packages: write\n", "", 1)
+	cs, err = ciWork(t, ciWithFiles(base, ".github/workflows/docker.yml", bare), ciGoService, params, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cs.Empty() {
+		t.Errorf("a second image workflow or a rewrite: %v", cs.Paths())
 	}
 }

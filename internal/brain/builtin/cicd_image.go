@@ -84,23 +84,15 @@ func ciImageName(dockerfile string) string {
 
 // ciWriteImage writes the image workflow: one job per Dockerfile, building
 // on pull requests and pushing on the default branch and v* tags.
-func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, existing []ciExisting, cs *change.ChangeSet) error {
+func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, cov *ciCoverage, cs *change.ChangeSet) error {
 	var notes []string
-	replace := map[string]string{}
-	for _, e := range existing {
-		if !e.images {
-			continue
+	if cov.images {
+		// An existing workflow builds images: kept, patched or left alone
+		// (ciCover), never doubled.
+		if !p.CI {
+			ciNotePatched(cs, cov)
 		}
-		if len(e.errs) == 0 {
-			return ciNoteOnCI(cs, fmt.Sprintf("kept %s, which already builds images and passes the gate; no image workflow added", e.path),
-				nil)
-		}
-		why := fmt.Sprintf("it builds images but fails the gate (%d error(s), first: %s)", len(e.errs), ciFirstError(e))
-		if e.tests || e.deploys {
-			return ciNoteOnCI(cs, fmt.Sprintf("kept %s although %s; it also tests or deploys, so fix it by hand rather than adding a second image build",
-				e.path, strings.TrimPrefix(why, "it ")), nil)
-		}
-		replace[e.path] = why
+		return nil
 	}
 	dockerfiles := ciDockerfiles(in, services)
 	if len(dockerfiles) == 0 {
@@ -131,7 +123,6 @@ func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, exi
 	if err != nil {
 		return err
 	}
-	notes = append(notes, ciReplace(cs, replace, ImageWorkflowPath)...)
 	reg := "GHCR (ghcr.io/<owner>/<repo>) with the workflow's GITHUB_TOKEN; no secret to create"
 	if p.Registry == "dockerhub" {
 		reg = "Docker Hub; create the repository secrets DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (an access token)"

@@ -203,6 +203,15 @@ func readRequest(title, body string) *request {
 		}
 	}
 	r.readInfra()
+	// A deploy request's "pipeline", "workflow" or "GitHub Actions" is its
+	// deploy workflow, which the infrastructure tasks plan: it is not a
+	// request for CI, and a deploy request does not touch CI. Only words
+	// that name CI itself plan a ci task beside a deployment.
+	if r.ci && r.infra.any() && r.has("deploy", "deploys", "deploying", "deployed", "deployment", "deployments") &&
+		!r.has("ci", "cicd", "continuous integration", "run tests", "run the tests", "run our tests", "run unit tests",
+			"automated tests", "tests on", "test on", "lint", "linting", "build and test", "pull requests", "on prs", "every pr", "each pr") {
+		r.ci = false
+	}
 	if len(r.backing) > 0 && !r.ci && !r.container && !r.publish && !r.infra.any() {
 		r.compose = true // "add Postgres and Redis" is a local stack
 	}

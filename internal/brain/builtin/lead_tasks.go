@@ -172,12 +172,27 @@ func (p *planner) ciTask(container bool) {
 		return
 	}
 	var workflows, files []string
+	// The existing workflows the task patches in place are named in its
+	// files, which the engine's change policy requires; what is kept or
+	// left alone goes to the plan's notes.
+	existing := ciExistingWorkflows(p.in.Workspace, p.in.Repo)
+	cov := ciCover(existing, p.scope, ciOtherServices(p.in.Repo, p.scope), r.ci, r.publish)
+	for _, n := range cov.notes {
+		p.note("%s", n)
+	}
 	if r.ci {
-		workflows, files = append(workflows, "ci"), append(files, CIWorkflowPath)
+		workflows = append(workflows, "ci")
+		if len(cov.covered) < len(p.scope) {
+			files = append(files, ciTarget(existing))
+		}
 	}
 	if r.publish {
-		workflows, files = append(workflows, "image"), append(files, ImageWorkflowPath)
+		workflows = append(workflows, "image")
+		if !cov.images {
+			files = append(files, ImageWorkflowPath)
+		}
 	}
+	files = append(files, cov.paths()...)
 	t := engine.Task{
 		ID: TaskCI, Mode: CICDMode,
 		Params:   map[string]string{"workflows": strings.Join(workflows, ",")},

@@ -50,7 +50,8 @@ func planSchema(modes []string) *genai.Schema {
 			"goal":       str,
 			"why":        str,
 			"acceptance": strs,
-			"files":      strs,
+			"files": {Type: genai.TypeArray, Items: str, Description: "the paths the task creates or changes; a file the repository already has " +
+				"may be changed only if it is listed here (a directory ending in / covers the files under it, but a workflow must be named exactly)"},
 			"depends_on": strs,
 			"services":   strs,
 			"params": {Type: genai.TypeArray, Items: &genai.Schema{Type: genai.TypeObject,

@@ -16,9 +16,10 @@ func toolDecls() []*genai.Tool {
 				"start": {Type: genai.TypeInteger}, "end": {Type: genai.TypeInteger}})},
 		{Name: "search", Description: "Search files matching a glob for a Go regular expression; returns path:line: text.",
 			Parameters: obj([]string{"regex"}, map[string]*genai.Schema{"regex": str("RE2 regular expression"), "glob": str("glob, default **")})},
-		{Name: "write_file", Description: "Create or replace a file with the whole new content. Only paths inside your mode's writes globs are allowed.",
-			Parameters: obj([]string{"path", "content"}, map[string]*genai.Schema{"path": str("repository-relative path"), "content": str("the complete file")})},
-		{Name: "delete_file", Description: "Delete a file inside your mode's writes globs.",
+		{Name: "write_file", Description: "Create or replace a file with the whole new content. Only paths inside your mode's writes globs are allowed. A file the repository already has may be changed only if the task's files name it, only as a small patch (most of its lines kept), and only with a reason.",
+			Parameters: obj([]string{"path", "content"}, map[string]*genai.Schema{"path": str("repository-relative path"), "content": str("the complete file"),
+				"reason": str("why the file changes; required when the repository already has the file, shown to reviewers")})},
+		{Name: "delete_file", Description: "Drop a file you wrote in this task. A file the repository already has is never deleted or renamed.",
 			Parameters: obj([]string{"path"}, map[string]*genai.Schema{"path": str("repository-relative path")})},
 		{Name: "finish", Description: "Finish the task: your files are validated; errors come back for you to fix.",
 			Parameters: obj([]string{"summary"}, map[string]*genai.Schema{"summary": str("what you changed and why")})},
@@ -39,7 +40,7 @@ func (t *tools) run(fc *genai.FunctionCall) map[string]any {
 	case "search":
 		out, err = t.search(argString(a, "regex"), argString(a, "glob"))
 	case "write_file":
-		out, err = t.writeFile(argString(a, "path"), argString(a, "content"))
+		out, err = t.writeFile(argString(a, "path"), argString(a, "content"), argString(a, "reason"))
 	case "delete_file":
 		out, err = t.deleteFile(argString(a, "path"))
 	default:

@@ -240,7 +240,7 @@ func (t *tools) mayWrite(p string) error {
 	return nil
 }
 
-func (t *tools) writeFile(p, content string) (map[string]any, error) {
+func (t *tools) writeFile(p, content, reason string) (map[string]any, error) {
 	if err := t.mayWrite(p); err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (t *tools) writeFile(p, content string) (map[string]any, error) {
 	if err != nil {
 		old = nil
 	}
-	t.cs.Put(p, []byte(content), old, "")
+	t.cs.Put(p, []byte(content), old, strings.TrimSpace(reason))
 	return map[string]any{"ok": true, "path": p, "bytes": len(content)}, nil
 }
 

@@ -46,7 +46,7 @@ func TestSpecialistReadsFilesAndWritesADockerfile(t *testing.T) {
 			}
 		},
 			call{"write_file", args("path", "Dockerfile", "content", dockerfile)},
-			call{"write_file", args("path", ".dockerignore", "content", ignore)},
+			call{"write_file", args("path", ".dockerignore", "content", ignore, "reason", " keeps .env out of the context ")},
 			call{"finish", args("summary", "multi-stage Dockerfile")}),
 	)
 	tr := runTask(t, f.brain(t, nil), engine.Issue{Title: "containerize"}, containerTask, 0)
@@ -58,6 +58,9 @@ func TestSpecialistReadsFilesAndWritesADockerfile(t *testing.T) {
 	}
 	if string(tr.ChangeSet.Get("Dockerfile").Content) != dockerfile {
 		t.Error("the Dockerfile is not what the model wrote")
+	}
+	if n := tr.ChangeSet.Get(".dockerignore").Note; n != "keeps .env out of the context" {
+		t.Errorf("write_file's reason became the note %q", n)
 	}
 	u := tr.ChangeSet.Usage
 	if u == nil || u.Turns != 2 || u.InputTokens != 2000 || u.OutputTokens != 400 || u.Model != "gemini-2.5-flash" {

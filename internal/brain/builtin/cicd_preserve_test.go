@@ -1,0 +1,243 @@
+package builtin
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+)
+
+// Workflows shaped like the ones real repositories have (written for
+// these tests): an OS and version matrix with integration build tags, a
+// Postgres service with a migration step, and a Cypress run for a web
+// front end. go.yml and cypress.yml use actions at majors the pins table
+// does not have, so no minimal patch can pin them; tests.yml uses the
+// table's majors and lacks only pins and permissions.
+const (
+	preserveGoYML = `name: Go
+
+on:
+  push:
+    branches: [main]
+  pull_request:
+
+permissions:
+  contents: read
+
+jobs:
+  test:
+    strategy:
+      fail-fast: false
+      matrix:
+        os: [ubuntu-latest, macos-latest, windows-latest]
+        go: ["1.22", "1.23"]
+    runs-on: ${{ matrix.os }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with:
+          go-version: ${{ matrix.go }}
+      - run: go build ./...
+      - run: go test -race ./...
+  integration:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with:
+          go-version-file: go.mod
+      - run: go test -tags integration ./...
+`
+	preserveTestsYML = `# Integration tests against a real database.
+name: tests
+
+on:
+  pull_request:
+  push:
+    branches: [main]
+
+jobs:
+  postgres:
+    runs-on: ubuntu-latest
+    services:
+      postgres:
+        image: postgres:16
+        env:
+          POSTGRES_USER: ledger
+          POSTGRES_PASSWORD: ledger
+          POSTGRES_DB: ledger_test
+        ports:
+          - 5432:5432
+        options: >-
+          --health-cmd "pg_isready -U ledger"
+          --health-interval 5s
+          --health-timeout 5s
+          --health-retries 10
+    env:
+      DATABASE_URL: postgres://ledger:ledger@localhost:5432/ledger_test?sslmode=disable
+    steps:
+      - uses: actions/checkout@v6
+      - uses: actions/setup-go@v6
+        with:
+          go-version-file: go.mod
+      # Migrations first, the way production runs them.
+      - name: Migrate
+        run: go run github.com/golang-migrate/migrate/v4/cmd/migrate@v4.18.1 -path db/migrations -database "$DATABASE_URL" up
+      - run: go test -tags integration ./...
+`
+	preserveCypressYML = `name: e2e
+on:
+  pull_request:
+jobs:
+  cypress:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: cypress-io/github-action@v6
+        with:
+          working-directory: web
+          build: npm run build
+          start: npm start
+`
+)
+
+// preserveRepo is a Go service with a database, integration tests behind
+// a build tag, and the three workflows above.
+func preserveRepo() fstest.MapFS {
+	files := map[string]string{
+		"go.mod":                           "module example.com/ledger\n\ngo 1.23\n\nrequire github.com/jackc/pgx/v5 v5.7.1\n",
+		"go.sum":                           "",
+		"main.go":                          "package main\n\nimport (\n\t\"net/http\"\n\t\"os\"\n)\n\nfunc main() {\n\tport := os.Getenv(\"PORT\")\n\tif port == \"\" {\n\t\tport = \"8080\"\n\t}\n\thttp.ListenAndServe(\":\"+port, nil)\n}\n",
+		"ledger_integration_test.go":       "//go:build integration\n\npackage main\n\nimport \"testing\"\n\nfunc TestLedger(t *testing.T) {}\n",
+		"db/migrations/0001_init.up.sql":   "CREATE TABLE entries (id bigserial primary key);\n",
+		"db/migrations/0001_init.down.sql": "DROP TABLE entries;\n",
+		"web/cypress/e2e/home.cy.js":       "describe('home', () => { it('loads', () => { cy.visit('/') }) })\n",
+		".github/workflows/go.yml":         preserveGoYML,
+		".github/workflows/tests.yml":      preserveTestsYML,
+		".github/workflows/cypress.yml":    preserveCypressYML,
+	}
+	return ciMapFS(files)
+}
+
+// On each of the three everyday requests the existing workflows survive:
+// nothing is deleted, no workflow the request is not about is touched, and
+// the CI request patches only the workflow a minimal patch can fix.
+func TestRequestsPreserveWorkflows(t *testing.T) {
+	cases := []struct {
+		request string
+		// modified are the existing files the request may change.
+		modified map[string]bool
+		// ci is whether the plan may have a task that writes CI.
+		ci bool
+	}{
+		{"containerize this service and add CI", map[string]bool{".github/workflows/tests.yml": true}, true},
+		{"compose for local development with Postgres", nil, false},
+		{"deploy it to Cloud Run with Terraform", nil, false},
+	}
+	for _, c := range cases {
+		t.Run(engine.Slug(c.request), func(t *testing.T) {
+			ws := preserveRepo()
+			e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+			issue := engine.Issue{Title: c.request}
+			plan, repo, err := e.Plan(context.Background(), issue, ws)
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			for _, tk := range plan.Tasks {
+				if strings.Contains(","+tk.Params["workflows"]+",", ",ci,") && !c.ci {
+					t.Errorf("the plan for %q has a CI task: %+v", c.request, tk)
+				}
+			}
+			res, err := e.Work(context.Background(), issue, plan, repo, ws)
+			if err != nil {
+				t.Fatalf("work: %v", err)
+			}
+			for _, tr := range res.Tasks {
+				for _, f := range tr.Findings {
+					if strings.HasPrefix(f.Rule, "policy-") {
+						t.Errorf("task %s broke the change policy: %s", tr.Task.ID, f)
+					}
+				}
+				if tr.Task.Mode == CICDMode && tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
+					t.Errorf("task %s: %s %s %v", tr.Task.ID, tr.Status, tr.Error, tr.Findings)
+				}
+				if tr.ChangeSet == nil {
+					continue
+				}
+				for _, f := range tr.ChangeSet.Files {
+					_, err := ws.Open(f.Path)
+					existed := err == nil
+					switch {
+					case f.Op == change.Delete:
+						t.Errorf("task %s deletes %s", tr.Task.ID, f.Path)
+					case existed && !c.modified[f.Path]:
+						t.Errorf("task %s modifies %s, which %q is not about", tr.Task.ID, f.Path, c.request)
+					case existed && strings.TrimSpace(f.Note) == "":
+						t.Errorf("task %s modifies %s with no reason", tr.Task.ID, f.Path)
+					case !existed && f.Path == CIWorkflowPath:
+						t.Errorf("task %s adds a second CI beside the workflows that test the service", tr.Task.ID)
+					}
+				}
+			}
+			if c.modified[".github/workflows/tests.yml"] {
+				f := findFile(res, ".github/workflows/tests.yml")
+				if f == nil {
+					t.Fatalf("tests.yml, which fails only on pins and permissions, is not patched")
+				}
+				for _, keep := range []string{"# Integration tests against a real database.", "# Migrations first, the way production runs them.",
+					"POSTGRES_DB: ledger_test", "--health-retries 10", "go test -tags integration ./..."} {
+					if !strings.Contains(string(f.Content), keep) {
+						t.Errorf("the patch lost %q", keep)
+					}
+				}
+				if err := engine.Minimal(f.Old, f.Content); err != nil {
+					t.Error(err)
+				}
+				notes := strings.Join(plan.Notes, "\n")
+				if !strings.Contains(notes, ".github/workflows/go.yml runs the tests of . but fails the gate") || !strings.Contains(notes, "left as it is") {
+					t.Errorf("the plan does not say go.yml is left alone and why:\n%s", notes)
+				}
+			}
+		})
+	}
+}
+
+func findFile(res *engine.Result, p string) *change.File {
+	for _, tr := range res.Tasks {
+		if tr.ChangeSet != nil {
+			if f := tr.ChangeSet.Get(p); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// A deploy request plans no CI task, even when it calls its deploy
+// workflow a pipeline or names GitHub Actions; words that name CI itself
+// still plan one beside the deployment.
+func TestDeployRequestPlansNoCI(t *testing.T) {
+	for request, wantCI := range map[string]bool{
+		"deploy it to Cloud Run with Terraform":                  false,
+		"set up a deploy pipeline to Cloud Run":                  false,
+		"deploy it to Cloud Run with a GitHub Actions workflow":  false,
+		"deploy to ECS from GitHub Actions":                      false,
+		"add CI and deploy it to Cloud Run":                      true,
+		"deploy to Cloud Run and run the tests on pull requests": true,
+	} {
+		e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+		plan, _, err := e.Plan(context.Background(), engine.Issue{Title: request}, preserveRepo())
+		if err != nil {
+			t.Fatalf("%s: %v", request, err)
+		}
+		if got := task(plan, TaskCI) != nil; got != wantCI {
+			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, taskIDs(plan))
+		}
+		if task(plan, TaskDeploy) == nil {
+			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, taskIDs(plan))
+		}
+	}
+}
