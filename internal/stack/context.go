@@ -55,7 +55,7 @@ func (d *detector) goReplaceDirs(p string) []string {
 	if !ok {
 		return nil
 	}
-	f, err := modfile.ParseLax(p, data, nil)
+	f, err := modfile.Parse(p, data, nil)
 	if err != nil {
 		return nil
 	}

@@ -125,7 +125,8 @@ var goSourceDirs = []string{"internal/config", "config", "pkg/config", "internal
 	"internal/router", "routes", "router"}
 
 // nodeSourceDirs are where Node services keep their entry and config.
-var nodeSourceDirs = []string{".", "src", "src/config", "config", "src/app", "app", "lib", "server", "src/server"}
+var nodeSourceDirs = []string{".", "src", "src/config", "config", "src/app", "app", "lib", "server", "src/server",
+	"src/health", "src/routes", "routes", "src/api"}
 
 // pythonSourceDirs are where Python services keep their app and settings.
 var pythonSourceDirs = []string{".", "app", "app/core", "app/api", "src", "api", "core", "config"}
