@@ -241,6 +241,9 @@ func (d *detector) pathWorkspaces(repo *Repo, roots []Workspace, local map[strin
 // and the workspace root it builds from. A service that installs from a
 // workspace lock gets WorkspaceLock when it had none.
 func (d *detector) buildContext(s *Service, roots []Workspace, local []string) {
+	if s.WorkspaceLock != "" && d.notMember(s, roots) {
+		s.WorkspaceLock = "" // a lock above, but of a workspace that leaves s out
+	}
 	dirs := append([]string{s.Dir}, local...)
 	if s.WorkspaceLock != "" {
 		dirs = append(dirs, path.Dir(s.WorkspaceLock))
@@ -252,6 +255,30 @@ func (d *detector) buildContext(s *Service, roots []Workspace, local []string) {
 		}
 	}
 	s.Context = lca(dirs...)
+}
+
+// rootManifest is the manifest that says whether a directory is a
+// workspace root, per language with lock files above members.
+var rootManifest = map[Language]string{Node: "package.json", Python: "pyproject.toml", Rust: "Cargo.toml"}
+
+// notMember reports whether s is left out by the project that owns
+// s.WorkspaceLock: the lock's directory has a manifest of the service's
+// language, and no workspace rooted there lists s (an excluded crate, a
+// project nested in a uv project that does not include it, a package
+// below a Node root without workspaces). A lock with no manifest beside
+// it is given the benefit of the doubt.
+func (d *detector) notMember(s *Service, roots []Workspace) bool {
+	lockDir := path.Dir(s.WorkspaceLock)
+	m := rootManifest[s.Language]
+	if m == "" || !d.idx.has(join(lockDir, m)) {
+		return false
+	}
+	for _, w := range roots {
+		if w.Dir == lockDir && inFamily(s.Language, w.Tool) && containsString(w.Members, s.Dir) {
+			return false
+		}
+	}
+	return true
 }
 
 // workspaceRoot returns the outermost workspace the service must be

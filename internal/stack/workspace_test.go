@@ -93,8 +93,8 @@ func TestWorkspacesAndContexts(t *testing.T) {
 			units: map[string]unitWant{
 				"crates/server": {context: ".", workspaceLock: "Cargo.lock"},
 				"crates/core":   {context: ".", workspaceLock: "Cargo.lock"},
-				// Excluded from the workspace, but the lock file above is still found.
-				"crates/experimental": {context: ".", workspaceLock: "Cargo.lock"},
+				// Excluded from the workspace: the lock above is not its own.
+				"crates/experimental": {context: "crates/experimental"},
 			},
 		},
 		{
@@ -236,6 +236,22 @@ func TestWorkspacesAndContexts(t *testing.T) {
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "gradle", Members: []string{"api", "batch", "worker"}}},
 			units:      map[string]unitWant{"api": {context: "."}, "worker": {context: "."}, "batch": {context: "."}},
+		},
+		{
+			name: "projects nested under single projects do not share their locks",
+			files: map[string]string{
+				"pyproject.toml":               "[project]\nname = \"tool\"\n",
+				"uv.lock":                      "version = 1\n",
+				"examples/demo/pyproject.toml": "[project]\nname = \"demo\"\ndependencies = [\"flask\"]\n",
+				"package.json":                 `{"name":"docs","scripts":{"start":"node serve.js"}}`,
+				"package-lock.json":            "{}",
+				"site/package.json":            `{"name":"site","scripts":{"start":"node index.js"}}`,
+			},
+			units: map[string]unitWant{
+				".":             {context: "."},
+				"examples/demo": {context: "examples/demo"},
+				"site":          {context: "site"},
+			},
 		},
 		{
 			name: "standalone service with its own lock file",
