@@ -20,7 +20,7 @@ var reEnvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // add records a variable. A second sighting makes it required when either
 // says so and fills a missing default; the first source is kept.
 func (e *envSet) add(name, def string, required bool, source string) {
-	if len(name) > 128 || !reEnvName.MatchString(name) {
+	if len(name) > 128 || !reEnvName.MatchString(name) || ignoredEnv[name] || strings.HasPrefix(name, "npm_") {
 		return
 	}
 	if v := e.vars[name]; v != nil {
@@ -83,6 +83,30 @@ func isExampleFile(source string) bool {
 		}
 	}
 	return false
+}
+
+// ignoredEnv are variables that tools and shells set, not the service's
+// configuration.
+var ignoredEnv = map[string]bool{"CI": true, "GITHUB_ACTIONS": true, "PATH": true, "HOME": true, "PWD": true,
+	"SHELL": true, "TERM": true, "USER": true, "TMPDIR": true, "GOPATH": true, "GOOS": true, "GOARCH": true}
+
+// commentPrefix is the line comment marker of each language.
+var commentPrefix = map[Language][]string{Go: {"//"}, Node: {"//", "/*", "*"}, Rust: {"//"}, Python: {"#"}}
+
+// stripCommentLines blanks the lines that are only a comment, so
+// commented-out code states no variable and no route. Line breaks stay.
+func stripCommentLines(text string, lang Language) string {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		t := strings.TrimSpace(line)
+		for _, p := range commentPrefix[lang] {
+			if strings.HasPrefix(t, p) {
+				lines[i] = ""
+				break
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fromSource finds the variables a source file reads, by its language.
@@ -176,7 +200,7 @@ var (
 	reJSDefault     = regexp.MustCompile(`^(?:\s*,\s*\d+)?\s*\)?\s*(?:\|\||\?\?)\s*` + literal)
 	reJSDestructure = regexp.MustCompile(`(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b`)
 	reJSDestrItem   = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?:=\s*` + literal + `)?\s*$`)
-	reJSSchema      = regexp.MustCompile(`\b(cleanEnv|z\.object|Joi\.object|Joi\.object\(\)\.keys)\(`)
+	reJSSchema      = regexp.MustCompile(`\b(cleanEnv|z\.object|Joi\.object|Joi\.object\(\)\.keys|createEnv)\(`)
 	reSchemaKey     = regexp.MustCompile(`^\s*(?:['"]([A-Za-z_][A-Za-z0-9_]*)['"]|([A-Za-z_][A-Za-z0-9_]*))\s*:\s*([\s\S]*)$`)
 	reUpperName     = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	reSchemaDefault = regexp.MustCompile(`(?:\bdefault\s*:\s*|\.default\(\s*)` + literal)
@@ -195,33 +219,59 @@ func (e *envSet) fromJS(text, source string) {
 		if !ok {
 			continue
 		}
+		e.schemaEntries(kind, body, source)
+	}
+	e.fromJSReads(text, source)
+}
+
+// schemaEntries reads the keys of an env schema object. createEnv (t3
+// env) holds zod schemas in its server, shared and client objects.
+func (e *envSet) schemaEntries(kind, body, source string) {
+	if kind == "createEnv" {
 		for _, entry := range topLevelEntries(body) {
 			km := reSchemaKey.FindStringSubmatch(entry)
 			if km == nil {
 				continue
 			}
-			name := km[1] + km[2]
-			if !reUpperName.MatchString(name) {
-				continue
+			switch km[1] + km[2] {
+			case "server", "shared", "client":
+				if inner, ok := objectLiteralAt(km[3], 0); ok {
+					e.schemaEntries("z.object", inner, source)
+				}
 			}
-			expr := km[3]
-			def := ""
-			hasDefault := false
-			if dm := reSchemaDefault.FindStringSubmatch(expr); dm != nil {
-				def, hasDefault = unquote(dm[1:]), true
-			}
-			var required bool
-			switch kind {
-			case "cleanEnv":
-				required = !hasDefault
-			case "z.object":
-				required = !hasDefault && !reZodOptional.MatchString(expr)
-			default: // Joi
-				required = !hasDefault && strings.Contains(expr, ".required()")
-			}
-			e.add(name, def, required, source)
 		}
+		return
 	}
+	for _, entry := range topLevelEntries(body) {
+		km := reSchemaKey.FindStringSubmatch(entry)
+		if km == nil {
+			continue
+		}
+		name := km[1] + km[2]
+		if !reUpperName.MatchString(name) {
+			continue
+		}
+		expr := km[3]
+		def := ""
+		hasDefault := false
+		if dm := reSchemaDefault.FindStringSubmatch(expr); dm != nil {
+			def, hasDefault = unquote(dm[1:]), true
+		}
+		var required bool
+		switch kind {
+		case "cleanEnv":
+			required = !hasDefault
+		case "z.object":
+			required = !hasDefault && !reZodOptional.MatchString(expr)
+		default: // Joi
+			required = !hasDefault && strings.Contains(expr, ".required()")
+		}
+		e.add(name, def, required, source)
+	}
+}
+
+// fromJSReads reads process.env accesses and destructuring.
+func (e *envSet) fromJSReads(text, source string) {
 	for _, loc := range reJSEnv.FindAllStringSubmatchIndex(text, -1) {
 		name := ""
 		if loc[2] >= 0 {

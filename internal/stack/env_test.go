@@ -115,6 +115,38 @@ export const env = schema.parse(process.env)
 			},
 		},
 		{
+			name: "t3 createEnv with server and shared zod schemas, commented code and tool variables",
+			files: map[string]string{
+				"package.json": `{"name":"web","main":"src/main.ts"}`,
+				"src/main.ts":  "export {}\n",
+				"src/env.ts": `import { createEnv } from "@t3-oss/env-nextjs";
+export const env = createEnv({
+  shared: {
+    NODE_ENV: z.enum(["development", "production"]).default("development"),
+  },
+  server: {
+    POSTGRES_URL: z.url(),
+    AUTH_SECRET: process.env.NODE_ENV === "production" ? z.string() : z.string().optional(),
+  },
+  client: {
+    // NEXT_PUBLIC_CLIENTVAR: z.string(),
+  },
+  runtimeEnv: {
+    NODE_ENV: process.env.NODE_ENV,
+    // NEXT_PUBLIC_CLIENTVAR: process.env.NEXT_PUBLIC_CLIENTVAR,
+  },
+  skipValidation: !!process.env.CI || process.env.npm_lifecycle_event === "lint",
+});
+`,
+			},
+			dir: ".",
+			want: []EnvVar{
+				{Name: "AUTH_SECRET", Secret: true, Source: "src/env.ts"},
+				{Name: "NODE_ENV", Default: "development", Source: "src/env.ts"},
+				{Name: "POSTGRES_URL", Required: true, Source: "src/env.ts"},
+			},
+		},
+		{
 			name: "python os.environ and pydantic settings",
 			files: map[string]string{
 				"pyproject.toml": "[project]\nname = \"inventory\"\ndependencies = [\"fastapi\", \"pydantic-settings\"]\n",

@@ -84,8 +84,9 @@ func (d *detector) sourceFacts(s *Service) {
 		if s.Dir == "." {
 			relPath = p
 		}
-		env.fromSource(text, relPath)
-		health.scan(text)
+		code := stripCommentLines(text, langOf(p))
+		env.fromSource(code, relPath)
+		health.scan(code)
 		if s.Port == 0 {
 			setPort(s, text, strictPortPatterns[langOf(p)], relPath)
 		}
