@@ -59,11 +59,22 @@ func (e *envSet) list() []EnvVar {
 var secretParts = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY",
 	"CREDENTIALS", "DATABASE_URL", "DSN"}
 
+// settingSuffixes end names that tune a credential without holding one
+// (ACCESS_TOKEN_EXPIRE_MINUTES, PASSWORD_MIN_LENGTH).
+var settingSuffixes = []string{"_MINUTES", "_HOURS", "_DAYS", "_SECONDS", "_SECS", "_MS", "_TTL", "_EXPIRE",
+	"_EXPIRES", "_EXPIRY", "_EXPIRATION", "_LENGTH", "_LEN", "_SIZE", "_ENABLED", "_COUNT", "_LIMIT", "_ALGORITHM"}
+
 // isSecretName reports whether the variable holds a credential: its name
 // contains PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, PRIVATE_KEY,
-// CREDENTIALS, DATABASE_URL or DSN, or ends in _KEY.
+// CREDENTIALS, DATABASE_URL or DSN, or ends in _KEY; unless it ends like
+// a setting about one (_MINUTES, _TTL, _LENGTH, _ENABLED...).
 func isSecretName(name string) bool {
 	up := strings.ToUpper(name)
+	for _, suf := range settingSuffixes {
+		if strings.HasSuffix(up, suf) {
+			return false
+		}
+	}
 	for _, p := range secretParts {
 		if strings.Contains(up, p) {
 			return true
@@ -197,7 +208,7 @@ func window(text string, i, n int) string {
 
 var (
 	reJSEnv         = regexp.MustCompile(`(?:process|Bun)\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"` + "`" + `]([A-Za-z_][A-Za-z0-9_]*)['"` + "`" + `]\s*\])`)
-	reJSDefault     = regexp.MustCompile(`^(?:\s*,\s*\d+)?\s*\)?\s*(?:\|\||\?\?)\s*` + literal)
+	reJSDefault     = regexp.MustCompile(`^(?:\s*,\s*\d+)?\s*\)?\s*(?:\|\||\?\?|\?[^:;?]{0,80}:)\s*` + literal)
 	reJSDestructure = regexp.MustCompile(`(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b`)
 	reJSDestrItem   = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?:=\s*` + literal + `)?\s*$`)
 	reJSSchema      = regexp.MustCompile(`\b(cleanEnv|z\.object|Joi\.object|Joi\.object\(\)\.keys|createEnv)\(`)

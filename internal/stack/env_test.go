@@ -56,6 +56,9 @@ func main() {
 				"src/server.js": `const { SESSION_SECRET, HOST = "0.0.0.0" } = process.env;
 const port = Number(process.env.PORT) || 4141;
 const url = process.env["MONGO_URL"] ?? 'mongodb://localhost/app';
+const ttl = process.env.SESSION_TTL
+  ? Number(process.env.SESSION_TTL)
+  : 3600;
 app.listen(port);
 `,
 				".env.example": "PORT=4141\nMONGO_URL=mongodb://mongo/app\nADMIN_PASSWORD=changeme\nFEATURE_X=on # toggles X\n",
@@ -68,6 +71,7 @@ app.listen(port);
 				{Name: "MONGO_URL", Default: "mongodb://localhost/app", Source: "src/server.js"},
 				{Name: "PORT", Default: "4141", Source: "src/server.js"},
 				{Name: "SESSION_SECRET", Secret: true, Source: "src/server.js"},
+				{Name: "SESSION_TTL", Default: "3600", Source: "src/server.js"},
 			},
 		},
 		{
@@ -280,7 +284,7 @@ func TestSecretNames(t *testing.T) {
 		"DB_PASSWORD": true, "PGPASSWD": true, "CLIENT_SECRET": true, "GITHUB_TOKEN": true, "OPENAI_API_KEY": true,
 		"SSH_PRIVATE_KEY": true, "GOOGLE_APPLICATION_CREDENTIALS": true, "DATABASE_URL": true, "SENTRY_DSN": true,
 		"AWS_ACCESS_KEY": true, "PORT": false, "KEYCLOAK_REALM": false, "LOG_LEVEL": false, "REDIS_URL": false,
-		"TOKENIZER": true, "MONKEY": false,
+		"MONKEY": false, "ACCESS_TOKEN_EXPIRE_MINUTES": false, "PASSWORD_MIN_LENGTH": false, "JWT_SECRET_TTL": false,
 	} {
 		if got := isSecretName(name); got != want {
 			t.Errorf("isSecretName(%q) = %v, want %v", name, got, want)

@@ -155,6 +155,16 @@ func TestPortsAndHealth(t *testing.T) {
 			dir: "services/api", port: 9966, portSource: "../../docker-compose.yml",
 		},
 		{
+			name: "compose: the base file first, and not a helper image built beside the service",
+			files: map[string]string{
+				"docker-compose.ci.yaml": "services:\n  api:\n    build: .\n    expose: [7000]\n",
+				"compose.override.yml":   "services:\n  api:\n    build: .\n    ports: ['9999:9999']\n",
+				"compose.yml":            "services:\n  maildev:\n    build:\n      context: .\n      dockerfile: maildev.Dockerfile\n    ports: [1080]\n  e2e:\n    build:\n      context: .\n      dockerfile: Dockerfile.playwright\n    ports: ['9323:9323']\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile\n    ports:\n      - ${APP_PORT}:${APP_PORT}\n      - '8080:3000'\n",
+				"package.json":           `{"name":"api","scripts":{"start":"nest start"}}`,
+			},
+			dir: ".", port: 3000, portSource: "compose.yml",
+		},
+		{
 			name: "spring actuator under a context path",
 			files: map[string]string{
 				"pom.xml": "<project><artifactId>petclinic</artifactId><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-actuator</artifactId></dependency></dependencies></project>",

@@ -181,7 +181,9 @@ type composeFile struct {
 // composePort takes the container port of a Compose service that builds
 // the service's directory.
 func (d *detector) composePort(s *Service) {
-	for _, cf := range sorted(d.idx.compose) {
+	files := sorted(d.idx.compose)
+	sort.SliceStable(files, func(i, j int) bool { return composeRank(files[i]) < composeRank(files[j]) })
+	for _, cf := range files {
 		data, ok := d.optRead(cf, sourceHeadBytes)
 		if !ok {
 			continue
@@ -197,7 +199,7 @@ func (d *detector) composePort(s *Service) {
 		sort.Strings(names)
 		for _, n := range names {
 			svc := c.Services[n]
-			if !composeBuilds(path.Dir(cf), svc.Build, s.Dir) {
+			if !composeBuilds(path.Dir(cf), svc.Build, s.Dir, s.Name) {
 				continue
 			}
 			for _, list := range [][]any{svc.Ports, svc.Expose} {
@@ -215,9 +217,37 @@ func (d *detector) composePort(s *Service) {
 	}
 }
 
+// composeRank orders Compose files: the base file first, then
+// overrides, then the others (CI, test or variant files).
+func composeRank(p string) int {
+	switch strings.ToLower(baseName(p)) {
+	case "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml":
+		return 0
+	}
+	if strings.Contains(strings.ToLower(baseName(p)), "override") {
+		return 1
+	}
+	return 2
+}
+
+// serviceDockerfile reports whether a Dockerfile name builds the service
+// itself (Dockerfile, Containerfile, Dockerfile.prod, <name>.Dockerfile),
+// not a helper image kept beside it (maildev.Dockerfile,
+// Dockerfile.playwright).
+func serviceDockerfile(file, name string) bool {
+	lower := strings.ToLower(baseName(file))
+	name = strings.ToLower(name)
+	switch lower {
+	case "", "dockerfile", "containerfile", "dockerfile.prod", "dockerfile.production":
+		return true
+	}
+	return name != "" && (lower == name+".dockerfile" || lower == "dockerfile."+name)
+}
+
 // composeBuilds reports whether a Compose build (a context string or a
-// {context, dockerfile} map) builds dir.
-func composeBuilds(composeDir string, build any, dir string) bool {
+// {context, dockerfile} map) builds dir with the service's own
+// Dockerfile.
+func composeBuilds(composeDir string, build any, dir, name string) bool {
 	ctx, dockerfile := "", ""
 	switch b := build.(type) {
 	case string:
@@ -232,6 +262,9 @@ func composeBuilds(composeDir string, build any, dir string) bool {
 		ctx = "."
 	}
 	if strings.Contains(ctx, "$") || strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "/") {
+		return false
+	}
+	if !serviceDockerfile(dockerfile, name) {
 		return false
 	}
 	c := path.Join(composeDir, ctx)
