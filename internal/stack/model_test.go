@@ -2,6 +2,7 @@ package stack
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -298,4 +299,44 @@ func TestVersionsFromToolVersionsAndCI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzModel feeds arbitrary text to the files the model reads (sources,
+// workspace manifests, compose, Spring config, .tool-versions): Detect
+// must never panic or fail, and every context must hold its unit.
+func FuzzModel(f *testing.F) {
+	f.Add("const env = cleanEnv(process.env, { A: str({ default: 'x' }) })", "class S(BaseSettings):\n    a: int\n",
+		"include 'a', ':b'", "services:\n  a:\n    build: .\n    ports: ['1:2']\n")
+	f.Add("createEnv({ server: { A: z.string( }", "class S(BaseSettings", "include(", "services: [")
+	f.Add("", "", "", "")
+	f.Fuzz(func(t *testing.T, js, py, gradle, yml string) {
+		files := map[string]string{
+			"package.json":                         `{"name":"w","workspaces":["apps/*"],"scripts":{"start":"node src/index.ts"}}`,
+			"src/index.ts":                         js,
+			"apps/a/package.json":                  `{"name":"a","dependencies":{"w":"file:../.."}}`,
+			"py/pyproject.toml":                    "[project]\nname='p'\n[tool.uv.workspace]\nmembers=['" + strings.ReplaceAll(gradle, "'", "") + "']\n",
+			"py/app/main.py":                       py,
+			"go/go.mod":                            "module g\n\ngo 1.22\n",
+			"go/main.go":                           "package main\n" + js,
+			"go.work":                              gradle,
+			"j/settings.gradle":                    gradle,
+			"j/build.gradle":                       "x",
+			"j/src/main/resources/application.yml": yml,
+			"compose.yml":                          yml,
+			".tool-versions":                       py,
+			".github/workflows/ci.yml":             yml,
+		}
+		repo, err := Detect(tree(files), Options{})
+		if err != nil {
+			t.Fatalf("Detect failed on bad input: %v", err)
+		}
+		for _, s := range repo.Services {
+			if !within(s.Dir, s.Context) {
+				t.Errorf("%s: context %q does not hold the unit", s.Dir, s.Context)
+			}
+			if len(s.Env) > maxEnvVars {
+				t.Errorf("%s: %d variables over the cap", s.Dir, len(s.Env))
+			}
+		}
+	})
 }
