@@ -317,3 +317,31 @@ func TestLCA(t *testing.T) {
 		}
 	}
 }
+
+func TestContextWithFocus(t *testing.T) {
+	files := map[string]string{
+		"go.work":               "go 1.22\n\nuse (\n\t./services/api\n\t./libs/x\n)\n",
+		"services/api/go.mod":   "module example.com/api\n\ngo 1.22\n\nrequire example.com/libs/x v0.0.0\n\nreplace example.com/libs/x => ../../libs/x\n",
+		"services/api/main.go":  "package main\n",
+		"libs/x/go.mod":         "module example.com/libs/x\n\ngo 1.22\n",
+		"pnpm-workspace.yaml":   "packages: ['apps/*']\n",
+		"pnpm-lock.yaml":        "lockfileVersion: '9.0'\n",
+		"package.json":          `{"private":true}`,
+		"apps/web/package.json": `{"name":"web","scripts":{"start":"next start"}}`,
+	}
+	repo := mustDetect(t, files, Options{Dir: "services/api"})
+	api := repo.Service("services/api")
+	if api == nil || api.Context != "." {
+		t.Fatalf("focused api must still see libs/x through go.work and its replace: %s", dump(repo.Services))
+	}
+	// Stated members are listed; glob members outside the focus were not
+	// walked, so they are not.
+	want := []Workspace{{Dir: ".", Tool: "go", Members: []string{"libs/x", "services/api"}}, {Dir: ".", Tool: "pnpm", Lockfile: "pnpm-lock.yaml"}}
+	if !reflect.DeepEqual(repo.Workspaces, want) {
+		t.Errorf("workspaces seen from the focus:\n got %s\nwant %s", dump(repo.Workspaces), dump(want))
+	}
+	web := mustDetect(t, files, Options{Dir: "apps/web"}).Service("apps/web")
+	if web == nil || web.Context != "." || web.WorkspaceLock != "pnpm-lock.yaml" {
+		t.Errorf("focused web builds from the pnpm root: %s", dump(web))
+	}
+}
