@@ -23,9 +23,25 @@ const (
 // sourceExts are the source files the walk keeps names of, besides .go.
 var sourceExts = []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".py", ".rs"}
 
+// toolConfigs are the configuration files of build and test tools: what
+// they read from the environment is not the service's contract.
+var toolConfigs = map[string]bool{"jest": true, "vitest": true, "vite": true, "playwright": true, "cypress": true,
+	"eslint": true, "prettier": true, "babel": true, "webpack": true, "rollup": true, "tailwind": true,
+	"postcss": true, "next": true, "nuxt": true, "svelte": true, "astro": true, "tsup": true, "commitlint": true,
+	"lint-staged": true, "stylelint": true, "karma": true, "metro": true, "esbuild": true}
+
+// pythonTooling are Python files of packaging and test tools.
+var pythonTooling = map[string]bool{"conftest.py": true, "setup.py": true, "noxfile.py": true, "fabfile.py": true}
+
 // isSourceName reports whether the lower-case file name is a source file
-// worth indexing: not a test, spec or type declaration.
+// worth indexing: not a test, spec, type declaration or tool config.
 func isSourceName(lower string) bool {
+	if pythonTooling[lower] {
+		return false
+	}
+	if tool, _, ok := strings.Cut(lower, ".config."); ok && toolConfigs[tool] {
+		return false
+	}
 	ok := false
 	for _, ext := range sourceExts {
 		if strings.HasSuffix(lower, ext) {

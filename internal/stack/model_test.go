@@ -340,3 +340,16 @@ func FuzzModel(f *testing.F) {
 		}
 	})
 }
+
+func TestIsSourceName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"main.ts": true, "app.config.ts": true, "server.py": true, "main.rs": true, "index.mjs": true,
+		"app.test.ts": false, "app.spec.js": false, "types.d.ts": false, "test_app.py": false, "app_test.py": false,
+		"vite.config.ts": false, "playwright.config.ts": false, "jest.config.js": false, "conftest.py": false,
+		"setup.py": false, "readme.md": false, "main.go": false,
+	} {
+		if got := isSourceName(name); got != want {
+			t.Errorf("isSourceName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
