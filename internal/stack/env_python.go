@@ -6,6 +6,36 @@ import (
 )
 
 var (
+	rePyEnvIndex = regexp.MustCompile(`os\.environ\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\](\s*=[^=])?`)
+	rePyEnvGet   = regexp.MustCompile(`os\.(?:getenv|environ\.get)\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*(?:,\s*(?:default\s*=\s*)?` + literal + `)?`)
+	rePyEnviron  = regexp.MustCompile(`\benv(?:\.(?:str|bool|int|float|list|url|db_url|db|cache_url|json))?\(\s*['"]([A-Z][A-Z0-9_]*)['"]\s*(,\s*default\s*=\s*` + literal + `)?`)
+)
+
+// fromPython reads os.environ["X"] (required), os.getenv("X", "d"),
+// os.environ.get("X", "d"), django-environ's env("X", default=...) and
+// pydantic BaseSettings classes.
+func (e *envSet) fromPython(text, source string) {
+	for _, m := range rePyEnvIndex.FindAllStringSubmatch(text, -1) {
+		if m[2] == "" { // os.environ["X"] = ... sets, not reads
+			e.add(m[1], "", true, source)
+		}
+	}
+	for _, m := range rePyEnvGet.FindAllStringSubmatch(text, -1) {
+		def := unquote(m[2:])
+		if def == "None" {
+			def = ""
+		}
+		e.add(m[1], def, false, source)
+	}
+	if strings.Contains(text, "environ") {
+		for _, m := range rePyEnviron.FindAllStringSubmatch(text, -1) {
+			e.add(m[1], unquote(m[3:]), m[2] == "", source)
+		}
+	}
+	e.fromPydantic(text, source)
+}
+
+var (
 	reSettingsClass = regexp.MustCompile(`(?m)^([ \t]*)class\s+\w+\s*\(([^)]*)\)\s*:[ \t]*(?:#.*)?$`)
 	reEnvPrefix     = regexp.MustCompile(`env_prefix\s*=\s*['"]([^'"]*)['"]`)
 	reSettingsField = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^=]+?)\s*(?:=\s*(.+?))?\s*(?:#.*)?$`)
