@@ -13,14 +13,16 @@ import (
 var healthPaths = []string{"/healthz", "/health", "/livez", "/readyz", "/ping", "/api/health"}
 
 // healthPatterns match a health path registered in code: a quoted literal,
-// optionally with a method ("GET /healthz" for Go 1.22 muxes), or a
-// NestJS controller or route without the slash (@Controller('health')).
+// optionally with a method ("GET /healthz" for Go 1.22 muxes), a NestJS
+// controller or route without the slash (@Controller('health')), or a
+// Django path("healthz/", ...).
 var healthPatterns = func() []*regexp.Regexp {
 	out := make([]*regexp.Regexp, len(healthPaths))
 	for i, p := range healthPaths {
 		q := regexp.QuoteMeta(p)
 		bare := regexp.QuoteMeta(strings.TrimPrefix(p, "/"))
-		out[i] = regexp.MustCompile(`["'` + "`" + `](?:[A-Z]+ )?` + q + `/?["'` + "`" + `]|@(?:Controller|Get)\(\s*['"]` + bare + `['"]`)
+		out[i] = regexp.MustCompile(`["'` + "`" + `](?:[A-Z]+ )?` + q + `/?["'` + "`" + `]|@(?:Controller|Get)\(\s*['"]` + bare +
+			`['"]|\b(?:re_)?path\(\s*r?['"]\^?` + bare + `/?\$?['"]`)
 	}
 	return out
 }()

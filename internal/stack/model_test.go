@@ -138,6 +138,16 @@ func TestPortsAndHealth(t *testing.T) {
 			dir: ".", port: 8001, portSource: "src/inventory/main.py", health: "/health",
 		},
 		{
+			name: "django url pattern without a slash",
+			files: map[string]string{
+				"manage.py":        "",
+				"requirements.txt": "django\n",
+				"shop/settings.py": "DEBUG = False\n",
+				"shop/urls.py":     "urlpatterns = [\n    path(\"admin/\", admin.site.urls),\n    path(\"healthz/\", views.health),\n]\n",
+			},
+			dir: ".", health: "/healthz",
+		},
+		{
 			name: "nest controller without a slash",
 			files: map[string]string{
 				"package.json":                    `{"name":"api","dependencies":{"@nestjs/core":"^10"}}`,
