@@ -95,16 +95,15 @@ func (d *detector) sourceFacts(s *Service) {
 		if !ok {
 			continue
 		}
-		text := string(data)
 		relPath := strings.TrimPrefix(p, s.Dir+"/")
 		if s.Dir == "." {
 			relPath = p
 		}
-		code := stripCommentLines(text, langOf(p))
+		code := stripCommentLines(string(data), langOf(p))
 		env.fromSource(code, relPath)
 		health.scan(code)
 		if s.Port == 0 {
-			setPort(s, text, strictPortPatterns[langOf(p)], relPath)
+			setPort(s, code, strictPortPatterns[langOf(p)], relPath)
 		}
 	}
 	if s.Language == Java {
