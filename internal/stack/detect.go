@@ -79,6 +79,7 @@ func Detect(fsys fs.FS, opts Options) (*Repo, error) {
 		return nil, err
 	}
 	repo := &Repo{Services: d.services()}
+	d.finishModel(repo)
 	if focus != "." {
 		repo.Focus = focus
 	}

@@ -48,6 +48,9 @@ func (d *detector) goService(dir string) *Service {
 				s.VersionSource = "go.mod"
 			}
 			for _, r := range f.Require {
+				if r.Indirect {
+					continue // not imported by this module: no backing service, no cgo
+				}
 				if h, ok := goHint(r.Mod.Path); ok {
 					s.addHint(h)
 				}

@@ -60,7 +60,9 @@ func TestManifests(t *testing.T) {
 				Manifest: "package.json", PackageManager: "pnpm", Lockfile: "pnpm-lock.yaml",
 				Build: "pnpm run build", Test: "pnpm run test", Lint: "pnpm run lint", Start: "pnpm run start",
 				Entry: "dist/server.js", Port: 4000, PortSource: ".env.example", Module: "@acme/web",
-				Frameworks: []string{"express"}, Deps: []string{"postgres", "redis"}},
+				Frameworks: []string{"express"}, Deps: []string{"postgres", "redis"},
+				Env: []EnvVar{{Name: "DB_PORT", Default: "5432", Source: ".env.example"},
+					{Name: "PORT", Default: "4000", Source: ".env.example"}}},
 		},
 		{
 			name: "node with npm, nvmrc, default test script and entry listen",
@@ -183,7 +185,11 @@ func TestManifests(t *testing.T) {
 			want: &Service{Name: "billing", Dir: ".", Language: Java, Version: "17", VersionSource: "pom.xml",
 				Manifest: "pom.xml", PackageManager: "maven", Build: "./mvnw -B -DskipTests package", Test: "./mvnw -B verify",
 				Port: 8081, PortSource: "src/main/resources/application.properties", Module: "billing",
-				Frameworks: []string{"spring-boot"}, Deps: []string{"kafka", "postgres"}},
+				Frameworks: []string{"spring-boot"}, Deps: []string{"kafka", "postgres"},
+				// No spring.datasource.url: Spring Boot needs it from the environment.
+				Env: []EnvVar{{Name: "SPRING_DATASOURCE_PASSWORD", Secret: true, Source: "pom.xml"},
+					{Name: "SPRING_DATASOURCE_URL", Required: true, Source: "pom.xml"},
+					{Name: "SPRING_DATASOURCE_USERNAME", Source: "pom.xml"}}},
 		},
 		{
 			name:  "malformed pom.xml",
@@ -221,6 +227,9 @@ func TestManifests(t *testing.T) {
 			} else {
 				if len(repo.Services) != 1 {
 					t.Fatalf("want 1 service, got %s", dump(repo.Services))
+				}
+				if tt.want.Context == "" {
+					tt.want.Context = tt.want.Dir // a standalone unit is its own build context
 				}
 				if got := repo.Services[0]; !reflect.DeepEqual(&got, tt.want) {
 					t.Errorf("service:\n got %s\nwant %s", dump(got), dump(tt.want))

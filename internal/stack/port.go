@@ -1,8 +1,13 @@
 package stack
 
 import (
+	"path"
 	"regexp"
+	"sort"
 	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // portPatterns find a stated listening port in source or config text.
@@ -142,4 +147,150 @@ func (d *detector) sourcePort(s *Service, file string) {
 		return
 	}
 	setPort(s, string(data), portPatterns[s.Language], file)
+}
+
+// strictPortPatterns find a listening port in any source file of a
+// service, not only its entry: only forms that tie the number to
+// listening (listen(3000), PORT || 3000, Addr: ":8080"), so a database
+// port in a config module is not taken for the service's.
+var strictPortPatterns = map[Language][]*regexp.Regexp{
+	Go: {
+		portPatterns[Go][0], portPatterns[Go][1], portPatterns[Go][3],
+		regexp.MustCompile(`cmp\.Or\(\s*os\.Getenv\("PORT"\)\s*,\s*"(?:[\w.\-]*:)?(\d{2,5})"`),
+	},
+	Node: {
+		regexp.MustCompile(`\.listen\(\s*(\d{2,5})\b`),
+		regexp.MustCompile(`\bPORT\s*\)?\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})\b`),
+	},
+	Python: {
+		regexp.MustCompile(`['"]PORT['"]\s*,\s*['"]?(\d{2,5})\b`),
+		regexp.MustCompile(`(?:uvicorn\.run|\.run|run_app|serve)\([^)]*?\bport\s*=\s*(\d{2,5})\b`),
+	},
+	Rust: portPatterns[Rust][:3],
+}
+
+// composeFile is the part of a Compose file read for ports.
+type composeFile struct {
+	Services map[string]struct {
+		Build  any   `yaml:"build"`
+		Ports  []any `yaml:"ports"`
+		Expose []any `yaml:"expose"`
+	} `yaml:"services"`
+}
+
+// composePort takes the container port of a Compose service that builds
+// the service's directory.
+func (d *detector) composePort(s *Service) {
+	files := sorted(d.idx.compose)
+	sort.SliceStable(files, func(i, j int) bool { return composeRank(files[i]) < composeRank(files[j]) })
+	for _, cf := range files {
+		data, ok := d.optRead(cf, sourceHeadBytes)
+		if !ok {
+			continue
+		}
+		var c composeFile
+		if yaml.Unmarshal(data, &c) != nil {
+			continue
+		}
+		names := make([]string, 0, len(c.Services))
+		for n := range c.Services {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			svc := c.Services[n]
+			if !composeBuilds(path.Dir(cf), svc.Build, s.Dir, s.Name) {
+				continue
+			}
+			for _, list := range [][]any{svc.Ports, svc.Expose} {
+				for _, p := range list {
+					if port := containerPort(p); port > 0 {
+						s.Port, s.PortSource = port, rel(s.Dir, cf)
+						if path.Dir(cf) == s.Dir {
+							s.PortSource = baseName(cf)
+						}
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// composeRank orders Compose files: the base file first, then
+// overrides, then the others (CI, test or variant files).
+func composeRank(p string) int {
+	switch strings.ToLower(baseName(p)) {
+	case "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml":
+		return 0
+	}
+	if strings.Contains(strings.ToLower(baseName(p)), "override") {
+		return 1
+	}
+	return 2
+}
+
+// serviceDockerfile reports whether a Dockerfile name builds the service
+// itself (Dockerfile, Containerfile, Dockerfile.prod, <name>.Dockerfile),
+// not a helper image kept beside it (maildev.Dockerfile,
+// Dockerfile.playwright).
+func serviceDockerfile(file, name string) bool {
+	lower := strings.ToLower(baseName(file))
+	name = strings.ToLower(name)
+	switch lower {
+	case "", "dockerfile", "containerfile", "dockerfile.prod", "dockerfile.production":
+		return true
+	}
+	return name != "" && (lower == name+".dockerfile" || lower == "dockerfile."+name)
+}
+
+// composeBuilds reports whether a Compose build (a context string or a
+// {context, dockerfile} map) builds dir with the service's own
+// Dockerfile.
+func composeBuilds(composeDir string, build any, dir, name string) bool {
+	ctx, dockerfile := "", ""
+	switch b := build.(type) {
+	case string:
+		ctx = b
+	case map[string]any:
+		ctx, _ = b["context"].(string)
+		dockerfile, _ = b["dockerfile"].(string)
+	default:
+		return false
+	}
+	if ctx == "" {
+		ctx = "."
+	}
+	if strings.Contains(ctx, "$") || strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "/") {
+		return false
+	}
+	if !serviceDockerfile(dockerfile, name) {
+		return false
+	}
+	c := path.Join(composeDir, ctx)
+	if c == dir {
+		return dockerfile == "" || path.Dir(path.Join(c, dockerfile)) == dir
+	}
+	return dockerfile != "" && !strings.HasPrefix(dockerfile, "/") && path.Dir(path.Join(c, dockerfile)) == dir
+}
+
+var reComposeDefault = regexp.MustCompile(`\$\{\w+:?-(\d{2,5})\}`)
+
+// containerPort reads the container side of a Compose port ("8080:3000",
+// "127.0.0.1:8080:3000/tcp", 3000, {target: 3000}); 0 when unclear.
+func containerPort(v any) int {
+	switch t := v.(type) {
+	case int:
+		return validPort(strconv.Itoa(t))
+	case map[string]any:
+		return containerPort(t["target"])
+	case string:
+		t = reComposeDefault.ReplaceAllString(t, "$1")
+		if i := strings.LastIndexByte(t, ':'); i >= 0 {
+			t = t[i+1:]
+		}
+		t, _, _ = strings.Cut(t, "/")
+		return validPort(strings.TrimSpace(t))
+	}
+	return 0
 }

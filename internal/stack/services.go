@@ -85,6 +85,7 @@ func (d *detector) analyse(dir string) *Service {
 			s.Name = serviceName(dir, s.Module)
 		}
 		d.applyMakefile(s)
+		d.sourceFacts(s)
 		d.commonPorts(s)
 		s.sortHints()
 		return s

@@ -71,9 +71,13 @@ type Service struct {
 	Module string `json:"module,omitempty"`
 	// Frameworks lists notable frameworks seen in the manifest
 	// (express, fastify, next, flask, fastapi, django, spring-boot, gin...).
+	// "cgo" means a direct Go dependency only builds with cgo
+	// (mattn/go-sqlite3, confluent-kafka-go...): keep CGO_ENABLED=1 and a
+	// C toolchain in the build stage and libc in the runtime image.
 	Frameworks []string `json:"frameworks,omitempty"`
-	// Deps lists backing services the dependencies point at: postgres,
-	// mysql, redis, mongodb, rabbitmq, kafka.
+	// Deps lists backing services the direct runtime dependencies point
+	// at: postgres, mysql, redis, mongodb, rabbitmq, kafka (never for an
+	// indirect go.mod requirement, a devDependency or an SQLite driver).
 	Deps []string `json:"deps,omitempty"`
 
 	// Kind is what the unit is (KindService, KindCLI, ...); KindReason

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -147,4 +148,148 @@ func firstLine(text string) string {
 		return line
 	}
 	return ""
+}
+
+// toolNames maps .tool-versions (asdf, mise) tool names to languages.
+var toolNames = map[string]Language{
+	"golang": Go, "go": Go, "nodejs": Node, "node": Node, "python": Python,
+	"rust": Rust, "java": Java,
+}
+
+// pinnedBy are the manifests whose version is a minimum (go directive,
+// engines, requires-python, rust-version, compiler release): a pin in
+// .tool-versions at least as new replaces it.
+var pinnedBy = map[string]bool{"go.mod": true, "package.json": true, "pyproject.toml": true,
+	"Pipfile": true, "Cargo.toml": true, "pom.xml": true, "build.gradle": true, "build.gradle.kts": true}
+
+var reJavaDist = regexp.MustCompile(`(?:^|[-_])(\d+(?:\.\d+)*)`)
+
+// langVersion normalises a version written for lang as each manifest
+// reader does: "1.22.5" → "1.22" for Go, Python and Rust, "v20.11.0" →
+// "20" for Node, "temurin-21.0.2+13" → "21" for Java.
+func langVersion(lang Language, v string) string {
+	v = strings.TrimLeft(strings.TrimSpace(v), "^~>=v")
+	switch lang {
+	case Go, Python, Rust:
+		return majorMinor(strings.TrimPrefix(v, "go"))
+	case Node:
+		if strings.HasPrefix(v, "lts/") {
+			return nodeFileVersion(v)
+		}
+		return trimZeros(reMajor.FindString(v))
+	case Java:
+		if m := reJavaDist.FindStringSubmatch(v); m != nil {
+			return javaVersion(m[1])
+		}
+	}
+	return ""
+}
+
+// compareVersions compares dotted numeric versions ("1.22" < "1.23").
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// toolVersions applies a .tool-versions pin (here or above) and, when no
+// file states a version, the one the repository's CI sets up.
+func (d *detector) toolVersions(s *Service) {
+	if p := d.findUp(s.Dir, ".tool-versions"); p != "" {
+		if data, ok := d.optRead(p, sourceHeadBytes); ok {
+			if v := toolVersion(string(data), s.Language); v != "" &&
+				(s.Version == "" || pinnedBy[baseName(s.VersionSource)] && compareVersions(v, s.Version) >= 0) {
+				s.Version, s.VersionSource = v, srcPath(s.Dir, p)
+			}
+		}
+	}
+	if s.Version == "" {
+		d.ciVersion(s)
+	}
+}
+
+// toolVersion returns the version .tool-versions pins for lang.
+func toolVersion(text string, lang Language) string {
+	for _, line := range strings.Split(text, "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || toolNames[f[0]] != lang {
+			continue
+		}
+		return langVersion(lang, f[1])
+	}
+	return ""
+}
+
+// ciVersionKeys are the setup-* inputs that state a language version.
+var ciVersionKeys = map[Language]*regexp.Regexp{
+	Go:     regexp.MustCompile(`(?m)^[ \t]*go-version:[ \t]*(.+)$`),
+	Node:   regexp.MustCompile(`(?m)^[ \t]*node-version:[ \t]*(.+)$`),
+	Python: regexp.MustCompile(`(?m)^[ \t]*python-version:[ \t]*(.+)$`),
+	Java:   regexp.MustCompile(`(?m)^[ \t]*java-version:[ \t]*(.+)$`),
+	Rust:   regexp.MustCompile(`(?m)(?:dtolnay/rust-toolchain@|^[ \t]*toolchain:[ \t]*)(.+)$`),
+}
+
+// maxCIWorkflows bounds the workflows read for a version.
+const maxCIWorkflows = 8
+
+// ciVersion takes the newest version the workflows set up for the
+// service's language (actions/setup-go go-version, setup-node
+// node-version, setup-python python-version, setup-java java-version,
+// dtolnay/rust-toolchain), the last fallback.
+func (d *detector) ciVersion(s *Service) {
+	re := ciVersionKeys[s.Language]
+	if re == nil {
+		return
+	}
+	best, src := "", ""
+	for i, wf := range sorted(d.idx.workflows) {
+		if i == maxCIWorkflows {
+			break
+		}
+		data, ok := d.optRead(wf, sourceHeadBytes)
+		if !ok {
+			continue
+		}
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			val := strings.TrimSpace(m[1])
+			if i := strings.Index(val, " #"); i >= 0 {
+				val = val[:i]
+			}
+			for _, item := range strings.Split(strings.Trim(val, "[] "), ",") {
+				v := langVersion(s.Language, strings.Trim(strings.TrimSpace(item), `"'`))
+				if v != "" && (best == "" || compareVersions(v, best) > 0) {
+					best, src = v, wf
+				}
+			}
+		}
+	}
+	if best != "" {
+		s.Version, s.VersionSource = best, srcPath(s.Dir, src)
+	}
+}
+
+// srcPath names the file p for a service in dir: its base name when it
+// is in dir, else a path relative to dir.
+func srcPath(dir, p string) string {
+	if path.Dir(p) == dir {
+		return baseName(p)
+	}
+	return rel(dir, p)
 }

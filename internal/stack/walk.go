@@ -28,6 +28,10 @@ func skipDir(name string) bool {
 // are enough to find a main package.
 const maxGoNamesPerDir = 8
 
+// maxSrcNamesPerDir bounds the other source file names (.js, .ts, .py,
+// .rs) kept per directory for the environment, port and health search.
+const maxSrcNamesPerDir = 16
+
 // index is what the walk keeps: the paths of the files detection may
 // read, never the whole tree.
 type index struct {
@@ -36,6 +40,10 @@ type index struct {
 	goFiles map[string][]string // dir -> a few non-test .go names
 	cmdDirs map[string][]string // ".../cmd" -> its children with .go files
 	tfDirs  map[string]bool
+
+	// srcFiles keeps a few non-test .js/.ts/.py/.rs names per directory
+	// (made on first use).
+	srcFiles map[string][]string
 
 	dockerfiles, dockerignores, compose, workflows []string
 	charts, wrangler                               []string
@@ -169,6 +177,8 @@ var interestingNames = map[string]bool{
 	"Makefile": true, "makefile": true, "GNUmakefile": true,
 	".env.example": true, ".env.sample": true, ".env.template": true, ".env.dist": true,
 	"config.yaml": true, "config.yml": true, "default.yaml": true, "default.yml": true,
+	// workspaces and versions (workspace.go, version.go)
+	"go.work.sum": true, ".tool-versions": true,
 }
 
 // note records a file the walk met.
@@ -189,6 +199,9 @@ func (x *index) note(dir, name string, e fs.DirEntry) {
 				x.goFiles[dir] = append(x.goFiles[dir], name)
 			}
 		}
+		return
+	case isSourceName(lower):
+		x.noteSource(dir, name)
 		return
 	case strings.HasSuffix(lower, ".tf"):
 		x.tfDirs[dir] = true
