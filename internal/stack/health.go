@@ -29,26 +29,26 @@ var healthPatterns = func() []*regexp.Regexp {
 
 // healthFinder remembers the health paths seen in the files read.
 type healthFinder struct {
-	found [6]bool
+	found [6]string // the file each path was first seen in
 }
 
-// scan looks for every health path in text.
-func (h *healthFinder) scan(text string) {
+// scan looks for every health path in text, which came from file.
+func (h *healthFinder) scan(text, file string) {
 	for i, re := range healthPatterns {
-		if !h.found[i] && re.MatchString(text) {
-			h.found[i] = true
+		if h.found[i] == "" && re.MatchString(text) {
+			h.found[i] = file
 		}
 	}
 }
 
-// best returns the preferred health path seen, or "".
-func (h *healthFinder) best() string {
-	for i, ok := range h.found {
-		if ok {
-			return healthPaths[i]
+// best returns the preferred health path seen and its file, or "".
+func (h *healthFinder) best() (string, string) {
+	for i, file := range h.found {
+		if file != "" {
+			return healthPaths[i], file
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // springResources are the Spring Boot configuration files read.
@@ -122,7 +122,7 @@ func (d *detector) springFacts(s *Service, env *envSet) {
 		env.add("SPRING_DATASOURCE_PASSWORD", "", false, s.Manifest)
 	}
 	if strings.Contains(manifest, "spring-boot-starter-actuator") {
-		s.HealthPath = actuatorHealth(props)
+		s.HealthPath, s.HealthSource = actuatorHealth(props), s.Manifest
 	}
 }
 

@@ -101,7 +101,7 @@ func (d *detector) sourceFacts(s *Service) {
 		}
 		code := stripCommentLines(string(data), langOf(p))
 		env.fromSource(code, relPath)
-		health.scan(code)
+		health.scan(code, relPath)
 		if s.Port == 0 {
 			setPort(s, code, strictPortPatterns[langOf(p)], relPath)
 		}
@@ -115,7 +115,7 @@ func (d *detector) sourceFacts(s *Service) {
 	}
 	s.Env = env.list()
 	if s.HealthPath == "" {
-		s.HealthPath = health.best()
+		s.HealthPath, s.HealthSource = health.best()
 	}
 }
 

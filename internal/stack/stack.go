@@ -96,6 +96,8 @@ type Service struct {
 	// HealthPath is the HTTP path the code serves for health checks
 	// ("/healthz"); empty when none is seen.
 	HealthPath string `json:"health_path,omitempty"`
+	// HealthSource is the file, relative to Dir, that states HealthPath.
+	HealthSource string `json:"health_source,omitempty"`
 	// Env is the environment the code reads (os.Getenv, process.env, a
 	// settings class, Spring properties), sorted by name.
 	Env []EnvVar `json:"env,omitempty"`

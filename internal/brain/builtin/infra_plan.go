@@ -182,7 +182,7 @@ func (p *planner) computeParams(params map[string]string) {
 				others[o.Dir] = true
 			}
 		}
-		if hp, src, err := k8sHealthPath(p.in.Workspace, sv.Dir, others); err == nil && hp != "" {
+		if hp, src, err := serviceHealthPath(p.in.Workspace, &sv, others); err == nil && hp != "" {
 			params["health_path"] = hp
 			p.note("the load balancer checks GET %s, which %s states", hp, src)
 		}

@@ -220,7 +220,7 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 		}
 		app.CloudSQL = sql
 	}
-	hp, src, err := k8sHealthPath(ws, s.Dir, others)
+	hp, src, err := serviceHealthPath(ws, s, others)
 	if err != nil {
 		return k8sApp{}, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/workspace"
 )
 
@@ -30,6 +31,21 @@ var k8sSkipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": 
 	"target": true, ".venv": true, "venv": true, "__pycache__": true, "test": true, "tests": true, "testdata": true}
 
 var errHealthDone = errors.New("done")
+
+// serviceHealthPath is the service's health endpoint: the one the
+// repository model found (Service.HealthPath, which also knows Spring's
+// actuator under its context path), else the bounded search below. It
+// returns the path and what states it.
+func serviceHealthPath(ws fs.FS, s *stack.Service, others map[string]bool) (string, string, error) {
+	if s.HealthPath != "" {
+		src := s.HealthSource
+		if src == "" {
+			src = "the code"
+		}
+		return s.HealthPath, joinPath(s.Dir, src), nil
+	}
+	return k8sHealthPath(ws, s.Dir, others)
+}
 
 // k8sHealthPath looks through a service's source files (bounded) for a
 // health endpoint stated as a string literal ("/healthz", '/health') and
