@@ -59,6 +59,11 @@ for dir in "$@"; do
 		echo "$0: $dir is not a directory" >&2
 		exit 2
 	fi
+	top=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null || true)
+	if [[ -n "$top" && "$(cd "$top" && pwd -P)" != "$(cd "$dir" && pwd -P)" ]]; then
+		echo "$0: $dir lies inside the git repository $top, so devops-lead would treat it as a subtree of that one; copy it out first (cp -r $dir /tmp/)" >&2
+		exit 2
+	fi
 	name=$(basename "$dir")
 	for r in "${requests[@]}"; do
 		short=${r%%|*}
