@@ -3,6 +3,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +20,31 @@ import (
 // testdata/realworld/<name>.facts.yaml the facts Detect must report on it
 // (docs/real-repositories.md lists the repositories they are shaped on).
 const realworldDir = "../../testdata/realworld"
+
+// maxFixtureBytes bounds one fixture: a small repository of the same shape,
+// not a copy of the real one.
+const maxFixtureBytes = 30 << 10
+
+// dirBytes adds up the sizes of the files under dir.
+func dirBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		n += info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", dir, err)
+	}
+	return n
+}
 
 // realworldFacts is one facts file. Services, Workspaces and Unsupported
 // mirror the JSON of Repo, listing only the fields the author was sure of;
@@ -57,6 +83,9 @@ func TestRealWorldFixtures(t *testing.T) {
 			dir := filepath.Join(realworldDir, name)
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				t.Fatalf("%s: no fixture directory %s beside its facts file", name, dir)
+			}
+			if n := dirBytes(t, dir); n > maxFixtureBytes {
+				t.Fatalf("%s: %d bytes; keep a fixture under %d (manifests, lock file headers, a few sources)", name, n, maxFixtureBytes)
 			}
 			repo, err := Detect(os.DirFS(dir), Options{})
 			if err != nil {
