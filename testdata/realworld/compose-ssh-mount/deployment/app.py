@@ -1,22 +1,29 @@
 import os
+import pickle
 
-import joblib
-import uvicorn
-from fastapi import FastAPI
+from flask import Flask, jsonify, request
 
-app = FastAPI(title="absence model")
-model = joblib.load(os.environ.get("MODEL_PATH", "models/model.pkl"))
+app = Flask(__name__)
+model = None
+
+
+def load_model() -> None:
+    global model
+    with open(os.environ.get("MODEL_PATH", "../models/model.pkl"), "rb") as f:
+        model = pickle.load(f)
 
 
 @app.get("/health")
-def health() -> dict:
-    return {"status": "ok"}
+def health():
+    return jsonify(status="healthy" if model is not None else "unhealthy"), (200 if model is not None else 503)
 
 
 @app.post("/predict")
-def predict(features: list[float]) -> dict:
-    return {"hours": float(model.predict([features])[0])}
+def predict():
+    features = request.get_json()
+    return jsonify(hours=float(model.predict([features])[0]))
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="0.0.0.0", port=8000)
+    load_model()
+    app.run(host="0.0.0.0", port=5000)
