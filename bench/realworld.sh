@@ -27,6 +27,10 @@
 #   images     Dockerfiles it writes (one per unit it containerizes)
 #   entry      what those Dockerfiles build or start (go build target, CMD),
 #              the first three
+#   other      "npm for bun" (or pnpm, yarn): generated CI or Dockerfile
+#              lines run npm where the repository locks with another
+#              manager and has no package-lock.json; "cgo off": an image
+#              built with CGO_ENABLED=0 for a module that needs go-sqlite3
 #   first failure  the error of the first failed task, shortened
 set -euo pipefail
 
@@ -52,8 +56,8 @@ requests=(
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "| repository | request | rc | failed | deleted | wf | tf-bad | df-repl | bug | images | expose | entry | first failure |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| repository | request | rc | failed | deleted | wf | tf-bad | df-repl | bug | images | expose | entry | other | first failure |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for dir in "$@"; do
 	if [[ ! -d "$dir" ]]; then
 		echo "$0: $dir is not a directory" >&2
@@ -153,6 +157,24 @@ for t in d.get("tasks") or []:
                         entry.append(m.group(1))
                     if re.match(r"(CMD|ENTRYPOINT)\b", s, re.I):
                         entry.append(s.split(None, 1)[1] if " " in s else s)
+# Lock files and cgo needs within two levels of the root.
+locks, cgo = set(), False
+for root, dirs, files in os.walk(repo):
+    depth = os.path.relpath(root, repo).count(os.sep)
+    dirs[:] = [x for x in dirs if x not in (".git", "node_modules", "vendor")] if depth < 2 else []
+    locks |= {f for f in files if f in ("bun.lock", "bun.lockb", "pnpm-lock.yaml", "yarn.lock", "package-lock.json")}
+    if "go.mod" in files:
+        with open(os.path.join(root, "go.mod"), errors="replace") as fh:
+            cgo = cgo or "github.com/mattn/go-sqlite3" in fh.read()
+other = []
+written = [l for p, ls in added.items() if p.startswith(".github/workflows/") or "Dockerfile" in os.path.basename(p) for l in ls]
+if "package-lock.json" not in locks and any(re.search(r"\bnpm (ci|install)\b", l) for l in written):
+    for lock, pm in (("bun.lock", "bun"), ("bun.lockb", "bun"), ("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn")):
+        if lock in locks:
+            other.append("npm for " + pm)
+            break
+if cgo and any("CGO_ENABLED=0" in l for l in written):
+    other.append("cgo off")
 if rc not in ("0", "1", "3") and not d:
     bug = True
 
@@ -167,7 +189,7 @@ def short_text(s, most=90):
     return (s[:most] + "...") if len(s) > most else (s or "-")
 
 print(f"| {name} | {short} | {rc} | {failed} | {deleted} | {wf} | {tfbad} | {dfrepl} | "
-      f"{'yes' if bug else '-'} | {images} | {cell(expose)} | {cell(entry)} | {short_text(why)} |")
+      f"{'yes' if bug else '-'} | {images} | {cell(expose)} | {cell(entry)} | {cell(other)} | {short_text(why)} |")
 PY
 	done
 done
