@@ -1,0 +1,2 @@
+def test_prefix():
+    assert "/api/v1".startswith("/api")

@@ -1,0 +1,4 @@
+import { Redis } from 'ioredis'
+import { env } from '../env'
+
+export const redis = new Redis(env.REDIS_URL)

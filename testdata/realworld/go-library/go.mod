@@ -1,0 +1,3 @@
+module github.com/example/ident
+
+go 1.21

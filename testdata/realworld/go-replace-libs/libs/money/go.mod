@@ -1,0 +1,3 @@
+module github.com/example/shop/libs/money
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/example/monorepo/libs/logger
+
+go 1.23.2

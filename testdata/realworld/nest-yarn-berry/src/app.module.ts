@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+
+@Module({ imports: [ConfigModule.forRoot()] })
+export class AppModule {}

@@ -1,0 +1,3 @@
+let () =
+  Hostnet.start ();
+  print_endline "netbridge running"

@@ -1,0 +1,2 @@
+def add_one(number: int) -> int:
+    return number + 1

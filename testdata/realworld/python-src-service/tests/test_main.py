@@ -1,0 +1,4 @@
+def test_import():
+    import inventory
+
+    assert inventory.__doc__

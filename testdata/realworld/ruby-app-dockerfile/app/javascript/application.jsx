@@ -1,0 +1,2 @@
+import React from 'react'
+export const App = () => React.createElement('div', null, 'townsquare')

@@ -1,0 +1,4 @@
+#[test]
+fn smoke() {
+    assert_eq!(1 + 1, 2);
+}

@@ -1,0 +1,5 @@
+variable "example" {
+  description = "Text written to the example file"
+  type        = string
+  default     = "hello"
+}

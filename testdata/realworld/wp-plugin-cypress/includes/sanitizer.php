@@ -1,0 +1,6 @@
+<?php
+namespace SvgGuard;
+
+function check_upload( $file ) {
+	return $file;
+}

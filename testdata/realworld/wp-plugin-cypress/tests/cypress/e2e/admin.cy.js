@@ -1,0 +1,5 @@
+describe('Admin', () => {
+  it('loads the plugin page', () => {
+    cy.visit('/wp-admin/plugins.php');
+  });
+});
