@@ -27,7 +27,7 @@ func TestManifests(t *testing.T) {
 			want: &Service{Name: "api", Dir: ".", Language: Go, Version: "1.23", VersionSource: "go.mod",
 				Manifest: "go.mod", PackageManager: "go", Lockfile: "go.sum",
 				Build: "go build ./...", Test: "go test ./...", Lint: "go vet ./...",
-				Mains: []string{".", "./cmd/worker"}, Port: 8080, PortSource: "main.go",
+				Start: "go run .", Mains: []string{".", "./cmd/worker"}, Port: 8080, PortSource: "main.go",
 				Module: "github.com/acme/api/v2", Frameworks: []string{"gin"}, Deps: []string{"postgres", "redis"}},
 		},
 		{
