@@ -113,7 +113,7 @@ func TestManifests(t *testing.T) {
 			},
 			want: &Service{Name: "svc", Dir: ".", Language: Python, Version: "3.12", VersionSource: ".python-version",
 				Manifest: "pyproject.toml", PackageManager: "poetry", Lockfile: "poetry.lock", Test: "poetry run pytest",
-				Entry: "app.py", Port: 5000, PortSource: "app.py", Module: "svc",
+				Start: "python app.py", Entry: "app.py", Port: 5000, PortSource: "app.py", Module: "svc",
 				Frameworks: []string{"flask"}, Deps: []string{"redis"}},
 		},
 		{
@@ -123,7 +123,7 @@ func TestManifests(t *testing.T) {
 				"manage.py":        "#!/usr/bin/env python\n",
 			},
 			want: &Service{Name: "app", Dir: ".", Language: Python, Manifest: "requirements.txt", PackageManager: "pip",
-				Test: "python manage.py test", Entry: "manage.py", Frameworks: []string{"django"}, Deps: []string{"postgres"}},
+				Test: "python manage.py test", Start: "python manage.py runserver 0.0.0.0:8000", Entry: "manage.py", Frameworks: []string{"django"}, Deps: []string{"postgres"}},
 		},
 		{
 			name:  "docs-only requirements is not a service",

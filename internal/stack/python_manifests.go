@@ -25,7 +25,11 @@ type pyproject struct {
 			Group           map[string]struct {
 				Dependencies map[string]any `toml:"dependencies"`
 			} `toml:"group"`
+			Scripts map[string]any `toml:"scripts"`
 		} `toml:"poetry"`
+		FastAPI struct {
+			Entrypoint string `toml:"entrypoint"`
+		} `toml:"fastapi"`
 		UV struct {
 			DevDependencies []string `toml:"dev-dependencies"`
 		} `toml:"uv"`
@@ -90,6 +94,7 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 		for _, r := range pr.Dependencies {
 			info.deps[pyName(r)] = true
 		}
+		addScripts(info, pr.Scripts)
 		for _, group := range pr.OptionalDependencies {
 			for _, r := range group {
 				info.deps[pyName(r)] = true
@@ -119,6 +124,7 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 		}
 		add(po.Dependencies)
 		add(po.DevDependencies)
+		addScripts(info, po.Scripts)
 		for _, g := range po.Group {
 			add(g.Dependencies)
 		}
@@ -128,6 +134,7 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 			}
 		}
 	}
+	info.fastapiEntry = strings.TrimSpace(pp.Tool.FastAPI.Entrypoint)
 	if found {
 		info.manifest = "pyproject.toml"
 	}
@@ -213,4 +220,19 @@ func (d *detector) readPipfile(dir string, info *pyInfo) bool {
 		}
 	}
 	return true
+}
+
+// addScripts records console scripts: a "module:function" string, or a
+// poetry table with a reference.
+func addScripts(info *pyInfo, scripts map[string]any) {
+	for name, v := range scripts {
+		switch t := v.(type) {
+		case string:
+			info.scripts[name] = strings.TrimSpace(t)
+		case map[string]any:
+			if ref, ok := t["reference"].(string); ok {
+				info.scripts[name] = strings.TrimSpace(ref)
+			}
+		}
+	}
 }

@@ -87,6 +87,7 @@ func (d *detector) analyse(dir string) *Service {
 		}
 		d.applyMakefile(s)
 		d.commonPorts(s)
+		fillStartPort(s)
 		s.sortHints()
 		d.classify(s)
 		return s
