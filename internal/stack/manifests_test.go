@@ -153,7 +153,8 @@ func TestManifests(t *testing.T) {
 			},
 			want: &Service{Name: "engine", Dir: ".", Language: Rust, Version: "1.74", VersionSource: "Cargo.toml",
 				Manifest: "Cargo.toml", Edition: "2021", PackageManager: "cargo", Lockfile: "Cargo.lock",
-				Build: "cargo build --release", Test: "cargo test", Port: 3001, PortSource: "src/main.rs",
+				Build: "cargo build --release", Test: "cargo test", Start: "cargo run --release", Entry: "engine",
+				Port: 3001, PortSource: "src/main.rs",
 				Module: "engine", Frameworks: []string{"axum"}, Deps: []string{"postgres"}},
 		},
 		{
@@ -182,7 +183,7 @@ func TestManifests(t *testing.T) {
 			},
 			want: &Service{Name: "billing", Dir: ".", Language: Java, Version: "17", VersionSource: "pom.xml",
 				Manifest: "pom.xml", PackageManager: "maven", Build: "./mvnw -B -DskipTests package", Test: "./mvnw -B verify",
-				Port: 8081, PortSource: "src/main/resources/application.properties", Module: "billing",
+				Start: "java -jar target/billing-*.jar", Entry: "target/billing-*.jar", Port: 8081, PortSource: "src/main/resources/application.properties", Module: "billing",
 				Frameworks: []string{"spring-boot"}, Deps: []string{"kafka", "postgres"}},
 		},
 		{

@@ -200,6 +200,6 @@ func demoteHelper(s *Service, lang, manifest string) {
 		return
 	}
 	s.Kind = KindCLI
-	s.KindReason = "a " + string(s.Language) + " helper " + where + " of a " + lang + " repository (" +
-		manifest + " at the root), not its product; was: " + s.KindReason
+	s.KindReason = "a " + string(s.Language) + " helper " + where + ": the repository's root is " + lang +
+		" (" + manifest + "), so this is not its product; was: " + s.KindReason
 }
