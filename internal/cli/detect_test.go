@@ -48,7 +48,7 @@ func TestDetectText(t *testing.T) {
 		"  language:   python 3.12 (pyproject.toml)\n",
 		"  packages:   uv, lockfile uv.lock\n",
 		"  install:    uv sync --frozen\n",
-		"  entry:      app.main:app (app = FastAPI() in app/main.py)\n",
+		"  entry:      app/main.py (app = FastAPI() in app/main.py, served as app.main:app)\n",
 		"  start:      uvicorn app.main:app --host 0.0.0.0 --port 8000\n",
 		"  port:       8000 (app/main.py)\n",
 		"  backing:    postgres\n",

@@ -36,6 +36,11 @@ var reAppFactory = regexp.MustCompile(`(?m)^def (create_app|make_app)\(`)
 // asgiClasses are the app classes served by an ASGI server.
 var asgiClasses = map[string]bool{"FastAPI": true, "Starlette": true, "Litestar": true, "Quart": true, "falcon.asgi.App": true}
 
+// Entry holds a path or module that a Dockerfile line can take as is
+// ("app/main.py", "inventory.main"): the import target with its colon
+// ("app.main:app") is in Start and EntryReason, because the container
+// specialist refuses ':' and '()' in Entry.
+
 // pyApp is an app object found in a source file.
 type pyApp struct {
 	file    string // relative to the unit ("app/main.py")
@@ -169,7 +174,7 @@ func (d *detector) pythonEntry(s *Service, manage bool, info *pyInfo) {
 	case d.pythonAppEntry(s, info):
 	case manage && d.pythonDjangoEntry(s, info):
 	case info.fastapiEntry != "":
-		s.Entry = info.fastapiEntry
+		s.Entry, _, _ = strings.Cut(info.fastapiEntry, ":")
 		s.Start = "fastapi run --host 0.0.0.0 --port " + portToken
 		s.EntryReason = "[tool.fastapi] entrypoint in pyproject.toml"
 		u.add(KindService, "[tool.fastapi] entrypoint %s", info.fastapiEntry)
@@ -209,13 +214,13 @@ func (d *detector) pythonAppEntry(s *Service, info *pyInfo) bool {
 		return false
 	}
 	a := apps[0]
-	s.Entry = a.target()
+	s.Entry = a.file
 	d.pythonFilePort(s, a.file)
 	what := fmt.Sprintf("%s = %s() in %s", a.attr, a.class, a.file)
 	if a.factory {
 		what = fmt.Sprintf("Flask factory %s in %s", a.attr, a.file)
 	}
-	s.EntryReason = what
+	s.EntryReason = what + ", served as " + a.target()
 	if len(apps) > 1 {
 		s.EntryReason += fmt.Sprintf(" (first of %d app objects; also %s)", len(apps), apps[1].target())
 	}
@@ -264,8 +269,8 @@ func (d *detector) pythonDjangoEntry(s *Service, info *pyInfo) bool {
 	u.add(KindService, "a Django project (manage.py, %s)", file)
 	switch {
 	case baseName(file) == "asgi.py" || (!info.deps["gunicorn"] && info.deps["uvicorn"]):
-		s.Entry = module + ".asgi:application"
-		s.Start = "uvicorn " + s.Entry + " --host 0.0.0.0 --port " + portToken
+		s.Entry = module + ".asgi"
+		s.Start = "uvicorn " + s.Entry + ":application --host 0.0.0.0 --port " + portToken
 	case info.deps["gunicorn"]:
 		s.Entry = module + ".wsgi"
 		s.Start = "gunicorn --bind 0.0.0.0:" + portToken + " " + s.Entry
@@ -301,16 +306,18 @@ func (d *detector) pythonScriptEntry(s *Service, info *pyInfo) bool {
 		}
 	}
 	target := info.scripts[best]
-	s.Entry = target
+	mod, _, _ := strings.Cut(target, ":")
+	s.Entry = mod
 	s.Start = best
 	s.EntryReason = fmt.Sprintf("[project.scripts] %s = %q%s", best, target, why)
 	if len(names) > 1 {
 		s.EntryReason += fmt.Sprintf("; %d scripts in all", len(names))
 	}
-	if mod, _, _ := strings.Cut(target, ":"); mod != "" {
+	if mod != "" {
 		file := strings.ReplaceAll(mod, ".", "/") + ".py"
 		for _, f := range []string{"src/" + file, file, "src/" + strings.TrimSuffix(file, ".py") + "/__init__.py"} {
 			if d.pythonFilePort(s, f) {
+				s.Entry = f
 				break
 			}
 		}

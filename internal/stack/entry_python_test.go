@@ -21,7 +21,7 @@ func TestPythonUnits(t *testing.T) {
 				"app/main.py":     "from fastapi import FastAPI\n\napp = FastAPI(title=\"x\")\n",
 			},
 			want: unitWant{dir: ".", kind: KindService, kindReason: "app = FastAPI() in app/main.py",
-				entry: "app.main:app", entryWhy: "app = FastAPI() in app/main.py; no port stated, so the server's default 8000",
+				entry: "app/main.py", entryWhy: "app = FastAPI() in app/main.py, served as app.main:app; no port stated, so the server's default 8000",
 				start: "uvicorn app.main:app --host 0.0.0.0 --port 8000"},
 		},
 		{
@@ -33,7 +33,7 @@ func TestPythonUnits(t *testing.T) {
 				"src/inventory/__init__.py": "",
 			},
 			want: unitWant{dir: ".", kind: KindService, kindReason: "port 8085 stated in src/inventory/main.py",
-				entry: "inventory.main:main", entryWhy: `[project.scripts] inventory = "inventory.main:main" (named like the project)`,
+				entry: "src/inventory/main.py", entryWhy: `[project.scripts] inventory = "inventory.main:main" (named like the project)`,
 				start: "inventory"},
 		},
 		{
@@ -45,7 +45,7 @@ func TestPythonUnits(t *testing.T) {
 				"tests/app.py":       "app = FastAPI()\n",
 			},
 			want: unitWant{dir: ".", kind: KindService, kindReason: "application = Starlette() in src/orders/app.py",
-				entry: "orders.app:application", entryWhy: "src/orders/app.py",
+				entry: "src/orders/app.py", entryWhy: "served as orders.app:application",
 				start: "uvicorn orders.app:application --app-dir src --host 0.0.0.0 --port 8000"},
 		},
 		{
@@ -55,7 +55,7 @@ func TestPythonUnits(t *testing.T) {
 				"app.py":         "from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run(port=5000)\n",
 			},
 			want: unitWant{dir: ".", kind: KindService, kindReason: "app = Flask() in app.py",
-				entry: "app:app", entryWhy: "app = Flask() in app.py", start: "gunicorn --bind 0.0.0.0:5000 app:app"},
+				entry: "app.py", entryWhy: "app = Flask() in app.py, served as app:app", start: "gunicorn --bind 0.0.0.0:5000 app:app"},
 		},
 		{
 			name: "flask factory without gunicorn",
@@ -65,7 +65,7 @@ func TestPythonUnits(t *testing.T) {
 				"web/__init__.py":  "",
 			},
 			want: unitWant{dir: ".", kind: KindService, kindReason: "Flask factory create_app() in web/app.py",
-				entry: "web.app:create_app()", entryWhy: "gunicorn is not a dependency",
+				entry: "web/app.py", entryWhy: "served as web.app:create_app(); gunicorn is not a dependency",
 				start: "flask --app 'web.app:create_app()' run --host 0.0.0.0 --port 8000"},
 		},
 		{
@@ -94,7 +94,7 @@ func TestPythonUnits(t *testing.T) {
 				"pyproject.toml": "[project]\nname = \"mytool\"\ndependencies = [\"typer\"]\n[project.scripts]\nmytool = \"mytool.cli:app\"\n",
 			},
 			want: unitWant{dir: ".", kind: KindCLI, kindReason: "[project.scripts] with typer, no web framework",
-				entry: "mytool.cli:app", entryWhy: "named like the project", start: "mytool"},
+				entry: "mytool.cli", entryWhy: "named like the project", start: "mytool"},
 		},
 		{
 			name: "library",
@@ -110,7 +110,7 @@ func TestPythonUnits(t *testing.T) {
 				"pyproject.toml": "[project]\nname = \"x\"\ndependencies = [\"fastapi[standard]\"]\n[tool.fastapi]\nentrypoint = \"x.api:server\"\n",
 			},
 			want: unitWant{dir: ".", kind: KindService, kindReason: "[tool.fastapi] entrypoint x.api:server",
-				entry: "x.api:server", entryWhy: "[tool.fastapi]", start: "fastapi run --host 0.0.0.0 --port 8000"},
+				entry: "x.api", entryWhy: "[tool.fastapi]", start: "fastapi run --host 0.0.0.0 --port 8000"},
 		},
 	}
 	for _, tt := range tests {
