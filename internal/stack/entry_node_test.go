@@ -107,6 +107,17 @@ func TestNodeUnits(t *testing.T) {
 				entry: "worker.js", entryWhy: "the start script runs worker.js", start: "npm start"}},
 		},
 		{
+			name: "a preview port in a dev script does not make a service",
+			files: map[string]string{
+				"packages/emails/package.json": `{"name":"emails","scripts":{"dev":"email dev --port 3333","build":"email build"}}`,
+				"doc/requirements.txt":         "sphinx\nsphinx-copybutton\nmyst-nb\n",
+			},
+			want: []unitWant{
+				{dir: "packages/emails", kind: KindLibrary, kindReason: "nothing to run found"},
+				{dir: "doc", kind: KindExample, kindReason: "under doc/: examples and docs are not deployed"},
+			},
+		},
+		{
 			name: "node app in a rails project is its assets",
 			files: map[string]string{
 				"Gemfile":      "source 'https://rubygems.org'\ngem 'rails'\n",

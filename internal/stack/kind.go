@@ -58,7 +58,7 @@ var (
 	}
 	exampleFolders = map[string]bool{
 		"examples": true, "example": true, "samples": true, "sample": true,
-		"_examples": true, "docs": true, "demo": true, "demos": true,
+		"_examples": true, "docs": true, "doc": true, "demo": true, "demos": true,
 	}
 	// siteFolders hold a docs or marketing site when they have their own
 	// package.json.
@@ -109,7 +109,7 @@ var kindRules = []kindRule{
 	}},
 	{"example folder", func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
 		if f := folderOf(s.Dir, exampleFolders); f != "" {
-			return KindExample, "under " + f + "/: sample code is not deployed"
+			return KindExample, "under " + f + "/: examples and docs are not deployed"
 		}
 		return "", ""
 	}},
@@ -120,7 +120,9 @@ var kindRules = []kindRule{
 		return "", ""
 	}},
 	{"a port", func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
-		if s.Port != 0 {
+		// A port in a dev script of a package with nothing to run (a
+		// preview server of a tool) does not make a service.
+		if s.Port != 0 && (s.Start != "" || s.Entry != "" || len(s.Mains) > 0) {
 			return KindService, fmt.Sprintf("port %d stated in %s", s.Port, s.PortSource)
 		}
 		return "", ""
