@@ -78,7 +78,11 @@ func (d *detector) nodeEntryRanked(s *Service, pj *packageJSON, run func(string)
 	outDir, rootDir := d.tsConfig(s.Dir)
 	nest := pj.ProdDeps["@nestjs/core"] || strings.Contains(build, "nest build") || strings.HasPrefix(start, "nest start")
 	source := "" // the source file to read the port from
+	action, actionFile := d.actionRunsMain(s.Dir)
 	switch {
+	case action != "":
+		s.Entry = action
+		s.EntryReason = "runs.main of " + actionFile + ": the Actions runner starts it"
 	case reNodeProd.MatchString(prod):
 		s.Entry = withJS(strings.TrimPrefix(reNodeProd.FindStringSubmatch(prod)[1], "./"))
 		s.Start = "node " + s.Entry
@@ -236,4 +240,21 @@ func (d *detector) nodeKindFacts(s *Service, pj *packageJSON) {
 	if pj.Scripts["start"] == "" && (pj.Main != "" || pj.Exports) {
 		u.add(KindLibrary, "package.json main or exports, and no start script or bin")
 	}
+}
+
+// actionRunsMain returns runs.main of an action.yml in dir and the file's
+// name, or "".
+func (d *detector) actionRunsMain(dir string) (main, file string) {
+	for _, name := range []string{"action.yml", "action.yaml"} {
+		p := join(dir, name)
+		if !d.idx.has(p) {
+			continue
+		}
+		if data, ok := d.r.read(p); ok {
+			if m := actionMain(string(data)); m != "" {
+				return strings.TrimPrefix(m, "./"), name
+			}
+		}
+	}
+	return "", ""
 }

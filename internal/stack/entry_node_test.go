@@ -41,7 +41,7 @@ func TestNodeUnits(t *testing.T) {
 				"src/index.ts": "import * as core from '@actions/core'\n",
 			},
 			want: []unitWant{{dir: ".", kind: KindAction, kindReason: "action.yml in the directory",
-				entry: "dist/index.js", entryWhy: "package.json main"}},
+				entry: "dist/index.js", entryWhy: "runs.main of action.yml"}},
 			test: "bun test",
 		},
 		{

@@ -166,7 +166,7 @@ func firstDep(deps map[string]bool, names []string) string {
 // with __main__.py, a conventional file. It also records the kind facts.
 func (d *detector) pythonEntry(s *Service, manage bool, info *pyInfo) {
 	u := d.unit(s.Dir)
-	web := firstDep(info.deps, pyWebFrameworks)
+	web := firstDep(info.mainDeps, pyWebFrameworks)
 	switch {
 	case s.Start != "":
 		s.EntryReason = "the Procfile's web process"
@@ -193,11 +193,11 @@ func (d *detector) pythonEntry(s *Service, manage bool, info *pyInfo) {
 	if cmd := d.procfileProcess(s.Dir, "worker"); cmd != "" {
 		u.add(KindWorker, "the Procfile's worker process (%s)", cmd)
 	}
-	if dep := firstDep(info.deps, pyWorkerDeps); dep != "" {
+	if dep := firstDep(info.mainDeps, pyWorkerDeps); dep != "" {
 		u.add(KindWorker, "depends on %s and no web framework", dep)
 	}
 	if len(info.scripts) > 0 {
-		if dep := firstDep(info.deps, pyCLIDeps); dep != "" {
+		if dep := firstDep(info.mainDeps, pyCLIDeps); dep != "" {
 			u.add(KindCLI, "[project.scripts] with %s, no web framework", dep)
 		}
 	}

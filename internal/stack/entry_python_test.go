@@ -119,3 +119,14 @@ func TestPythonUnits(t *testing.T) {
 		})
 	}
 }
+
+// TestPythonOptionalDepsDoNotMakeAServer: black's optional "d" extra
+// pulls aiohttp for blackd; the program is still a click CLI.
+func TestPythonOptionalDepsDoNotMakeAServer(t *testing.T) {
+	repo := mustDetect(t, map[string]string{
+		"pyproject.toml":       "[project]\nname = \"black\"\ndependencies = [\"click>=8\"]\n[project.optional-dependencies]\nd = [\"aiohttp>=3.10\"]\n[project.scripts]\nblack = \"black:patched_main\"\nblackd = \"blackd:patched_main [d]\"\n",
+		"src/black/__init__.py": "def patched_main(): pass\n",
+	}, Options{})
+	checkUnit(t, repo, unitWant{dir: ".", kind: KindCLI, kindReason: "[project.scripts] with click, no web framework",
+		entry: "src/black/__init__.py", entryWhy: `[project.scripts] black = "black:patched_main" (named like the project); 2 scripts in all`, start: "black"})
+}

@@ -54,7 +54,7 @@ func (d *detector) unit(dir string) *unitFacts {
 var (
 	fixtureFolders = map[string]bool{
 		"test": true, "tests": true, "__tests__": true, "fixtures": true, "fixture": true,
-		"e2e": true, "testdata": true, "test-fixtures": true, "integration-tests": true,
+		"e2e": true, "testdata": true, "test-fixtures": true, "integration-tests": true, "fuzz": true,
 	}
 	exampleFolders = map[string]bool{
 		"examples": true, "example": true, "samples": true, "sample": true,

@@ -20,11 +20,14 @@ type pyInfo struct {
 	scripts map[string]string
 	// fastapiEntry is [tool.fastapi] entrypoint ("app.main:app").
 	fastapiEntry string
+	// mainDeps are the dependencies the program runs with: not the
+	// optional, development or test ones. They tell what the unit is.
+	mainDeps map[string]bool
 }
 
 // pythonService reads pyproject.toml, requirements*.txt and Pipfile.
 func (d *detector) pythonService(dir string) *Service {
-	info := &pyInfo{deps: map[string]bool{}, scripts: map[string]string{}}
+	info := &pyInfo{deps: map[string]bool{}, mainDeps: map[string]bool{}, scripts: map[string]string{}}
 	hasProject := d.readPyproject(dir, info)
 	hasReqs := d.readRequirements(dir, info)
 	hasPipfile := d.readPipfile(dir, info)

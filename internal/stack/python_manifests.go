@@ -93,6 +93,7 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 		}
 		for _, r := range pr.Dependencies {
 			info.deps[pyName(r)] = true
+			info.mainDeps[pyName(r)] = true
 		}
 		addScripts(info, pr.Scripts)
 		for _, group := range pr.OptionalDependencies {
@@ -123,6 +124,9 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 			}
 		}
 		add(po.Dependencies)
+		for name := range po.Dependencies {
+			info.mainDeps[pyName(name)] = true
+		}
 		add(po.DevDependencies)
 		addScripts(info, po.Scripts)
 		for _, g := range po.Group {
@@ -175,8 +179,9 @@ func (d *detector) readRequirements(dir string, info *pyInfo) bool {
 				continue
 			}
 			info.deps[n] = true
-			if name == "requirements.txt" && !docsOnly[n] {
-				service = true
+			if name == "requirements.txt" {
+				info.mainDeps[n] = true
+				service = service || !docsOnly[n]
 			}
 		}
 	}
@@ -206,6 +211,7 @@ func (d *detector) readPipfile(dir string, info *pyInfo) bool {
 	}
 	for name := range pf.Packages {
 		info.deps[pyName(name)] = true
+		info.mainDeps[pyName(name)] = true
 	}
 	for name := range pf.DevPackages {
 		info.deps[pyName(name)] = true
