@@ -124,7 +124,7 @@ func TestPythonUnits(t *testing.T) {
 // pulls aiohttp for blackd; the program is still a click CLI.
 func TestPythonOptionalDepsDoNotMakeAServer(t *testing.T) {
 	repo := mustDetect(t, map[string]string{
-		"pyproject.toml":       "[project]\nname = \"black\"\ndependencies = [\"click>=8\"]\n[project.optional-dependencies]\nd = [\"aiohttp>=3.10\"]\n[project.scripts]\nblack = \"black:patched_main\"\nblackd = \"blackd:patched_main [d]\"\n",
+		"pyproject.toml":        "[project]\nname = \"black\"\ndependencies = [\"click>=8\"]\n[project.optional-dependencies]\nd = [\"aiohttp>=3.10\"]\n[project.scripts]\nblack = \"black:patched_main\"\nblackd = \"blackd:patched_main [d]\"\n",
 		"src/black/__init__.py": "def patched_main(): pass\n",
 	}, Options{})
 	checkUnit(t, repo, unitWant{dir: ".", kind: KindCLI, kindReason: "[project.scripts] with click, no web framework",
