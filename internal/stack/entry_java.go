@@ -41,10 +41,21 @@ func mavenJar(s *Service, pm *pom) {
 	startJar(s)
 }
 
+// globEntry moves a wildcard jar name out of Entry (which must be a plain
+// path a Dockerfile line can take) into EntryReason; Start keeps it, for a
+// shell expands it.
+func globEntry(s *Service) {
+	if strings.Contains(s.Entry, "*") {
+		s.EntryReason = "the jar " + s.Entry + ": " + s.EntryReason
+		s.Entry = ""
+	}
+}
+
 // startJar sets Start to run the jar when it is a Spring Boot fat jar;
 // a plain jar needs a Main-Class and its dependencies on the class path,
 // which detection cannot promise.
 func startJar(s *Service) {
+	defer globEntry(s)
 	switch {
 	case !strings.HasSuffix(s.Entry, ".jar"):
 	case hasFramework(s, "spring-boot"):
@@ -67,12 +78,22 @@ func (d *detector) gradleJar(s *Service, text string) {
 			break
 		}
 	}
+	version := ""
+	if m := reGradleVersion.FindStringSubmatch(text); m != nil {
+		version = m[1]
+	}
 	if name == "." {
-		return
+		// Without settings.gradle the root project is named after the
+		// directory it is checked out in, which detection cannot know.
+		if version == "" {
+			s.EntryReason = "no rootProject.name in settings.gradle and no version, so the jar's name is unknown: set rootProject.name"
+			return
+		}
+		name, why = "*", "no rootProject.name in settings.gradle, so a wildcard for the checkout directory's name"
 	}
 	jar := name
-	if m := reGradleVersion.FindStringSubmatch(text); m != nil {
-		jar += "-" + m[1]
+	if version != "" {
+		jar += "-" + version
 		why += " and version in " + s.Manifest
 	}
 	s.Entry = "build/libs/" + jar + ".jar"

@@ -47,6 +47,15 @@ func TestJavaAndRustUnits(t *testing.T) {
 				entry: "build/libs/reports-1.2.0.jar", entryWhy: "the -plain jar beside it", start: "java -jar build/libs/reports-1.2.0.jar"}},
 		},
 		{
+			name: "gradle without settings: the checkout directory names the jar",
+			files: map[string]string{
+				"build.gradle": "plugins { id 'org.springframework.boot' version '2.6.3' }\nversion = '0.0.1-SNAPSHOT'\ndependencies { implementation 'org.springframework.boot:spring-boot-starter-web' }\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "spring-boot-starter-web",
+				entry: "", entryWhy: "the jar build/libs/*-0.0.1-SNAPSHOT.jar: gradle build makes build/libs/*-0.0.1-SNAPSHOT.jar (no rootProject.name in settings.gradle, so a wildcard for the checkout directory's name",
+				start: "java -jar build/libs/*-0.0.1-SNAPSHOT.jar"}},
+		},
+		{
 			name: "java library",
 			files: map[string]string{
 				"pom.xml": `<project><artifactId>utils</artifactId><version>1.0</version></project>`,

@@ -2,9 +2,12 @@ package stack
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+var reSafeEntry = regexp.MustCompile(`^[A-Za-z0-9./_@+-]*$`)
 
 // unitWant is what a table test expects of one unit: its kind, a part
 // of the kind's reason, its entry (Entry, or the first main package for
@@ -35,6 +38,11 @@ func checkUnit(t *testing.T, repo *Repo, w unitWant) {
 	}
 	if entry != w.entry || !strings.Contains(s.EntryReason, w.entryWhy) {
 		t.Errorf("%s: entry %q (%s), want %q with %q", w.dir, entry, s.EntryReason, w.entry, w.entryWhy)
+	}
+	// The container specialist writes Entry into Dockerfile lines and
+	// refuses anything but these characters.
+	if !reSafeEntry.MatchString(s.Entry) {
+		t.Errorf("%s: entry %q has characters a Dockerfile line cannot take", w.dir, s.Entry)
 	}
 	if s.Start != w.start {
 		t.Errorf("%s: start %q, want %q", w.dir, s.Start, w.start)

@@ -183,7 +183,7 @@ func TestManifests(t *testing.T) {
 			},
 			want: &Service{Name: "billing", Dir: ".", Language: Java, Version: "17", VersionSource: "pom.xml",
 				Manifest: "pom.xml", PackageManager: "maven", Build: "./mvnw -B -DskipTests package", Test: "./mvnw -B verify",
-				Start: "java -jar target/billing-*.jar", Entry: "target/billing-*.jar", Port: 8081, PortSource: "src/main/resources/application.properties", Module: "billing",
+				Start: "java -jar target/billing-*.jar", Port: 8081, PortSource: "src/main/resources/application.properties", Module: "billing",
 				Frameworks: []string{"spring-boot"}, Deps: []string{"kafka", "postgres"}},
 		},
 		{
