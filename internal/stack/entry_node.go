@@ -219,6 +219,9 @@ func (d *detector) nodeKindFacts(s *Service, pj *packageJSON) {
 	if dep := firstDep(all, nodeSiteDeps); dep != "" {
 		u.add(KindSite, "depends on %s: a static or docs site", dep)
 	}
+	if cfg := d.siteConfig(s.Dir); cfg != "" {
+		u.add(KindSite, "%s in the directory: a static or docs site", cfg)
+	}
 	if all["astro"] && !all["@astrojs/node"] {
 		u.add(KindSite, "astro without a server adapter builds a static site")
 	}
@@ -257,4 +260,15 @@ func (d *detector) actionRunsMain(dir string) (main, file string) {
 		}
 	}
 	return "", ""
+}
+
+// siteConfig returns the static site generator config in dir (mkdocs.yml,
+// hugo.toml...), or "".
+func (d *detector) siteConfig(dir string) string {
+	for _, name := range []string{"mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json"} {
+		if d.idx.has(join(dir, name)) {
+			return name
+		}
+	}
+	return ""
 }

@@ -71,15 +71,21 @@ func TestNodeUnits(t *testing.T) {
 		{
 			name: "docs site with its own package.json",
 			files: map[string]string{
-				"go.mod":            "module example.com/tool\n\ngo 1.22\n",
-				"main.go":           "package main\n\nimport \"flag\"\n\nfunc main() { flag.Parse() }\n",
-				"docs/package.json": `{"name":"docs","scripts":{"start":"docusaurus start","build":"docusaurus build"},"dependencies":{"@docusaurus/core":"3"}}`,
-				"site/package.json": `{"name":"site","scripts":{"build":"eleventy"}}`,
+				"go.mod":               "module example.com/tool\n\ngo 1.22\n",
+				"main.go":              "package main\n\nimport \"flag\"\n\nfunc main() { flag.Parse() }\n",
+				"docs/package.json":    `{"name":"docs","scripts":{"start":"docusaurus start","build":"docusaurus build"},"dependencies":{"@docusaurus/core":"3"}}`,
+				"site/package.json":    `{"name":"site","scripts":{"build":"eleventy"}}`,
+				"blog/package.json":    `{"name":"blog","scripts":{"build":"hugo --minify"},"devDependencies":{"tailwindcss":"3"}}`,
+				"blog/hugo.toml":       "baseURL = 'https://example.org/'\n",
+				"guide/pyproject.toml": "[project]\nname = \"guide\"\ndependencies = [\"mkdocs-material\"]\n",
+				"guide/mkdocs.yml":     "site_name: Guide\n",
 			},
 			want: []unitWant{
 				{dir: ".", kind: KindCLI, kindReason: "imports flag in main.go", entry: ".", entryWhy: "root package", start: "go run ."},
 				{dir: "docs", kind: KindSite, kindReason: "depends on @docusaurus/core", entryWhy: "the start script", start: "npm start"},
 				{dir: "site", kind: KindSite, kindReason: "a package.json in site/"},
+				{dir: "blog", kind: KindSite, kindReason: "hugo.toml in the directory"},
+				{dir: "guide", kind: KindSite, kindReason: "depends on mkdocs-material: a docs site"},
 			},
 		},
 		{
@@ -111,10 +117,14 @@ func TestNodeUnits(t *testing.T) {
 			files: map[string]string{
 				"packages/emails/package.json": `{"name":"emails","scripts":{"dev":"email dev --port 3333","build":"email build"}}`,
 				"doc/requirements.txt":         "sphinx\nsphinx-copybutton\nmyst-nb\n",
+				"docs/snippets/go.mod":         "module snippets\n",
+				"docs/snippets/main.go":        "package main\n\nfunc main() { http.ListenAndServe(\":80\", nil) }\n",
 			},
 			want: []unitWant{
 				{dir: "packages/emails", kind: KindLibrary, kindReason: "nothing to run found"},
-				{dir: "doc", kind: KindExample, kindReason: "under doc/: examples and docs are not deployed"},
+				{dir: "doc", kind: KindSite, kindReason: "depends on sphinx: a docs site"},
+				{dir: "docs/snippets", kind: KindExample, kindReason: "under docs/: examples and docs are not deployed",
+					entry: ".", entryWhy: "root package", start: "go run ."},
 			},
 		},
 		{

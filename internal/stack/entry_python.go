@@ -167,6 +167,11 @@ func firstDep(deps map[string]bool, names []string) string {
 func (d *detector) pythonEntry(s *Service, manage bool, info *pyInfo) {
 	u := d.unit(s.Dir)
 	web := firstDep(info.mainDeps, pyWebFrameworks)
+	if dep := firstDep(info.mainDeps, []string{"mkdocs", "mkdocs-material", "sphinx"}); dep != "" && web == "" {
+		if cfg := d.siteConfig(s.Dir); cfg != "" || dep == "sphinx" {
+			u.add(KindSite, "depends on %s: a docs site", dep)
+		}
+	}
 	switch {
 	case s.Start != "":
 		s.EntryReason = "the Procfile's web process"
