@@ -158,7 +158,25 @@ func (d *detector) nodeEntryRanked(s *Service, pj *packageJSON, run func(string)
 	if source != "" && !strings.Contains(source, "..") {
 		if file := path.Clean(source); d.idx.has(join(s.Dir, file)) {
 			d.sourcePort(s, file)
+			d.serverCall(s, file, reNodeListen)
 		}
+	}
+}
+
+// Server calls in source: a program that makes one serves a port.
+var (
+	reNodeListen = regexp.MustCompile(`\.listen\(|\bcreateServer\(|\bBun\.serve\(|\bserve\(\s*\{`)
+	rePyServe    = regexp.MustCompile(`\buvicorn\.run\(|\bapp\.run\(|\bHTTPServer\(|\.serve_forever\(|\bweb\.run_app\(|\bserve\(`)
+)
+
+// serverCall records a service fact when the unit's file calls a server.
+func (d *detector) serverCall(s *Service, file string, re *regexp.Regexp) {
+	data, ok := d.r.head(join(s.Dir, file), pySourceBytes)
+	if !ok {
+		return
+	}
+	if m := re.Find(data); m != nil {
+		d.unit(s.Dir).add(KindService, "%s call in %s", strings.TrimRight(strings.TrimLeft(string(m), "."), "( {"), file)
 	}
 }
 

@@ -21,7 +21,7 @@ func TestNodeUnits(t *testing.T) {
 				"tsconfig.json": "{\n  // comments are allowed\n  \"compilerOptions\": {\"outDir\": \"./dist\"}\n}\n",
 				"src/main.ts":   "const app = await NestFactory.create(AppModule);\nawait app.listen(process.env.PORT ?? 4141);\n",
 			},
-			want: []unitWant{{dir: ".", kind: KindService, kindReason: "depends on @nestjs/core",
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "listen call in src/main.ts",
 				entry: "dist/main.js", entryWhy: "nest build compiles src/main.ts to dist/main.js", start: "node dist/main.js"}},
 		},
 		{
@@ -65,7 +65,7 @@ func TestNodeUnits(t *testing.T) {
 				"tsconfig.json":  `{"compilerOptions":{"outDir":"build","rootDir":"src"}}`,
 				"src/index.ts":   "app.listen(9966)\n",
 			},
-			want: []unitWant{{dir: ".", kind: KindService, kindReason: "depends on express",
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "listen call in src/index.ts",
 				entry: "build/index.js", entryWhy: "compiles it to build/index.js (outDir in tsconfig.json)", start: "node build/index.js"}},
 		},
 		{

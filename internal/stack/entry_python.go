@@ -18,9 +18,9 @@ const defaultServerPort = 8000
 
 // Limits on the Python files read to find an app object.
 const (
-	maxPyAppFiles = 16
+	maxPyAppFiles = 8
 	pyAppDepth    = 3
-	pySourceBytes = 32 << 10
+	pySourceBytes = 12 << 10
 )
 
 // pyAppNames are the files an ASGI/WSGI app object usually lives in.
@@ -220,7 +220,6 @@ func (d *detector) pythonAppEntry(s *Service, info *pyInfo) bool {
 	}
 	a := apps[0]
 	s.Entry = a.file
-	d.pythonFilePort(s, a.file)
 	what := fmt.Sprintf("%s = %s() in %s", a.attr, a.class, a.file)
 	if a.factory {
 		what = fmt.Sprintf("Flask factory %s in %s", a.attr, a.file)
@@ -230,6 +229,7 @@ func (d *detector) pythonAppEntry(s *Service, info *pyInfo) bool {
 		s.EntryReason += fmt.Sprintf(" (first of %d app objects; also %s)", len(apps), apps[1].target())
 	}
 	d.unit(s.Dir).add(KindService, "%s", what)
+	d.pythonFilePort(s, a.file)
 	switch {
 	case asgiClasses[a.class] && info.deps["hypercorn"] && !info.deps["uvicorn"]:
 		s.Start = "hypercorn " + a.target() + " --bind 0.0.0.0:" + portToken
@@ -360,6 +360,7 @@ func (d *detector) pythonFileEntry(s *Service) {
 			s.EntryReason = f + " is the conventional entry file"
 		}
 		d.sourcePort(s, f)
+		d.serverCall(s, f, rePyServe)
 		break
 	}
 }
@@ -372,6 +373,7 @@ func (d *detector) pythonFilePort(s *Service, file string) bool {
 		return false
 	}
 	setPort(s, string(data), portPatterns[Python], file)
+	d.serverCall(s, file, rePyServe)
 	return true
 }
 

@@ -28,13 +28,22 @@ func TestPythonUnits(t *testing.T) {
 			name: "src layout with [project.scripts] and a PORT default",
 			files: map[string]string{
 				"pyproject.toml":            "[project]\nname = \"inventory\"\ndependencies = [\"httpx\"]\n[project.scripts]\ninventory = \"inventory.main:main\"\ninventory-admin = \"inventory.admin:main\"\n",
-				"src/inventory/main.py":     "import os\n\ndef main():\n    port = int(os.environ.get(\"PORT\", \"8085\"))\n    serve(port)\n",
+				"src/inventory/main.py":     "import os\n\ndef main():\n    port = int(os.environ.get(\"PORT\", \"8085\"))\n    HTTPServer((\"\", port), Handler).serve_forever()\n",
 				"src/inventory/admin.py":    "def main(): pass\n",
 				"src/inventory/__init__.py": "",
 			},
-			want: unitWant{dir: ".", kind: KindService, kindReason: "port 8085 stated in src/inventory/main.py",
+			want: unitWant{dir: ".", kind: KindService, kindReason: "HTTPServer call in src/inventory/main.py",
 				entry: "src/inventory/main.py", entryWhy: `[project.scripts] inventory = "inventory.main:main" (named like the project)`,
 				start: "inventory"},
+		},
+		{
+			name: "a script whose module only reads a PORT default",
+			files: map[string]string{
+				"pyproject.toml":   "[project]\nname = \"relay\"\n[project.scripts]\nrelay = \"relay.run:main\"\n",
+				"src/relay/run.py": "import os\nPORT = int(os.getenv(\"PORT\", \"7001\"))\n",
+			},
+			want: unitWant{dir: ".", kind: KindService, kindReason: "port 7001 stated in src/relay/run.py",
+				entry: "src/relay/run.py", entryWhy: `[project.scripts] relay = "relay.run:main" (named like the project)`, start: "relay"},
 		},
 		{
 			name: "src layout app object",
