@@ -166,7 +166,7 @@ func (d *detector) nodeEntryRanked(s *Service, pj *packageJSON, run func(string)
 // Server calls in source: a program that makes one serves a port.
 var (
 	reNodeListen = regexp.MustCompile(`\.listen\(|\bcreateServer\(|\bBun\.serve\(|\bserve\(\s*\{`)
-	rePyServe    = regexp.MustCompile(`\buvicorn\.run\(|\bapp\.run\(|\bHTTPServer\(|\.serve_forever\(|\bweb\.run_app\(|\bserve\(`)
+	rePyServe    = regexp.MustCompile(`\buvicorn\.run\(|\.run\([^)\n]*\bport\s*=|\bHTTPServer\(|\.serve_forever\(|\bweb\.run_app\(|\bwaitress\.serve\(|\bserve\(\s*app\b`)
 )
 
 // serverCall records a service fact when the unit's file calls a server.
@@ -176,7 +176,8 @@ func (d *detector) serverCall(s *Service, file string, re *regexp.Regexp) {
 		return
 	}
 	if m := re.Find(data); m != nil {
-		d.unit(s.Dir).add(KindService, "%s call in %s", strings.TrimRight(strings.TrimLeft(string(m), "."), "( {"), file)
+		call, _, _ := strings.Cut(string(m), "(")
+		d.unit(s.Dir).add(KindService, "%s call in %s", strings.TrimLeft(call, "."), file)
 	}
 }
 

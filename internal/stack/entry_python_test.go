@@ -139,3 +139,23 @@ func TestPythonOptionalDepsDoNotMakeAServer(t *testing.T) {
 	checkUnit(t, repo, unitWant{dir: ".", kind: KindCLI, kindReason: "[project.scripts] with click, no web framework",
 		entry: "src/black/__init__.py", entryWhy: `[project.scripts] black = "black:patched_main" (named like the project); 2 scripts in all`, start: "black"})
 }
+
+// TestPythonServerCalls: a call that serves makes a service, a
+// command-line app.run(main) (absl) does not.
+func TestPythonServerCalls(t *testing.T) {
+	tests := []struct {
+		main string
+		kind Kind
+		why  string
+	}{
+		{"import uvicorn\nuvicorn.run(\"x:app\")\n", KindService, "uvicorn.run call in main.py"},
+		{"app.run(host='0.0.0.0', port=int(os.environ['PORT']))\n", KindService, "run call in main.py"},
+		{"from aiohttp import web\nweb.run_app(make())\n", KindService, "web.run_app call in main.py"},
+		{"from absl import app\napp.run(main)\n", KindCLI, "a program with no web framework or port"},
+	}
+	for _, tt := range tests {
+		repo := mustDetect(t, map[string]string{"requirements.txt": "requests\n", "main.py": tt.main}, Options{})
+		checkUnit(t, repo, unitWant{dir: ".", kind: tt.kind, kindReason: tt.why, entry: "main.py",
+			entryWhy: "conventional entry file", start: "python main.py"})
+	}
+}
