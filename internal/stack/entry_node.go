@@ -163,24 +163,6 @@ func (d *detector) nodeEntryRanked(s *Service, pj *packageJSON, run func(string)
 	}
 }
 
-// Server calls in source: a program that makes one serves a port.
-var (
-	reNodeListen = regexp.MustCompile(`\.listen\(|\bcreateServer\(|\bBun\.serve\(|\bserve\(\s*\{`)
-	rePyServe    = regexp.MustCompile(`\buvicorn\.run\(|\.run\([^)\n]*\bport\s*=|\bHTTPServer\(|\.serve_forever\(|\bweb\.run_app\(|\bwaitress\.serve\(|\bserve\(\s*app\b`)
-)
-
-// serverCall records a service fact when the unit's file calls a server.
-func (d *detector) serverCall(s *Service, file string, re *regexp.Regexp) {
-	data, ok := d.r.head(join(s.Dir, file), pySourceBytes)
-	if !ok {
-		return
-	}
-	if m := re.Find(data); m != nil {
-		call, _, _ := strings.Cut(string(m), "(")
-		d.unit(s.Dir).add(KindService, "%s call in %s", strings.TrimLeft(call, "."), file)
-	}
-}
-
 // withJS adds .js to an entry written without an extension ("dist/main").
 func withJS(p string) string {
 	if path.Ext(p) == "" && p != "" {
