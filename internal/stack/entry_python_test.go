@@ -58,6 +58,15 @@ func TestPythonUnits(t *testing.T) {
 				start: "uvicorn orders.app:application --app-dir src --host 0.0.0.0 --port 8000"},
 		},
 		{
+			name: "litestar app object in api.py",
+			files: map[string]string{
+				"requirements.txt": "litestar\nuvicorn\n",
+				"svc/api.py":       "from litestar import Litestar\napi = Litestar(route_handlers=[])\n",
+			},
+			want: unitWant{dir: ".", kind: KindService, kindReason: "api = Litestar() in svc/api.py",
+				entry: "svc/api.py", entryWhy: "served as svc.api:api", start: "uvicorn svc.api:api --host 0.0.0.0 --port 8000"},
+		},
+		{
 			name: "flask with gunicorn and a port in app.py",
 			files: map[string]string{
 				"pyproject.toml": "[tool.poetry]\nname = \"notes\"\n[tool.poetry.dependencies]\nflask = \"^3\"\ngunicorn = \"^22\"\n",

@@ -172,7 +172,7 @@ var interestingNames = map[string]bool{
 	// kinds and entries (kind.go, entry*.go)
 	"action.yml": true, "action.yaml": true, ".goreleaser.yml": true, ".goreleaser.yaml": true,
 	"tsconfig.json": true, "nest-cli.json": true, "lib.rs": true, "mkdocs.yml": true,
-	"mkdocs.yaml": true, "hugo.toml": true, "hugo.yaml": true, "hugo.json": true,
+	"mkdocs.yaml": true, "hugo.toml": true, "hugo.yaml": true, "hugo.json": true, "api.py": true,
 	"config.yaml": true, "config.yml": true, "default.yaml": true, "default.yml": true,
 }
 
