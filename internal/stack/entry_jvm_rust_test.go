@@ -161,6 +161,15 @@ func TestUnsupported(t *testing.T) {
 		}
 	}
 
+	// A root Gemfile (Danger, fastlane) does not make Go services helpers.
+	repo = mustDetect(t, map[string]string{
+		"Gemfile":                 "gem 'danger'\n",
+		"services/go/api/go.mod":  "module api\n",
+		"services/go/api/main.go": "package main\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
+	}, Options{})
+	checkUnit(t, repo, unitWant{dir: "services/go/api", kind: KindService, kindReason: "ListenAndServe in main.go",
+		entry: ".", entryWhy: "root package", start: "go run ."})
+
 	// A Go service at the root of a repository with a C library beside
 	// it stays the product.
 	repo = mustDetect(t, map[string]string{

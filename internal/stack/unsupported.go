@@ -84,10 +84,10 @@ func (d *detector) confirmUnsupported(p string) bool {
 //   - a Node unit sharing its directory with a Ruby, PHP, Elixir or .NET
 //     project is that project's front-end assets, not a service: it is
 //     dropped;
-//   - when the root's language is unsupported, the product is in that
-//     language: a service or worker under a tooling folder (tools/,
-//     scripts/, third_party/...) or three or more levels deep is a helper,
-//     so it becomes a cli with the reason said.
+//   - when the root's language is unsupported (and not only by a root
+//     Gemfile), the product is in that language: a service or worker under
+//     a tooling folder (tools/, scripts/, third_party/...) or three or more
+//     levels deep is a helper, so it becomes a cli with the reason said.
 func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
 	var all []found
 	for p := range d.idx.files {
@@ -145,7 +145,9 @@ func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
 		kept = append(kept, s)
 	}
 	services = kept
-	if rootLang != "" && d.idxRootService(services) == nil {
+	// A root Gemfile is often tooling (Danger, fastlane, a Jekyll site)
+	// beside a product in another language: it does not demote anything.
+	if rootLang != "" && rootManifest != "Gemfile" && d.idxRootService(services) == nil {
 		for i := range services {
 			demoteHelper(&services[i], rootLang, rootManifest)
 		}
