@@ -118,6 +118,8 @@ func TestPythonUnits(t *testing.T) {
 			name: "library",
 			files: map[string]string{
 				"pyproject.toml":       "[project]\nname = \"retrying\"\ndependencies = [\"attrs\"]\n",
+				"requirements.txt":     "pytest\nmkdocs-material\n",
+				"mkdocs.yml":           "site_name: retrying\n",
 				"src/retrying/core.py": "",
 			},
 			want: unitWant{dir: ".", kind: KindLibrary, kindReason: "a Python package with nothing to run"},

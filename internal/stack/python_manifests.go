@@ -180,7 +180,11 @@ func (d *detector) readRequirements(dir string, info *pyInfo) bool {
 			}
 			info.deps[n] = true
 			if name == "requirements.txt" {
-				info.mainDeps[n] = true
+				// Beside a pyproject.toml that names the dependencies, a
+				// requirements.txt is usually the development set.
+				if info.manifest != "pyproject.toml" {
+					info.mainDeps[n] = true
+				}
 				service = service || !docsOnly[n]
 			}
 		}
