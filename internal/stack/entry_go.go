@@ -276,7 +276,7 @@ func (d *detector) goKindFacts(s *Service, tooling []string) {
 		}
 		src := path.Join(s.Mains[0], n)
 		if m := reGoServe.FindSubmatch(data); m != nil && serve == "" {
-			serve = fmt.Sprintf("%s in %s", strings.TrimSpace(string(m[1])), src)
+			serve = fmt.Sprintf("%s in %s", strings.TrimRight(string(m[1]), "({ \t"), src)
 		}
 		if m := reGoCLI.FindSubmatch(data); m != nil && cli == "" {
 			cli = fmt.Sprintf("imports %s in %s", m[1], src)

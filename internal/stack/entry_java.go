@@ -145,13 +145,16 @@ func (d *detector) javaKindFacts(s *Service, text string) {
 	if a := firstIn(text, javaWorkerArtifacts); a != "" {
 		u.add(KindWorker, "depends on %s and has no web starter", a)
 	}
+	if strings.Contains(text, "io.grpc:grpc-netty") || strings.Contains(text, "<artifactId>grpc-netty") {
+		u.addWeak(KindService, "depends on grpc-netty (a gRPC server)")
+	}
 	if hasFramework(s, "spring-boot") {
-		u.add(KindCLI, "a Spring Boot application with no web starter or server.port (a command-line runner)")
+		u.addWeak(KindCLI, "a Spring Boot application with no web starter or server.port (a command-line runner)")
 	}
 	if strings.Contains(text, "<mainClass>") || (s.PackageManager == "gradle" && reGradleApp.MatchString(text)) {
-		u.add(KindCLI, "a main class and no web framework")
+		u.addWeak(KindCLI, "a main class and no web framework or port")
 	}
-	if len(u.facts) == before {
-		u.add(KindLibrary, "no spring-boot, web framework or main class: a library")
+	if len(u.facts) == before && len(u.weak) == 0 {
+		u.addWeak(KindLibrary, "no spring-boot, web framework or main class: a library")
 	}
 }

@@ -238,6 +238,9 @@ func (d *detector) nodeKindFacts(s *Service, pj *packageJSON) {
 	if len(pj.Bin) > 0 {
 		u.add(KindCLI, "package.json bin %s, no web framework", bestBin(pj))
 	}
+	if pj.ProdDeps["@grpc/grpc-js"] {
+		u.addWeak(KindService, "depends on @grpc/grpc-js")
+	}
 	if dep := firstDep(all, nodeSPADeps); dep != "" && web == "" && s.Port == 0 && !reNodeRunner.MatchString(pj.Scripts["start"]) {
 		u.add(KindSite, "a %s front-end with no server: it builds static files", dep)
 	}

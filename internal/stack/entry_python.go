@@ -87,8 +87,8 @@ func (d *detector) pythonEntry(s *Service, manage bool, info *pyInfo) {
 			u.add(KindCLI, "[project.scripts] with %s, no web framework", dep)
 		}
 	}
-	if s.Entry == "" && s.Start == "" {
-		u.add(KindLibrary, "a Python package with nothing to run (no app object, script, __main__.py or main.py)")
+	if info.mainDeps["grpcio"] {
+		u.addWeak(KindService, "depends on grpcio")
 	}
 }
 

@@ -18,12 +18,20 @@ type fact struct {
 // the unit's direct dependency names.
 type unitFacts struct {
 	facts []fact
-	deps  map[string]bool
+	// weak facts count only when the code shows nothing and no port is
+	// stated (a main class, a gRPC dependency).
+	weak []fact
+	deps map[string]bool
 }
 
 // add records a fact; the first fact of a kind wins over later ones.
 func (u *unitFacts) add(k Kind, format string, args ...any) {
 	u.facts = append(u.facts, fact{kind: k, why: fmt.Sprintf(format, args...)})
+}
+
+// addWeak records a weak fact.
+func (u *unitFacts) addWeak(k Kind, format string, args ...any) {
+	u.weak = append(u.weak, fact{kind: k, why: fmt.Sprintf(format, args...)})
 }
 
 // first returns the first fact of kind k (any kind when k is ""), or
@@ -128,6 +136,12 @@ var kindRules = []kindRule{
 		}
 		return "", ""
 	}},
+	{"weak facts", func(_ *detector, _ *Service, u *unitFacts) (Kind, string) {
+		if len(u.weak) > 0 {
+			return u.weak[0].kind, u.weak[0].why
+		}
+		return "", ""
+	}},
 	{"language default", func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
 		switch {
 		case s.Language == Go && len(s.Mains) > 0:
@@ -140,6 +154,8 @@ var kindRules = []kindRule{
 			return KindCLI, "a binary with no web framework or port"
 		case s.Entry != "" || s.Start != "":
 			return KindCLI, "a program with no web framework or port"
+		case s.Language == Python:
+			return KindLibrary, "a Python package with nothing to run (no app object, script, __main__.py or main.py)"
 		}
 		return KindLibrary, "nothing to run found"
 	}},

@@ -88,6 +88,7 @@ func (d *detector) analyse(dir string) *Service {
 		d.applyMakefile(s)
 		d.commonPorts(s)
 		fillStartPort(s)
+		d.dockerfileEntry(s)
 		s.sortHints()
 		d.classify(s)
 		return s
