@@ -232,6 +232,9 @@ func (d *detector) nodeKindFacts(s *Service, pj *packageJSON) {
 	if web != "" {
 		u.add(KindService, "depends on %s", web)
 	}
+	if cmd := d.procfileProcess(s.Dir, "worker"); cmd != "" && d.procfileProcess(s.Dir, "web") == "" {
+		u.add(KindWorker, "the Procfile's worker process (%s)", cmd)
+	}
 	if dep := firstDep(all, nodeWorkerDeps); dep != "" && s.Port == 0 {
 		u.add(KindWorker, "depends on %s, no web framework or port", dep)
 	}

@@ -128,6 +128,15 @@ func TestNodeUnits(t *testing.T) {
 			},
 		},
 		{
+			name: "procfile worker",
+			files: map[string]string{
+				"package.json": `{"name":"mailer","scripts":{"start":"node index.js"},"dependencies":{"nodemailer":"6"}}`,
+				"Procfile":     "worker: node index.js\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindWorker, kindReason: "the Procfile's worker process (node index.js)",
+				entry: "index.js", entryWhy: "the start script runs index.js", start: "npm start"}},
+		},
+		{
 			name: "node app in a rails project is its assets",
 			files: map[string]string{
 				"Gemfile":      "source 'https://rubygems.org'\ngem 'rails'\n",
