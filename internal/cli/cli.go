@@ -1,5 +1,5 @@
-// Package cli implements the devops-lead command line: run, modes,
-// validate, version and help. Each subcommand lives in its own file and
+// Package cli implements the devops-lead command line: run, detect,
+// modes, validate, version and help. Each subcommand lives in its own file and
 // registers itself here.
 package cli
 

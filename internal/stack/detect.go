@@ -78,7 +78,8 @@ func Detect(fsys fs.FS, opts Options) (*Repo, error) {
 	if err := w.run(focus); err != nil {
 		return nil, err
 	}
-	repo := &Repo{Services: d.services()}
+	repo := &Repo{}
+	repo.Services, repo.Unsupported = d.unsupported(d.services())
 	d.finishModel(repo)
 	if focus != "." {
 		repo.Focus = focus
@@ -131,6 +132,9 @@ type detector struct {
 	// facts caches what each analysed directory tells its children
 	// (versions and lock files to inherit).
 	facts map[string]*dirFacts
+	// units holds what each language analyser learnt about a unit's
+	// kind (kind.go).
+	units map[string]*unitFacts
 }
 
 // dirFacts is what a manifest directory hands down to nested services.

@@ -279,9 +279,9 @@ func TestMultiProjectBuilds(t *testing.T) {
 		got = append(got, s.Dir+":"+s.Version+":"+s.Build+":"+s.Entry)
 	}
 	want := []string{
-		"api:17:../gradlew build:",
+		"api:17:../gradlew build:build/libs/api.jar",
 		"py/tool:::tool",
-		"worker:17:../gradlew build:",
+		"worker:17:../gradlew build:build/libs/worker.jar",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("services:\n got %q\nwant %q", got, want)

@@ -57,10 +57,15 @@ func (d *detector) goService(dir string) *Service {
 			}
 		}
 	}
-	d.goMains(s)
-	if len(s.Mains) == 1 {
+	tooling := d.goMains(s)
+	d.rankGoMains(s, tooling)
+	for _, m := range s.Mains {
+		d.goMainPort(s, m)
+	}
+	if len(s.Mains) > 0 {
 		s.Start = "go run " + s.Mains[0]
 	}
+	d.goKindFacts(s, tooling)
 	return s
 }
 
@@ -75,15 +80,18 @@ func (d *detector) hasGoFile(p string) bool {
 	return false
 }
 
-// goMains finds the main packages: the service directory itself and
-// cmd/* directories. The first main read also yields the port.
-func (d *detector) goMains(s *Service) {
-	if d.isGoMain(s, s.Dir, ".") {
+// goMains finds the main packages: the service directory itself,
+// cmd/* directories and, outside cmd/, directories with a main.go that
+// are not tooling. Tooling mains (gen-docs, tools/..., examples/...) are
+// returned apart: they are never the product.
+func (d *detector) goMains(s *Service) (tooling []string) {
+	if d.isGoMain(s.Dir) {
 		s.Mains = append(s.Mains, ".")
 	}
 	cmd := join(s.Dir, "cmd")
 	children := append([]string(nil), d.idx.cmdDirs[cmd]...)
 	sort.Strings(children)
+	children = append(children, d.goExtraMainDirs(s.Dir)...)
 	if len(children) > maxCmdMains {
 		children = children[:maxCmdMains]
 	}
@@ -92,15 +100,32 @@ func (d *detector) goMains(s *Service) {
 		if s.Dir == "." {
 			relDir = "./" + c
 		}
-		if d.isGoMain(s, c, relDir) {
-			s.Mains = append(s.Mains, relDir)
+		if !d.isGoMain(c) {
+			continue
 		}
+		if goToolingMain(relDir) != "" {
+			tooling = append(tooling, relDir)
+			continue
+		}
+		s.Mains = append(s.Mains, relDir)
+	}
+	return tooling
+}
+
+// goMainPort takes the port from the main.go of the main package rel.
+func (d *detector) goMainPort(s *Service, rel string) {
+	dir := path.Join(s.Dir, rel)
+	if !d.hasGoFile(join(dir, "main.go")) {
+		return
+	}
+	if data, ok := d.r.read(join(dir, "main.go")); ok {
+		setPort(s, string(data), portPatterns[Go], path.Join(rel, "main.go"))
 	}
 }
 
 // isGoMain reads main.go of dir (or the heads of a few .go files) and
-// reports whether dir is package main; a main.go also gives the port.
-func (d *detector) isGoMain(s *Service, dir, relDir string) bool {
+// reports whether dir is package main.
+func (d *detector) isGoMain(dir string) bool {
 	names := d.idx.goFiles[dir]
 	if len(names) == 0 {
 		return false
@@ -109,13 +134,8 @@ func (d *detector) isGoMain(s *Service, dir, relDir string) bool {
 		if n != "main.go" {
 			continue
 		}
-		p := join(dir, n)
-		data, ok := d.r.read(p)
-		if !ok || !rePackageMain.Match(data) {
-			return false
-		}
-		setPort(s, string(data), portPatterns[Go], path.Join(relDir, n))
-		return true
+		data, ok := d.r.read(join(dir, n))
+		return ok && rePackageMain.Match(data)
 	}
 	for i, n := range names {
 		if i >= maxRootProbes {

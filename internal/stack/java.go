@@ -11,10 +11,13 @@ import (
 // pom is the part of pom.xml detection reads.
 type pom struct {
 	ArtifactID string `xml:"artifactId"`
+	Version    string `xml:"version"`
 	Packaging  string `xml:"packaging"`
+	FinalName  string `xml:"build>finalName"`
 	Parent     struct {
 		GroupID    string `xml:"groupId"`
 		ArtifactID string `xml:"artifactId"`
+		Version    string `xml:"version"`
 	} `xml:"parent"`
 	Properties struct {
 		Entries []struct {
@@ -67,7 +70,9 @@ func (d *detector) mavenService(dir string) *Service {
 	s := &Service{Dir: dir, Language: Java, Manifest: "pom.xml", PackageManager: "maven"}
 	var pm pom
 	parsed := false
+	raw := ""
 	if data, ok := d.r.read(p); ok {
+		raw = string(data)
 		dec := xml.NewDecoder(bytes.NewReader(data))
 		dec.Strict = true
 		if err := dec.Decode(&pm); err != nil {
@@ -120,6 +125,10 @@ func (d *detector) mavenService(dir string) *Service {
 	s.Build = mvn + " -B -DskipTests package"
 	s.Test = mvn + " -B verify"
 	d.springPort(s)
+	if parsed {
+		mavenJar(s, &pm)
+	}
+	d.javaKindFacts(s, raw)
 	return s
 }
 
@@ -191,6 +200,8 @@ func (d *detector) gradleService(dir string) *Service {
 	s.Build = gradle + " build"
 	s.Test = gradle + " test"
 	d.springPort(s)
+	d.gradleJar(s, text)
+	d.javaKindFacts(s, text)
 	return s
 }
 

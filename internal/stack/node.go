@@ -17,6 +17,14 @@ type packageJSON struct {
 	EnginesNode    string
 	Deps           []string
 	Workspaces     bool
+	// ProdDeps are the "dependencies" only: what runs in production.
+	ProdDeps map[string]bool
+	// Bin maps command names to files ("bin": "cli.js" is named after
+	// the package).
+	Bin map[string]string
+	// Exports is set when package.json has "exports" or "module": the
+	// package is meant to be imported.
+	Exports bool
 }
 
 // parsePackageJSON decodes package.json leniently: invalid JSON is an
@@ -45,6 +53,26 @@ func parsePackageJSON(data []byte) (*packageJSON, error) {
 	}
 	pj.Name, pj.Main, pj.PackageManager = str("name"), str("main"), str("packageManager")
 	pj.Scripts = strMap(top["scripts"])
+	pj.Bin = strMap(top["bin"])
+	if b := str("bin"); b != "" {
+		name := pj.Name
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			name = name[i+1:]
+		}
+		if name == "" {
+			name = "bin"
+		}
+		pj.Bin = map[string]string{name: b}
+	}
+	_, hasExports := top["exports"]
+	_, hasModule := top["module"]
+	pj.Exports = hasExports || hasModule
+	pj.ProdDeps = map[string]bool{}
+	var prod map[string]json.RawMessage
+	_ = json.Unmarshal(top["dependencies"], &prod)
+	for name := range prod {
+		pj.ProdDeps[name] = true
+	}
 	pj.EnginesNode = strMap(top["engines"])["node"]
 	for _, key := range []string{"dependencies", "devDependencies", "peerDependencies", "optionalDependencies"} {
 		var m map[string]json.RawMessage
@@ -72,7 +100,7 @@ func (d *detector) nodeService(dir string) *Service {
 		return nil
 	}
 	s := &Service{Dir: dir, Language: Node, Manifest: "package.json"}
-	pj := &packageJSON{Scripts: map[string]string{}}
+	pj := &packageJSON{Scripts: map[string]string{}, ProdDeps: map[string]bool{}}
 	if data, ok := d.r.read(p); ok {
 		parsed, err := parsePackageJSON(data)
 		if err != nil {
@@ -114,24 +142,14 @@ func (d *detector) nodeService(dir string) *Service {
 		}
 		*c.field = run(c.script)
 	}
-	start := pj.Scripts["start"]
-	s.Entry = nodeEntry(pj.Main, start)
-	if s.Entry == "" {
-		for _, n := range []string{"server.js", "index.js", "app.js", "main.js", "server.mjs", "index.mjs",
-			"src/server.ts", "src/index.ts", "src/main.ts", "src/app.ts", "server.ts", "index.ts"} {
-			if d.idx.has(join(dir, n)) {
-				s.Entry = n
-				break
-			}
-		}
+	if s.PackageManager == "bun" && strings.HasPrefix(strings.TrimSpace(pj.Scripts["test"]), "bun test") {
+		s.Test = "bun test"
 	}
+	start := pj.Scripts["start"]
 	scriptPort(s, start, "package.json")
 	scriptPort(s, pj.Scripts["dev"], "package.json")
-	if s.Entry != "" && !strings.Contains(s.Entry, "..") {
-		if file := path.Clean(s.Entry); d.idx.has(join(dir, file)) {
-			d.sourcePort(s, file)
-		}
-	}
+	d.nodeEntryRanked(s, pj, run)
+	d.nodeKindFacts(s, pj)
 	return s
 }
 

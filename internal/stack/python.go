@@ -15,11 +15,19 @@ type pyInfo struct {
 	manifest   string
 	pytestConf bool
 	ruffConf   bool
+	// scripts are [project.scripts] and [tool.poetry.scripts]: name →
+	// "module:function".
+	scripts map[string]string
+	// fastapiEntry is [tool.fastapi] entrypoint ("app.main:app").
+	fastapiEntry string
+	// mainDeps are the dependencies the program runs with: not the
+	// optional, development or test ones. They tell what the unit is.
+	mainDeps map[string]bool
 }
 
 // pythonService reads pyproject.toml, requirements*.txt and Pipfile.
 func (d *detector) pythonService(dir string) *Service {
-	info := &pyInfo{deps: map[string]bool{}}
+	info := &pyInfo{deps: map[string]bool{}, mainDeps: map[string]bool{}, scripts: map[string]string{}}
 	hasProject := d.readPyproject(dir, info)
 	hasReqs := d.readRequirements(dir, info)
 	hasPipfile := d.readPipfile(dir, info)
@@ -64,7 +72,7 @@ func (d *detector) pythonService(dir string) *Service {
 		scriptPort(s, web, "Procfile")
 		s.Entry = asgiTarget(web)
 	}
-	d.pythonEntry(s, manage)
+	d.pythonEntry(s, manage, info)
 	return s
 }
 
@@ -122,38 +130,6 @@ func (d *detector) pythonPackageManager(s *Service, info *pyInfo) {
 		s.PackageManager = "pipenv"
 	default:
 		s.PackageManager = "pip"
-	}
-}
-
-// pythonEntry finds the program: a Procfile/uvicorn target (already
-// set), manage.py, a package with __main__.py, or a conventional file.
-func (d *detector) pythonEntry(s *Service, manage bool) {
-	if s.Entry == "" && manage {
-		s.Entry = "manage.py"
-	}
-	if s.Entry == "" {
-		for p := range d.idx.files {
-			if baseName(p) != "__main__.py" {
-				continue
-			}
-			pkgDir := path.Dir(p)
-			parent := path.Dir(pkgDir)
-			if parent == s.Dir || parent == join(s.Dir, "src") {
-				if s.Entry == "" || baseName(pkgDir) < s.Entry {
-					s.Entry = baseName(pkgDir)
-				}
-			}
-		}
-	}
-	for _, f := range []string{"main.py", "app.py", "server.py", "app/main.py", "src/main.py", "asgi.py", "wsgi.py"} {
-		if !d.idx.has(join(s.Dir, f)) {
-			continue
-		}
-		if s.Entry == "" {
-			s.Entry = f
-		}
-		d.sourcePort(s, f)
-		break
 	}
 }
 

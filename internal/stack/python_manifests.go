@@ -25,7 +25,11 @@ type pyproject struct {
 			Group           map[string]struct {
 				Dependencies map[string]any `toml:"dependencies"`
 			} `toml:"group"`
+			Scripts map[string]any `toml:"scripts"`
 		} `toml:"poetry"`
+		FastAPI struct {
+			Entrypoint string `toml:"entrypoint"`
+		} `toml:"fastapi"`
 		UV struct {
 			DevDependencies []string `toml:"dev-dependencies"`
 		} `toml:"uv"`
@@ -89,7 +93,9 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 		}
 		for _, r := range pr.Dependencies {
 			info.deps[pyName(r)] = true
+			info.mainDeps[pyName(r)] = true
 		}
+		addScripts(info, pr.Scripts)
 		for _, group := range pr.OptionalDependencies {
 			for _, r := range group {
 				info.deps[pyName(r)] = true
@@ -118,7 +124,11 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 			}
 		}
 		add(po.Dependencies)
+		for name := range po.Dependencies {
+			info.mainDeps[pyName(name)] = true
+		}
 		add(po.DevDependencies)
+		addScripts(info, po.Scripts)
 		for _, g := range po.Group {
 			add(g.Dependencies)
 		}
@@ -128,6 +138,7 @@ func (d *detector) readPyproject(dir string, info *pyInfo) bool {
 			}
 		}
 	}
+	info.fastapiEntry = strings.TrimSpace(pp.Tool.FastAPI.Entrypoint)
 	if found {
 		info.manifest = "pyproject.toml"
 	}
@@ -168,8 +179,13 @@ func (d *detector) readRequirements(dir string, info *pyInfo) bool {
 				continue
 			}
 			info.deps[n] = true
-			if name == "requirements.txt" && !docsOnly[n] {
-				service = true
+			if name == "requirements.txt" {
+				// Beside a pyproject.toml that names the dependencies, a
+				// requirements.txt is usually the development set.
+				if info.manifest != "pyproject.toml" {
+					info.mainDeps[n] = true
+				}
+				service = service || !docsOnly[n]
 			}
 		}
 	}
@@ -199,6 +215,7 @@ func (d *detector) readPipfile(dir string, info *pyInfo) bool {
 	}
 	for name := range pf.Packages {
 		info.deps[pyName(name)] = true
+		info.mainDeps[pyName(name)] = true
 	}
 	for name := range pf.DevPackages {
 		info.deps[pyName(name)] = true
@@ -213,4 +230,19 @@ func (d *detector) readPipfile(dir string, info *pyInfo) bool {
 		}
 	}
 	return true
+}
+
+// addScripts records console scripts: a "module:function" string, or a
+// poetry table with a reference.
+func addScripts(info *pyInfo, scripts map[string]any) {
+	for name, v := range scripts {
+		switch t := v.(type) {
+		case string:
+			info.scripts[name] = strings.TrimSpace(t)
+		case map[string]any:
+			if ref, ok := t["reference"].(string); ok {
+				info.scripts[name] = strings.TrimSpace(ref)
+			}
+		}
+	}
 }

@@ -24,6 +24,14 @@ type cargoToml struct {
 	} `toml:"workspace"`
 	Dependencies    map[string]any `toml:"dependencies"`
 	DevDependencies map[string]any `toml:"dev-dependencies"`
+	// Bin are the [[bin]] targets; Lib is the [lib] target.
+	Bin []struct {
+		Name string `toml:"name"`
+		Path string `toml:"path"`
+	} `toml:"bin"`
+	Lib *struct {
+		Name string `toml:"name"`
+	} `toml:"lib"`
 }
 
 // rustToolchain is rust-toolchain.toml.
@@ -98,6 +106,7 @@ func (d *detector) rustService(dir string) *Service {
 		}
 	}
 	d.sourcePort(s, "src/main.rs")
+	d.rustEntry(s, &ct)
 	return s
 }
 

@@ -77,6 +77,7 @@ func (d *detector) services() []Service {
 // analyse runs the analysers on dir and finishes the service they find.
 func (d *detector) analyse(dir string) *Service {
 	for _, a := range analysers {
+		delete(d.units, dir) // facts of an analyser that declined the directory
 		s := a(d, dir)
 		if s == nil {
 			continue
@@ -87,7 +88,10 @@ func (d *detector) analyse(dir string) *Service {
 		d.applyMakefile(s)
 		d.sourceFacts(s)
 		d.commonPorts(s)
+		fillStartPort(s)
+		d.dockerfileEntry(s)
 		s.sortHints()
+		d.classify(s)
 		return s
 	}
 	return nil

@@ -126,7 +126,8 @@ func (w *walker) list(start string, recursive bool) error {
 			name := e.Name()
 			p := join(dir, name)
 			if e.IsDir() {
-				if skipDir(name) {
+				// src/bin holds Rust binaries, not build output.
+				if skipDir(name) && (name != "bin" || baseName(dir) != "src") {
 					continue
 				}
 				w.idx.dirs[p] = true
@@ -176,6 +177,10 @@ var interestingNames = map[string]bool{
 	// any
 	"Makefile": true, "makefile": true, "GNUmakefile": true,
 	".env.example": true, ".env.sample": true, ".env.template": true, ".env.dist": true,
+	// kinds and entries (kind.go, entry*.go)
+	"action.yml": true, "action.yaml": true, ".goreleaser.yml": true, ".goreleaser.yaml": true,
+	"tsconfig.json": true, "nest-cli.json": true, "lib.rs": true, "mkdocs.yml": true,
+	"mkdocs.yaml": true, "hugo.toml": true, "hugo.yaml": true, "hugo.json": true, "api.py": true,
 	"config.yaml": true, "config.yml": true, "default.yaml": true, "default.yml": true,
 	// workspaces and versions (workspace.go, version.go)
 	"go.work.sum": true, ".tool-versions": true,
@@ -185,7 +190,7 @@ var interestingNames = map[string]bool{
 func (x *index) note(dir, name string, e fs.DirEntry) {
 	p := join(dir, name)
 	lower := strings.ToLower(name)
-	if interestingNames[name] {
+	if interestingNames[name] || unsupportedName(name) || (strings.HasSuffix(name, ".rs") && baseName(dir) == "bin" && baseName(path.Dir(dir)) == "src") {
 		x.files[p] = true
 	}
 	switch {

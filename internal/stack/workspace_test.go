@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// unitWant is what one service of a workspace fixture must show.
-type unitWant struct {
+// ctxWant is what one service of a workspace fixture must show.
+type ctxWant struct {
 	context       string
 	workspaceLock string
 }
@@ -16,7 +16,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 		name       string
 		files      map[string]string
 		workspaces []Workspace
-		units      map[string]unitWant
+		units      map[string]ctxWant
 		warn       []string
 	}{
 		{
@@ -35,7 +35,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"services/api/internal/a.go": "package internal\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "go", Members: []string{"libs/x", "services/api", "services/worker"}, Lockfile: "go.work.sum"}},
-			units: map[string]unitWant{
+			units: map[string]ctxWant{
 				"services/api":    {context: "."},
 				"services/worker": {context: "services/worker"}, // requires no other member
 				"libs/x":          {context: "libs/x"},
@@ -55,7 +55,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"api/cmd/seed/seed.go": "package main\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "go", Members: []string{"api", "pkg"}}},
-			units:      map[string]unitWant{"api": {context: "."}, "pkg": {context: "pkg"}, "tools": {context: "tools"}},
+			units:      map[string]ctxWant{"api": {context: "."}, "pkg": {context: "pkg"}, "tools": {context: "tools"}},
 		},
 		{
 			name: "go replace into a sibling without go.work",
@@ -66,7 +66,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"services/shared/s.go":   "package shared\n",
 			},
 			workspaces: []Workspace{{Dir: "services", Tool: "go", Members: []string{"services/api", "services/shared"}}},
-			units:      map[string]unitWant{"services/api": {context: "services"}, "services/shared": {context: "services/shared"}},
+			units:      map[string]ctxWant{"services/api": {context: "services"}, "services/shared": {context: "services/shared"}},
 		},
 		{
 			name: "go replace that leaves the repository",
@@ -74,7 +74,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"go.mod":  "module example.com/api\n\ngo 1.22\n\nreplace example.com/x => ../x\n",
 				"main.go": "package main\n",
 			},
-			units: map[string]unitWant{".": {context: "."}},
+			units: map[string]ctxWant{".": {context: "."}},
 			warn:  []string{"go.mod", `"../x"`, "outside the repository"},
 		},
 		{
@@ -90,7 +90,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"crates/README.md":               "crates\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "cargo", Members: []string{"crates/core", "crates/server"}, Lockfile: "Cargo.lock"}},
-			units: map[string]unitWant{
+			units: map[string]ctxWant{
 				"crates/server": {context: ".", workspaceLock: "Cargo.lock"},
 				"crates/core":   {context: ".", workspaceLock: "Cargo.lock"},
 				// Excluded from the workspace: the lock above is not its own.
@@ -107,7 +107,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"tools/util/src/lib.rs": "",
 			},
 			workspaces: []Workspace{{Dir: "tools", Tool: "cargo", Members: []string{"tools/cli", "tools/util"}}},
-			units:      map[string]unitWant{"tools/cli": {context: "tools"}, "tools/util": {context: "tools/util"}},
+			units:      map[string]ctxWant{"tools/cli": {context: "tools"}, "tools/util": {context: "tools/util"}},
 		},
 		{
 			name: "pnpm workspace app using a workspace package",
@@ -122,7 +122,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"packages/test/package.json": `{"name":"fixture"}`,
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "pnpm", Members: []string{"apps/web", "packages/ui"}, Lockfile: "pnpm-lock.yaml"}},
-			units: map[string]unitWant{
+			units: map[string]ctxWant{
 				"apps/web":    {context: ".", workspaceLock: "pnpm-lock.yaml"},
 				"packages/ui": {context: ".", workspaceLock: "pnpm-lock.yaml"},
 			},
@@ -137,7 +137,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"packages/shared/package.json": `{"name":"@acme/shared","version":"1.0.0"}`,
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "yarn", Members: []string{"packages/api", "packages/shared"}, Lockfile: "yarn.lock"}},
-			units:      map[string]unitWant{"packages/api": {context: ".", workspaceLock: "yarn.lock"}},
+			units:      map[string]ctxWant{"packages/api": {context: ".", workspaceLock: "yarn.lock"}},
 		},
 		{
 			name: "npm workspace member with its own lock and no sibling dependency",
@@ -155,7 +155,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 			workspaces: []Workspace{
 				{Dir: ".", Tool: "npm", Members: []string{"site", "svc/a", "svc/b"}},
 			},
-			units: map[string]unitWant{
+			units: map[string]ctxWant{
 				"svc/a": {context: "svc/a"},
 				"svc/b": {context: "."}, // depends on the member a
 				"site":  {context: "."}, // file:../shared
@@ -169,7 +169,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"packages/core/package.json": `{"name":"core","scripts":{"test":"bun test"}}`,
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "bun", Members: []string{"packages/core"}, Lockfile: "bun.lock"}},
-			units:      map[string]unitWant{".": {context: "."}, "packages/core": {context: ".", workspaceLock: "bun.lock"}},
+			units:      map[string]ctxWant{".": {context: "."}, "packages/core": {context: ".", workspaceLock: "bun.lock"}},
 		},
 		{
 			name: "uv workspace with a workspace source",
@@ -181,7 +181,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"packages/core/pyproject.toml": "[project]\nname = \"core\"\ndependencies = []\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "uv", Members: []string{".", "packages/api", "packages/core"}, Lockfile: "uv.lock"}},
-			units: map[string]unitWant{
+			units: map[string]ctxWant{
 				"packages/api":  {context: ".", workspaceLock: "uv.lock"},
 				"packages/core": {context: ".", workspaceLock: "uv.lock"},
 			},
@@ -194,7 +194,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"libs/lib/pyproject.toml":     "[tool.poetry]\nname = \"lib\"\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "poetry", Members: []string{"libs/lib", "services/api"}}},
-			units:      map[string]unitWant{"services/api": {context: "."}, "libs/lib": {context: "libs/lib"}},
+			units:      map[string]ctxWant{"services/api": {context: "."}, "libs/lib": {context: "libs/lib"}},
 		},
 		{
 			name: "maven multi-module spring boot",
@@ -211,7 +211,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				{Dir: ".", Tool: "maven", Members: []string{"api", "common", "tools"}},
 				{Dir: "tools", Tool: "maven", Members: []string{"tools/lint"}},
 			},
-			units: map[string]unitWant{"api": {context: "."}, "common": {context: "."}, "tools/lint": {context: "."}},
+			units: map[string]ctxWant{"api": {context: "."}, "common": {context: "."}, "tools/lint": {context: "."}},
 		},
 		{
 			name: "gradle subprojects from settings.gradle.kts",
@@ -224,7 +224,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"tools/admin/build.gradle":   "apply plugin: 'java'\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "gradle", Members: []string{"app", "libs/core", "tools/admin"}}},
-			units:      map[string]unitWant{"app": {context: "."}, "libs/core": {context: "."}, "tools/admin": {context: "."}},
+			units:      map[string]ctxWant{"app": {context: "."}, "libs/core": {context: "."}, "tools/admin": {context: "."}},
 		},
 		{
 			name: "gradle groovy include with a continued line",
@@ -235,7 +235,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"batch/build.gradle":  "apply plugin: 'java'\n",
 			},
 			workspaces: []Workspace{{Dir: ".", Tool: "gradle", Members: []string{"api", "batch", "worker"}}},
-			units:      map[string]unitWant{"api": {context: "."}, "worker": {context: "."}, "batch": {context: "."}},
+			units:      map[string]ctxWant{"api": {context: "."}, "worker": {context: "."}, "batch": {context: "."}},
 		},
 		{
 			name: "projects nested under single projects do not share their locks",
@@ -247,7 +247,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"package-lock.json":            "{}",
 				"site/package.json":            `{"name":"site","scripts":{"start":"node index.js"}}`,
 			},
-			units: map[string]unitWant{
+			units: map[string]ctxWant{
 				".":             {context: "."},
 				"examples/demo": {context: "examples/demo"},
 				"site":          {context: "site"},
@@ -262,7 +262,7 @@ func TestWorkspacesAndContexts(t *testing.T) {
 				"svc/b/go.mod":            "module b\n\ngo 1.22\n",
 				"svc/b/main.go":           "package main\n",
 			},
-			units: map[string]unitWant{"svc/a": {context: "svc/a"}, "svc/b": {context: "svc/b"}},
+			units: map[string]ctxWant{"svc/a": {context: "svc/a"}, "svc/b": {context: "svc/b"}},
 		},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,207 @@
+package stack
+
+import (
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// unsupportedFiles map manifest names to the language they show, for
+// the languages the built-in specialists cannot build.
+var unsupportedFiles = map[string]string{
+	"dune-project": "OCaml", "composer.json": "PHP", "Gemfile": "Ruby", "DESCRIPTION": "R",
+	"CMakeLists.txt": "C/C++", "meson.build": "C/C++", "configure.ac": "C/C++",
+	"mix.exs": "Elixir", "Package.swift": "Swift", "stack.yaml": "Haskell",
+	"build.sbt": "Scala", "pubspec.yaml": "Dart", "build.zig": "Zig",
+	"deno.json": "Deno", "deno.jsonc": "Deno",
+}
+
+// unsupportedSuffixes map manifest name endings to their language.
+var unsupportedSuffixes = []struct{ suffix, lang string }{
+	{".opam", "OCaml"}, {".csproj", ".NET"}, {".fsproj", ".NET"}, {".sln", ".NET"}, {".cabal", "Haskell"},
+}
+
+// appLanguages are the unsupported languages whose projects commonly
+// carry a package.json for their front-end assets (Rails, Laravel,
+// Phoenix, ASP.NET): that package.json is part of their unit, not a
+// Node service of its own.
+var appLanguages = map[string]bool{"Ruby": true, "PHP": true, "Elixir": true, ".NET": true}
+
+// toolingFolders hold helpers, generators and vendored code: never the
+// product of the repository.
+var toolingFolders = map[string]bool{
+	"tools": true, "tool": true, "scripts": true, "script": true, "hack": true,
+	"third_party": true, "third-party": true, "thirdparty": true, "external": true,
+	"extern": true, "contrib": true, "deps": true, "utils": true, "util": true,
+	"misc": true, "bench": true, "benchmarks": true, "benchmark": true, "dev": true,
+	"ci": true, "build-aux": true, "support": true, "vendored": true,
+}
+
+// unsupportedLanguage returns the language a file name shows, or "".
+func unsupportedLanguage(name string) string {
+	if l := unsupportedFiles[name]; l != "" {
+		return l
+	}
+	for _, s := range unsupportedSuffixes {
+		if strings.HasSuffix(name, s.suffix) && len(name) > len(s.suffix) {
+			return s.lang
+		}
+	}
+	return ""
+}
+
+// unsupportedName reports whether the walk should keep the file: it may
+// show an unsupported language.
+func unsupportedName(name string) bool { return unsupportedLanguage(name) != "" }
+
+var (
+	reRPackage    = regexp.MustCompile(`(?m)^Package:\s*\S`)
+	reStackConfig = regexp.MustCompile(`(?m)^(?:resolver|snapshot):\s*\S`)
+)
+
+// confirmUnsupported reads the manifests whose names other tools also
+// use: an R DESCRIPTION has a Package: field, a Haskell stack.yaml a
+// resolver, and deno.json counts only without a package.json beside it.
+func (d *detector) confirmUnsupported(p string) bool {
+	switch baseName(p) {
+	case "DESCRIPTION":
+		data, ok := d.r.head(p, 4<<10)
+		return ok && reRPackage.Match(data)
+	case "stack.yaml":
+		data, ok := d.r.head(p, 8<<10)
+		return ok && reStackConfig.Match(data)
+	case "deno.json", "deno.jsonc":
+		return !d.idx.has(join(path.Dir(p), "package.json"))
+	}
+	return true
+}
+
+// unsupported finds the units in unsupported languages and adjusts the
+// services around them:
+//   - each directory is reported once per language, at the top of its
+//     tree (a CMake project's nested CMakeLists.txt are not units);
+//   - a Node unit sharing its directory with a Ruby, PHP, Elixir or .NET
+//     project is that project's front-end assets, not a service: it is
+//     dropped;
+//   - when the root's language is unsupported (and not only by a root
+//     Gemfile), the product is in that language: a service or worker under
+//     a tooling folder (tools/, scripts/, third_party/...) or three or more
+//     levels deep is a helper, so it becomes a cli with the reason said.
+func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
+	var all []found
+	for p := range d.idx.files {
+		lang := unsupportedLanguage(baseName(p))
+		if lang == "" || !d.confirmUnsupported(p) {
+			continue
+		}
+		all = append(all, found{path.Dir(p), lang, baseName(p)})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if depth(a.dir) != depth(b.dir) {
+			return depth(a.dir) < depth(b.dir)
+		}
+		if a.dir != b.dir {
+			return a.dir < b.dir
+		}
+		if a.lang != b.lang {
+			return a.lang < b.lang
+		}
+		return a.manifest < b.manifest
+	})
+	var out []Unsupported
+	rootLang, rootManifest := "", ""
+	seen := map[string]bool{} // dir + lang
+	var tops []found
+	for _, f := range all {
+		if seen[f.dir+"\x00"+f.lang] {
+			continue
+		}
+		nested := false
+		for _, t := range tops {
+			if t.lang == f.lang && within(f.dir, t.dir) {
+				nested = true
+				break
+			}
+		}
+		if nested {
+			continue
+		}
+		seen[f.dir+"\x00"+f.lang] = true
+		tops = append(tops, f)
+		if f.dir == "." && rootLang == "" {
+			rootLang, rootManifest = f.lang, f.manifest
+		}
+		if d.inFocus(f.dir) {
+			out = append(out, Unsupported{Dir: f.dir, Language: f.lang, Manifest: f.manifest})
+		}
+	}
+	kept := services[:0]
+	for _, s := range services {
+		if s.Language == Node && s.Kind != KindService && d.sharesAppDir(s.Dir, tops) {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	services = kept
+	// A root Gemfile is often tooling (Danger, fastlane, a Jekyll site)
+	// beside a product in another language: it does not demote anything.
+	if rootLang != "" && rootManifest != "Gemfile" && d.idxRootService(services) == nil {
+		for i := range services {
+			demoteHelper(&services[i], rootLang, rootManifest)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Dir != out[j].Dir {
+			return out[i].Dir < out[j].Dir
+		}
+		return out[i].Language < out[j].Language
+	})
+	return services, out
+}
+
+// found is an unsupported manifest: its directory, language and name.
+type found struct{ dir, lang, manifest string }
+
+// sharesAppDir reports whether dir holds a Ruby, PHP, Elixir or .NET
+// project.
+func (d *detector) sharesAppDir(dir string, tops []found) bool {
+	for _, t := range tops {
+		if t.dir == dir && appLanguages[t.lang] {
+			return true
+		}
+	}
+	return false
+}
+
+// idxRootService returns the supported service at the root, or nil.
+func (d *detector) idxRootService(services []Service) *Service {
+	for i := range services {
+		if services[i].Dir == "." {
+			return &services[i]
+		}
+	}
+	return nil
+}
+
+// demoteHelper turns a service or worker of a repository whose root is
+// in an unsupported language into a cli when it sits in a tooling folder
+// or deep in the tree.
+func demoteHelper(s *Service, lang, manifest string) {
+	if s.Kind != KindService && s.Kind != KindWorker {
+		return
+	}
+	where := ""
+	if f := folderOf(s.Dir, toolingFolders); f != "" {
+		where = "under " + f + "/"
+	} else if depth(s.Dir) >= 3 {
+		where = "deep in the tree"
+	}
+	if where == "" {
+		return
+	}
+	s.Kind = KindCLI
+	s.KindReason = "a " + string(s.Language) + " helper " + where + ": the repository's root is " + lang +
+		" (" + manifest + "), so this is not its product; was: " + s.KindReason
+}
