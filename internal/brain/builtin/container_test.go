@@ -155,15 +155,20 @@ func TestContainerExistingDockerfile(t *testing.T) {
 	if got := strings.Join(cs.Paths(), ","); got != ".dockerignore" {
 		t.Errorf("with a valid Dockerfile the change set is %q, want only .dockerignore", got)
 	}
-	// One with errors is replaced, and the note says why.
+	// One with errors is patched in place, never replaced, and the note
+	// says what changed and why.
 	bad := withFile(withFile(fsys, "Dockerfile", goDockerfileBad), ".dockerignore", ".git\n")
 	cs = work(t, ContainerMode, engine.Task{ID: "container"}, repo, bad)
 	f := cs.Get("Dockerfile")
-	if f == nil || !strings.Contains(f.Note, "replaced the existing Dockerfile") || !strings.Contains(f.Note, "error(s)") {
-		t.Fatalf("invalid Dockerfile not replaced with a note: %+v", f)
+	if f == nil || !strings.Contains(f.Note, "patched the existing Dockerfile") || !strings.Contains(f.Note, "pinned to golang:1.22-bookworm") {
+		t.Fatalf("invalid Dockerfile not patched with a note: %+v", f)
+	}
+	want := "FROM golang:1.22-bookworm\nCOPY . .\nRUN go build -o /app .\nUSER 65532:65532\nCMD [\"/app\"]\n"
+	if string(f.Content) != want {
+		t.Errorf("patched Dockerfile:\n%s\nwant\n%s", f.Content, want)
 	}
 	if bytes.Contains(f.Content, []byte("latest")) {
-		t.Errorf("replacement still uses latest:\n%s", f.Content)
+		t.Errorf("patched file still uses latest:\n%s", f.Content)
 	}
 	if cs.Get(".dockerignore") != nil {
 		t.Errorf("an existing .dockerignore was overwritten")
