@@ -216,3 +216,39 @@ func TestSplitSimpleAndJSONArgs(t *testing.T) {
 		t.Errorf("jsonArgs = %s", got)
 	}
 }
+
+func TestTaskServicesKinds(t *testing.T) {
+	repo := &stack.Repo{Services: []stack.Service{
+		{Name: "api", Dir: "api", Language: stack.Go, Kind: stack.KindService},
+		{Name: "worker", Dir: "worker", Language: stack.Go, Kind: stack.KindWorker},
+		{Name: "gen", Dir: "tools/gen", Language: stack.Go, Kind: stack.KindCLI},
+		{Name: "lib", Dir: "lib", Language: stack.Go, Kind: stack.KindLibrary},
+		{Name: "action", Dir: "action", Language: stack.Node, Kind: stack.KindAction},
+		{Name: "docs", Dir: "docs", Language: stack.Node, Kind: stack.KindSite},
+		{Name: "fx", Dir: "test/fixtures/app", Language: stack.Node, Kind: stack.KindFixture},
+		{Name: "ex", Dir: "examples/hello", Language: stack.Go, Kind: stack.KindExample},
+		{Name: "old", Dir: "old", Language: stack.Go}, // unknown kind: a service, as before
+	}}
+	dirs := func(ss []stack.Service) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Dir)
+		}
+		return strings.Join(out, ",")
+	}
+	got, err := taskServices(repo, engine.Task{ID: "container"})
+	if err != nil || dirs(got) != "api,old,worker" {
+		t.Errorf("unnamed: %q, %v; want api,old,worker", dirs(got), err)
+	}
+	// A unit the task names is taken whatever its kind.
+	got, err = taskServices(repo, engine.Task{ID: "container", Services: []string{"tools/gen", "docs"}})
+	if err != nil || dirs(got) != "tools/gen,docs" {
+		t.Errorf("named: %q, %v", dirs(got), err)
+	}
+	// Nothing runnable: the error names what was skipped and why.
+	only := &stack.Repo{Services: []stack.Service{{Name: "lib", Dir: ".", Language: stack.Go, Kind: stack.KindLibrary}}}
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: only, Workspace: fstest.MapFS{}}
+	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "the repository root is a library") {
+		t.Errorf("library only: err = %v", err)
+	}
+}
