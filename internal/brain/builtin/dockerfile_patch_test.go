@@ -186,3 +186,21 @@ func TestContainerPatchesExistingDockerfile(t *testing.T) {
 	}
 	gateClean(t, cs)
 }
+
+// Through the engine: a finding the patch does not fix (a secret-looking
+// ARG the author chose) does not stop the USER line from being added.
+func TestContainerPatchThroughEngine(t *testing.T) {
+	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Node, Version: "20", Start: "node server.js", Port: 3000}}}
+	df := "FROM node:20-bookworm-slim\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"
+	fsys := withFile(withFile(nil, "package.json", "{}"), "Dockerfile", df)
+	task := engine.Task{ID: "container", Mode: ContainerMode}
+	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	tr := e.RunTask(t.Context(), engine.Issue{Title: "containerize"}, &engine.Plan{}, repo, fsys, task, nil)
+	if tr.Status != engine.StatusDone {
+		t.Fatalf("status %s: %s %v", tr.Status, tr.Error, tr.Findings)
+	}
+	want := "FROM node:20-bookworm-slim\n# devops-lead:ignore dockerfile-secret " + humanIgnoreReason + "\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nCMD [\"node\", \"server.js\"]\n"
+	if got := string(tr.ChangeSet.Get("Dockerfile").Content); got != want {
+		t.Errorf("Dockerfile:\n%s\nwant\n%s", got, want)
+	}
+}
