@@ -85,7 +85,9 @@ func chooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoi
 		return c
 	}
 	c.Dir = newRootDir(ws, own, cloud, focus)
-	c.Notes = append(c.Notes, fmt.Sprintf("the %s Terraform goes into a new root, %s", cloudLabel(cloud), c.Dir))
+	if len(c.Notes) > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("the %s Terraform goes into a new root, %s", cloudLabel(cloud), c.Dir))
+	}
 	return c
 }
 

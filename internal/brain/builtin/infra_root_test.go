@@ -32,7 +32,7 @@ func TestChooseTerraformRoot(t *testing.T) {
 		want  string
 		notes []string // substrings of the notes
 	}{
-		{name: "no terraform", cloud: "aws", want: "infra/aws", notes: []string{"new root, infra/aws"}},
+		{name: "no terraform", cloud: "aws", want: "infra/aws"},
 		{name: "an example root", files: map[string]string{"examples/aws/main.tf": tfAWS}, cloud: "aws", want: "infra/aws",
 			notes: []string{"examples/aws is left alone: it sits under examples/"}},
 		{name: "a test fixture checked against a golden file", files: map[string]string{"test/fixtures/tf/main.tf": tfAWS, "test/fixtures/tf/plan.golden": "x"},
@@ -40,7 +40,7 @@ func TestChooseTerraformRoot(t *testing.T) {
 		{name: "a blog's sample code", files: map[string]string{"docs/blog/code/main.tf": tfAWS}, cloud: "aws", want: "infra/aws", notes: []string{"under docs/"}},
 		{name: "website and testdata", files: map[string]string{"website/tf/main.tf": tfAWS, "internal/testdata/aws/main.tf": tfAWS}, cloud: "aws", want: "infra/aws"},
 		{name: "a GCP root and an AWS request", files: map[string]string{"infra/gcp/main.tf": tfGoogle}, cloud: "aws", want: "infra/aws",
-			notes: []string{"infra/gcp does not use the aws provider"}},
+			notes: []string{"infra/gcp does not use the aws provider", "new root, infra/aws"}},
 		{name: "per-cloud roots under terraform", files: map[string]string{"terraform/gcp/main.tf": tfGoogle, "terraform/azure/main.tf": tfAzure}, cloud: "aws", want: "terraform/aws"},
 		{name: "an infra root with the aws provider", files: map[string]string{"infra/main.tf": tfAWS}, cloud: "aws", want: "infra",
 			notes: []string{"Terraform root in infra that uses the aws provider"}},
