@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -209,4 +210,37 @@ func TestComposeMergeThroughEngine(t *testing.T) {
 	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "bug in devops-lead") {
 		t.Errorf("a finding on an added line: err = %v", err)
 	}
+}
+
+// FuzzComposeMerge: any existing file either gets new lines only, with
+// every old line kept in order, or a clear error; never a panic.
+func FuzzComposeMerge(f *testing.F) {
+	for _, s := range []string{devCompose, "services:\n  a:\n    image: x:1\n", "services: {}\n", "services:\n  a: {image: x}\nvolumes: {}\n",
+		"services:\n  a:\n    image: x:1\nvolumes:\n", "x: 1\nservices:\n    a:\n        ports: [\"5432:5432\"]\n# end\n", "services:\n  a:\n    command: |\n      x\n"} {
+		f.Add(s)
+	}
+	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Go, Port: 8080}}}
+	f.Fuzz(func(t *testing.T, existing string) {
+		fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
+		in := engine.WorkInput{Task: engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}, Repo: repo, Workspace: fsys}
+		start := time.Now()
+		cs, err := New().Work(context.Background(), in)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s for %q", d, existing)
+		}
+		if err != nil || cs.Get("compose.yaml") == nil {
+			return
+		}
+		got := strings.ReplaceAll(string(cs.Get("compose.yaml").Content), "\r\n", "\n")
+		o := strings.Split(strings.TrimSuffix(strings.ReplaceAll(existing, "\r\n", "\n"), "\n"), "\n")
+		i := 0
+		for _, l := range strings.Split(got, "\n") {
+			if i < len(o) && l == o[i] {
+				i++
+			}
+		}
+		if i != len(o) {
+			t.Errorf("old line %d %q lost:\n%s\n---\n%s", i+1, o[i], existing, got)
+		}
+	})
 }

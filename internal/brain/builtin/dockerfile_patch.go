@@ -228,7 +228,7 @@ var fromImageRe = regexp.MustCompile(`(?i)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)`)
 // language.
 func pinBase(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, lines []dfLine, line int) (*dfEdit, string, string) {
 	st := stageAt(stages, line)
-	if st == nil || st.from.EndLine != st.from.StartLine {
+	if st == nil || st.from.EndLine != st.from.StartLine || line < 1 || line > len(lines) {
 		return nil, "", "the FROM spans several lines, so it is not edited"
 	}
 	if strings.Contains(st.base, "$") {
@@ -470,7 +470,7 @@ func execFormCmd(stages []*dfStageInfo, lines []dfLine, line int) (*dfEdit, stri
 			}
 		}
 	}
-	if cmd == nil || !isInstr(cmd, "cmd") {
+	if cmd == nil || !isInstr(cmd, "cmd") || line < 1 || line > len(lines) {
 		return nil, "", "only a shell-form CMD is turned into exec form"
 	}
 	for _, s := range stageChain(stages, st) {
@@ -485,6 +485,9 @@ func execFormCmd(stages []*dfStageInfo, lines []dfLine, line int) (*dfEdit, stri
 		return nil, "", "the CMD spans several lines"
 	}
 	kw := strings.TrimLeft(l, " \t")
+	if len(kw) < 4 {
+		return nil, "", "the CMD line is written in a way the patcher does not edit"
+	}
 	indent := l[:len(l)-len(kw)]
 	word := kw[:3]
 	args, ok := splitSimple(kw[3:])

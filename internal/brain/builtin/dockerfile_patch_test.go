@@ -204,3 +204,22 @@ func TestContainerPatchThroughEngine(t *testing.T) {
 		t.Errorf("Dockerfile:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// FuzzPatchDockerfile: any file is patched without a panic, and a patch
+// only ever adds or edits lines it names.
+func FuzzPatchDockerfile(f *testing.F) {
+	for _, s := range []string{goMigrateDockerfile, goDockerfileBad, "FROM node\nCMD npm start\n", "FROM a AS b\nFROM b\nEXPOSE 8080\n",
+		"FROM --platform=$BUILDPLATFORM golang:latest AS x\n", "ARG B=node\nFROM ${B}\nCMD x \\\n y\n", "FROM python\r\nRUN useradd -m app\r\n"} {
+		f.Add(s)
+	}
+	tbl, _ := loadImages()
+	f.Fuzz(func(t *testing.T, in string) {
+		pt := patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Node, Version: "20"}, "Dockerfile", []byte(in))
+		if len(pt.Edits) == 0 && string(pt.Content) != in {
+			t.Errorf("changed without an edit note: %q -> %q", in, pt.Content)
+		}
+		if n := strings.Count(string(pt.Content), "\n") - strings.Count(in, "\n"); n < 0 || n > len(pt.Edits) {
+			t.Errorf("%d lines added for %d edits: %q -> %q", n, len(pt.Edits), in, pt.Content)
+		}
+	})
+}

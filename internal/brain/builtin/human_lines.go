@@ -94,7 +94,7 @@ func markHumanLines(f *change.File, fs []validate.Finding) (marked []byte, what 
 	var parts []string
 	for _, x := range fs {
 		key := x.Rule + "\x00" + x.Message + "\x00" + text(x.Line)
-		if x.Line < 1 || base[key] == 0 {
+		if x.Line < 1 || x.Line > len(lines) || base[key] == 0 {
 			return nil, "", false
 		}
 		base[key]--
