@@ -183,7 +183,9 @@ func TestComposeMergeNoop(t *testing.T) {
 func TestComposeMergeThroughEngine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Python, Port: 8000}}}
 	fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
-	task := engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}
+	// Files as the lead plans them: the change policy lets a task modify
+	// only the existing files it names.
+	task := engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": "postgres,redis"}, Files: []string{"compose.yaml", ".env.example"}}
 	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
 	tr := e.RunTask(context.Background(), engine.Issue{Title: "compose with redis"}, &engine.Plan{}, repo, fsys, task, nil)
 	if tr.Status != engine.StatusDone {

@@ -71,35 +71,37 @@ func patchDockerfile(tbl *imageTable, s *stack.Service, p string, content []byte
 		return out
 	}
 	lines := splitLines(content)
+	budget := maxReplaced(lines)
 	var edits []dfEdit
-	for _, f := range findings {
-		var e *dfEdit
-		var why, reason string
-		switch f.Rule {
-		case "dockerfile-base-latest", "dockerfile-base-untagged":
-			e, why, reason = pinBase(tbl, s, stages, lines, f.Line)
-		case "dockerfile-user-missing":
-			e, why, reason = addUser(stages, metaArgs, lines)
-		case "dockerfile-json-cmd":
-			e, why, reason = execFormCmd(stages, lines, f.Line)
-		case "dockerfile-user-root":
-			reason = "the file switches to root on purpose there; which user the program may run as is the author's call"
-		default:
-			reason = "there is no safe line edit for it: it needs the author's decision"
-		}
-		switch {
-		case e != nil:
-			edits = append(edits, *e)
-			where := fmt.Sprintf("line %d", e.start)
-			if e.end < e.start {
-				where = fmt.Sprintf("before line %d", e.start)
-				if e.start > len(lines) {
-					where = "at the end"
+	// Errors first, so the budget of changed lines goes to them before the
+	// warnings.
+	for _, sev := range []validate.Severity{validate.Error, validate.Warning} {
+		for _, f := range findings {
+			if f.Severity != sev {
+				continue
+			}
+			e, why, reason := fixFor(tbl, s, stages, metaArgs, lines, f)
+			if e != nil && e.end >= e.start {
+				if n := e.end - e.start + 1; n <= budget {
+					budget -= n
+				} else {
+					e, reason = nil, "the patch already changes as many of the file's lines as a patch to a person's file may; fix it by hand"
 				}
 			}
-			out.Edits = append(out.Edits, where+": "+why)
-		case f.Severity == validate.Error:
-			out.Left = append(out.Left, leftNote(f, reason))
+			switch {
+			case e != nil:
+				edits = append(edits, *e)
+				where := fmt.Sprintf("line %d", e.start)
+				if e.end < e.start {
+					where = fmt.Sprintf("before line %d", e.start)
+					if e.start > len(lines) {
+						where = "at the end"
+					}
+				}
+				out.Edits = append(out.Edits, where+": "+why)
+			case f.Severity == validate.Error:
+				out.Left = append(out.Left, leftNote(f, reason))
+			}
 		}
 	}
 	if len(edits) == 0 {
@@ -107,6 +109,39 @@ func patchDockerfile(tbl *imageTable, s *stack.Service, p string, content []byte
 	}
 	out.Content = applyEdits(lines, edits)
 	return out
+}
+
+// fixFor returns the line edit for one finding and why, or the reason
+// there is none.
+func fixFor(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, meta map[string]string, lines []dfLine, f validate.Finding) (*dfEdit, string, string) {
+	switch f.Rule {
+	case "dockerfile-base-latest", "dockerfile-base-untagged":
+		return pinBase(tbl, s, stages, lines, f.Line)
+	case "dockerfile-user-missing":
+		return addUser(stages, meta, lines)
+	case "dockerfile-json-cmd":
+		return execFormCmd(stages, lines, f.Line)
+	case "dockerfile-user-root":
+		return nil, "", "the file switches to root on purpose there; which user the program may run as is the author's call"
+	}
+	return nil, "", "there is no safe line edit for it: it needs the author's decision"
+}
+
+// maxReplaced is how many existing lines a patch may change (added lines
+// do not count): a quarter of the non-blank lines, at least 3. It is the
+// engine's change policy limit for a person's file (engine.MaxRewritten
+// in the policy work), kept here so a patch never exceeds it.
+func maxReplaced(lines []dfLine) int {
+	n := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l.text) != "" {
+			n++
+		}
+	}
+	if n/4 > 3 {
+		return n / 4
+	}
+	return 3
 }
 
 // leftNote names a finding that was not fixed and why.

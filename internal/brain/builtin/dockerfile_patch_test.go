@@ -80,6 +80,12 @@ func TestPatchDockerfile(t *testing.T) {
 		{name: "ENTRYPOINT keeps the shell CMD", svc: goSvc,
 			in:    "FROM golang:1.22-bookworm\nCOPY . .\nRUN go build -o /app .\nENTRYPOINT [\"/app\"]\nCMD serve --verbose\n",
 			added: []string{"USER 65532:65532"}},
+		{name: "a small patch: errors first, then the budget is spent", svc: goSvc,
+			in:    "FROM golang:latest AS a\nRUN go version\nFROM node:latest AS b\nRUN node -v\nFROM python:latest AS c\nRUN python -V\nFROM rust:latest\nRUN cargo -V\nCMD cargo run\n",
+			added: []string{"USER 65532:65532"},
+			changed: map[string]string{"FROM golang:latest AS a": "FROM golang:1.22-bookworm AS a", "FROM node:latest AS b": "FROM node:22-bookworm AS b",
+				"FROM python:latest AS c": "FROM python:3.13-bookworm AS c"},
+			left: []string{"dockerfile-base-latest"}, edits: []string{"the images.yaml default for node"}},
 		{name: "CRLF line endings", svc: goSvc,
 			in:      "FROM golang:latest\r\nCOPY . .\r\nRUN go build -o /app .\r\nCMD /app\r\n",
 			added:   []string{"USER 65532:65532"},
@@ -193,7 +199,7 @@ func TestContainerPatchThroughEngine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Node, Version: "20", Start: "node server.js", Port: 3000}}}
 	df := "FROM node:20-bookworm-slim\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"
 	fsys := withFile(withFile(nil, "package.json", "{}"), "Dockerfile", df)
-	task := engine.Task{ID: "container", Mode: ContainerMode}
+	task := engine.Task{ID: "container", Mode: ContainerMode, Files: []string{"Dockerfile", ".dockerignore"}}
 	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
 	tr := e.RunTask(t.Context(), engine.Issue{Title: "containerize"}, &engine.Plan{}, repo, fsys, task, nil)
 	if tr.Status != engine.StatusDone {
