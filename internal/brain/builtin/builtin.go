@@ -49,14 +49,20 @@ func Specialists() []string {
 }
 
 // Work implements engine.Brain: it runs the task's specialist. The
-// built-in specialists never produce a gate error, so a repair round
-// (in.Findings set) is answered with a clear failure instead of a retry.
+// built-in specialists never produce a gate error on lines they write, so
+// a repair round (in.Findings set) either marks the refused lines an
+// existing file already had, or is answered with a clear failure.
 func (b *Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	s, ok := specialists[in.Task.Mode]
 	if !ok {
 		return nil, fmt.Errorf("the built-in brain has no %s specialist (set GEMINI_API_KEY to use the Gemini brain)", in.Task.Mode)
 	}
 	if len(in.Findings) > 0 {
+		// Findings on lines the repository's file already had are not
+		// this change's: they are marked, not fixed (human_lines.go).
+		if cs, err := acknowledgeHuman(in); cs != nil || err != nil {
+			return cs, err
+		}
 		return nil, fmt.Errorf("built-in %s output failed the gate (%s); this is a bug in devops-lead, please report it",
 			in.Task.Mode, in.Findings[0].String())
 	}

@@ -1,7 +1,6 @@
 package builtin
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -126,124 +125,6 @@ func hasEnvKey(content []byte, key string) bool {
 		}
 	}
 	return false
-}
-
-// extendCompose adds the services an existing Compose file lacks. A
-// service counts as present when a service of that name exists or one
-// runs the same image. It returns the passwords the added services
-// reference.
-func extendCompose(ws fs.FS, p string, d composeData, secrets []secretVar, notes []string, cs *change.ChangeSet) ([]secretVar, error) {
-	old, err := readOptional(ws, p)
-	if err != nil {
-		return nil, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(old, &doc); err != nil {
-		return nil, fmt.Errorf("%s is not valid YAML (%w): fix it, or delete it to have a new one written", p, err)
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-		root = root.Content[0]
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: the top level is not a mapping: fix the file, or delete it to have a new one written", p)
-	}
-	services := mapValue(root, "services")
-	if services == nil || services.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s has no services mapping: fix the file, or delete it to have a new one written", p)
-	}
-	present := map[string]bool{}
-	for i := 0; i+1 < len(services.Content); i += 2 {
-		present[services.Content[i].Value] = true
-		if img := mapValue(services.Content[i+1], "image"); img != nil {
-			repo := img.Value
-			if j := strings.LastIndex(repo, ":"); j > 0 && !strings.Contains(repo[j:], "/") {
-				repo = repo[:j]
-			}
-			present["image:"+repo] = true
-		}
-	}
-	var missing composeData
-	for _, b := range d.Backing {
-		repo := b.Image[:strings.LastIndex(b.Image, ":")]
-		if !present[b.Name] && !present["image:"+repo] {
-			missing.Backing = append(missing.Backing, b)
-			missing.Volumes = append(missing.Volumes, b.Name+"-data")
-		}
-	}
-	added := map[string]bool{}
-	for _, b := range missing.Backing {
-		added[b.Name] = true
-	}
-	for _, a := range d.Apps {
-		if present[a.Name] {
-			continue
-		}
-		// Only wire the app to backing services it can reach by name.
-		var deps []string
-		for _, dep := range a.DependsOn {
-			if added[dep] || present[dep] {
-				deps = append(deps, dep)
-			}
-		}
-		var env []envVar
-		for _, e := range a.Env {
-			for _, dep := range deps {
-				if strings.Contains(e.Value, "@"+dep+":") || strings.Contains(e.Value, "//"+dep+":") {
-					env = append(env, e)
-					break
-				}
-			}
-		}
-		a.DependsOn, a.Env = deps, env
-		missing.Apps = append(missing.Apps, a)
-	}
-	if len(missing.Apps) == 0 && len(missing.Backing) == 0 {
-		return nil, nil // it has everything: the lead's plan says it is kept
-	}
-	fresh, err := render("compose/compose.yaml.tmpl", missing)
-	if err != nil {
-		return nil, err
-	}
-	var add yaml.Node
-	if err := yaml.Unmarshal(fresh, &add); err != nil {
-		return nil, fmt.Errorf("the compose template rendered invalid YAML (a bug in devops-lead): %w", err)
-	}
-	addRoot := add.Content[0]
-	addSvcs := mapValue(addRoot, "services")
-	services.Content = append(services.Content, addSvcs.Content...)
-	if addVols := mapValue(addRoot, "volumes"); addVols != nil {
-		vols := mapValue(root, "volumes")
-		if vols == nil || vols.Kind != yaml.MappingNode {
-			root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "volumes"}, addVols)
-		} else {
-			vols.Content = append(vols.Content, addVols.Content...)
-		}
-	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, fmt.Errorf("write %s: %w", p, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", p, err)
-	}
-	var names []string
-	for _, s := range append(missing.Apps, missing.Backing...) {
-		names = append(names, s.Name)
-	}
-	note := fmt.Sprintf("added %s to the existing file and kept its services as they were (the YAML is re-indented); existing app services do not get depends_on or connection settings automatically", strings.Join(names, ", "))
-	cs.Put(p, buf.Bytes(), nil, strings.Join(append([]string{note}, notes...), "; "))
-	var keep []secretVar
-	for _, s := range secrets {
-		for _, b := range missing.Backing {
-			if b.Name == s.Service {
-				keep = append(keep, s)
-			}
-		}
-	}
-	return keep, nil
 }
 
 // mapValue returns the value node of key in a mapping node, or nil.

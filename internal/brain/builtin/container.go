@@ -35,6 +35,9 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 		return nil, err
 	}
 	if len(services) == 0 {
+		if skipped := skippedUnits(in.Repo); skipped != "" {
+			return nil, fmt.Errorf("no service to containerize: %s, and only services and workers get an image unless the request names the unit; name it in the request to containerize it anyway", skipped)
+		}
 		return nil, errors.New("no service to containerize: the repository has no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, pom.xml or build.gradle in the focus; say which directory holds the application")
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
@@ -50,34 +53,45 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 }
 
 // containerizeService adds one service's Dockerfile and .dockerignore.
+// An existing Dockerfile is never replaced: the findings with a safe line
+// edit are fixed in place and the rest are named in the note.
 func containerizeService(tbl *imageTable, ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
 	dfPath := joinPath(s.Dir, "Dockerfile")
 	old, err := readOptional(ws, dfPath)
 	if err != nil {
 		return err
 	}
-	var replaceNote string
 	if old != nil {
-		errs := validate.Errors(validate.CheckFile(dfPath, old, validate.Options{}))
-		if len(errs) == 0 {
-			// Kept as it is: the lead's plan notes it; nothing to write.
-			return addDockerignore(ws, s, cs)
+		pt := patchDockerfile(tbl, s, dfPath, old)
+		kept := ""
+		switch {
+		case len(pt.Edits) > 0:
+			cs.Put(dfPath, pt.Content, old, patchNote(pt))
+		case len(pt.Left) > 0:
+			kept = "the existing Dockerfile is kept unchanged: " + strings.Join(pt.Left, "; ")
 		}
-		replaceNote = "replaced the existing Dockerfile because the gate found " + describeFindings(errs)
+		return addDockerignore(ws, s, cs, kept)
 	}
 	content, notes, err := renderDockerfile(tbl, ws, s)
 	if err != nil {
 		return err
 	}
-	if replaceNote != "" {
-		notes = append([]string{replaceNote}, notes...)
-	}
 	cs.Put(dfPath, content, nil, strings.Join(notes, "; "))
-	return addDockerignore(ws, s, cs)
+	return addDockerignore(ws, s, cs, "")
 }
 
-// addDockerignore writes the service's .dockerignore unless one exists.
-func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
+// patchNote lists a patch's edits and the findings it left, for people.
+func patchNote(pt dfPatch) string {
+	note := "patched the existing Dockerfile, every other line kept byte for byte: " + strings.Join(pt.Edits, "; ")
+	if len(pt.Left) > 0 {
+		note += "; not changed: " + strings.Join(pt.Left, "; ")
+	}
+	return note
+}
+
+// addDockerignore writes the service's .dockerignore unless one exists;
+// extra is added to its note.
+func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string) error {
 	p := joinPath(s.Dir, ".dockerignore")
 	old, err := readOptional(ws, p)
 	if err != nil || old != nil {
@@ -87,7 +101,11 @@ func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
 	if err != nil {
 		return err
 	}
-	cs.Put(p, content, nil, "keeps .git, .env files, dependencies and build output out of the build context")
+	note := "keeps .git, .env files, dependencies and build output out of the build context"
+	if extra != "" {
+		note += "; " + extra
+	}
+	cs.Put(p, content, nil, note)
 	return nil
 }
 
@@ -157,15 +175,23 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []st
 	return out, append(notes, more...), nil
 }
 
-// taskServices returns the services the task names, or every detected
-// service when it names none. A named service that was not detected is an
-// error.
+// taskServices returns the services the task names, or, when it names
+// none, every detected unit that runs as a service or a worker. A unit
+// whose kind is something else (a CLI, a library, a GitHub Action, a site,
+// a test fixture, an example) is only containerized or deployed when the
+// task names it; a unit of unknown kind counts as a service. A named
+// service that was not detected is an error.
 func taskServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
 	if repo == nil {
 		return nil, nil
 	}
 	if len(t.Services) == 0 {
-		out := append([]stack.Service(nil), repo.Services...)
+		var out []stack.Service
+		for _, s := range repo.Services {
+			if runsAsService(s) {
+				out = append(out, s)
+			}
+		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 		return out, nil
 	}
@@ -178,6 +204,28 @@ func taskServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
 		out = append(out, *s)
 	}
 	return out, nil
+}
+
+// runsAsService reports whether a unit is containerized and deployed
+// without being named: services and workers, and units detection could
+// not classify.
+func runsAsService(s stack.Service) bool {
+	return s.Kind == "" || s.Kind == stack.KindService || s.Kind == stack.KindWorker
+}
+
+// skippedUnits names the units taskServices leaves out and why, for the
+// error when nothing is left.
+func skippedUnits(repo *stack.Repo) string {
+	if repo == nil {
+		return ""
+	}
+	var parts []string
+	for _, s := range repo.Services {
+		if !runsAsService(s) {
+			parts = append(parts, fmt.Sprintf("%s is a %s", dirLabel(s.Dir), s.Kind))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // readOptional reads a workspace file, returning nil for a missing one.

@@ -155,15 +155,20 @@ func TestContainerExistingDockerfile(t *testing.T) {
 	if got := strings.Join(cs.Paths(), ","); got != ".dockerignore" {
 		t.Errorf("with a valid Dockerfile the change set is %q, want only .dockerignore", got)
 	}
-	// One with errors is replaced, and the note says why.
+	// One with errors is patched in place, never replaced, and the note
+	// says what changed and why.
 	bad := withFile(withFile(fsys, "Dockerfile", goDockerfileBad), ".dockerignore", ".git\n")
 	cs = work(t, ContainerMode, engine.Task{ID: "container"}, repo, bad)
 	f := cs.Get("Dockerfile")
-	if f == nil || !strings.Contains(f.Note, "replaced the existing Dockerfile") || !strings.Contains(f.Note, "error(s)") {
-		t.Fatalf("invalid Dockerfile not replaced with a note: %+v", f)
+	if f == nil || !strings.Contains(f.Note, "patched the existing Dockerfile") || !strings.Contains(f.Note, "pinned to golang:1.22-bookworm") {
+		t.Fatalf("invalid Dockerfile not patched with a note: %+v", f)
+	}
+	want := "FROM golang:1.22-bookworm\nCOPY . .\nRUN go build -o /app .\nUSER 65532:65532\nCMD [\"/app\"]\n"
+	if string(f.Content) != want {
+		t.Errorf("patched Dockerfile:\n%s\nwant\n%s", f.Content, want)
 	}
 	if bytes.Contains(f.Content, []byte("latest")) {
-		t.Errorf("replacement still uses latest:\n%s", f.Content)
+		t.Errorf("patched file still uses latest:\n%s", f.Content)
 	}
 	if cs.Get(".dockerignore") != nil {
 		t.Errorf("an existing .dockerignore was overwritten")
@@ -209,5 +214,41 @@ func TestSplitSimpleAndJSONArgs(t *testing.T) {
 	}
 	if got := jsonArgs("a", `b"c`, "<&>"); got != `["a", "b\"c", "<&>"]` {
 		t.Errorf("jsonArgs = %s", got)
+	}
+}
+
+func TestTaskServicesKinds(t *testing.T) {
+	repo := &stack.Repo{Services: []stack.Service{
+		{Name: "api", Dir: "api", Language: stack.Go, Kind: stack.KindService},
+		{Name: "worker", Dir: "worker", Language: stack.Go, Kind: stack.KindWorker},
+		{Name: "gen", Dir: "tools/gen", Language: stack.Go, Kind: stack.KindCLI},
+		{Name: "lib", Dir: "lib", Language: stack.Go, Kind: stack.KindLibrary},
+		{Name: "action", Dir: "action", Language: stack.Node, Kind: stack.KindAction},
+		{Name: "docs", Dir: "docs", Language: stack.Node, Kind: stack.KindSite},
+		{Name: "fx", Dir: "test/fixtures/app", Language: stack.Node, Kind: stack.KindFixture},
+		{Name: "ex", Dir: "examples/hello", Language: stack.Go, Kind: stack.KindExample},
+		{Name: "old", Dir: "old", Language: stack.Go}, // unknown kind: a service, as before
+	}}
+	dirs := func(ss []stack.Service) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Dir)
+		}
+		return strings.Join(out, ",")
+	}
+	got, err := taskServices(repo, engine.Task{ID: "container"})
+	if err != nil || dirs(got) != "api,old,worker" {
+		t.Errorf("unnamed: %q, %v; want api,old,worker", dirs(got), err)
+	}
+	// A unit the task names is taken whatever its kind.
+	got, err = taskServices(repo, engine.Task{ID: "container", Services: []string{"tools/gen", "docs"}})
+	if err != nil || dirs(got) != "tools/gen,docs" {
+		t.Errorf("named: %q, %v", dirs(got), err)
+	}
+	// Nothing runnable: the error names what was skipped and why.
+	only := &stack.Repo{Services: []stack.Service{{Name: "lib", Dir: ".", Language: stack.Go, Kind: stack.KindLibrary}}}
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: only, Workspace: fstest.MapFS{}}
+	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "the repository root is a library") {
+		t.Errorf("library only: err = %v", err)
 	}
 }

@@ -311,11 +311,14 @@ type tfRoot struct {
 	pinned        map[string]bool // providers in a required_providers block
 	providers     map[string]bool // provider blocks by name
 	vars, outputs map[string]bool
+	// uses are the providers the root uses: pinned, configured, or the
+	// prefix of a resource or data source type (aws_s3_bucket → aws).
+	uses map[string]bool
 }
 
 // readRoot reads the .tf files of dir, if any.
 func readRoot(ws fs.FS, dir string) (*tfRoot, error) {
-	r := &tfRoot{files: map[string]bool{}, vars: map[string]bool{}, outputs: map[string]bool{}, providers: map[string]bool{}, pinned: map[string]bool{}}
+	r := &tfRoot{files: map[string]bool{}, vars: map[string]bool{}, outputs: map[string]bool{}, providers: map[string]bool{}, pinned: map[string]bool{}, uses: map[string]bool{}}
 	if ws == nil {
 		return r, nil
 	}
@@ -360,8 +363,18 @@ func readRoot(ws fs.FS, dir string) (*tfRoot, error) {
 				r.vars[b.Labels[0]] = true
 			case b.Type == "output" && len(b.Labels) == 1:
 				r.outputs[b.Labels[0]] = true
+			case (b.Type == "resource" || b.Type == "data") && len(b.Labels) == 2:
+				if prefix, _, ok := strings.Cut(b.Labels[0], "_"); ok {
+					r.uses[prefix] = true
+				}
 			}
 		}
+	}
+	for p := range r.pinned {
+		r.uses[p] = true
+	}
+	for p := range r.providers {
+		r.uses[p] = true
 	}
 	return r, nil
 }

@@ -334,19 +334,12 @@ func copyParams(m map[string]string) map[string]string {
 	return out
 }
 
-// terraformDir is the existing Terraform root to add to, or infra.
+// terraformDir is the root the cloud's Terraform goes to (see
+// chooseTerraformRoot), with the reasons noted in the plan.
 func (p *planner) terraformDir() string {
-	roots := p.in.Repo.Artifacts.TerraformRoots
-	if len(roots) == 0 {
-		if f := p.in.Repo.Focus; f != "" && f != "." {
-			p.note("the focus is %s inside a larger repository, so the Terraform goes to %s", f, joinPath(f, "infra"))
-			return joinPath(f, "infra")
-		}
-		return "infra"
+	c := chooseTerraformRoot(p.in.Workspace, p.in.Repo.Artifacts.TerraformRoots, p.req.infra.cloud, p.in.Repo.Focus)
+	for _, n := range c.Notes {
+		p.note("%s", n)
 	}
-	p.note("the repository has a Terraform root in %s: the new files are added to it", dirLabel(roots[0]))
-	if len(roots) > 1 {
-		p.note("%d Terraform roots were found; the plan uses the first, %s", len(roots), dirLabel(roots[0]))
-	}
-	return roots[0]
+	return c.Dir
 }

@@ -35,7 +35,7 @@ func TestPlanInfra(t *testing.T) {
 	}{
 		{name: "aws api postgres", title: "Deploy this API to AWS with a Postgres database", repo: goR, fsys: withDF,
 			tasks:   "architect,infra,terraform,deploy",
-			params:  map[string]string{"infra.cloud": "aws", "infra.compute": "apprunner", "infra.database": "postgres", "infra.bucket": "", "infra.dir": "infra", "infra.name": "api", "infra.port": "8080"},
+			params:  map[string]string{"infra.cloud": "aws", "infra.compute": "apprunner", "infra.database": "postgres", "infra.bucket": "", "infra.dir": "infra/aws", "infra.name": "api", "infra.port": "8080"},
 			depends: map[string]string{"infra": "architect"},
 			why:     map[string]string{"architect": "App Runner: one HTTP service, no cluster"}},
 		{name: "aws api needs dockerfile", title: "Deploy this API to AWS with a Postgres database", repo: goR, fsys: goFS,
@@ -45,7 +45,7 @@ func TestPlanInfra(t *testing.T) {
 			params: map[string]string{"infra.bucket": "true", "infra.compute": "", "infra.database": ""}},
 		{name: "s3 with no service", title: "We need an S3 bucket for uploads", repo: empty, fsys: fstest.MapFS{},
 			tasks: "architect,infra,terraform", params: map[string]string{"infra.name": "app"}},
-		{name: "existing terraform root", title: "Add an S3 bucket for uploads to our terraform", repo: tfRepo, fsys: goFS,
+		{name: "existing terraform root", title: "Add an S3 bucket for uploads to our terraform", repo: tfRepo, fsys: withFile(goFS, "terraform/main.tf", "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n"),
 			tasks: "architect,infra,terraform", params: map[string]string{"infra.dir": "terraform", "terraform.infra_dir": "terraform", "terraform.cloud": "aws"}, notes: []string{"Terraform root in terraform"}},
 		{name: "terraform no cloud", title: "Terraform for hosting the API with a database", repo: goR, fsys: withDF,
 			tasks: "architect,infra,terraform,deploy", params: map[string]string{"infra.compute": "apprunner", "infra.database": "postgres"},
@@ -73,7 +73,7 @@ func TestPlanInfra(t *testing.T) {
 		{name: "gcp cloud run", title: "Terraform for GCP Cloud Run", repo: goR, fsys: withDF,
 			tasks: "architect,infra,terraform,deploy",
 			params: map[string]string{"architect.cloud": "gcp", "infra.compute": "cloudrun", "infra.database": "postgres", "infra.port": "8080",
-				"terraform.cloud": "gcp", "terraform.infra_dir": "infra", "terraform.bucket": "", "deploy.deploy": "cloudrun", "deploy.infra_dir": "infra",
+				"terraform.cloud": "gcp", "terraform.infra_dir": "infra/gcp", "terraform.bucket": "", "deploy.deploy": "cloudrun", "deploy.infra_dir": "infra/gcp",
 				"deploy.cloudsql_proxy": ""},
 			depends: map[string]string{"terraform": "infra", "deploy": "infra"},
 			why:     map[string]string{"architect": "Cloud Run: one HTTP service"}},
@@ -134,7 +134,7 @@ func TestPlanInfra(t *testing.T) {
 		{name: "aws postgres from deps", title: "Host the API on AWS", repo: goR, fsys: withDF, tasks: "architect,infra,terraform,deploy",
 			params: map[string]string{"infra.database": "postgres"}, notes: []string{"uses PostgreSQL in its dependencies"}},
 		{name: "focus dir", title: "S3 bucket for uploads", repo: &stack.Repo{Services: goR.Services, Focus: "services/api"}, fsys: goFS,
-			tasks: "architect,infra,terraform", params: map[string]string{"infra.dir": "services/api/infra"}},
+			tasks: "architect,infra,terraform", params: map[string]string{"infra.dir": "services/api/infra/aws"}},
 		{name: "vague aws", title: "Use AWS", repo: goR, fsys: goFS, questions: true},
 		{name: "vague terraform", title: "Add terraform", repo: goR, fsys: goFS, questions: true},
 		{name: "helm on gke", title: "Package it as a Helm chart and run it on GKE", repo: goR, fsys: withDF,
@@ -259,7 +259,7 @@ func TestInfraEndToEnd(t *testing.T) {
 				switch tr.Task.ID {
 				case TaskInfra:
 					infraGate(t, InfraMode, tr.ChangeSet)
-					loadRoot(t, tr.ChangeSet, "infra", nil)
+					loadRoot(t, tr.ChangeSet, tr.Task.Params["dir"], nil)
 					for _, f := range tr.Task.Files {
 						if tr.ChangeSet.Get(f) == nil {
 							t.Errorf("planned file %s was not written", f)
@@ -303,7 +303,7 @@ func TestPlanDeployHooked(t *testing.T) {
 	if got := strings.Join(d.DependsOn, ","); got != "infra,container" {
 		t.Errorf("deploy depends on %q", got)
 	}
-	if d.Params["workflows"] != "deploy" || d.Params["deploy"] != "apprunner" || d.Params["infra_dir"] != "infra" {
+	if d.Params["workflows"] != "deploy" || d.Params["deploy"] != "apprunner" || d.Params["infra_dir"] != "infra/aws" {
 		t.Errorf("deploy params = %v", d.Params)
 	}
 	if len(p.Declined) != 0 {
