@@ -143,12 +143,16 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	return cs, nil
 }
 
-// ciServices returns the task's services (all detected ones when the task
-// names none), sorted by directory.
+// ciServices returns the task's services (when the task names none, every
+// detected unit but test fixtures and examples), sorted by directory.
 func ciServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
 	var out []stack.Service
 	if len(t.Services) == 0 {
-		out = append(out, repo.Services...)
+		for _, s := range repo.Services {
+			if s.Kind != stack.KindFixture && s.Kind != stack.KindExample {
+				out = append(out, s) // test fixtures and examples are not the product
+			}
+		}
 	} else {
 		for _, d := range t.Services {
 			s := repo.Service(path.Clean(d))

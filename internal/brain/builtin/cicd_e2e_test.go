@@ -18,7 +18,7 @@ func TestCICDEndToEnd(t *testing.T) {
 		"go": {
 			"go.mod":           {Data: []byte("module example.com/shop\n\ngo 1.24\n")},
 			"go.sum":           {Data: []byte("")},
-			"cmd/shop/main.go": {Data: []byte("package main\n\nfunc main() {}\n")},
+			"cmd/shop/main.go": {Data: []byte("package main\n\nimport \"net/http\"\n\nfunc main() { _ = http.ListenAndServe(\":8080\", nil) }\n")},
 		},
 		"node": {
 			"package.json":      {Data: []byte(`{"name":"web","main":"server.js","scripts":{"start":"node server.js","test":"node --test","lint":"eslint ."},"engines":{"node":">=20"}}`)},

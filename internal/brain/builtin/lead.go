@@ -49,6 +49,12 @@ type planner struct {
 	plan *engine.Plan
 	// scope are the services the plan is about.
 	scope []stack.Service
+	// named is set when the request names the units of the scope.
+	named bool
+	// notRunnable are the units left out of the scope because they are not
+	// services or workers (CLIs, libraries, actions, sites) and the request
+	// needs something that runs.
+	notRunnable []stack.Service
 }
 
 // allowed reports whether the lead may delegate to the mode.
@@ -127,6 +133,10 @@ func (p *planner) build() {
 		return
 	}
 	p.scope = p.services()
+	if len(p.scope) == 0 && len(p.notRunnable) > 0 && r.ci {
+		p.declineNotRunnable()
+		p.scope = p.units()
+	}
 	needService := r.ci || r.container || r.publish || (r.compose && len(r.backing) == 0) || infra.needsImage()
 	if len(p.scope) == 0 && needService {
 		p.ask(p.noServiceQuestion())
@@ -163,8 +173,11 @@ func (p *planner) explainOrder() {
 	}
 }
 
-// services returns the detected services the request is about: those it
-// names, or all.
+// services returns the units the request is about: those it names (of any
+// kind), or else the product's units — never test fixtures or examples —
+// and of those, when the request needs something that runs (an image, a
+// compose service, a deployment), only services and workers. A unit of
+// unknown kind counts as a service.
 func (p *planner) services() []stack.Service {
 	all := p.in.Repo.Services
 	names := map[string][]string{}
@@ -172,14 +185,81 @@ func (p *planner) services() []stack.Service {
 		names[s.Dir] = []string{s.Name, lastElem(s.Dir)}
 	}
 	named := namedServices(p.req, names)
-	if len(named) == 0 || len(named) == len(all) {
-		return append([]stack.Service(nil), all...)
+	if len(named) > 0 && len(named) < len(all) {
+		p.named = true
+		var out []stack.Service
+		for _, d := range named {
+			out = append(out, *p.in.Repo.Service(d))
+		}
+		return out
 	}
+	units := p.units()
+	if !p.req.needsRunning() {
+		return units
+	}
+	var run []stack.Service
+	for _, s := range units {
+		if runsAsService(s) {
+			run = append(run, s)
+		} else {
+			p.notRunnable = append(p.notRunnable, s)
+		}
+	}
+	if len(run) > 0 && len(p.notRunnable) > 0 {
+		p.note("left alone: %s; only services and workers get images and deployments unless the request names the unit", describeKinds(p.notRunnable))
+	}
+	return run
+}
+
+// units are the repository's own units: every detected one but test
+// fixtures and examples.
+func (p *planner) units() []stack.Service {
 	var out []stack.Service
-	for _, d := range named {
-		out = append(out, *p.in.Repo.Service(d))
+	for _, s := range p.in.Repo.Services {
+		if s.Kind != stack.KindFixture && s.Kind != stack.KindExample {
+			out = append(out, s)
+		}
 	}
 	return out
+}
+
+// needsRunning reports whether the request needs a unit that runs: an
+// image, a compose file with the app, or a deployment.
+func (r *request) needsRunning() bool {
+	return r.container || r.publish || r.compose || r.infra.needsImage()
+}
+
+// declineNotRunnable drops the parts of the request that need a running
+// unit when the repository has none, saying why, so the rest (CI) goes on.
+func (p *planner) declineNotRunnable() {
+	r := p.req
+	var what []string
+	if r.container || r.publish {
+		what = append(what, "a container image")
+	}
+	if r.compose {
+		what = append(what, "a Compose file")
+	}
+	if r.infra.needsImage() {
+		what = append(what, "a deployment")
+	}
+	p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: the repository has no service or worker to run (%s); name the unit in the request to have it containerized anyway",
+		strings.Join(what, ", "), describeKinds(p.notRunnable)))
+	r.container, r.publish, r.compose = false, false, false
+	r.infra = infraIntent{}
+}
+
+// describeKinds names units with their kind and its reason.
+func describeKinds(ss []stack.Service) string {
+	parts := make([]string, 0, len(ss))
+	for _, s := range ss {
+		d := fmt.Sprintf("%s is a %s", dirLabel(s.Dir), s.Kind)
+		if s.KindReason != "" {
+			d += " (" + s.KindReason + ")"
+		}
+		parts = append(parts, d)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // scopeDirs returns Task.Services for the scope: empty when it is every
@@ -196,8 +276,29 @@ func (p *planner) scopeDirs() []string {
 }
 
 func (p *planner) noServiceQuestion() string {
-	return "I found no application to work on: no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, " +
-		"pom.xml or build.gradle" + p.focusPhrase() + ". Which directory holds the application, and in which language is it written?"
+	if len(p.notRunnable) > 0 {
+		return "I found no service or worker to containerize or deploy: " + describeKinds(p.notRunnable) +
+			". Which unit should run (name it in the request to containerize it anyway), or should the plan cover CI only?"
+	}
+	q := "I found no application to work on: no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, " +
+		"pom.xml or build.gradle" + p.focusPhrase() + "."
+	if u := p.in.Repo.Unsupported; len(u) > 0 {
+		q = fmt.Sprintf("The repository is written in %s, which the built-in specialists cannot build or containerize yet.", unsupportedNames(u))
+	}
+	return q + " Which directory holds the application, and in which language is it written?"
+}
+
+// unsupportedNames lists the unsupported languages found, once each.
+func unsupportedNames(us []stack.Unsupported) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range us {
+		if !seen[u.Language] {
+			seen[u.Language] = true
+			out = append(out, fmt.Sprintf("%s (%s)", u.Language, joinPath(u.Dir, u.Manifest)))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func (p *planner) focusPhrase() string {

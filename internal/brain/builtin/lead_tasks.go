@@ -20,8 +20,11 @@ func (p *planner) noteServices() {
 	if p.in.Repo.Truncated {
 		p.note("stack detection stopped at its file cap, so services deeper in the repository may be missing from the plan")
 	}
-	if n := len(p.in.Repo.Services); len(p.scope) < n {
+	if n := len(p.in.Repo.Services); p.named && len(p.scope) < n {
 		p.note("the request names %s, so the plan leaves the other %d detected service(s) alone", strings.Join(serviceNames(p.scope), ", "), n-len(p.scope))
+	}
+	if u := p.in.Repo.Unsupported; len(u) > 0 {
+		p.note("not built by the built-in specialists: %s; the plan covers the units it can build", unsupportedNames(u))
 	}
 }
 
@@ -74,10 +77,10 @@ func (p *planner) containerTask() *engine.Task {
 			}
 		case dockerfileInvalid:
 			if r.container {
-				p.note("%s exists but the gate finds %s; the container task replaces it", path, describeFindings(errs))
+				p.note("%s exists but the gate finds %s; the container task patches what it safely can and says what it leaves", path, describeFindings(errs))
 				todo = append(todo, s)
 			} else {
-				p.note("%s exists but the gate finds %s; ask to \"containerize\" to have it replaced", path, describeFindings(errs))
+				p.note("%s exists but the gate finds %s; ask to \"containerize\" to have it patched", path, describeFindings(errs))
 			}
 		}
 	}

@@ -166,7 +166,7 @@ func TestPlanRequests(t *testing.T) {
 		{name: "valid dockerfile kept", title: "Containerize the API", repo: goR, fsys: withDF, tasks: "container",
 			notes: []string{"Dockerfile exists and passes the gate"}},
 		{name: "invalid dockerfile replaced", title: "Dockerize it", repo: goR, fsys: badDF, tasks: "container",
-			notes: []string{"the container task replaces it"}},
+			notes: []string{"the container task patches what it safely can"}},
 		{name: "terraform apply", title: "Run terraform apply", body: "and deploy to production now", repo: goR, fsys: goFS,
 			declined: []string{"never runs terraform apply"}},
 		{name: "jenkins", title: "Add a Jenkins pipeline", repo: goR, fsys: goFS, declined: []string{"Jenkins: devops-lead writes GitHub Actions workflows only"}},
