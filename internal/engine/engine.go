@@ -248,7 +248,7 @@ func (e *Engine) work(ctx context.Context, in WorkInput) TaskResult {
 	// a repair round's Previous below is the refused attempt, never that.
 	own := in.Previous
 	check := func(cs *change.ChangeSet) []validate.Finding {
-		return append(e.check(gate, m, cs), CheckPolicy(ws, t, own, cs)...)
+		return append(e.check(gate, m, cs, ws), CheckPolicy(ws, t, own, cs)...)
 	}
 	in.Mode, in.Check = m, check
 	max := e.MaxRepairs
@@ -300,7 +300,7 @@ func repairWord(round, max int) string {
 	return "no repair rounds left"
 }
 
-func (e *Engine) check(gate Gate, m *mode.Mode, cs *change.ChangeSet) []validate.Finding {
+func (e *Engine) check(gate Gate, m *mode.Mode, cs *change.ChangeSet, ws fs.FS) []validate.Finding {
 	var files []validate.File
 	for _, f := range cs.Files {
 		if f.Op == change.Delete {
@@ -312,7 +312,7 @@ func (e *Engine) check(gate Gate, m *mode.Mode, cs *change.ChangeSet) []validate
 	if m != nil {
 		opts.Allowed, opts.Owner = m.MayWrite, m.Slug
 	}
-	out := gate(files, opts)
+	out := theirs(gate, opts, ws, cs, gate(files, opts))
 	// Deleting is writing too: a mode may delete only inside its globs.
 	for _, f := range cs.Files {
 		if f.Op == change.Delete && m != nil && !m.MayWrite(f.Path) {

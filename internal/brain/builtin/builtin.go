@@ -50,8 +50,7 @@ func Specialists() []string {
 
 // Work implements engine.Brain: it runs the task's specialist. The
 // built-in specialists never produce a gate error on lines they write, so
-// a repair round (in.Findings set) either marks the refused lines an
-// existing file already had, or is answered with a clear failure.
+// a repair round (in.Findings set) is answered with a clear failure.
 func (b *Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	s, ok := specialists[in.Task.Mode]
 	if !ok {
@@ -59,10 +58,8 @@ func (b *Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSe
 	}
 	if len(in.Findings) > 0 {
 		// Findings on lines the repository's file already had are not
-		// this change's: they are marked, not fixed (human_lines.go).
-		if cs, err := acknowledgeHuman(in); cs != nil || err != nil {
-			return cs, err
-		}
+		// this change's: the engine reports them as warnings, so a
+		// repair round here means a line this brain wrote is wrong.
 		return nil, fmt.Errorf("built-in %s output failed the gate (%s); this is a bug in devops-lead, please report it",
 			in.Task.Mode, in.Findings[0].String())
 	}

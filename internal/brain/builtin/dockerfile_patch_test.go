@@ -205,9 +205,18 @@ func TestContainerPatchThroughEngine(t *testing.T) {
 	if tr.Status != engine.StatusDone {
 		t.Fatalf("status %s: %s %v", tr.Status, tr.Error, tr.Findings)
 	}
-	want := "FROM node:20-bookworm-slim\n# devops-lead:ignore dockerfile-secret " + humanIgnoreReason + "\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nCMD [\"node\", \"server.js\"]\n"
+	want := "FROM node:20-bookworm-slim\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nCMD [\"node\", \"server.js\"]\n"
 	if got := string(tr.ChangeSet.Get("Dockerfile").Content); got != want {
 		t.Errorf("Dockerfile:\n%s\nwant\n%s", got, want)
+	}
+	found := false
+	for _, fd := range tr.Findings {
+		if fd.Rule == "dockerfile-secret" && fd.Severity == validate.Warning && strings.HasPrefix(fd.Message, "already in the file before this change") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the author's ARG is not reported as found before: %v", tr.Findings)
 	}
 }
 
