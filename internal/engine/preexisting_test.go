@@ -15,7 +15,7 @@ import (
 // patcher is a brain that writes one fixed Dockerfile with a reason.
 type patcher struct{ content string }
 
-func (p *patcher) Name() string                                    { return "patcher" }
+func (p *patcher) Name() string                                   { return "patcher" }
 func (p *patcher) Plan(context.Context, PlanInput) (*Plan, error) { return nil, nil }
 func (p *patcher) Work(_ context.Context, in WorkInput) (*change.ChangeSet, error) {
 	cs := change.New(in.Task.ID, in.Task.Mode)
