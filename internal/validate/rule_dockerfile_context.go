@@ -1,0 +1,354 @@
+package validate
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/patternmatcher"
+)
+
+// The build-context rules: they need the repository (Options.Workspace)
+// and run on every Dockerfile the gate sees with it.
+var (
+	ruleDockerfileCopyMissing = register(Rule{
+		ID: "dockerfile-copy-missing", Kind: KindDockerfile, Severity: Error,
+		Summary: "a COPY or ADD source must exist in the build context and not be excluded by its .dockerignore",
+		Help: "fix the source path, add the file, remove the .dockerignore pattern that hides it, or build from a context that holds it " +
+			"(the context is the Dockerfile's directory unless a compose build.context or the image workflow names another)",
+	})
+	ruleDockerfileGoReplace = register(Rule{
+		ID: "dockerfile-context-go-replace", Kind: KindDockerfile, Severity: Error,
+		Summary: "a go.mod the image builds must not replace a module with a local path outside the build context",
+		Help: "build from the directory that holds the module and its replacements (docker build -f <dir>/Dockerfile <common parent>, " +
+			"compose build.context, the workflow's context:) and COPY both, or replace with a published version",
+	})
+	ruleDockerfileCargoContext = register(Rule{
+		ID: "dockerfile-context-cargo", Kind: KindDockerfile, Severity: Error,
+		Summary: "a crate the image builds must have its path dependencies and its workspace (Cargo.lock) inside the build context",
+		Help:    "build from the Cargo workspace root (docker build -f <crate>/Dockerfile <workspace root>) and cargo build -p <crate> there",
+	})
+	ruleDockerfileNodeWorkspace = register(Rule{
+		ID: "dockerfile-context-node-workspace", Kind: KindDockerfile, Severity: Error,
+		Summary: "a package.json the image installs must not belong to a workspace whose lockfile lies outside the build context",
+		Help: "build from the workspace root that holds the lockfile (npm/pnpm/yarn/bun workspaces) and install the one package there " +
+			"(npm ci -w <pkg>, pnpm --filter <pkg>..., yarn workspaces focus <pkg>, bun install --filter <pkg>)",
+	})
+)
+
+// buildContext is one Dockerfile's build context inside the repository.
+type buildContext struct {
+	repo repoView
+	// dir is the context directory and df the Dockerfile, workspace paths.
+	dir, df string
+	// base is Options.Base, to show workspace paths as the findings do.
+	base string
+	// ignore is the context's .dockerignore (or the Dockerfile's own
+	// <name>.dockerignore), ignoreFile its workspace path; nil when none.
+	ignore     *patternmatcher.PatternMatcher
+	ignoreFile string
+}
+
+// checkDockerfileContext runs the rules that need the repository over one
+// Dockerfile. A Dockerfile that does not parse is left to dockerfile-parse.
+func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
+	df, err := parseDockerfile(p, content)
+	if err != nil {
+		return nil
+	}
+	out := df.checkBaseTags()
+	out = append(out, df.checkEntrypoint()...)
+	cx, ok := newBuildContext(p, opts)
+	if !ok {
+		return out
+	}
+	out = append(out, cx.checkCopies(df)...)
+	if df.namedContexts() {
+		// COPY --from=<name> of something that is not a stage may be a
+		// named build context (--build-context name=../libs): files
+		// outside the main context can then reach the build.
+		return out
+	}
+	copied := cx.copiedPaths(df)
+	out = append(out, cx.checkGoModules(df, copied)...)
+	out = append(out, cx.checkCargo(df, copied)...)
+	out = append(out, cx.checkNodeWorkspace(df, copied)...)
+	return out
+}
+
+// newBuildContext finds the context of the Dockerfile at p and its ignore
+// file; ok is false when the context lies outside the workspace.
+func newBuildContext(p string, opts Options) (*buildContext, bool) {
+	repo := repoView{base: opts.Workspace, overlay: opts.overlay}
+	dfPath, ok := joinInside(opts.Base, p)
+	if !ok {
+		return nil, false
+	}
+	ctxRel := path.Dir(p)
+	if c, set := opts.Contexts[p]; set && c != "" {
+		ctxRel = c
+	}
+	dir, ok := joinInside(opts.Base, ctxRel)
+	if !ok {
+		return nil, false
+	}
+	if exists, isDir := repo.stat(dir); !exists || !isDir {
+		return nil, false
+	}
+	cx := &buildContext{repo: repo, dir: dir, df: dfPath, base: opts.Base}
+	// BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile
+	// first, then .dockerignore at the context root.
+	for _, f := range []string{dfPath + ".dockerignore", path.Join(dir, ".dockerignore")} {
+		if data, ok := repo.readFile(f); ok {
+			pm, err := patternmatcher.New(readIgnorePatterns(data))
+			if err == nil {
+				cx.ignore, cx.ignoreFile = pm, f
+			}
+			break
+		}
+	}
+	return cx, true
+}
+
+// readIgnorePatterns reads .dockerignore lines the way Docker does:
+// comments and blank lines skipped, paths cleaned, ! kept.
+func readIgnorePatterns(data []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		invert := strings.HasPrefix(l, "!")
+		l = strings.TrimSpace(strings.TrimPrefix(l, "!"))
+		l = path.Clean(strings.TrimPrefix(l, "/"))
+		if l == "." || l == "" {
+			continue
+		}
+		if invert {
+			l = "!" + l
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// show turns a workspace path into a path as the findings show them.
+func (cx *buildContext) show(p string) string { return relSlash(normBase(cx.base), p) }
+
+func normBase(b string) string {
+	if b == "" {
+		return "."
+	}
+	return path.Clean(b)
+}
+
+// ignored reports whether a context-relative path is excluded.
+func (cx *buildContext) ignored(rel string) bool {
+	if cx.ignore == nil || rel == "." {
+		return false
+	}
+	m, err := cx.ignore.MatchesOrParentMatches(rel)
+	return err == nil && m
+}
+
+// copySource is one local source of a COPY or ADD.
+type copySource struct {
+	raw  string
+	rel  string // cleaned, relative to the context root
+	glob bool
+}
+
+// localSources returns the local sources of a COPY or ADD: none for
+// COPY --from, heredocs, URLs, git sources or sources with variables.
+func localSources(c dfCmd) (srcs []copySource, kw string) {
+	var raw []string
+	switch x := c.cmd.(type) {
+	case *instructions.CopyCommand:
+		if x.From != "" {
+			return nil, ""
+		}
+		raw, kw = x.SourcePaths, "COPY"
+	case *instructions.AddCommand:
+		raw, kw = x.SourcePaths, "ADD"
+	default:
+		return nil, ""
+	}
+	for _, s := range raw {
+		lower := strings.ToLower(s)
+		if strings.Contains(s, "$") || strings.Contains(lower, "://") || strings.HasPrefix(lower, "git@") {
+			continue
+		}
+		rel := strings.TrimPrefix(path.Clean("/"+s), "/")
+		if rel == "" {
+			rel = "."
+		}
+		srcs = append(srcs, copySource{raw: s, rel: rel, glob: hasGlob(rel)})
+	}
+	return srcs, kw
+}
+
+// checkCopies reports every local COPY/ADD source the context lacks or
+// its .dockerignore hides. A wildcard that matches nothing is allowed
+// while another source of the instruction exists (COPY go.mod go.su[m]
+// ./), as BuildKit allows it.
+func (cx *buildContext) checkCopies(df *dockerfile) []Finding {
+	var out []Finding
+	for _, s := range df.stages {
+		for _, c := range s.cmds {
+			srcs, kw := localSources(c)
+			found, globs := false, []string{}
+			var missing []Finding
+			for _, src := range srcs {
+				if src.glob {
+					if strings.Contains(src.rel, "**") {
+						found = true // not a COPY wildcard we can expand
+						continue
+					}
+					for _, m := range cx.repo.glob(cx.dir, src.rel) {
+						if !cx.ignored(m) {
+							found = true
+						}
+					}
+					globs = append(globs, src.raw)
+					continue
+				}
+				exists, _ := cx.repo.stat(path.Join(cx.dir, src.rel))
+				switch {
+				case !exists:
+					missing = append(missing, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
+						"%s %s: %s does not exist in the build context %s; fix the path or build from the directory that holds it",
+						kw, src.raw, cx.show(path.Join(cx.dir, src.rel)), cx.show(cx.dir)))
+				case cx.ignored(src.rel):
+					missing = append(missing, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
+						"%s %s: %s excludes it from the build context, so the build cannot see it; remove the pattern or the %s",
+						kw, src.raw, cx.show(cx.ignoreFile), kw))
+				default:
+					found = true
+				}
+			}
+			out = append(out, missing...)
+			if len(globs) > 0 && !found && len(missing) == 0 {
+				out = append(out, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
+					"%s %s: nothing in the build context %s matches, so the build stops with no source files; fix the pattern",
+					kw, strings.Join(globs, " "), cx.show(cx.dir)))
+			}
+		}
+	}
+	return out
+}
+
+// copiedPaths are the workspace paths the Dockerfile copies from the
+// context (files and directories, wildcards expanded), without the ones
+// the .dockerignore hides.
+func (cx *buildContext) copiedPaths(df *dockerfile) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(rel string) {
+		wp := path.Join(cx.dir, rel)
+		if !seen[wp] && !cx.ignored(rel) {
+			seen[wp] = true
+			out = append(out, wp)
+		}
+	}
+	for _, s := range df.stages {
+		for _, c := range s.cmds {
+			srcs, _ := localSources(c)
+			for _, src := range srcs {
+				if src.glob {
+					for _, m := range cx.repo.glob(cx.dir, src.rel) {
+						add(m)
+					}
+					continue
+				}
+				if ok, _ := cx.repo.stat(path.Join(cx.dir, src.rel)); ok {
+					add(src.rel)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// manifests returns the files named name the Dockerfile copies: copied
+// files of that name and the name at the top of each copied directory.
+func (cx *buildContext) manifests(copied []string, name string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range copied {
+		cand := p
+		if _, isDir := cx.repo.stat(p); isDir {
+			cand = path.Join(p, name)
+		} else if path.Base(p) != name {
+			continue
+		}
+		if _, ok := cx.repo.readFile(cand); ok && !seen[cand] && !cx.ignored(relSlash(cx.dir, cand)) {
+			seen[cand] = true
+			out = append(out, cand)
+		}
+	}
+	return out
+}
+
+// namedContexts reports whether a COPY --from names something that is
+// neither a stage of the Dockerfile nor a stage index.
+func (df *dockerfile) namedContexts() bool {
+	stages := map[string]bool{}
+	for i, s := range df.stages {
+		stages[fmt.Sprint(i)] = true
+		if s.from.Name != "" {
+			stages[strings.ToLower(s.from.Name)] = true
+		}
+	}
+	for _, s := range df.stages {
+		for _, c := range s.cmds {
+			if cp, ok := c.cmd.(*instructions.CopyCommand); ok && cp.From != "" && !stages[strings.ToLower(cp.From)] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// runsTool reports whether a RUN of the Dockerfile matches re.
+func (df *dockerfile) runsTool(re *regexp.Regexp) bool {
+	for _, s := range df.stages {
+		for _, c := range s.cmds {
+			if r, ok := c.cmd.(*instructions.RunCommand); ok && re.MatchString(runScript(r)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstLineOf returns the line of the first COPY or ADD whose source
+// copies the workspace path p (itself or a directory above it), or the
+// first FROM when none does.
+func (cx *buildContext) firstLineOf(df *dockerfile, p string) int {
+	for _, s := range df.stages {
+		for _, c := range s.cmds {
+			srcs, _ := localSources(c)
+			for _, src := range srcs {
+				wp := path.Join(cx.dir, src.rel)
+				if src.glob {
+					for _, m := range cx.repo.glob(cx.dir, src.rel) {
+						if inside(path.Join(cx.dir, m), p) {
+							return c.line
+						}
+					}
+					continue
+				}
+				if inside(wp, p) {
+					return c.line
+				}
+			}
+		}
+	}
+	return df.stages[0].fromLine
+}
