@@ -243,7 +243,7 @@ func (e *Engine) work(ctx context.Context, in WorkInput) TaskResult {
 		gate = validate.Check
 	}
 	check := func(cs *change.ChangeSet) []validate.Finding {
-		return e.check(gate, m, cs)
+		return e.check(func(f []validate.File, o validate.Options) []validate.Finding { o.Workspace = ws; return gate(f, o) }, m, cs)
 	}
 	in.Mode, in.Check = m, check
 	max := e.MaxRepairs

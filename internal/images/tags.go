@@ -113,10 +113,12 @@ type Missing struct {
 // Error says what is missing and what exists instead.
 func (m *Missing) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s has no %s-%s tag: the %s variant is published for %s only", m.Image, m.Version, m.Variant,
+	fmt.Fprintf(&b, "%s has no %s-%s tag: %s images exist for %s", m.Image, m.Version, m.Variant,
 		m.Variant, strings.Join(m.Published, ", "))
 	if m.Current {
-		b.WriteString(" (and later versions)")
+		b.WriteString(" and newer releases")
+	} else {
+		b.WriteString(" only")
 	}
 	if len(m.Elsewhere) > 0 {
 		fmt.Fprintf(&b, "; %s %s is published as %s", m.Image, m.Version, strings.Join(m.Elsewhere, ", "))

@@ -1,0 +1,276 @@
+package validate
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// ctxCase is a small repository and the Dockerfile checked in it.
+type ctxCase struct {
+	name     string
+	repo     map[string]string // the workspace
+	set      map[string]string // files given to the gate (laid over the workspace)
+	df       string            // the Dockerfile the short wants ("line rule") are on
+	contexts map[string]string
+	base     string
+	want     []string // "line rule" on df, or "path:line rule" on another Dockerfile of set; only the build-context rules
+}
+
+// contextRules are the rules that need the workspace.
+var contextRules = map[string]bool{
+	ruleDockerfileCopyMissing.ID: true, ruleDockerfileGoReplace.ID: true, ruleDockerfileCargoContext.ID: true,
+	ruleDockerfileNodeWorkspace.ID: true, ruleDockerfileEntryMissing.ID: true, ruleDockerfileTagMissing.ID: true,
+	ruleDockerfileCgo.ID: true,
+}
+
+func runCtxCase(t *testing.T, tc ctxCase) []string {
+	t.Helper()
+	ws := fstest.MapFS{}
+	for p, c := range tc.repo {
+		ws[p] = &fstest.MapFile{Data: []byte(c)}
+	}
+	var files []File
+	for p, c := range tc.set {
+		files = append(files, File{Path: p, Content: []byte(c)})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	var got []string
+	for _, f := range Check(files, Options{Workspace: ws, Contexts: tc.contexts, Base: tc.base}) {
+		if contextRules[f.Rule] {
+			got = append(got, f.Path+":"+itoa(f.Line)+" "+f.Rule)
+		}
+	}
+	sort.Strings(got)
+	return got
+}
+
+const goStages = "FROM golang:1.25-bookworm AS build\nWORKDIR /src\n"
+const distroless = "FROM gcr.io/distroless/static-debian12:nonroot\nUSER 65532:65532\n"
+
+func TestDockerfileContextRules(t *testing.T) {
+	tests := []ctxCase{
+		{
+			name: "sources that need no context are skipped",
+			set: map[string]string{"Dockerfile": goStages +
+				"COPY --from=golang:1.25 /usr/local/go /go2\n" +
+				"ADD --checksum=sha256:00 https://example.com/x.tgz /x\n" +
+				"COPY <<EOF /etc/app.conf\nport=1\nEOF\n" +
+				"COPY ${SRC} /src\n" +
+				"RUN go build -o /out/app .\n" + distroless + "COPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n"},
+			df: "Dockerfile",
+		},
+		{
+			name: "an ignored directory is re-included by a ! pattern",
+			repo: map[string]string{"web/dist/index.html": "x", "web/.dockerignore": "dist\n!dist/index.html\n.git\n.env\n"},
+			set:  map[string]string{"web/Dockerfile": "FROM nginx:1.27\nCOPY dist/index.html /usr/share/nginx/html/\nCOPY dist/app.js /x/\nUSER 101\n"},
+			df:   "web/Dockerfile",
+			want: []string{"3 dockerfile-copy-missing"},
+		},
+		{
+			name: "the Dockerfile's own ignore file wins over the context's",
+			repo: map[string]string{"a.txt": "x", ".dockerignore": ".git\n", "Dockerfile.dockerignore": "a.txt\n"},
+			set:  map[string]string{"Dockerfile": "FROM alpine:3.20\nCOPY a.txt /a\nUSER 1000\n"},
+			df:   "Dockerfile",
+			want: []string{"2 dockerfile-copy-missing"},
+		},
+		{
+			name: "files of the change set count, and a generated .dockerignore applies",
+			repo: map[string]string{"svc/main.go": "package main\n", "svc/secret.env": "X=1\n"},
+			set: map[string]string{
+				"svc/Dockerfile":    "FROM alpine:3.20\nCOPY main.go app.sh /src/\nCOPY secret.env /src/\nUSER 1000\n",
+				"svc/app.sh":        "#!/bin/sh\n",
+				"svc/.dockerignore": ".git\n.env\n*.env\n",
+			},
+			df:   "svc/Dockerfile",
+			want: []string{"3 dockerfile-copy-missing"},
+		},
+		{
+			name:     "a context passed for the Dockerfile",
+			repo:     map[string]string{"go.mod": "module x\n\ngo 1.25\n", "libs/go.mod": "module y\n"},
+			set:      map[string]string{"deploy/api.Dockerfile": goStages + "COPY go.mod ./\nCOPY libs ./libs\nCOPY missing ./\nRUN go build -o /out/a .\n"},
+			df:       "deploy/api.Dockerfile",
+			contexts: map[string]string{"deploy/api.Dockerfile": "."},
+			want:     []string{"5 dockerfile-copy-missing"},
+		},
+		{
+			name: "paths under a base directory",
+			repo: map[string]string{"repo/svc/go.mod": "module x\n\ngo 1.25\n\nreplace y => ../../outside\n"},
+			set:  map[string]string{"svc/Dockerfile": goStages + "COPY go.mod ./\nRUN go mod download\n"},
+			df:   "svc/Dockerfile",
+			base: "repo",
+			want: []string{"3 dockerfile-context-go-replace"},
+		},
+		{
+			name: "replaces inside the context or by version are fine",
+			repo: map[string]string{"go.mod": "module x\n\ngo 1.25\n\nreplace (\n\ty => ./libs/y\n\tz => example.com/z v1.2.3\n)\n", "libs/y/go.mod": "module y\n"},
+			set:  map[string]string{"Dockerfile": goStages + "COPY . .\nRUN go build -o /out/a .\n"},
+			df:   "Dockerfile",
+		},
+		{
+			name: "no Go tool, no go.mod check",
+			repo: map[string]string{"svc/go.mod": "module x\n\nreplace y => ../y\n"},
+			set:  map[string]string{"svc/Dockerfile": "FROM alpine:3.20\nCOPY go.mod /x\nUSER 1000\n"},
+			df:   "svc/Dockerfile",
+		},
+		{
+			name: "a named build context may bring the replaced module",
+			repo: map[string]string{"svc/go.mod": "module x\n\nreplace y => ../y\n"},
+			set:  map[string]string{"svc/Dockerfile": goStages + "COPY --from=libs . /y\nCOPY go.mod ./\nRUN go build .\n"},
+			df:   "svc/Dockerfile",
+		},
+		{
+			name: "cgo: ARG default, inherited ENV, inline override, indirect",
+			repo: map[string]string{
+				"a/go.mod": "module a\n\ngo 1.25\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n",
+				"b/go.mod": "module b\n\ngo 1.25\n\nrequire github.com/confluentinc/confluent-kafka-go/v2 v2.5.0\n",
+				"c/go.mod": "module c\n\ngo 1.25\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n",
+				"d/go.mod": "module d\n\ngo 1.25\n\nrequire github.com/mattn/go-sqlite3 v1.14.22 // indirect\n",
+			},
+			set: map[string]string{
+				"a/Dockerfile": goStages + "ARG CGO_ENABLED=0\nCOPY . .\nRUN go build -o /out/a .\n",
+				"b/Dockerfile": "FROM golang:1.25-bookworm AS base\nENV CGO_ENABLED=0\nFROM base AS build\nCOPY . .\nRUN go build -o /out/b .\n",
+				"c/Dockerfile": goStages + "ENV CGO_ENABLED=0\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /out/c .\n",
+				"d/Dockerfile": goStages + "COPY . .\nRUN CGO_ENABLED=0 go build -o /out/d .\n",
+			},
+			df: "a/Dockerfile", want: []string{"3 dockerfile-cgo-disabled", "b/Dockerfile:2 dockerfile-cgo-disabled"},
+		},
+		{
+			name: "cargo: an excluded crate and a crate that is its own workspace",
+			repo: map[string]string{
+				"Cargo.toml":              "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/tool\"]\n",
+				"Cargo.lock":              "version = 4\n",
+				"crates/tool/Cargo.toml":  "[package]\nname = \"tool\"\n\n[workspace]\n\n[dependencies]\nlocal = { path = \"vendor/local\" }\n",
+				"crates/tool/vendor/x.rs": "",
+			},
+			set: map[string]string{"crates/tool/Dockerfile": "FROM rust:1.90-bookworm AS build\nCOPY . .\nRUN cargo build --release\n" + distroless},
+			df:  "crates/tool/Dockerfile",
+		},
+		{
+			name: "cargo: target-specific path dependency outside",
+			repo: map[string]string{"a/Cargo.toml": "[package]\nname = \"a\"\n\n[target.'cfg(unix)'.dependencies]\nsys = { path = \"../sys\" }\n"},
+			set:  map[string]string{"a/Dockerfile": "FROM rust:1.90-bookworm AS build\nCOPY . .\nRUN cargo build --release\n" + distroless},
+			df:   "a/Dockerfile",
+			want: []string{"2 dockerfile-context-cargo"},
+		},
+		{
+			name: "node: pnpm workspace above; a lockfile of the package's own is fine",
+			repo: map[string]string{
+				"pnpm-workspace.yaml":         "packages:\n  - 'apps/**'\n  - '!apps/legacy'\n",
+				"pnpm-lock.yaml":              "lockfileVersion: '9.0'\n",
+				"apps/web/package.json":       "{\"name\":\"web\"}",
+				"apps/own/package.json":       "{\"name\":\"own\"}",
+				"apps/own/package-lock.json":  "{}",
+				"apps/legacy/package.json":    "{\"name\":\"legacy\"}",
+				"apps/deep/x/y/package.json":  "{\"name\":\"deep\"}",
+				"apps/deep/x/y/.dockerignore": ".git\n",
+			},
+			set: map[string]string{
+				"apps/web/Dockerfile":      "FROM node:22-bookworm-slim\nCOPY package.json ./\nRUN pnpm install --frozen-lockfile\nUSER node\n",
+				"apps/own/Dockerfile":      "FROM node:22-bookworm-slim\nCOPY package*.json ./\nRUN npm ci\nUSER node\n",
+				"apps/legacy/Dockerfile":   "FROM node:22-bookworm-slim\nCOPY package.json ./\nRUN npm install\nUSER node\n",
+				"apps/deep/x/y/Dockerfile": "FROM node:22-bookworm-slim\nCOPY . .\nRUN pnpm i\nUSER node\n",
+			},
+			df:   "apps/web/Dockerfile",
+			want: []string{"2 dockerfile-context-node-workspace", "apps/deep/x/y/Dockerfile:2 dockerfile-context-node-workspace"},
+		},
+		{
+			name: "node: a workspace matched by ** deeper down",
+			repo: map[string]string{
+				"package.json":               "{\"workspaces\":{\"packages\":[\"apps/**\"]}}",
+				"bun.lock":                   "{}",
+				"apps/deep/x/y/package.json": "{\"name\":\"deep\"}",
+			},
+			set: map[string]string{"apps/deep/x/y/Dockerfile": "FROM node:22-bookworm-slim\nCOPY . .\nRUN bun install\nUSER node\n"},
+			df:  "apps/deep/x/y/Dockerfile", want: []string{"2 dockerfile-context-node-workspace"},
+		},
+		{
+			name: "entrypoint: go build -o names a file, so COPY into a directory writes dir/name",
+			set: map[string]string{"Dockerfile": goStages + "RUN go build -o /out/api ./cmd/api\n" + distroless +
+				"COPY --from=build /out/api /app/\nENTRYPOINT [\"/app/server\"]\n"},
+			df: "Dockerfile", want: []string{"7 dockerfile-entrypoint-missing"},
+		},
+		{
+			name: "entrypoint: silent where the path may exist",
+			repo: map[string]string{"app.jar": "x"},
+			set: map[string]string{
+				"Dockerfile": goStages + "RUN go build -o /out/ ./...\n" + distroless + "COPY --from=build /out/ /app/\nENTRYPOINT [\"/app/server\"]\n",
+				"run.Dockerfile": goStages + "RUN go build -o /out/api .\nFROM alpine:3.20\nRUN apk add --no-cache tini=0.19.0-r3\n" +
+					"COPY --from=build /out/api /app/api\nUSER 1000\nCMD [\"/app/server\"]\n",
+				"stage.Dockerfile": goStages + "RUN go build -o /out/api .\nFROM build\nUSER 1000\nCMD [\"/app/server\"]\n",
+				"java.Dockerfile":  "FROM gcr.io/distroless/java21-debian12:nonroot\nCOPY app.jar /app/app.jar\nCMD [\"/app/app.jar\"]\n",
+				"sys.Dockerfile":   distroless + "ENTRYPOINT [\"/usr/bin/env\"]\n",
+			},
+			df: "Dockerfile",
+		},
+		{
+			name: "entrypoint: CMD of a plain OS image, relative paths skipped",
+			set: map[string]string{"Dockerfile": goStages + "RUN go build -o /out/api .\nFROM debian:bookworm-slim\n" +
+				"COPY --from=build /out/api /srv/api\nUSER 1000\nCMD [\"/opt/app/api\"]\n"},
+			df: "Dockerfile",
+		},
+		{
+			name: "entrypoint: scratch with nothing copied",
+			set:  map[string]string{"Dockerfile": "FROM scratch\nUSER 65532\nENTRYPOINT [\"/usr/local/bin/app\"]\n"},
+			df:   "Dockerfile", want: []string{"3 dockerfile-entrypoint-missing"},
+		},
+		{
+			name: "tags: through an ARG, by digest, and a floating major",
+			set: map[string]string{"Dockerfile": "ARG GO=1.18\nFROM golang:${GO}-bookworm AS a\nFROM golang:1.15-bookworm@sha256:abcd AS b\n" +
+				"FROM golang:1-bookworm AS c\nFROM node:19-bookworm-slim\nUSER node\n"},
+			df: "Dockerfile", want: []string{"2 dockerfile-base-tag-missing", "5 dockerfile-base-tag-missing"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := runCtxCase(t, tc)
+			var want []string
+			for _, w := range tc.want {
+				if !strings.Contains(w, ":") {
+					w = tc.df + ":" + w
+				}
+				want = append(want, w)
+			}
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// Without a workspace none of the build-context rules run.
+func TestDockerfileContextNeedsWorkspace(t *testing.T) {
+	df := []byte("FROM golang:1.15-bookworm AS build\nCOPY missing ./\nRUN go build -o /out/a .\n" + distroless + "ENTRYPOINT [\"/app/x\"]\n")
+	for _, f := range Check([]File{{Path: "Dockerfile", Content: df}}, Options{}) {
+		if contextRules[f.Rule] {
+			t.Errorf("without a workspace: %v", f)
+		}
+	}
+	n := 0
+	for _, f := range CheckFile("Dockerfile", df, Options{Workspace: fstest.MapFS{}}) {
+		if contextRules[f.Rule] {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("CheckFile with a workspace: %d context findings, want 3 (tag, copy, entrypoint)", n)
+	}
+}
+
+func TestRelSlashAndWorkspaceGlob(t *testing.T) {
+	for _, tc := range [][3]string{{".", "a/b", "a/b"}, {"a/b", "a/b", "."}, {"a/b", "a/b/c", "c"}, {"a/b", "a/x", "../x"}, {"a/b", "c", "../../c"}} {
+		if got := relSlash(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("relSlash(%q, %q) = %q, want %q", tc[0], tc[1], got, tc[2])
+		}
+	}
+	for _, tc := range []struct {
+		pattern, rel string
+		want         bool
+	}{{"apps/*", "apps/web", true}, {"apps/*", "apps/web/x", false}, {"apps/**", "apps/web/x", true}, {"./packages/a", "packages/a", true}, {"packages/a?", "packages/ab", true}} {
+		if got := workspaceGlob(tc.pattern).MatchString(tc.rel); got != tc.want {
+			t.Errorf("workspaceGlob(%q) on %q = %v", tc.pattern, tc.rel, got)
+		}
+	}
+}
