@@ -95,6 +95,38 @@ func TestDockerfileContextRules(t *testing.T) {
 			want:     []string{"5 dockerfile-copy-missing"},
 		},
 		{
+			name: "a Compose file at the root builds the service from the root",
+			repo: map[string]string{
+				"compose.yaml":        "services:\n  api:\n    build:\n      context: .\n      dockerfile: services/api/Dockerfile\n  web:\n    build: ./web\n",
+				"libs/go.mod":         "module libs\n",
+				"services/api/go.mod": "module api\n\ngo 1.25\n\nreplace libs => ../../libs\n",
+				"web/index.html":      "x",
+			},
+			set: map[string]string{
+				"services/api/Dockerfile": goStages + "COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n",
+				"web/Dockerfile":          "FROM nginx:1.27\nCOPY index.html /usr/share/nginx/html/\nUSER 101\n",
+			},
+			df: "services/api/Dockerfile",
+		},
+		{
+			name: "a workflow builds the same Dockerfile from its own directory: both contexts are checked",
+			repo: map[string]string{
+				"docker-compose.yml":  "services:\n  api:\n    build:\n      context: .\n      dockerfile: services/api/Dockerfile\n",
+				"libs/go.mod":         "module libs\n",
+				"services/api/go.mod": "module api\n\ngo 1.25\n",
+				".github/workflows/image.yml": "on: push\njobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n" +
+					"      - uses: docker/build-push-action@v6\n        with:\n          context: services/api\n          file: services/api/Dockerfile\n          push: true\n" +
+					"      - run: docker build -f tools/Dockerfile -t tools:dev tools\n",
+			},
+			set: map[string]string{
+				"services/api/Dockerfile": goStages + "COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n",
+				"tools/Dockerfile":        "FROM alpine:3.20\nCOPY run.sh /\nUSER 1000\n",
+				"tools/run.sh":            "#!/bin/sh\n",
+			},
+			df:   "services/api/Dockerfile",
+			want: []string{"3 dockerfile-copy-missing", "4 dockerfile-copy-missing"},
+		},
+		{
 			name: "paths under a base directory",
 			repo: map[string]string{"repo/svc/go.mod": "module x\n\ngo 1.25\n\nreplace y => ../../outside\n"},
 			set:  map[string]string{"svc/Dockerfile": goStages + "COPY go.mod ./\nRUN go mod download\n"},
@@ -271,6 +303,23 @@ func TestRelSlashAndWorkspaceGlob(t *testing.T) {
 	}{{"apps/*", "apps/web", true}, {"apps/*", "apps/web/x", false}, {"apps/**", "apps/web/x", true}, {"./packages/a", "packages/a", true}, {"packages/a?", "packages/ab", true}} {
 		if got := workspaceGlob(tc.pattern).MatchString(tc.rel); got != tc.want {
 			t.Errorf("workspaceGlob(%q) on %q = %v", tc.pattern, tc.rel, got)
+		}
+	}
+}
+
+func TestParseDockerBuild(t *testing.T) {
+	for _, tc := range []struct{ args, df, ctx string }{
+		{"-f services/api/Dockerfile -t api:dev .", "services/api/Dockerfile", "."},
+		{"--file=x.Dockerfile --build-arg A=1 sub", "x.Dockerfile", "sub"},
+		{"-t api .", "Dockerfile", "."},
+		{"-t api:${{ github.sha }} .", "Dockerfile", "."},
+		{"-f - .", "", ""},
+		{"-t api $DIR", "", ""},
+		{"-t api", "", ""},
+	} {
+		df, ctx, ok := parseDockerBuild(tc.args)
+		if ok != (tc.df != "") || df != tc.df || ctx != tc.ctx {
+			t.Errorf("parseDockerBuild(%q) = %q, %q, %v; want %q, %q", tc.args, df, ctx, ok, tc.df, tc.ctx)
 		}
 	}
 }

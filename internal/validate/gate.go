@@ -54,11 +54,16 @@ type Options struct {
 	// Contexts maps a Dockerfile's path, as given to the gate, to the
 	// directory of its build context, relative to the same directory as
 	// the paths (a compose build.context or an image workflow's context).
-	// A Dockerfile not listed builds with its own directory as context.
+	// A Dockerfile not listed gets the contexts the repository's Compose
+	// files (build:) and workflows (docker/build-push-action, docker
+	// build) give it, and otherwise its own directory.
 	Contexts map[string]string
 
-	// overlay holds the checked files by workspace path; Jobs sets it.
-	overlay map[string][]byte
+	// overlay holds the checked files by workspace path, and declared
+	// the contexts Compose files and workflows give each Dockerfile;
+	// Jobs sets both.
+	overlay  map[string][]byte
+	declared map[string][]string
 }
 
 // checker runs the checks of one kind on one file.
@@ -152,7 +157,7 @@ func Check(files []File, opts Options) []Finding {
 // sorting them (Sort is stable) gives exactly Check's result.
 func Jobs(files []File, opts Options) []func() []Finding {
 	if opts.Workspace != nil {
-		opts.overlay = overlayOf(files, opts.Base)
+		opts = withRepository(opts, files)
 	}
 	roots := helmChartRoots(files)
 	jobs := make([]func() []Finding, 0, len(files)+len(roots))
@@ -176,7 +181,7 @@ func Jobs(files []File, opts Options) []func() []Finding {
 // Check renders the charts of a set.
 func CheckFile(p string, content []byte, opts Options) []Finding {
 	if opts.Workspace != nil {
-		opts.overlay = overlayOf([]File{{Path: p, Content: content}}, opts.Base)
+		opts = withRepository(opts, []File{{Path: p, Content: content}})
 	}
 	return checkFileKind(p, content, KindOf(p, content), opts)
 }

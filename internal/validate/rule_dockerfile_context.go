@@ -54,7 +54,8 @@ type buildContext struct {
 }
 
 // checkDockerfileContext runs the rules that need the repository over one
-// Dockerfile. A Dockerfile that does not parse is left to dockerfile-parse.
+// Dockerfile, once per build context it is used with. A Dockerfile that
+// does not parse is left to dockerfile-parse.
 func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 	df, err := parseDockerfile(p, content)
 	if err != nil {
@@ -62,56 +63,68 @@ func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 	}
 	out := df.checkBaseTags()
 	out = append(out, df.checkEntrypoint()...)
-	cx, ok := newBuildContext(p, opts)
-	if !ok {
-		return out
-	}
-	out = append(out, cx.checkCopies(df)...)
-	if df.namedContexts() {
+	seen := map[string]bool{}
+	for _, cx := range newBuildContexts(p, opts) {
+		var fs []Finding
+		fs = append(fs, cx.checkCopies(df)...)
 		// COPY --from=<name> of something that is not a stage may be a
 		// named build context (--build-context name=../libs): files
 		// outside the main context can then reach the build.
-		return out
+		if !df.namedContexts() {
+			copied := cx.copiedPaths(df)
+			fs = append(fs, cx.checkGoModules(df, copied)...)
+			fs = append(fs, cx.checkCargo(df, copied)...)
+			fs = append(fs, cx.checkNodeWorkspace(df, copied)...)
+		}
+		for _, f := range fs {
+			if k := fmt.Sprint(f.Line, f.Rule, f.Message); !seen[k] {
+				seen[k] = true
+				out = append(out, f)
+			}
+		}
 	}
-	copied := cx.copiedPaths(df)
-	out = append(out, cx.checkGoModules(df, copied)...)
-	out = append(out, cx.checkCargo(df, copied)...)
-	out = append(out, cx.checkNodeWorkspace(df, copied)...)
 	return out
 }
 
-// newBuildContext finds the context of the Dockerfile at p and its ignore
-// file; ok is false when the context lies outside the workspace.
-func newBuildContext(p string, opts Options) (*buildContext, bool) {
+// newBuildContexts returns the build contexts of the Dockerfile at p:
+// the one Options.Contexts gives, else those the repository's Compose
+// files and workflows declare, else the Dockerfile's directory. A context
+// outside the workspace or missing from it is left out.
+func newBuildContexts(p string, opts Options) []*buildContext {
 	repo := repoView{base: opts.Workspace, overlay: opts.overlay}
 	dfPath, ok := joinInside(opts.Base, p)
 	if !ok {
-		return nil, false
+		return nil
 	}
-	ctxRel := path.Dir(p)
+	var dirs []string
 	if c, set := opts.Contexts[p]; set && c != "" {
-		ctxRel = c
-	}
-	dir, ok := joinInside(opts.Base, ctxRel)
-	if !ok {
-		return nil, false
-	}
-	if exists, isDir := repo.stat(dir); !exists || !isDir {
-		return nil, false
-	}
-	cx := &buildContext{repo: repo, dir: dir, df: dfPath, base: opts.Base}
-	// BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile
-	// first, then .dockerignore at the context root.
-	for _, f := range []string{dfPath + ".dockerignore", path.Join(dir, ".dockerignore")} {
-		if data, ok := repo.readFile(f); ok {
-			pm, err := patternmatcher.New(readIgnorePatterns(data))
-			if err == nil {
-				cx.ignore, cx.ignoreFile = pm, f
-			}
-			break
+		if d, ok := joinInside(opts.Base, c); ok {
+			dirs = append(dirs, d)
 		}
+	} else if ds := opts.declared[dfPath]; len(ds) > 0 {
+		dirs = ds
+	} else {
+		dirs = append(dirs, path.Dir(dfPath))
 	}
-	return cx, true
+	var out []*buildContext
+	for _, dir := range dirs {
+		if exists, isDir := repo.stat(dir); !exists || !isDir {
+			continue
+		}
+		cx := &buildContext{repo: repo, dir: dir, df: dfPath, base: opts.Base}
+		// BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile
+		// first, then .dockerignore at the context root.
+		for _, f := range []string{dfPath + ".dockerignore", path.Join(dir, ".dockerignore")} {
+			if data, ok := repo.readFile(f); ok {
+				if pm, err := patternmatcher.New(readIgnorePatterns(data)); err == nil {
+					cx.ignore, cx.ignoreFile = pm, f
+				}
+				break
+			}
+		}
+		out = append(out, cx)
+	}
+	return out
 }
 
 // readIgnorePatterns reads .dockerignore lines the way Docker does:
