@@ -32,8 +32,11 @@ lockfiles outside the context, entrypoints no stage produces, base image
 tags that do not exist, cgo packages with CGO_ENABLED=0) read the
 repository: the nearest directory at or above the current directory that
 holds .git, or the current directory when there is none. Run validate from
-inside the repository; a path outside it gets every other rule. Each
-Dockerfile's build context is its own directory.
+inside the repository; a path outside it gets every other rule. A
+Dockerfile is checked in the contexts the repository builds it with: a
+Compose build:, a workflow's docker/build-push-action or docker build, or a
+comment "# docker build -f <this Dockerfile> <dir>" in it (paths from the
+repository root); else its own directory.
 
 Exit status: 0 clean, 1 an error (or, with --strict, a warning) was found,
 2 a bad command line or a missing path.`

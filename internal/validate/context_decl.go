@@ -29,9 +29,11 @@ func withRepository(opts Options, files []File) Options {
 
 // declaredContexts finds the build contexts the repository gives its
 // Dockerfiles: the build: of services in Compose files (at the root, next
-// to a checked Dockerfile or above it, and any Compose file being checked)
-// and docker/build-push-action steps and docker build commands in
-// workflows. It maps a Dockerfile's workspace path to its contexts
+// to a checked Dockerfile or above it, and any Compose file being checked),
+// docker/build-push-action steps and docker build commands in workflows,
+// and a comment in the Dockerfile itself with a docker build command whose
+// -f names that Dockerfile ("# docker build -f services/api/Dockerfile .",
+// paths from the repository root). It maps a Dockerfile's workspace path to its contexts
 // (workspace paths), sorted. Values with variables or expressions, remote
 // contexts and inline Dockerfiles are skipped.
 func declaredContexts(repo repoView, dockerfiles []string) map[string][]string {
@@ -79,6 +81,11 @@ func declaredContexts(repo repoView, dockerfiles []string) map[string][]string {
 			continue
 		}
 		composeContexts(data, path.Dir(cf), add)
+	}
+	for _, df := range dockerfiles {
+		if data, ok := repo.readFile(df); ok {
+			commentContexts(data, df, add)
+		}
 	}
 	for _, name := range repo.list(".github/workflows") {
 		if ext := path.Ext(name); ext == ".yml" || ext == ".yaml" {
@@ -228,4 +235,21 @@ func parseDockerBuild(args string) (df, ctx string, ok bool) {
 		return "", "", false
 	}
 	return df, ctx, true
+}
+
+// commentContexts reads docker build commands in the comments of the
+// Dockerfile at df; only one whose -f names df itself counts, so a usage
+// comment run from another directory is not misread.
+func commentContexts(data []byte, df string, add func(df, ctx string)) {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "#") {
+			continue
+		}
+		for _, m := range dockerBuildRe.FindAllStringSubmatch(l, -1) {
+			if f, ctx, ok := parseDockerBuild(m[1]); ok && path.Clean(f) == df && strings.Contains(m[1], "-f") {
+				add(f, ctx)
+			}
+		}
+	}
 }

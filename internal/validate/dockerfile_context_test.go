@@ -127,6 +127,20 @@ func TestDockerfileContextRules(t *testing.T) {
 			want: []string{"3 dockerfile-copy-missing", "4 dockerfile-copy-missing"},
 		},
 		{
+			name: "a comment in the Dockerfile names the root as its context",
+			repo: map[string]string{"libs/go.mod": "module libs\n", "services/api/go.mod": "module api\n\ngo 1.25\n\nreplace libs => ../../libs\n"},
+			set: map[string]string{
+				"services/api/Dockerfile": "# Build from the repository root: docker build -f services/api/Dockerfile .\n" + goStages +
+					"COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n",
+				// A usage comment without -f, or naming another file, declares nothing.
+				"web/Dockerfile":   "# docker build -t web .\nFROM alpine:3.20\nCOPY web.conf /etc/\nUSER 1000\n",
+				"web/web.conf":     "x\n",
+				"other/Dockerfile": "# docker build -f web/Dockerfile .\nFROM alpine:3.20\nCOPY other.conf /etc/\nUSER 1000\n",
+				"other/other.conf": "x\n",
+			},
+			df: "services/api/Dockerfile",
+		},
+		{
 			name: "paths under a base directory",
 			repo: map[string]string{"repo/svc/go.mod": "module x\n\ngo 1.25\n\nreplace y => ../../outside\n"},
 			set:  map[string]string{"svc/Dockerfile": goStages + "COPY go.mod ./\nRUN go mod download\n"},

@@ -19,7 +19,8 @@ var (
 		ID: "dockerfile-copy-missing", Kind: KindDockerfile, Severity: Error,
 		Summary: "a COPY or ADD source must exist in the build context and not be excluded by its .dockerignore",
 		Help: "fix the source path, add the file, remove the .dockerignore pattern that hides it, or build from a context that holds it " +
-			"(the context is the Dockerfile's directory unless a compose build.context or the image workflow names another)",
+			"(the context is the Dockerfile's directory unless a Compose build:, a workflow's build step or a comment " +
+			"\"# docker build -f <this Dockerfile> <dir>\" in the Dockerfile names another)",
 	})
 	ruleDockerfileGoReplace = register(Rule{
 		ID: "dockerfile-context-go-replace", Kind: KindDockerfile, Severity: Error,
