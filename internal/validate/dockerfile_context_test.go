@@ -247,6 +247,8 @@ func TestDockerfileContextRules(t *testing.T) {
 				"stage.Dockerfile": goStages + "RUN go build -o /out/api .\nFROM build\nUSER 1000\nCMD [\"/app/server\"]\n",
 				"java.Dockerfile":  "FROM gcr.io/distroless/java21-debian12:nonroot\nCOPY app.jar /app/app.jar\nCMD [\"/app/app.jar\"]\n",
 				"sys.Dockerfile":   distroless + "ENTRYPOINT [\"/usr/bin/env\"]\n",
+				"node.Dockerfile":  "FROM gcr.io/distroless/nodejs22-debian12:nonroot\nENTRYPOINT [\"/nodejs/bin/node\", \"/app/main.js\"]\n",
+				"debug.Dockerfile": "FROM gcr.io/distroless/static-debian12:debug\nENTRYPOINT [\"/busybox/sh\"]\n",
 			},
 			df: "Dockerfile",
 		},

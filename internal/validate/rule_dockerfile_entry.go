@@ -54,11 +54,13 @@ func (df *dockerfile) checkEntrypoint() []Finding {
 	if !ok || df.stageNamed(img, s) != nil {
 		return nil
 	}
-	repo, _, _ := imageTag(strings.ToLower(img))
+	repo, tag, _ := imageTag(strings.ToLower(img))
 	repo = images.NormalizeImage(repo)
 	scratch := repo == "scratch"
-	bare := scratch || distrolessNoEntrypoint.MatchString(repo)
-	if !bare && !noEntrypointBases[repo] && !strings.HasPrefix(repo, "gcr.io/distroless/") {
+	// distroless java, python and nodejs images ship their runtime
+	// outside the usual directories, and :debug tags add /busybox.
+	bare := scratch || (distrolessNoEntrypoint.MatchString(repo) && !strings.Contains(tag, "debug"))
+	if !bare && !noEntrypointBases[repo] {
 		return nil
 	}
 	var exe string
