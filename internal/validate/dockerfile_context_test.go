@@ -339,3 +339,23 @@ func TestParseDockerBuild(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDockerfileContext runs the build-context rules over any Dockerfile,
+// .dockerignore, go.mod, Cargo.toml, package.json and Compose file in a
+// small repository: findings, never a panic (checkFileKind would turn a
+// panic into a checker-failed finding, so the checker is called directly).
+func FuzzDockerfileContext(f *testing.F) {
+	f.Add([]byte("FROM golang:1.15-bookworm AS b\nCOPY go.mod *.go ./\nENV CGO_ENABLED=0\nRUN go build -o /o/a\nFROM scratch\nCOPY --from=b /o/a /a/\nENTRYPOINT [\"/a/x\"]\n"),
+		[]byte("!x\n**\n"), []byte("module m\nreplace x => ../x\nrequire github.com/mattn/go-sqlite3 v1.0.0\n"),
+		[]byte("[workspace]\nmembers=[\"*\"]\n[dependencies]\na={path=\"../a\"}\n"), []byte(`{"workspaces":{"packages":["**"]}}`),
+		[]byte("services:\n  a:\n    build: {context: .., dockerfile: x}\n"))
+	f.Fuzz(func(t *testing.T, df, ignore, gomod, cargo, pkg, compose []byte) {
+		ws := fstest.MapFS{
+			"Cargo.toml": {Data: cargo}, "package.json": {Data: pkg}, "yarn.lock": {Data: []byte("x")},
+			"svc/.dockerignore": {Data: ignore}, "svc/go.mod": {Data: gomod}, "svc/Cargo.toml": {Data: cargo},
+			"svc/package.json": {Data: pkg}, "compose.yaml": {Data: compose}, "svc/main.go": {Data: []byte("package main")},
+		}
+		opts := withRepository(Options{Workspace: ws}, []File{{Path: "svc/Dockerfile", Content: df}})
+		checkDockerfileContext("svc/Dockerfile", df, opts)
+	})
+}
