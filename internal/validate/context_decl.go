@@ -22,7 +22,7 @@ func withRepository(opts Options, files []File) Options {
 		}
 	}
 	if len(dfs) > 0 {
-		opts.declared = declaredContexts(repoView{base: opts.Workspace, overlay: opts.overlay}, dfs)
+		opts.declared = declaredContexts(newRepoView(opts.Workspace, opts.overlay), dfs)
 	}
 	return opts
 }

@@ -15,6 +15,19 @@ import (
 type repoView struct {
 	base    fs.FS
 	overlay map[string][]byte
+	// dirs are the directories above the overlay's files.
+	dirs map[string]bool
+}
+
+// newRepoView lays the overlay over the workspace.
+func newRepoView(base fs.FS, overlay map[string][]byte) repoView {
+	dirs := map[string]bool{}
+	for p := range overlay {
+		for d := path.Dir(p); d != "." && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	return repoView{base: base, overlay: overlay, dirs: dirs}
 }
 
 // overlayOf maps the files of a set to their workspace paths.
@@ -92,10 +105,8 @@ func (r repoView) stat(p string) (exists, dir bool) {
 	if _, ok := r.overlay[p]; ok {
 		return true, false
 	}
-	for k := range r.overlay {
-		if strings.HasPrefix(k, p+"/") {
-			return true, true
-		}
+	if r.dirs[p] {
+		return true, true
 	}
 	if r.base == nil {
 		return false, false

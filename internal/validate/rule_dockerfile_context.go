@@ -92,7 +92,7 @@ func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 // files and workflows declare, else the Dockerfile's directory. A context
 // outside the workspace or missing from it is left out.
 func newBuildContexts(p string, opts Options) []*buildContext {
-	repo := repoView{base: opts.Workspace, overlay: opts.overlay}
+	repo := newRepoView(opts.Workspace, opts.overlay)
 	dfPath, ok := joinInside(opts.Base, p)
 	if !ok {
 		return nil
