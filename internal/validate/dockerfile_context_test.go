@@ -22,7 +22,7 @@ type ctxCase struct {
 var contextRules = map[string]bool{
 	ruleDockerfileCopyMissing.ID: true, ruleDockerfileGoReplace.ID: true, ruleDockerfileCargoContext.ID: true,
 	ruleDockerfileNodeWorkspace.ID: true, ruleDockerfileEntryMissing.ID: true, ruleDockerfileTagMissing.ID: true,
-	ruleDockerfileCgo.ID: true,
+	ruleDockerfileCgo.ID: true, ruleDockerfilePythonContext.ID: true,
 }
 
 func runCtxCase(t *testing.T, tc ctxCase) []string {
@@ -230,6 +230,23 @@ func TestDockerfileContextRules(t *testing.T) {
 			},
 			set: map[string]string{"apps/deep/x/y/Dockerfile": "FROM node:22-bookworm-slim\nCOPY . .\nRUN bun install\nUSER node\n"},
 			df:  "apps/deep/x/y/Dockerfile", want: []string{"2 dockerfile-context-node-workspace"},
+		},
+		{
+			name: "python: a uv workspace member, a poetry path dependency, an excluded member",
+			repo: map[string]string{
+				"pyproject.toml":                 "[project]\nname = \"root\"\n\n[tool.uv.workspace]\nmembers = [\"packages/*\"]\nexclude = [\"packages/legacy\"]\n",
+				"uv.lock":                        "version = 1\n",
+				"packages/api/pyproject.toml":    "[project]\nname = \"api\"\n\n[tool.uv.sources]\ncore = { workspace = true }\n",
+				"packages/legacy/pyproject.toml": "[tool.poetry]\nname = \"legacy\"\n\n[tool.poetry.dependencies]\nshared = { path = \"../../shared\", develop = true }\n",
+				"packages/own/pyproject.toml":    "[project]\nname = \"own\"\n\n[tool.uv.workspace]\nmembers = []\n",
+			},
+			set: map[string]string{
+				"packages/api/Dockerfile":    "FROM python:3.13-slim-bookworm\nCOPY pyproject.toml ./\nRUN uv sync --frozen\nUSER 1000\n",
+				"packages/legacy/Dockerfile": "FROM python:3.13-slim-bookworm\nCOPY . .\nRUN poetry install\nUSER 1000\n",
+				"packages/own/Dockerfile":    "FROM python:3.13-slim-bookworm\nCOPY . .\nRUN uv sync\nUSER 1000\n",
+			},
+			df:   "packages/api/Dockerfile",
+			want: []string{"2 dockerfile-context-python", "packages/legacy/Dockerfile:2 dockerfile-context-python"},
 		},
 		{
 			name: "entrypoint: go build -o names a file, so COPY into a directory writes dir/name",

@@ -15,7 +15,7 @@ var kindDocs = []struct {
 }{
 	{KindWorkflow, "GitHub Actions workflows", "`.github/workflows/*.yml` and `*.yaml`"},
 	{KindDockerfile, "Dockerfiles", "`Dockerfile`, `Dockerfile.*`, `*.dockerfile`. " +
-		"The build-context rules (`dockerfile-copy-missing`, `dockerfile-context-*`, `dockerfile-entrypoint-missing`, " +
+		"The build-context rules (`dockerfile-copy-missing`, `dockerfile-context-*` for Go, Cargo, Node and Python, `dockerfile-entrypoint-missing`, " +
 		"`dockerfile-base-tag-missing`, `dockerfile-cgo-disabled`) run when the gate has the repository: always in the engine, " +
 		"and in `devops-lead validate` run from inside a repository. A Dockerfile's build context is the one a Compose `build:`, " +
 		"a workflow's `docker/build-push-action` step or `docker build` command, or a comment in the Dockerfile " +

@@ -76,6 +76,7 @@ func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 			fs = append(fs, cx.checkGoModules(df, copied)...)
 			fs = append(fs, cx.checkCargo(df, copied)...)
 			fs = append(fs, cx.checkNodeWorkspace(df, copied)...)
+			fs = append(fs, cx.checkPython(df, copied)...)
 		}
 		for _, f := range fs {
 			if k := fmt.Sprint(f.Line, f.Rule, f.Message); !seen[k] {

@@ -264,3 +264,127 @@ func stringList(v any) []string {
 	}
 	return out
 }
+
+var ruleDockerfilePythonContext = register(Rule{
+	ID: "dockerfile-context-python", Kind: KindDockerfile, Severity: Error,
+	Summary: "a pyproject.toml the image installs must have its path dependencies and its uv workspace (uv.lock) inside the build context",
+	Help:    "build from the uv workspace root or the directory holding the path dependencies (docker build -f <pkg>/Dockerfile <root>) and install the one package there (uv sync --package <pkg>)",
+})
+
+var pythonRunRe = regexp.MustCompile(`\b(uv|poetry|pip|pip3|pdm)\s+(sync|install|lock|export)\b`)
+
+// checkPython reads each pyproject.toml the Dockerfile copies: a path
+// source (uv [tool.uv.sources], poetry dependencies) outside the context,
+// or a uv workspace whose root and uv.lock lie above the context, cannot
+// install in the image.
+func (cx *buildContext) checkPython(df *dockerfile, copied []string) []Finding {
+	if !df.runsTool(pythonRunRe) {
+		return nil
+	}
+	var out []Finding
+	for _, pp := range cx.manifests(copied, "pyproject.toml") {
+		doc, ok := cx.readTOML(pp)
+		if !ok {
+			continue
+		}
+		pkg := path.Dir(pp)
+		line := cx.firstLineOf(df, pp)
+		for _, dep := range pythonPathDeps(doc) {
+			target := path.Join(pkg, dep.path)
+			if inside(cx.dir, target) {
+				continue
+			}
+			out = append(out, ruleDockerfilePythonContext.at(df.path, line, 1,
+				"%s takes %s from the path %s (%s), outside the build context %s, so the install in the image cannot find it; "+
+					"build from a directory that holds both (docker build -f %s %s)",
+				cx.show(pp), dep.name, dep.path, cx.show(target), cx.show(cx.dir), cx.show(cx.df), cx.show(commonDir(cx.dir, target))))
+		}
+		if root := cx.uvWorkspaceRoot(pkg, doc); root != "" && !inside(cx.dir, root) {
+			out = append(out, ruleDockerfilePythonContext.at(df.path, line, 1,
+				"%s is a member of the uv workspace at %s, whose pyproject.toml and uv.lock lie outside the build context %s; "+
+					"build from the workspace root (docker build -f %s %s) and run uv sync --package <name> there",
+				cx.show(pp), cx.show(root), cx.show(cx.dir), cx.show(cx.df), cx.show(root)))
+		}
+	}
+	return out
+}
+
+// pythonPathDeps lists the path sources of a pyproject.toml: uv's
+// [tool.uv.sources] and poetry's dependency tables.
+func pythonPathDeps(doc map[string]any) []cargoDep {
+	var tables []map[string]any
+	tool, _ := doc["tool"].(map[string]any)
+	if uv, ok := tool["uv"].(map[string]any); ok {
+		if src, ok := uv["sources"].(map[string]any); ok {
+			tables = append(tables, src)
+		}
+	}
+	if poetry, ok := tool["poetry"].(map[string]any); ok {
+		for _, k := range []string{"dependencies", "dev-dependencies"} {
+			if m, ok := poetry[k].(map[string]any); ok {
+				tables = append(tables, m)
+			}
+		}
+		if groups, ok := poetry["group"].(map[string]any); ok {
+			for _, g := range groups {
+				if gm, ok := g.(map[string]any); ok {
+					if m, ok := gm["dependencies"].(map[string]any); ok {
+						tables = append(tables, m)
+					}
+				}
+			}
+		}
+	}
+	seen := map[cargoDep]bool{}
+	var out []cargoDep
+	for _, t := range tables {
+		for name, v := range t {
+			if m, ok := v.(map[string]any); ok {
+				if p, ok := m["path"].(string); ok && p != "" && !path.IsAbs(p) {
+					if d := (cargoDep{name, path.Clean(p)}); !seen[d] {
+						seen[d] = true
+						out = append(out, d)
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name+out[i].path < out[j].name+out[j].path })
+	return out
+}
+
+// uvWorkspaceRoot returns the uv workspace above pkg that lists it among
+// its members and holds uv.lock, or "" (pkg is its own root, or in none).
+func (cx *buildContext) uvWorkspaceRoot(pkg string, doc map[string]any) string {
+	if uvWorkspace(doc) != nil {
+		return ""
+	}
+	for d := pkg; d != "."; {
+		d = path.Dir(d)
+		up, ok := cx.readTOML(path.Join(d, "pyproject.toml"))
+		if !ok {
+			continue
+		}
+		ws := uvWorkspace(up)
+		if ws == nil {
+			continue
+		}
+		rel := relSlash(d, pkg)
+		if matchesAny(stringList(ws["exclude"]), rel) || !matchesAny(stringList(ws["members"]), rel) {
+			return ""
+		}
+		if ok, _ := cx.repo.stat(path.Join(d, "uv.lock")); !ok {
+			return ""
+		}
+		return d
+	}
+	return ""
+}
+
+// uvWorkspace returns the [tool.uv.workspace] table, or nil.
+func uvWorkspace(doc map[string]any) map[string]any {
+	tool, _ := doc["tool"].(map[string]any)
+	uv, _ := tool["uv"].(map[string]any)
+	ws, _ := uv["workspace"].(map[string]any)
+	return ws
+}
