@@ -36,7 +36,9 @@ inside the repository; a path outside it gets every other rule. A
 Dockerfile is checked in the contexts the repository builds it with: a
 Compose build:, a workflow's docker/build-push-action or docker build, or a
 comment "# docker build -f <this Dockerfile> <dir>" in it (paths from the
-repository root); else its own directory.
+repository root), or a docker build in a Makefile next to or above it;
+else the nearest directory, from its own up to the repository root, that
+holds every file it copies (its own directory when none does).
 
 Exit status: 0 clean, 1 an error (or, with --strict, a warning) was found,
 2 a bad command line or a missing path.`
@@ -132,7 +134,9 @@ func runValidate(env *Env, args []string) int {
 // repositoryOptions returns the gate options that give the build-context
 // rules the repository: its root is the nearest directory at or above cwd
 // holding .git (a directory, or a file in a linked worktree), else cwd;
-// the file paths, relative to cwd, start at Base inside it.
+// the file paths, relative to cwd, start at Base inside it. A human
+// Dockerfile built by a script the gate cannot read gets the context its
+// sources point at (InferContexts).
 func repositoryOptions(cwd string) validate.Options {
 	root := cwd
 	for d := cwd; ; {
@@ -148,9 +152,9 @@ func repositoryOptions(cwd string) validate.Options {
 	}
 	base, err := filepath.Rel(root, cwd)
 	if err != nil {
-		return validate.Options{Workspace: os.DirFS(cwd)}
+		return validate.Options{Workspace: os.DirFS(cwd), InferContexts: true}
 	}
-	return validate.Options{Workspace: os.DirFS(root), Base: filepath.ToSlash(base)}
+	return validate.Options{Workspace: os.DirFS(root), Base: filepath.ToSlash(base), InferContexts: true}
 }
 
 // checkFiles runs the gate over the files on up to workers goroutines and

@@ -30,7 +30,9 @@ func withRepository(opts Options, files []File) Options {
 // declaredContexts finds the build contexts the repository gives its
 // Dockerfiles: the build: of services in Compose files (at the root, next
 // to a checked Dockerfile or above it, and any Compose file being checked),
-// docker/build-push-action steps and docker build commands in workflows,
+// docker/build-push-action steps and docker build commands in workflows
+// (from their working-directory) and in Makefiles next to or above a
+// checked Dockerfile,
 // and a comment in the Dockerfile itself with a docker build command whose
 // -f names that Dockerfile ("# docker build -f services/api/Dockerfile .",
 // paths from the repository root). It maps a Dockerfile's workspace path to its contexts
@@ -85,6 +87,17 @@ func declaredContexts(repo repoView, dockerfiles []string) map[string][]string {
 	for _, df := range dockerfiles {
 		if data, ok := repo.readFile(df); ok {
 			commentContexts(data, df, add)
+		}
+	}
+	for d := range dirs {
+		for _, name := range []string{"Makefile", "makefile", "GNUmakefile"} {
+			if data, ok := repo.readFile(path.Join(d, name)); ok {
+				for _, m := range dockerBuildRe.FindAllStringSubmatch(strings.ReplaceAll(string(data), "\\\n", " "), -1) {
+					if df, ctx, ok := parseDockerBuild(m[1]); ok {
+						add(path.Join(d, df), path.Join(d, ctx))
+					}
+				}
+			}
 		}
 	}
 	for _, name := range repo.list(".github/workflows") {
@@ -163,12 +176,20 @@ var ghExprRe = regexp.MustCompile(`\$\{\{[^}]*\}\}`)
 // and docker build commands of a workflow; their paths start at the
 // repository root.
 func workflowContexts(data []byte, add func(df, ctx string)) {
+	type defaults struct {
+		Run struct {
+			WorkingDirectory string `yaml:"working-directory"`
+		} `yaml:"run"`
+	}
 	var doc struct {
-		Jobs map[string]struct {
-			Steps []struct {
+		Defaults defaults `yaml:"defaults"`
+		Jobs     map[string]struct {
+			Defaults defaults `yaml:"defaults"`
+			Steps    []struct {
 				Uses string            `yaml:"uses"`
 				With map[string]string `yaml:"with"`
 				Run  string            `yaml:"run"`
+				Dir  string            `yaml:"working-directory"`
 			} `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
@@ -176,7 +197,18 @@ func workflowContexts(data []byte, add func(df, ctx string)) {
 		return
 	}
 	for _, j := range doc.Jobs {
+		jobDir := doc.Defaults.Run.WorkingDirectory
+		if j.Defaults.Run.WorkingDirectory != "" {
+			jobDir = j.Defaults.Run.WorkingDirectory
+		}
 		for _, st := range j.Steps {
+			runDir := jobDir
+			if st.Dir != "" {
+				runDir = st.Dir
+			}
+			if runDir == "" {
+				runDir = "."
+			}
 			if strings.HasPrefix(st.Uses, "docker/build-push-action@") {
 				ctx, file := st.With["context"], st.With["file"]
 				if ctx == "" {
@@ -189,9 +221,12 @@ func workflowContexts(data []byte, add func(df, ctx string)) {
 					add(file, ctx)
 				}
 			}
-			for _, m := range dockerBuildRe.FindAllStringSubmatch(st.Run, -1) {
-				if df, ctx, ok := parseDockerBuild(strings.ReplaceAll(m[1], "\\\n", " ")); ok {
-					add(df, ctx)
+			if !literal(runDir) || path.IsAbs(runDir) {
+				continue
+			}
+			for _, m := range dockerBuildRe.FindAllStringSubmatch(strings.ReplaceAll(st.Run, "\\\n", " "), -1) {
+				if df, ctx, ok := parseDockerBuild(m[1]); ok {
+					add(path.Join(runDir, df), path.Join(runDir, ctx))
 				}
 			}
 		}

@@ -15,6 +15,7 @@ type ctxCase struct {
 	df       string            // the Dockerfile the short wants ("line rule") are on
 	contexts map[string]string
 	base     string
+	infer    bool
 	want     []string // "line rule" on df, or "path:line rule" on another Dockerfile of set; only the build-context rules
 }
 
@@ -37,7 +38,7 @@ func runCtxCase(t *testing.T, tc ctxCase) []string {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var got []string
-	for _, f := range Check(files, Options{Workspace: ws, Contexts: tc.contexts, Base: tc.base}) {
+	for _, f := range Check(files, Options{Workspace: ws, Contexts: tc.contexts, Base: tc.base, InferContexts: tc.infer}) {
 		if contextRules[f.Rule] {
 			got = append(got, f.Path+":"+itoa(f.Line)+" "+f.Rule)
 		}
@@ -137,6 +138,41 @@ func TestDockerfileContextRules(t *testing.T) {
 				"web/web.conf":     "x\n",
 				"other/Dockerfile": "# docker build -f web/Dockerfile .\nFROM alpine:3.20\nCOPY other.conf /etc/\nUSER 1000\n",
 				"other/other.conf": "x\n",
+			},
+			df: "services/api/Dockerfile",
+		},
+		{
+			name: "inferred: sources that exist only from the root make the root the context",
+			repo: map[string]string{"libs/go.mod": "module libs\n", "services/api/go.mod": "module api\n\ngo 1.25\n\nreplace libs => ../../libs\n", "web/a.conf": "x"},
+			set: map[string]string{
+				"services/api/Dockerfile": goStages + "COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n",
+				// No directory holds b.conf: checked in its own directory.
+				"web/Dockerfile": "FROM alpine:3.20\nCOPY a.conf b.conf /etc/\nUSER 1000\n",
+			},
+			infer: true,
+			df:    "services/api/Dockerfile",
+			want:  []string{"web/Dockerfile:2 dockerfile-copy-missing"},
+		},
+		{
+			name: "not inferred: the same Dockerfile is checked in its own directory",
+			repo: map[string]string{"libs/go.mod": "module libs\n", "services/api/go.mod": "module api\n\ngo 1.25\n"},
+			set:  map[string]string{"services/api/Dockerfile": goStages + "COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n"},
+			df:   "services/api/Dockerfile",
+			want: []string{"3 dockerfile-copy-missing", "4 dockerfile-copy-missing"},
+		},
+		{
+			name: "a Makefile and a workflow working-directory declare contexts",
+			repo: map[string]string{
+				"Makefile": "image:\n\tdocker build -t api:dev \\\n\t  -f services/api/Dockerfile .\n",
+				".github/workflows/web.yml": "on: push\njobs:\n  web:\n    runs-on: ubuntu-latest\n    defaults:\n      run:\n        working-directory: apps\n    steps:\n" +
+					"      - run: docker build -f web/Dockerfile -t web .\n",
+				"libs/go.mod":         "module libs\n",
+				"services/api/go.mod": "module api\n\ngo 1.25\n",
+				"apps/shared.conf":    "x",
+			},
+			set: map[string]string{
+				"services/api/Dockerfile": goStages + "COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n",
+				"apps/web/Dockerfile":     "FROM alpine:3.20\nCOPY shared.conf /etc/\nUSER 1000\n",
 			},
 			df: "services/api/Dockerfile",
 		},

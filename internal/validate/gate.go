@@ -58,6 +58,13 @@ type Options struct {
 	// files (build:) and workflows (docker/build-push-action, docker
 	// build) give it, and otherwise its own directory.
 	Contexts map[string]string
+	// InferContexts, for Dockerfiles no one declares a context for,
+	// takes the nearest directory at or above the Dockerfile's in which
+	// every plain COPY/ADD source exists (a human Dockerfile written for
+	// docker build -f services/api/Dockerfile . by a script the gate
+	// cannot read). Without it such a Dockerfile is checked in its own
+	// directory, as the engine wants for the Dockerfiles it writes.
+	InferContexts bool
 
 	// overlay holds the checked files by workspace path, and declared
 	// the contexts Compose files and workflows give each Dockerfile;

@@ -65,7 +65,7 @@ func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 	out := df.checkBaseTags()
 	out = append(out, df.checkEntrypoint()...)
 	seen := map[string]bool{}
-	for _, cx := range newBuildContexts(p, opts) {
+	for _, cx := range newBuildContexts(p, df, opts) {
 		var fs []Finding
 		fs = append(fs, cx.checkCopies(df)...)
 		// COPY --from=<name> of something that is not a stage may be a
@@ -90,9 +90,10 @@ func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 
 // newBuildContexts returns the build contexts of the Dockerfile at p:
 // the one Options.Contexts gives, else those the repository's Compose
-// files and workflows declare, else the Dockerfile's directory. A context
+// files and workflows declare, else (with InferContexts) the one its
+// sources point at, else the Dockerfile's directory. A context
 // outside the workspace or missing from it is left out.
-func newBuildContexts(p string, opts Options) []*buildContext {
+func newBuildContexts(p string, df *dockerfile, opts Options) []*buildContext {
 	repo := newRepoView(opts.Workspace, opts.overlay)
 	dfPath, ok := joinInside(opts.Base, p)
 	if !ok {
@@ -105,6 +106,8 @@ func newBuildContexts(p string, opts Options) []*buildContext {
 		}
 	} else if ds := opts.declared[dfPath]; len(ds) > 0 {
 		dirs = ds
+	} else if opts.InferContexts {
+		dirs = append(dirs, inferContext(repo, df, path.Dir(dfPath)))
 	} else {
 		dirs = append(dirs, path.Dir(dfPath))
 	}
@@ -366,4 +369,39 @@ func (cx *buildContext) firstLineOf(df *dockerfile, p string) int {
 		}
 	}
 	return df.stages[0].fromLine
+}
+
+// inferContext returns the nearest directory from dir up to the
+// workspace root in which every plain local COPY/ADD source of the
+// Dockerfile exists, or dir when there is none or nothing to go by.
+func inferContext(repo repoView, df *dockerfile, dir string) string {
+	var rels []string
+	for _, s := range df.stages {
+		for _, c := range s.cmds {
+			srcs, _ := localSources(c)
+			for _, src := range srcs {
+				if !src.glob && src.rel != "." {
+					rels = append(rels, src.rel)
+				}
+			}
+		}
+	}
+	if len(rels) == 0 {
+		return dir
+	}
+	for d := dir; ; d = path.Dir(d) {
+		all := true
+		for _, r := range rels {
+			if ok, _ := repo.stat(path.Join(d, r)); !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			return d
+		}
+		if d == "." {
+			return dir
+		}
+	}
 }
