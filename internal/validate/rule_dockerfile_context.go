@@ -17,7 +17,7 @@ import (
 var (
 	ruleDockerfileCopyMissing = register(Rule{
 		ID: "dockerfile-copy-missing", Kind: KindDockerfile, Severity: Error,
-		Summary: "a COPY or ADD source must exist in the build context and not be excluded by its .dockerignore",
+		Summary: "a COPY or ADD source (not a wildcard) must exist in the build context and not be excluded by its .dockerignore",
 		Help: "fix the source path, add the file, remove the .dockerignore pattern that hides it, or build from a context that holds it " +
 			"(the context is the Dockerfile's directory unless a Compose build:, a workflow's build step or a comment " +
 			"\"# docker build -f <this Dockerfile> <dir>\" in the Dockerfile names another)",
@@ -211,50 +211,30 @@ func localSources(c dfCmd) (srcs []copySource, kw string) {
 	return srcs, kw
 }
 
-// checkCopies reports every local COPY/ADD source the context lacks or
-// its .dockerignore hides. A wildcard that matches nothing is allowed
-// while another source of the instruction exists (COPY go.mod go.su[m]
-// ./), as BuildKit allows it.
+// checkCopies reports every plain local COPY/ADD source the context
+// lacks or its .dockerignore hides. A wildcard is not reported: BuildKit
+// copies nothing for a wildcard that matches nothing (AllowEmptyWildcard
+// in dockerfile2llb's COPY), so COPY go.mod go.su[m] ./ builds either way.
 func (cx *buildContext) checkCopies(df *dockerfile) []Finding {
 	var out []Finding
 	for _, s := range df.stages {
 		for _, c := range s.cmds {
 			srcs, kw := localSources(c)
-			found, globs := false, []string{}
-			var missing []Finding
 			for _, src := range srcs {
 				if src.glob {
-					if strings.Contains(src.rel, "**") {
-						found = true // not a COPY wildcard we can expand
-						continue
-					}
-					for _, m := range cx.repo.glob(cx.dir, src.rel) {
-						if !cx.ignored(m) {
-							found = true
-						}
-					}
-					globs = append(globs, src.raw)
 					continue
 				}
 				exists, _ := cx.repo.stat(path.Join(cx.dir, src.rel))
 				switch {
 				case !exists:
-					missing = append(missing, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
+					out = append(out, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
 						"%s %s: %s does not exist in the build context %s; fix the path or build from the directory that holds it",
 						kw, src.raw, cx.show(path.Join(cx.dir, src.rel)), cx.show(cx.dir)))
 				case cx.ignored(src.rel):
-					missing = append(missing, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
+					out = append(out, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
 						"%s %s: %s excludes it from the build context, so the build cannot see it; remove the pattern or the %s",
 						kw, src.raw, cx.show(cx.ignoreFile), kw))
-				default:
-					found = true
 				}
-			}
-			out = append(out, missing...)
-			if len(globs) > 0 && !found && len(missing) == 0 {
-				out = append(out, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
-					"%s %s: nothing in the build context %s matches, so the build stops with no source files; fix the pattern",
-					kw, strings.Join(globs, " "), cx.show(cx.dir)))
 			}
 		}
 	}
