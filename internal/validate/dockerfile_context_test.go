@@ -177,6 +177,15 @@ func TestDockerfileContextRules(t *testing.T) {
 			df: "services/api/Dockerfile",
 		},
 		{
+			name: "RUN bind mounts read the context: a missing source, and a go.mod mounted rather than copied",
+			repo: map[string]string{"svc/go.mod": "module x\n\ngo 1.25\n\nreplace y => ../y\n"},
+			set: map[string]string{"svc/Dockerfile": goStages +
+				"RUN --mount=type=cache,target=/go/pkg/mod --mount=type=bind,source=go.sum,target=go.sum --mount=type=bind,source=go.mod,target=go.mod go mod download\n" +
+				"RUN --mount=type=bind,from=build,source=/src,target=/x --mount=type=bind,target=. go build -o /out/a .\n"},
+			df:   "svc/Dockerfile",
+			want: []string{"3 dockerfile-copy-missing", "3 dockerfile-context-go-replace"},
+		},
+		{
 			name: "paths under a base directory",
 			repo: map[string]string{"repo/svc/go.mod": "module x\n\ngo 1.25\n\nreplace y => ../../outside\n"},
 			set:  map[string]string{"svc/Dockerfile": goStages + "COPY go.mod ./\nRUN go mod download\n"},

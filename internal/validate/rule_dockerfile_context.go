@@ -182,8 +182,9 @@ type copySource struct {
 	glob bool
 }
 
-// localSources returns the local sources of a COPY or ADD: none for
-// COPY --from, heredocs, URLs, git sources or sources with variables.
+// localSources returns the local sources of a COPY or ADD, or the bind
+// mounts of a RUN: none for COPY --from, mounts from a stage, heredocs,
+// URLs, git sources or sources with variables.
 func localSources(c dfCmd) (srcs []copySource, kw string) {
 	var raw []string
 	switch x := c.cmd.(type) {
@@ -194,6 +195,22 @@ func localSources(c dfCmd) (srcs []copySource, kw string) {
 		raw, kw = x.SourcePaths, "COPY"
 	case *instructions.AddCommand:
 		raw, kw = x.SourcePaths, "ADD"
+	case *instructions.RunCommand:
+		// RUN --mount=type=bind,source=go.mod,target=go.mod reads the
+		// context too; the mounts are parsed when the command expands.
+		if err := x.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+			return nil, ""
+		}
+		for _, m := range instructions.GetMounts(x) {
+			if m.Type == instructions.MountTypeBind && m.From == "" {
+				src := m.Source
+				if src == "" {
+					src = "."
+				}
+				raw = append(raw, src)
+			}
+		}
+		kw = "RUN --mount"
 	default:
 		return nil, ""
 	}
