@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"path"
 	"regexp"
 	"sort"
@@ -31,8 +32,8 @@ func withRepository(opts Options, files []File) Options {
 // Dockerfiles: the build: of services in Compose files (at the root, next
 // to a checked Dockerfile or above it, and any Compose file being checked),
 // docker/build-push-action steps and docker build commands in workflows
-// (from their working-directory) and in Makefiles next to or above a
-// checked Dockerfile,
+// (from their working-directory), in Makefiles and package.json scripts
+// next to or above a checked Dockerfile,
 // and a comment in the Dockerfile itself with a docker build command whose
 // -f names that Dockerfile ("# docker build -f services/api/Dockerfile .",
 // paths from the repository root). It maps a Dockerfile's workspace path to its contexts
@@ -90,12 +91,26 @@ func declaredContexts(repo repoView, dockerfiles []string) map[string][]string {
 		}
 	}
 	for d := range dirs {
+		var scripts []string
 		for _, name := range []string{"Makefile", "makefile", "GNUmakefile"} {
 			if data, ok := repo.readFile(path.Join(d, name)); ok {
-				for _, m := range dockerBuildRe.FindAllStringSubmatch(strings.ReplaceAll(string(data), "\\\n", " "), -1) {
-					if df, ctx, ok := parseDockerBuild(m[1]); ok {
-						add(path.Join(d, df), path.Join(d, ctx))
-					}
+				scripts = append(scripts, strings.ReplaceAll(string(data), "\\\n", " "))
+			}
+		}
+		if data, ok := repo.readFile(path.Join(d, "package.json")); ok {
+			var pkg struct {
+				Scripts map[string]string `json:"scripts"`
+			}
+			if json.Unmarshal(data, &pkg) == nil {
+				for _, k := range sortedScriptKeys(pkg.Scripts) {
+					scripts = append(scripts, pkg.Scripts[k])
+				}
+			}
+		}
+		for _, text := range scripts {
+			for _, m := range dockerBuildRe.FindAllStringSubmatch(text, -1) {
+				if df, ctx, ok := parseDockerBuild(m[1]); ok {
+					add(path.Join(d, df), path.Join(d, ctx))
 				}
 			}
 		}
@@ -287,4 +302,14 @@ func commentContexts(data []byte, df string, add func(df, ctx string)) {
 			}
 		}
 	}
+}
+
+// sortedScriptKeys returns the names of package.json scripts in order.
+func sortedScriptKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

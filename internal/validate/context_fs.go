@@ -205,3 +205,53 @@ func workspaceGlob(pattern string) *regexp.Regexp {
 	}
 	return re
 }
+
+// gitignored reports whether a .gitignore in p's directory or above it
+// matches p or something under it: a file the build writes before docker
+// build runs (goreleaser's binary, a dist/ folder) rather than one the
+// repository lacks. Negations are not followed; the answer only silences.
+func (r repoView) gitignored(p string) bool {
+	for d := path.Dir(p); ; d = path.Dir(d) {
+		if data, ok := r.readFile(path.Join(d, ".gitignore")); ok {
+			rel := relSlash(d, p)
+			for _, l := range strings.Split(string(data), "\n") {
+				l = strings.TrimSpace(l)
+				if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "!") {
+					continue
+				}
+				if gitignoreMatch(strings.TrimSuffix(l, "/"), rel) || gitignoreMatch(strings.TrimSuffix(l, "/"), rel+"/x") {
+					return true
+				}
+			}
+		}
+		if d == "." {
+			return false
+		}
+	}
+}
+
+// gitignoreMatch matches one .gitignore pattern against a slash path
+// relative to the .gitignore's directory: a pattern with a slash is
+// anchored there, one without matches any path component; a match on a
+// directory covers what is under it.
+func gitignoreMatch(pattern, rel string) bool {
+	if pattern == "" {
+		return false
+	}
+	parts := strings.Split(rel, "/")
+	if !strings.Contains(pattern, "/") {
+		for _, c := range parts {
+			if ok, _ := path.Match(pattern, c); ok {
+				return true
+			}
+		}
+		return false
+	}
+	re := workspaceGlob(strings.TrimPrefix(pattern, "/"))
+	for i := range parts {
+		if re.MatchString(strings.Join(parts[:i+1], "/")) {
+			return true
+		}
+	}
+	return false
+}

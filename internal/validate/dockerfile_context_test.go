@@ -161,9 +161,11 @@ func TestDockerfileContextRules(t *testing.T) {
 			want: []string{"3 dockerfile-copy-missing", "4 dockerfile-copy-missing"},
 		},
 		{
-			name: "a Makefile and a workflow working-directory declare contexts",
+			name: "a Makefile, package.json scripts and a workflow working-directory declare contexts",
 			repo: map[string]string{
-				"Makefile": "image:\n\tdocker build -t api:dev \\\n\t  -f services/api/Dockerfile .\n",
+				"Makefile":     "image:\n\tdocker build -t api:dev \\\n\t  -f services/api/Dockerfile .\n",
+				"package.json": `{"scripts": {"docker:base": "docker buildx build -f docker/base.dockerfile --platform linux/amd64 -t base . --push"}}`,
+				"extra/x.mjs":  "x",
 				".github/workflows/web.yml": "on: push\njobs:\n  web:\n    runs-on: ubuntu-latest\n    defaults:\n      run:\n        working-directory: apps\n    steps:\n" +
 					"      - run: docker build -f web/Dockerfile -t web .\n",
 				"libs/go.mod":         "module libs\n",
@@ -173,6 +175,7 @@ func TestDockerfileContextRules(t *testing.T) {
 			set: map[string]string{
 				"services/api/Dockerfile": goStages + "COPY libs/ ./libs/\nCOPY services/api/ ./services/api/\nRUN go build -o /out/a ./services/api\n",
 				"apps/web/Dockerfile":     "FROM alpine:3.20\nCOPY shared.conf /etc/\nUSER 1000\n",
+				"docker/base.dockerfile":  "FROM alpine:3.20\nCOPY ./extra/x.mjs /x.mjs\nUSER 1000\n",
 			},
 			df: "services/api/Dockerfile",
 		},
@@ -184,6 +187,23 @@ func TestDockerfileContextRules(t *testing.T) {
 				"RUN --mount=type=bind,from=build,source=/src,target=/x --mount=type=bind,target=. go build -o /out/a .\n"},
 			df:   "svc/Dockerfile",
 			want: []string{"3 dockerfile-copy-missing", "3 dockerfile-context-go-replace"},
+		},
+		{
+			name: "a missing source a .gitignore matches is a build output",
+			repo: map[string]string{".gitignore": "/whoami\ndist/\n", "push/.gitignore": "build/*\n"},
+			set: map[string]string{
+				"Dockerfile":      "FROM scratch\nCOPY whoami /\nCOPY dist/app.js /srv/\nCOPY docs/ /docs/\nUSER 1000\nENTRYPOINT [\"/whoami\"]\n",
+				"push/Dockerfile": "FROM alpine:3.20\nCOPY ./build/ ./build/\nUSER 1000\n",
+			},
+			df:   "Dockerfile",
+			want: []string{"4 dockerfile-copy-missing"},
+		},
+		{
+			name: "entrypoint: a binary copied into the working directory",
+			set: map[string]string{"Dockerfile": goStages + "RUN go build -o /src/app .\nFROM scratch\nCOPY --from=build /src/app .\nUSER 1000\nENTRYPOINT [\"/app\"]\n",
+				"sub.Dockerfile": goStages + "RUN go build -o /src/app .\nFROM scratch\nWORKDIR /srv\nCOPY --from=build /src/app .\nUSER 1000\nENTRYPOINT [\"/app\"]\n"},
+			df:   "Dockerfile",
+			want: []string{"sub.Dockerfile:8 dockerfile-entrypoint-missing"},
 		},
 		{
 			name: "paths under a base directory",

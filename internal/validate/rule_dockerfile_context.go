@@ -229,7 +229,8 @@ func localSources(c dfCmd) (srcs []copySource, kw string) {
 }
 
 // checkCopies reports every plain local COPY/ADD source the context
-// lacks or its .dockerignore hides. A wildcard is not reported: BuildKit
+// lacks or its .dockerignore hides. A missing source a .gitignore matches
+// is a build output made before docker build, and is not reported. A wildcard is not reported: BuildKit
 // copies nothing for a wildcard that matches nothing (AllowEmptyWildcard
 // in dockerfile2llb's COPY), so COPY go.mod go.su[m] ./ builds either way.
 func (cx *buildContext) checkCopies(df *dockerfile) []Finding {
@@ -241,8 +242,12 @@ func (cx *buildContext) checkCopies(df *dockerfile) []Finding {
 				if src.glob {
 					continue
 				}
-				exists, _ := cx.repo.stat(path.Join(cx.dir, src.rel))
+				wp := path.Join(cx.dir, src.rel)
+				exists, _ := cx.repo.stat(wp)
 				switch {
+				case !exists && cx.repo.gitignored(wp):
+					// Built before docker build runs (a goreleaser binary,
+					// dist/): the repository cannot hold it.
 				case !exists:
 					out = append(out, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
 						"%s %s: %s does not exist in the build context %s; fix the path or build from the directory that holds it",

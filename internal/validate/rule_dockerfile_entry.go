@@ -97,7 +97,7 @@ func (df *dockerfile) checkEntrypoint() []Finding {
 			return nil
 		}
 		for _, t := range targets {
-			if t == exe || strings.HasPrefix(exe, t+"/") {
+			if t == "/" || t == exe || strings.HasPrefix(exe, t+"/") {
 				return nil
 			}
 		}
@@ -172,7 +172,8 @@ func (df *dockerfile) copyTargets(w dfCmd) (targets []string, all bool) {
 		return nil, true
 	}
 	dest := resolveIn(workdir, sd.DestPath)
-	intoDir := strings.HasSuffix(sd.DestPath, "/") || len(sd.SourcePaths)+len(sd.SourceContents) > 1
+	base := path.Base(sd.DestPath)
+	intoDir := strings.HasSuffix(sd.DestPath, "/") || base == "." || base == ".." || len(sd.SourcePaths)+len(sd.SourceContents) > 1
 	if !intoDir {
 		return []string{dest}, false
 	}
