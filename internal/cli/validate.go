@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -25,6 +26,19 @@ every generated change passes. Paths in the
 report are relative to the current directory. Suppress a finding with a
 comment "devops-lead:ignore RULE reason" on its line or the line above; the
 rules are listed by --rules and in docs/rules.md.
+
+The Dockerfile build-context rules (COPY sources, local dependencies and
+lockfiles outside the context, entrypoints no stage produces, base image
+tags that do not exist, cgo packages with CGO_ENABLED=0) read the
+repository: the nearest directory at or above the current directory that
+holds .git, or the current directory when there is none. Run validate from
+inside the repository; a path outside it gets every other rule. A
+Dockerfile is checked in the contexts the repository builds it with: a
+Compose build:, a workflow's docker/build-push-action or docker build, or a
+comment "# docker build -f <this Dockerfile> <dir>" in it (paths from the
+repository root), or a docker build in a Makefile next to or above it;
+else the nearest directory, from its own up to the repository root, that
+holds every file it copies (its own directory when none does).
 
 Exit status: 0 clean, 1 an error (or, with --strict, a warning) was found,
 2 a bad command line or a missing path.`
@@ -90,7 +104,7 @@ func runValidate(env *Env, args []string) int {
 		}
 		return exitFail
 	}
-	findings := append(checkFiles(found.Files, runtime.GOMAXPROCS(0)), found.Skipped...)
+	findings := append(checkFiles(found.Files, repositoryOptions(cwd), runtime.GOMAXPROCS(0)), found.Skipped...)
 	validate.Sort(findings)
 	if code := writeValidateOutput(env, o.output, func(w io.Writer) error {
 		switch o.format {
@@ -117,14 +131,40 @@ func runValidate(env *Env, args []string) int {
 	return exitOK
 }
 
+// repositoryOptions returns the gate options that give the build-context
+// rules the repository: its root is the nearest directory at or above cwd
+// holding .git (a directory, or a file in a linked worktree), else cwd;
+// the file paths, relative to cwd, start at Base inside it. A human
+// Dockerfile built by a script the gate cannot read gets the context its
+// sources point at (InferContexts).
+func repositoryOptions(cwd string) validate.Options {
+	root := cwd
+	for d := cwd; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			break
+		}
+		d = up
+	}
+	base, err := filepath.Rel(root, cwd)
+	if err != nil {
+		return validate.Options{Workspace: os.DirFS(cwd), InferContexts: true}
+	}
+	return validate.Options{Workspace: os.DirFS(root), Base: filepath.ToSlash(base), InferContexts: true}
+}
+
 // checkFiles runs the gate over the files on up to workers goroutines and
 // returns the same sorted findings validate.Check would: it runs Check's
 // jobs (one per file, one per Helm chart) and merges them in job order.
-func checkFiles(files []validate.File, workers int) []validate.Finding {
-	jobs := validate.Jobs(files, validate.Options{})
+func checkFiles(files []validate.File, opts validate.Options, workers int) []validate.Finding {
+	jobs := validate.Jobs(files, opts)
 	workers = min(workers, len(jobs))
 	if workers < 2 {
-		return validate.Check(files, validate.Options{})
+		return validate.Check(files, opts)
 	}
 	results := make([][]validate.Finding, len(jobs))
 	var next atomic.Int64

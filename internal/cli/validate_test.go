@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -326,9 +327,74 @@ func TestCheckFilesParallelMatchesCheck(t *testing.T) {
 		t.Fatal("the fixture gives no findings: the comparison would prove nothing")
 	}
 	for _, workers := range []int{1, 2, 4} {
-		got := checkFiles(files, workers)
+		got := checkFiles(files, validate.Options{}, workers)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("workers=%d: %d findings, want the %d of validate.Check in order", workers, len(got), len(want))
 		}
+	}
+}
+
+// contextRepo is a repository whose service Dockerfile copies a file that
+// is not there and builds a go.mod that replaces a module outside its
+// context: both need the repository to be seen.
+var contextRepo = map[string]string{
+	".git/HEAD": "ref: refs/heads/main\n",
+	"services/api/Dockerfile": "FROM golang:1.25-bookworm AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n" +
+		"RUN CGO_ENABLED=0 go build -o /out/api .\n\nFROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=build /out/api /app/api\nUSER 65532:65532\nENTRYPOINT [\"/app/api\"]\n",
+	"services/api/.dockerignore": ".git\n.env\n",
+	"services/api/go.mod":        "module example.com/api\n\ngo 1.25\n\nrequire example.com/libs v0.0.0\n\nreplace example.com/libs => ../../libs\n",
+	"services/api/main.go":       "package main\n\nfunc main() {}\n",
+	"libs/go.mod":                "module example.com/libs\n\ngo 1.25\n",
+}
+
+// The build-context rules run with the repository found from the current
+// directory, also from a subdirectory: the go.mod replace is resolved
+// against the repository root above it, and the paths stay relative to
+// the current directory.
+func TestValidateBuildContext(t *testing.T) {
+	dir := validateRepo(t, contextRepo)
+	for _, tc := range []struct{ cwd, prefix string }{{".", "services/api/"}, {"services", "api/"}, {"services/api", ""}} {
+		code, out, errOut := validateCLI(t, filepath.Join(dir, filepath.FromSlash(tc.cwd)))
+		if code != exitFail {
+			t.Fatalf("cwd %s: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", tc.cwd, code, out, errOut)
+		}
+		for _, want := range []string{
+			tc.prefix + "Dockerfile:3:1: error [dockerfile-copy-missing]",
+			tc.prefix + "Dockerfile:3:1: error [dockerfile-context-go-replace]",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("cwd %s: stdout lacks %q:\n%s", tc.cwd, want, out)
+			}
+		}
+	}
+	// With go.sum there and the module built from the root, the same
+	// Dockerfile is clean.
+	fixed := map[string]string{"services/api/go.sum": "\n"}
+	for p, c := range contextRepo {
+		fixed[p] = c
+	}
+	fixed["services/api/go.mod"] = "module example.com/api\n\ngo 1.25\n"
+	dir = validateRepo(t, fixed)
+	if code, out, errOut := validateCLI(t, dir); code != exitOK {
+		t.Errorf("fixed repository: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+// Without .git the current directory is the repository.
+func TestRepositoryOptions(t *testing.T) {
+	dir := validateRepo(t, map[string]string{"a/b/x.txt": "x\n"})
+	opts := repositoryOptions(filepath.Join(dir, "a", "b"))
+	if opts.Workspace == nil || opts.Base != "." {
+		t.Errorf("no .git: base %q, workspace %v; want the current directory", opts.Base, opts.Workspace)
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts = repositoryOptions(filepath.Join(dir, "a", "b"))
+	if opts.Base != "a/b" {
+		t.Errorf("with .git at the top: base %q, want a/b", opts.Base)
+	}
+	if _, err := fs.Stat(opts.Workspace, "a/b/x.txt"); err != nil {
+		t.Errorf("the workspace is not the repository root: %v", err)
 	}
 }

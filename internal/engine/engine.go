@@ -308,7 +308,9 @@ func (e *Engine) check(gate Gate, m *mode.Mode, cs *change.ChangeSet, ws fs.FS) 
 		}
 		files = append(files, validate.File{Path: f.Path, Content: f.Content})
 	}
-	opts := validate.Options{}
+	// The gate sees the repository, so the build-context rules can check
+	// what a Dockerfile copies.
+	opts := validate.Options{Workspace: ws}
 	if m != nil {
 		opts.Allowed, opts.Owner = m.MayWrite, m.Slug
 	}

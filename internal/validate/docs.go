@@ -14,7 +14,16 @@ var kindDocs = []struct {
 	files string
 }{
 	{KindWorkflow, "GitHub Actions workflows", "`.github/workflows/*.yml` and `*.yaml`"},
-	{KindDockerfile, "Dockerfiles", "`Dockerfile`, `Dockerfile.*`, `*.dockerfile`"},
+	{KindDockerfile, "Dockerfiles", "`Dockerfile`, `Dockerfile.*`, `*.dockerfile`. " +
+		"The build-context rules (`dockerfile-copy-missing`, `dockerfile-context-*` for Go, Cargo, Node and Python, `dockerfile-entrypoint-missing`, " +
+		"`dockerfile-base-tag-missing`, `dockerfile-cgo-disabled`) run when the gate has the repository: always in the engine, " +
+		"and in `devops-lead validate` run from inside a repository. A Dockerfile's build context is the one a Compose `build:`, " +
+		"a workflow's `docker/build-push-action` step or `docker build` command, or a comment in the Dockerfile " +
+		"(`# docker build -f services/api/Dockerfile .`, paths from the repository root, naming the Dockerfile itself) " +
+		"or a `docker build` in a Makefile next to or above it gives it, else its own directory " +
+		"(`devops-lead validate` then takes the nearest directory up to the repository root that holds every file it copies); " +
+		"a Dockerfile built from several contexts is checked in each. " +
+		"Base image tags are checked against `internal/images/images.yaml`"},
 	{KindDockerignore, "Docker ignore files", "`.dockerignore`, `*.dockerignore`"},
 	{KindCompose, "Compose files", "`compose.yml`, `docker-compose.yml` and their `.yaml`/override variants, or YAML with `services:` under a path containing `compose`"},
 	{KindTerraform, "Terraform", "`*.tf`"},

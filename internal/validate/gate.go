@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"io/fs"
 	"path"
 	"strings"
 	"sync"
@@ -40,6 +41,36 @@ type Options struct {
 	Allowed func(path string) bool
 	// Owner names the writing mode in path findings.
 	Owner string
+	// Workspace, when set, is the repository the files belong to, opened
+	// at its root. The build-context rules of Dockerfiles (COPY sources,
+	// local dependencies and lockfiles outside the context, entrypoints no
+	// stage produces, base image tags that do not exist, cgo packages
+	// built with CGO_ENABLED=0) run only with it; the files being checked
+	// are seen in place of the workspace's.
+	Workspace fs.FS
+	// Base is the directory inside Workspace that the files' paths are
+	// relative to; "" or "." is the root.
+	Base string
+	// Contexts maps a Dockerfile's path, as given to the gate, to the
+	// directory of its build context, relative to the same directory as
+	// the paths (a compose build.context or an image workflow's context).
+	// A Dockerfile not listed gets the contexts the repository's Compose
+	// files (build:) and workflows (docker/build-push-action, docker
+	// build) give it, and otherwise its own directory.
+	Contexts map[string]string
+	// InferContexts, for Dockerfiles no one declares a context for,
+	// takes the nearest directory at or above the Dockerfile's in which
+	// every plain COPY/ADD source exists (a human Dockerfile written for
+	// docker build -f services/api/Dockerfile . by a script the gate
+	// cannot read). Without it such a Dockerfile is checked in its own
+	// directory, as the engine wants for the Dockerfiles it writes.
+	InferContexts bool
+
+	// overlay holds the checked files by workspace path, and declared
+	// the contexts Compose files and workflows give each Dockerfile;
+	// Jobs sets both.
+	overlay  map[string][]byte
+	declared map[string][]string
 }
 
 // checker runs the checks of one kind on one file.
@@ -132,6 +163,9 @@ func Check(files []File, opts Options) []Finding {
 // Running every job, concatenating their findings in job order and
 // sorting them (Sort is stable) gives exactly Check's result.
 func Jobs(files []File, opts Options) []func() []Finding {
+	if opts.Workspace != nil {
+		opts = withRepository(opts, files)
+	}
 	roots := helmChartRoots(files)
 	jobs := make([]func() []Finding, 0, len(files)+len(roots))
 	for _, f := range files {
@@ -153,6 +187,9 @@ func Jobs(files []File, opts Options) []func() []Finding {
 // alone is not rendered (its chart is not there) and not parsed either;
 // Check renders the charts of a set.
 func CheckFile(p string, content []byte, opts Options) []Finding {
+	if opts.Workspace != nil {
+		opts = withRepository(opts, []File{{Path: p, Content: content}})
+	}
 	return checkFileKind(p, content, KindOf(p, content), opts)
 }
 
@@ -178,6 +215,10 @@ func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding 
 	}
 	for _, c := range checkersFor(kind) {
 		out = append(out, safeRun(c, p, content)...)
+	}
+	if kind == KindDockerfile && opts.Workspace != nil {
+		ctx := func(p string, content []byte) []Finding { return checkDockerfileContext(p, content, opts) }
+		out = append(out, safeRun(ctx, p, content)...)
 	}
 	out = applySuppressions(content, out)
 	Sort(out)

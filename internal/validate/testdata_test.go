@@ -17,7 +17,9 @@ var update = flag.Bool("update", false, "rewrite testdata/*/want.txt from the cu
 // directory laid out like a repository (testdata/<case>/Dockerfile,
 // testdata/<case>/.github/workflows/ci.yml...) with a want.txt listing the
 // expected findings, one "path:line:col: severity [rule]" per line; an
-// empty want.txt means every file must pass.
+// empty want.txt means every file must pass. The case directory is also
+// the workspace, so the build-context rules see its files; a
+// contexts.txt maps a Dockerfile to another context ("path: dir" lines).
 func TestTestdata(t *testing.T) {
 	cases, err := os.ReadDir("testdata")
 	if err != nil {
@@ -38,7 +40,7 @@ func TestTestdata(t *testing.T) {
 				}
 				rel, _ := filepath.Rel(dir, p)
 				rel = filepath.ToSlash(rel)
-				if rel == "want.txt" {
+				if rel == "want.txt" || rel == "contexts.txt" {
 					return nil
 				}
 				data, err := os.ReadFile(p)
@@ -52,7 +54,8 @@ func TestTestdata(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, f := range Check(files, Options{}) {
+			opts := Options{Workspace: os.DirFS(dir), Contexts: readContexts(t, dir)}
+			for _, f := range Check(files, opts) {
 				got = append(got, findingKey(f))
 			}
 			sort.Strings(got)
@@ -94,3 +97,20 @@ func findingKey(f Finding) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(max(i, 0)) }
+
+// readContexts reads a case's contexts.txt: "Dockerfile path: context dir".
+func readContexts(t *testing.T, dir string) map[string]string {
+	data, err := os.ReadFile(filepath.Join(dir, "contexts.txt"))
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		} else if strings.TrimSpace(l) != "" {
+			t.Fatalf("contexts.txt: %q is not \"path: dir\"", l)
+		}
+	}
+	return out
+}

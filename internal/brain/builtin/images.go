@@ -1,118 +1,45 @@
 package builtin
 
 import (
-	_ "embed"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/images"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
-//go:embed images.yaml
-var imagesYAML []byte
+// imageTable is the project's image table (internal/images, images.yaml
+// there): the base images per language, the images of backing services and
+// of sidecars, tags only. The specialists' helpers hang off it.
+type imageTable struct{ *images.Table }
 
-// imageTable is images.yaml: the base images per language, the images of
-// backing services and of sidecars, tags only.
-type imageTable struct {
-	Languages map[string]languageImages `yaml:"languages"`
-	Tools     map[string]string         `yaml:"tools"`
-	Services  map[string]backingImage   `yaml:"services"`
-	Sidecars  map[string]sidecarImage   `yaml:"sidecars"`
-}
-
-// sidecarImage is one sidecar container's image and the numeric non-root
-// user it runs as.
-type sidecarImage struct {
-	Image string `yaml:"image"`
-	UID   int    `yaml:"uid"`
-}
+// The table's entries, under the names the specialists use.
+type (
+	backingImage = images.Service
+	sidecarImage = images.Sidecar
+)
 
 // sidecarCloudSQLProxy is the Cloud SQL Auth Proxy's key in sidecars.
 const sidecarCloudSQLProxy = "cloudsql-proxy"
 
-// languageImages are one language's build and runtime images.
-type languageImages struct {
-	DefaultVersion string `yaml:"default_version"`
-	// VersionParts is how many dotted parts of a version the tags use.
-	VersionParts int `yaml:"version_parts"`
-	Port         int `yaml:"port"`
-	// Build maps a package manager (or "default") to the build image.
-	Build   map[string]string `yaml:"build"`
-	Runtime string            `yaml:"runtime"`
+// loadImages returns the embedded image table.
+func loadImages() (*imageTable, error) {
+	t, err := images.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load the image table: %w", err)
+	}
+	return &imageTable{t}, nil
 }
 
-// backingImage is one backing service's image and where it keeps data.
-type backingImage struct {
-	Image      string `yaml:"image"`
-	Port       int    `yaml:"port"`
-	ExtraPorts []int  `yaml:"extra_ports"`
-	Volume     string `yaml:"volume"`
-}
-
-var loadImages = sync.OnceValues(func() (*imageTable, error) {
-	return parseImages(imagesYAML)
-})
-
-// parseImages decodes and checks an image table: every image tagged, none
-// "latest", none by digest, every language complete, every sidecar with
-// its uid.
+// parseImages decodes and checks an image table (see images.Parse).
 func parseImages(data []byte) (*imageTable, error) {
-	var t imageTable
-	if err := yaml.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("images.yaml: %w", err)
+	t, err := images.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse the image table: %w", err)
 	}
-	check := func(what, ref string) error {
-		r := strings.ReplaceAll(ref, "{version}", "1")
-		i := strings.LastIndex(r, ":")
-		switch {
-		case strings.Contains(r, "@"):
-			return fmt.Errorf("images.yaml: %s %q: use a tag, not a digest", what, ref)
-		case i < 0 || strings.Contains(r[i:], "/"):
-			return fmt.Errorf("images.yaml: %s %q has no tag: pin one", what, ref)
-		case r[i+1:] == "latest":
-			return fmt.Errorf("images.yaml: %s %q uses latest: pin a version tag", what, ref)
-		}
-		return nil
-	}
-	for _, lang := range sortedKeys(t.Languages) {
-		l := t.Languages[lang]
-		if l.DefaultVersion == "" || l.VersionParts < 1 || l.Port == 0 || l.Build["default"] == "" || l.Runtime == "" {
-			return nil, fmt.Errorf("images.yaml: language %s needs default_version, version_parts, port, build.default and runtime", lang)
-		}
-		for _, pm := range sortedKeys(l.Build) {
-			if err := check(lang+" build image", l.Build[pm]); err != nil {
-				return nil, err
-			}
-		}
-		if err := check(lang+" runtime image", l.Runtime); err != nil {
-			return nil, err
-		}
-	}
-	for _, name := range sortedKeys(t.Services) {
-		s := t.Services[name]
-		if s.Port == 0 {
-			return nil, fmt.Errorf("images.yaml: service %s needs a port", name)
-		}
-		if err := check("service "+name, s.Image); err != nil {
-			return nil, err
-		}
-	}
-	for _, name := range sortedKeys(t.Sidecars) {
-		s := t.Sidecars[name]
-		if s.UID <= 0 {
-			return nil, fmt.Errorf("images.yaml: sidecar %s needs the image's non-root uid", name)
-		}
-		if err := check("sidecar "+name, s.Image); err != nil {
-			return nil, err
-		}
-	}
-	return &t, nil
+	return &imageTable{t}, nil
 }
 
 // sidecar returns the named sidecar's image, or an error saying it is
@@ -178,11 +105,4 @@ func cutVersion(v string, parts int) string {
 }
 
 // sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return images.SortedKeys(m) }

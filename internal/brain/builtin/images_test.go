@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/images"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
@@ -102,5 +103,24 @@ func TestImageTableSidecars(t *testing.T) {
 	}
 	if _, err := parseImages([]byte("sidecars:\n  p:\n    image: \"proxy:2.0.0\"\n    uid: 65532\n")); err != nil {
 		t.Errorf("a good sidecar was refused: %v", err)
+	}
+}
+
+// The specialists read the one shared table of internal/images, the one
+// the gate checks FROM lines against.
+func TestImageTableIsShared(t *testing.T) {
+	tbl, err := loadImages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, err := images.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tbl.Table != shared {
+		t.Error("loadImages does not return the internal/images table")
+	}
+	if len(tbl.Tags) == 0 {
+		t.Error("the table has no tags section")
 	}
 }

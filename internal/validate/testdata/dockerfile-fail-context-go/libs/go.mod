@@ -1,0 +1,3 @@
+module example.com/shop/libs
+
+go 1.15

@@ -1,0 +1,1 @@
+console.log("listening on 3000");
