@@ -74,9 +74,10 @@ func checkDockerfileContext(p string, content []byte, opts Options) []Finding {
 		if !df.namedContexts() {
 			copied := cx.copiedPaths(df)
 			fs = append(fs, cx.checkGoModules(df, copied)...)
-			fs = append(fs, cx.checkCargo(df, copied)...)
 			fs = append(fs, cx.checkNodeWorkspace(df, copied)...)
-			fs = append(fs, cx.checkPython(df, copied)...)
+			for _, pm := range pathManifests {
+				fs = append(fs, cx.checkManifests(df, copied, pm)...)
+			}
 		}
 		for _, f := range fs {
 			if k := fmt.Sprint(f.Line, f.Rule, f.Message); !seen[k] {

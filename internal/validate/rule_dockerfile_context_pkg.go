@@ -20,36 +20,60 @@ var (
 // cargo resolves the path dependencies of all of them to build the lock.
 var cargoDepTables = []string{"dependencies", "dev-dependencies", "build-dependencies"}
 
-// checkCargo reads each Cargo.toml the Dockerfile copies: a path
-// dependency outside the context, or a workspace (and its Cargo.lock)
-// above the context, cannot build in the image.
-func (cx *buildContext) checkCargo(df *dockerfile, copied []string) []Finding {
-	if !df.runsTool(cargoRe) {
+// pathManifest is how one package manager's manifest ties a package to
+// paths outside it: path dependencies, and a workspace root whose lock file
+// the install needs.
+type pathManifest struct {
+	manifest string         // Cargo.toml, pyproject.toml
+	tool     *regexp.Regexp // a RUN that installs or builds with it
+	rule     *Rule
+	pathDeps func(doc map[string]any) []cargoDep
+	root     func(cx *buildContext, pkg string, doc map[string]any) string
+	// Words of the messages.
+	depVerb, cannot, workspace, lockfiles, fix string
+}
+
+// pathManifests are the manifests checkManifests reads.
+var pathManifests = []pathManifest{
+	{manifest: "Cargo.toml", tool: cargoRe, rule: &ruleDockerfileCargoContext, pathDeps: cargoPathDeps,
+		root:    func(cx *buildContext, pkg string, doc map[string]any) string { return cx.cargoWorkspaceRoot(pkg, doc) },
+		depVerb: "depends on %s by path %s", cannot: "so cargo cannot find it in the image",
+		workspace: "Cargo workspace", lockfiles: "Cargo.toml and Cargo.lock", fix: "run cargo build -p <crate> there"},
+	{manifest: "pyproject.toml", tool: pythonRunRe, rule: &ruleDockerfilePythonContext, pathDeps: pythonPathDeps,
+		root:    func(cx *buildContext, pkg string, doc map[string]any) string { return cx.uvWorkspaceRoot(pkg, doc) },
+		depVerb: "takes %s from the path %s", cannot: "so the install in the image cannot find it",
+		workspace: "uv workspace", lockfiles: "pyproject.toml and uv.lock", fix: "run uv sync --package <name> there"},
+}
+
+// checkManifests reads each manifest of pm the Dockerfile copies (when a
+// RUN uses its tool): a path dependency outside the context, or a
+// workspace (and its lock file) above the context, cannot build in the
+// image.
+func (cx *buildContext) checkManifests(df *dockerfile, copied []string, pm pathManifest) []Finding {
+	if !df.runsTool(pm.tool) {
 		return nil
 	}
 	var out []Finding
-	for _, ct := range cx.manifests(copied, "Cargo.toml") {
-		doc, ok := cx.readTOML(ct)
+	for _, mf := range cx.manifests(copied, pm.manifest) {
+		doc, ok := cx.readTOML(mf)
 		if !ok {
 			continue
 		}
-		crate := path.Dir(ct)
-		line := cx.firstLineOf(df, ct)
-		for _, dep := range cargoPathDeps(doc) {
-			target := path.Join(crate, dep.path)
+		pkg := path.Dir(mf)
+		line := cx.firstLineOf(df, mf)
+		for _, dep := range pm.pathDeps(doc) {
+			target := path.Join(pkg, dep.path)
 			if inside(cx.dir, target) {
 				continue
 			}
-			out = append(out, ruleDockerfileCargoContext.at(df.path, line, 1,
-				"%s depends on %s by path %s (%s), outside the build context %s, so cargo cannot find it in the image; "+
-					"build from a directory that holds both (docker build -f %s %s)",
-				cx.show(ct), dep.name, dep.path, cx.show(target), cx.show(cx.dir), cx.show(cx.df), cx.show(commonDir(cx.dir, target))))
+			out = append(out, pm.rule.at(df.path, line, 1,
+				"%s "+pm.depVerb+" (%s), outside the build context %s, %s; build from a directory that holds both (docker build -f %s %s)",
+				cx.show(mf), dep.name, dep.path, cx.show(target), cx.show(cx.dir), pm.cannot, cx.show(cx.df), cx.show(commonDir(cx.dir, target))))
 		}
-		if root := cx.cargoWorkspaceRoot(crate, doc); root != "" && !inside(cx.dir, root) {
-			out = append(out, ruleDockerfileCargoContext.at(df.path, line, 1,
-				"%s is a member of the Cargo workspace at %s, whose Cargo.toml and Cargo.lock lie outside the build context %s; "+
-					"build from the workspace root (docker build -f %s %s) and run cargo build -p <crate> there",
-				cx.show(ct), cx.show(root), cx.show(cx.dir), cx.show(cx.df), cx.show(root)))
+		if root := pm.root(cx, pkg, doc); root != "" && !inside(cx.dir, root) {
+			out = append(out, pm.rule.at(df.path, line, 1,
+				"%s is a member of the %s at %s, whose %s lie outside the build context %s; build from the workspace root (docker build -f %s %s) and %s",
+				cx.show(mf), pm.workspace, cx.show(root), pm.lockfiles, cx.show(cx.dir), cx.show(cx.df), cx.show(root), pm.fix))
 		}
 	}
 	return out
@@ -272,42 +296,6 @@ var ruleDockerfilePythonContext = register(Rule{
 })
 
 var pythonRunRe = regexp.MustCompile(`\b(uv|poetry|pip|pip3|pdm)\s+(sync|install|lock|export)\b`)
-
-// checkPython reads each pyproject.toml the Dockerfile copies: a path
-// source (uv [tool.uv.sources], poetry dependencies) outside the context,
-// or a uv workspace whose root and uv.lock lie above the context, cannot
-// install in the image.
-func (cx *buildContext) checkPython(df *dockerfile, copied []string) []Finding {
-	if !df.runsTool(pythonRunRe) {
-		return nil
-	}
-	var out []Finding
-	for _, pp := range cx.manifests(copied, "pyproject.toml") {
-		doc, ok := cx.readTOML(pp)
-		if !ok {
-			continue
-		}
-		pkg := path.Dir(pp)
-		line := cx.firstLineOf(df, pp)
-		for _, dep := range pythonPathDeps(doc) {
-			target := path.Join(pkg, dep.path)
-			if inside(cx.dir, target) {
-				continue
-			}
-			out = append(out, ruleDockerfilePythonContext.at(df.path, line, 1,
-				"%s takes %s from the path %s (%s), outside the build context %s, so the install in the image cannot find it; "+
-					"build from a directory that holds both (docker build -f %s %s)",
-				cx.show(pp), dep.name, dep.path, cx.show(target), cx.show(cx.dir), cx.show(cx.df), cx.show(commonDir(cx.dir, target))))
-		}
-		if root := cx.uvWorkspaceRoot(pkg, doc); root != "" && !inside(cx.dir, root) {
-			out = append(out, ruleDockerfilePythonContext.at(df.path, line, 1,
-				"%s is a member of the uv workspace at %s, whose pyproject.toml and uv.lock lie outside the build context %s; "+
-					"build from the workspace root (docker build -f %s %s) and run uv sync --package <name> there",
-				cx.show(pp), cx.show(root), cx.show(cx.dir), cx.show(cx.df), cx.show(root)))
-		}
-	}
-	return out
-}
 
 // pythonPathDeps lists the path sources of a pyproject.toml: uv's
 // [tool.uv.sources] and poetry's dependency tables.
