@@ -193,6 +193,23 @@ settings = Settings()
 			},
 		},
 		{
+			name: "django settings package read through its project folder",
+			files: map[string]string{
+				"requirements.txt":           "Django==5.0\ngunicorn\n",
+				"manage.py":                  "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"site1.settings.dev\")\n",
+				"site1/__init__.py":          "",
+				"site1/wsgi.py":              "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+				"site1/settings/__init__.py": "",
+				"site1/settings/common.py":   "import os\nSECRET_KEY = os.environ[\"SECRET_KEY\"]\nDB_PASS = os.environ.get(\"SQL_PASSWORD\", \"\")\n",
+				"site1/settings/dev.py":      "from .common import *\nDEBUG = True\n",
+			},
+			dir: ".",
+			want: []EnvVar{
+				{Name: "SECRET_KEY", Required: true, Secret: true, Source: "site1/settings/common.py"},
+				{Name: "SQL_PASSWORD", Secret: true, Source: "site1/settings/common.py"},
+			},
+		},
+		{
 			name: "spring placeholders",
 			files: map[string]string{
 				"pom.xml":                            "<project><artifactId>svc</artifactId><dependencies><dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId></dependency></dependencies></project>",

@@ -206,9 +206,14 @@ func (d *detector) sourceFiles(s *Service) []string {
 			dir := path.Clean(join(s.Dir, sub))
 			addDir(dir, d.pyNames(dir))
 		}
-		// src layout and Django projects: the packages one level down.
+		// src layout and Django projects: the packages one level down,
+		// and a Django settings package (settings/common.py, base.py...).
 		for _, parent := range []string{s.Dir, join(s.Dir, "src")} {
 			for _, child := range d.childDirs(parent) {
+				settingsPkg := join(child, "settings")
+				if names := d.pyNames(settingsPkg); len(names) > 0 {
+					addDir(settingsPkg, names)
+				}
 				if d.knownSource(join(child, "settings.py")) || parent != s.Dir {
 					addDir(child, d.pyNames(child))
 				}
