@@ -97,6 +97,21 @@ export const env = cleanEnv(process.env, {
 			},
 		},
 		{
+			name: "envalid schema in a deep config module the entry imports",
+			files: map[string]string{
+				"package.json":                  `{"name":"api","main":"dist/index.js","scripts":{"start":"node dist/index.js"},"dependencies":{"express":"^4","envalid":"^8"}}`,
+				"src/index.ts":                  "import app from './server'\nimport { env } from './helpers/config/envalid'\napp.listen(env.PORT)\n",
+				"src/server.ts":                 "import express from 'express'\nimport { db } from './db/client.js'\nexport default express()\n",
+				"src/db/client.ts":              "export const db = process.env.NOT_FOLLOWED\n",
+				"src/helpers/config/envalid.ts": "import { cleanEnv, str, port } from 'envalid'\nexport const env = cleanEnv(process.env, {\n  MONGO_URL: str(),\n  PORT: port({ default: 4000 }),\n})\n",
+			},
+			dir: ".",
+			want: []EnvVar{
+				{Name: "MONGO_URL", Required: true, Source: "src/helpers/config/envalid.ts"},
+				{Name: "PORT", Default: "4000", Source: "src/helpers/config/envalid.ts"},
+			},
+		},
+		{
 			name: "zod schema parsed from process.env",
 			files: map[string]string{
 				"package.json": `{"name":"web","main":"src/main.ts"}`,

@@ -90,7 +90,9 @@ func (d *detector) optRead(p string, n int64) ([]byte, bool) {
 func (d *detector) sourceFacts(s *Service) {
 	env := newEnvSet()
 	var health healthFinder
-	for _, p := range d.sourceFiles(s) {
+	files := d.sourceFiles(s)
+	for i := 0; i < len(files); i++ {
+		p := files[i]
 		data, ok := d.optRead(p, sourceHeadBytes)
 		if !ok {
 			continue
@@ -100,6 +102,9 @@ func (d *detector) sourceFacts(s *Service) {
 			relPath = p
 		}
 		code := stripCommentLines(string(data), langOf(p))
+		if langOf(p) == Node {
+			files = insertSources(files, i+1, d.nodeImports(s.Dir, p, code))
+		}
 		env.fromSource(code, relPath)
 		health.scan(code, relPath)
 		if s.Port == 0 {
