@@ -310,8 +310,8 @@ func (d *detector) knownSource(p string) bool {
 
 // finishModel completes the repository model once every service is
 // known: the workspaces, each service's runtime dependencies, versions
-// from .tool-versions and CI, a port from compose files, and the build
-// context.
+// from .tool-versions and CI, a port from compose files (else the default
+// port of the server the Start command runs), and the build context.
 func (d *detector) finishModel(repo *Repo) {
 	roots := d.workspaces()
 	repo.Workspaces = append([]Workspace(nil), roots...)
@@ -323,6 +323,7 @@ func (d *detector) finishModel(repo *Repo) {
 		if s.Port == 0 {
 			d.composePort(s)
 		}
+		fillStartPort(s)
 		s.sortHints()
 		local[s.Dir] = d.localDeps(s)
 	}

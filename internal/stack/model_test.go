@@ -98,6 +98,8 @@ func TestPortsAndHealth(t *testing.T) {
 		port       int
 		portSource string
 		health     string
+		// start, when set, is the Start command wanted.
+		start string
 	}{
 		{
 			name: "express listen in a src file that is not the entry",
@@ -145,7 +147,24 @@ func TestPortsAndHealth(t *testing.T) {
 				"shop/settings.py": "DEBUG = False\n",
 				"shop/urls.py":     "urlpatterns = [\n    path(\"admin/\", admin.site.urls),\n    path(\"healthz/\", views.health),\n]\n",
 			},
-			dir: ".", health: "/healthz",
+			dir: ".", port: 8000, portSource: "runserver's default (no port stated)", health: "/healthz",
+		},
+		{
+			name: "fastapi app with no port stated listens on uvicorn's default",
+			files: map[string]string{
+				"pyproject.toml": "[project]\nname = \"api\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
+				"app/main.py":    "from fastapi import FastAPI\napp = FastAPI()\n",
+			},
+			dir: ".", port: 8000, portSource: "uvicorn's default (no port stated)",
+		},
+		{
+			name: "a compose port beats the server's default",
+			files: map[string]string{
+				"pyproject.toml":     "[project]\nname = \"api\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
+				"app/main.py":        "from fastapi import FastAPI\napp = FastAPI()\n",
+				"docker-compose.yml": "services:\n  api:\n    build: .\n    ports: [\"9000:8088\"]\n",
+			},
+			dir: ".", port: 8088, portSource: "docker-compose.yml", start: "uvicorn app.main:app --host 0.0.0.0 --port 8088",
 		},
 		{
 			name: "nest controller without a slash",
@@ -209,6 +228,9 @@ func TestPortsAndHealth(t *testing.T) {
 			}
 			if s.Port != tt.port || s.PortSource != tt.portSource || s.HealthPath != tt.health {
 				t.Errorf("port %d from %q, health %q; want %d from %q, %q", s.Port, s.PortSource, s.HealthPath, tt.port, tt.portSource, tt.health)
+			}
+			if tt.start != "" && s.Start != tt.start {
+				t.Errorf("start %q, want %q", s.Start, tt.start)
 			}
 		})
 	}

@@ -88,7 +88,6 @@ func (d *detector) analyse(dir string) *Service {
 		d.applyMakefile(s)
 		d.sourceFacts(s)
 		d.commonPorts(s)
-		fillStartPort(s)
 		d.dockerfileEntry(s)
 		s.sortHints()
 		d.classify(s)
