@@ -2,6 +2,7 @@ package stack
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -262,10 +263,46 @@ func (e *envSet) fromEnvExamples(d *detector, s *Service) {
 // portVars are the variables whose default in code is the listening port.
 var portVars = []string{"PORT", "HTTP_PORT", "SERVER_PORT", "APP_PORT"}
 
+// portSuffixes end the names of an application's own listening port when
+// the variable carries the application's prefix (NOTIFY_SERVER_PORT).
+var portSuffixes = []string{"_HTTP_PORT", "_SERVER_PORT", "_APP_PORT", "_LISTEN_PORT", "_WEB_PORT", "_API_PORT"}
+
+// otherServerWords mark a prefixed port variable that belongs to a server
+// the service talks to, not its own (SMTP_SERVER_PORT, DB_SERVER_PORT).
+var otherServerWords = []string{"SMTP", "MAIL", "DB", "DATABASE", "SQL", "POSTGRES", "PG", "MYSQL", "MARIADB",
+	"REDIS", "MONGO", "AMQP", "RABBIT", "KAFKA", "LDAP", "PROXY", "METRICS", "DEBUG", "ADMIN", "GRPC",
+	"UPSTREAM", "REMOTE", "BACKEND", "ELASTIC", "NATS", "MQTT"}
+
+// isOwnPortVar reports whether name is a prefixed variable of the
+// service's own port: it ends in one of portSuffixes and names no other
+// server in its prefix.
+func isOwnPortVar(name string) bool {
+	for _, suf := range portSuffixes {
+		prefix, ok := strings.CutSuffix(name, suf)
+		if !ok || prefix == "" {
+			continue
+		}
+		for _, w := range strings.Split(prefix, "_") {
+			if slices.Contains(otherServerWords, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // envPort takes the port from the code's default of PORT (or HTTP_PORT,
-// SERVER_PORT, APP_PORT).
+// SERVER_PORT, APP_PORT), else of the first prefixed variable of the
+// service's own port (NOTIFY_SERVER_PORT, but not SMTP_SERVER_PORT).
 func envPort(s *Service, env *envSet) {
-	for _, n := range portVars {
+	names := append([]string(nil), portVars...)
+	for _, n := range env.order {
+		if isOwnPortVar(n) {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
 		v := env.vars[n]
 		if v == nil || isExampleFile(v.Source) {
 			continue

@@ -323,3 +323,15 @@ func TestSecretNames(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnPortVar(t *testing.T) {
+	for name, want := range map[string]bool{
+		"NOTIFY_SERVER_PORT": true, "MYAPP_HTTP_PORT": true, "API_LISTEN_PORT": true,
+		"SMTP_SERVER_PORT": false, "NOTIFY_SMTP_SERVER_PORT": false, "DB_SERVER_PORT": false, "METRICS_HTTP_PORT": false,
+		"SERVER_PORT": false, "_SERVER_PORT": false, "REDIS_PORT": false, "NOTIFY_PORT": false,
+	} {
+		if got := isOwnPortVar(name); got != want {
+			t.Errorf("isOwnPortVar(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

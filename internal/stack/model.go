@@ -102,8 +102,11 @@ func (d *detector) sourceFacts(s *Service) {
 			relPath = p
 		}
 		code := stripCommentLines(string(data), langOf(p))
-		if langOf(p) == Node {
+		switch {
+		case langOf(p) == Node:
 			files = insertSources(files, i+1, d.nodeImports(s.Dir, p, code))
+		case langOf(p) == Go && s.Language == Go && d.isMainDir(s, path.Dir(p)):
+			files = insertSources(files, i+1, d.goImports(s, code))
 		}
 		env.fromSource(code, relPath)
 		health.scan(code, relPath)
@@ -122,6 +125,17 @@ func (d *detector) sourceFacts(s *Service) {
 	if s.HealthPath == "" {
 		s.HealthPath, s.HealthSource = health.best()
 	}
+}
+
+// isMainDir reports whether dir (a repository path) is one of the
+// service's main packages.
+func (d *detector) isMainDir(s *Service, dir string) bool {
+	for _, m := range s.Mains {
+		if path.Clean(join(s.Dir, strings.TrimPrefix(m, "./"))) == dir {
+			return true
+		}
+	}
+	return false
 }
 
 // langOf tells the language of a source file by its extension.

@@ -98,8 +98,9 @@ func TestPortsAndHealth(t *testing.T) {
 		port       int
 		portSource string
 		health     string
-		// start, when set, is the Start command wanted.
-		start string
+		// start and healthSource, when set, are the Start command and
+		// the HealthSource wanted.
+		start, healthSource string
 	}{
 		{
 			name: "express listen in a src file that is not the entry",
@@ -148,6 +149,26 @@ func TestPortsAndHealth(t *testing.T) {
 				"shop/urls.py":     "urlpatterns = [\n    path(\"admin/\", admin.site.urls),\n    path(\"healthz/\", views.health),\n]\n",
 			},
 			dir: ".", port: 8000, portSource: "runserver's default (no port stated)", health: "/healthz",
+		},
+		{
+			name: "go routes in a package the main imports, prometheus-style health path",
+			files: map[string]string{
+				"go.mod":               "module example.com/metricsd\n\ngo 1.23\n",
+				"cmd/metricsd/main.go": "package main\n\nimport (\n\t\"log\"\n\n\t\"example.com/metricsd/web\"\n\t\"example.com/other/web\"\n)\n\nfunc main() { log.Fatal(web.Serve(\":9090\")) }\n",
+				"web/web.go":           "package web\n\nfunc Serve(addr string) error {\n\tmux.HandleFunc(\"/-/ready\", ready)\n\tmux.HandleFunc(\"/-/healthy\", healthy)\n\treturn http.ListenAndServe(addr, mux)\n}\n",
+				"web/web_test.go":      "package web\n\nvar _ = \"/healthz\"\n",
+				"storage/db.go":        "package storage\n\nvar _ = \"/health\"\n",
+			},
+			dir: ".", health: "/-/healthy", healthSource: "web/web.go",
+		},
+		{
+			name: "go port from a prefixed variable of the service's own port",
+			files: map[string]string{
+				"go.mod": "module example.com/notify\n\ngo 1.22\n",
+				"main.go": "package main\n\nimport \"os\"\n\nfunc main() {\n\tsmtp := os.Getenv(\"NOTIFY_SMTP_SERVER_PORT\")\n\tif smtp == \"\" {\n\t\tsmtp = \"25\"\n\t}\n" +
+					"\tport := os.Getenv(\"NOTIFY_SERVER_PORT\")\n\tif port == \"\" {\n\t\tport = \"80\"\n\t}\n\tlog.Fatal(r.Run(\":\" + port))\n}\n",
+			},
+			dir: ".", port: 80, portSource: "main.go",
 		},
 		{
 			name: "fastapi app with no port stated listens on uvicorn's default",
@@ -228,6 +249,9 @@ func TestPortsAndHealth(t *testing.T) {
 			}
 			if s.Port != tt.port || s.PortSource != tt.portSource || s.HealthPath != tt.health {
 				t.Errorf("port %d from %q, health %q; want %d from %q, %q", s.Port, s.PortSource, s.HealthPath, tt.port, tt.portSource, tt.health)
+			}
+			if tt.healthSource != "" && s.HealthSource != tt.healthSource {
+				t.Errorf("health source %q, want %q", s.HealthSource, tt.healthSource)
 			}
 			if tt.start != "" && s.Start != tt.start {
 				t.Errorf("start %q, want %q", s.Start, tt.start)

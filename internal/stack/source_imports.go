@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -76,6 +77,47 @@ func (d *detector) resolveNodeModule(base string) string {
 		}
 	}
 	return ""
+}
+
+// Bounds of the Go imports followed from a main package's files.
+const (
+	maxGoImportPkgs  = 4 // local packages per main file
+	maxGoImportFiles = 2 // files per package
+)
+
+// goImports returns, as repository paths, a few files of the module's own
+// packages that the Go file imports ("github.com/acme/metricsd/web" →
+// web/web.go), for a main package that registers its routes and reads
+// its settings in a package of its own. Test files and other modules'
+// packages are never listed.
+func (d *detector) goImports(s *Service, code string) []string {
+	if s.Module == "" {
+		return nil
+	}
+	quoted := regexp.QuoteMeta(s.Module)
+	re := regexp.MustCompile(`"` + quoted + `/([\w./\-]+)"`)
+	var out []string
+	pkgs := 0
+	for _, m := range re.FindAllStringSubmatch(code, -1) {
+		if pkgs >= maxGoImportPkgs {
+			break
+		}
+		sub := path.Clean(m[1])
+		if strings.HasPrefix(sub, "..") {
+			continue
+		}
+		dir := join(s.Dir, sub)
+		names := append([]string(nil), d.idx.goFiles[dir]...)
+		if len(names) == 0 {
+			continue
+		}
+		pkgs++
+		sort.SliceStable(names, func(i, j int) bool { return namePriority(names[i]) < namePriority(names[j]) })
+		for _, n := range names[:min(len(names), maxGoImportFiles)] {
+			out = append(out, join(dir, n))
+		}
+	}
+	return out
 }
 
 // insertSources puts the files not yet in list right after position at,
