@@ -55,6 +55,29 @@ func TestDirectDepsAndCgo(t *testing.T) {
 			frameworks: []string{"express"},
 		},
 		{
+			name:  "bullmq keeps its jobs in redis",
+			files: map[string]string{"package.json": `{"name":"worker","main":"dist/worker.js","dependencies":{"bullmq":"^5"}}`},
+			deps:  []string{"redis"},
+		},
+		{
+			name:  "bull keeps its jobs in redis",
+			files: map[string]string{"package.json": `{"name":"jobs","main":"index.js","dependencies":{"bull":"^4"}}`},
+			deps:  []string{"redis"},
+		},
+		{
+			name:  "rq keeps its jobs in redis",
+			files: map[string]string{"requirements.txt": "rq==1.16\n", "main.py": ""},
+			deps:  []string{"redis"},
+		},
+		{
+			name: "asynq keeps its jobs in redis",
+			files: map[string]string{
+				"go.mod":  "module example.com/q\n\ngo 1.22\n\nrequire github.com/hibiken/asynq v0.24.1\n",
+				"main.go": "package main\n",
+			},
+			deps: []string{"redis"},
+		},
+		{
 			name: "python dev groups and dev requirement files give no backing service",
 			files: map[string]string{
 				"pyproject.toml":       "[project]\nname = \"svc\"\ndependencies = [\"fastapi\", \"aiosqlite\"]\n\n[project.optional-dependencies]\ndev = [\"redis\"]\npostgres = [\"asyncpg\"]\n\n[dependency-groups]\ntest = [\"pymongo\"]\n",
