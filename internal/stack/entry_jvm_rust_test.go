@@ -2,6 +2,7 @@ package stack
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -131,14 +132,14 @@ func TestUnsupported(t *testing.T) {
 	}
 	repo := mustDetect(t, files, Options{})
 	want := []Unsupported{
-		{Dir: ".", Language: "OCaml", Manifest: "dune-project"},
-		{Dir: "deno", Language: "Deno", Manifest: "deno.json"},
-		{Dir: "dotnet", Language: ".NET", Manifest: "App.csproj"},
-		{Dir: "hs", Language: "Haskell", Manifest: "stack.yaml"},
-		{Dir: "native", Language: "C/C++", Manifest: "CMakeLists.txt"},
-		{Dir: "php", Language: "PHP", Manifest: "composer.json"},
-		{Dir: "r", Language: "R", Manifest: "DESCRIPTION"},
-		{Dir: "rails", Language: "Ruby", Manifest: "Gemfile"},
+		{Dir: ".", Language: "ocaml", Manifest: "dune-project"},
+		{Dir: "deno", Language: "deno", Manifest: "deno.json"},
+		{Dir: "dotnet", Language: "dotnet", Manifest: "App.csproj"},
+		{Dir: "hs", Language: "haskell", Manifest: "stack.yaml"},
+		{Dir: "native", Language: "cpp", Manifest: "CMakeLists.txt"},
+		{Dir: "php", Language: "php", Manifest: "composer.json"},
+		{Dir: "r", Language: "r", Manifest: "DESCRIPTION"},
+		{Dir: "rails", Language: "ruby", Manifest: "Gemfile"},
 	}
 	if !reflect.DeepEqual(repo.Unsupported, want) {
 		t.Errorf("unsupported:\n got %s\nwant %s", dump(repo.Unsupported), dump(want))
@@ -180,5 +181,23 @@ func TestUnsupported(t *testing.T) {
 	checkUnit(t, repo, unitWant{dir: ".", kind: KindService, kindReason: "ListenAndServe in main.go", entry: ".", entryWhy: "root package", start: "go run ."})
 	if len(repo.Unsupported) != 1 || repo.Unsupported[0].Dir != "third_party/x" {
 		t.Errorf("unsupported: %s", dump(repo.Unsupported))
+	}
+}
+
+func TestLanguageName(t *testing.T) {
+	for _, f := range []string{"dune-project", "composer.json", "Gemfile", "DESCRIPTION", "CMakeLists.txt", "mix.exs",
+		"Package.swift", "stack.yaml", "build.sbt", "pubspec.yaml", "build.zig", "deno.json", "x.csproj", "x.opam", "x.cabal"} {
+		id := unsupportedLanguage(f)
+		if id == "" || id != strings.ToLower(id) || strings.ContainsAny(id, "/. +#") {
+			t.Errorf("%s: language id %q; want a lower-case id", f, id)
+		}
+		if LanguageName(id) == id {
+			t.Errorf("%s: no display name for %q", f, id)
+		}
+	}
+	for id, want := range map[string]string{"ocaml": "OCaml", "dotnet": ".NET", "cpp": "C/C++", "r": "R", "cobol": "cobol"} {
+		if got := LanguageName(id); got != want {
+			t.Errorf("LanguageName(%q) = %q, want %q", id, got, want)
+		}
 	}
 }

@@ -139,7 +139,10 @@ type EnvVar struct {
 // build (OCaml, PHP, Ruby, R, C/C++, Elixir, .NET...). It is named so the
 // lead can say so plainly; tasks that do not need the language go ahead.
 type Unsupported struct {
-	Dir      string `json:"dir"`
+	Dir string `json:"dir"`
+	// Language is a lower-case id: ocaml, php, ruby, r, cpp (C or C++:
+	// CMake, Meson, autoconf), elixir, swift, haskell, scala, dart, zig,
+	// deno or dotnet (C#, F#). LanguageName gives the name people know.
 	Language string `json:"language"`
 	// Manifest is the file that showed the language (dune-project,
 	// composer.json, Gemfile, DESCRIPTION, CMakeLists.txt, mix.exs, *.csproj).
