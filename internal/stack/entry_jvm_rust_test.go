@@ -129,6 +129,8 @@ func TestUnsupported(t *testing.T) {
 		"notstack/stack.yaml":          "name: something else\n",
 		"rails/Gemfile":                "gem 'rails'\n",
 		"rails/package.json":           `{"name":"assets","private":true,"scripts":{"build":"esbuild"}}`,
+		"wp/composer.json":             "{}",
+		"wp/package.json":              `{"name":"blocks","scripts":{"build":"wp-scripts build","start":"wp-scripts start"},"devDependencies":{"@wordpress/scripts":"^30"}}`,
 	}
 	repo := mustDetect(t, files, Options{})
 	want := []Unsupported{
@@ -140,6 +142,7 @@ func TestUnsupported(t *testing.T) {
 		{Dir: "php", Language: "php", Manifest: "composer.json"},
 		{Dir: "r", Language: "r", Manifest: "DESCRIPTION"},
 		{Dir: "rails", Language: "ruby", Manifest: "Gemfile"},
+		{Dir: "wp", Language: "php", Manifest: "composer.json"},
 	}
 	if !reflect.DeepEqual(repo.Unsupported, want) {
 		t.Errorf("unsupported:\n got %s\nwant %s", dump(repo.Unsupported), dump(want))
@@ -147,6 +150,10 @@ func TestUnsupported(t *testing.T) {
 	if repo.Service("rails") != nil {
 		t.Errorf("the Rails app's package.json is its assets, not a unit: %s", dump(repo.Service("rails")))
 	}
+	if repo.Service("wp") != nil {
+		t.Errorf("a WordPress plugin's package.json with only a wp-scripts start script is its assets: %s", dump(repo.Service("wp")))
+	}
+
 	checkUnit(t, repo, unitWant{dir: "bench/tools/trace", kind: KindCLI,
 		kindReason: "a go helper under bench/: the repository's root is OCaml (dune-project), so this is not its product; was: ListenAndServe",
 		entry:      ".", entryWhy: "root package", start: "go run ."})
@@ -161,6 +168,14 @@ func TestUnsupported(t *testing.T) {
 			t.Errorf("no unit of an OCaml repository is a service here: %s", dump(s))
 		}
 	}
+
+	// A Node server beside a PHP app stays a service: express says so.
+	repo = mustDetect(t, map[string]string{
+		"composer.json": "{}",
+		"package.json":  `{"name":"realtime","scripts":{"start":"node server.js"},"dependencies":{"express":"^4"}}`,
+	}, Options{})
+	checkUnit(t, repo, unitWant{dir: ".", kind: KindService, kindReason: "depends on express", entry: "server.js",
+		entryWhy: "start script", start: "npm start"})
 
 	// A root Gemfile (Danger, fastlane) does not make Go services helpers.
 	repo = mustDetect(t, map[string]string{

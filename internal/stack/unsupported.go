@@ -99,8 +99,9 @@ func (d *detector) confirmUnsupported(p string) bool {
 //   - each directory is reported once per language, at the top of its
 //     tree (a CMake project's nested CMakeLists.txt are not units);
 //   - a Node unit sharing its directory with a Ruby, PHP, Elixir or .NET
-//     project is that project's front-end assets, not a service: it is
-//     dropped;
+//     project is that project's front-end assets (a build and a dev
+//     server, wp-scripts start), not a service: it is dropped unless a web
+//     framework, a server call or a port makes it one;
 //   - when the root's language is unsupported (and not only by a root
 //     Gemfile), the product is in that language: a service or worker under
 //     a tooling folder (tools/, scripts/, third_party/...) or three or more
@@ -156,7 +157,7 @@ func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
 	}
 	kept := services[:0]
 	for _, s := range services {
-		if s.Language == Node && s.Kind != KindService && d.sharesAppDir(s.Dir, tops) {
+		if s.Language == Node && (s.Kind != KindService || d.unit(s.Dir).rule == ruleDefault) && d.sharesAppDir(s.Dir, tops) {
 			continue
 		}
 		kept = append(kept, s)
