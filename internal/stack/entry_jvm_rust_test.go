@@ -80,6 +80,15 @@ func TestJavaAndRustUnits(t *testing.T) {
 			},
 		},
 		{
+			name: "rust binary listening on a tcp socket without a web framework",
+			files: map[string]string{
+				"Cargo.toml":  "[package]\nname = \"forum_server\"\n[dependencies]\ntokio = \"1\"\nclap = \"4\"\n",
+				"src/main.rs": "let port: u16 = std::env::var(\"FORUM_PORT\")\n    .ok()\n    .and_then(|p| p.parse().ok())\n    .unwrap_or(8536);\nlet listener = TcpListener::bind(&addr).await?;\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "TcpListener::bind call in src/main.rs",
+				entry: "forum_server", entryWhy: "the only binary", start: "cargo run --release"}},
+		},
+		{
 			name: "rust cli with several binaries",
 			files: map[string]string{
 				"Cargo.toml":          "[package]\nname = \"ripper\"\n[dependencies]\nclap = { version = \"4\", features = [\"derive\"] }\n[[bin]]\nname = \"rip-admin\"\npath = \"tools/admin.rs\"\n",

@@ -208,8 +208,11 @@ func window(text string, i, n int) string {
 }
 
 var (
-	reRsEnv      = regexp.MustCompile(`env::var(?:_os)?\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
-	reRsDefault  = regexp.MustCompile(`^\s*\.(?:unwrap_or|unwrap_or_else)\(\s*(?:\|_\|\s*)?"([^"\n]*)"`)
+	reRsEnv = regexp.MustCompile(`env::var(?:_os)?\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
+	// reRsDefault finds the default of the statement: unwrap_or("x")
+	// right away, or after .ok(), .and_then(|p| p.parse().ok()) and the
+	// like, where the default may be a number.
+	reRsDefault  = regexp.MustCompile(`^[^;]{0,100}?\.(?:unwrap_or|unwrap_or_else)\(\s*(?:\|_?\w*\|\s*)?(?:"([^"\n]*)"|(\d+)\b)`)
 	reRsRequired = regexp.MustCompile(`^\s*(?:\.expect\(|\.unwrap\(\)|\?)`)
 )
 
@@ -219,8 +222,11 @@ func (e *envSet) fromRust(text, source string) {
 	for _, loc := range reRsEnv.FindAllStringSubmatchIndex(text, -1) {
 		name := text[loc[2]:loc[3]]
 		after := window(text, loc[1], 120)
+		if next := strings.Index(after, "env::var"); next >= 0 {
+			after = after[:next] // the next variable's statement
+		}
 		if m := reRsDefault.FindStringSubmatch(after); m != nil {
-			e.add(name, m[1], false, source)
+			e.add(name, m[1]+m[2], false, source)
 			continue
 		}
 		e.add(name, "", reRsRequired.MatchString(after), source)
@@ -292,13 +298,28 @@ func isOwnPortVar(name string) bool {
 	return false
 }
 
+// namedPortVar reports whether name is <WORD>_PORT where WORD is a word
+// of the service's name or of the last element of its module
+// (FORUM_PORT for the crate forum_server), and not another server's.
+func namedPortVar(s *Service, name string) bool {
+	prefix, ok := strings.CutSuffix(name, "_PORT")
+	if !ok || prefix == "" || slices.Contains(otherServerWords, prefix) {
+		return false
+	}
+	split := func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == '@' }
+	words := strings.FieldsFunc(strings.ToUpper(s.Name), split)
+	words = append(words, strings.FieldsFunc(strings.ToUpper(baseName(s.Module)), split)...)
+	return slices.Contains(words, prefix)
+}
+
 // envPort takes the port from the code's default of PORT (or HTTP_PORT,
 // SERVER_PORT, APP_PORT), else of the first prefixed variable of the
-// service's own port (NOTIFY_SERVER_PORT, but not SMTP_SERVER_PORT).
+// service's own port (NOTIFY_SERVER_PORT, but not SMTP_SERVER_PORT; or
+// FORUM_PORT in the crate forum_server).
 func envPort(s *Service, env *envSet) {
 	names := append([]string(nil), portVars...)
 	for _, n := range env.order {
-		if isOwnPortVar(n) {
+		if isOwnPortVar(n) || namedPortVar(s, n) {
 			names = append(names, n)
 		}
 	}

@@ -255,13 +255,16 @@ settings = Settings()
 			name: "rust env::var",
 			files: map[string]string{
 				"Cargo.toml":  "[package]\nname = \"svc\"\n",
-				"src/main.rs": "fn main() {\n    let db = std::env::var(\"DATABASE_URL\").expect(\"DATABASE_URL\");\n    let addr = env::var(\"BIND_ADDR\").unwrap_or_else(|_| \"0.0.0.0:3000\".into());\n    let x = env::var(\"OPTIONAL\").ok();\n}\n",
+				"src/main.rs": "fn main() {\n    let port: u16 = env::var(\"FORUM_PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8536);\n    let db = std::env::var(\"DATABASE_URL\").expect(\"DATABASE_URL\");\n    let w = env::var(\"WORKERS\").ok();\n    let t = env::var(\"TIMEOUT\").unwrap_or_else(|_| \"30\".into());\n    let addr = env::var(\"BIND_ADDR\").unwrap_or_else(|_| \"0.0.0.0:3000\".into());\n    let x = env::var(\"OPTIONAL\").ok();\n}\n",
 			},
 			dir: ".",
 			want: []EnvVar{
 				{Name: "BIND_ADDR", Default: "0.0.0.0:3000", Source: "src/main.rs"},
 				{Name: "DATABASE_URL", Required: true, Secret: true, Source: "src/main.rs"},
+				{Name: "FORUM_PORT", Default: "8536", Source: "src/main.rs"},
 				{Name: "OPTIONAL", Source: "src/main.rs"},
+				{Name: "TIMEOUT", Default: "30", Source: "src/main.rs"},
+				{Name: "WORKERS", Source: "src/main.rs"},
 			},
 		},
 	}

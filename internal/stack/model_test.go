@@ -194,6 +194,14 @@ func TestPortsAndHealth(t *testing.T) {
 			dir: ".", port: 80, portSource: "main.go",
 		},
 		{
+			name: "rust port from <crate word>_PORT, not from a database's",
+			files: map[string]string{
+				"Cargo.toml":  "[package]\nname = \"forum_server\"\n",
+				"src/main.rs": "let db = env::var(\"DB_PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(5432);\nlet port: u16 = env::var(\"FORUM_PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8536);\n",
+			},
+			dir: ".", port: 8536, portSource: "src/main.rs",
+		},
+		{
 			name: "fastapi app with no port stated listens on uvicorn's default",
 			files: map[string]string{
 				"pyproject.toml": "[project]\nname = \"api\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
