@@ -25,6 +25,11 @@ type unitFacts struct {
 	// rule names the kind rule that classified the unit ("language
 	// default" when nothing the code or config says decided it).
 	rule string
+	// defaultPort is the port the unit's server listens on when nothing
+	// states one (Spring Boot's 8080), and defaultWhy the PortSource
+	// that says so; finishModel uses it after the compose files.
+	defaultPort int
+	defaultWhy  string
 }
 
 // add records a fact; the first fact of a kind wins over later ones.

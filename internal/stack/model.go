@@ -325,7 +325,8 @@ func (d *detector) knownSource(p string) bool {
 // finishModel completes the repository model once every service is
 // known: the workspaces, each service's runtime dependencies, versions
 // from .tool-versions and CI, a port from compose files (else the default
-// port of the server the Start command runs), and the build context.
+// port of the server the Start command runs, or of the web framework),
+// and the build context.
 func (d *detector) finishModel(repo *Repo) {
 	roots := d.workspaces()
 	repo.Workspaces = append([]Workspace(nil), roots...)
@@ -338,6 +339,9 @@ func (d *detector) finishModel(repo *Repo) {
 			d.composePort(s)
 		}
 		fillStartPort(s)
+		if u := d.unit(s.Dir); s.Port == 0 && u.defaultPort != 0 {
+			s.Port, s.PortSource = u.defaultPort, u.defaultWhy
+		}
 		s.sortHints()
 		local[s.Dir] = d.localDeps(s)
 	}

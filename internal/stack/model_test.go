@@ -255,6 +255,14 @@ func TestPortsAndHealth(t *testing.T) {
 			dir: ".", port: 9966, portSource: "src/main/resources/application.properties", health: "/petclinic/actuator/health",
 		},
 		{
+			name: "spring web with no server.port listens on 8080",
+			files: map[string]string{
+				"build.gradle": "plugins { id 'org.springframework.boot' version '3.3.5' }\ndependencies { implementation 'org.springframework.boot:spring-boot-starter-web' }\n",
+				"src/main/resources/application.properties": "spring.application.name=pets\n",
+			},
+			dir: ".", port: 8080, portSource: "Spring Boot's default (no server.port stated)",
+		},
+		{
 			name: "spring actuator on a management port",
 			files: map[string]string{
 				"build.gradle":                       "dependencies { implementation 'org.springframework.boot:spring-boot-starter-actuator' }\n",
