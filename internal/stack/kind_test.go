@@ -122,6 +122,16 @@ func TestGoUnits(t *testing.T) {
 				start: "go run ./go/cmd/list-ports", mains: []string{"./go/cmd/list-ports"}}},
 		},
 		{
+			name: "a main whose only port is in compose is a service",
+			files: map[string]string{
+				"go.mod":             "module example.com/relay\n\ngo 1.22\n",
+				"main.go":            "package main\n\nfunc main() { relay.Run() }\n",
+				"docker-compose.yml": "services:\n  relay:\n    build: .\n    ports: [\"7000:7001\"]\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "port 7001 stated in docker-compose.yml",
+				entry: ".", entryWhy: "the module's root package", start: "go run ."}},
+		},
+		{
 			name: "queue worker",
 			files: map[string]string{
 				"go.mod":  "module example.com/mailer\n\ngo 1.22\n\nrequire github.com/hibiken/asynq v0.24.1\n",

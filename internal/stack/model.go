@@ -324,9 +324,9 @@ func (d *detector) knownSource(p string) bool {
 
 // finishModel completes the repository model once every service is
 // known: the workspaces, each service's runtime dependencies, versions
-// from .tool-versions and CI, a port from compose files (else the default
-// port of the server the Start command runs, or of the web framework),
-// and the build context.
+// from .tool-versions and CI, the default port of the server the Start
+// command runs or of the web framework when nothing states one (compose
+// ports are read in analyse, before the kind), and the build context.
 func (d *detector) finishModel(repo *Repo) {
 	roots := d.workspaces()
 	repo.Workspaces = append([]Workspace(nil), roots...)
@@ -335,9 +335,6 @@ func (d *detector) finishModel(repo *Repo) {
 		s := &repo.Services[i]
 		d.runtimeDeps(s)
 		d.toolVersions(s)
-		if s.Port == 0 {
-			d.composePort(s)
-		}
 		fillStartPort(s)
 		if u := d.unit(s.Dir); s.Port == 0 && u.defaultPort != 0 {
 			s.Port, s.PortSource = u.defaultPort, u.defaultWhy
