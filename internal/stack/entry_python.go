@@ -199,7 +199,7 @@ func fillStartPort(s *Service) {
 }
 
 // startServer names the server a Start command runs ("uvicorn",
-// "gunicorn", "fastapi run", "runserver").
+// "gunicorn", "fastapi run", "flask run", "runserver").
 func startServer(start string) string {
 	f := strings.Fields(start)
 	switch {
@@ -207,11 +207,8 @@ func startServer(start string) string {
 		return "the server"
 	case slices.Contains(f, "runserver"):
 		return "runserver"
-	case len(f) > 1 && (f[0] == "fastapi" || f[0] == "flask" || f[0] == "sanic") && !strings.HasPrefix(f[1], "-"):
-		if f[0] == "flask" {
-			return "flask run"
-		}
-		return f[0] + " " + f[1]
+	case f[0] == "flask" || (f[0] == "fastapi" && len(f) > 1 && f[1] == "run"):
+		return f[0] + " run"
 	}
 	return f[0]
 }
