@@ -146,7 +146,7 @@ func (d *detector) javaKindFacts(s *Service, text string) {
 	if a := firstIn(text, javaWebArtifacts); a != "" {
 		u.add(KindService, "depends on %s", a)
 		if name := javaDefaultPorts[a]; name != "" {
-			u.defaultPort, u.defaultWhy = 8080, name+"'s default (no server.port stated)"
+			u.defaultPort, u.defaultWhy = 8080, name+"'s default: no server.port stated"
 		}
 	}
 	if s.Port != 0 {

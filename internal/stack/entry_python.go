@@ -193,7 +193,7 @@ func fillStartPort(s *Service) {
 	if port == 0 {
 		port = defaultServerPort
 		s.EntryReason += fmt.Sprintf("; no port stated, so the server's default %d", port)
-		s.Port, s.PortSource = port, startServer(s.Start)+"'s default (no port stated)"
+		s.Port, s.PortSource = port, startServer(s.Start)+"'s default: no port stated"
 	}
 	s.Start = strings.ReplaceAll(s.Start, portToken, strconv.Itoa(port))
 }

@@ -126,7 +126,7 @@ func TestManifests(t *testing.T) {
 			},
 			want: &Service{Name: "app", Dir: ".", Language: Python, Manifest: "requirements.txt", PackageManager: "pip",
 				Test: "python manage.py test", Start: "python manage.py runserver 0.0.0.0:8000", Entry: "manage.py", Frameworks: []string{"django"}, Deps: []string{"postgres"},
-				Port: 8000, PortSource: "runserver's default (no port stated)"},
+				Port: 8000, PortSource: "runserver's default: no port stated"},
 		},
 		{
 			name:  "docs-only requirements is not a service",

@@ -171,7 +171,7 @@ func TestPortsAndHealth(t *testing.T) {
 				"shop/settings.py": "DEBUG = False\n",
 				"shop/urls.py":     "urlpatterns = [\n    path(\"admin/\", admin.site.urls),\n    path(\"healthz/\", views.health),\n]\n",
 			},
-			dir: ".", port: 8000, portSource: "runserver's default (no port stated)", health: "/healthz",
+			dir: ".", port: 8000, portSource: "runserver's default: no port stated", health: "/healthz",
 		},
 		{
 			name: "go routes in a package the main imports, prometheus-style health path",
@@ -207,7 +207,7 @@ func TestPortsAndHealth(t *testing.T) {
 				"pyproject.toml": "[project]\nname = \"api\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
 				"app/main.py":    "from fastapi import FastAPI\napp = FastAPI()\n",
 			},
-			dir: ".", port: 8000, portSource: "uvicorn's default (no port stated)",
+			dir: ".", port: 8000, portSource: "uvicorn's default: no port stated",
 		},
 		{
 			name: "a compose port beats the server's default",
@@ -260,7 +260,7 @@ func TestPortsAndHealth(t *testing.T) {
 				"build.gradle": "plugins { id 'org.springframework.boot' version '3.3.5' }\ndependencies { implementation 'org.springframework.boot:spring-boot-starter-web' }\n",
 				"src/main/resources/application.properties": "spring.application.name=pets\n",
 			},
-			dir: ".", port: 8080, portSource: "Spring Boot's default (no server.port stated)",
+			dir: ".", port: 8080, portSource: "Spring Boot's default: no server.port stated",
 		},
 		{
 			name: "spring actuator on a management port",
