@@ -64,7 +64,9 @@ type Service struct {
 	// Port is the TCP port the code or config says the service listens
 	// on; 0 when unknown.
 	Port int `json:"port,omitempty"`
-	// PortSource names the file the port came from.
+	// PortSource names the file the port came from, or, when nothing
+	// states a port, the server whose default it is ("uvicorn's default:
+	// no port stated", "Spring Boot's default: no server.port stated").
 	PortSource string `json:"port_source,omitempty"`
 	// Module is the Go module path, the npm package name, the Python
 	// project name, the crate name or the Maven artifactId.
