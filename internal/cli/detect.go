@@ -182,7 +182,7 @@ func writeRepo(w io.Writer, r *stack.Repo) error {
 	if len(r.Unsupported) > 0 {
 		p.printf("\nUnsupported (named, not built by the built-in specialists):\n")
 		for _, u := range r.Unsupported {
-			p.printf("  %s: %s (%s)\n", u.Dir, u.Language, u.Manifest)
+			p.printf("  %s: %s (%s)\n", u.Dir, stack.LanguageName(u.Language), u.Manifest)
 		}
 	}
 	a := r.Artifacts

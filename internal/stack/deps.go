@@ -35,6 +35,7 @@ var goHints = []struct {
 	{"github.com/redis/go-redis", hint{dep: "redis"}},
 	{"github.com/go-redis/redis", hint{dep: "redis"}},
 	{"github.com/gomodule/redigo", hint{dep: "redis"}},
+	{"github.com/hibiken/asynq", hint{dep: "redis"}}, // a job queue kept in Redis
 	{"go.mongodb.org/mongo-driver", hint{dep: "mongodb"}},
 	{"github.com/rabbitmq/amqp091-go", hint{dep: "rabbitmq"}},
 	{"github.com/streadway/amqp", hint{dep: "rabbitmq"}},
@@ -77,6 +78,8 @@ var nodeHints = map[string]hint{
 	"pg": {dep: "postgres"}, "pg-promise": {dep: "postgres"}, "postgres": {dep: "postgres"},
 	"mysql": {dep: "mysql"}, "mysql2": {dep: "mysql"},
 	"redis": {dep: "redis"}, "ioredis": {dep: "redis"},
+	// Job queues kept in Redis.
+	"bullmq": {dep: "redis"}, "bull": {dep: "redis"}, "bee-queue": {dep: "redis"},
 	"mongodb": {dep: "mongodb"}, "mongoose": {dep: "mongodb"},
 	"amqplib": {dep: "rabbitmq"}, "amqp-connection-manager": {dep: "rabbitmq"},
 	"kafkajs": {dep: "kafka"}, "node-rdkafka": {dep: "kafka"},
@@ -91,6 +94,7 @@ var pythonHints = map[string]hint{
 	"asyncpg": {dep: "postgres"}, "pg8000": {dep: "postgres"},
 	"pymysql": {dep: "mysql"}, "mysqlclient": {dep: "mysql"}, "aiomysql": {dep: "mysql"},
 	"mysql-connector-python": {dep: "mysql"}, "redis": {dep: "redis"}, "aioredis": {dep: "redis"},
+	"rq": {dep: "redis"}, "arq": {dep: "redis"}, // job queues kept in Redis
 	"pymongo": {dep: "mongodb"}, "motor": {dep: "mongodb"},
 	"pika": {dep: "rabbitmq"}, "aio-pika": {dep: "rabbitmq"},
 	"kafka-python": {dep: "kafka"}, "confluent-kafka": {dep: "kafka"}, "aiokafka": {dep: "kafka"},

@@ -61,7 +61,7 @@ func TestPolyglotMicroservices(t *testing.T) {
 	} {
 		checkUnit(t, repo, w)
 	}
-	if want := []Unsupported{{Dir: "src/cart", Language: ".NET", Manifest: "cart.sln"}}; !reflect.DeepEqual(repo.Unsupported, want) {
+	if want := []Unsupported{{Dir: "src/cart", Language: "dotnet", Manifest: "cart.sln"}}; !reflect.DeepEqual(repo.Unsupported, want) {
 		t.Errorf("unsupported %s, want %s", dump(repo.Unsupported), dump(want))
 	}
 }

@@ -52,11 +52,14 @@ type goCandidate struct {
 }
 
 // goExtraMainDirs returns directories of the module below dir, outside
-// cmd/, that hold a main.go and are not tooling or nested modules.
+// its cmd/ (listed apart), that hold a main.go and are not tooling or
+// nested modules, at most maxGoMainDepth deep: a deeper cmd folder
+// (go/cmd/list-ports) counts.
 func (d *detector) goExtraMainDirs(dir string) []string {
 	var out []string
+	cmd := join(dir, "cmd")
 	for pkgDir, names := range d.idx.goFiles {
-		if pkgDir == dir || !within(pkgDir, dir) || path.Base(path.Dir(pkgDir)) == "cmd" {
+		if pkgDir == dir || !within(pkgDir, dir) || path.Dir(pkgDir) == cmd {
 			continue
 		}
 		relDir := strings.TrimPrefix(pkgDir, dir+"/")

@@ -122,6 +122,13 @@ var (
 	javaWorkerArtifacts = []string{"spring-kafka", "spring-boot-starter-amqp", "kafka-clients", "spring-rabbit"}
 )
 
+// javaDefaultPorts name the framework of the web artifacts whose server
+// listens on 8080 when no port is configured.
+var javaDefaultPorts = map[string]string{
+	"spring-boot-starter-webflux": "Spring Boot", "spring-boot-starter-web": "Spring Boot",
+	"quarkus-rest": "Quarkus", "quarkus-resteasy": "Quarkus", "micronaut-http-server": "Micronaut",
+}
+
 // firstIn returns the first name that text contains, or "".
 func firstIn(text string, names []string) string {
 	for _, n := range names {
@@ -138,6 +145,9 @@ func (d *detector) javaKindFacts(s *Service, text string) {
 	before := len(u.facts)
 	if a := firstIn(text, javaWebArtifacts); a != "" {
 		u.add(KindService, "depends on %s", a)
+		if name := javaDefaultPorts[a]; name != "" {
+			u.defaultPort, u.defaultWhy = 8080, name+"'s default: no server.port stated"
+		}
 	}
 	if s.Port != 0 {
 		u.add(KindService, "server.port %d in %s", s.Port, s.PortSource)

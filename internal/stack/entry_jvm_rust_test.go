@@ -2,6 +2,7 @@ package stack
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -79,6 +80,15 @@ func TestJavaAndRustUnits(t *testing.T) {
 			},
 		},
 		{
+			name: "rust binary listening on a tcp socket without a web framework",
+			files: map[string]string{
+				"Cargo.toml":  "[package]\nname = \"forum_server\"\n[dependencies]\ntokio = \"1\"\nclap = \"4\"\n",
+				"src/main.rs": "let port: u16 = std::env::var(\"FORUM_PORT\")\n    .ok()\n    .and_then(|p| p.parse().ok())\n    .unwrap_or(8536);\nlet listener = TcpListener::bind(&addr).await?;\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "TcpListener::bind call in src/main.rs",
+				entry: "forum_server", entryWhy: "the only binary", start: "cargo run --release"}},
+		},
+		{
 			name: "rust cli with several binaries",
 			files: map[string]string{
 				"Cargo.toml":          "[package]\nname = \"ripper\"\n[dependencies]\nclap = { version = \"4\", features = [\"derive\"] }\n[[bin]]\nname = \"rip-admin\"\npath = \"tools/admin.rs\"\n",
@@ -128,17 +138,20 @@ func TestUnsupported(t *testing.T) {
 		"notstack/stack.yaml":          "name: something else\n",
 		"rails/Gemfile":                "gem 'rails'\n",
 		"rails/package.json":           `{"name":"assets","private":true,"scripts":{"build":"esbuild"}}`,
+		"wp/composer.json":             "{}",
+		"wp/package.json":              `{"name":"blocks","scripts":{"build":"wp-scripts build","start":"wp-scripts start"},"devDependencies":{"@wordpress/scripts":"^30"}}`,
 	}
 	repo := mustDetect(t, files, Options{})
 	want := []Unsupported{
-		{Dir: ".", Language: "OCaml", Manifest: "dune-project"},
-		{Dir: "deno", Language: "Deno", Manifest: "deno.json"},
-		{Dir: "dotnet", Language: ".NET", Manifest: "App.csproj"},
-		{Dir: "hs", Language: "Haskell", Manifest: "stack.yaml"},
-		{Dir: "native", Language: "C/C++", Manifest: "CMakeLists.txt"},
-		{Dir: "php", Language: "PHP", Manifest: "composer.json"},
-		{Dir: "r", Language: "R", Manifest: "DESCRIPTION"},
-		{Dir: "rails", Language: "Ruby", Manifest: "Gemfile"},
+		{Dir: ".", Language: "ocaml", Manifest: "dune-project"},
+		{Dir: "deno", Language: "deno", Manifest: "deno.json"},
+		{Dir: "dotnet", Language: "dotnet", Manifest: "App.csproj"},
+		{Dir: "hs", Language: "haskell", Manifest: "stack.yaml"},
+		{Dir: "native", Language: "cpp", Manifest: "CMakeLists.txt"},
+		{Dir: "php", Language: "php", Manifest: "composer.json"},
+		{Dir: "r", Language: "r", Manifest: "DESCRIPTION"},
+		{Dir: "rails", Language: "ruby", Manifest: "Gemfile"},
+		{Dir: "wp", Language: "php", Manifest: "composer.json"},
 	}
 	if !reflect.DeepEqual(repo.Unsupported, want) {
 		t.Errorf("unsupported:\n got %s\nwant %s", dump(repo.Unsupported), dump(want))
@@ -146,6 +159,10 @@ func TestUnsupported(t *testing.T) {
 	if repo.Service("rails") != nil {
 		t.Errorf("the Rails app's package.json is its assets, not a unit: %s", dump(repo.Service("rails")))
 	}
+	if repo.Service("wp") != nil {
+		t.Errorf("a WordPress plugin's package.json with only a wp-scripts start script is its assets: %s", dump(repo.Service("wp")))
+	}
+
 	checkUnit(t, repo, unitWant{dir: "bench/tools/trace", kind: KindCLI,
 		kindReason: "a go helper under bench/: the repository's root is OCaml (dune-project), so this is not its product; was: ListenAndServe",
 		entry:      ".", entryWhy: "root package", start: "go run ."})
@@ -160,6 +177,14 @@ func TestUnsupported(t *testing.T) {
 			t.Errorf("no unit of an OCaml repository is a service here: %s", dump(s))
 		}
 	}
+
+	// A Node server beside a PHP app stays a service: express says so.
+	repo = mustDetect(t, map[string]string{
+		"composer.json": "{}",
+		"package.json":  `{"name":"realtime","scripts":{"start":"node server.js"},"dependencies":{"express":"^4"}}`,
+	}, Options{})
+	checkUnit(t, repo, unitWant{dir: ".", kind: KindService, kindReason: "depends on express", entry: "server.js",
+		entryWhy: "start script", start: "npm start"})
 
 	// A root Gemfile (Danger, fastlane) does not make Go services helpers.
 	repo = mustDetect(t, map[string]string{
@@ -180,5 +205,23 @@ func TestUnsupported(t *testing.T) {
 	checkUnit(t, repo, unitWant{dir: ".", kind: KindService, kindReason: "ListenAndServe in main.go", entry: ".", entryWhy: "root package", start: "go run ."})
 	if len(repo.Unsupported) != 1 || repo.Unsupported[0].Dir != "third_party/x" {
 		t.Errorf("unsupported: %s", dump(repo.Unsupported))
+	}
+}
+
+func TestLanguageName(t *testing.T) {
+	for _, f := range []string{"dune-project", "composer.json", "Gemfile", "DESCRIPTION", "CMakeLists.txt", "mix.exs",
+		"Package.swift", "stack.yaml", "build.sbt", "pubspec.yaml", "build.zig", "deno.json", "x.csproj", "x.opam", "x.cabal"} {
+		id := unsupportedLanguage(f)
+		if id == "" || id != strings.ToLower(id) || strings.ContainsAny(id, "/. +#") {
+			t.Errorf("%s: language id %q; want a lower-case id", f, id)
+		}
+		if LanguageName(id) == id {
+			t.Errorf("%s: no display name for %q", f, id)
+		}
+	}
+	for id, want := range map[string]string{"ocaml": "OCaml", "dotnet": ".NET", "cpp": "C/C++", "r": "R", "cobol": "cobol"} {
+		if got := LanguageName(id); got != want {
+			t.Errorf("LanguageName(%q) = %q, want %q", id, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package stack
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -181,7 +182,9 @@ func (d *detector) pythonFilePort(s *Service, file string) bool {
 }
 
 // fillStartPort puts the port into a Start command built before every
-// port source was read: the stated port, else the server's default.
+// port source was read: the stated port, else the server's default, which
+// then becomes the service's port with a PortSource saying so (the Start
+// command passes it, so the service listens there).
 func fillStartPort(s *Service) {
 	if !strings.Contains(s.Start, portToken) {
 		return
@@ -190,8 +193,24 @@ func fillStartPort(s *Service) {
 	if port == 0 {
 		port = defaultServerPort
 		s.EntryReason += fmt.Sprintf("; no port stated, so the server's default %d", port)
+		s.Port, s.PortSource = port, startServer(s.Start)+"'s default: no port stated"
 	}
 	s.Start = strings.ReplaceAll(s.Start, portToken, strconv.Itoa(port))
+}
+
+// startServer names the server a Start command runs ("uvicorn",
+// "gunicorn", "fastapi run", "flask run", "runserver").
+func startServer(start string) string {
+	f := strings.Fields(start)
+	switch {
+	case len(f) == 0:
+		return "the server"
+	case slices.Contains(f, "runserver"):
+		return "runserver"
+	case f[0] == "flask" || (f[0] == "fastapi" && len(f) > 1 && f[1] == "run"):
+		return f[0] + " run"
+	}
+	return f[0]
 }
 
 // procfileProcess returns the command of the Procfile's process named

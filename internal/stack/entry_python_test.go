@@ -170,3 +170,20 @@ func TestPythonServerCalls(t *testing.T) {
 			entryWhy: "conventional entry file", start: "python main.py"})
 	}
 }
+
+func TestStartServer(t *testing.T) {
+	for start, want := range map[string]string{
+		"uvicorn app.main:app --host 0.0.0.0 --port {port}":  "uvicorn",
+		"gunicorn --chdir src --bind 0.0.0.0:{port} app:app": "gunicorn",
+		"fastapi run --host 0.0.0.0 --port {port}":           "fastapi run",
+		"flask --app 'app:create_app()' run --port {port}":   "flask run",
+		"sanic app.server:app --host 0.0.0.0 --port {port}":  "sanic",
+		"python manage.py runserver 0.0.0.0:{port}":          "runserver",
+		"hypercorn app:app --bind 0.0.0.0:{port}":            "hypercorn",
+		"": "the server",
+	} {
+		if got := startServer(start); got != want {
+			t.Errorf("startServer(%q) = %q, want %q", start, got, want)
+		}
+	}
+}

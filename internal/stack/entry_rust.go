@@ -3,6 +3,7 @@ package stack
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -13,6 +14,10 @@ var (
 	rustCLICrates    = []string{"clap", "argh", "structopt", "pico-args", "lexopt", "bpaf", "gumdrop"}
 	rustWorkerCrates = []string{"lapin", "rdkafka", "apalis", "serenity", "teloxide", "async-nats"}
 )
+
+// reRsServe finds a server call in a Rust binary: a TCP listener bound, or
+// a web server started without a framework crate the manifest names.
+var reRsServe = regexp.MustCompile(`\bTcpListener::bind\(|\bHttpServer::new\(|\baxum::serve\(|\bServer::bind\(|\bwarp::serve\(|\bServer::builder\(`)
 
 // rustBins lists the crate's binaries: [[bin]] targets, src/main.rs
 // (named after the package) and src/bin/*.rs or src/bin/*/main.rs, each
@@ -108,6 +113,7 @@ func (d *detector) rustEntry(s *Service, ct *cargoToml) {
 	if c := firstDep(u.deps, rustWebCrates); c != "" {
 		u.add(KindService, "depends on %s", c)
 	}
+	d.serverCall(s, bins[best], reRsServe)
 	if c := firstDep(u.deps, rustCLICrates); c != "" {
 		u.add(KindCLI, "depends on %s, no web framework", c)
 	}

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -207,8 +208,11 @@ func window(text string, i, n int) string {
 }
 
 var (
-	reRsEnv      = regexp.MustCompile(`env::var(?:_os)?\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
-	reRsDefault  = regexp.MustCompile(`^\s*\.(?:unwrap_or|unwrap_or_else)\(\s*(?:\|_\|\s*)?"([^"\n]*)"`)
+	reRsEnv = regexp.MustCompile(`env::var(?:_os)?\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
+	// reRsDefault finds the default of the statement: unwrap_or("x")
+	// right away, or after .ok(), .and_then(|p| p.parse().ok()) and the
+	// like, where the default may be a number.
+	reRsDefault  = regexp.MustCompile(`^[^;]{0,100}?\.(?:unwrap_or|unwrap_or_else)\(\s*(?:\|_?\w*\|\s*)?(?:"([^"\n]*)"|(\d+)\b)`)
 	reRsRequired = regexp.MustCompile(`^\s*(?:\.expect\(|\.unwrap\(\)|\?)`)
 )
 
@@ -218,8 +222,11 @@ func (e *envSet) fromRust(text, source string) {
 	for _, loc := range reRsEnv.FindAllStringSubmatchIndex(text, -1) {
 		name := text[loc[2]:loc[3]]
 		after := window(text, loc[1], 120)
+		if next := strings.Index(after, "env::var"); next >= 0 {
+			after = after[:next] // the next variable's statement
+		}
 		if m := reRsDefault.FindStringSubmatch(after); m != nil {
-			e.add(name, m[1], false, source)
+			e.add(name, m[1]+m[2], false, source)
 			continue
 		}
 		e.add(name, "", reRsRequired.MatchString(after), source)
@@ -262,10 +269,61 @@ func (e *envSet) fromEnvExamples(d *detector, s *Service) {
 // portVars are the variables whose default in code is the listening port.
 var portVars = []string{"PORT", "HTTP_PORT", "SERVER_PORT", "APP_PORT"}
 
+// portSuffixes end the names of an application's own listening port when
+// the variable carries the application's prefix (NOTIFY_SERVER_PORT).
+var portSuffixes = []string{"_HTTP_PORT", "_SERVER_PORT", "_APP_PORT", "_LISTEN_PORT", "_WEB_PORT", "_API_PORT"}
+
+// otherServerWords mark a prefixed port variable that belongs to a server
+// the service talks to, not its own (SMTP_SERVER_PORT, DB_SERVER_PORT).
+var otherServerWords = []string{"SMTP", "MAIL", "DB", "DATABASE", "SQL", "POSTGRES", "PG", "MYSQL", "MARIADB",
+	"REDIS", "MONGO", "AMQP", "RABBIT", "KAFKA", "LDAP", "PROXY", "METRICS", "DEBUG", "ADMIN", "GRPC",
+	"UPSTREAM", "REMOTE", "BACKEND", "ELASTIC", "NATS", "MQTT"}
+
+// isOwnPortVar reports whether name is a prefixed variable of the
+// service's own port: it ends in one of portSuffixes and names no other
+// server in its prefix.
+func isOwnPortVar(name string) bool {
+	for _, suf := range portSuffixes {
+		prefix, ok := strings.CutSuffix(name, suf)
+		if !ok || prefix == "" {
+			continue
+		}
+		for _, w := range strings.Split(prefix, "_") {
+			if slices.Contains(otherServerWords, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// namedPortVar reports whether name is <WORD>_PORT where WORD is a word
+// of the service's name or of the last element of its module
+// (FORUM_PORT for the crate forum_server), and not another server's.
+func namedPortVar(s *Service, name string) bool {
+	prefix, ok := strings.CutSuffix(name, "_PORT")
+	if !ok || prefix == "" || slices.Contains(otherServerWords, prefix) {
+		return false
+	}
+	split := func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == '@' }
+	words := strings.FieldsFunc(strings.ToUpper(s.Name), split)
+	words = append(words, strings.FieldsFunc(strings.ToUpper(baseName(s.Module)), split)...)
+	return slices.Contains(words, prefix)
+}
+
 // envPort takes the port from the code's default of PORT (or HTTP_PORT,
-// SERVER_PORT, APP_PORT).
+// SERVER_PORT, APP_PORT), else of the first prefixed variable of the
+// service's own port (NOTIFY_SERVER_PORT, but not SMTP_SERVER_PORT; or
+// FORUM_PORT in the crate forum_server).
 func envPort(s *Service, env *envSet) {
-	for _, n := range portVars {
+	names := append([]string(nil), portVars...)
+	for _, n := range env.order {
+		if isOwnPortVar(n) || namedPortVar(s, n) {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
 		v := env.vars[n]
 		if v == nil || isExampleFile(v.Source) {
 			continue

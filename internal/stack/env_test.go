@@ -97,6 +97,21 @@ export const env = cleanEnv(process.env, {
 			},
 		},
 		{
+			name: "envalid schema in a deep config module the entry imports",
+			files: map[string]string{
+				"package.json":                  `{"name":"api","main":"dist/index.js","scripts":{"start":"node dist/index.js"},"dependencies":{"express":"^4","envalid":"^8"}}`,
+				"src/index.ts":                  "import app from './server'\nimport { env } from './helpers/config/envalid'\napp.listen(env.PORT)\n",
+				"src/server.ts":                 "import express from 'express'\nimport { db } from './db/client.js'\nexport default express()\n",
+				"src/db/client.ts":              "export const db = process.env.NOT_FOLLOWED\n",
+				"src/helpers/config/envalid.ts": "import { cleanEnv, str, port } from 'envalid'\nexport const env = cleanEnv(process.env, {\n  MONGO_URL: str(),\n  PORT: port({ default: 4000 }),\n})\n",
+			},
+			dir: ".",
+			want: []EnvVar{
+				{Name: "MONGO_URL", Required: true, Source: "src/helpers/config/envalid.ts"},
+				{Name: "PORT", Default: "4000", Source: "src/helpers/config/envalid.ts"},
+			},
+		},
+		{
 			name: "zod schema parsed from process.env",
 			files: map[string]string{
 				"package.json": `{"name":"web","main":"src/main.ts"}`,
@@ -193,6 +208,23 @@ settings = Settings()
 			},
 		},
 		{
+			name: "django settings package read through its project folder",
+			files: map[string]string{
+				"requirements.txt":           "Django==5.0\ngunicorn\n",
+				"manage.py":                  "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"site1.settings.dev\")\n",
+				"site1/__init__.py":          "",
+				"site1/wsgi.py":              "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+				"site1/settings/__init__.py": "",
+				"site1/settings/common.py":   "import os\nSECRET_KEY = os.environ[\"SECRET_KEY\"]\nDB_PASS = os.environ.get(\"SQL_PASSWORD\", \"\")\n",
+				"site1/settings/dev.py":      "from .common import *\nDEBUG = True\n",
+			},
+			dir: ".",
+			want: []EnvVar{
+				{Name: "SECRET_KEY", Required: true, Secret: true, Source: "site1/settings/common.py"},
+				{Name: "SQL_PASSWORD", Secret: true, Source: "site1/settings/common.py"},
+			},
+		},
+		{
 			name: "spring placeholders",
 			files: map[string]string{
 				"pom.xml":                            "<project><artifactId>svc</artifactId><dependencies><dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId></dependency></dependencies></project>",
@@ -223,13 +255,16 @@ settings = Settings()
 			name: "rust env::var",
 			files: map[string]string{
 				"Cargo.toml":  "[package]\nname = \"svc\"\n",
-				"src/main.rs": "fn main() {\n    let db = std::env::var(\"DATABASE_URL\").expect(\"DATABASE_URL\");\n    let addr = env::var(\"BIND_ADDR\").unwrap_or_else(|_| \"0.0.0.0:3000\".into());\n    let x = env::var(\"OPTIONAL\").ok();\n}\n",
+				"src/main.rs": "fn main() {\n    let port: u16 = env::var(\"FORUM_PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8536);\n    let db = std::env::var(\"DATABASE_URL\").expect(\"DATABASE_URL\");\n    let w = env::var(\"WORKERS\").ok();\n    let t = env::var(\"TIMEOUT\").unwrap_or_else(|_| \"30\".into());\n    let addr = env::var(\"BIND_ADDR\").unwrap_or_else(|_| \"0.0.0.0:3000\".into());\n    let x = env::var(\"OPTIONAL\").ok();\n}\n",
 			},
 			dir: ".",
 			want: []EnvVar{
 				{Name: "BIND_ADDR", Default: "0.0.0.0:3000", Source: "src/main.rs"},
 				{Name: "DATABASE_URL", Required: true, Secret: true, Source: "src/main.rs"},
+				{Name: "FORUM_PORT", Default: "8536", Source: "src/main.rs"},
 				{Name: "OPTIONAL", Source: "src/main.rs"},
+				{Name: "TIMEOUT", Default: "30", Source: "src/main.rs"},
+				{Name: "WORKERS", Source: "src/main.rs"},
 			},
 		},
 	}
@@ -288,6 +323,18 @@ func TestSecretNames(t *testing.T) {
 	} {
 		if got := isSecretName(name); got != want {
 			t.Errorf("isSecretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestOwnPortVar(t *testing.T) {
+	for name, want := range map[string]bool{
+		"NOTIFY_SERVER_PORT": true, "MYAPP_HTTP_PORT": true, "API_LISTEN_PORT": true,
+		"SMTP_SERVER_PORT": false, "NOTIFY_SMTP_SERVER_PORT": false, "DB_SERVER_PORT": false, "METRICS_HTTP_PORT": false,
+		"SERVER_PORT": false, "_SERVER_PORT": false, "REDIS_PORT": false, "NOTIFY_PORT": false,
+	} {
+		if got := isOwnPortVar(name); got != want {
+			t.Errorf("isOwnPortVar(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

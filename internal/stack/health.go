@@ -9,8 +9,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// healthPaths are the health endpoints looked for, best first.
-var healthPaths = []string{"/healthz", "/health", "/livez", "/readyz", "/ping", "/api/health"}
+// healthPaths are the health endpoints looked for, best first; /-/healthy
+// and /-/ready are the Prometheus family's.
+var healthPaths = []string{"/healthz", "/health", "/-/healthy", "/livez", "/readyz", "/-/ready", "/ping", "/api/health"}
 
 // healthPatterns match a health path registered in code: a quoted literal,
 // optionally with a method ("GET /healthz" for Go 1.22 muxes), a NestJS
@@ -29,11 +30,14 @@ var healthPatterns = func() []*regexp.Regexp {
 
 // healthFinder remembers the health paths seen in the files read.
 type healthFinder struct {
-	found [6]string // the file each path was first seen in
+	found []string // the file each path was first seen in
 }
 
 // scan looks for every health path in text, which came from file.
 func (h *healthFinder) scan(text, file string) {
+	if h.found == nil {
+		h.found = make([]string, len(healthPaths))
+	}
 	for i, re := range healthPatterns {
 		if h.found[i] == "" && re.MatchString(text) {
 			h.found[i] = file

@@ -22,6 +22,14 @@ type unitFacts struct {
 	// stated (a main class, a gRPC dependency).
 	weak []fact
 	deps map[string]bool
+	// rule names the kind rule that classified the unit ("language
+	// default" when nothing the code or config says decided it).
+	rule string
+	// defaultPort is the port the unit's server listens on when nothing
+	// states one (Spring Boot's 8080), and defaultWhy the PortSource
+	// that says so; finishModel uses it after the compose files.
+	defaultPort int
+	defaultWhy  string
 }
 
 // add records a fact; the first fact of a kind wins over later ones.
@@ -94,6 +102,10 @@ type kindRule struct {
 	match func(d *detector, s *Service, u *unitFacts) (Kind, string)
 }
 
+// ruleDefault is the name of the last kind rule: the language's default
+// when nothing the code or config says decides the kind.
+const ruleDefault = "language default"
+
 // kindRules run in order; the first that matches gives Kind and
 // KindReason. The folder rules come first: a server under tests/ is a
 // fixture, not the product.
@@ -142,7 +154,7 @@ var kindRules = []kindRule{
 		}
 		return "", ""
 	}},
-	{"language default", func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
+	{ruleDefault, func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
 		switch {
 		case s.Language == Go && len(s.Mains) > 0:
 			return KindCLI, "a main package with no server call, web framework or port"
@@ -167,6 +179,7 @@ func (d *detector) classify(s *Service) {
 	for _, r := range kindRules {
 		if k, why := r.match(d, s, u); k != "" {
 			s.Kind, s.KindReason = k, why
+			u.rule = r.name
 			return
 		}
 	}

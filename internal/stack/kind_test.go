@@ -109,6 +109,29 @@ func TestGoUnits(t *testing.T) {
 				entry: "./server", entryWhy: "named like a server", start: "go run ./server"}},
 		},
 		{
+			name: "a helper main in a deeper cmd folder, beside other languages",
+			files: map[string]string{
+				"go.mod":                    "module github.com/acme/bridge\n\ngo 1.22\n",
+				"go/cmd/list-ports/main.go": "package main\n\nimport \"flag\"\n\nfunc main() { flag.Parse() }\n",
+				"go/cmd/gen-docs/main.go":   "package main\n\nfunc main() {}\n",
+				"go/pkg/forward/forward.go": "package forward\n",
+				"a/b/cmd/too-deep/main.go":  "package main\n\nfunc main() {}\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindCLI, kindReason: "imports flag in go/cmd/list-ports/main.go",
+				entry: "./go/cmd/list-ports", entryWhy: "the only main package",
+				start: "go run ./go/cmd/list-ports", mains: []string{"./go/cmd/list-ports"}}},
+		},
+		{
+			name: "a main whose only port is in compose is a service",
+			files: map[string]string{
+				"go.mod":             "module example.com/relay\n\ngo 1.22\n",
+				"main.go":            "package main\n\nfunc main() { relay.Run() }\n",
+				"docker-compose.yml": "services:\n  relay:\n    build: .\n    ports: [\"7000:7001\"]\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "port 7001 stated in docker-compose.yml",
+				entry: ".", entryWhy: "the module's root package", start: "go run ."}},
+		},
+		{
 			name: "queue worker",
 			files: map[string]string{
 				"go.mod":  "module example.com/mailer\n\ngo 1.22\n\nrequire github.com/hibiken/asynq v0.24.1\n",

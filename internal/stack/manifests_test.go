@@ -125,7 +125,8 @@ func TestManifests(t *testing.T) {
 				"manage.py":        "#!/usr/bin/env python\n",
 			},
 			want: &Service{Name: "app", Dir: ".", Language: Python, Manifest: "requirements.txt", PackageManager: "pip",
-				Test: "python manage.py test", Start: "python manage.py runserver 0.0.0.0:8000", Entry: "manage.py", Frameworks: []string{"django"}, Deps: []string{"postgres"}},
+				Test: "python manage.py test", Start: "python manage.py runserver 0.0.0.0:8000", Entry: "manage.py", Frameworks: []string{"django"}, Deps: []string{"postgres"},
+				Port: 8000, PortSource: "runserver's default: no port stated"},
 		},
 		{
 			name:  "docs-only requirements is not a service",

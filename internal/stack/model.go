@@ -90,7 +90,9 @@ func (d *detector) optRead(p string, n int64) ([]byte, bool) {
 func (d *detector) sourceFacts(s *Service) {
 	env := newEnvSet()
 	var health healthFinder
-	for _, p := range d.sourceFiles(s) {
+	files := d.sourceFiles(s)
+	for i := 0; i < len(files); i++ {
+		p := files[i]
 		data, ok := d.optRead(p, sourceHeadBytes)
 		if !ok {
 			continue
@@ -100,6 +102,12 @@ func (d *detector) sourceFacts(s *Service) {
 			relPath = p
 		}
 		code := stripCommentLines(string(data), langOf(p))
+		switch {
+		case langOf(p) == Node:
+			files = insertSources(files, i+1, d.nodeImports(s.Dir, p, code))
+		case langOf(p) == Go && s.Language == Go && d.isMainDir(s, path.Dir(p)):
+			files = insertSources(files, i+1, d.goImports(s, code))
+		}
 		env.fromSource(code, relPath)
 		health.scan(code, relPath)
 		if s.Port == 0 {
@@ -117,6 +125,17 @@ func (d *detector) sourceFacts(s *Service) {
 	if s.HealthPath == "" {
 		s.HealthPath, s.HealthSource = health.best()
 	}
+}
+
+// isMainDir reports whether dir (a repository path) is one of the
+// service's main packages.
+func (d *detector) isMainDir(s *Service, dir string) bool {
+	for _, m := range s.Mains {
+		if path.Clean(join(s.Dir, strings.TrimPrefix(m, "./"))) == dir {
+			return true
+		}
+	}
+	return false
 }
 
 // langOf tells the language of a source file by its extension.
@@ -206,9 +225,14 @@ func (d *detector) sourceFiles(s *Service) []string {
 			dir := path.Clean(join(s.Dir, sub))
 			addDir(dir, d.pyNames(dir))
 		}
-		// src layout and Django projects: the packages one level down.
+		// src layout and Django projects: the packages one level down,
+		// and a Django settings package (settings/common.py, base.py...).
 		for _, parent := range []string{s.Dir, join(s.Dir, "src")} {
 			for _, child := range d.childDirs(parent) {
+				settingsPkg := join(child, "settings")
+				if names := d.pyNames(settingsPkg); len(names) > 0 {
+					addDir(settingsPkg, names)
+				}
 				if d.knownSource(join(child, "settings.py")) || parent != s.Dir {
 					addDir(child, d.pyNames(child))
 				}
@@ -300,8 +324,9 @@ func (d *detector) knownSource(p string) bool {
 
 // finishModel completes the repository model once every service is
 // known: the workspaces, each service's runtime dependencies, versions
-// from .tool-versions and CI, a port from compose files, and the build
-// context.
+// from .tool-versions and CI, the default port of the server the Start
+// command runs or of the web framework when nothing states one (compose
+// ports are read in analyse, before the kind), and the build context.
 func (d *detector) finishModel(repo *Repo) {
 	roots := d.workspaces()
 	repo.Workspaces = append([]Workspace(nil), roots...)
@@ -310,8 +335,9 @@ func (d *detector) finishModel(repo *Repo) {
 		s := &repo.Services[i]
 		d.runtimeDeps(s)
 		d.toolVersions(s)
-		if s.Port == 0 {
-			d.composePort(s)
+		fillStartPort(s)
+		if u := d.unit(s.Dir); s.Port == 0 && u.defaultPort != 0 {
+			s.Port, s.PortSource = u.defaultPort, u.defaultWhy
 		}
 		s.sortHints()
 		local[s.Dir] = d.localDeps(s)

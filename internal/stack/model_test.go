@@ -55,6 +55,29 @@ func TestDirectDepsAndCgo(t *testing.T) {
 			frameworks: []string{"express"},
 		},
 		{
+			name:  "bullmq keeps its jobs in redis",
+			files: map[string]string{"package.json": `{"name":"worker","main":"dist/worker.js","dependencies":{"bullmq":"^5"}}`},
+			deps:  []string{"redis"},
+		},
+		{
+			name:  "bull keeps its jobs in redis",
+			files: map[string]string{"package.json": `{"name":"jobs","main":"index.js","dependencies":{"bull":"^4"}}`},
+			deps:  []string{"redis"},
+		},
+		{
+			name:  "rq keeps its jobs in redis",
+			files: map[string]string{"requirements.txt": "rq==1.16\n", "main.py": ""},
+			deps:  []string{"redis"},
+		},
+		{
+			name: "asynq keeps its jobs in redis",
+			files: map[string]string{
+				"go.mod":  "module example.com/q\n\ngo 1.22\n\nrequire github.com/hibiken/asynq v0.24.1\n",
+				"main.go": "package main\n",
+			},
+			deps: []string{"redis"},
+		},
+		{
 			name: "python dev groups and dev requirement files give no backing service",
 			files: map[string]string{
 				"pyproject.toml":       "[project]\nname = \"svc\"\ndependencies = [\"fastapi\", \"aiosqlite\"]\n\n[project.optional-dependencies]\ndev = [\"redis\"]\npostgres = [\"asyncpg\"]\n\n[dependency-groups]\ntest = [\"pymongo\"]\n",
@@ -98,6 +121,9 @@ func TestPortsAndHealth(t *testing.T) {
 		port       int
 		portSource string
 		health     string
+		// start and healthSource, when set, are the Start command and
+		// the HealthSource wanted.
+		start, healthSource string
 	}{
 		{
 			name: "express listen in a src file that is not the entry",
@@ -145,7 +171,52 @@ func TestPortsAndHealth(t *testing.T) {
 				"shop/settings.py": "DEBUG = False\n",
 				"shop/urls.py":     "urlpatterns = [\n    path(\"admin/\", admin.site.urls),\n    path(\"healthz/\", views.health),\n]\n",
 			},
-			dir: ".", health: "/healthz",
+			dir: ".", port: 8000, portSource: "runserver's default: no port stated", health: "/healthz",
+		},
+		{
+			name: "go routes in a package the main imports, prometheus-style health path",
+			files: map[string]string{
+				"go.mod":               "module example.com/metricsd\n\ngo 1.23\n",
+				"cmd/metricsd/main.go": "package main\n\nimport (\n\t\"log\"\n\n\t\"example.com/metricsd/web\"\n\t\"example.com/other/web\"\n)\n\nfunc main() { log.Fatal(web.Serve(\":9090\")) }\n",
+				"web/web.go":           "package web\n\nfunc Serve(addr string) error {\n\tmux.HandleFunc(\"/-/ready\", ready)\n\tmux.HandleFunc(\"/-/healthy\", healthy)\n\treturn http.ListenAndServe(addr, mux)\n}\n",
+				"web/web_test.go":      "package web\n\nvar _ = \"/healthz\"\n",
+				"storage/db.go":        "package storage\n\nvar _ = \"/health\"\n",
+			},
+			dir: ".", health: "/-/healthy", healthSource: "web/web.go",
+		},
+		{
+			name: "go port from a prefixed variable of the service's own port",
+			files: map[string]string{
+				"go.mod": "module example.com/notify\n\ngo 1.22\n",
+				"main.go": "package main\n\nimport \"os\"\n\nfunc main() {\n\tsmtp := os.Getenv(\"NOTIFY_SMTP_SERVER_PORT\")\n\tif smtp == \"\" {\n\t\tsmtp = \"25\"\n\t}\n" +
+					"\tport := os.Getenv(\"NOTIFY_SERVER_PORT\")\n\tif port == \"\" {\n\t\tport = \"80\"\n\t}\n\tlog.Fatal(r.Run(\":\" + port))\n}\n",
+			},
+			dir: ".", port: 80, portSource: "main.go",
+		},
+		{
+			name: "rust port from <crate word>_PORT, not from a database's",
+			files: map[string]string{
+				"Cargo.toml":  "[package]\nname = \"forum_server\"\n",
+				"src/main.rs": "let db = env::var(\"DB_PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(5432);\nlet port: u16 = env::var(\"FORUM_PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8536);\n",
+			},
+			dir: ".", port: 8536, portSource: "src/main.rs",
+		},
+		{
+			name: "fastapi app with no port stated listens on uvicorn's default",
+			files: map[string]string{
+				"pyproject.toml": "[project]\nname = \"api\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
+				"app/main.py":    "from fastapi import FastAPI\napp = FastAPI()\n",
+			},
+			dir: ".", port: 8000, portSource: "uvicorn's default: no port stated",
+		},
+		{
+			name: "a compose port beats the server's default",
+			files: map[string]string{
+				"pyproject.toml":     "[project]\nname = \"api\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
+				"app/main.py":        "from fastapi import FastAPI\napp = FastAPI()\n",
+				"docker-compose.yml": "services:\n  api:\n    build: .\n    ports: [\"9000:8088\"]\n",
+			},
+			dir: ".", port: 8088, portSource: "docker-compose.yml", start: "uvicorn app.main:app --host 0.0.0.0 --port 8088",
 		},
 		{
 			name: "nest controller without a slash",
@@ -184,6 +255,14 @@ func TestPortsAndHealth(t *testing.T) {
 			dir: ".", port: 9966, portSource: "src/main/resources/application.properties", health: "/petclinic/actuator/health",
 		},
 		{
+			name: "spring web with no server.port listens on 8080",
+			files: map[string]string{
+				"build.gradle": "plugins { id 'org.springframework.boot' version '3.3.5' }\ndependencies { implementation 'org.springframework.boot:spring-boot-starter-web' }\n",
+				"src/main/resources/application.properties": "spring.application.name=pets\n",
+			},
+			dir: ".", port: 8080, portSource: "Spring Boot's default: no server.port stated",
+		},
+		{
 			name: "spring actuator on a management port",
 			files: map[string]string{
 				"build.gradle":                       "dependencies { implementation 'org.springframework.boot:spring-boot-starter-actuator' }\n",
@@ -209,6 +288,12 @@ func TestPortsAndHealth(t *testing.T) {
 			}
 			if s.Port != tt.port || s.PortSource != tt.portSource || s.HealthPath != tt.health {
 				t.Errorf("port %d from %q, health %q; want %d from %q, %q", s.Port, s.PortSource, s.HealthPath, tt.port, tt.portSource, tt.health)
+			}
+			if tt.healthSource != "" && s.HealthSource != tt.healthSource {
+				t.Errorf("health source %q, want %q", s.HealthSource, tt.healthSource)
+			}
+			if tt.start != "" && s.Start != tt.start {
+				t.Errorf("start %q, want %q", s.Start, tt.start)
 			}
 		})
 	}

@@ -88,7 +88,11 @@ func (d *detector) analyse(dir string) *Service {
 		d.applyMakefile(s)
 		d.sourceFacts(s)
 		d.commonPorts(s)
-		fillStartPort(s)
+		if s.Port == 0 {
+			// Before classify: a port only compose states still makes
+			// a program a service.
+			d.composePort(s)
+		}
 		d.dockerfileEntry(s)
 		s.sortHints()
 		d.classify(s)

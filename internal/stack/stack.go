@@ -64,7 +64,9 @@ type Service struct {
 	// Port is the TCP port the code or config says the service listens
 	// on; 0 when unknown.
 	Port int `json:"port,omitempty"`
-	// PortSource names the file the port came from.
+	// PortSource names the file the port came from, or, when nothing
+	// states a port, the server whose default it is ("uvicorn's default:
+	// no port stated", "Spring Boot's default: no server.port stated").
 	PortSource string `json:"port_source,omitempty"`
 	// Module is the Go module path, the npm package name, the Python
 	// project name, the crate name or the Maven artifactId.
@@ -139,7 +141,10 @@ type EnvVar struct {
 // build (OCaml, PHP, Ruby, R, C/C++, Elixir, .NET...). It is named so the
 // lead can say so plainly; tasks that do not need the language go ahead.
 type Unsupported struct {
-	Dir      string `json:"dir"`
+	Dir string `json:"dir"`
+	// Language is a lower-case id: ocaml, php, ruby, r, cpp (C or C++:
+	// CMake, Meson, autoconf), elixir, swift, haskell, scala, dart, zig,
+	// deno or dotnet (C#, F#). LanguageName gives the name people know.
 	Language string `json:"language"`
 	// Manifest is the file that showed the language (dune-project,
 	// composer.json, Gemfile, DESCRIPTION, CMakeLists.txt, mix.exs, *.csproj).

@@ -7,26 +7,43 @@ import (
 	"strings"
 )
 
-// unsupportedFiles map manifest names to the language they show, for
+// unsupportedFiles map manifest names to the language id they show, for
 // the languages the built-in specialists cannot build.
 var unsupportedFiles = map[string]string{
-	"dune-project": "OCaml", "composer.json": "PHP", "Gemfile": "Ruby", "DESCRIPTION": "R",
-	"CMakeLists.txt": "C/C++", "meson.build": "C/C++", "configure.ac": "C/C++",
-	"mix.exs": "Elixir", "Package.swift": "Swift", "stack.yaml": "Haskell",
-	"build.sbt": "Scala", "pubspec.yaml": "Dart", "build.zig": "Zig",
-	"deno.json": "Deno", "deno.jsonc": "Deno",
+	"dune-project": "ocaml", "composer.json": "php", "Gemfile": "ruby", "DESCRIPTION": "r",
+	"CMakeLists.txt": "cpp", "meson.build": "cpp", "configure.ac": "cpp",
+	"mix.exs": "elixir", "Package.swift": "swift", "stack.yaml": "haskell",
+	"build.sbt": "scala", "pubspec.yaml": "dart", "build.zig": "zig",
+	"deno.json": "deno", "deno.jsonc": "deno",
 }
 
-// unsupportedSuffixes map manifest name endings to their language.
+// unsupportedSuffixes map manifest name endings to their language id.
 var unsupportedSuffixes = []struct{ suffix, lang string }{
-	{".opam", "OCaml"}, {".csproj", ".NET"}, {".fsproj", ".NET"}, {".sln", ".NET"}, {".cabal", "Haskell"},
+	{".opam", "ocaml"}, {".csproj", "dotnet"}, {".fsproj", "dotnet"}, {".sln", "dotnet"}, {".cabal", "haskell"},
+}
+
+// languageNames are the names people know the unsupported language ids by.
+var languageNames = map[string]string{
+	"ocaml": "OCaml", "php": "PHP", "ruby": "Ruby", "r": "R", "cpp": "C/C++", "elixir": "Elixir",
+	"swift": "Swift", "haskell": "Haskell", "scala": "Scala", "dart": "Dart", "zig": "Zig",
+	"deno": "Deno", "dotnet": ".NET",
+}
+
+// LanguageName returns the name people know a language id by ("ocaml" →
+// "OCaml", "dotnet" → ".NET", "cpp" → "C/C++"); an id it does not know is
+// returned as it is.
+func LanguageName(id string) string {
+	if n := languageNames[id]; n != "" {
+		return n
+	}
+	return id
 }
 
 // appLanguages are the unsupported languages whose projects commonly
 // carry a package.json for their front-end assets (Rails, Laravel,
 // Phoenix, ASP.NET): that package.json is part of their unit, not a
 // Node service of its own.
-var appLanguages = map[string]bool{"Ruby": true, "PHP": true, "Elixir": true, ".NET": true}
+var appLanguages = map[string]bool{"ruby": true, "php": true, "elixir": true, "dotnet": true}
 
 // toolingFolders hold helpers, generators and vendored code: never the
 // product of the repository.
@@ -82,8 +99,9 @@ func (d *detector) confirmUnsupported(p string) bool {
 //   - each directory is reported once per language, at the top of its
 //     tree (a CMake project's nested CMakeLists.txt are not units);
 //   - a Node unit sharing its directory with a Ruby, PHP, Elixir or .NET
-//     project is that project's front-end assets, not a service: it is
-//     dropped;
+//     project is that project's front-end assets (a build and a dev
+//     server, wp-scripts start), not a service: it is dropped unless a web
+//     framework, a server call or a port makes it one;
 //   - when the root's language is unsupported (and not only by a root
 //     Gemfile), the product is in that language: a service or worker under
 //     a tooling folder (tools/, scripts/, third_party/...) or three or more
@@ -139,7 +157,7 @@ func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
 	}
 	kept := services[:0]
 	for _, s := range services {
-		if s.Language == Node && s.Kind != KindService && d.sharesAppDir(s.Dir, tops) {
+		if s.Language == Node && (s.Kind != KindService || d.unit(s.Dir).rule == ruleDefault) && d.sharesAppDir(s.Dir, tops) {
 			continue
 		}
 		kept = append(kept, s)
@@ -202,6 +220,6 @@ func demoteHelper(s *Service, lang, manifest string) {
 		return
 	}
 	s.Kind = KindCLI
-	s.KindReason = "a " + string(s.Language) + " helper " + where + ": the repository's root is " + lang +
+	s.KindReason = "a " + string(s.Language) + " helper " + where + ": the repository's root is " + LanguageName(lang) +
 		" (" + manifest + "), so this is not its product; was: " + s.KindReason
 }
