@@ -117,7 +117,10 @@ func withWhy(value, why string) string {
 // writeRepo prints the model for people.
 func writeRepo(w io.Writer, r *stack.Repo) error {
 	p := &detectWriter{w: w}
-	if len(r.Services) == 0 {
+	switch {
+	case len(r.Services) == 0 && len(r.Unsupported) > 0:
+		p.printf("No units the built-in specialists can build (see the unsupported units below).\n")
+	case len(r.Services) == 0:
 		p.printf("No units found (no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, pom.xml or build.gradle).\n")
 	}
 	for i := range r.Services {

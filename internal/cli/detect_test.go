@@ -107,6 +107,19 @@ func TestDetectUnitsAndUnsupported(t *testing.T) {
 	}
 }
 
+// A repository with only an unsupported stack says so, rather than
+// claiming no manifest was found.
+func TestDetectOnlyUnsupported(t *testing.T) {
+	dir := writeTree(t, map[string]string{"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\n", "config.ru": "run App\n"})
+	code, out, errs := detectCLI(t, dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "No units the built-in specialists can build") || strings.Contains(out, "No units found") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
 func TestDetectErrors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "go.mod")
 	if err := os.WriteFile(file, []byte("module x\n"), 0o644); err != nil {
