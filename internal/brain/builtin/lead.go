@@ -253,7 +253,11 @@ func (p *planner) declineNotRunnable() {
 func describeKinds(ss []stack.Service) string {
 	parts := make([]string, 0, len(ss))
 	for _, s := range ss {
-		d := fmt.Sprintf("%s is a %s", dirLabel(s.Dir), s.Kind)
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(string(s.Kind+"x")[0])) {
+			article = "an"
+		}
+		d := fmt.Sprintf("%s is %s %s", dirLabel(s.Dir), article, s.Kind)
 		if s.KindReason != "" {
 			d += " (" + s.KindReason + ")"
 		}

@@ -78,3 +78,10 @@ func TestPlanByKind(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribeKinds(t *testing.T) {
+	got := describeKinds([]stack.Service{{Dir: ".", Kind: stack.KindAction, KindReason: "action.yml"}, {Dir: "lib", Kind: stack.KindLibrary}})
+	if want := "the repository root is an action (action.yml); lib is a library"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
