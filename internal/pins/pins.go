@@ -79,20 +79,84 @@ func (p Pin) Validate() error {
 
 type table struct {
 	Actions []Pin `yaml:"actions"`
+	// Earlier are older majors of actions in Actions, kept only to pin an
+	// existing workflow in place at the major it already uses; nothing new
+	// is written with them.
+	Earlier []Pin `yaml:"earlier"`
 }
 
 var (
 	loadOnce sync.Once
 	loaded   []Pin
 	byName   map[string]Pin
+	earlier  map[string]Pin // lower-cased "action@vN"
 	loadErr  error
 )
 
 func load() ([]Pin, map[string]Pin, error) {
 	loadOnce.Do(func() {
 		loaded, byName, loadErr = parse(tableYAML)
+		if loadErr == nil {
+			earlier, loadErr = parseEarlier(tableYAML, byName)
+		}
 	})
 	return loaded, byName, loadErr
+}
+
+// parseEarlier reads the earlier majors: each well-formed, of an action
+// the table has, at another major than its current pin, listed once.
+func parseEarlier(data []byte, current map[string]Pin) (map[string]Pin, error) {
+	var t table
+	if err := yaml.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("pins table actions.yaml: %w", err)
+	}
+	out := map[string]Pin{}
+	for _, p := range t.Earlier {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("pins table actions.yaml, earlier: %w", err)
+		}
+		cur, ok := current[strings.ToLower(p.Action)]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("pins table actions.yaml, earlier: %s has no current pin under actions; add that first", p.Action)
+		case cur.Major() == p.Major():
+			return nil, fmt.Errorf("pins table actions.yaml, earlier: %s %s is the current major; keep earlier majors only", p.Action, p.Version)
+		}
+		key := strings.ToLower(p.Action) + "@" + p.Major()
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("pins table actions.yaml, earlier: %s %s is listed twice; keep one per major", p.Action, p.Major())
+		}
+		out[key] = p
+	}
+	return out, nil
+}
+
+// AtMajor returns the pin of an action at a major version ("v4"): the
+// current pin when it is that major, else an earlier one the table keeps
+// for pinning existing workflows in place.
+func AtMajor(name, major string) (Pin, bool) {
+	p, err := Action(name)
+	if err != nil {
+		return Pin{}, false
+	}
+	if p.Major() == major {
+		return p, true
+	}
+	e, ok := earlier[strings.ToLower(strings.TrimSpace(name))+"@"+major]
+	return e, ok
+}
+
+// Earlier returns the earlier-major pins, sorted by action and version.
+func Earlier() ([]Pin, error) {
+	if _, _, err := load(); err != nil {
+		return nil, err
+	}
+	out := make([]Pin, 0, len(earlier))
+	for _, p := range earlier {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Action+out[i].Version < out[j].Action+out[j].Version })
+	return out, nil
 }
 
 // parse reads a table, checks every entry and refuses duplicates.

@@ -135,3 +135,43 @@ func TestParseRefusesBadTables(t *testing.T) {
 		t.Errorf("parse refused a good table: %v", err)
 	}
 }
+
+// TestEarlier: earlier majors load, each is found at its major and not at
+// another, the current pin still answers its own major, actionlint does not
+// call any of them outdated, and a bad earlier table is refused.
+func TestEarlier(t *testing.T) {
+	all, err := Earlier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 {
+		t.Fatal("no earlier pins")
+	}
+	for _, p := range all {
+		got, ok := AtMajor(p.Action, p.Major())
+		if !ok || got.SHA != p.SHA {
+			t.Errorf("AtMajor(%s, %s) = %v, %v; want %s", p.Action, p.Major(), got, ok, p.SHA)
+		}
+		if _, old := actionlint.OutdatedPopularActionSpecs[p.Action+"@"+p.Major()]; old {
+			t.Errorf("%s@%s is outdated for actionlint", p.Action, p.Major())
+		}
+	}
+	cur, _ := Action("actions/checkout")
+	if got, ok := AtMajor("actions/checkout", cur.Major()); !ok || got.SHA != cur.SHA {
+		t.Errorf("AtMajor at the current major = %v, %v", got, ok)
+	}
+	if _, ok := AtMajor("actions/checkout", "v1"); ok {
+		t.Error("AtMajor found a major the table does not keep")
+	}
+	current := map[string]Pin{"actions/checkout": cur}
+	for _, bad := range []string{
+		"earlier:\n  - {action: nobody/else, sha: " + strings.Repeat("a", 40) + ", version: v1.0.0, sources: [a, b]}\n",
+		"earlier:\n  - {action: actions/checkout, sha: " + cur.SHA + ", version: " + cur.Version + ", sources: [a, b]}\n",
+		"earlier:\n  - {action: actions/checkout, sha: " + strings.Repeat("b", 40) + ", version: v3.0.0, sources: [a, b]}\n  - {action: actions/checkout, sha: " + strings.Repeat("c", 40) + ", version: v3.1.0, sources: [a, b]}\n",
+		"earlier:\n  - {action: actions/checkout, sha: short, version: v3.0.0, sources: [a, b]}\n",
+	} {
+		if _, err := parseEarlier([]byte(bad), current); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}

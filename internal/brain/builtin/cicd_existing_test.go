@@ -149,7 +149,7 @@ jobs:
 // delete, no replacement, no second CI beside it, and the plan says why.
 func TestCICDLeavesUnpatchableCI(t *testing.T) {
 	cases := map[string]struct{ wf, why string }{
-		"another major": {strings.Replace(ciPatchableWF, "checkout@v6", "checkout@v4", 1), "another major version"},
+		"another major": {strings.Replace(ciPatchableWF, "checkout@v6", "checkout@v5", 1), "another major version"},
 		"a branch ref":  {strings.Replace(ciPatchableWF, "checkout@v6", "checkout@main", 1), "follows a branch"},
 		"not in the table": {strings.Replace(ciPatchableWF, "actions/checkout@v6", "someone/checkout@v6", 1),
 			"not in the pins table"},

@@ -193,7 +193,7 @@ func ciPinFor(uses string) (*pins.Pin, error) {
 	if ciFullSHARE.MatchString(ref) {
 		return nil, nil
 	}
-	pin, err := pins.Action(name)
+	cur, err := pins.Action(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s@%s is not in the pins table (internal/pins/actions.yaml), so its SHA is not known", name, ref)
 	}
@@ -201,8 +201,9 @@ func ciPinFor(uses string) (*pins.Pin, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%s@%s follows a branch, not a release, so there is no release SHA to pin it to", name, ref)
 	}
-	if "v"+m[1] != pin.Major() {
-		return nil, fmt.Errorf("%s@%s: the pins table has %s, another major version, and a patch does not upgrade a workflow's actions", name, ref, pin.Version)
+	pin, ok := pins.AtMajor(name, "v"+m[1])
+	if !ok {
+		return nil, fmt.Errorf("%s@%s: the pins table has %s, another major version, and a patch does not upgrade a workflow's actions", name, ref, cur.Version)
 	}
 	return &pin, nil
 }

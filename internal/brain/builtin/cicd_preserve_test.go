@@ -133,7 +133,7 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 		// ci is whether the plan may have a task that writes CI.
 		ci bool
 	}{
-		{"containerize this service and add CI", map[string]bool{".github/workflows/tests.yml": true}, true},
+		{"containerize this service and add CI", map[string]bool{".github/workflows/tests.yml": true, ".github/workflows/go.yml": true}, true},
 		{"compose for local development with Postgres", nil, false},
 		{"deploy it to Cloud Run with Terraform", nil, false},
 	}
@@ -196,9 +196,24 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 				if err := engine.Minimal(f.Old, f.Content); err != nil {
 					t.Error(err)
 				}
+				// go.yml uses checkout v4 and setup-go v5, majors the table
+				// keeps for pinning in place: pinned, its matrix kept.
+				g := findFile(res, ".github/workflows/go.yml")
+				if g == nil {
+					t.Fatalf("go.yml, which fails only on pins, is not patched")
+				}
+				for _, keep := range []string{"os: [ubuntu-latest, macos-latest, windows-latest]", "runs-on: ${{ matrix.os }}",
+					"actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "go test -tags integration ./..."} {
+					if !strings.Contains(string(g.Content), keep) {
+						t.Errorf("the go.yml patch lacks %q:\n%s", keep, g.Content)
+					}
+				}
+				if err := engine.Minimal(g.Old, g.Content); err != nil {
+					t.Error(err)
+				}
 				notes := strings.Join(plan.Notes, "\n")
-				if !strings.Contains(notes, ".github/workflows/go.yml runs the tests of . but fails the gate") || !strings.Contains(notes, "left as it is") {
-					t.Errorf("the plan does not say go.yml is left alone and why:\n%s", notes)
+				if !strings.Contains(notes, ".github/workflows/go.yml runs the tests of . and fails the gate only on pinning") {
+					t.Errorf("the plan does not say go.yml is patched:\n%s", notes)
 				}
 			}
 		})
