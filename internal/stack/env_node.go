@@ -104,18 +104,13 @@ func (e *envSet) fromJSReads(text, source string) {
 	}
 }
 
-// objectLiteralAt returns the text inside the first {...} at or after i
-// (within 256 bytes), balanced and at most 16 KiB long.
-func objectLiteralAt(text string, i int) (string, bool) {
-	open := strings.IndexByte(window(text, i, 256), '{')
-	if open < 0 {
-		return "", false
-	}
-	start := i + open
+// scanJS walks text[from:to] outside string literals and calls visit
+// with each byte's index and the bracket depth after it; visit returns
+// false to stop.
+func scanJS(text string, from, to int, visit func(j int, c byte, depth int) bool) {
 	depth := 0
 	var quote byte
-	limit := min(len(text), start+16<<10)
-	for j := start; j < limit; j++ {
+	for j := from; j < to; j++ {
 		c := text[j]
 		if quote != 0 {
 			if c == '\\' {
@@ -128,48 +123,49 @@ func objectLiteralAt(text string, i int) (string, bool) {
 		switch c {
 		case '"', '\'', '`':
 			quote = c
+			continue
 		case '{', '(', '[':
 			depth++
 		case '}', ')', ']':
 			depth--
-			if depth == 0 {
-				return text[start+1 : j], true
-			}
+		}
+		if !visit(j, c, depth) {
+			return
 		}
 	}
-	return "", false
+}
+
+// objectLiteralAt returns the text inside the first {...} at or after i
+// (within 256 bytes), balanced and at most 16 KiB long.
+func objectLiteralAt(text string, i int) (string, bool) {
+	open := strings.IndexByte(window(text, i, 256), '{')
+	if open < 0 {
+		return "", false
+	}
+	start := i + open
+	body, found := "", false
+	scanJS(text, start, min(len(text), start+16<<10), func(j int, c byte, depth int) bool {
+		if depth == 0 && (c == '}' || c == ')' || c == ']') {
+			body, found = text[start+1:j], true
+			return false
+		}
+		return true
+	})
+	return body, found
 }
 
 // topLevelEntries splits an object literal's body at its top-level
 // commas.
 func topLevelEntries(body string) []string {
 	var out []string
-	depth, last := 0, 0
-	var quote byte
-	for j := 0; j < len(body); j++ {
-		c := body[j]
-		if quote != 0 {
-			if c == '\\' {
-				j++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
+	last := 0
+	scanJS(body, 0, len(body), func(j int, c byte, depth int) bool {
+		if c == ',' && depth == 0 {
+			out = append(out, body[last:j])
+			last = j + 1
 		}
-		switch c {
-		case '"', '\'', '`':
-			quote = c
-		case '{', '(', '[':
-			depth++
-		case '}', ')', ']':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, body[last:j])
-				last = j + 1
-			}
-		}
-	}
+		return true
+	})
 	if strings.TrimSpace(body[last:]) != "" {
 		out = append(out, body[last:])
 	}
