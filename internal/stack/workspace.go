@@ -139,17 +139,24 @@ func (d *detector) cargoWorkspace(p string) *Workspace {
 	if toml.Unmarshal(data, &ct) != nil || ct.Workspace == nil {
 		return nil
 	}
+	return d.tomlWorkspace(p, "cargo", "Cargo.toml", "Cargo.lock", ct.Workspace.Members, ct.Workspace.Exclude, ct.Package != nil)
+}
+
+// tomlWorkspace is a Cargo or uv workspace at manifest p: its member globs
+// less its excludes, found by their manifest, plus the root itself when it
+// is also a package.
+func (d *detector) tomlWorkspace(p, tool, manifest, lock string, members, exclude []string, rootIsPackage bool) *Workspace {
 	dir := path.Dir(p)
-	pats := append([]string(nil), ct.Workspace.Members...)
-	for _, x := range ct.Workspace.Exclude {
+	pats := append([]string(nil), members...)
+	for _, x := range exclude {
 		pats = append(pats, "!"+x)
 	}
-	members := d.expandMembers(dir, pats, "Cargo.toml")
-	if ct.Package != nil {
-		members = addUnique(members, dir)
-		sort.Strings(members)
+	found := d.expandMembers(dir, pats, manifest)
+	if rootIsPackage {
+		found = addUnique(found, dir)
+		sort.Strings(found)
 	}
-	return &Workspace{Tool: "cargo", Members: members, Lockfile: d.lockIn(dir, "Cargo.lock")}
+	return &Workspace{Tool: tool, Members: found, Lockfile: d.lockIn(dir, lock)}
 }
 
 // nodeWorkspace reads package.json "workspaces" (an array, or an object
@@ -234,17 +241,7 @@ func (d *detector) uvWorkspace(p string) *Workspace {
 	if toml.Unmarshal(data, &pp) != nil || pp.Tool.UV.Workspace == nil {
 		return nil
 	}
-	dir := path.Dir(p)
-	pats := append([]string(nil), pp.Tool.UV.Workspace.Members...)
-	for _, x := range pp.Tool.UV.Workspace.Exclude {
-		pats = append(pats, "!"+x)
-	}
-	members := d.expandMembers(dir, pats, "pyproject.toml")
-	if pp.Project != nil {
-		members = addUnique(members, dir)
-		sort.Strings(members)
-	}
-	return &Workspace{Tool: "uv", Members: members, Lockfile: d.lockIn(dir, "uv.lock")}
+	return d.tomlWorkspace(p, "uv", "pyproject.toml", "uv.lock", pp.Tool.UV.Workspace.Members, pp.Tool.UV.Workspace.Exclude, pp.Project != nil)
 }
 
 // mavenModules reads a pom.xml's <modules>.
