@@ -282,17 +282,21 @@ func (d *detector) goKindFacts(s *Service, tooling []string) {
 			serve = fmt.Sprintf("%s in %s", strings.TrimRight(string(m[1]), "({ \t"), src)
 		}
 		if m := reGoCLI.FindSubmatch(data); m != nil && cli == "" {
-			cli = fmt.Sprintf("imports %s in %s", m[1], src)
+			cli = fmt.Sprintf("imports %s in %s", m[1], src) // "imports flag in ..." for the flag package
 		}
 	}
 	if serve != "" {
 		u.add(KindService, "%s", serve)
 	}
-	if cli != "" {
+	// A web framework in go.mod outweighs the flag package: servers read
+	// their settings from flags too (the server call may sit in a package
+	// the main calls into). A CLI framework import still wins.
+	web := goDirectRequire(u.deps, goWebModules)
+	if cli != "" && (web == "" || !strings.Contains(cli, " flag ")) {
 		u.add(KindCLI, "%s, no server call", cli)
 	}
-	if m := goDirectRequire(u.deps, goWebModules); m != "" {
-		u.add(KindService, "go.mod requires %s", m)
+	if web != "" {
+		u.add(KindService, "go.mod requires %s", web)
 	}
 	switch path.Base(best) {
 	case "server", "api", "web", "gateway", "daemon":

@@ -74,6 +74,16 @@ func TestGoUnits(t *testing.T) {
 				entry: "./cmd/gh", entryWhy: "built by .goreleaser.yml", start: "go run ./cmd/gh", mains: []string{"./cmd/gh"}}},
 		},
 		{
+			name: "a gin server that reads flags is a service, not a CLI",
+			files: map[string]string{
+				"go.mod":           "module github.com/acme/notify\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.10.0\n",
+				"app.go":           "package main\n\nimport (\n\t\"flag\"\n\n\t\"github.com/acme/notify/runner\"\n)\n\nfunc main() { flag.Parse(); runner.Run() }\n",
+				"runner/runner.go": "package runner\n\nfunc Run() {}\n",
+			},
+			want: []unitWant{{dir: ".", kind: KindService, kindReason: "go.mod requires github.com/gin-gonic/gin",
+				entry: ".", entryWhy: "root package", start: "go run ."}},
+		},
+		{
 			name: "mains ranked: named like the module, then the Makefile's",
 			files: map[string]string{
 				"go.mod":             "module example.com/shop\n\ngo 1.22\n",

@@ -182,7 +182,11 @@ func (p *planner) services() []stack.Service {
 	all := p.in.Repo.Services
 	names := map[string][]string{}
 	for _, s := range all {
-		names[s.Dir] = []string{s.Name, lastElem(s.Dir)}
+		for _, n := range []string{s.Name, lastElem(s.Dir)} {
+			if !toolWords[strings.ToLower(n)] {
+				names[s.Dir] = append(names[s.Dir], n)
+			}
+		}
 	}
 	named := namedServices(p.req, names)
 	if len(named) > 0 && len(named) < len(all) {
@@ -209,6 +213,16 @@ func (p *planner) services() []stack.Service {
 		p.note("left alone: %s; only services and workers get images and deployments unless the request names the unit", describeKinds(p.notRunnable))
 	}
 	return run
+}
+
+// toolWords are words a request uses for the work itself: a unit named
+// like one (terratest's modules/terraform, a docker/ helper) is not named
+// by "deploy it with Terraform".
+var toolWords = map[string]bool{
+	"terraform": true, "docker": true, "compose": true, "kubernetes": true, "k8s": true, "helm": true,
+	"ci": true, "cd": true, "aws": true, "gcp": true, "azure": true, "cloudflare": true, "github": true,
+	"actions": true, "prometheus": true, "grafana": true, "monitoring": true, "infra": true, "deploy": true,
+	"postgres": true, "redis": true, "mysql": true, "mongodb": true, "rabbitmq": true, "kafka": true,
 }
 
 // units are the repository's own units: every detected one but test

@@ -41,6 +41,10 @@ func TestPlanByKind(t *testing.T) {
 			notes: "left alone: sdk is a library (no main package)", noteAbsnt: "examples/demo"},
 		{name: "CI covers the library but not the example", repo: &stack.Repo{Services: []stack.Service{api, ex, lib}},
 			req: "add CI", modes: []string{CICDMode}, services: map[string][]string{TaskCI: {"api", "sdk"}}},
+		{name: "a library named like the tool is not named by the request", repo: &stack.Repo{Services: []stack.Service{
+			{Name: "terratest", Dir: ".", Language: stack.Go, Kind: stack.KindLibrary, KindReason: "no main package"},
+			{Name: "terraform", Dir: "modules/terraform", Language: stack.Go, Kind: stack.KindLibrary, KindReason: "no main package"}}},
+			req: "deploy it to Cloud Run with Terraform", question: "I found no service or worker to containerize or deploy"},
 		{name: "an OCaml repository is named", repo: &stack.Repo{Services: []stack.Service{}, Unsupported: []stack.Unsupported{{Dir: ".", Language: "ocaml", Manifest: "dune-project"}}},
 			req: "add CI and containerize it", question: "written in ocaml (dune-project), which the built-in specialists cannot build"},
 		{name: "an unsupported unit beside a service is noted", repo: &stack.Repo{Services: []stack.Service{api}, Unsupported: []stack.Unsupported{{Dir: "cart", Language: "dotnet", Manifest: "cart.csproj"}}},
