@@ -114,13 +114,21 @@ func ciAnyTest(s string) bool {
 }
 
 // ciRunsTestsOf reports whether a workflow builds or tests a service: a
-// build or test command of its language and, for a service below the
-// root, its directory named somewhere.
+// build or test command of its language, or its own make target, and, for
+// a service below the root, its directory named somewhere.
 func ciRunsTestsOf(e ciExisting, s stack.Service) bool {
 	if s.Dir != "." && !strings.Contains(e.content, s.Dir) {
 		return false
 	}
-	for _, c := range append(ciTestCommands[s.Language], ciBuildCommands[s.Language]...) {
+	cmds := append(ciTestCommands[s.Language], ciBuildCommands[s.Language]...)
+	// The unit's own commands ("make test", "yarn test") count too: a
+	// workflow that runs them covers it whatever the language's usual ones.
+	for _, c := range []string{s.Test, s.Build} {
+		if strings.HasPrefix(c, "make ") {
+			cmds = append(cmds, c)
+		}
+	}
+	for _, c := range cmds {
 		if strings.Contains(e.content, c) {
 			return true
 		}

@@ -374,3 +374,18 @@ jobs:
 		t.Errorf("a second image workflow or a rewrite: %v", cs.Paths())
 	}
 }
+
+// A workflow that runs the unit's own make target covers it, though it
+// names no go test: no second CI is written beside it.
+func TestCICDMakeTargetCovers(t *testing.T) {
+	wf := "name: build\non: [push, pull_request]\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+	e := ciExisting{path: ".github/workflows/build.yml", content: wf}
+	withMake := stack.Service{Name: "x", Dir: ".", Language: stack.Go, Test: "make test"}
+	if !ciRunsTestsOf(e, withMake) {
+		t.Error("make test in the workflow does not cover a unit tested by make test")
+	}
+	withoutMake := stack.Service{Name: "x", Dir: ".", Language: stack.Go, Test: "go test ./..."}
+	if ciRunsTestsOf(e, withoutMake) {
+		t.Error("make test covers a unit that is not tested by make")
+	}
+}
