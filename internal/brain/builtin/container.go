@@ -122,6 +122,8 @@ type dockerfileData struct {
 	PackageManager, Poetry string
 	UV                     string
 	Lockfile               bool
+	// Cgo builds Go with CGO_ENABLED=1 (for a runtime with glibc).
+	Cgo bool
 }
 
 // renderDockerfile renders a service's Dockerfile and says what it

@@ -45,6 +45,10 @@ func goDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, erro
 		d.Copy = "go.mod go.sum"
 	}
 	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
+	if hasFramework(s, "cgo") {
+		d.Cgo = true
+		notes = append(notes, fmt.Sprintf("a direct dependency of %s only builds with cgo (go-sqlite3 and the like), so the build runs with CGO_ENABLED=1 (the golang bookworm image has gcc) and the runtime is %s, which carries glibc", dirLabel(s.Dir), d.Runtime))
+	}
 	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
 	return notes, nil
 }

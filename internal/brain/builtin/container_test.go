@@ -75,6 +75,10 @@ func TestContainerStacks(t *testing.T) {
 			files: map[string]string{"go.mod": "module x\n", "main.go": "package main\n"},
 			want:  []string{"FROM golang:1.25-bookworm AS build", "COPY go.mod ./", "EXPOSE 8080", " ."},
 			note:  "default 1.25"},
+		{name: "go cgo", svc: stack.Service{Name: "notify", Dir: ".", Language: stack.Go, Version: "1.22", Mains: []string{"."}, Frameworks: []string{"cgo", "gin"}},
+			files:   map[string]string{"go.mod": "module x\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n", "go.sum": "", "main.go": "package main\n"},
+			want:    []string{"RUN CGO_ENABLED=1 go build", "FROM gcr.io/distroless/base-debian12:nonroot", "USER nonroot:nonroot", "and cgo"},
+			notWant: []string{"CGO_ENABLED=0", "static-debian12"}, note: "CGO_ENABLED=1"},
 		{name: "node npm", svc: stack.Service{Name: "web", Dir: "web", Language: stack.Node, Version: ">=20.11", PackageManager: "npm", Lockfile: "package-lock.json", Build: "npm run build", Start: "node dist/server.js", Port: 3000},
 			files: map[string]string{"web/package.json": "{}", "web/package-lock.json": "{}"},
 			want: []string{"FROM node:20-bookworm-slim AS build", "COPY package.json package-lock.json ./", "RUN npm ci", "RUN npm run build",
@@ -144,7 +148,22 @@ func TestContainerStacks(t *testing.T) {
 				}
 			}
 			gateClean(t, cs)
+			gateWithRepo(t, cs, fsys)
 		})
+	}
+}
+
+// gateWithRepo runs the gate with the repository at hand (the build
+// context rules) on every file of the change set, seen in place of the
+// workspace's, and fails on errors.
+func gateWithRepo(t *testing.T, cs *change.ChangeSet, fsys fstest.MapFS) {
+	t.Helper()
+	var files []validate.File
+	for _, f := range cs.Files {
+		files = append(files, validate.File{Path: f.Path, Content: f.Content})
+	}
+	for _, fd := range validate.Errors(validate.Check(files, validate.Options{Workspace: fsys})) {
+		t.Errorf("gate error with the repository: %s", fd)
 	}
 }
 
