@@ -45,7 +45,7 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := containerizeService(tbl, in.Workspace, &services[i], cs); err != nil {
+		if err := containerizeService(tbl, in.Workspace, in.Repo, &services[i], cs); err != nil {
 			return nil, err
 		}
 	}
@@ -55,7 +55,7 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 // containerizeService adds one service's Dockerfile and .dockerignore.
 // An existing Dockerfile is never replaced: the findings with a safe line
 // edit are fixed in place and the rest are named in the note.
-func containerizeService(tbl *imageTable, ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
+func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, cs *change.ChangeSet) error {
 	dfPath := joinPath(s.Dir, "Dockerfile")
 	old, err := readOptional(ws, dfPath)
 	if err != nil {
@@ -70,14 +70,14 @@ func containerizeService(tbl *imageTable, ws fs.FS, s *stack.Service, cs *change
 		case len(pt.Left) > 0:
 			kept = "the existing Dockerfile is kept unchanged: " + strings.Join(pt.Left, "; ")
 		}
-		return addDockerignore(ws, s, cs, kept)
+		return addDockerignore(ws, s, cs, kept, false)
 	}
-	content, notes, err := renderDockerfile(tbl, ws, s)
+	content, notes, err := renderDockerfile(tbl, ws, repo, s)
 	if err != nil {
 		return err
 	}
 	cs.Put(dfPath, content, nil, strings.Join(notes, "; "))
-	return addDockerignore(ws, s, cs, "")
+	return addDockerignore(ws, s, cs, "", true)
 }
 
 // patchNote lists a patch's edits and the findings it left, for people.
@@ -89,15 +89,24 @@ func patchNote(pt dfPatch) string {
 	return note
 }
 
-// addDockerignore writes the service's .dockerignore unless one exists;
-// extra is added to its note.
-func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string) error {
+// addDockerignore writes the .dockerignore of the service's build
+// context (its directory, or the workspace root it builds from) unless one
+// exists there or another service of the task already wrote it; extra is
+// added to its note. Beside an existing Dockerfile (atContext false) it
+// goes in the service's directory, as the context a human uses is not
+// known.
+func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string, atContext bool) error {
 	p := joinPath(s.Dir, ".dockerignore")
+	if atContext && contextDiffers(*s) {
+		p = joinPath(buildContext(*s), ".dockerignore")
+	}
 	old, err := readOptional(ws, p)
-	if err != nil || old != nil {
+	if err != nil || old != nil || cs.Get(p) != nil {
 		return err
 	}
-	content, err := render("container/dockerignore.tmpl", dockerignoreData(ws, s))
+	data := dockerignoreData(ws, s)
+	data.Nested = data.Nested && atContext
+	content, err := render("container/dockerignore.tmpl", data)
 	if err != nil {
 		return err
 	}
@@ -124,14 +133,35 @@ type dockerfileData struct {
 	Lockfile               bool
 	// Cgo builds Go with CGO_ENABLED=1 (for a runtime with glibc).
 	Cgo bool
+	// ContextLine, for a Dockerfile built from a context other than its
+	// directory, is the docker build command its first line states.
+	ContextLine string
+	// Workdir is the unit's directory relative to that context.
+	Workdir string
+	// Modules are the Go modules copied from that context.
+	Modules []goModule
+	// Members are the workspace manifests copied from that context before
+	// the install (package.json of each member).
+	Members []string
+	// Filter is the unit's package name for a filtered workspace install.
+	Filter string
+	// BuildDir is where Build runs, relative to the context ("" for its
+	// root); User is the runtime's non-root user by name.
+	BuildDir, User string
+	// Dirs are directories of the context copied before the install
+	// (.yarn/releases, where yarnPath points).
+	Dirs []string
 }
 
 // renderDockerfile renders a service's Dockerfile and says what it
 // assumed.
-func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []string, error) {
+func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service) ([]byte, []string, error) {
 	variant := ""
-	if s.Language == stack.Java {
+	switch {
+	case s.Language == stack.Java:
 		variant = javaBuildVariant(ws, s)
+	case s.Language == stack.Node && s.PackageManager == "bun":
+		variant = "bun"
 	}
 	imgs, err := tbl.imagesFor(s, variant)
 	if err != nil {
@@ -144,6 +174,16 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []st
 	if d.Port < 0 || d.Port > 65535 {
 		d.Port = 0
 	}
+	if contextDiffers(*s) {
+		if !safePath(buildContext(*s)) {
+			return nil, nil, unsupportedContext(*s, "its path has characters a Dockerfile cannot take safely")
+		}
+		if !inside(buildContext(*s), s.Dir) {
+			return nil, nil, unsupportedContext(*s, "that context does not hold the unit")
+		}
+		d.ContextLine = contextLine(*s)
+		d.Workdir = ctxRel(buildContext(*s), s.Dir)
+	}
 	var notes []string
 	if imgs.Assumed {
 		notes = append(notes, fmt.Sprintf("no %s version is stated in %s, so the image uses the default %s from images.yaml", s.Language, dirLabel(s.Dir), imgs.Version))
@@ -155,14 +195,23 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []st
 	var more []string
 	switch s.Language {
 	case stack.Go:
-		more, err = goDockerfile(ws, s, &d)
+		more, err = goDockerfile(ws, repo, s, &d)
 	case stack.Node:
-		more, err = nodeDockerfile(ws, s, &d)
+		more, err = nodeDockerfile(ws, repo, s, &d)
 	case stack.Python:
+		if contextDiffers(*s) {
+			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet install one member of a Python workspace")
+		}
 		more, err = pythonDockerfile(tbl, ws, s, &d)
 	case stack.Rust:
+		if contextDiffers(*s) {
+			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet build one crate of a Cargo workspace")
+		}
 		more, err = rustDockerfile(ws, s, &d)
 	case stack.Java:
+		if contextDiffers(*s) {
+			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet build one module of a multi-module Java build")
+		}
 		more, err = javaDockerfile(ws, s, &d)
 	default:
 		err = fmt.Errorf("the built-in container specialist does not know %q (service %s)", s.Language, s.Dir)

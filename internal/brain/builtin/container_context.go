@@ -1,0 +1,162 @@
+package builtin
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+// buildContext returns the directory a service's image is built from,
+// relative to the repository root: its detected Context (the smallest
+// directory holding the unit, its local dependencies and its lockfile),
+// else its own directory.
+func buildContext(s stack.Service) string {
+	c := s.Context
+	if c == "" {
+		c = s.Dir
+	}
+	if c == "" {
+		return "."
+	}
+	return path.Clean(c)
+}
+
+// contextDiffers reports whether the service builds from a context other
+// than its own directory (a workspace root, a common parent of replaced
+// modules).
+func contextDiffers(s stack.Service) bool {
+	d := s.Dir
+	if d == "" {
+		d = "."
+	}
+	return buildContext(s) != path.Clean(d)
+}
+
+// dockerfileIn returns the Dockerfile of a service relative to its build
+// context, for docker build -f, Compose's dockerfile: and a workflow's file:
+// when the context is the repository root.
+func dockerfileIn(s stack.Service) string {
+	return ctxRel(buildContext(s), joinPath(s.Dir, "Dockerfile"))
+}
+
+// ctxRel returns the path p relative to the directory ctx that holds it,
+// without a leading "./" ("." for ctx itself).
+func ctxRel(ctx, p string) string {
+	return strings.TrimPrefix(relDir(ctx, p), "./")
+}
+
+// contextLine is the docker build command, paths from the repository
+// root, that the first line of a Dockerfile built from another context
+// states; the gate reads it to check the Dockerfile against that context.
+func contextLine(s stack.Service) string {
+	return fmt.Sprintf("docker build -f %s %s", joinPath(s.Dir, "Dockerfile"), buildContext(s))
+}
+
+// unsupportedContext is the error for a layout the built-in specialist
+// cannot build correctly: it names the unit, its context and what is not
+// supported, instead of writing a Dockerfile the gate would refuse.
+func unsupportedContext(s stack.Service, what string) error {
+	return fmt.Errorf("cannot containerize %s: it builds from the context %s, and %s; write its Dockerfile by hand (docker build -f %s %s) or ask for another unit",
+		dirLabel(s.Dir), dirLabel(buildContext(s)), what, joinPath(s.Dir, "Dockerfile"), buildContext(s))
+}
+
+// goModule is one Go module the image needs: its directory relative to the
+// build context and the module files to copy before go mod download.
+type goModule struct {
+	Dir   string
+	Files string
+}
+
+// goContextModules lists the unit's module and every module it replaces
+// with a local directory, transitively, relative to the build context:
+// each must lie inside the context. A module the unit requires from the
+// repository without a replace (found only through go.work) is not
+// supported: the image builds without go.work.
+func goContextModules(ws fs.FS, repo *stack.Repo, s stack.Service) ([]goModule, error) {
+	ctx := buildContext(s)
+	local := map[string]string{} // module path -> dir, for the repository's Go units
+	if repo != nil {
+		for _, u := range repo.Services {
+			if u.Language == stack.Go && u.Module != "" {
+				local[u.Module] = path.Clean(u.Dir)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []goModule
+	var visit func(dir string, top bool) error
+	visit = func(dir string, top bool) error {
+		if seen[dir] {
+			return nil
+		}
+		seen[dir] = true
+		if !inside(ctx, dir) {
+			return unsupportedContext(s, fmt.Sprintf("the module in %s it needs lies outside that context", dirLabel(dir)))
+		}
+		gm := joinPath(dir, "go.mod")
+		data, err := readOptional(ws, gm)
+		if err != nil {
+			return err
+		}
+		if data == nil {
+			return unsupportedContext(s, fmt.Sprintf("%s, a module it replaces, has no go.mod", dirLabel(dir)))
+		}
+		f, err := modfile.Parse(gm, data, nil)
+		if err != nil {
+			return unsupportedContext(s, fmt.Sprintf("%s does not parse (%v)", gm, err))
+		}
+		rel := ctxRel(ctx, dir)
+		if !safePath(rel) {
+			return unsupportedContext(s, fmt.Sprintf("the directory %q has characters a Dockerfile cannot take safely", rel))
+		}
+		files := joinPath(rel, "go.mod")
+		if exists(ws, joinPath(dir, "go.sum")) {
+			files += " " + joinPath(rel, "go.sum")
+		}
+		out = append(out, goModule{Dir: rel, Files: files})
+		replaced := map[string]bool{}
+		var targets []string
+		for _, r := range f.Replace {
+			if r.New.Version != "" || !modfile.IsDirectoryPath(r.New.Path) || path.IsAbs(r.New.Path) || strings.Contains(r.New.Path, `\`) {
+				continue
+			}
+			replaced[r.Old.Path] = true
+			targets = append(targets, path.Join(dir, r.New.Path))
+		}
+		if top {
+			for _, req := range f.Require {
+				if d, ok := local[req.Mod.Path]; ok && !replaced[req.Mod.Path] && d != dir {
+					return unsupportedContext(s, fmt.Sprintf("it requires %s from %s without a replace directive (only go.work points there), and the image builds without go.work; add replace %s => %s to its go.mod",
+						req.Mod.Path, dirLabel(d), req.Mod.Path, relDir(dir, d)))
+				}
+			}
+		}
+		sort.Strings(targets)
+		for _, t := range targets {
+			if err := visit(t, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := visit(path.Clean(joinPath(s.Dir, ".")), true); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// inside reports whether the slash path p is dir or below it ("." holds
+// every relative path).
+func inside(dir, p string) bool {
+	dir, p = path.Clean(dir), path.Clean(p)
+	if strings.HasPrefix(p, "../") || p == ".." {
+		return false
+	}
+	return dir == "." || p == dir || strings.HasPrefix(p, dir+"/")
+}
