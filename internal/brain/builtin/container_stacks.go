@@ -270,6 +270,7 @@ func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDa
 	notes = append(notes, "dev dependencies stay in the image: pruning one member of a workspace is not portable across package managers")
 	return notes, nil
 }
+
 // nodeCmd decides how the Node image starts: the start script or start
 // command when it runs the runtime directly, else through the package
 // manager's start, else the entry file.
