@@ -172,7 +172,8 @@ func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []s
 				port = l.Port
 			}
 		}
-		app := composeService{Name: name, Context: relDir(dir, s.Dir), Dockerfile: "Dockerfile"}
+		bctx, bdf := imageBuild(in.Workspace, in.Deps, s)
+		app := composeService{Name: name, Context: relDir(dir, bctx), Dockerfile: ctxRel(bctx, bdf)}
 		if port > 0 {
 			host := port
 			for hostPorts[host] {

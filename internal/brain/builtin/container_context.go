@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
@@ -159,4 +160,33 @@ func inside(dir, p string) bool {
 		return false
 	}
 	return dir == "." || p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// imageBuild returns how a service's image is built: the context
+// directory and the Dockerfile, both relative to the repository root. A
+// Dockerfile whose text states the service's context line (one the
+// container specialist wrote for a workspace or replace layout, planned in
+// deps or already in the repository) builds from that context; any other
+// from its own directory, as before.
+func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, dockerfile string) {
+	dockerfile = joinPath(s.Dir, "Dockerfile")
+	own := path.Clean(joinPath(s.Dir, "."))
+	if !contextDiffers(s) {
+		return own, dockerfile
+	}
+	var content []byte
+	for _, cs := range deps {
+		if cs != nil {
+			if f := cs.Get(dockerfile); f != nil && f.Op != change.Delete {
+				content = f.Content
+			}
+		}
+	}
+	if content == nil {
+		content, _ = readOptional(ws, dockerfile)
+	}
+	if strings.Contains(string(content), "# "+contextLine(s)+"\n") {
+		return buildContext(s), dockerfile
+	}
+	return own, dockerfile
 }
