@@ -373,6 +373,21 @@ func pythonDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service, d *dockerfile
 			notes = append(notes, "no requirements.txt or pyproject.toml, so no dependencies are installed")
 		}
 	}
+	if why := pythonNeedsProject(ws, s); why != "" {
+		switch {
+		case pm == "poetry":
+			d.Build = "poetry install --only main"
+		case pm == "uv" && strings.Contains(d.Install, "--frozen"):
+			d.Build = "uv sync --frozen --no-dev"
+		case pm == "uv":
+			d.Build = "uv sync --no-dev"
+		case d.Build == "" && (has("pyproject.toml") || has("setup.py")):
+			d.Build = "pip install --no-cache-dir --no-deps ."
+		}
+		if d.Build != "" {
+			notes = append(notes, why)
+		}
+	}
 	cmd, note, err := pythonCmd(ws, s, d.Port)
 	if err != nil {
 		return nil, err
