@@ -77,7 +77,46 @@ func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.S
 		return err
 	}
 	cs.Put(dfPath, content, nil, strings.Join(notes, "; "))
-	return addDockerignore(ws, s, cs, "", true)
+	if err := addDockerignore(ws, s, cs, "", true); err != nil {
+		return err
+	}
+	return checkAgainstRepo(ws, s, cs, dfPath)
+}
+
+// repoRules are the gate's rules that read the repository: a Dockerfile
+// the specialist writes that breaks one of them means the layout is one it
+// cannot build, which is said plainly rather than left for the gate to
+// report as an internal error.
+var repoRules = map[string]bool{
+	"dockerfile-copy-missing": true, "dockerfile-context-go-replace": true, "dockerfile-context-cargo": true,
+	"dockerfile-context-node-workspace": true, "dockerfile-context-python": true, "dockerfile-cgo-disabled": true,
+	"dockerfile-entrypoint-missing": true,
+}
+
+// checkAgainstRepo runs the gate with the repository at hand on the new
+// Dockerfile and the task's other files, as the engine will, and turns a
+// finding of the repository rules into an error naming the unit, its
+// build context and what does not build.
+func checkAgainstRepo(ws fs.FS, s *stack.Service, cs *change.ChangeSet, dfPath string) error {
+	if ws == nil {
+		return nil
+	}
+	var files []validate.File
+	for _, f := range cs.Files {
+		if f.Op != change.Delete {
+			files = append(files, validate.File{Path: f.Path, Content: f.Content})
+		}
+	}
+	var bad []validate.Finding
+	for _, f := range validate.Errors(validate.Check(files, validate.Options{Workspace: ws})) {
+		if f.Path == dfPath && repoRules[f.Rule] {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return unsupportedContext(*s, "the Dockerfile the built-in specialist can write for it would not build there ("+describeFindings(bad)+")")
 }
 
 // patchNote lists a patch's edits and the findings it left, for people.

@@ -241,3 +241,27 @@ func TestImageBuildsUseTheContext(t *testing.T) {
 		t.Errorf("a human Dockerfile builds from %s (%s), want its directory", ctx, df)
 	}
 }
+
+// TestContainerSelfCheck: when the repository makes the Dockerfile the
+// specialist can write unbuildable (here the context's own .dockerignore
+// hides a replaced module), the task fails with an error naming the unit,
+// the context and the finding, not with a Dockerfile the gate refuses.
+func TestContainerSelfCheck(t *testing.T) {
+	repo := &stack.Repo{Services: []stack.Service{{Name: "svc", Dir: "svc", Language: stack.Go, Module: "x/svc", Mains: []string{"."}, Context: "."}}}
+	fsys := mapFS(map[string]string{
+		".dockerignore":   "libs\n",
+		"svc/go.mod":      "module x/svc\n\ngo 1.22\n\nreplace x/lib => ../libs/lib\n",
+		"svc/main.go":     "package main\n",
+		"libs/lib/go.mod": "module x/lib\n",
+	})
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: repo, Workspace: fsys}
+	cs, err := New().Work(context.Background(), in)
+	if err == nil {
+		t.Fatalf("no error; wrote:\n%s", cs.Diff())
+	}
+	for _, w := range []string{"svc", "the repository root", "dockerfile-copy-missing", ".dockerignore"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+}
