@@ -243,10 +243,7 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Serv
 		}
 		more, err = pythonDockerfile(tbl, ws, s, &d)
 	case stack.Rust:
-		if contextDiffers(*s) {
-			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet build one crate of a Cargo workspace")
-		}
-		more, err = rustDockerfile(ws, s, &d)
+		more, err = rustDockerfile(ws, repo, s, &d)
 	case stack.Java:
 		if contextDiffers(*s) {
 			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet build one module of a multi-module Java build")

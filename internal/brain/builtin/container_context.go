@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -189,4 +190,26 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 		return buildContext(s), dockerfile
 	}
 	return own, dockerfile
+}
+
+// workspaceOf returns the workspace of one of the tools rooted at the
+// service's build context that lists the service among its members, or
+// nil.
+func workspaceOf(repo *stack.Repo, s stack.Service, tools ...string) *stack.Workspace {
+	if repo == nil {
+		return nil
+	}
+	ctx := buildContext(s)
+	for i := range repo.Workspaces {
+		w := &repo.Workspaces[i]
+		if path.Clean(w.Dir) != ctx || !slices.Contains(tools, w.Tool) {
+			continue
+		}
+		for _, m := range w.Members {
+			if path.Clean(m) == path.Clean(s.Dir) {
+				return w
+			}
+		}
+	}
+	return nil
 }

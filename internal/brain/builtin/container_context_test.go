@@ -75,6 +75,22 @@ func TestContainerBuildContext(t *testing.T) {
 				"RUN pnpm install --frozen-lockfile --filter @acme/api...\n", "RUN pnpm --filter @acme/api... run build\n",
 				"WORKDIR /app/apps/api\nUSER node", `CMD ["node", "dist/main.js"]`},
 			notWant: []string{"pnpm prune"}, ignore: ".dockerignore"},
+		{name: "cargo workspace",
+			repo: &stack.Repo{Services: []stack.Service{
+				{Name: "server", Dir: "crates/server", Language: stack.Rust, Version: "1.81", PackageManager: "cargo", WorkspaceLock: "Cargo.lock",
+					Module: "forum_server", Entry: "forum", Port: 8536, Context: ".", Kind: stack.KindService},
+			}, Workspaces: []stack.Workspace{{Dir: ".", Tool: "cargo", Members: []string{"crates/server", "crates/utils"}, Lockfile: "Cargo.lock"}}},
+			files: map[string]string{
+				"Cargo.toml":                "[workspace]\nmembers = [\"crates/server\", \"crates/utils\"]\n",
+				"Cargo.lock":                "version = 3\n",
+				"crates/server/Cargo.toml":  "[package]\nname = \"forum_server\"\n\n[[bin]]\nname = \"forum\"\npath = \"src/main.rs\"\n\n[dependencies]\nutils = { path = \"../utils\" }\n",
+				"crates/server/src/main.rs": "fn main() {}\n",
+				"crates/utils/Cargo.toml":   "[package]\nname = \"utils\"\n",
+			},
+			df: "crates/server/Dockerfile",
+			want: []string{"# docker build -f crates/server/Dockerfile .\n", "COPY . .\n",
+				"cargo build --release --locked -p forum_server --bin forum", "cp target/release/forum /out/forum", `ENTRYPOINT ["/usr/local/bin/forum"]`},
+			ignore: ".dockerignore"},
 		{name: "npm workspace",
 			repo: &stack.Repo{Services: []stack.Service{
 				{Name: "web", Dir: "packages/web", Language: stack.Node, PackageManager: "npm", WorkspaceLock: "package-lock.json",
@@ -158,9 +174,9 @@ func TestContainerBuildContextUnsupported(t *testing.T) {
 		{name: "node without workspace", svc: stack.Service{Name: "web", Dir: "web", Language: stack.Node, PackageManager: "npm", Entry: "a.js", Context: "."},
 			files: map[string]string{"web/package.json": "{}"},
 			want:  "no npm, pnpm, yarn or bun workspace"},
-		{name: "cargo workspace", svc: stack.Service{Name: "api", Dir: "crates/api", Language: stack.Rust, Module: "api", Context: "."},
-			files: map[string]string{"Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n", "crates/api/Cargo.toml": "[package]\nname = \"api\"\n"},
-			want:  "Cargo workspace"},
+		{name: "cargo path dependency outside", svc: stack.Service{Name: "api", Dir: "api", Language: stack.Rust, Module: "api", Context: "."},
+			files: map[string]string{"api/Cargo.toml": "[package]\nname = \"api\"\n\n[dependencies]\nutil = { path = \"../util\" }\n", "util/Cargo.toml": "[package]\nname = \"util\"\n"},
+			want:  "no Cargo workspace rooted there lists it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -186,20 +186,7 @@ func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) 
 // directory.
 func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData, pm string) ([]string, error) {
 	ctx := buildContext(*s)
-	var w *stack.Workspace
-	if repo != nil {
-		for i := range repo.Workspaces {
-			x := &repo.Workspaces[i]
-			if path.Clean(x.Dir) != ctx {
-				continue
-			}
-			for _, m := range x.Members {
-				if path.Clean(m) == path.Clean(s.Dir) {
-					w = x
-				}
-			}
-		}
-	}
+	w := workspaceOf(repo, *s, "npm", "pnpm", "yarn", "bun")
 	if w == nil {
 		return nil, unsupportedContext(*s, "no npm, pnpm, yarn or bun workspace rooted there lists it")
 	}
@@ -431,11 +418,29 @@ func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err erro
 
 // rustDockerfile fills the Rust template: cargo build --release, run the
 // binary on distroless cc as nonroot.
-func rustDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+func rustDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
+	var notes []string
 	d.Binary = binaryName(s.Module, s.Name)
+	if s.Entry != "" && binaryName(s.Entry) == s.Entry {
+		d.Binary = s.Entry // the bin target detection chose
+	}
 	d.Lockfile = exists(ws, joinPath(s.Dir, "Cargo.lock"))
+	if contextDiffers(*s) {
+		// A workspace member: Cargo.lock and the path dependencies are at
+		// the workspace root, where cargo builds the one crate.
+		if workspaceOf(repo, *s, "cargo") == nil {
+			return nil, unsupportedContext(*s, "no Cargo workspace rooted there lists it (a crate whose path dependencies lie outside its directory is not supported)")
+		}
+		if s.Module == "" || !safePath(s.Module) {
+			return nil, unsupportedContext(*s, "its crate name is unknown, so cargo build -p cannot name it")
+		}
+		d.Filter = s.Module
+		d.Lockfile = s.WorkspaceLock != "" && exists(ws, s.WorkspaceLock)
+		notes = append(notes, fmt.Sprintf("%s is a member of the Cargo workspace at %s, so the image builds from there (%s) with cargo build -p %s",
+			dirLabel(s.Dir), dirLabel(buildContext(*s)), contextLine(*s), s.Module))
+	}
 	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
-	notes := []string{"no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port"}
+	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
 	if !d.Lockfile {
 		notes = append(notes, "no Cargo.lock, so builds are not reproducible: commit one")
 	}
