@@ -238,10 +238,7 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Serv
 	case stack.Node:
 		more, err = nodeDockerfile(ws, repo, s, &d)
 	case stack.Python:
-		if contextDiffers(*s) {
-			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet install one member of a Python workspace")
-		}
-		more, err = pythonDockerfile(tbl, ws, s, &d)
+		more, err = pythonDockerfile(tbl, ws, repo, s, &d)
 	case stack.Rust:
 		more, err = rustDockerfile(ws, repo, s, &d)
 	case stack.Java:

@@ -307,7 +307,10 @@ func startScript(ws fs.FS, dir string) string {
 
 // pythonDockerfile fills the Python template: a virtualenv built with
 // pip, poetry or uv, copied into a slim runtime that runs as uid 10001.
-func pythonDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+func pythonDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
+	if contextDiffers(*s) {
+		return uvWorkspaceDockerfile(tbl, ws, repo, s, d)
+	}
 	var notes []string
 	pm := s.PackageManager
 	has := func(f string) bool { return exists(ws, joinPath(s.Dir, f)) }
