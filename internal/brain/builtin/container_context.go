@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"golang.org/x/mod/modfile"
 
 	"github.com/devops-lead/devops-lead/internal/change"
@@ -189,7 +191,56 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 	if strings.Contains(string(content), "# "+contextLine(s)+"\n") {
 		return buildContext(s), dockerfile
 	}
+	// A person's Dockerfile written for the workspace root (COPY uv.lock,
+	// COPY backend/pyproject.toml backend/) builds from there.
+	if content != nil && !copiesFit(ws, content, own) && copiesFit(ws, content, buildContext(s)) {
+		return buildContext(s), dockerfile
+	}
 	return own, dockerfile
+}
+
+// copiesFit reports whether every plain local source of the Dockerfile's
+// COPY and ADD instructions (no --from, wildcard, variable or URL) exists
+// under dir; a file with none fits anywhere.
+func copiesFit(ws fs.FS, content []byte, dir string) bool {
+	res, err := parser.Parse(bytes.NewReader(content))
+	if err != nil {
+		return true
+	}
+	for _, n := range res.AST.Children {
+		if !isInstr(n, "copy") && !isInstr(n, "add") {
+			continue
+		}
+		from := false
+		for _, f := range n.Flags {
+			if strings.HasPrefix(strings.ToLower(f), "--from") {
+				from = true
+			}
+		}
+		if from {
+			continue
+		}
+		var args []string
+		for a := n.Next; a != nil; a = a.Next {
+			args = append(args, a.Value)
+		}
+		if len(args) < 2 {
+			continue
+		}
+		for _, src := range args[:len(args)-1] {
+			if strings.ContainsAny(src, "$*?[") || strings.Contains(src, "://") || strings.HasPrefix(src, "<<") {
+				continue
+			}
+			rel := strings.TrimPrefix(path.Clean("/"+src), "/")
+			if rel == "" {
+				continue
+			}
+			if !exists(ws, joinPath(dir, rel)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // workspaceOf returns the workspace of one of the tools rooted at the

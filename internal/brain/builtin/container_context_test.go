@@ -275,6 +275,23 @@ func TestImageBuildsUseTheContext(t *testing.T) {
 	if ctx, df := imageBuild(human, nil, repo.Services[0]); ctx != "services/billing" || df != "services/billing/Dockerfile" {
 		t.Errorf("a human Dockerfile builds from %s (%s), want its directory", ctx, df)
 	}
+	// One whose COPY sources exist only from the workspace root builds
+	// from there; one whose sources exist in its directory, from there.
+	for _, tc := range []struct{ copy, want string }{
+		{"COPY services/billing/go.mod libs/money/go.mod ./\nCOPY libs ./libs\n", "."},
+		{"COPY go.mod ./\nCOPY cmd ./cmd\n", "services/billing"},
+		{"COPY --from=builder /x /x\nCOPY *.go ./\n", "services/billing"},
+	} {
+		human := mapFS(map[string]string{
+			"services/billing/Dockerfile":          "FROM golang:1.22-bookworm\n" + tc.copy,
+			"services/billing/go.mod":              "module x\n",
+			"services/billing/cmd/billing/main.go": "package main\n",
+			"libs/money/go.mod":                    "module y\n",
+		})
+		if ctx, _ := imageBuild(human, nil, repo.Services[0]); ctx != tc.want {
+			t.Errorf("a human Dockerfile with %q builds from %s, want %s", tc.copy, ctx, tc.want)
+		}
+	}
 }
 
 // TestContainerSelfCheck: when the repository makes the Dockerfile the
