@@ -42,13 +42,6 @@ func contextDiffers(s stack.Service) bool {
 	return buildContext(s) != path.Clean(d)
 }
 
-// dockerfileIn returns the Dockerfile of a service relative to its build
-// context, for docker build -f, Compose's dockerfile: and a workflow's file:
-// when the context is the repository root.
-func dockerfileIn(s stack.Service) string {
-	return ctxRel(buildContext(s), joinPath(s.Dir, "Dockerfile"))
-}
-
 // ctxRel returns the path p relative to the directory ctx that holds it,
 // without a leading "./" ("." for ctx itself).
 func ctxRel(ctx, p string) string {
