@@ -41,11 +41,12 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 		return nil, errors.New("no service to containerize: the repository has no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, pom.xml or build.gradle in the focus; say which directory holds the application")
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
+	shared := sharedIgnores(in.Workspace, services)
 	for i := range services {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := containerizeService(tbl, in.Workspace, in.Repo, &services[i], cs); err != nil {
+		if err := containerizeService(tbl, in.Workspace, in.Repo, &services[i], shared, cs); err != nil {
 			return nil, err
 		}
 	}
@@ -55,7 +56,7 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 // containerizeService adds one service's Dockerfile and .dockerignore.
 // An existing Dockerfile is never replaced: the findings with a safe line
 // edit are fixed in place and the rest are named in the note.
-func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, cs *change.ChangeSet) error {
+func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, shared map[string]ignoreData, cs *change.ChangeSet) error {
 	dfPath := joinPath(s.Dir, "Dockerfile")
 	old, err := readOptional(ws, dfPath)
 	if err != nil {
@@ -70,14 +71,14 @@ func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.S
 		case len(pt.Left) > 0:
 			kept = "the existing Dockerfile is kept unchanged: " + strings.Join(pt.Left, "; ")
 		}
-		return addDockerignore(ws, s, cs, kept, false)
+		return addDockerignore(ws, s, cs, kept, nil)
 	}
 	content, notes, err := renderDockerfile(tbl, ws, repo, s)
 	if err != nil {
 		return err
 	}
 	cs.Put(dfPath, content, nil, strings.Join(notes, "; "))
-	if err := addDockerignore(ws, s, cs, "", true); err != nil {
+	if err := addDockerignore(ws, s, cs, "", shared); err != nil {
 		return err
 	}
 	return checkAgainstRepo(ws, s, cs, dfPath)
@@ -131,10 +132,11 @@ func patchNote(pt dfPatch) string {
 // addDockerignore writes the .dockerignore of the service's build
 // context (its directory, or the workspace root it builds from) unless one
 // exists there or another service of the task already wrote it; extra is
-// added to its note. Beside an existing Dockerfile (atContext false) it
-// goes in the service's directory, as the context a human uses is not
-// known.
-func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string, atContext bool) error {
+// added to its note. Beside an existing Dockerfile (shared nil) it goes in
+// the service's directory, as the context a person uses is not known; a
+// workspace root's file serves every unit sharing it (shared).
+func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string, shared map[string]ignoreData) error {
+	atContext := shared != nil
 	p := joinPath(s.Dir, ".dockerignore")
 	if atContext && contextDiffers(*s) {
 		p = joinPath(buildContext(*s), ".dockerignore")
@@ -145,6 +147,9 @@ func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra str
 	}
 	data := dockerignoreData(ws, s)
 	data.Nested = data.Nested && atContext
+	if d, ok := shared[p]; ok && data.Nested {
+		data = d
+	}
 	content, err := render("container/dockerignore.tmpl", data)
 	if err != nil {
 		return err

@@ -317,3 +317,28 @@ func TestContainerSelfCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestContainerSharedDockerignore: units of two languages built from the
+// same workspace root share one .dockerignore there that leaves out the
+// dependencies and build output of both.
+func TestContainerSharedDockerignore(t *testing.T) {
+	repo := &stack.Repo{Services: []stack.Service{
+		{Name: "api", Dir: "api", Language: stack.Go, Module: "x/api", Mains: []string{"."}, Context: "."},
+		{Name: "web", Dir: "web", Language: stack.Node, PackageManager: "npm", Module: "web", Entry: "index.js", Context: "."},
+	}, Workspaces: []stack.Workspace{{Dir: ".", Tool: "npm", Members: []string{"web"}, Lockfile: "package-lock.json"}}}
+	fsys := mapFS(map[string]string{
+		"api/go.mod": "module x/api\n\ngo 1.22\n\nreplace x/lib => ../lib\n", "api/main.go": "package main\n", "lib/go.mod": "module x/lib\n",
+		"package.json": `{"workspaces":["web"]}`, "package-lock.json": "{}", "web/package.json": `{"name":"web"}`, "web/index.js": "",
+	})
+	cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	ign := fileOf(t, cs, ".dockerignore")
+	for _, w := range []string{"**/node_modules\n", "**/*.test\n"} {
+		if !strings.Contains(ign, w) {
+			t.Errorf("the shared .dockerignore lacks %q:\n%s", w, ign)
+		}
+	}
+	if got := strings.Join(cs.Paths(), ","); got != ".dockerignore,api/Dockerfile,web/Dockerfile" {
+		t.Errorf("paths = %s", got)
+	}
+	gateWithRepo(t, cs, fsys)
+}

@@ -515,9 +515,12 @@ func javaDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, er
 
 // ignoreData feeds the .dockerignore template.
 type ignoreData struct {
-	Language string
-	Build    bool
-	Gradle   bool
+	// Langs are the languages whose build output and dependencies are
+	// left out: one for a unit's own directory, every language of the
+	// units that share a workspace root.
+	Langs  map[string]bool
+	Build  bool
+	Gradle bool
 	// Nested is set for a build context above the unit: the patterns then
 	// apply at every depth (**/node_modules); Context names it.
 	Nested  bool
@@ -525,8 +528,32 @@ type ignoreData struct {
 }
 
 func dockerignoreData(_ fs.FS, s *stack.Service) ignoreData {
-	return ignoreData{Language: string(s.Language), Build: s.Build != "", Gradle: s.PackageManager == "gradle",
+	return ignoreData{Langs: map[string]bool{string(s.Language): true}, Build: s.Build != "", Gradle: s.PackageManager == "gradle",
 		Nested: contextDiffers(*s), Context: dirLabel(buildContext(*s))}
+}
+
+// sharedIgnores merges the .dockerignore data of the services that build
+// from the same context above their directories, by the context's
+// .dockerignore path, so the one file written there serves all of them.
+func sharedIgnores(ws fs.FS, services []stack.Service) map[string]ignoreData {
+	out := map[string]ignoreData{}
+	for i := range services {
+		s := &services[i]
+		if !contextDiffers(*s) {
+			continue
+		}
+		p := joinPath(buildContext(*s), ".dockerignore")
+		d := dockerignoreData(ws, s)
+		if prev, ok := out[p]; ok {
+			for l := range prev.Langs {
+				d.Langs[l] = true
+			}
+			d.Build = d.Build || prev.Build
+			d.Gradle = d.Gradle || prev.Gradle
+		}
+		out[p] = d
+	}
+	return out
 }
 
 // binaryName picks a safe file name for a binary.
