@@ -37,7 +37,7 @@ var backingKinds = map[string]string{
 type humanCompose struct {
 	names    map[string]bool // service names
 	kinds    map[string]bool // backing kinds its images provide
-	builds   map[string]bool // buildKey of each build: context and Dockerfile
+	builds   map[string]bool // buildKey of each build (context and Dockerfile), and each context alone
 	healthy  map[string]bool // services with a healthcheck
 	ports    map[int]bool    // host ports published
 	services *yaml.Node
@@ -84,6 +84,7 @@ func readHumanCompose(p string, old []byte) (*humanCompose, error) {
 				}
 			}
 			h.builds[buildKey(ctx, file)] = true
+			h.builds[path.Clean(ctx)] = true
 		}
 		if hc := mapValue(svc, "healthcheck"); hc != nil && hc.Kind == yaml.MappingNode && mapValue(hc, "test") != nil {
 			h.healthy[name] = true
@@ -214,7 +215,9 @@ func (h *humanCompose) missing(d composeData) (composeData, []string) {
 		added[b.Name] = true
 	}
 	for _, a := range d.Apps {
-		if h.names[a.Name] || h.builds[buildKey(a.Context, a.Dockerfile)] {
+		// The same app: the same name, the same build, or a build from the
+		// unit's own directory (however its Dockerfile is named).
+		if h.names[a.Name] || h.builds[buildKey(a.Context, a.Dockerfile)] || (a.Own != "" && h.builds[path.Clean(a.Own)]) {
 			continue
 		}
 		// Only services added here are wired: the file's own backing
