@@ -184,8 +184,9 @@ type dockerfileData struct {
 	Workdir string
 	// Modules are the Go modules copied from that context.
 	Modules []goModule
-	// Members are the workspace manifests copied from that context before
-	// the install (package.json of each member).
+	// Members are the workspace members (relative to that context) whose
+	// manifest (package.json, or pyproject.toml for uv) is copied before
+	// the install.
 	Members []string
 	// Filter is the unit's package name for a filtered workspace install.
 	Filter string
