@@ -39,6 +39,9 @@ type Language struct {
 	// Build maps a package manager (or "default") to the build image.
 	Build   map[string]string `yaml:"build"`
 	Runtime string            `yaml:"runtime"`
+	// Runtimes maps a need ("cgo", a package manager such as "bun") to a
+	// runtime image other than Runtime.
+	Runtimes map[string]string `yaml:"runtimes"`
 }
 
 // Service is one backing service's image and where it keeps data.
@@ -81,6 +84,11 @@ func Parse(data []byte) (*Table, error) {
 		}
 		if err := checkRef(lang+" runtime image", l.Runtime); err != nil {
 			return nil, err
+		}
+		for _, k := range SortedKeys(l.Runtimes) {
+			if err := checkRef(lang+" "+k+" runtime image", l.Runtimes[k]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, name := range SortedKeys(t.Services) {

@@ -117,10 +117,24 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if !safePath(infraDir) {
 		return fmt.Errorf("task %s: params infra_dir %q is not a plain path", in.Task.ID, infraDir)
 	}
-	data := map[string]any{"Name": dirLabel(dir), "InfraDir": infraDir, "Branch": branch, "Tag": deployTag}
-	ctxJSON, err := json.Marshal(dir) // a JSON string is a valid YAML scalar
+	data := map[string]any{"Name": dirLabel(dir), "InfraDir": infraDir, "Branch": branch, "Tag": deployTag, "File": ""}
+	bctx := dir
+	if in.Repo != nil {
+		if s := in.Repo.Service(dir); s != nil {
+			// A Dockerfile written for a workspace root builds from there.
+			if c, df := imageBuild(in.Workspace, in.Deps, *s); c != dir && safePath(c) {
+				bctx = c
+				fileJSON, err := json.Marshal(df)
+				if err != nil {
+					return fmt.Errorf("quote the Dockerfile %q: %w", df, err)
+				}
+				data["File"] = string(fileJSON)
+			}
+		}
+	}
+	ctxJSON, err := json.Marshal(bctx) // a JSON string is a valid YAML scalar
 	if err != nil {
-		return fmt.Errorf("quote the build context %q: %w", dir, err)
+		return fmt.Errorf("quote the build context %q: %w", bctx, err)
 	}
 	data["Context"] = string(ctxJSON)
 	acts := map[string]string{

@@ -103,7 +103,7 @@ func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, cov
 	used := map[string]bool{}
 	var jobs []ciJob
 	for _, df := range dockerfiles {
-		job, err := ciImageJob(df, len(dockerfiles) > 1, p.Registry, used)
+		job, err := ciImageJob(df, ciImageContext(in, services, df), len(dockerfiles) > 1, p.Registry, used)
 		if err != nil {
 			return err
 		}
@@ -156,8 +156,22 @@ func ciDirList(services []stack.Service) string {
 	return strings.Join(dirs, ", ")
 }
 
-// ciImageJob builds the job for one Dockerfile.
-func ciImageJob(dockerfile string, several bool, registry string, used map[string]bool) (ciJob, error) {
+// ciImageContext is the build context of a Dockerfile: the one the
+// container specialist wrote it for when it belongs to a service built
+// from a workspace root (imageBuild), else its directory.
+func ciImageContext(in engine.WorkInput, services []stack.Service, dockerfile string) string {
+	for _, s := range services {
+		if joinPath(s.Dir, "Dockerfile") == dockerfile {
+			ctx, _ := imageBuild(in.Workspace, in.Deps, s)
+			return ctx
+		}
+	}
+	return path.Dir(dockerfile)
+}
+
+// ciImageJob builds the job for one Dockerfile built from the context
+// directory ctx.
+func ciImageJob(dockerfile, ctx string, several bool, registry string, used map[string]bool) (ciJob, error) {
 	name := ciImageName(dockerfile)
 	image := "ghcr.io/${{ github.repository }}"
 	if several {
@@ -193,7 +207,7 @@ func ciImageJob(dockerfile string, several bool, registry string, used map[strin
 	meta.ID = "meta"
 	scope := "scope=" + name
 	build, err := ciAction("Build and push", "docker/build-push-action", ciWith(
-		"context", path.Dir(dockerfile),
+		"context", ctx,
 		"file", dockerfile,
 		"push", "${{ github.event_name != 'pull_request' }}",
 		"tags", "${{ steps.meta.outputs.tags }}",

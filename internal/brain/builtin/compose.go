@@ -29,12 +29,15 @@ type composeService struct {
 	// Context and Dockerfile are set for an app built from the repository;
 	// Image for a backing service.
 	Context, Dockerfile, Image string
-	Ports                      []string
-	Env                        []envVar
-	DependsOn                  []string
-	Volume                     string // "name:/path"
-	Healthcheck                string // a JSON array for test:
-	StartPeriod                string
+	// Own is the unit's directory relative to the Compose file's, for
+	// an app; a person's service built from there is the same app.
+	Own         string
+	Ports       []string
+	Env         []envVar
+	DependsOn   []string
+	Volume      string // "name:/path"
+	Healthcheck string // a JSON array for test:
+	StartPeriod string
 }
 
 // envVar is one environment entry; Value is quoted by the template.
@@ -172,7 +175,8 @@ func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []s
 				port = l.Port
 			}
 		}
-		app := composeService{Name: name, Context: relDir(dir, s.Dir), Dockerfile: "Dockerfile"}
+		bctx, bdf := imageBuild(in.Workspace, in.Deps, s)
+		app := composeService{Name: name, Context: relDir(dir, bctx), Dockerfile: ctxRel(bctx, bdf), Own: relDir(dir, s.Dir)}
 		if port > 0 {
 			host := port
 			for hostPorts[host] {

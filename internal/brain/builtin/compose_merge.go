@@ -37,7 +37,7 @@ var backingKinds = map[string]string{
 type humanCompose struct {
 	names    map[string]bool // service names
 	kinds    map[string]bool // backing kinds its images provide
-	builds   map[string]bool // build contexts, cleaned, relative to the file's dir
+	builds   map[string]bool // buildKey of each build (context and Dockerfile), and each context alone
 	healthy  map[string]bool // services with a healthcheck
 	ports    map[int]bool    // host ports published
 	services *yaml.Node
@@ -73,13 +73,17 @@ func readHumanCompose(p string, old []byte) (*humanCompose, error) {
 			}
 		}
 		if b := mapValue(svc, "build"); b != nil {
-			ctx := b.Value
+			ctx, file := b.Value, "Dockerfile"
 			if b.Kind == yaml.MappingNode {
 				ctx = "."
 				if c := mapValue(b, "context"); c != nil {
 					ctx = c.Value
 				}
+				if f := mapValue(b, "dockerfile"); f != nil && f.Value != "" {
+					file = f.Value
+				}
 			}
+			h.builds[buildKey(ctx, file)] = true
 			h.builds[path.Clean(ctx)] = true
 		}
 		if hc := mapValue(svc, "healthcheck"); hc != nil && hc.Kind == yaml.MappingNode && mapValue(hc, "test") != nil {
@@ -211,7 +215,9 @@ func (h *humanCompose) missing(d composeData) (composeData, []string) {
 		added[b.Name] = true
 	}
 	for _, a := range d.Apps {
-		if h.names[a.Name] || h.builds[path.Clean(a.Context)] {
+		// The same app: the same name, the same build, or a build from the
+		// unit's own directory (however its Dockerfile is named).
+		if h.names[a.Name] || h.builds[buildKey(a.Context, a.Dockerfile)] || (a.Own != "" && h.builds[path.Clean(a.Own)]) {
 			continue
 		}
 		// Only services added here are wired: the file's own backing
@@ -264,4 +270,14 @@ func freePorts(name string, ports []string, used map[int]bool, notes []string) (
 		out = append(out, strings.Join(parts, ":"))
 	}
 	return out, notes
+}
+
+// buildKey names one image build of a Compose file: its context, cleaned,
+// relative to the file's directory, and its Dockerfile within the context.
+// Two units of one workspace share the context but not the Dockerfile.
+func buildKey(ctx, dockerfile string) string {
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	return path.Clean(ctx) + "|" + path.Clean(dockerfile)
 }

@@ -247,3 +247,33 @@ func FuzzComposeMerge(f *testing.F) {
 		}
 	})
 }
+
+// TestComposeMergeWorkspaceBuilds: units of one workspace built from its
+// root share the context, so an existing Compose file's build of one of
+// them (context and Dockerfile, or the unit's own directory) keeps that
+// unit out, and the other is added with its own Dockerfile.
+func TestComposeMergeWorkspaceBuilds(t *testing.T) {
+	a := "# docker build -f a/Dockerfile .\nFROM x:1\n"
+	repo := &stack.Repo{Services: []stack.Service{
+		{Name: "a", Dir: "a", Language: stack.Go, Port: 8081, Context: "."},
+		{Name: "b", Dir: "b", Language: stack.Go, Port: 8082, Context: "."},
+		{Name: "c", Dir: "c", Language: stack.Go, Port: 8083, Context: "."},
+	}}
+	existing := "services:\n  alpha:\n    build:\n      context: .\n      dockerfile: a/Dockerfile\n  gamma:\n    build:\n      context: ./c\n      dockerfile: Dockerfile.dev\n"
+	fsys := withFile(withFile(withFile(withFile(nil, "a/Dockerfile", a), "b/Dockerfile", strings.Replace(a, "a/", "b/", 1)),
+		"c/Dockerfile", strings.Replace(a, "a/", "c/", 1)), "compose.yaml", existing)
+	cs := work(t, ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
+	f := cs.Get("compose.yaml")
+	if f == nil {
+		t.Fatalf("not extended: %v", cs.Paths())
+	}
+	added := strings.Join(addedLines(t, existing, string(f.Content)), "\n")
+	if !strings.Contains(added, "dockerfile: b/Dockerfile") {
+		t.Errorf("b is not added with its Dockerfile:\n%s", added)
+	}
+	for _, w := range []string{"a/Dockerfile", "c/Dockerfile", "\n  a:", "\n  c:"} {
+		if strings.Contains(added, w) {
+			t.Errorf("added lines duplicate an existing build (%q):\n%s", w, added)
+		}
+	}
+}

@@ -41,11 +41,12 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 		return nil, errors.New("no service to containerize: the repository has no go.mod, package.json, pyproject.toml, requirements.txt, Cargo.toml, pom.xml or build.gradle in the focus; say which directory holds the application")
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
+	shared := sharedIgnores(in.Workspace, services)
 	for i := range services {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := containerizeService(tbl, in.Workspace, &services[i], cs); err != nil {
+		if err := containerizeService(tbl, in.Workspace, in.Repo, &services[i], shared, cs); err != nil {
 			return nil, err
 		}
 	}
@@ -55,7 +56,7 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 // containerizeService adds one service's Dockerfile and .dockerignore.
 // An existing Dockerfile is never replaced: the findings with a safe line
 // edit are fixed in place and the rest are named in the note.
-func containerizeService(tbl *imageTable, ws fs.FS, s *stack.Service, cs *change.ChangeSet) error {
+func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, shared map[string]ignoreData, cs *change.ChangeSet) error {
 	dfPath := joinPath(s.Dir, "Dockerfile")
 	old, err := readOptional(ws, dfPath)
 	if err != nil {
@@ -70,14 +71,53 @@ func containerizeService(tbl *imageTable, ws fs.FS, s *stack.Service, cs *change
 		case len(pt.Left) > 0:
 			kept = "the existing Dockerfile is kept unchanged: " + strings.Join(pt.Left, "; ")
 		}
-		return addDockerignore(ws, s, cs, kept)
+		return addDockerignore(ws, s, cs, kept, nil)
 	}
-	content, notes, err := renderDockerfile(tbl, ws, s)
+	content, notes, err := renderDockerfile(tbl, ws, repo, s)
 	if err != nil {
 		return err
 	}
 	cs.Put(dfPath, content, nil, strings.Join(notes, "; "))
-	return addDockerignore(ws, s, cs, "")
+	if err := addDockerignore(ws, s, cs, "", shared); err != nil {
+		return err
+	}
+	return checkAgainstRepo(ws, s, cs, dfPath)
+}
+
+// repoRules are the gate's rules that read the repository: a Dockerfile
+// the specialist writes that breaks one of them means the layout is one it
+// cannot build, which is said plainly rather than left for the gate to
+// report as an internal error.
+var repoRules = map[string]bool{
+	"dockerfile-copy-missing": true, "dockerfile-context-go-replace": true, "dockerfile-context-cargo": true,
+	"dockerfile-context-node-workspace": true, "dockerfile-context-python": true, "dockerfile-cgo-disabled": true,
+	"dockerfile-entrypoint-missing": true,
+}
+
+// checkAgainstRepo runs the gate with the repository at hand on the new
+// Dockerfile and the task's other files, as the engine will, and turns a
+// finding of the repository rules into an error naming the unit, its
+// build context and what does not build.
+func checkAgainstRepo(ws fs.FS, s *stack.Service, cs *change.ChangeSet, dfPath string) error {
+	if ws == nil {
+		return nil
+	}
+	var files []validate.File
+	for _, f := range cs.Files {
+		if f.Op != change.Delete {
+			files = append(files, validate.File{Path: f.Path, Content: f.Content})
+		}
+	}
+	var bad []validate.Finding
+	for _, f := range validate.Errors(validate.Check(files, validate.Options{Workspace: ws})) {
+		if f.Path == dfPath && repoRules[f.Rule] {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return unsupportedContext(*s, "the Dockerfile the built-in specialist can write for it would not build there ("+describeFindings(bad)+")")
 }
 
 // patchNote lists a patch's edits and the findings it left, for people.
@@ -89,15 +129,28 @@ func patchNote(pt dfPatch) string {
 	return note
 }
 
-// addDockerignore writes the service's .dockerignore unless one exists;
-// extra is added to its note.
-func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string) error {
+// addDockerignore writes the .dockerignore of the service's build
+// context (its directory, or the workspace root it builds from) unless one
+// exists there or another service of the task already wrote it; extra is
+// added to its note. Beside an existing Dockerfile (shared nil) it goes in
+// the service's directory, as the context a person uses is not known; a
+// workspace root's file serves every unit sharing it (shared).
+func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string, shared map[string]ignoreData) error {
+	atContext := shared != nil
 	p := joinPath(s.Dir, ".dockerignore")
+	if atContext && contextDiffers(*s) {
+		p = joinPath(buildContext(*s), ".dockerignore")
+	}
 	old, err := readOptional(ws, p)
-	if err != nil || old != nil {
+	if err != nil || old != nil || cs.Get(p) != nil {
 		return err
 	}
-	content, err := render("container/dockerignore.tmpl", dockerignoreData(ws, s))
+	data := dockerignoreData(ws, s)
+	data.Nested = data.Nested && atContext
+	if d, ok := shared[p]; ok && data.Nested {
+		data = d
+	}
+	content, err := render("container/dockerignore.tmpl", data)
 	if err != nil {
 		return err
 	}
@@ -122,14 +175,38 @@ type dockerfileData struct {
 	PackageManager, Poetry string
 	UV                     string
 	Lockfile               bool
+	// Cgo builds Go with CGO_ENABLED=1 (for a runtime with glibc).
+	Cgo bool
+	// ContextLine, for a Dockerfile built from a context other than its
+	// directory, is the docker build command its first line states.
+	ContextLine string
+	// Workdir is the unit's directory relative to that context.
+	Workdir string
+	// Modules are the Go modules copied from that context.
+	Modules []goModule
+	// Members are the workspace members (relative to that context) whose
+	// manifest (package.json, or pyproject.toml for uv) is copied before
+	// the install.
+	Members []string
+	// Filter is the unit's package name for a filtered workspace install.
+	Filter string
+	// BuildDir is where Build runs, relative to the context ("" for its
+	// root); User is the runtime's non-root user by name.
+	BuildDir, User string
+	// Dirs are directories of the context copied before the install
+	// (.yarn/releases, where yarnPath points).
+	Dirs []string
 }
 
 // renderDockerfile renders a service's Dockerfile and says what it
 // assumed.
-func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []string, error) {
+func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service) ([]byte, []string, error) {
 	variant := ""
-	if s.Language == stack.Java {
+	switch {
+	case s.Language == stack.Java:
 		variant = javaBuildVariant(ws, s)
+	case s.Language == stack.Node && s.PackageManager == "bun":
+		variant = "bun"
 	}
 	imgs, err := tbl.imagesFor(s, variant)
 	if err != nil {
@@ -142,6 +219,16 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []st
 	if d.Port < 0 || d.Port > 65535 {
 		d.Port = 0
 	}
+	if contextDiffers(*s) {
+		if !safePath(buildContext(*s)) {
+			return nil, nil, unsupportedContext(*s, "its path has characters a Dockerfile cannot take safely")
+		}
+		if !inside(buildContext(*s), s.Dir) {
+			return nil, nil, unsupportedContext(*s, "that context does not hold the unit")
+		}
+		d.ContextLine = contextLine(*s)
+		d.Workdir = ctxRel(buildContext(*s), s.Dir)
+	}
 	var notes []string
 	if imgs.Assumed {
 		notes = append(notes, fmt.Sprintf("no %s version is stated in %s, so the image uses the default %s from images.yaml", s.Language, dirLabel(s.Dir), imgs.Version))
@@ -153,14 +240,17 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service) ([]byte, []st
 	var more []string
 	switch s.Language {
 	case stack.Go:
-		more, err = goDockerfile(ws, s, &d)
+		more, err = goDockerfile(ws, repo, s, &d)
 	case stack.Node:
-		more, err = nodeDockerfile(ws, s, &d)
+		more, err = nodeDockerfile(ws, repo, s, &d)
 	case stack.Python:
-		more, err = pythonDockerfile(tbl, ws, s, &d)
+		more, err = pythonDockerfile(tbl, ws, repo, s, &d)
 	case stack.Rust:
-		more, err = rustDockerfile(ws, s, &d)
+		more, err = rustDockerfile(ws, repo, s, &d)
 	case stack.Java:
+		if contextDiffers(*s) {
+			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet build one module of a multi-module Java build")
+		}
 		more, err = javaDockerfile(ws, s, &d)
 	default:
 		err = fmt.Errorf("the built-in container specialist does not know %q (service %s)", s.Language, s.Dir)

@@ -14,7 +14,7 @@ import (
 
 // goDockerfile fills the Go template: build one main package statically,
 // run it on distroless as nonroot.
-func goDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+func goDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
 	var notes []string
 	mains := append([]string(nil), s.Mains...)
 	sort.Strings(mains)
@@ -44,19 +44,43 @@ func goDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, erro
 	if exists(ws, joinPath(s.Dir, "go.sum")) {
 		d.Copy = "go.mod go.sum"
 	}
+	if contextDiffers(*s) {
+		mods, err := goContextModules(ws, repo, *s)
+		if err != nil {
+			return nil, err
+		}
+		d.Modules = mods
+		d.Workdir = ctxRel(buildContext(*s), s.Dir)
+		var dirs []string
+		for _, m := range mods[1:] {
+			dirs = append(dirs, joinPath(buildContext(*s), m.Dir))
+		}
+		if len(dirs) > 0 {
+			notes = append(notes, fmt.Sprintf("%s replaces modules with %s, so the image builds from %s (%s) and copies only those modules",
+				dirLabel(s.Dir), strings.Join(dirs, ", "), dirLabel(buildContext(*s)), contextLine(*s)))
+		} else {
+			notes = append(notes, fmt.Sprintf("the image builds from %s (%s) and copies only %s", dirLabel(buildContext(*s)), contextLine(*s), dirLabel(s.Dir)))
+		}
+	}
 	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
+	if hasFramework(s, "cgo") {
+		d.Cgo = true
+		notes = append(notes, fmt.Sprintf("a direct dependency of %s only builds with cgo (go-sqlite3 and the like), so the build runs with CGO_ENABLED=1 (the golang bookworm image has gcc) and the runtime is %s, which carries glibc", dirLabel(s.Dir), d.Runtime))
+	}
 	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
 	return notes, nil
 }
 
 // nodeDockerfile fills the Node template: install with the lock file,
-// build when a build script exists, prune dev dependencies, run as "node".
-func nodeDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+// build when a build script exists, prune dev dependencies, run as "node"
+// (or "bun" on Bun's image). A workspace member builds from the workspace
+// root with the root lockfile (nodeWorkspace).
+func nodeDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
 	var notes []string
 	pm := s.PackageManager
 	lock := s.Lockfile
 	switch pm {
-	case "npm", "yarn", "pnpm":
+	case "npm", "yarn", "pnpm", "bun":
 	case "", "node":
 		pm = "npm"
 	default:
@@ -64,8 +88,47 @@ func nodeDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, er
 		pm, lock = "npm", ""
 	}
 	d.PackageManager = pm
+	d.User = "node"
+	if pm == "bun" {
+		d.User = "bun"
+	}
+	if contextDiffers(*s) {
+		more, err := nodeWorkspace(ws, repo, s, d, pm)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, more...)
+	} else {
+		notes = append(notes, nodeSingle(ws, s, d, pm, lock)...)
+	}
+	cmd, note, err := nodeCmd(ws, s, pm)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		notes = append(notes, note)
+	}
+	d.Cmd = cmd
+	probe := fmt.Sprintf("require('net').connect(%d, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))", d.Port)
+	if pm == "bun" {
+		d.Healthcheck = jsonArgs("bun", "-e", probe)
+	} else {
+		d.Healthcheck = jsonArgs("node", "-e", probe)
+	}
+	return notes, nil
+}
+
+// nodeLocks are the lock files of each Node package manager.
+var nodeLocks = map[string][]string{
+	"npm": {"package-lock.json", "npm-shrinkwrap.json"}, "yarn": {"yarn.lock"},
+	"pnpm": {"pnpm-lock.yaml"}, "bun": {"bun.lock", "bun.lockb"},
+}
+
+// nodeSingle fills the install of a package built from its own directory.
+func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) []string {
+	var notes []string
 	if lock == "" {
-		for _, l := range map[string][]string{"npm": {"package-lock.json", "npm-shrinkwrap.json"}, "yarn": {"yarn.lock"}, "pnpm": {"pnpm-lock.yaml"}}[pm] {
+		for _, l := range nodeLocks[pm] {
 			if exists(ws, joinPath(s.Dir, l)) {
 				lock = l
 				break
@@ -98,6 +161,12 @@ func nodeDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, er
 			d.Install = "yarn install"
 		}
 		notes = append(notes, "dev dependencies stay in the yarn image (yarn has no portable prune); trim them with a production install if size matters")
+	case "bun":
+		d.Install = "bun install --frozen-lockfile"
+		if lock == "" {
+			d.Install = "bun install"
+		}
+		notes = append(notes, "built and run on Bun's image (bun.lock), as the non-root user bun; dev dependencies stay in the image (bun has no prune)")
 	default:
 		d.Install, d.Prune = "npm ci", "npm prune --omit=dev"
 		if lock == "" {
@@ -106,39 +175,115 @@ func nodeDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, er
 	}
 	d.Copy = strings.Join(manifests, " ")
 	d.Build = s.Build
-	cmd, note, err := nodeCmd(ws, s)
-	if err != nil {
-		return nil, err
+	return notes
+}
+
+// nodeWorkspace fills the install of a workspace member built from the
+// workspace root: the root manifest, lockfile and workspace settings and
+// every member's package.json are copied before the install, which is
+// filtered to the unit where the package manager can (pnpm --filter, npm
+// --workspace); the build runs for the unit and the image starts in its
+// directory.
+func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData, pm string) ([]string, error) {
+	ctx := buildContext(*s)
+	w := workspaceOf(repo, *s, "npm", "pnpm", "yarn", "bun")
+	if w == nil {
+		return nil, unsupportedContext(*s, "no npm, pnpm, yarn or bun workspace rooted there lists it")
 	}
-	if note != "" {
-		notes = append(notes, note)
+	if w.Lockfile == "" {
+		return nil, unsupportedContext(*s, "the workspace has no lockfile to install from: commit one")
 	}
-	d.Cmd = cmd
-	d.Healthcheck = jsonArgs("node", "-e", fmt.Sprintf(
-		"require('net').connect(%d, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))", d.Port))
+	lock := ctxRel(ctx, w.Lockfile)
+	if !safePath(lock) || strings.Contains(lock, "/") {
+		return nil, unsupportedContext(*s, fmt.Sprintf("its lockfile %s is not at the workspace root", w.Lockfile))
+	}
+	d.Lockfile = true
+	manifests := []string{"package.json", lock}
+	for _, f := range []string{"pnpm-workspace.yaml", ".npmrc", ".yarnrc.yml", "bunfig.toml"} {
+		if exists(ws, joinPath(ctx, f)) {
+			manifests = append(manifests, f)
+		}
+	}
+	members := append([]string(nil), w.Members...)
+	sort.Strings(members)
+	for _, m := range members {
+		rel := ctxRel(ctx, m)
+		if !inside(ctx, m) || !safePath(rel) {
+			return nil, unsupportedContext(*s, fmt.Sprintf("the workspace member %q is outside it or has characters a Dockerfile cannot take safely", m))
+		}
+		if exists(ws, joinPath(m, "package.json")) {
+			d.Members = append(d.Members, rel)
+		}
+	}
+	d.Copy = strings.Join(manifests, " ")
+	name := s.Module
+	if name != "" && !safePath(name) {
+		name = ""
+	}
+	d.Filter = name
+	notes := []string{fmt.Sprintf("%s is a member of the %s workspace at %s, so the image builds from there (%s) with the workspace lockfile %s",
+		dirLabel(s.Dir), pm, dirLabel(ctx), contextLine(*s), w.Lockfile)}
+	d.BuildDir = d.Workdir
+	switch pm {
+	case "pnpm":
+		d.Setup = []string{"corepack enable"}
+		d.Install = "pnpm install --frozen-lockfile"
+		if name != "" {
+			d.Install += " --filter " + name + "..."
+			if s.Build != "" {
+				d.Build, d.BuildDir = "pnpm --filter "+name+"... run build", ""
+			}
+		}
+	case "yarn":
+		d.Setup = []string{"corepack enable"}
+		d.Install = "yarn install --frozen-lockfile"
+		if exists(ws, joinPath(ctx, ".yarnrc.yml")) {
+			d.Install = "yarn install --immutable"
+			if exists(ws, joinPath(ctx, ".yarn/releases")) {
+				d.Dirs = append(d.Dirs, ".yarn/releases")
+			}
+		}
+	case "bun":
+		d.Install = "bun install --frozen-lockfile"
+	default:
+		d.Install = "npm ci"
+		if name != "" {
+			d.Install += " --workspace " + name
+		}
+	}
+	if d.Build == "" {
+		d.Build = s.Build
+	}
+	notes = append(notes, "dev dependencies stay in the image: pruning one member of a workspace is not portable across package managers")
 	return notes, nil
 }
 
-// nodeCmd decides how the Node image starts.
-func nodeCmd(ws fs.FS, s *stack.Service) (cmd, note string, err error) {
+// nodeCmd decides how the Node image starts: the start script or start
+// command when it runs the runtime directly, else through the package
+// manager's start, else the entry file.
+func nodeCmd(ws fs.FS, s *stack.Service, pm string) (cmd, note string, err error) {
+	runtime, start := "node", []string{"npm", "start"}
+	if pm == "bun" {
+		runtime, start = "bun", []string{"bun", "run", "start"}
+	}
 	script := startScript(ws, s.Dir)
 	for _, c := range []string{script, s.Start} {
-		if args, ok := splitSimple(c); ok && len(args) > 1 && args[0] == "node" {
+		if args, ok := splitSimple(c); ok && len(args) > 1 && (args[0] == runtime || args[0] == "node") {
 			return jsonArgs(args...), "", nil
 		}
 	}
 	if script != "" {
-		return jsonArgs("npm", "start"), "the start script (" + script + ") runs through npm start", nil
+		return jsonArgs(start...), "the start script (" + script + ") runs through " + strings.Join(start, " "), nil
 	}
 	if s.Entry != "" {
-		return jsonArgs("node", s.Entry), "", nil
+		return jsonArgs(runtime, s.Entry), "", nil
 	}
 	if s.Start != "" {
-		return jsonArgs("npm", "start"), "the start command (" + s.Start + ") runs through npm start", nil
+		return jsonArgs(start...), "the start command (" + s.Start + ") runs through " + strings.Join(start, " "), nil
 	}
 	for _, f := range []string{"server.js", "index.js", "app.js", "main.js"} {
 		if exists(ws, joinPath(s.Dir, f)) {
-			return jsonArgs("node", f), "no start script or main in package.json, so it runs " + f, nil
+			return jsonArgs(runtime, f), "no start script or main in package.json, so it runs " + f, nil
 		}
 	}
 	return "", "", fmt.Errorf("cannot tell how to start the Node service in %s: add a \"start\" script or \"main\" to package.json", dirLabel(s.Dir))
@@ -162,7 +307,10 @@ func startScript(ws fs.FS, dir string) string {
 
 // pythonDockerfile fills the Python template: a virtualenv built with
 // pip, poetry or uv, copied into a slim runtime that runs as uid 10001.
-func pythonDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+func pythonDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
+	if contextDiffers(*s) {
+		return uvWorkspaceDockerfile(tbl, ws, repo, s, d)
+	}
 	var notes []string
 	pm := s.PackageManager
 	has := func(f string) bool { return exists(ws, joinPath(s.Dir, f)) }
@@ -215,6 +363,21 @@ func pythonDockerfile(tbl *imageTable, ws fs.FS, s *stack.Service, d *dockerfile
 			notes = append(notes, "no requirements.txt or pyproject.toml, so no dependencies are installed")
 		}
 	}
+	if why := pythonNeedsProject(ws, s); why != "" {
+		switch {
+		case pm == "poetry":
+			d.Build = "poetry install --only main"
+		case pm == "uv" && strings.Contains(d.Install, "--frozen"):
+			d.Build = "uv sync --frozen --no-dev"
+		case pm == "uv":
+			d.Build = "uv sync --no-dev"
+		case d.Build == "" && (has("pyproject.toml") || has("setup.py")):
+			d.Build = "pip install --no-cache-dir --no-deps ."
+		}
+		if d.Build != "" {
+			notes = append(notes, why)
+		}
+	}
 	cmd, note, err := pythonCmd(ws, s, d.Port)
 	if err != nil {
 		return nil, err
@@ -258,11 +421,29 @@ func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err erro
 
 // rustDockerfile fills the Rust template: cargo build --release, run the
 // binary on distroless cc as nonroot.
-func rustDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, error) {
+func rustDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
+	var notes []string
 	d.Binary = binaryName(s.Module, s.Name)
+	if s.Entry != "" && binaryName(s.Entry) == s.Entry {
+		d.Binary = s.Entry // the bin target detection chose
+	}
 	d.Lockfile = exists(ws, joinPath(s.Dir, "Cargo.lock"))
+	if contextDiffers(*s) {
+		// A workspace member: Cargo.lock and the path dependencies are at
+		// the workspace root, where cargo builds the one crate.
+		if workspaceOf(repo, *s, "cargo") == nil {
+			return nil, unsupportedContext(*s, "no Cargo workspace rooted there lists it (a crate whose path dependencies lie outside its directory is not supported)")
+		}
+		if s.Module == "" || !safePath(s.Module) {
+			return nil, unsupportedContext(*s, "its crate name is unknown, so cargo build -p cannot name it")
+		}
+		d.Filter = s.Module
+		d.Lockfile = s.WorkspaceLock != "" && exists(ws, s.WorkspaceLock)
+		notes = append(notes, fmt.Sprintf("%s is a member of the Cargo workspace at %s, so the image builds from there (%s) with cargo build -p %s",
+			dirLabel(s.Dir), dirLabel(buildContext(*s)), contextLine(*s), s.Module))
+	}
 	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
-	notes := []string{"no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port"}
+	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
 	if !d.Lockfile {
 		notes = append(notes, "no Cargo.lock, so builds are not reproducible: commit one")
 	}
@@ -334,13 +515,45 @@ func javaDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, er
 
 // ignoreData feeds the .dockerignore template.
 type ignoreData struct {
-	Language string
-	Build    bool
-	Gradle   bool
+	// Langs are the languages whose build output and dependencies are
+	// left out: one for a unit's own directory, every language of the
+	// units that share a workspace root.
+	Langs  map[string]bool
+	Build  bool
+	Gradle bool
+	// Nested is set for a build context above the unit: the patterns then
+	// apply at every depth (**/node_modules); Context names it.
+	Nested  bool
+	Context string
 }
 
 func dockerignoreData(_ fs.FS, s *stack.Service) ignoreData {
-	return ignoreData{Language: string(s.Language), Build: s.Build != "", Gradle: s.PackageManager == "gradle"}
+	return ignoreData{Langs: map[string]bool{string(s.Language): true}, Build: s.Build != "", Gradle: s.PackageManager == "gradle",
+		Nested: contextDiffers(*s), Context: dirLabel(buildContext(*s))}
+}
+
+// sharedIgnores merges the .dockerignore data of the services that build
+// from the same context above their directories, by the context's
+// .dockerignore path, so the one file written there serves all of them.
+func sharedIgnores(ws fs.FS, services []stack.Service) map[string]ignoreData {
+	out := map[string]ignoreData{}
+	for i := range services {
+		s := &services[i]
+		if !contextDiffers(*s) {
+			continue
+		}
+		p := joinPath(buildContext(*s), ".dockerignore")
+		d := dockerignoreData(ws, s)
+		if prev, ok := out[p]; ok {
+			for l := range prev.Langs {
+				d.Langs[l] = true
+			}
+			d.Build = d.Build || prev.Build
+			d.Gradle = d.Gradle || prev.Gradle
+		}
+		out[p] = d
+	}
+	return out
 }
 
 // binaryName picks a safe file name for a binary.

@@ -75,6 +75,10 @@ func TestContainerStacks(t *testing.T) {
 			files: map[string]string{"go.mod": "module x\n", "main.go": "package main\n"},
 			want:  []string{"FROM golang:1.25-bookworm AS build", "COPY go.mod ./", "EXPOSE 8080", " ."},
 			note:  "default 1.25"},
+		{name: "go cgo", svc: stack.Service{Name: "notify", Dir: ".", Language: stack.Go, Version: "1.22", Mains: []string{"."}, Frameworks: []string{"cgo", "gin"}},
+			files:   map[string]string{"go.mod": "module x\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n", "go.sum": "", "main.go": "package main\n"},
+			want:    []string{"RUN CGO_ENABLED=1 go build", "FROM gcr.io/distroless/base-debian12:nonroot", "USER nonroot:nonroot", "and cgo"},
+			notWant: []string{"CGO_ENABLED=0", "static-debian12"}, note: "CGO_ENABLED=1"},
 		{name: "node npm", svc: stack.Service{Name: "web", Dir: "web", Language: stack.Node, Version: ">=20.11", PackageManager: "npm", Lockfile: "package-lock.json", Build: "npm run build", Start: "node dist/server.js", Port: 3000},
 			files: map[string]string{"web/package.json": "{}", "web/package-lock.json": "{}"},
 			want: []string{"FROM node:20-bookworm-slim AS build", "COPY package.json package-lock.json ./", "RUN npm ci", "RUN npm run build",
@@ -83,6 +87,14 @@ func TestContainerStacks(t *testing.T) {
 			files: map[string]string{"package.json": "{}", "pnpm-lock.yaml": ""},
 			want:  []string{"RUN corepack enable", "RUN pnpm install --frozen-lockfile", "RUN pnpm prune --prod", `CMD ["npm", "start"]`, "EXPOSE 3000"},
 			note:  "default 22"},
+		{name: "node bun", svc: stack.Service{Name: "api", Dir: "api", Language: stack.Node, Version: "22", PackageManager: "bun", Lockfile: "bun.lock", Start: "bun run src/index.ts", Port: 3000},
+			files: map[string]string{"api/package.json": `{"name":"api"}`, "api/bun.lock": "{}", "api/src/index.ts": ""},
+			want: []string{"FROM oven/bun:1.2-slim AS build", "COPY package.json bun.lock ./", "RUN bun install --frozen-lockfile", "FROM oven/bun:1.2-slim\n",
+				"USER bun", `CMD ["bun", "run", "src/index.ts"]`, `CMD ["bun", "-e"`},
+			notWant: []string{"npm", "corepack", "node:22", "USER node"}, note: "bun"},
+		{name: "node bun start script", svc: stack.Service{Name: "api", Dir: ".", Language: stack.Node, PackageManager: "bun", Lockfile: "bun.lockb"},
+			files: map[string]string{"package.json": `{"scripts":{"start":"bun src/server.ts"}}`, "bun.lockb": ""},
+			want:  []string{"COPY package.json bun.lockb ./", `CMD ["bun", "src/server.ts"]`}, notWant: []string{"npm"}},
 		{name: "node start script", svc: stack.Service{Name: "api", Dir: ".", Language: stack.Node, PackageManager: "npm", Start: "npm start", Entry: "lib/index.js"},
 			files: map[string]string{"package.json": `{"scripts":{"start":"node src/server.js"}}`},
 			want:  []string{"RUN npm install", `CMD ["node", "src/server.js"]`}, note: "no npm lock file"},
@@ -103,6 +115,19 @@ func TestContainerStacks(t *testing.T) {
 		{name: "python uv", svc: stack.Service{Name: "app", Dir: ".", Language: stack.Python, PackageManager: "uv"},
 			files: map[string]string{"pyproject.toml": "", "uv.lock": "", "main.py": ""},
 			want:  []string{"FROM python:3.13-slim-bookworm", "uv==0.8.0", "uv sync --frozen --no-dev --no-install-project", `CMD ["python", "main.py"]`}},
+		{name: "python uv console script", svc: stack.Service{Name: "inv", Dir: ".", Language: stack.Python, PackageManager: "uv", Start: "inventory serve"},
+			files: map[string]string{"pyproject.toml": "[project]\nname = \"inventory\"\n\n[project.scripts]\ninventory = \"inventory.main:main\"\n", "uv.lock": ""},
+			want:  []string{"RUN uv sync --frozen --no-dev --no-install-project\nCOPY . .\nRUN uv sync --frozen --no-dev\n", `CMD ["inventory", "serve"]`},
+			note:  "console script"},
+		{name: "python poetry console script", svc: stack.Service{Name: "inv", Dir: ".", Language: stack.Python, PackageManager: "poetry", Start: "inv"},
+			files: map[string]string{"pyproject.toml": "[tool.poetry]\nname = \"inv\"\n\n[tool.poetry.scripts]\ninv = \"inv.cli:run\"\n", "poetry.lock": ""},
+			want:  []string{"RUN poetry install --only main --no-root\nCOPY . .\nRUN poetry install --only main\n", `CMD ["inv"]`}, note: "console script"},
+		{name: "python requirements and console script", svc: stack.Service{Name: "inv", Dir: ".", Language: stack.Python, PackageManager: "pip", Start: "inv --port 8000"},
+			files: map[string]string{"requirements.txt": "flask\n", "pyproject.toml": "[project]\nname = \"inv\"\n[project.scripts]\ninv = \"inv.cli:run\"\n"},
+			want:  []string{"pip install --no-cache-dir -r requirements.txt", "RUN pip install --no-cache-dir --no-deps .\n"}, note: "console script"},
+		{name: "python uv module start", svc: stack.Service{Name: "api", Dir: ".", Language: stack.Python, PackageManager: "uv", Start: "uvicorn api.main:app"},
+			files: map[string]string{"pyproject.toml": "[project]\nname = \"api\"\n[project.scripts]\napi = \"api.cli:run\"\n", "uv.lock": ""},
+			want:  []string{"--no-install-project"}, notWant: []string{"RUN uv sync --frozen --no-dev\n"}},
 		{name: "rust", svc: stack.Service{Name: "svc", Module: "my-svc", Dir: ".", Language: stack.Rust, Version: "1.82", PackageManager: "cargo"},
 			files: map[string]string{"Cargo.toml": "", "Cargo.lock": ""},
 			want: []string{"FROM rust:1.82-bookworm AS build", "cargo build --release --locked", "FROM gcr.io/distroless/cc-debian12:nonroot",
@@ -144,7 +169,22 @@ func TestContainerStacks(t *testing.T) {
 				}
 			}
 			gateClean(t, cs)
+			gateWithRepo(t, cs, fsys)
 		})
+	}
+}
+
+// gateWithRepo runs the gate with the repository at hand (the build
+// context rules) on every file of the change set, seen in place of the
+// workspace's, and fails on errors.
+func gateWithRepo(t *testing.T, cs *change.ChangeSet, fsys fstest.MapFS) {
+	t.Helper()
+	var files []validate.File
+	for _, f := range cs.Files {
+		files = append(files, validate.File{Path: f.Path, Content: f.Content})
+	}
+	for _, fd := range validate.Errors(validate.Check(files, validate.Options{Workspace: fsys})) {
+		t.Errorf("gate error with the repository: %s", fd)
 	}
 }
 

@@ -64,7 +64,9 @@ type baseImages struct {
 }
 
 // imagesFor picks the build and runtime images for a service. variant
-// selects a build image other than the default ("maven", "gradle").
+// selects a build image other than the default ("maven", "gradle", "bun");
+// the runtime is the one for the service's need (runtimeNeed) when the
+// table has one.
 func (t *imageTable) imagesFor(s *stack.Service, variant string) (baseImages, error) {
 	l, ok := t.Languages[string(s.Language)]
 	if !ok {
@@ -78,8 +80,40 @@ func (t *imageTable) imagesFor(s *stack.Service, variant string) (baseImages, er
 	if b, ok := l.Build[variant]; ok && variant != "" {
 		build = b
 	}
+	runtime := l.Runtime
+	if need := runtimeNeed(s); need != "" {
+		r, ok := l.Runtimes[need]
+		if !ok {
+			return baseImages{}, fmt.Errorf("images.yaml has no %s runtime image for %s (needed by %s): add one under runtimes", need, s.Language, dirLabel(s.Dir))
+		}
+		runtime = r
+	}
 	sub := func(ref string) string { return strings.ReplaceAll(ref, "{version}", v) }
-	return baseImages{Build: sub(build), Runtime: sub(l.Runtime), Version: v, Assumed: assumed, Port: l.Port}, nil
+	return baseImages{Build: sub(build), Runtime: sub(runtime), Version: v, Assumed: assumed, Port: l.Port}, nil
+}
+
+// runtimeNeed names the runtime a service needs other than its
+// language's default: "cgo" for a Go module that only builds with cgo
+// (it needs glibc), "bun" for a Node unit installed with Bun; "" for the
+// default.
+func runtimeNeed(s *stack.Service) string {
+	switch {
+	case s.Language == stack.Go && hasFramework(s, "cgo"):
+		return "cgo"
+	case s.Language == stack.Node && s.PackageManager == "bun":
+		return "bun"
+	}
+	return ""
+}
+
+// hasFramework reports whether detection saw the framework f.
+func hasFramework(s *stack.Service, f string) bool {
+	for _, x := range s.Frameworks {
+		if x == f {
+			return true
+		}
+	}
+	return false
 }
 
 var versionRe = regexp.MustCompile(`\d+(\.\d+)*`)

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -130,6 +131,11 @@ func (p *planner) containerTask() *engine.Task {
 	}
 	for _, s := range todo {
 		t.Files = append(t.Files, joinPath(s.Dir, "Dockerfile"), joinPath(s.Dir, ".dockerignore"))
+		// A new Dockerfile built from a context above the unit (a
+		// workspace root) gets that context's .dockerignore.
+		if state, _ := p.dockerfile(s); state == dockerfileMissing && contextDiffers(s) && !slices.Contains(t.Files, joinPath(buildContext(s), ".dockerignore")) {
+			t.Files = append(t.Files, joinPath(buildContext(s), ".dockerignore"))
+		}
 		p.noteAssumptions(s)
 	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
