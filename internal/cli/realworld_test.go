@@ -75,6 +75,7 @@ func TestRealWorldNeverDestroys(t *testing.T) {
 					t.Fatalf("exit %d, output is not JSON: %v\n%s\n%s", code, err, js, errs)
 				}
 				summary = append(summary, fmt.Sprintf("%-60s exit %d, %s", name, code, taskLine(res.Tasks)))
+				checkGolden(t, filepath.Join("testdata", "golden-realworld", name+".txt"), dir, req)
 				for _, tr := range res.Tasks {
 					if strings.Contains(tr.Error, "bug in devops-lead") {
 						t.Errorf("task %s: internal error: %s", tr.Task.ID, tr.Error)
@@ -96,6 +97,29 @@ func TestRealWorldNeverDestroys(t *testing.T) {
 	}
 	sort.Strings(summary)
 	t.Logf("real-world fixtures × requests:\n%s", strings.Join(summary, "\n"))
+}
+
+// checkGolden compares the dry-run text of a request on a fixture with
+// its golden file (-update rewrites it).
+func checkGolden(t *testing.T, golden, dir, req string) {
+	t.Helper()
+	_, out, _ := runCLI(t, "", "run", "--repo", dir, "--dry-run", "--quiet", req)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/cli -run TestRealWorldNeverDestroys -update, then review the files)", err)
+	}
+	if out != string(want) {
+		t.Errorf("output differs from %s (rerun with -update and review the diff):\n%s", golden, firstDiff(string(want), out))
+	}
 }
 
 // checkPolicy holds one written file to the change policy.
