@@ -121,7 +121,7 @@ func (p *planner) containerTask() *engine.Task {
 			": multi-stage where the stack compiles, pinned base image tags from images.yaml, a non-root user, exec-form CMD/ENTRYPOINT and the service's port exposed.",
 		Why: why,
 		Acceptance: []string{
-			"each service builds with `docker build <service dir>`",
+			"each service builds with `docker build` from its build context: its own directory, or the workspace root a `# docker build -f` first line names",
 			"base images are tagged (never latest) and match the stated language version",
 			"the final stage runs as a non-root user with an exec-form CMD or ENTRYPOINT",
 			".dockerignore keeps .git, .env files and dependency folders out of the context",
