@@ -178,6 +178,19 @@ func TestUnsupported(t *testing.T) {
 		}
 	}
 
+	// A Go module at the root of an OCaml repository, its programs in
+	// go/cmd/ and a web framework in go.mod: helpers, not the product.
+	repo = mustDetect(t, map[string]string{
+		"dune-project":                   "(lang dune 3.0)\n",
+		"go.mod":                         "module github.com/acme/vpn\n\ngo 1.22\n\nrequire github.com/labstack/echo/v4 v4.12.0\n",
+		"go/cmd/vpn-forwarder/main.go":   "package main\n\nfunc main() {}\n",
+		"go/cmd/vpn-expose-port/main.go": "package main\n\nfunc main() {}\n",
+		"go/pkg/forward/forward.go":      "package forward\n",
+	}, Options{})
+	if s := repo.Service("."); s == nil || s.Kind != KindCLI || !strings.Contains(s.KindReason, "with its main packages under go/: the repository's root is OCaml") {
+		t.Errorf("root Go module of an OCaml repository: %s", dump(repo.Services))
+	}
+
 	// A Node server beside a PHP app stays a service: express says so.
 	repo = mustDetect(t, map[string]string{
 		"composer.json": "{}",

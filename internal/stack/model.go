@@ -342,6 +342,7 @@ func (d *detector) finishModel(repo *Repo) {
 		s.sortHints()
 		local[s.Dir] = d.localDeps(s)
 	}
+	d.librariesOfOthers(repo, roots, local)
 	d.pathWorkspaces(repo, roots, local)
 	for i := range repo.Services {
 		s := &repo.Services[i]
@@ -350,4 +351,53 @@ func (d *detector) finishModel(repo *Repo) {
 	if len(repo.Workspaces) == 0 {
 		repo.Workspaces = nil
 	}
+}
+
+// librariesOfOthers makes a Rust crate with a library target (src/lib.rs)
+// that other units build on by path (directly, or through the workspace's
+// [workspace.dependencies]) a library, though it also has a binary or a
+// web framework: lemmy's crates/utils serves nothing; crates/server does.
+func (d *detector) librariesOfOthers(repo *Repo, roots []Workspace, local map[string][]string) {
+	usedBy := map[string]string{}
+	for dir, deps := range local {
+		for _, dep := range deps {
+			if usedBy[dep] == "" || dir < usedBy[dep] {
+				usedBy[dep] = dir
+			}
+		}
+	}
+	for _, w := range roots {
+		if w.Tool != "cargo" {
+			continue
+		}
+		for _, r := range d.cargoPathDeps(join(w.Dir, "Cargo.toml")) {
+			if dep := path.Join(w.Dir, r); usedBy[dep] == "" {
+				usedBy[dep] = w.Dir
+			}
+		}
+	}
+	for i := range repo.Services {
+		s := &repo.Services[i]
+		by, used := usedBy[s.Dir]
+		if !used || s.Language != Rust || !d.idx.has(join(s.Dir, "src/lib.rs")) {
+			continue
+		}
+		if s.Kind != KindService && s.Kind != KindWorker && s.Kind != KindCLI {
+			continue
+		}
+		who := dirLabelOf(by) + " depends on it by path"
+		if by == "." || by == s.Dir {
+			who = "the workspace lists it in [workspace.dependencies]"
+		}
+		s.Kind = KindLibrary
+		s.KindReason = "a library crate (src/lib.rs) other units build on: " + who + "; its binaries are helpers"
+	}
+}
+
+// dirLabelOf names a directory for people ("the repository root" for ".").
+func dirLabelOf(dir string) string {
+	if dir == "." {
+		return "the repository root"
+	}
+	return dir
 }

@@ -105,7 +105,9 @@ func (d *detector) confirmUnsupported(p string) bool {
 //   - when the root's language is unsupported (and not only by a root
 //     Gemfile), the product is in that language: a service or worker under
 //     a tooling folder (tools/, scripts/, third_party/...) or three or more
-//     levels deep is a helper, so it becomes a cli with the reason said.
+//     levels deep, or a root module whose main packages all sit three or
+//     more levels deep (go/cmd/forwarder), is a helper, so it becomes a
+//     cli with the reason said.
 func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
 	var all []found
 	for p := range d.idx.files {
@@ -165,7 +167,9 @@ func (d *detector) unsupported(services []Service) ([]Service, []Unsupported) {
 	services = kept
 	// A root Gemfile is often tooling (Danger, fastlane, a Jekyll site)
 	// beside a product in another language: it does not demote anything.
-	if rootLang != "" && rootManifest != "Gemfile" && d.idxRootService(services) == nil {
+	// A supported module at the root is the product unless its programs
+	// all live deep in a folder of their own (vpnkit's go/cmd/...).
+	if root := d.idxRootService(services); rootLang != "" && rootManifest != "Gemfile" && (root == nil || mainsDeep(root.Mains)) {
 		for i := range services {
 			demoteHelper(&services[i], rootLang, rootManifest)
 		}
@@ -203,6 +207,18 @@ func (d *detector) idxRootService(services []Service) *Service {
 	return nil
 }
 
+// mainsDeep reports whether every main package sits three or more
+// levels down ("./go/cmd/forwarder"): a module at the root of another
+// language's repository whose programs live in a subfolder of their own.
+func mainsDeep(mains []string) bool {
+	for _, m := range mains {
+		if depth(path.Clean(strings.TrimPrefix(m, "./"))) < 3 {
+			return false
+		}
+	}
+	return len(mains) > 0
+}
+
 // demoteHelper turns a service or worker of a repository whose root is
 // in an unsupported language into a cli when it sits in a tooling folder
 // or deep in the tree.
@@ -215,6 +231,8 @@ func demoteHelper(s *Service, lang, manifest string) {
 		where = "under " + f + "/"
 	} else if depth(s.Dir) >= 3 {
 		where = "deep in the tree"
+	} else if s.Dir == "." && mainsDeep(s.Mains) {
+		where = "with its main packages under " + strings.SplitN(strings.TrimPrefix(s.Mains[0], "./"), "/", 2)[0] + "/"
 	}
 	if where == "" {
 		return
