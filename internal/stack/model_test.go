@@ -453,12 +453,12 @@ func TestIsSourceName(t *testing.T) {
 // framework of its own; the crate that serves stays a service.
 func TestLibrariesOfOthers(t *testing.T) {
 	repo := mustDetect(t, map[string]string{
-		"Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\nforum_utils = { path = \"./crates/utils\" }\n",
-		"Cargo.lock": "version = 4\n",
-		"crates/utils/Cargo.toml": "[package]\nname = \"forum_utils\"\nversion = \"0.1.0\"\n\n[lib]\npath = \"src/lib.rs\"\n\n[[bin]]\nname = \"forum_util_bin\"\npath = \"src/main.rs\"\n\n[dependencies]\nactix-web = \"4\"\n",
-		"crates/utils/src/lib.rs":  "pub fn x() {}\n",
-		"crates/utils/src/main.rs": "fn main() {}\n",
-		"crates/server/Cargo.toml": "[package]\nname = \"forum_server\"\nversion = \"0.1.0\"\n\n[dependencies]\nactix-web = \"4\"\nforum_utils = { workspace = true }\n",
+		"Cargo.toml":                "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\nforum_utils = { path = \"./crates/utils\" }\n",
+		"Cargo.lock":                "version = 4\n",
+		"crates/utils/Cargo.toml":   "[package]\nname = \"forum_utils\"\nversion = \"0.1.0\"\n\n[lib]\npath = \"src/lib.rs\"\n\n[[bin]]\nname = \"forum_util_bin\"\npath = \"src/main.rs\"\n\n[dependencies]\nactix-web = \"4\"\n",
+		"crates/utils/src/lib.rs":   "pub fn x() {}\n",
+		"crates/utils/src/main.rs":  "fn main() {}\n",
+		"crates/server/Cargo.toml":  "[package]\nname = \"forum_server\"\nversion = \"0.1.0\"\n\n[dependencies]\nactix-web = \"4\"\nforum_utils = { workspace = true }\n",
 		"crates/server/src/main.rs": "use actix_web::HttpServer;\nfn main() { HttpServer::new(|| App::new()).bind((\"0.0.0.0\", 8536)); }\n",
 		"crates/tool/Cargo.toml":    "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n\n[dependencies]\nactix-web = \"4\"\n",
 		"crates/tool/src/main.rs":   "fn main() {}\n",
