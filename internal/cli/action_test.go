@@ -239,8 +239,10 @@ func TestActionApplyInDependencyOrderOnce(t *testing.T) {
 	if prs != 2 || subs != 2 || deps == 0 {
 		t.Fatalf("%d PRs, %d sub-issues, %d dependencies; want 2, 2 and at least one", prs, subs, deps)
 	}
-	if calls > 60 {
-		t.Errorf("a two-task apply cost %d API calls; it was 56 when this was last measured", calls)
+	// 62 since the repository model reads a few source files per unit
+	// (environment, health path, port): each is a blob read.
+	if calls > 66 {
+		t.Errorf("a two-task apply cost %d API calls; it was 62 when this was last measured", calls)
 	}
 
 	// The same event again (a re-run of the workflow): nothing twice.

@@ -78,6 +78,11 @@ func (e *Engine) Plan(ctx context.Context, issue Issue, ws fs.FS) (*Plan, *stack
 	if err := CheckPlan(plan, e.Modes); err != nil {
 		return nil, repo, fmt.Errorf("the %s brain made an invalid plan: %w", e.Brain.Name(), err)
 	}
+	if len(plan.Tasks) == 0 && len(plan.Questions) == 0 && len(plan.Declined) == 0 && len(plan.Notes) > 0 {
+		// Everything asked for is already there (the notes say what was
+		// found and kept): nothing to change is a result, not a failure.
+		return plan, repo, nil
+	}
 	if len(plan.Tasks) == 0 && len(plan.Questions) == 0 {
 		msg := "the request names no DevOps work this tool can do"
 		if len(plan.Declined) > 0 {

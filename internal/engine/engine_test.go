@@ -256,3 +256,22 @@ func TestSlug(t *testing.T) {
 		}
 	}
 }
+
+// A plan with nothing to do and nothing declined, only notes of what was
+// found and kept, is a result: no error.
+func TestPlanNothingToChange(t *testing.T) {
+	for _, tc := range []struct {
+		plan    *Plan
+		wantErr bool
+	}{
+		{&Plan{Summary: "s", Brain: "scripted", Notes: []string{"docker/Dockerfile already builds it: kept"}}, false},
+		{&Plan{Summary: "s", Brain: "scripted", Notes: []string{"n"}, Declined: []string{"Lambda: not built"}}, true},
+		{&Plan{Summary: "s", Brain: "scripted"}, true},
+	} {
+		e := &Engine{Brain: &scripted{plan: tc.plan}, Modes: testModes(t)}
+		_, _, err := e.Plan(context.Background(), Issue{Title: "containerize"}, fstest.MapFS{})
+		if (err != nil) != tc.wantErr {
+			t.Errorf("notes %v declined %v: err %v, want error %v", tc.plan.Notes, tc.plan.Declined, err, tc.wantErr)
+		}
+	}
+}

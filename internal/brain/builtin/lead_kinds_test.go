@@ -89,3 +89,34 @@ func TestDescribeKinds(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// A unit the repository already builds from docker/Dockerfile gets no
+// second Dockerfile; a development Dockerfile does not count.
+func TestPlanKeepsDockerfileElsewhere(t *testing.T) {
+	api := stack.Service{Name: "api", Dir: ".", Language: stack.Go, Mains: []string{"."}, Port: 80, Kind: stack.KindService}
+	for _, tc := range []struct {
+		dockerfiles []string
+		container   bool
+		note        string
+	}{
+		{[]string{"docker/Dockerfile"}, false, "docker/Dockerfile already builds the repository root: it is kept"},
+		{[]string{"Dockerfile.prod"}, false, "Dockerfile.prod already builds"},
+		{[]string{"docker/Dockerfile.dev"}, true, ""},
+		{nil, true, ""},
+	} {
+		repo := &stack.Repo{Services: []stack.Service{api}, Artifacts: stack.Artifacts{Dockerfiles: tc.dockerfiles}}
+		p, err := New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "containerize this service"}, Repo: repo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := task(p, TaskContainer) != nil; got != tc.container {
+			t.Errorf("%v: container task %v, want %v (notes %q)", tc.dockerfiles, got, tc.container, p.Notes)
+		}
+		if tc.note != "" && !strings.Contains(strings.Join(p.Notes, "\n"), tc.note) {
+			t.Errorf("%v: notes %q lack %q", tc.dockerfiles, p.Notes, tc.note)
+		}
+		if !tc.container && !strings.HasPrefix(p.Summary, "Nothing to change") {
+			t.Errorf("%v: summary %q", tc.dockerfiles, p.Summary)
+		}
+	}
+}

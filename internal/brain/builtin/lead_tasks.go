@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -57,6 +58,38 @@ func (p *planner) dockerfile(s stack.Service) (dockerfileState, []validate.Findi
 	return dockerfileValid, nil
 }
 
+// otherDockerfileDirs are the folders beside a unit where repositories
+// keep the unit's Dockerfile.
+var otherDockerfileDirs = []string{"docker", "build", "deploy", ".docker", "build/docker", "build/package"}
+
+// otherDockerfile returns a Dockerfile the repository keeps for the unit
+// outside <dir>/Dockerfile (docker/Dockerfile, build/package/Dockerfile,
+// Dockerfile.prod), or "". Development and test Dockerfiles do not count.
+func (p *planner) otherDockerfile(s stack.Service) string {
+	var found []string
+	for _, df := range p.in.Repo.Artifacts.Dockerfiles {
+		dir, name := path.Dir(df), path.Base(df)
+		lower := strings.ToLower(name)
+		if df == joinPath(s.Dir, "Dockerfile") || strings.Contains(lower, "dev") || strings.Contains(lower, "test") {
+			continue
+		}
+		if dir == s.Dir && (strings.HasPrefix(name, "Dockerfile.") || strings.HasSuffix(name, ".Dockerfile")) {
+			found = append(found, df)
+			continue
+		}
+		for _, d := range otherDockerfileDirs {
+			if dir == joinPath(s.Dir, d) && (name == "Dockerfile" || strings.HasPrefix(name, "Dockerfile.")) {
+				found = append(found, df)
+			}
+		}
+	}
+	sort.Strings(found)
+	if len(found) == 0 {
+		return ""
+	}
+	return found[0]
+}
+
 // containerTask plans the container task when it is asked for, or when
 // publishing or Compose need an image that has no Dockerfile yet.
 func (p *planner) containerTask() *engine.Task {
@@ -65,6 +98,13 @@ func (p *planner) containerTask() *engine.Task {
 	for _, s := range p.scope {
 		state, errs := p.dockerfile(s)
 		path := joinPath(s.Dir, "Dockerfile")
+		if other := p.otherDockerfile(s); state == dockerfileMissing && r.container && other != "" {
+			// The repository already builds this unit from a Dockerfile
+			// of its own elsewhere: a second one beside it would only
+			// compete with it.
+			p.note("%s already builds %s: it is kept, and no second Dockerfile is written beside it", other, dirLabel(s.Dir))
+			continue
+		}
 		switch state {
 		case dockerfileMissing:
 			missing = append(missing, s)
@@ -95,7 +135,14 @@ func (p *planner) containerTask() *engine.Task {
 		return nil
 	}
 	if len(todo) == 0 {
-		todo = p.scope // every Dockerfile is fine: the specialist confirms and adds what is missing
+		for _, s := range p.scope {
+			if p.otherDockerfile(s) == "" || exists(p.in.Workspace, joinPath(s.Dir, "Dockerfile")) {
+				todo = append(todo, s) // its Dockerfile is fine: the specialist confirms and adds what is missing
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
 	}
 	why := "the request asks for container images"
 	if !r.container {
@@ -348,6 +395,8 @@ func (p *planner) summary() string {
 	switch {
 	case len(pl.Questions) > 0:
 		return "The request needs an answer before anything can be planned; see the questions."
+	case len(pl.Tasks) == 0 && len(pl.Declined) == 0 && len(pl.Notes) > 0:
+		return "Nothing to change: what the request asks for is already there; the notes say what was found and kept."
 	case len(pl.Tasks) == 0:
 		return "Nothing in the request is work the built-in brain can do; see what was declined and why."
 	}
