@@ -104,6 +104,13 @@ func TestRealWorldNeverDestroys(t *testing.T) {
 func checkGolden(t *testing.T, golden, dir, req string) {
 	t.Helper()
 	_, out, _ := runCLI(t, "", "run", "--repo", dir, "--dry-run", "--quiet", req)
+	matchGolden(t, golden, out, "TestRealWorldNeverDestroys")
+}
+
+// matchGolden compares out with the golden file, or rewrites the file
+// under -update; test names the test to rerun.
+func matchGolden(t *testing.T, golden, out, test string) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 			t.Fatal(err)
@@ -115,7 +122,7 @@ func checkGolden(t *testing.T, golden, dir, req string) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run TestRealWorldNeverDestroys -update, then review the files)", err)
+		t.Fatalf("%v (run go test ./internal/cli -run %s -update, then review the files)", err, test)
 	}
 	if out != string(want) {
 		t.Errorf("output differs from %s (rerun with -update and review the diff):\n%s", golden, firstDiff(string(want), out))

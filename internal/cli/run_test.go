@@ -74,22 +74,9 @@ func TestGolden(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 				}
-				golden := filepath.Join("testdata", "golden", name+".txt")
+				matchGolden(t, filepath.Join("testdata", "golden", name+".txt"), out, "TestGolden")
 				if *update {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-						t.Fatal(err)
-					}
 					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./internal/cli -run TestGolden -update, then review the files)", err)
-				}
-				if out != string(want) {
-					t.Errorf("output differs from %s (rerun with -update and review the diff):\n%s", golden, firstDiff(string(want), out))
 				}
 
 				// The same run as JSON: every task done or noop, no error

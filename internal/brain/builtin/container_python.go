@@ -97,14 +97,5 @@ func uvWorkspaceDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack
 	d.Build = "uv sync --frozen --no-dev --package " + s.Module
 	notes := []string{fmt.Sprintf("%s is a member of the uv workspace at %s, so the image builds from there (%s) with uv sync --package %s and the workspace's uv.lock",
 		dirLabel(s.Dir), dirLabel(ctx), contextLine(*s), s.Module)}
-	cmd, note, err := pythonCmd(ws, s, d.Port)
-	if err != nil {
-		return nil, err
-	}
-	if note != "" {
-		notes = append(notes, note)
-	}
-	d.Cmd = cmd
-	d.Healthcheck = jsonArgs("python", "-c", fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), 3).close()", d.Port))
-	return notes, nil
+	return pythonRun(ws, s, d, notes)
 }

@@ -378,16 +378,7 @@ func pythonDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Serv
 			notes = append(notes, why)
 		}
 	}
-	cmd, note, err := pythonCmd(ws, s, d.Port)
-	if err != nil {
-		return nil, err
-	}
-	if note != "" {
-		notes = append(notes, note)
-	}
-	d.Cmd = cmd
-	d.Healthcheck = jsonArgs("python", "-c", fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), 3).close()", d.Port))
-	return notes, nil
+	return pythonRun(ws, s, d, notes)
 }
 
 // pythonCmd decides how the Python image starts.
@@ -596,4 +587,20 @@ func splitSimple(cmd string) ([]string, bool) {
 		return nil, false
 	}
 	return f, true
+}
+
+// pythonRun sets how a Python image starts and checks its health (a TCP
+// connect to the port, as the slim image has no HTTP client), adding the
+// start command's note to notes.
+func pythonRun(ws fs.FS, s *stack.Service, d *dockerfileData, notes []string) ([]string, error) {
+	cmd, note, err := pythonCmd(ws, s, d.Port)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		notes = append(notes, note)
+	}
+	d.Cmd = cmd
+	d.Healthcheck = jsonArgs("python", "-c", fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), 3).close()", d.Port))
+	return notes, nil
 }
