@@ -113,23 +113,13 @@ func cargoPathDeps(doc map[string]any) []cargoDep {
 			}
 		}
 	}
-	seen := map[cargoDep]bool{}
-	var out []cargoDep
-	for _, t := range tables {
-		for name, v := range t {
-			if m, ok := v.(map[string]any); ok {
-				if p, ok := m["path"].(string); ok && p != "" && !path.IsAbs(p) {
-					d := cargoDep{name, path.Clean(p)}
-					if !seen[d] {
-						seen[d] = true
-						out = append(out, d)
-					}
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name+out[i].path < out[j].name+out[j].path })
-	return out
+	return pathDepsIn(tables)
+}
+
+// pathDepsIn lists the relative path entries of dependency tables
+// (name = { path = "../x" }), once each, sorted.
+func pathDepsIn(tables []map[string]any) []cargoDep {
+	return pathDepsIn(tables)
 }
 
 // cargoWorkspaceRoot returns the directory of the workspace the crate
