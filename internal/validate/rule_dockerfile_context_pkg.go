@@ -119,7 +119,22 @@ func cargoPathDeps(doc map[string]any) []cargoDep {
 // pathDepsIn lists the relative path entries of dependency tables
 // (name = { path = "../x" }), once each, sorted.
 func pathDepsIn(tables []map[string]any) []cargoDep {
-	return pathDepsIn(tables)
+	seen := map[cargoDep]bool{}
+	var out []cargoDep
+	for _, t := range tables {
+		for name, v := range t {
+			if m, ok := v.(map[string]any); ok {
+				if p, ok := m["path"].(string); ok && p != "" && !path.IsAbs(p) {
+					if d := (cargoDep{name, path.Clean(p)}); !seen[d] {
+						seen[d] = true
+						out = append(out, d)
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name+out[i].path < out[j].name+out[j].path })
+	return out
 }
 
 // cargoWorkspaceRoot returns the directory of the workspace the crate
@@ -313,22 +328,7 @@ func pythonPathDeps(doc map[string]any) []cargoDep {
 			}
 		}
 	}
-	seen := map[cargoDep]bool{}
-	var out []cargoDep
-	for _, t := range tables {
-		for name, v := range t {
-			if m, ok := v.(map[string]any); ok {
-				if p, ok := m["path"].(string); ok && p != "" && !path.IsAbs(p) {
-					if d := (cargoDep{name, path.Clean(p)}); !seen[d] {
-						seen[d] = true
-						out = append(out, d)
-					}
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name+out[i].path < out[j].name+out[j].path })
-	return out
+	return pathDepsIn(tables)
 }
 
 // uvWorkspaceRoot returns the uv workspace above pkg that lists it among
