@@ -82,6 +82,19 @@ var (
 	siteFolders = map[string]bool{"docs": true, "website": true, "site": true, "www-docs": true, "documentation": true}
 )
 
+// underFocus returns dir relative to the focus directory: a unit the user
+// pointed at (run --repo examples/go-api) is not an example because of
+// the folders above it, only because of folders inside the focus.
+func (d *detector) underFocus(dir string) string {
+	if d.focus == "." || !within(dir, d.focus) {
+		return dir
+	}
+	if dir == d.focus {
+		return "."
+	}
+	return strings.TrimPrefix(dir, d.focus+"/")
+}
+
 // folderOf returns the first segment of dir that is in set, or "".
 func folderOf(dir string, set map[string]bool) string {
 	if dir == "." {
@@ -110,8 +123,8 @@ const ruleDefault = "language default"
 // KindReason. The folder rules come first: a server under tests/ is a
 // fixture, not the product.
 var kindRules = []kindRule{
-	{"test folder", func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
-		if f := folderOf(s.Dir, fixtureFolders); f != "" {
+	{"test folder", func(d *detector, s *Service, _ *unitFacts) (Kind, string) {
+		if f := folderOf(d.underFocus(s.Dir), fixtureFolders); f != "" {
 			return KindFixture, "under " + f + "/: test code is not deployed"
 		}
 		return "", ""
@@ -128,8 +141,8 @@ var kindRules = []kindRule{
 		}
 		return "", ""
 	}},
-	{"example folder", func(_ *detector, s *Service, _ *unitFacts) (Kind, string) {
-		if f := folderOf(s.Dir, exampleFolders); f != "" {
+	{"example folder", func(d *detector, s *Service, _ *unitFacts) (Kind, string) {
+		if f := folderOf(d.underFocus(s.Dir), exampleFolders); f != "" {
 			return KindExample, "under " + f + "/: examples and docs are not deployed"
 		}
 		return "", ""

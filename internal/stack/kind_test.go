@@ -176,3 +176,26 @@ func TestGoUnits(t *testing.T) {
 		})
 	}
 }
+
+// A unit the user focuses on (run --repo examples/go-api) is judged by
+// what is inside the focus, not by the examples/ folder above it; without
+// the focus it is an example.
+func TestKindUnderFocus(t *testing.T) {
+	files := map[string]string{
+		"go.mod":                       "module example.com/tool\n\ngo 1.22\n",
+		"examples/api/go.mod":          "module example.com/api\n\ngo 1.22\n",
+		"examples/api/main.go":         "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
+		"examples/api/tests/e/go.mod":  "module example.com/e\n\ngo 1.22\n",
+		"examples/api/tests/e/main.go": "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\":9\", nil) }\n",
+	}
+	if s := mustDetect(t, files, Options{}).Service("examples/api"); s == nil || s.Kind != KindExample {
+		t.Errorf("without a focus: %s", dump(s))
+	}
+	repo := mustDetect(t, files, Options{Dir: "examples/api"})
+	if s := repo.Service("examples/api"); s == nil || s.Kind != KindService {
+		t.Errorf("focused: %s", dump(s))
+	}
+	if s := repo.Service("examples/api/tests/e"); s == nil || s.Kind != KindFixture {
+		t.Errorf("a test folder inside the focus: %s", dump(s))
+	}
+}
