@@ -182,17 +182,22 @@ var nonProductDirs = map[string]bool{
 }
 
 // checkPackageManager holds a written workflow to the package managers the
-// repository uses: a bun or pnpm project is never installed with npm.
+// repository uses: a bun, pnpm or yarn project is never installed with npm,
+// and a uv or poetry project is installed with its own tool.
 func checkPackageManager(t *testing.T, task engine.Task, p, content string, repo *stack.Repo) {
 	t.Helper()
 	for _, s := range repo.Services {
-		if s.Language != stack.Node || (s.Dir != "." && !strings.Contains(content, s.Dir)) {
+		if s.Dir != "." && !strings.Contains(content, s.Dir) {
 			continue
 		}
-		switch s.PackageManager {
-		case "bun", "pnpm", "yarn":
+		switch {
+		case s.Language == stack.Node && (s.PackageManager == "bun" || s.PackageManager == "pnpm" || s.PackageManager == "yarn"):
 			if strings.Contains(content, "npm ci") && !strings.Contains(content, s.PackageManager) {
 				t.Errorf("task %s: %s installs %s with npm; it uses %s", task.ID, p, s.Dir, s.PackageManager)
+			}
+		case s.Language == stack.Python && (s.PackageManager == "uv" || s.PackageManager == "poetry"):
+			if strings.Contains(content, "pip install -r") && !strings.Contains(content, s.PackageManager) {
+				t.Errorf("task %s: %s installs %s with pip; it uses %s", task.ID, p, s.Dir, s.PackageManager)
 			}
 		}
 	}
