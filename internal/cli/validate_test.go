@@ -25,22 +25,6 @@ func validateCLI(t *testing.T, dir string, args ...string) (code int, stdout, st
 	return code, out.String(), errOut.String()
 }
 
-// validateRepo writes files (slash paths) into a new temporary directory.
-func validateRepo(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // cleanFiles parse and carry nothing any rule flags.
 var cleanFiles = map[string]string{
 	"config/settings.json": "{\"name\": \"api\", \"replicas\": 2}\n",
@@ -52,7 +36,7 @@ var cleanFiles = map[string]string{
 var bigDockerfile = "FROM scratch\n" + strings.Repeat("# padding\n", validate.MaxFileSize/10+1)
 
 func TestValidateClean(t *testing.T) {
-	dir := validateRepo(t, cleanFiles)
+	dir := writeTree(t, cleanFiles)
 	code, out, errOut := validateCLI(t, dir)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
@@ -70,7 +54,7 @@ func TestValidateErrorsExit1(t *testing.T) {
 	for p, c := range cleanFiles {
 		files[p] = c
 	}
-	dir := validateRepo(t, files)
+	dir := writeTree(t, files)
 	code, out, errOut := validateCLI(t, dir, ".")
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
@@ -128,11 +112,11 @@ spec:
 // values.yaml and reports what the rendered pod breaks on the template,
 // also when only the template is named.
 func TestValidateHelmChart(t *testing.T) {
-	dir := validateRepo(t, helmChart(false))
+	dir := writeTree(t, helmChart(false))
 	if code, out, errOut := validateCLI(t, dir); code != exitOK || out != "no findings\n" {
 		t.Fatalf("clean chart: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	dir = validateRepo(t, helmChart(true))
+	dir = writeTree(t, helmChart(true))
 	for _, args := range [][]string{nil, {"charts/web/templates/pod.yaml"}} {
 		code, out, errOut := validateCLI(t, dir, args...)
 		if code != exitFail || !strings.Contains(out, "charts/web/templates/pod.yaml:") || !strings.Contains(out, "[k8s-privileged] rendered with values.yaml:") {
@@ -145,7 +129,7 @@ func TestValidateHelmChart(t *testing.T) {
 }
 
 func TestValidateStrict(t *testing.T) {
-	dir := validateRepo(t, map[string]string{"Dockerfile": bigDockerfile})
+	dir := writeTree(t, map[string]string{"Dockerfile": bigDockerfile})
 	code, out, _ := validateCLI(t, dir)
 	if code != exitOK {
 		t.Errorf("a warning failed without --strict: exit %d\n%s", code, out)
@@ -160,7 +144,7 @@ func TestValidateStrict(t *testing.T) {
 }
 
 func TestValidateJSON(t *testing.T) {
-	dir := validateRepo(t, map[string]string{"bad.toml": "a = = 1\n", "ok.json": "{}\n"})
+	dir := writeTree(t, map[string]string{"bad.toml": "a = = 1\n", "ok.json": "{}\n"})
 	code, out, errOut := validateCLI(t, dir, "--format", "json")
 	if code != exitFail {
 		t.Errorf("exit %d, want 1; stderr %s", code, errOut)
@@ -181,7 +165,7 @@ func TestValidateJSON(t *testing.T) {
 }
 
 func TestValidateSARIFToFile(t *testing.T) {
-	dir := validateRepo(t, map[string]string{"svc/bad.yaml": "a: [1, 2\n"})
+	dir := writeTree(t, map[string]string{"svc/bad.yaml": "a: [1, 2\n"})
 	out := filepath.Join(t.TempDir(), "results.sarif")
 	code, stdout, errOut := validateCLI(t, dir, "--format=sarif", "--output", out, "svc")
 	if code != exitFail {
@@ -272,7 +256,7 @@ func TestValidateRules(t *testing.T) {
 }
 
 func TestValidateUsageErrors(t *testing.T) {
-	dir := validateRepo(t, cleanFiles)
+	dir := writeTree(t, cleanFiles)
 	for _, args := range [][]string{
 		{"--no-such-flag"},
 		{"--format", "xml"},
@@ -291,7 +275,7 @@ func TestValidateUsageErrors(t *testing.T) {
 }
 
 func TestValidateDoubleDash(t *testing.T) {
-	dir := validateRepo(t, map[string]string{"--strict/x.json": "{}\n"})
+	dir := writeTree(t, map[string]string{"--strict/x.json": "{}\n"})
 	// After "--", "--strict" is a path, not a flag.
 	code, out, errOut := validateCLI(t, dir, "--", "--strict")
 	if code != exitOK || !strings.Contains(errOut, "1 file(s) checked") {
@@ -352,7 +336,7 @@ var contextRepo = map[string]string{
 // against the repository root above it, and the paths stay relative to
 // the current directory.
 func TestValidateBuildContext(t *testing.T) {
-	dir := validateRepo(t, contextRepo)
+	dir := writeTree(t, contextRepo)
 	for _, tc := range []struct{ cwd, prefix string }{{".", "services/api/"}, {"services", "api/"}, {"services/api", ""}} {
 		code, out, errOut := validateCLI(t, filepath.Join(dir, filepath.FromSlash(tc.cwd)))
 		if code != exitFail {
@@ -374,7 +358,7 @@ func TestValidateBuildContext(t *testing.T) {
 		fixed[p] = c
 	}
 	fixed["services/api/go.mod"] = "module example.com/api\n\ngo 1.25\n"
-	dir = validateRepo(t, fixed)
+	dir = writeTree(t, fixed)
 	if code, out, errOut := validateCLI(t, dir); code != exitOK {
 		t.Errorf("fixed repository: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -382,7 +366,7 @@ func TestValidateBuildContext(t *testing.T) {
 
 // Without .git the current directory is the repository.
 func TestRepositoryOptions(t *testing.T) {
-	dir := validateRepo(t, map[string]string{"a/b/x.txt": "x\n"})
+	dir := writeTree(t, map[string]string{"a/b/x.txt": "x\n"})
 	opts := repositoryOptions(filepath.Join(dir, "a", "b"))
 	if opts.Workspace == nil || opts.Base != "." {
 		t.Errorf("no .git: base %q, workspace %v; want the current directory", opts.Base, opts.Workspace)
