@@ -136,40 +136,27 @@ func ciPatchWorkflow(path string, src []byte, errs []validate.Finding) (ciPatch,
 // jobs.<id>.steps[*].uses, in document order.
 func ciUsesNodes(root *yaml.Node) []*yaml.Node {
 	var out []*yaml.Node
-	jobs := ciMapValue(root, "jobs")
+	jobs := mapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 1; i < len(jobs.Content); i += 2 {
 		job := jobs.Content[i]
-		if u := ciMapValue(job, "uses"); u != nil && u.Kind == yaml.ScalarNode {
+		if u := mapValue(job, "uses"); u != nil && u.Kind == yaml.ScalarNode {
 			out = append(out, u)
 		}
-		steps := ciMapValue(job, "steps")
+		steps := mapValue(job, "steps")
 		if steps == nil || steps.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, s := range steps.Content {
-			if u := ciMapValue(s, "uses"); u != nil && u.Kind == yaml.ScalarNode {
+			if u := mapValue(s, "uses"); u != nil && u.Kind == yaml.ScalarNode {
 				out = append(out, u)
 			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
-}
-
-// ciMapValue returns the value of key in a mapping node, or nil.
-func ciMapValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // ciPinFor returns the pin for an unpinned uses: value, nil when the value
@@ -242,23 +229,23 @@ func ciSplicePin(lines []string, n *yaml.Node, pin pins.Pin) error {
 // permissions of its own and looks like it writes (pushes, releases,
 // deploys, comments...): a read-only token would break it.
 func ciReadOnlyJobs(root *yaml.Node) error {
-	jobs := ciMapValue(root, "jobs")
+	jobs := mapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return fmt.Errorf("it has no jobs mapping")
 	}
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
 		id, job := jobs.Content[i].Value, jobs.Content[i+1]
-		if ciMapValue(job, "permissions") != nil {
+		if mapValue(job, "permissions") != nil {
 			continue
 		}
-		if u := ciMapValue(job, "uses"); u != nil {
+		if u := mapValue(job, "uses"); u != nil {
 			return fmt.Errorf("job %s calls %s with no permissions of its own; a read-only default could break what it calls, so add its permissions by hand", id, u.Value)
 		}
 		var text strings.Builder
-		if steps := ciMapValue(job, "steps"); steps != nil {
+		if steps := mapValue(job, "steps"); steps != nil {
 			for _, s := range steps.Content {
 				for _, k := range []string{"uses", "run", "with", "env"} {
-					if v := ciMapValue(s, k); v != nil {
+					if v := mapValue(s, k); v != nil {
 						b, _ := yaml.Marshal(v)
 						text.Write(b)
 					}
@@ -280,7 +267,7 @@ func ciReadOnlyJobs(root *yaml.Node) error {
 // the document's own indentation and a blank line where the document
 // separates its top-level blocks with one.
 func ciInsertPermissions(lines []string, root *yaml.Node) ([]string, error) {
-	if ciMapValue(root, "permissions") != nil {
+	if mapValue(root, "permissions") != nil {
 		return nil, fmt.Errorf("it has a permissions block the gate still refuses")
 	}
 	var key *yaml.Node
@@ -293,7 +280,7 @@ func ciInsertPermissions(lines []string, root *yaml.Node) ([]string, error) {
 		return nil, fmt.Errorf("it has no top-level jobs: key at the start of a line")
 	}
 	indent := 2
-	if jobs := ciMapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Line > key.Line && jobs.Content[0].Column > 1 {
+	if jobs := mapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Line > key.Line && jobs.Content[0].Column > 1 {
 		indent = jobs.Content[0].Column - 1
 	}
 	at := key.Line - 1
