@@ -47,24 +47,6 @@ func (d *detector) applyMakefile(s *Service) {
 	}
 }
 
-// procfileWeb returns the command of the Procfile's web process, or "".
-func (d *detector) procfileWeb(dir string) string {
-	p := join(dir, "Procfile")
-	if !d.idx.has(p) {
-		return ""
-	}
-	data, ok := d.r.read(p)
-	if !ok {
-		return ""
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "web:"); ok {
-			return strings.TrimSpace(cmd)
-		}
-	}
-	return ""
-}
-
 // scriptPort finds a port stated on a command line (-p 4000, --port
 // 8000, PORT=3000, --bind 0.0.0.0:8000).
 func scriptPort(s *Service, cmd, source string) {

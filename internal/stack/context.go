@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -274,7 +275,7 @@ func (d *detector) notMember(s *Service, roots []Workspace) bool {
 		return false
 	}
 	for _, w := range roots {
-		if w.Dir == lockDir && inFamily(s.Language, w.Tool) && containsString(w.Members, s.Dir) {
+		if w.Dir == lockDir && inFamily(s.Language, w.Tool) && slices.Contains(w.Members, s.Dir) {
 			return false
 		}
 	}
@@ -293,7 +294,7 @@ func (d *detector) workspaceRoot(s *Service, roots []Workspace) *Workspace {
 		var next *Workspace
 		for i := range roots {
 			w := &roots[i]
-			if w.Dir == dir || !inFamily(s.Language, w.Tool) || !containsString(w.Members, dir) {
+			if w.Dir == dir || !inFamily(s.Language, w.Tool) || !slices.Contains(w.Members, dir) {
 				continue
 			}
 			if d.needsRoot(s, w) {
@@ -422,16 +423,6 @@ func (d *detector) uvWorkspaceSource(s *Service) bool {
 	}
 	for _, src := range pp.Tool.UV.Sources {
 		if m, ok := src.(map[string]any); ok && m["workspace"] == true {
-			return true
-		}
-	}
-	return false
-}
-
-// containsString reports whether list holds v.
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
 			return true
 		}
 	}

@@ -67,7 +67,7 @@ func (d *detector) pythonService(dir string) *Service {
 	case info.deps["flake8"]:
 		s.Lint = run + "flake8"
 	}
-	if web := d.procfileWeb(dir); web != "" {
+	if web := d.procfileProcess(dir, "web"); web != "" {
 		s.Start = web
 		scriptPort(s, web, "Procfile")
 		s.Entry = asgiTarget(web)

@@ -55,6 +55,25 @@ func contextLine(s stack.Service) string {
 	return fmt.Sprintf("docker build -f %s %s", joinPath(s.Dir, "Dockerfile"), buildContext(s))
 }
 
+// contextMembers lists the workspace's members that hold manifest, each
+// relative to the build context ctx, sorted; a member outside the context
+// or with characters a Dockerfile cannot take is an unsupportedContext error.
+func contextMembers(ws fs.FS, s *stack.Service, ctx string, w *stack.Workspace, manifest string) ([]string, error) {
+	members := append([]string(nil), w.Members...)
+	sort.Strings(members)
+	var out []string
+	for _, m := range members {
+		rel := ctxRel(ctx, m)
+		if !inside(ctx, m) || !safePath(rel) {
+			return nil, unsupportedContext(*s, fmt.Sprintf("the workspace member %q is outside it or has characters a Dockerfile cannot take safely", m))
+		}
+		if exists(ws, joinPath(m, manifest)) {
+			out = append(out, rel)
+		}
+	}
+	return out, nil
+}
+
 // unsupportedContext is the error for a layout the built-in specialist
 // cannot build correctly: it names the unit, its context and what is not
 // supported, instead of writing a Dockerfile the gate would refuse.

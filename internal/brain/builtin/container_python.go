@@ -3,7 +3,6 @@ package builtin
 import (
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 
 	toml "github.com/pelletier/go-toml/v2"
@@ -82,17 +81,11 @@ func uvWorkspaceDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack
 		return nil, fmt.Errorf("images.yaml has no pinned uv version under tools: add one")
 	}
 	d.Copy = "pyproject.toml uv.lock"
-	members := append([]string(nil), w.Members...)
-	sort.Strings(members)
-	for _, m := range members {
-		rel := ctxRel(ctx, m)
-		if !inside(ctx, m) || !safePath(rel) {
-			return nil, unsupportedContext(*s, fmt.Sprintf("the workspace member %q is outside it or has characters a Dockerfile cannot take safely", m))
-		}
-		if exists(ws, joinPath(m, "pyproject.toml")) {
-			d.Members = append(d.Members, rel)
-		}
+	members, err := contextMembers(ws, s, ctx, w, "pyproject.toml")
+	if err != nil {
+		return nil, err
 	}
+	d.Members = members
 	d.Install = "uv sync --frozen --no-dev --package " + s.Module + " --no-install-workspace"
 	d.Build = "uv sync --frozen --no-dev --package " + s.Module
 	notes := []string{fmt.Sprintf("%s is a member of the uv workspace at %s, so the image builds from there (%s) with uv sync --package %s and the workspace's uv.lock",

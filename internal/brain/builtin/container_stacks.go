@@ -204,17 +204,11 @@ func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDa
 			manifests = append(manifests, f)
 		}
 	}
-	members := append([]string(nil), w.Members...)
-	sort.Strings(members)
-	for _, m := range members {
-		rel := ctxRel(ctx, m)
-		if !inside(ctx, m) || !safePath(rel) {
-			return nil, unsupportedContext(*s, fmt.Sprintf("the workspace member %q is outside it or has characters a Dockerfile cannot take safely", m))
-		}
-		if exists(ws, joinPath(m, "package.json")) {
-			d.Members = append(d.Members, rel)
-		}
+	members, err := contextMembers(ws, s, ctx, w, "package.json")
+	if err != nil {
+		return nil, err
 	}
+	d.Members = members
 	d.Copy = strings.Join(manifests, " ")
 	name := s.Module
 	if name != "" && !safePath(name) {
