@@ -268,7 +268,7 @@ func describeKinds(ss []stack.Service) string {
 	parts := make([]string, 0, len(ss))
 	for _, s := range ss {
 		article := "a"
-		if strings.ContainsRune("aeiou", rune(string(s.Kind + "x")[0])) {
+		if s.Kind != "" && strings.ContainsRune("aeiou", rune(s.Kind[0])) {
 			article = "an"
 		}
 		d := fmt.Sprintf("%s is %s %s", dirLabel(s.Dir), article, s.Kind)
