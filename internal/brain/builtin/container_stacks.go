@@ -154,6 +154,9 @@ func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) 
 		if exists(ws, joinPath(s.Dir, ".yarnrc.yml")) {
 			manifests = append(manifests, ".yarnrc.yml")
 			d.Install = "yarn install --immutable"
+			if exists(ws, joinPath(s.Dir, ".yarn/releases")) {
+				d.Dirs = append(d.Dirs, ".yarn/releases") // where yarnPath points
+			}
 		} else {
 			d.Install = "yarn install --frozen-lockfile"
 		}
