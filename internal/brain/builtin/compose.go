@@ -8,6 +8,7 @@ import (
 
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
@@ -122,7 +123,7 @@ func backingList(tbl *imageTable, t engine.Task, services []stack.Service) ([]st
 	}
 	seen := map[string]bool{}
 	var out []string
-	for _, name := range backingOrder {
+	for _, name := range intent.BackingOrder() {
 		for _, w := range want {
 			if w == name && !seen[name] {
 				seen[name] = true

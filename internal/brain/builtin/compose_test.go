@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -59,7 +60,7 @@ func TestComposeAllBacking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range backingOrder {
+	for _, b := range intent.BackingOrder() {
 		s, ok := c.Services[b]
 		if !ok {
 			t.Fatalf("no %s service in:\n%s", b, content)
@@ -91,7 +92,7 @@ func TestComposeAllBacking(t *testing.T) {
 	if len(api.Ports) != 1 || api.Ports[0] != "8080:8080" || web.Ports[0] != "3000:3000" {
 		t.Errorf("app ports: api %v, web %v", api.Ports, web.Ports)
 	}
-	for _, b := range backingOrder {
+	for _, b := range intent.BackingOrder() {
 		if api.DependsOn[b]["condition"] != "service_healthy" {
 			t.Errorf("api does not wait for %s to be healthy", b)
 		}

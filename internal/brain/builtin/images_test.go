@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestImageTable(t *testing.T) {
 			t.Errorf("%s default version = %q, want %q", lang, got, v)
 		}
 	}
-	for _, b := range backingOrder {
+	for _, b := range intent.BackingOrder() {
 		if _, ok := tbl.Services[b]; !ok {
 			t.Errorf("no image for backing service %s", b)
 		}

@@ -51,40 +51,40 @@ var computeProfiles = map[string]computeProfile{
 // cloud. It returns the planning of the deploy workflow, which comes
 // after the Kubernetes manifests it may apply, or nil.
 func (p *planner) cloudTasks(container bool) func() {
-	in := &p.req.infra
-	cp := cloudProfiles[in.cloud]
-	def := computeProfiles[computesOf[in.cloud][0]]
+	in := &p.req.Infra
+	cp := cloudProfiles[in.Cloud]
+	def := computeProfiles[computesOf[in.Cloud][0]]
 	declined := len(p.plan.Declined)
-	if in.compute != "" && !contains(computesOf[in.cloud], in.compute) {
+	if in.Compute != "" && !contains(computesOf[in.Cloud], in.Compute) {
 		var labels []string
-		for _, c := range computesOf[in.cloud] {
+		for _, c := range computesOf[in.Cloud] {
 			labels = append(labels, computeProfiles[c].label)
 		}
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s); say \"%s\" to get that, or set GEMINI_API_KEY to plan %s with the Gemini brain", in.compute, cp.label, strings.Join(labels, ", "), def.label, in.compute))
-		in.compute = ""
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s); say \"%s\" to get that, or set GEMINI_API_KEY to plan %s with the Gemini brain", in.Compute, cp.label, strings.Join(labels, ", "), def.label, in.Compute))
+		in.Compute = ""
 	}
-	for _, db := range in.otherDB {
+	for _, db := range in.OtherDB {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s)", db, cp.label, cp.dbWhat))
 	}
-	if in.compute != "" && !in.postgres && len(in.otherDB) == 0 {
+	if in.Compute != "" && !in.Postgres && len(in.OtherDB) == 0 {
 		for _, sv := range p.scope {
 			if contains(sv.Deps, "postgres") {
-				in.postgres = true
+				in.Postgres = true
 				p.note("%s uses PostgreSQL in its dependencies, so the %s plan adds %s", dirLabel(sv.Dir), cp.label, cp.dbWhat)
 				break
 			}
 		}
 	}
-	if in.postgres && in.compute == "" {
+	if in.Postgres && in.Compute == "" {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("a PostgreSQL database without a service on %s to use it: the built-in brain adds the database with a %s service; ask, for example, %s", cp.label, def.label, cp.example))
-		in.postgres = false
+		in.Postgres = false
 	}
-	if in.compute == "" && !in.bucket {
+	if in.Compute == "" && !in.Bucket {
 		r := p.req
 		if len(p.plan.Declined) > declined {
 			return nil // what was asked on the cloud is declined above
 		}
-		if r.ci || r.container || r.compose || r.publish || in.k8s || in.monitoring || in.worker {
+		if r.CI || r.Container || r.Compose || r.Publish || in.K8s || in.Monitoring || in.Worker {
 			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s infrastructure: the request names nothing to create on %s; ask, for example, %s", cp.label, cp.label, cp.example))
 			return nil
 		}
@@ -96,19 +96,19 @@ func (p *planner) cloudTasks(container bool) func() {
 	if p.declineMode("the "+cp.label+" design note", cp.architect) || p.declineMode("the "+cp.label+" Terraform", InfraMode) {
 		return nil
 	}
-	comp := computeProfiles[in.compute]
+	comp := computeProfiles[in.Compute]
 	name, port := "app", 0
 	if len(p.scope) > 0 {
 		name, port = p.scope[0].Name, p.scope[0].Port
-		if len(p.scope) > 1 && in.compute != "" {
+		if len(p.scope) > 1 && in.Compute != "" {
 			p.note("%s deploys one service here; the plan deploys %s (name another service in the request to choose it)", comp.label, name)
 		}
 	}
-	params := map[string]string{"cloud": in.cloud, "name": infraName(name), "dir": p.terraformDir()}
+	params := map[string]string{"cloud": in.Cloud, "name": infraName(name), "dir": p.terraformDir()}
 	var what []string
-	why := in.cloudWhy
-	if in.compute != "" {
-		params["compute"] = in.compute
+	why := in.CloudWhy
+	if in.Compute != "" {
+		params["compute"] = in.Compute
 		what = append(what, comp.what)
 		why += "; " + comp.why
 		if port > 0 {
@@ -116,12 +116,12 @@ func (p *planner) cloudTasks(container bool) func() {
 		}
 		p.computeParams(params)
 	}
-	if in.postgres {
+	if in.Postgres {
 		params["database"] = "postgres"
 		what = append(what, cp.dbWhat)
 		why += "; PostgreSQL because the request or the dependencies use it"
 	}
-	if in.bucket {
+	if in.Bucket {
 		params["bucket"] = "true"
 		what = append(what, cp.bucketWhat)
 	}
@@ -158,11 +158,11 @@ func (p *planner) cloudTasks(container bool) func() {
 		infra.Files = append(infra.Files, joinPath(dir, f))
 	}
 	p.plan.Tasks = append(p.plan.Tasks, arch, infra)
-	p.terraformTask(in.cloud, dir, in.compute, in.bucket)
-	if in.compute == "" {
+	p.terraformTask(in.Cloud, dir, in.Compute, in.Bucket)
+	if in.Compute == "" {
 		return nil
 	}
-	compute := in.compute
+	compute := in.Compute
 	return func() { p.deployTask(compute, dir, container) }
 }
 
@@ -195,7 +195,7 @@ func (p *planner) computeParams(params map[string]string) {
 // k8sNamespace is the namespace the Kubernetes manifests deploy to: the
 // production overlay's with kustomize, else the kubeconfig's default.
 func (p *planner) k8sNamespace() string {
-	if p.req.infra.kustomize {
+	if p.req.Infra.Kustomize {
 		return "production"
 	}
 	return "default"
@@ -264,7 +264,7 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		return
 	}
 	da, target := deployAuth[compute], deployTargets[compute]
-	helm := clusterComputes[compute] && p.req.infra.helm
+	helm := clusterComputes[compute] && p.req.Infra.Helm
 	if helm {
 		da.what = strings.Replace(da.what, "apply the Kubernetes manifests with that image to the", "install the Helm chart with that image (helm upgrade --install) on the", 1)
 	}
@@ -282,18 +282,18 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		},
 	}
 	if clusterComputes[compute] {
-		in := &p.req.infra
+		in := &p.req.Infra
 		if helm {
 			t.Params["helm"] = "true"
 		} else {
 			t.Params["k8s_dir"] = p.k8sDir()
-			t.Params["kustomize"] = fmt.Sprint(in.kustomize)
+			t.Params["kustomize"] = fmt.Sprint(in.Kustomize)
 		}
 		t.Params["k8s_namespace"] = p.k8sNamespace()
-		if in.azureIdentity() {
+		if azureIdentity(in) {
 			t.Params["workload_identity"] = "azure"
 		}
-		if in.cloudSQLProxy() {
+		if cloudSQLProxy(in) {
 			t.Params["cloudsql_proxy"] = "true"
 			n := len(t.Acceptance) - 1 // before "the gate reports no errors"
 			t.Acceptance = append(t.Acceptance[:n:n], "the Cloud SQL Auth Proxy sidecar's placeholders are filled in from repository variables, and the deploy stops when one is unset", t.Acceptance[n])
@@ -337,7 +337,7 @@ func copyParams(m map[string]string) map[string]string {
 // terraformDir is the root the cloud's Terraform goes to (see
 // chooseTerraformRoot), with the reasons noted in the plan.
 func (p *planner) terraformDir() string {
-	c := chooseTerraformRoot(p.in.Workspace, p.in.Repo.Artifacts.TerraformRoots, p.req.infra.cloud, p.in.Repo.Focus)
+	c := chooseTerraformRoot(p.in.Workspace, p.in.Repo.Artifacts.TerraformRoots, p.req.Infra.Cloud, p.in.Repo.Focus)
 	for _, n := range c.Notes {
 		p.note("%s", n)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
@@ -29,7 +30,7 @@ func (b *Brain) Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := &planner{in: in, req: readRequest(in.Issue.Title, in.Issue.Body), plan: &engine.Plan{Brain: "builtin"}}
+	p := &planner{in: in, req: intent.Read(in.Issue.Title, in.Issue.Body), plan: &engine.Plan{Brain: "builtin"}}
 	if in.Repo == nil {
 		p.in.Repo = &stack.Repo{}
 	}
@@ -45,7 +46,7 @@ func (b *Brain) Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, er
 // planner carries one planning run.
 type planner struct {
 	in   engine.PlanInput
-	req  *request
+	req  *intent.Request
 	plan *engine.Plan
 	// scope are the services the plan is about.
 	scope []stack.Service
@@ -88,26 +89,26 @@ func (p *planner) decline() {
 	add := func(format string, args ...any) {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf(format, args...))
 	}
-	if r.injection {
+	if r.Injection {
 		p.plan.Notes = append(p.plan.Notes, "part of the issue reads like instructions to this tool; it was treated as data and only the DevOps requests in it were planned")
 	}
-	if r.act {
+	if r.Act {
 		add("applying infrastructure or deploying now: devops-lead writes reviewable changes (branches and pull requests) and never runs terraform apply, kubectl or a deployment; merge the changes and apply them through your own reviewed process")
 	}
-	if r.secrets {
+	if r.Secrets {
 		add("printing, exposing or committing secrets or keys: devops-lead never writes secret values; it references them (${VAR} from a git-ignored .env, GitHub Actions secrets) so you set them yourself")
 	}
-	if r.otherCI != "" {
-		add("%s: devops-lead writes GitHub Actions workflows only; ask for \"GitHub Actions CI\" to get the equivalent workflow", r.otherCI)
+	if r.OtherCI != "" {
+		add("%s: devops-lead writes GitHub Actions workflows only; ask for \"GitHub Actions CI\" to get the equivalent workflow", r.OtherCI)
 	}
-	for _, a := range r.areas {
+	for _, a := range r.Areas {
 		if p.allowed(a.Mode) {
 			add("%s: not built into the built-in brain yet; the %s mode will do it (set GEMINI_API_KEY to plan it with the Gemini brain)", a.What, a.Mode)
 		} else {
 			add("%s: %s may not delegate to %s; add it to delegates_to in the lead's mode file", a.What, p.leadName(), a.Mode)
 		}
 	}
-	for _, u := range r.unsupportedBacking {
+	for _, u := range r.UnsupportedBacking {
 		add("%s in Compose: not built into the built-in brain yet (it adds postgres, mysql, redis, mongodb and rabbitmq)", u)
 	}
 }
@@ -121,8 +122,8 @@ func (p *planner) ask(qs ...string) {
 // build decides the tasks.
 func (p *planner) build() {
 	r := p.req
-	infra := &r.infra
-	if !r.ci && !r.container && !r.compose && !r.publish && !infra.any() {
+	infra := &r.Infra
+	if !r.CI && !r.Container && !r.Compose && !r.Publish && !infra.Any() {
 		if len(p.plan.Declined) == 0 {
 			p.ask("What should change? This tool can, for example, \"add CI that runs the tests on pull requests\", " +
 				"\"containerize the API\", \"add a compose file for local development with Postgres and Redis\", " +
@@ -133,11 +134,11 @@ func (p *planner) build() {
 		return
 	}
 	p.scope = p.services()
-	if len(p.scope) == 0 && len(p.notRunnable) > 0 && r.ci {
+	if len(p.scope) == 0 && len(p.notRunnable) > 0 && r.CI {
 		p.declineNotRunnable()
 		p.scope = p.units()
 	}
-	needService := r.ci || r.container || r.publish || (r.compose && len(r.backing) == 0) || infra.needsImage()
+	needService := r.CI || r.Container || r.Publish || (r.Compose && len(r.Backing) == 0) || needsImage(infra)
 	if len(p.scope) == 0 && needService {
 		p.ask(p.noServiceQuestion())
 		return
@@ -198,7 +199,7 @@ func (p *planner) services() []stack.Service {
 		return out
 	}
 	units := p.units()
-	if !p.req.needsRunning() {
+	if !needsRunning(p.req) {
 		return units
 	}
 	var run []stack.Service
@@ -239,8 +240,8 @@ func (p *planner) units() []stack.Service {
 
 // needsRunning reports whether the request needs a unit that runs: an
 // image, a compose file with the app, or a deployment.
-func (r *request) needsRunning() bool {
-	return r.container || r.publish || r.compose || r.infra.needsImage()
+func needsRunning(r *intent.Request) bool {
+	return r.Container || r.Publish || r.Compose || needsImage(&r.Infra)
 }
 
 // declineNotRunnable drops the parts of the request that need a running
@@ -248,19 +249,19 @@ func (r *request) needsRunning() bool {
 func (p *planner) declineNotRunnable() {
 	r := p.req
 	var what []string
-	if r.container || r.publish {
+	if r.Container || r.Publish {
 		what = append(what, "a container image")
 	}
-	if r.compose {
+	if r.Compose {
 		what = append(what, "a Compose file")
 	}
-	if r.infra.needsImage() {
+	if needsImage(&r.Infra) {
 		what = append(what, "a deployment")
 	}
 	p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: the repository has no service or worker to run (%s); name the unit in the request to have it containerized anyway",
 		strings.Join(what, ", "), describeKinds(p.notRunnable)))
-	r.container, r.publish, r.compose = false, false, false
-	r.infra = infraIntent{}
+	r.Container, r.Publish, r.Compose = false, false, false
+	r.Infra = intent.Infra{}
 }
 
 // describeKinds names units with their kind and its reason.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
 )
@@ -98,7 +99,7 @@ func (p *planner) containerTask() *engine.Task {
 	for _, s := range p.scope {
 		state, errs := p.dockerfile(s)
 		path := joinPath(s.Dir, "Dockerfile")
-		if other := p.otherDockerfile(s); state == dockerfileMissing && r.container && other != "" {
+		if other := p.otherDockerfile(s); state == dockerfileMissing && r.Container && other != "" {
 			// The repository already builds this unit from a Dockerfile
 			// of its own elsewhere: a second one beside it would only
 			// compete with it.
@@ -111,13 +112,13 @@ func (p *planner) containerTask() *engine.Task {
 			todo = append(todo, s)
 		case dockerfileValid:
 			switch {
-			case r.container:
+			case r.Container:
 				p.note("%s exists and passes the gate: it is kept as it is", path)
-			case r.compose || r.publish:
+			case r.Compose || r.Publish:
 				p.note("%s exists and passes the gate: the plan builds from it as it is", path)
 			}
 		case dockerfileInvalid:
-			if r.container {
+			if r.Container {
 				p.note("%s exists but the gate finds %s; the container task patches what it safely can and says what it leaves", path, describeFindings(errs))
 				todo = append(todo, s)
 			} else {
@@ -125,8 +126,8 @@ func (p *planner) containerTask() *engine.Task {
 			}
 		}
 	}
-	image := r.infra.needsImage()
-	need := r.container || ((r.publish || r.compose || image) && len(missing) > 0)
+	image := needsImage(&r.Infra)
+	need := r.Container || ((r.Publish || r.Compose || image) && len(missing) > 0)
 	if !need || len(p.scope) == 0 {
 		return nil
 	}
@@ -145,19 +146,19 @@ func (p *planner) containerTask() *engine.Task {
 		}
 	}
 	why := "the request asks for container images"
-	if !r.container {
+	if !r.Container {
 		verb := "have"
 		if len(missing) == 1 {
 			verb = "has"
 		}
 		needer := "Compose"
 		switch {
-		case r.publish:
+		case r.Publish:
 			needer = "publishing an image"
-		case r.infra.k8s:
+		case r.Infra.K8s:
 			needer = "Kubernetes"
-		case computeProfiles[r.infra.compute].label != "":
-			needer = computeProfiles[r.infra.compute].label
+		case computeProfiles[r.Infra.Compute].label != "":
+			needer = computeProfiles[r.Infra.Compute].label
 		}
 		why = fmt.Sprintf("%s %s no Dockerfile yet, and %s needs one", strings.Join(serviceNames(missing), ", "), verb, needer)
 	}
@@ -220,7 +221,7 @@ func (p *planner) noteAssumptions(s stack.Service) {
 // workflow.
 func (p *planner) ciTask(container bool) {
 	r := p.req
-	if !r.ci && !r.publish {
+	if !r.CI && !r.Publish {
 		return
 	}
 	if !p.allowed(CICDMode) {
@@ -232,17 +233,17 @@ func (p *planner) ciTask(container bool) {
 	// files, which the engine's change policy requires; what is kept or
 	// left alone goes to the plan's notes.
 	existing := ciExistingWorkflows(p.in.Workspace, p.in.Repo)
-	cov := ciCover(existing, p.scope, ciOtherServices(p.in.Repo, p.scope), r.ci, r.publish)
+	cov := ciCover(existing, p.scope, ciOtherServices(p.in.Repo, p.scope), r.CI, r.Publish)
 	for _, n := range cov.notes {
 		p.note("%s", n)
 	}
-	if r.ci {
+	if r.CI {
 		workflows = append(workflows, "ci")
 		if len(cov.covered) < len(p.scope) {
 			files = append(files, ciTarget(existing))
 		}
 	}
-	if r.publish {
+	if r.Publish {
 		workflows = append(workflows, "image")
 		if !cov.images {
 			files = append(files, ImageWorkflowPath)
@@ -256,16 +257,16 @@ func (p *planner) ciTask(container bool) {
 		Services: p.scopeDirs(),
 	}
 	var goals, acc []string
-	if r.ci {
+	if r.CI {
 		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(p.scope), ", ")+" on every push and pull request")
 		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
 	}
-	if r.publish {
-		t.Params["registry"] = r.registry
-		reg := map[string]string{"ghcr": "GitHub Container Registry (ghcr.io)", "dockerhub": "Docker Hub"}[r.registry]
+	if r.Publish {
+		t.Params["registry"] = r.Registry
+		reg := map[string]string{"ghcr": "GitHub Container Registry (ghcr.io)", "dockerhub": "Docker Hub"}[r.Registry]
 		goals = append(goals, "build the image on pull requests and push it to "+reg+" from main and version tags")
 		acc = append(acc, "the image workflow builds on pull requests without pushing, and pushes to "+reg+" only from main and tags")
-		if r.registry == "dockerhub" {
+		if r.Registry == "dockerhub" {
 			acc = append(acc, "Docker Hub credentials come from repository secrets (DOCKERHUB_USERNAME, DOCKERHUB_TOKEN), never from the file")
 		}
 	}
@@ -274,13 +275,13 @@ func (p *planner) ciTask(container bool) {
 	t.Goal = capitalise(strings.Join(goals, "; and ")) + "."
 	t.Acceptance = acc
 	t.Why = "the request asks for GitHub Actions CI"
-	if r.publish {
+	if r.Publish {
 		t.Why = "the request asks to publish the image"
-		if r.ci {
+		if r.CI {
 			t.Why = "the request asks for CI and for publishing the image"
 		}
 	}
-	if r.publish && container {
+	if r.Publish && container {
 		t.DependsOn = []string{TaskContainer}
 		t.Why += "; it runs after the container task because the image workflow builds its Dockerfile"
 	}
@@ -292,7 +293,7 @@ func (p *planner) ciTask(container bool) {
 // dependencies.
 func (p *planner) composeTask(container bool) {
 	r := p.req
-	if !r.compose {
+	if !r.Compose {
 		return
 	}
 	if !p.allowed(ComposeMode) {
@@ -300,20 +301,20 @@ func (p *planner) composeTask(container bool) {
 		return
 	}
 	backing := map[string]bool{}
-	for _, b := range r.backing {
+	for _, b := range r.Backing {
 		backing[b] = true
 	}
 	var fromDeps []string
 	for _, s := range p.scope {
 		for _, d := range s.Deps {
-			if !backing[d] && contains(backingOrder, d) {
+			if !backing[d] && contains(intent.BackingOrder(), d) {
 				backing[d] = true
 				fromDeps = append(fromDeps, d)
 			}
 		}
 	}
 	var list []string
-	for _, b := range backingOrder {
+	for _, b := range intent.BackingOrder() {
 		if backing[b] {
 			list = append(list, b)
 		}
