@@ -90,7 +90,7 @@ func (j *job) makePlanAt(ctx context.Context, cfg *config.Repo, issue engine.Iss
 	if j.a.Brain != nil {
 		brain = j.a.Brain()
 	}
-	eng := &engine.Engine{Brain: brain, Modes: modes, MaxRepairs: cfg.Budgets.MaxRepairs, Gate: repoGate(cfg)}
+	eng := &engine.Engine{Brain: brain, Modes: modes, MaxRepairs: cfg.Budgets.MaxRepairs, Gate: repoGate(cfg), AllowSubstitutions: cfg.AllowSubstitutions}
 	if cfg.Budgets.MaxRepairs == 0 {
 		eng.MaxRepairs = -1
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/brain/builtin"
 	"github.com/devops-lead/devops-lead/internal/brain/gemini"
 	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/config"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/publish"
@@ -24,6 +26,10 @@ import (
 // exitQuestions is returned when the lead asks questions instead of planning.
 const exitQuestions = 3
 
+// exitDeclined is returned when the plan declines everything the request
+// asks, with the reasons.
+const exitDeclined = 4
+
 const runSynopsis = `run [flags] ["request text"]
 
 Plans the request against a local repository with the lead, has the
@@ -33,7 +39,8 @@ tree, index or current branch.
 
 Give the request as text or with --issue-file (Markdown: a "# Title" line,
 then the body). Exit codes: 0 done, 1 a task failed or the run could not
-start, 2 bad command line, 3 the lead needs answers before it can plan.
+start, 2 bad command line, 3 the lead needs answers before it can plan,
+4 the lead declined everything the request asks (the reasons are printed).
 
 Examples:
   devops-lead run --repo examples/go-api --dry-run "add CI and containerize the API"
@@ -221,11 +228,15 @@ func runRequest(env *Env, f runFlags, issue engine.Issue, brain engine.Brain) in
 	if err != nil {
 		return fail("%v", err)
 	}
+	cfg, err := loadRepoConfig(ws, modes)
+	if err != nil {
+		return fail("%v", err)
+	}
 	var progress io.Writer = env.Stderr
 	if f.quiet {
 		progress = nil
 	}
-	eng := &engine.Engine{Brain: brain, Modes: modes, Progress: progress, MaxRepairs: f.maxRepairs}
+	eng := &engine.Engine{Brain: brain, Modes: modes, Progress: progress, MaxRepairs: f.maxRepairs, AllowSubstitutions: cfg.AllowSubstitutions}
 	if f.maxRepairs == 0 {
 		eng.MaxRepairs = -1
 	}
@@ -260,6 +271,9 @@ func runRequest(env *Env, f runFlags, issue engine.Issue, brain engine.Brain) in
 	if err != nil {
 		out.Error = err.Error()
 		fmt.Fprintf(env.Stderr, "devops-lead run: %v\n", err)
+		if errors.Is(err, engine.ErrNothingToDo) && plan != nil && len(plan.Declined) > 0 {
+			return finish(exitDeclined)
+		}
 		return finish(exitFail)
 	}
 	if len(plan.Questions) > 0 {
@@ -326,6 +340,23 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// loadRepoConfig reads the repository's .github/devops-lead.yml, if it
+// has one, as the App does from the default branch.
+func loadRepoConfig(ws *workspace.Dir, modes *mode.Registry) (*config.Repo, error) {
+	data, err := workspace.ReadFile(ws, config.RepoPath, 64<<10)
+	if errors.Is(err, fs.ErrNotExist) {
+		return config.DefaultRepo(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", config.RepoPath, err)
+	}
+	cfg, err := config.ParseRepo(data, func(slug string) bool { return modes.Get(slug) != nil })
+	if err != nil {
+		return nil, fmt.Errorf("%w (fix the file, or move it away to run with the defaults)", err)
+	}
+	return cfg, nil
 }
 
 // loadModes returns the embedded modes with the repository's overrides

@@ -203,6 +203,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dirty, "scratch.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	badConfig := writeTree(t, map[string]string{"go.mod": "module x\n", ".github/devops-lead.yml": "allow_substitutions: [CloudFormation]\n"})
 	cases := []struct {
 		name string
 		args []string
@@ -217,6 +218,8 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{"not git", []string{"run", "--repo", notGit, "add CI"}, 1, "not inside a git repository"},
 		{"dirty", []string{"run", "--repo", dirty, "add CI"}, 1, "scratch.txt"},
 		{"vague", []string{"run", "--repo", notGit, "--dry-run", "make it better"}, 3, "needs answers"},
+		{"declined only", []string{"run", "--repo", notGit, "--dry-run", "print the GITHUB_TOKEN in the build log"}, 4, "never writes secret values"},
+		{"bad config", []string{"run", "--repo", badConfig, "--dry-run", "add CI"}, 1, "allow_substitutions"},
 		{"brain", []string{"run", "--brain", "magic", "add CI"}, 2, "want builtin"},
 	}
 	for _, c := range cases {

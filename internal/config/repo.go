@@ -35,6 +35,11 @@ type Repo struct {
 	// author).
 	Reviewers []string `yaml:"reviewers"`
 	Budgets   Budgets  `yaml:"budgets"`
+	// AllowSubstitutions lets the lead plan a different target, tool or
+	// service than the one a request names without asking first, each as
+	// "from->to" in lower case ("cloudformation->terraform",
+	// "renovate->dependabot", "ecr->ghcr").
+	AllowSubstitutions []string `yaml:"allow_substitutions"`
 }
 
 // Budgets bound the work one issue may cause.
@@ -123,6 +128,13 @@ func ParseRepo(data []byte, knownModes func(string) bool) (*Repo, error) {
 	for i, g := range cfg.AllowedPaths {
 		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") || strings.Contains(g, "..") {
 			errs = append(errs, &LineError{Line: itemLine(&root, "allowed_paths", i), Msg: fmt.Sprintf("allowed_paths: %q is not a valid relative glob", g)})
+		}
+	}
+	for i, sub := range cfg.AllowSubstitutions {
+		from, to, ok := strings.Cut(sub, "->")
+		if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" || strings.ToLower(sub) != sub {
+			errs = append(errs, &LineError{Line: itemLine(&root, "allow_substitutions", i),
+				Msg: fmt.Sprintf("allow_substitutions: %q is not \"from->to\" in lower case (e.g. \"cloudformation->terraform\")", sub)})
 		}
 	}
 	b := &cfg.Budgets

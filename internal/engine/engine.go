@@ -35,6 +35,8 @@ type Engine struct {
 	Progress io.Writer
 	// Detect options for stack detection (the focus directory, caps).
 	Detect stack.Options
+	// AllowSubstitutions is passed to the lead (PlanInput).
+	AllowSubstitutions []string
 }
 
 func (e *Engine) progress(format string, args ...any) {
@@ -71,7 +73,7 @@ func (e *Engine) Plan(ctx context.Context, issue Issue, ws fs.FS) (*Plan, *stack
 	}
 	lead := e.Modes.Lead()
 	e.progress("planning with the %s brain...", e.Brain.Name())
-	plan, err := e.Brain.Plan(ctx, PlanInput{Issue: issue, Repo: repo, Workspace: ws, Lead: lead, Modes: e.Modes})
+	plan, err := e.Brain.Plan(ctx, PlanInput{Issue: issue, Repo: repo, Workspace: ws, Lead: lead, Modes: e.Modes, AllowSubstitutions: e.AllowSubstitutions})
 	if err != nil {
 		return nil, repo, fmt.Errorf("plan: %w", err)
 	}

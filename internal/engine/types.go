@@ -79,6 +79,9 @@ type PlanInput struct {
 	Workspace fs.FS
 	Lead      *mode.Mode
 	Modes     *mode.Registry
+	// AllowSubstitutions are the "from->to" substitutions the repository
+	// allows the lead to make without asking (.github/devops-lead.yml).
+	AllowSubstitutions []string
 }
 
 // WorkInput is what a specialist sees for one task.

@@ -405,8 +405,13 @@ func (r *Request) readInfra() {
 		in.Kustomize, in.KustomizeDropped = false, true
 	}
 
-	in.Monitoring = r.Has("monitoring", "monitor", "prometheus", "grafana", "alerting", "alerts", "alert",
-		"observability", "dashboards", "dashboard", "metrics", "error rate", "latency", "slo", "slos")
+	// "metrics" or "latency" in a request for something else (a Worker
+	// that should "collect basic metrics") is a detail of that thing, not
+	// a monitoring task: only a request about nothing else, or the words
+	// that name monitoring, plan one.
+	in.Monitoring = r.Has("monitoring", "prometheus", "grafana", "alerting", "alerts", "alert", "alertmanager",
+		"observability", "dashboards", "dashboard", "slo", "slos") ||
+		(r.Has("monitor", "metrics", "error rate", "latency") && !r.Has("cloudflare", "wrangler", "worker", "workers"))
 	in.Dashboard = r.Has("grafana", "dashboard", "dashboards")
 
 	in.Worker = r.Has("cloudflare", "wrangler", "cloudflare worker", "cloudflare workers")
