@@ -22,4 +22,3 @@ func namedServices(r *intent.Request, dirs map[string][]string) []string {
 	sort.Strings(out)
 	return out
 }
-
