@@ -472,7 +472,7 @@ var otherPlatforms = []struct{ name, word string }{
 	{"Netlify", "netlify"}, {"DigitalOcean", "digitalocean"}, {"DigitalOcean", "digital ocean"}, {"Linode", "linode"},
 	{"Hetzner", "hetzner"}, {"OpenShift", "openshift"}, {"Nomad", "nomad"}, {"Docker Swarm", "docker swarm"},
 	{"Docker Swarm", "swarm"}, {"Railway", "railway"}, {"Dokku", "dokku"}, {"Oracle Cloud", "oracle cloud"},
-	{"IBM Cloud", "ibm cloud"}, {"Alibaba Cloud", "alibaba cloud"}, {"Kamal", "kamal"}, {"Google App Engine", "app engine"},
+	{"IBM Cloud", "ibm cloud"}, {"Alibaba Cloud", "alibaba cloud"}, {"Kamal", "kamal"},
 }
 
 // readConcepts reads the concepts beyond images, CI and infrastructure:

@@ -108,6 +108,7 @@ func (p *planner) decline() {
 			add("%s: %s may not delegate to %s; add it to delegates_to in the lead's mode file", a.What, p.leadName(), a.Mode)
 		}
 	}
+	p.declineOthers()
 	for _, u := range r.UnsupportedBacking {
 		add("%s in Compose: not built into the built-in brain yet (it adds postgres, mysql, redis, mongodb and rabbitmq)", u)
 	}
@@ -123,7 +124,10 @@ func (p *planner) ask(qs ...string) {
 func (p *planner) build() {
 	r := p.req
 	infra := &r.Infra
-	if !r.CI && !r.Container && !r.Compose && !r.Publish && !infra.Any() {
+	if !p.checkSubstitutions() || p.cdQuestion() || p.vagueKubernetes() {
+		return
+	}
+	if !r.CI && !r.Container && !r.Compose && !r.Publish && !infra.Any() && !p.ciConcepts() {
 		if len(p.plan.Declined) == 0 {
 			p.ask("What should change? This tool can, for example, \"add CI that runs the tests on pull requests\", " +
 				"\"containerize the API\", \"add a compose file for local development with Postgres and Redis\", " +
@@ -134,12 +138,15 @@ func (p *planner) build() {
 		return
 	}
 	p.scope = p.services()
+	if len(p.plan.Questions) > 0 {
+		return
+	}
 	if len(p.scope) == 0 && len(p.notRunnable) > 0 && r.CI {
 		p.declineNotRunnable()
 		p.scope = p.units()
 	}
 	needService := r.CI || r.Container || r.Publish || (r.Compose && len(r.Backing) == 0) || needsImage(infra)
-	if len(p.scope) == 0 && needService {
+	if len(p.scope) == 0 && needService && !p.languageFree() {
 		p.ask(p.noServiceQuestion())
 		return
 	}

@@ -50,7 +50,7 @@ func (p *planner) infraTasks(container bool) {
 	if in.Monitoring {
 		p.monitoringTask()
 	}
-	if in.Worker {
+	if in.Worker && p.workerDir() == "" {
 		p.workerTask()
 	}
 }

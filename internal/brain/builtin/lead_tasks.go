@@ -217,18 +217,19 @@ func (p *planner) noteAssumptions(s stack.Service) {
 	}
 }
 
-// ciTask plans the GitHub Actions task: the ci workflow and/or the image
-// workflow.
+// ciTask plans the GitHub Actions task: the ci workflow, the image
+// workflow, Dependabot, a release workflow, a migration from Travis CI or
+// CircleCI, and a deploy workflow for an existing Cloudflare Worker.
 func (p *planner) ciTask(container bool) {
 	r := p.req
-	if !r.CI && !r.Publish {
+	if !r.CI && !r.Publish && !p.ciConcepts() {
 		return
 	}
 	if !p.allowed(CICDMode) {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the GitHub Actions workflows: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), CICDMode))
 		return
 	}
-	var workflows, files []string
+	var workflows, files, goals, acc, whys []string
 	// The existing workflows the task patches in place are named in its
 	// files, which the engine's change policy requires; what is kept or
 	// left alone goes to the plan's notes.
@@ -237,10 +238,25 @@ func (p *planner) ciTask(container bool) {
 	for _, n := range cov.notes {
 		p.note("%s", n)
 	}
+	params := map[string]string{}
 	if r.CI {
 		workflows = append(workflows, "ci")
 		if len(cov.covered) < len(p.scope) {
 			files = append(files, ciTarget(existing))
+		}
+		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(p.scope), ", ")+" on every push and pull request")
+		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
+		whys = append(whys, "CI")
+	}
+	if m := r.MigrateFrom; m != "" {
+		label := map[string]string{"travis": "Travis CI", "circleci": "CircleCI"}[m]
+		if f := p.migrationFile(); f != "" {
+			params["migrate"] = m
+			goals = append(goals, "translate the steps, versions, services and environment of "+f+" into the GitHub Actions workflow")
+			acc = append(acc, "every step of "+f+" has its equivalent in the workflow, or a note says why it was not translated; "+f+" is kept until the new workflow passes")
+			whys = append(whys, "moving from "+label)
+		} else {
+			p.note("the request asks to move from %s, but the repository has no %s configuration; the CI workflow is written from the detected stack", label, label)
 		}
 	}
 	if r.Publish {
@@ -248,38 +264,72 @@ func (p *planner) ciTask(container bool) {
 		if !cov.images {
 			files = append(files, ImageWorkflowPath)
 		}
-	}
-	files = append(files, cov.paths()...)
-	t := engine.Task{
-		ID: TaskCI, Mode: CICDMode,
-		Params:   map[string]string{"workflows": strings.Join(workflows, ",")},
-		Files:    files,
-		Services: p.scopeDirs(),
-	}
-	var goals, acc []string
-	if r.CI {
-		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(p.scope), ", ")+" on every push and pull request")
-		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
-	}
-	if r.Publish {
-		t.Params["registry"] = r.Registry
+		params["registry"] = r.Registry
 		reg := map[string]string{"ghcr": "GitHub Container Registry (ghcr.io)", "dockerhub": "Docker Hub"}[r.Registry]
 		goals = append(goals, "build the image on pull requests and push it to "+reg+" from main and version tags")
 		acc = append(acc, "the image workflow builds on pull requests without pushing, and pushes to "+reg+" only from main and tags")
 		if r.Registry == "dockerhub" {
 			acc = append(acc, "Docker Hub credentials come from repository secrets (DOCKERHUB_USERNAME, DOCKERHUB_TOKEN), never from the file")
 		}
+		whys = append(whys, "publishing the image")
+		if r.Platforms != "" {
+			params["platforms"] = r.Platforms
+			goals = append(goals, "build the image for "+r.Platforms+" with QEMU and Buildx")
+			acc = append(acc, "the image is built for "+r.Platforms)
+			whys = append(whys, "multi-arch images")
+			if cov.images {
+				for _, e := range existing {
+					if e.images && !slices.Contains(files, e.path) {
+						files = append(files, e.path)
+					}
+				}
+			}
+		}
+	}
+	if r.Dependabot {
+		workflows = append(workflows, "dependabot")
+		goals = append(goals, "have Dependabot open weekly update pull requests for GitHub Actions, Docker base images and each package ecosystem")
+		acc = append(acc, ".github/dependabot.yml lists github-actions, docker and every ecosystem the repository uses")
+		whys = append(whys, "dependency updates")
+	}
+	if r.Release {
+		workflows = append(workflows, "release")
+		goals = append(goals, "on a version tag, build what the repository builds, attach it with checksums to a GitHub release with notes from the commits")
+		acc = append(acc, "the release workflow runs on v* tags only, and only its release job may write contents")
+		whys = append(whys, "a release on tags")
+	}
+	if dir := p.workerDir(); dir != "" {
+		workflows = append(workflows, "worker")
+		params["worker_dir"] = dir
+		goals = append(goals, "deploy the existing Cloudflare Worker in "+dirLabel(dir)+" with wrangler from the default branch")
+		acc = append(acc, "the Cloudflare API token and account id come from repository secrets, never from the file")
+		whys = append(whys, "deploying the existing Cloudflare Worker")
+		p.note("the repository already has a Cloudflare Worker (%s): the plan deploys it with a workflow and writes no new Worker", p.in.Repo.Artifacts.Wrangler[0])
+	}
+	params["workflows"] = strings.Join(workflows, ",")
+	files = append(files, cov.paths()...)
+	t := engine.Task{
+		ID: TaskCI, Mode: CICDMode,
+		Params:   params,
+		Files:    files,
+		Services: p.scopeDirs(),
 	}
 	acc = append(acc, "actions are pinned to full commit SHAs and permissions are least-privilege", "the gate reports no errors")
-	t.Title = "GitHub Actions: " + strings.Join(workflows, " and ") + " workflow" + map[bool]string{true: "s", false: ""}[len(workflows) > 1]
+	t.Title = "GitHub Actions: " + strings.Join(workflows, " and ") + map[bool]string{true: " workflows", false: " workflow"}[len(workflows) > 1]
+	if len(workflows) == 1 && workflows[0] == "dependabot" {
+		t.Title = "Dependabot"
+	}
 	t.Goal = capitalise(strings.Join(goals, "; and ")) + "."
 	t.Acceptance = acc
-	t.Why = "the request asks for GitHub Actions CI"
-	if r.Publish {
+	switch why := strings.Join(whys, " and "); why {
+	case "CI":
+		t.Why = "the request asks for GitHub Actions CI"
+	case "publishing the image":
 		t.Why = "the request asks to publish the image"
-		if r.CI {
-			t.Why = "the request asks for CI and for publishing the image"
-		}
+	case "CI and publishing the image":
+		t.Why = "the request asks for CI and for publishing the image"
+	default:
+		t.Why = "the request asks for " + why
 	}
 	if r.Publish && container {
 		t.DependsOn = []string{TaskContainer}

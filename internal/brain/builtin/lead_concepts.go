@@ -1,0 +1,211 @@
+package builtin
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+// substitution is one target, tool or service the request names that the
+// built-in brain would replace with another.
+type substitution struct {
+	from, to string // the config key "from->to"
+	named, by string // for people: "CloudFormation", "Terraform"
+}
+
+// allows reports whether the repository's configuration allows a
+// substitution without asking.
+func (p *planner) allows(s substitution) bool {
+	return slices.Contains(p.in.AllowSubstitutions, s.from+"->"+s.to)
+}
+
+// substitute asks about a substitution, or notes it when the repository
+// allows it; it reports whether the plan may go on with it.
+func (p *planner) substitute(s substitution, question string) bool {
+	if p.allows(s) {
+		p.note("the request names %s; the plan uses %s instead, as %s allows (%s->%s)", s.named, s.by, repoConfigPath, s.from, s.to)
+		return true
+	}
+	p.ask(question + fmt.Sprintf(" (To let the lead make this change without asking, add %q to allow_substitutions in %s.)", s.from+"->"+s.to, repoConfigPath))
+	return false
+}
+
+// repoConfigPath is the repository's devops-lead configuration.
+const repoConfigPath = ".github/devops-lead.yml"
+
+// checkSubstitutions asks before the plan would use a different target,
+// tool or service than the one the request names. It reports whether the
+// plan may go on.
+func (p *planner) checkSubstitutions() bool {
+	r := p.req
+	in := &r.Infra
+	if r.IaC != "" && in.Cloud != "" {
+		key := strings.ToLower(strings.NewReplacer(" ", "", ".", "").Replace(strings.TrimPrefix(r.IaC, "the ")))
+		if !p.substitute(substitution{from: key, to: "terraform", named: r.IaC, by: "Terraform"},
+			fmt.Sprintf("The request asks for %s, but the built-in lead writes infrastructure as Terraform, not %s. Should it write the %s infrastructure in Terraform instead, or is %s required (then it cannot help with that part)?",
+				r.IaC, r.IaC, cloudLabel(in.Cloud), r.IaC)) {
+			return false
+		}
+	}
+	if r.Renovate {
+		if !p.substitute(substitution{from: "renovate", to: "dependabot", named: "Renovate", by: "Dependabot"},
+			"The request asks for Renovate, but the built-in lead configures Dependabot (.github/dependabot.yml), not Renovate. Should it set up Dependabot instead?") {
+			return false
+		}
+		r.Dependabot = true
+	}
+	if r.OtherRegistry != "" && r.Publish && in.Cloud == "" && !in.K8s {
+		key := registryKeys[r.OtherRegistry]
+		to := r.Registry
+		if to == "" {
+			to = "ghcr"
+		}
+		if !p.substitute(substitution{from: key, to: to, named: r.OtherRegistry, by: map[string]string{"ghcr": "GitHub Container Registry", "dockerhub": "Docker Hub"}[to]},
+			fmt.Sprintf("The request asks to push the image to %s; the built-in image workflow pushes to GitHub Container Registry (ghcr.io) or Docker Hub. Which of those should it use, or is %s required?", r.OtherRegistry, r.OtherRegistry)) {
+			return false
+		}
+	}
+	if in.Cloud != "" && strings.Contains(in.CloudWhy, "several clouds") {
+		p.ask("The request names more than one cloud. Which one should the infrastructure go to: AWS, Google Cloud or Azure?")
+		return false
+	}
+	if in.Cloud == "aws" && r.Has("ecs", "fargate") && r.Has("eks") {
+		p.ask("The request names both ECS and EKS. Which should run the service: ECS on Fargate, or an EKS cluster?")
+		return false
+	}
+	return true
+}
+
+// registryKeys are the allow_substitutions names of other registries.
+var registryKeys = map[string]string{
+	"Amazon ECR": "ecr", "Google Artifact Registry": "artifactregistry", "Google Container Registry": "gcr",
+	"Azure Container Registry": "acr", "Quay": "quay", "the GitLab registry": "gitlab", "Harbor": "harbor",
+	"JFrog Artifactory": "artifactory", "Nexus": "nexus",
+}
+
+// declineOthers declines the platforms and tools the built-in brain does
+// not write, each with the reason, so the rest of the request goes ahead.
+func (p *planner) declineOthers() {
+	r := p.req
+	if r.OtherPlatform != "" {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: devops-lead does not write deployments for %s; it deploys to AWS, Google Cloud, Azure, Kubernetes and Cloudflare Workers (name one of those to get a deployment)", r.OtherPlatform, r.OtherPlatform))
+		if r.Infra.Cloud == "" {
+			r.CD = false
+		}
+	}
+	if r.IaC != "" && r.Infra.Cloud == "" {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: devops-lead writes infrastructure as Terraform, not %s; ask for Terraform on AWS, Google Cloud or Azure to get it", r.IaC, r.IaC))
+	}
+}
+
+// cdQuestion asks where to deploy when the request asks for continuous
+// deployment and names no target; it reports whether it asked.
+func (p *planner) cdQuestion() bool {
+	r := p.req
+	if !r.CD || r.Infra.Any() || r.OtherPlatform != "" || p.workerDir() != "" {
+		return false
+	}
+	q := "The request asks for continuous deployment but not where to deploy. Deploy where: Cloud Run, AWS App Runner, ECS on Fargate, Azure Container Apps, or Kubernetes (GKE, EKS, AKS)?"
+	var has []string
+	if a := p.in.Repo.Artifacts; len(a.Kubernetes) > 0 {
+		has = append(has, "Kubernetes manifests ("+path.Dir(a.Kubernetes[0])+"/)")
+	}
+	if roots := p.in.Repo.Artifacts.TerraformRoots; len(roots) > 0 {
+		has = append(has, "Terraform ("+roots[0]+")")
+	}
+	if len(has) > 0 {
+		q += " The repository already has " + strings.Join(has, " and ") + "."
+	}
+	if r.CI {
+		q += " CI can be planned as soon as the target is known, or say \"CI only\"."
+	}
+	p.ask(q)
+	return true
+}
+
+// workerDir returns the directory of an existing Cloudflare Worker the
+// request asks to deploy (a wrangler configuration the repository has),
+// or "" when the request asks for a new Worker or none.
+func (p *planner) workerDir() string {
+	r := p.req
+	if !r.Infra.Worker || r.Has("new worker", "create a worker", "write a worker", "add a worker", "a worker in front") {
+		return ""
+	}
+	ws := p.in.Repo.Artifacts.Wrangler
+	if len(ws) == 0 {
+		return ""
+	}
+	return path.Dir(ws[0])
+}
+
+// vagueKubernetes asks what should change when the request only names
+// Kubernetes and the repository already has manifests; it reports
+// whether it asked.
+func (p *planner) vagueKubernetes() bool {
+	r := p.req
+	in := &r.Infra
+	manifests := p.in.Repo.Artifacts.Kubernetes
+	if !in.K8s || len(manifests) == 0 || in.Helm || in.Autoscaling || in.Ingress || in.Kustomize || len(r.Envs) > 0 ||
+		in.Cloud != "" || in.Monitoring || r.CI || r.Container || r.Publish || r.Compose || r.CD {
+		return false
+	}
+	p.ask(fmt.Sprintf("The repository already has Kubernetes manifests (%s). What should change: a Helm chart, staging and production overlays, autoscaling, an Ingress, or a workflow that deploys them to a cluster (GKE, EKS, AKS)?",
+		describeList(manifests, 3)))
+	return true
+}
+
+// describeList lists up to n items and says how many more there are.
+func describeList(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// ciConcepts reports whether the request asks for CI/CD work beyond the
+// ci and image workflows: Dependabot, a release, a migration or a Worker
+// deploy workflow.
+func (p *planner) ciConcepts() bool {
+	r := p.req
+	return r.Dependabot || r.Release || r.MigrateFrom != "" || p.workerDir() != ""
+}
+
+// migrationFile returns the CI file the request migrates from, if the
+// repository has it.
+func (p *planner) migrationFile() string {
+	names := map[string][]string{"travis": {".travis.yml", ".travis.yaml"}, "circleci": {".circleci/config.yml", ".circleci/config.yaml"}}
+	for _, n := range names[p.req.MigrateFrom] {
+		if exists(p.in.Workspace, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// languageFree reports whether everything the request asks can be done
+// without building the repository's code: Dependabot, a release of what
+// exists, publishing an existing Dockerfile.
+func (p *planner) languageFree() bool {
+	r := p.req
+	if r.CI || r.Container || r.Compose || r.Infra.Any() || r.MigrateFrom != "" {
+		return false
+	}
+	if r.Publish && len(p.in.Repo.Artifacts.Dockerfiles) == 0 {
+		return false
+	}
+	return r.Dependabot || r.Release || r.Publish
+}
+
+// unitsOf returns the units of the given kinds.
+func unitsOf(ss []stack.Service, kinds ...stack.Kind) []stack.Service {
+	var out []stack.Service
+	for _, s := range ss {
+		if slices.Contains(kinds, s.Kind) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
