@@ -207,10 +207,8 @@ func readWords(text string) *Request {
 	r.Container = r.Has("containerize", "containerise", "containerized", "containerised", "dockerize", "dockerise",
 		"dockerized", "dockerised", "dockerfile", "dockerfiles") ||
 		(!r.Publish && r.Has("docker image", "container image", "docker", "container", "containers"))
-	r.CI = r.Has("ci", "cicd", "continuous integration", "github actions", "github action", "gh actions",
-		"workflow", "workflows", "pipeline", "pipelines", "run tests", "run the tests", "run our tests",
-		"run unit tests", "automated tests", "tests on", "test on", "lint", "linting", "build and test",
-		"pull requests", "on prs", "every pr", "each pr")
+	r.CI = r.Has(strongCIWords...) || r.Has("github actions", "github action", "gh actions", "workflow", "workflows",
+		"pipeline", "pipelines", "pull requests", "on prs", "every pr", "each pr")
 	if r.OtherCI != "" {
 		r.CI = false
 	}
@@ -475,6 +473,10 @@ var otherPlatforms = []struct{ name, word string }{
 	{"IBM Cloud", "ibm cloud"}, {"Alibaba Cloud", "alibaba cloud"}, {"Kamal", "kamal"},
 }
 
+// strongCIWords name CI itself, not just a workflow.
+var strongCIWords = []string{"ci", "cicd", "continuous integration", "run tests", "run the tests", "run our tests",
+	"run unit tests", "automated tests", "tests on", "test on", "lint", "linting", "build and test"}
+
 // readConcepts reads the concepts beyond images, CI and infrastructure:
 // dependency updates, releases, multi-arch images, migrations, continuous
 // deployment, and the tools, registries and platforms the lead would
@@ -486,15 +488,6 @@ func (r *Request) readConcepts() {
 	r.Renovate = r.Has("renovate", "renovatebot", "renovate bot")
 	if r.Renovate && !r.Has("dependabot") {
 		r.Dependabot = false
-	}
-	if r.Dependabot || r.Renovate {
-		// Dependency updates arrive as pull requests: "pull requests" there
-		// is not a request for CI on them.
-		if !r.Has("ci", "cicd", "continuous integration", "run tests", "run the tests", "run our tests", "lint", "linting",
-			"build and test", "tests on", "test on", "github actions", "workflow", "workflows") {
-			r.CI = false
-		}
-		r.drop("pull requests", "pull request", "prs")
 	}
 
 	release := r.Has("release workflow", "release workflows", "release on tag", "release on tags", "release when",
@@ -524,6 +517,12 @@ func (r *Request) readConcepts() {
 		}
 	}
 
+	// A release, dependency updates or multi-arch images come as a
+	// workflow or as pull requests: "workflow", "GitHub Actions" or "pull
+	// requests" there do not ask for CI; only the words that name CI do.
+	if (r.Release || r.Dependabot || r.Renovate || r.Platforms != "") && !r.Has(strongCIWords...) {
+		r.CI = false
+	}
 	r.CD = r.Has("cd", "cicd", "continuous deployment", "continuous delivery", "deploy automatically",
 		"automatically deploy", "automatic deployment", "automatic deployments", "auto deploy", "autodeploy",
 		"deploy on merge", "deploy on push", "deployment pipeline", "deploy pipeline", "deploys automatically")
@@ -543,6 +542,19 @@ func (r *Request) readConcepts() {
 		if r.Has(g.word) && r.OtherRegistry == "" {
 			r.OtherRegistry = g.name
 		}
+	}
+	if r.OtherRegistry != "" && r.Publish && r.Infra.Compute == "" && !r.Infra.Postgres && !r.Infra.Bucket &&
+		!r.Infra.Terraform && !r.Infra.K8s && !r.Has("deploy", "deployment", "host", "hosting", "run it") {
+		// "push the image to Amazon ECR" names a registry, not a cloud
+		// deployment.
+		r.Infra.Cloud, r.Infra.CloudWhy = "", ""
+		kept := r.Areas[:0]
+		for _, a := range r.Areas {
+			if !strings.HasSuffix(a.Mode, "-architect") {
+				kept = append(kept, a)
+			}
+		}
+		r.Areas = kept
 	}
 	for _, p := range otherPlatforms {
 		if r.Has(p.word) && r.OtherPlatform == "" {

@@ -3,6 +3,8 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -181,22 +183,45 @@ func (p *planner) explainOrder() {
 	}
 }
 
-// services returns the units the request is about: those it names (of any
-// kind), or else the product's units — never test fixtures or examples —
-// and of those, when the request needs something that runs (an image, a
-// compose service, a deployment), only services and workers. A unit of
-// unknown kind counts as a service.
+// services returns the units the request is about: those it names, or
+// else the product's units — never test fixtures or examples — and of
+// those, when the request needs something that runs (an image, a compose
+// service, a deployment), only services and workers. A unit of unknown
+// kind counts as a service. A name matches only a real unit: never the
+// repository's root when it holds other units (the project's own name),
+// never a library, fixture or example when the request needs something
+// that runs; a name two units share makes the lead ask which.
 func (p *planner) services() []stack.Service {
 	all := p.in.Repo.Services
+	running := needsRunning(p.req)
 	names := map[string][]string{}
+	owners := map[string][]string{} // normalised name -> dirs
 	for _, s := range all {
+		if (s.Dir == "." || s.Dir == "") && len(all) > 1 && p.rootIsWorkspace() {
+			continue // the project's own name, on the workspace root
+		}
+		if running && (s.Kind == stack.KindLibrary || s.Kind == stack.KindFixture || s.Kind == stack.KindExample) {
+			continue
+		}
 		for _, n := range []string{s.Name, lastElem(s.Dir)} {
-			if !toolWords[strings.ToLower(n)] {
-				names[s.Dir] = append(names[s.Dir], n)
+			key := strings.TrimSpace(intent.Norm(n))
+			if key == "" || toolWords[key] || genericWords[key] {
+				continue
+			}
+			names[s.Dir] = append(names[s.Dir], n)
+			if !slices.Contains(owners[key], s.Dir) {
+				owners[key] = append(owners[key], s.Dir)
 			}
 		}
 	}
 	named := namedServices(p.req, names)
+	for key, dirs := range owners {
+		if len(dirs) > 1 && p.req.Has(key) && !p.req.Has(dirs...) {
+			sort.Strings(dirs)
+			p.ask(fmt.Sprintf("The request names %q, and more than one unit goes by that name (%s). Which one should the plan cover?", key, strings.Join(dirs, ", ")))
+			return nil
+		}
+	}
 	if len(named) > 0 && len(named) < len(all) {
 		p.named = true
 		var out []stack.Service
@@ -221,6 +246,24 @@ func (p *planner) services() []stack.Service {
 		p.note("left alone: %s; only services and workers get images and deployments unless the request names the unit", describeKinds(p.notRunnable))
 	}
 	return run
+}
+
+// rootIsWorkspace reports whether the repository root is a workspace
+// root with members (a monorepo), not a unit of its own.
+func (p *planner) rootIsWorkspace() bool {
+	for _, w := range p.in.Repo.Workspaces {
+		if (w.Dir == "." || w.Dir == "") && len(w.Members) > 0 && !(len(w.Members) == 1 && w.Members[0] == ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// genericWords are unit names too common in requests to name a unit by
+// themselves ("the app", "our service").
+var genericWords = map[string]bool{
+	"app": true, "application": true, "service": true, "server": true, "src": true, "main": true, "project": true,
+	"code": true, "repo": true, "repository": true, "it": true, "this": true, "image": true, "container": true,
 }
 
 // toolWords are words a request uses for the work itself: a unit named

@@ -5,14 +5,12 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 // substitution is one target, tool or service the request names that the
 // built-in brain would replace with another.
 type substitution struct {
-	from, to string // the config key "from->to"
+	from, to  string // the config key "from->to"
 	named, by string // for people: "CloudFormation", "Terraform"
 }
 
@@ -197,15 +195,4 @@ func (p *planner) languageFree() bool {
 		return false
 	}
 	return r.Dependabot || r.Release || r.Publish
-}
-
-// unitsOf returns the units of the given kinds.
-func unitsOf(ss []stack.Service, kinds ...stack.Kind) []stack.Service {
-	var out []stack.Service
-	for _, s := range ss {
-		if slices.Contains(kinds, s.Kind) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -1,0 +1,117 @@
+package builtin
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+// TestPlanConcepts: the concepts the lead knows beyond images and CI,
+// the substitutions it asks about, the targets it declines by name, and
+// how names resolve to units.
+func TestPlanConcepts(t *testing.T) {
+	api := stack.Service{Name: "api", Dir: "services/api", Language: stack.Go, Mains: []string{"."}, Port: 8080, Kind: stack.KindService}
+	web := stack.Service{Name: "frontend", Dir: "apps/frontend", Language: stack.Node, Port: 3000, Kind: stack.KindService}
+	lib := stack.Service{Name: "api", Dir: "packages/api", Language: stack.Node, Kind: stack.KindLibrary, KindReason: "no start script"}
+	root := stack.Service{Name: "shop", Dir: ".", Language: stack.Node, Kind: stack.KindService}
+	one := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Go, Mains: []string{"."}, Port: 8080, Kind: stack.KindService}}}
+	withK8s := &stack.Repo{Services: one.Services, Artifacts: stack.Artifacts{Kubernetes: []string{"k8s/deployment.yaml", "k8s/service.yaml"}}}
+	withWorker := &stack.Repo{Services: []stack.Service{{Name: "edge", Dir: "edge", Language: stack.Node, Kind: stack.KindWorker}},
+		Artifacts: stack.Artifacts{Wrangler: []string{"edge/wrangler.toml"}}}
+	php := &stack.Repo{Unsupported: []stack.Unsupported{{Dir: ".", Language: "php", Manifest: "composer.json"}}, Artifacts: stack.Artifacts{Dockerfiles: []string{"Dockerfile"}}}
+	travis := fstest.MapFS{".travis.yml": {Data: []byte("language: go\n")}}
+	tests := []struct {
+		name     string
+		repo     *stack.Repo
+		ws       fstest.MapFS
+		allow    []string
+		title    string
+		body     string
+		modes    []string
+		params   map[string]string // the ci task's params that must be set
+		question string
+		declined string
+		says     string // in the notes
+	}{
+		{name: "cloudformation asks", repo: one, title: "CloudFormation template to run the API on ECS",
+			question: "the built-in lead writes infrastructure as Terraform, not CloudFormation"},
+		{name: "cloudformation allowed", repo: one, allow: []string{"cloudformation->terraform"}, title: "CloudFormation template to run the API on ECS",
+			modes: []string{ContainerMode, AWSArchitectMode, InfraMode, CICDMode, CICDMode}, says: "uses Terraform instead"},
+		{name: "cloudformation alone is declined", repo: one, title: "Add a CloudFormation template", declined: "writes infrastructure as Terraform, not CloudFormation"},
+		{name: "renovate asks", repo: one, title: "Set up Renovate", question: "configures Dependabot"},
+		{name: "dependabot is only dependabot", repo: one, title: "Add Dependabot", body: "Updates should come as pull requests.",
+			modes: []string{CICDMode}, params: map[string]string{"workflows": "dependabot"}},
+		{name: "ecr asks", repo: one, title: "Push the Docker image to Amazon ECR", question: "push the image to Amazon ECR"},
+		{name: "two clouds ask", repo: one, title: "Deploy the API to AWS or GCP with Terraform", question: "more than one cloud"},
+		{name: "ecs and eks ask", repo: one, title: "Deploy to ECS or EKS", question: "both ECS and EKS"},
+		{name: "ci/cd asks where", repo: one, title: "Set up CI/CD", question: "Deploy where"},
+		{name: "cd names existing manifests", repo: withK8s, title: "Continuous deployment on merge", question: "already has Kubernetes manifests"},
+		{name: "vague kubernetes with manifests asks", repo: withK8s, title: "Support Kubernetes", question: "What should change"},
+		{name: "heroku declined, CI goes ahead", repo: one, title: "Add CI and deploy to Heroku",
+			modes: []string{CICDMode}, declined: "Heroku: devops-lead does not write deployments for Heroku"},
+		{name: "existing worker is deployed, not rewritten", repo: withWorker, title: "Deploy our Cloudflare Worker from GitHub Actions",
+			modes: []string{CICDMode}, params: map[string]string{"workflows": "worker", "worker_dir": "edge"}, says: "writes no new Worker"},
+		{name: "travis migration", repo: one, ws: travis, title: "Migrate from Travis CI to GitHub Actions",
+			modes: []string{CICDMode}, params: map[string]string{"workflows": "ci", "migrate": "travis"}},
+		{name: "multi-arch", repo: &stack.Repo{Services: one.Services, Artifacts: stack.Artifacts{Dockerfiles: []string{"Dockerfile"}}},
+			ws: fstest.MapFS{"Dockerfile": {Data: []byte("FROM golang:1.23-bookworm AS build\nFROM gcr.io/distroless/static-debian12:nonroot\nUSER nonroot\nCMD [\"/app\"]\n")}},
+			title: "Build multi-arch images for arm64", modes: []string{CICDMode}, params: map[string]string{"workflows": "image", "platforms": "linux/amd64,linux/arm64"}},
+		{name: "release on tag", repo: one, title: "Release workflow", body: "Attach binaries to a GitHub release when a tag is pushed.",
+			modes: []string{CICDMode}, params: map[string]string{"workflows": "release"}},
+		{name: "php dependabot goes ahead", repo: php, title: "Add Dependabot", modes: []string{CICDMode}},
+		{name: "php publishing its Dockerfile goes ahead", repo: php, title: "Publish our Docker image to GHCR", modes: []string{CICDMode}},
+		{name: "php containerize still asks", repo: &stack.Repo{Unsupported: php.Unsupported}, title: "Containerize the app", question: "written in php"},
+		{name: "a library named api is not the api", repo: &stack.Repo{Services: []stack.Service{web, lib}}, title: "api and frontend containers",
+			modes: []string{ContainerMode}},
+		{name: "a name two units share asks", repo: &stack.Repo{Services: []stack.Service{api, {Name: "api", Dir: "legacy/api", Language: stack.Go, Mains: []string{"."}, Kind: stack.KindService}}},
+			title: "containerize the api", question: "more than one unit goes by that name"},
+		{name: "the workspace root's name is not a unit", repo: &stack.Repo{Services: []stack.Service{root, web}, Workspaces: []stack.Workspace{{Dir: ".", Tool: "npm", Members: []string{"apps/frontend"}}}},
+			title: "containerize shop", modes: []string{ContainerMode}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := engine.PlanInput{Issue: engine.Issue{Title: tt.title, Body: tt.body}, Repo: tt.repo, AllowSubstitutions: tt.allow}
+			if tt.ws != nil {
+				in.Workspace = tt.ws
+			}
+			p, err := New().Plan(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var modes []string
+			for _, task := range p.Tasks {
+				modes = append(modes, task.Mode)
+			}
+			if strings.Join(modes, ",") != strings.Join(tt.modes, ",") {
+				t.Errorf("modes %v, want %v (questions %q, declined %q)", modes, tt.modes, p.Questions, p.Declined)
+			}
+			if ci := task(p, TaskCI); len(tt.params) > 0 {
+				if ci == nil {
+					t.Fatalf("no ci task")
+				}
+				for k, v := range tt.params {
+					if ci.Params[k] != v {
+						t.Errorf("ci param %s = %q, want %q (params %v)", k, ci.Params[k], v, ci.Params)
+					}
+				}
+			}
+			all := func(ss []string) string { return strings.Join(ss, "\n") }
+			if tt.question != "" && (!strings.Contains(all(p.Questions), tt.question) || len(p.Tasks) > 0) {
+				t.Errorf("questions %q with %d task(s), want only a question with %q", p.Questions, len(p.Tasks), tt.question)
+			}
+			if tt.question == "" && len(p.Questions) > 0 {
+				t.Errorf("unexpected questions %q", p.Questions)
+			}
+			if tt.declined != "" && !strings.Contains(all(p.Declined), tt.declined) {
+				t.Errorf("declined %q, want a part %q", p.Declined, tt.declined)
+			}
+			if tt.says != "" && !strings.Contains(all(p.Notes), tt.says) {
+				t.Errorf("notes %q, want a part %q", p.Notes, tt.says)
+			}
+		})
+	}
+}
