@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -197,9 +198,14 @@ func TestRequestCorpus(t *testing.T) {
 	}
 	sort.Strings(names)
 	var misses []string
+	show := os.Getenv("DEVOPS_LEAD_CORPUS_SHOW") // a case name part: log its plan
 	for _, n := range names {
 		c := cases[n]
 		plan, err := planCase(t, c)
+		if show != "" && strings.Contains(n, show) {
+			js, _ := json.MarshalIndent(plan, "", "  ")
+			t.Logf("%s (err %v):\n%s", n, err, js)
+		}
 		if why := scoreCase(c, plan, err); why != "" {
 			misses = append(misses, fmt.Sprintf("%s: %s\n    %s", n, why, c.Source))
 		}

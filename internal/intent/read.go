@@ -146,7 +146,8 @@ func readWords(text string) *Request {
 		"ignore your instructions", "disregard previous instructions", "system prompt", "you are now")
 
 	// Acting on infrastructure: declined, whatever else is asked.
-	deployNow := r.Has("deploy") && r.Has("now", "production", "prod", "live", "immediately")
+	deployNow := (r.Has("deploy", "redeploy", "re deploy") && r.Has("now", "production", "prod", "live", "immediately",
+		"latest version", "latest release", "new version", "the latest")) || r.Has("redeploy", "re deploy")
 	if r.Has("terraform apply", "apply terraform", "apply the terraform", "tofu apply", "kubectl apply",
 		"kubectl delete", "helm install", "helm upgrade", "terraform destroy", "destroy the", "run terraform",
 		"push to production", "release to production", "roll out to production") || deployNow {
@@ -157,7 +158,8 @@ func readWords(text string) *Request {
 	secretWords := []string{"secret", "secrets", "password", "passwords", "token", "tokens", "api key", "api keys",
 		"private key", "private keys", "ssh key", "ssh keys", "credentials", "env file", "aws keys", "signing key"}
 	secretVerbs := []string{"print", "show", "reveal", "dump", "echo", "output", "commit", "display", "leak",
-		"send", "post", "expose", "paste", "upload", "cat", "hardcode", "hard code", "embed"}
+		"send", "post", "expose", "paste", "upload", "cat", "hardcode", "hard code", "embed", "reset", "rotate",
+		"change the", "issue", "give out", "hand out", "share", "distribute"}
 	r.Secrets = near(r.Text, secretVerbs, secretWords, 5)
 
 	// Other CI systems: declined unless GitHub Actions is asked for too.
@@ -173,7 +175,7 @@ func readWords(text string) *Request {
 				r.MigrateFrom = "travis"
 			case (actions || moving) && c.name == "CircleCI" && r.MigrateFrom == "":
 				r.MigrateFrom = "circleci"
-			case !actions && !moving && r.OtherCI == "":
+			case !actions && r.OtherCI == "" && (!moving || (c.name != "Travis CI" && c.name != "CircleCI")):
 				r.OtherCI = c.name
 			}
 			r.drop(c.word)
@@ -200,6 +202,7 @@ func readWords(text string) *Request {
 
 	r.Compose = r.Has("compose", "docker compose", "local development", "local dev", "dev environment",
 		"development environment", "run locally", "run it locally", "local environment", "local stack")
+	composeNamed := r.Has("compose", "docker compose", "local stack")
 	r.drop("docker compose", "docker compose yaml", "docker compose yml")
 	r.drop("container registry", "image registry")
 	// With publishing, "the docker image" names what to push, not a
@@ -207,8 +210,21 @@ func readWords(text string) *Request {
 	r.Container = r.Has("containerize", "containerise", "containerized", "containerised", "dockerize", "dockerise",
 		"dockerized", "dockerised", "dockerfile", "dockerfiles") ||
 		(!r.Publish && r.Has("docker image", "container image", "docker", "container", "containers"))
+	// "so local development does not depend on the host" is why an image
+	// is asked for, not a Compose file; the images of backing services
+	// are.
+	if r.Container && !composeNamed {
+		r.Compose = false
+	}
 	r.CI = r.Has(strongCIWords...) || r.Has("github actions", "github action", "gh actions", "workflow", "workflows",
 		"pipeline", "pipelines", "pull requests", "on prs", "every pr", "each pr")
+	// "a workflow that publishes the image" is the image workflow, not CI.
+	if r.Publish && !r.Has(strongCIWords...) && !r.Has("pull requests", "on prs", "every pr", "each pr") {
+		r.CI = false
+	}
+	if r.Publish && r.Has("ci step", "ci job", "step in ci", "ci workflow") && !r.Has("run tests", "run the tests", "lint", "build and test", "continuous integration") {
+		r.CI = false
+	}
 	if r.OtherCI != "" {
 		r.CI = false
 	}
@@ -239,8 +255,8 @@ func readWords(text string) *Request {
 		r.CI = false
 	}
 	r.readConcepts()
-	if len(r.Backing) > 0 && !r.CI && !r.Container && !r.Publish && !r.Infra.Any() && r.IaC == "" {
-		r.Compose = true // "add Postgres and Redis" is a local stack
+	if len(r.Backing) > 0 && !r.CI && !r.Publish && !r.Infra.Any() && r.IaC == "" && !r.Secrets && !r.Act {
+		r.Compose = true // "add Postgres and Redis" (or "dockerize the server, Redis and Postgres") is a local stack
 	}
 	return r
 }
@@ -510,6 +526,9 @@ func (r *Request) readConcepts() {
 			r.Platforms += ",linux/arm/v7"
 		}
 		if !r.Release || r.Has("image", "images", "docker", "container", "containers") {
+			// Multi-arch is how existing images are built: only the words
+			// that ask for a Dockerfile ask for one.
+			r.Container = r.Has("containerize", "containerise", "dockerize", "dockerise", "dockerfile", "dockerfiles")
 			r.Publish = true
 			if r.Registry == "" {
 				r.Registry = "ghcr"
@@ -528,6 +547,9 @@ func (r *Request) readConcepts() {
 		"deploy on merge", "deploy on push", "deployment pipeline", "deploy pipeline", "deploys automatically")
 	if r.CD && (r.Has("cicd") || r.Has("ci")) && !r.CI {
 		r.CI = true // "CI/CD" asks for both halves
+	}
+	if r.MigrateFrom != "" {
+		r.CD = false // a migration translates what the old CI did, deployments included
 	}
 
 	for _, t := range otherIaC {

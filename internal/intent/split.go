@@ -236,10 +236,11 @@ var headingWords = []struct {
 		"dependencies", "depends on", "logs", "log output", "environment", "steps to reproduce", "reproduction",
 		"screenshots", "versions", "system information", "why", "rationale", "risks", "open questions", "questions",
 		"prior art", "further reading", "timeline", "estimate", "effort", "impact", "checklist", "pre flight checklist",
-		"prerequisites", "who", "assignee", "labels", "priority", "user story", "use case", "use cases"}},
+		"prerequisites", "who", "assignee", "labels", "priority"}},
 	{Ask, []string{"describe the solution", "solution", "proposal", "proposed", "description", "summary", "request",
 		"feature", "task", "tasks", "todo", "to do", "goal", "goals", "scope", "in scope", "requirements",
-		"deliverables", "what", "what needs to be done", "implementation", "plan", "details", "nice to have"}},
+		"deliverables", "what", "what needs to be done", "implementation", "plan", "details", "nice to have",
+		"user story", "use case", "use cases", "objective", "instructions"}},
 }
 
 // sectionKind classifies a heading; unknown headings hold requests.

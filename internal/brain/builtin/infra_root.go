@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -56,6 +57,8 @@ func chooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoi
 	var c rootChoice
 	provider := providerOf[cloud]
 	var own, users []string
+	roots = slices.Clone(roots)
+	sort.Strings(roots) // the same choice whatever order detection listed them in
 	for _, r := range roots {
 		if focus != "" && focus != "." && r != focus && !strings.HasPrefix(r, focus+"/") {
 			continue

@@ -148,10 +148,17 @@ func (p *planner) build() {
 		p.scope = p.units()
 	}
 	needService := r.CI || r.Container || r.Publish || (r.Compose && len(r.Backing) == 0) || needsImage(infra)
+	if len(p.scope) == 0 && needService && len(p.notRunnable) == 0 && len(p.in.Repo.Unsupported) > 0 {
+		if !p.declineUnsupported() {
+			return
+		}
+		needService = false
+	}
 	if len(p.scope) == 0 && needService && !p.languageFree() {
 		p.ask(p.noServiceQuestion())
 		return
 	}
+	p.declineNamedUnsupported()
 	p.noteServices()
 	container := p.containerTask() != nil
 	p.infraTasks(container)
@@ -236,7 +243,7 @@ func (p *planner) services() []stack.Service {
 	}
 	var run []stack.Service
 	for _, s := range units {
-		if runsAsService(s) {
+		if runsAsService(s) || (p.req.Publish && !p.req.Container && p.builtFromDockerfile(s)) {
 			run = append(run, s)
 		} else {
 			p.notRunnable = append(p.notRunnable, s)
@@ -364,7 +371,7 @@ func unsupportedNames(us []stack.Unsupported) string {
 	for _, u := range us {
 		if !seen[u.Language] {
 			seen[u.Language] = true
-			out = append(out, fmt.Sprintf("%s (%s)", u.Language, joinPath(u.Dir, u.Manifest)))
+			out = append(out, fmt.Sprintf("%s (%s)", stack.LanguageName(u.Language), joinPath(u.Dir, u.Manifest)))
 		}
 	}
 	return strings.Join(out, ", ")

@@ -5,6 +5,9 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/intent"
+	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 // substitution is one target, tool or service the request names that the
@@ -195,4 +198,75 @@ func (p *planner) languageFree() bool {
 		return false
 	}
 	return r.Dependabot || r.Release || r.Publish
+}
+
+// builtFromDockerfile reports whether the repository already builds an
+// image of the unit from a Dockerfile of its own.
+func (p *planner) builtFromDockerfile(s stack.Service) bool {
+	return slices.Contains(p.in.Repo.Artifacts.Dockerfiles, joinPath(s.Dir, "Dockerfile")) || p.otherDockerfile(s) != ""
+}
+
+// declineUnsupported declines, when the repository's code is only in
+// languages the built-in specialists cannot build, the parts of the
+// request that need to build it — each named with the language — and
+// keeps the parts that do not (Dependabot, a release, publishing an
+// existing Dockerfile). It reports whether anything is left to plan.
+func (p *planner) declineUnsupported() bool {
+	r := p.req
+	langs := unsupportedNames(p.in.Repo.Unsupported)
+	var what []string
+	if r.CI {
+		what = append(what, "CI that builds and tests it")
+		r.CI = false
+	}
+	if r.MigrateFrom != "" {
+		what = append(what, "translating its CI")
+		r.MigrateFrom = ""
+	}
+	if r.Container {
+		what = append(what, "a Dockerfile")
+		r.Container = false
+	}
+	if r.Publish && len(p.in.Repo.Artifacts.Dockerfiles) == 0 {
+		what = append(what, "publishing an image (the repository has no Dockerfile to build it from)")
+		r.Publish = false
+	}
+	if r.Compose && len(r.Backing) == 0 {
+		what = append(what, "a Compose file that runs it")
+		r.Compose = false
+	}
+	if needsImage(&r.Infra) {
+		what = append(what, "a deployment of it")
+		r.Infra = intent.Infra{}
+	}
+	if len(what) > 0 {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: the repository is written in %s, which the built-in specialists cannot build yet (set GEMINI_API_KEY to plan it with the Gemini brain)",
+			capitalise(strings.Join(what, ", ")), langs))
+	}
+	return r.Publish || r.Compose || r.Dependabot || r.Release || r.Infra.Any()
+}
+
+// unsupportedWords are the words a request uses for an unsupported
+// language's units.
+var unsupportedWords = map[string][]string{
+	"dotnet": {"net", "dotnet", "csharp", "c sharp", "asp net", "aspnet"}, "php": {"php", "laravel", "symfony", "wordpress"},
+	"ruby": {"ruby", "rails", "sinatra"}, "elixir": {"elixir", "phoenix"}, "ocaml": {"ocaml"}, "swift": {"swift", "vapor"},
+	"haskell": {"haskell"}, "scala": {"scala"}, "dart": {"dart", "flutter"}, "zig": {"zig"}, "deno": {"deno"},
+	"cpp": {"cpp", "cmake", "c"}, "r": {"r package", "shiny", "r cmd check"},
+}
+
+// declineNamedUnsupported declines the units the request names (by
+// language or folder) that the built-in specialists cannot build, while
+// the rest of the request goes ahead.
+func (p *planner) declineNamedUnsupported() {
+	r := p.req
+	if !(r.CI || r.Container || r.Compose || needsImage(&r.Infra)) {
+		return
+	}
+	for _, u := range p.in.Repo.Unsupported {
+		if r.Has(unsupportedWords[u.Language]...) || (lastElem(u.Dir) != "" && r.Has(strings.TrimSpace(intent.Norm(lastElem(u.Dir))))) {
+			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s (%s): written in %s, which the built-in specialists cannot build yet; the plan covers the units it can build",
+				dirLabel(u.Dir), joinPath(u.Dir, u.Manifest), stack.LanguageName(u.Language)))
+		}
+	}
 }

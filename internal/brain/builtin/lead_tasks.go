@@ -247,6 +247,9 @@ func (p *planner) ciTask(container bool) {
 		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(p.scope), ", ")+" on every push and pull request")
 		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
 		whys = append(whys, "CI")
+		if r.Has("matrix", "multiple versions", "several versions", "multiple python versions", "multiple node versions", "multiple go versions", "versions matrix") {
+			p.note("a version matrix: the ci workflow tests the version the repository states; a matrix of versions or operating systems is not built into the built-in brain yet (add it in review, or set GEMINI_API_KEY)")
+		}
 	}
 	if m := r.MigrateFrom; m != "" {
 		label := map[string]string{"travis": "Travis CI", "circleci": "CircleCI"}[m]
@@ -294,7 +297,7 @@ func (p *planner) ciTask(container bool) {
 	}
 	if r.Release {
 		workflows = append(workflows, "release")
-		goals = append(goals, "on a version tag, build what the repository builds, attach it with checksums to a GitHub release with notes from the commits")
+		goals = append(goals, "on a version tag, build what the repository builds and attach it with checksums to a GitHub release whose changelog is generated from the commits")
 		acc = append(acc, "the release workflow runs on v* tags only, and only its release job may write contents")
 		whys = append(whys, "a release on tags")
 	}
