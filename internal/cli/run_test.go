@@ -218,7 +218,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{"not git", []string{"run", "--repo", notGit, "add CI"}, 1, "not inside a git repository"},
 		{"dirty", []string{"run", "--repo", dirty, "add CI"}, 1, "scratch.txt"},
 		{"vague", []string{"run", "--repo", notGit, "--dry-run", "make it better"}, 3, "needs answers"},
-		{"declined only", []string{"run", "--repo", notGit, "--dry-run", "print the GITHUB_TOKEN in the build log"}, 4, "never writes secret values"},
+		{"declined only", []string{"run", "--repo", notGit, "--dry-run", "print the GITHUB_TOKEN in the build log"}, 4, "never reads or writes secret values"},
 		{"bad config", []string{"run", "--repo", badConfig, "--dry-run", "add CI"}, 1, "allow_substitutions"},
 		{"brain", []string{"run", "--brain", "magic", "add CI"}, 2, "want builtin"},
 	}

@@ -21,23 +21,26 @@ type Request struct {
 	Excluded string
 
 	CI, Container, Compose, Publish bool
-	// registry is "ghcr" or "dockerhub" when publish is set.
+	// Registry is "ghcr" or "dockerhub" when publish is set.
 	Registry string
-	// backing lists the backing services named in the text, in canonical
+	// Backing lists the backing services named in the text, in canonical
 	// order.
 	Backing []string
-	// unsupportedBacking lists named backing services compose cannot add.
+	// UnsupportedBacking lists named backing services compose cannot add.
 	UnsupportedBacking []string
-	// otherCI names a CI system other than GitHub Actions, when one was
+	// OtherCI names a CI system other than GitHub Actions, when one was
 	// asked for instead of it.
 	OtherCI string
-	// act is set when the request asks to apply or deploy now.
+	// Act is set when the request asks to apply or deploy now.
 	Act bool
-	// secrets is set when the request asks to print or commit secrets.
+	// Manual is set when the request asks for work by hand in a cloud
+	// portal or console.
+	Manual bool
+	// Secrets is set when the request asks to print or commit secrets.
 	Secrets bool
-	// injection is set when the text addresses the tool itself.
+	// Injection is set when the text addresses the tool itself.
 	Injection bool
-	// areas are infrastructure areas the built-in brain cannot do yet.
+	// Areas are infrastructure areas the built-in brain cannot do yet.
 	Areas []Area
 	// Infra is what the request asks of infrastructure.
 	Infra Infra
@@ -111,7 +114,7 @@ var areaWords = []struct {
 	{Area{"monitoring and alerting", "monitoring-specialist"},
 		[]string{"monitoring", "prometheus", "grafana", "alerting", "alerts", "observability", "dashboards", "metrics"}},
 	{Area{"Cloudflare Workers", "cloudflare-workers-specialist"},
-		[]string{"cloudflare", "wrangler"}},
+		[]string{"wrangler", "cloudflare worker", "cloudflare workers"}},
 }
 
 // otherCIWords are CI systems other than GitHub Actions.
@@ -120,6 +123,8 @@ var otherCIWords = []struct{ name, word string }{
 	{"Bitbucket Pipelines", "bitbucket pipelines"}, {"GitLab CI", "gitlab"},
 	{"Jenkins", "jenkins"}, {"Jenkins", "jenkinsfile"}, {"CircleCI", "circleci"}, {"CircleCI", "circle ci"},
 	{"Travis CI", "travis"}, {"Buildkite", "buildkite"}, {"TeamCity", "teamcity"}, {"Drone CI", "drone ci"},
+	{"Codeship", "codeship"}, {"AWS CodePipeline", "codepipeline"}, {"AWS CodeBuild", "codebuild"},
+	{"Google Cloud Build", "cloud build"}, {"Bamboo", "bamboo"}, {"Semaphore", "semaphore ci"}, {"AppVeyor", "appveyor"},
 }
 
 // Has reports whether the text holds any of the phrases as whole words.
@@ -155,6 +160,9 @@ func readWords(text string) *Request {
 		r.drop("terraform apply", "tofu apply", "kubectl apply", "kubectl delete", "helm install", "helm upgrade",
 			"terraform destroy", "run terraform")
 	}
+	r.Manual = r.Has("in the azure portal", "in the portal", "through the portal", "via the portal", "manually in the",
+		"by hand in the", "in the aws console", "in the gcp console", "in the google cloud console", "in the cloud console",
+		"click ops", "clickops")
 	secretWords := []string{"secret", "secrets", "password", "passwords", "token", "tokens", "api key", "api keys",
 		"private key", "private keys", "ssh key", "ssh keys", "credentials", "env file", "aws keys", "signing key"}
 	secretVerbs := []string{"print", "show", "reveal", "dump", "echo", "output", "commit", "display", "leak",
@@ -207,8 +215,12 @@ func readWords(text string) *Request {
 	r.drop("container registry", "image registry")
 	// With publishing, "the docker image" names what to push, not a
 	// request for a Dockerfile: only explicit words count then.
-	r.Container = r.Has("containerize", "containerise", "containerized", "containerised", "dockerize", "dockerise",
-		"dockerized", "dockerised", "dockerfile", "dockerfiles") ||
+	// "from the Dockerfile" names the existing one as the source.
+	r.drop("from the dockerfile", "using the dockerfile", "with the dockerfile", "from our dockerfile", "using our dockerfile",
+		"the existing dockerfile", "existing dockerfile", "from dockerfile", "our existing dockerfile")
+	explicitContainer := r.Has("containerize", "containerise", "containerized", "containerised", "dockerize", "dockerise",
+		"dockerized", "dockerised", "dockerfile", "dockerfiles")
+	r.Container = explicitContainer ||
 		(!r.Publish && r.Has("docker image", "container image", "docker", "container", "containers"))
 	// "so local development does not depend on the host" is why an image
 	// is asked for, not a Compose file; the images of backing services
@@ -253,6 +265,17 @@ func readWords(text string) *Request {
 		!r.Has("ci", "cicd", "continuous integration", "run tests", "run the tests", "run our tests", "run unit tests",
 			"automated tests", "tests on", "test on", "lint", "linting", "build and test", "pull requests", "on prs", "every pr", "each pr") {
 		r.CI = false
+	}
+	// "run the container on Kubernetes", "deploy the Docker image to Cloud
+	// Run": without the words that ask for a Dockerfile, container words
+	// beside a deployment name what is deployed.
+	if r.Container && !explicitContainer && (r.Infra.K8s || r.Infra.Compute != "" || r.Compose) {
+		r.Container = false
+	}
+	if r.Manual {
+		// What would be clicked in a portal is declined as a whole.
+		r.Infra = Infra{}
+		r.Areas = nil
 	}
 	r.readConcepts()
 	if len(r.Backing) > 0 && !r.CI && !r.Publish && !r.Infra.Any() && r.IaC == "" && !r.Secrets && !r.Act {
@@ -337,7 +360,8 @@ var cloudWords = map[string][]string{
 	"aws": {"aws", "amazon web services", "amazon", "ecs", "eks", "fargate", "lambda", "s3", "ec2", "rds", "cloudfront",
 		"app runner", "apprunner", "ecr", "aurora"},
 	"gcp":   {"gcp", "google cloud", "cloud run", "gke", "gcs", "cloud sql", "artifact registry"},
-	"azure": {"azure", "aks", "app service", "container apps", "azure container apps", "acr"},
+	"azure": {"azure", "aks", "app service", "container apps", "azure container apps", "acr", "web app for containers",
+		"web apps for containers", "azure web app", "azure web apps"},
 }
 
 // readInfra reads the infrastructure part of the request; it runs after
@@ -386,7 +410,8 @@ func (r *Request) readInfra() {
 		switch {
 		case r.Has("aks") || k8s:
 			in.Compute = "aks"
-		case r.Has("app service", "functions", "azure functions", "virtual machines"):
+		case r.Has("app service", "app services", "web app", "web apps", "webapp", "webapps", "web app for containers",
+			"web apps for containers", "functions", "azure functions", "virtual machines"):
 			in.Compute = "App Service, Functions or virtual machines"
 		default:
 			in.Compute = "containerapps"
@@ -428,7 +453,11 @@ func (r *Request) readInfra() {
 		(r.Has("monitor", "metrics", "error rate", "latency") && !r.Has("cloudflare", "wrangler", "worker", "workers"))
 	in.Dashboard = r.Has("grafana", "dashboard", "dashboards")
 
-	in.Worker = r.Has("cloudflare", "wrangler", "cloudflare worker", "cloudflare workers")
+	// "Cloudflare" alone may be DNS, e-mail or the CDN: a Worker is asked
+	// for by name, or as something that runs at the edge.
+	in.Worker = r.Has("wrangler", "cloudflare worker", "cloudflare workers", "workers") ||
+		(r.Has("cloudflare") && r.Has("worker", "edge", "in front", "proxy", "cache", "caching", "kv", "r2", "d1", "deploy", "route",
+			"routes", "move to cloudflare", "migrate to cloudflare", "on cloudflare", "host", "hosting", "run"))
 	if in.Worker {
 		for _, b := range []struct {
 			binding string
@@ -548,8 +577,8 @@ func (r *Request) readConcepts() {
 	if r.CD && (r.Has("cicd") || r.Has("ci")) && !r.CI {
 		r.CI = true // "CI/CD" asks for both halves
 	}
-	if r.MigrateFrom != "" {
-		r.CD = false // a migration translates what the old CI did, deployments included
+	if r.MigrateFrom != "" || r.OtherCI != "" {
+		r.CD = false // the old or other CI system does the deployment part
 	}
 
 	for _, t := range otherIaC {

@@ -295,7 +295,7 @@ var contextMarkers = []string{
 	"already have", "already has", "we already", "already use", "already uses", "already using", "already exists",
 	"already exist", "already in place", "already deployed", "currently use", "currently uses", "currently using",
 	"currently have", "currently has", "currently deploy", "currently deployed", "currently run", "currently runs",
-	"today we", "at the moment we", "right now we", "in parallel with", "parallel to", "depends on", "blocked by",
+	"today", "right now", "at the moment", "currently", "nowadays", "in parallel with", "parallel to", "depends on", "blocked by",
 	"related to", "see also", "similar to", "like we did", "as we did", "was done in", "for reference",
 	"existing", "we used to", "used to use", "previously", "in the past", "part of the epic", "part of epic",
 	"this is part of", "split from", "follow up to", "follow up of", "after this", "once this is", "once this lands",

@@ -94,11 +94,14 @@ func (p *planner) decline() {
 	if r.Injection {
 		p.plan.Notes = append(p.plan.Notes, "part of the issue reads like instructions to this tool; it was treated as data and only the DevOps requests in it were planned")
 	}
+	if r.Manual {
+		add("setting things up by hand in a cloud portal or console: devops-lead writes reviewable code (Terraform, manifests, workflows) instead of clicking; ask for the same thing as code to get it")
+	}
 	if r.Act {
 		add("applying infrastructure or deploying now: devops-lead writes reviewable changes (branches and pull requests) and never runs terraform apply, kubectl or a deployment; merge the changes and apply them through your own reviewed process")
 	}
 	if r.Secrets {
-		add("printing, exposing or committing secrets or keys: devops-lead never writes secret values; it references them (${VAR} from a git-ignored .env, GitHub Actions secrets) so you set them yourself")
+		add("handling secret values (printing, exposing, committing, resetting or handing out passwords, credentials, tokens or keys): devops-lead never reads or writes secret values; it references them (${VAR} from a git-ignored .env, GitHub Actions secrets) so you set and rotate them yourself")
 	}
 	if r.OtherCI != "" {
 		add("%s: devops-lead writes GitHub Actions workflows only; ask for \"GitHub Actions CI\" to get the equivalent workflow", r.OtherCI)
@@ -126,7 +129,7 @@ func (p *planner) ask(qs ...string) {
 func (p *planner) build() {
 	r := p.req
 	infra := &r.Infra
-	if !p.checkSubstitutions() || p.cdQuestion() || p.vagueKubernetes() {
+	if p.epicQuestion() || !p.checkSubstitutions() || p.cdQuestion() || p.vagueKubernetes() {
 		return
 	}
 	if !r.CI && !r.Container && !r.Compose && !r.Publish && !infra.Any() && !p.ciConcepts() {

@@ -44,11 +44,18 @@ func (p *planner) checkSubstitutions() bool {
 	r := p.req
 	in := &r.Infra
 	if r.IaC != "" && in.Cloud != "" {
+		// A different infrastructure tool is declined plainly (the rest of
+		// the request goes ahead), unless the repository allows Terraform
+		// in its place.
 		key := strings.ToLower(strings.NewReplacer(" ", "", ".", "").Replace(strings.TrimPrefix(r.IaC, "the ")))
-		if !p.substitute(substitution{from: key, to: "terraform", named: r.IaC, by: "Terraform"},
-			fmt.Sprintf("The request asks for %s, but the built-in lead writes infrastructure as Terraform, not %s. Should it write the %s infrastructure in Terraform instead, or is %s required (then it cannot help with that part)?",
-				r.IaC, r.IaC, cloudLabel(in.Cloud), r.IaC)) {
-			return false
+		sub := substitution{from: key, to: "terraform", named: r.IaC, by: "Terraform"}
+		if p.allows(sub) {
+			p.substitute(sub, "")
+		} else {
+			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: devops-lead writes infrastructure as Terraform, not %s, so no %s infrastructure is planned; ask for Terraform to get it, or add %q to allow_substitutions in %s to have Terraform written for such requests",
+				r.IaC, r.IaC, cloudLabel(in.Cloud), sub.from+"->"+sub.to, repoConfigPath))
+			monitoring, worker := in.Monitoring, in.Worker
+			*in = intent.Infra{Monitoring: monitoring, Worker: worker, Dashboard: in.Dashboard, Bindings: in.Bindings}
 		}
 	}
 	if r.Renovate {
@@ -97,7 +104,7 @@ func (p *planner) declineOthers() {
 			r.CD = false
 		}
 	}
-	if r.IaC != "" && r.Infra.Cloud == "" {
+	if r.IaC != "" && r.Infra.Cloud == "" && !r.Infra.Terraform {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: devops-lead writes infrastructure as Terraform, not %s; ask for Terraform on AWS, Google Cloud or Azure to get it", r.IaC, r.IaC))
 	}
 }
@@ -106,6 +113,11 @@ func (p *planner) declineOthers() {
 // deployment and names no target; it reports whether it asked.
 func (p *planner) cdQuestion() bool {
 	r := p.req
+	if r.CD && r.Infra.Cloud != "" && r.Infra.Compute == "" && !r.Infra.K8s && !r.Infra.Postgres && !r.Infra.Bucket {
+		p.ask(fmt.Sprintf("The request asks to deploy to %s but not to which service. Deploy where: %s?", cloudLabel(r.Infra.Cloud),
+			map[string]string{"aws": "App Runner, ECS on Fargate or EKS", "gcp": "Cloud Run or GKE", "azure": "Container Apps, AKS or App Service"}[r.Infra.Cloud]))
+		return true
+	}
 	if !r.CD || r.Infra.Any() || r.OtherPlatform != "" || p.workerDir() != "" {
 		return false
 	}
@@ -140,6 +152,17 @@ func (p *planner) workerDir() string {
 		return ""
 	}
 	return path.Dir(ws[0])
+}
+
+// epicQuestion asks which part to start with when the issue is an epic:
+// a container of stories, not one piece of work.
+func (p *planner) epicQuestion() bool {
+	t := strings.ToLower(p.in.Issue.Title)
+	if !strings.Contains(t, "[epic]") && !strings.HasPrefix(t, "epic:") && !strings.HasPrefix(t, "epic ") {
+		return false
+	}
+	p.ask("This issue is an epic: it names several pieces of work. Which should come first? Open an issue (or comment `/devops plan <what>`) for one of them, e.g. \"add CI that runs the tests\" or \"deploy the API to Cloud Run\".")
+	return true
 }
 
 // vagueKubernetes asks what should change when the request only names
@@ -191,8 +214,11 @@ func (p *planner) migrationFile() string {
 // exists, publishing an existing Dockerfile.
 func (p *planner) languageFree() bool {
 	r := p.req
-	if r.CI || r.Container || r.Compose || r.Infra.Any() || r.MigrateFrom != "" {
+	if r.CI || r.Container || r.Compose || r.Infra.Any() {
 		return false
+	}
+	if r.MigrateFrom != "" && p.migrationFile() != "" {
+		return true
 	}
 	if r.Publish && len(p.in.Repo.Artifacts.Dockerfiles) == 0 {
 		return false
@@ -219,9 +245,14 @@ func (p *planner) declineUnsupported() bool {
 		what = append(what, "CI that builds and tests it")
 		r.CI = false
 	}
-	if r.MigrateFrom != "" {
-		what = append(what, "translating its CI")
+	if r.MigrateFrom != "" && p.migrationFile() == "" {
+		what = append(what, "CI for it")
 		r.MigrateFrom = ""
+	}
+	if r.MigrateFrom != "" {
+		// The old CI's steps say how to build it: translating them needs
+		// no knowledge of the language.
+		r.CI = false
 	}
 	if r.Container {
 		what = append(what, "a Dockerfile")
@@ -243,7 +274,7 @@ func (p *planner) declineUnsupported() bool {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: the repository is written in %s, which the built-in specialists cannot build yet (set GEMINI_API_KEY to plan it with the Gemini brain)",
 			capitalise(strings.Join(what, ", ")), langs))
 	}
-	return r.Publish || r.Compose || r.Dependabot || r.Release || r.Infra.Any()
+	return r.Publish || r.Compose || r.Dependabot || r.Release || r.Infra.Any() || r.MigrateFrom != ""
 }
 
 // unsupportedWords are the words a request uses for an unsupported

@@ -37,8 +37,11 @@ func TestPlanConcepts(t *testing.T) {
 		declined string
 		says     string // in the notes
 	}{
-		{name: "cloudformation asks", repo: one, title: "CloudFormation template to run the API on ECS",
-			question: "the built-in lead writes infrastructure as Terraform, not CloudFormation"},
+		{name: "cloudformation is declined, CI goes ahead", repo: one, title: "CloudFormation template to run the API on ECS, and CI",
+			modes: []string{CICDMode}, declined: "writes infrastructure as Terraform, not CloudFormation, so no AWS infrastructure is planned"},
+		{name: "an epic asks which part", repo: one, title: "[Epic] Deploy and operate", body: "CI/CD, environments and monitoring.", question: "This issue is an epic"},
+		{name: "cd to a cloud asks which service", repo: one, title: "Implement CD to Azure", question: "Deploy where: Container Apps, AKS or App Service"},
+		{name: "portal work is declined", repo: one, title: "Set up an AKS cluster manually in the Azure portal", declined: "by hand in a cloud portal"},
 		{name: "cloudformation allowed", repo: one, allow: []string{"cloudformation->terraform"}, title: "CloudFormation template to run the API on ECS",
 			modes: []string{ContainerMode, AWSArchitectMode, InfraMode, CICDMode, CICDMode}, says: "uses Terraform instead"},
 		{name: "cloudformation alone is declined", repo: one, title: "Add a CloudFormation template", declined: "writes infrastructure as Terraform, not CloudFormation"},
