@@ -29,7 +29,7 @@ var ciTravisPhases = []struct{ key, name, cond string }{
 
 // ciTravisIgnored are the keys with no translation, and why.
 var ciTravisIgnored = map[string]string{
-	"deploy": "deploy (its providers publish with credentials Travis CI held; write a deploy workflow for them)",
+	"deploy":        "deploy (its providers publish with credentials Travis CI held; write a deploy workflow for them)",
 	"before_deploy": "before_deploy", "after_deploy": "after_deploy",
 	"notifications": "notifications (GitHub notifies on failed workflow runs)",
 	"branches":      "branches filters (the workflow runs on pushes to the default branch and on pull requests)",

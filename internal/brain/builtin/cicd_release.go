@@ -74,10 +74,10 @@ func ciWriteRelease(in engine.WorkInput, services []stack.Service, existing []ci
 		Steps:       []cxStep{cxFrom([]ciStep{checkout})[0]},
 	}
 	var built, notes []string
-	seen := map[string]bool{}
+	seen, names := map[string]bool{}, map[string]bool{}
 	for _, s := range services {
 		c := &ciSvc{ws: in.Workspace, s: s}
-		steps, what, err := ciReleaseSteps(c)
+		steps, what, err := ciReleaseSteps(c, names)
 		if err != nil {
 			return err
 		}
@@ -147,8 +147,9 @@ func ciDedupeKV(in []ciKV) []ciKV {
 
 // ciReleaseSteps returns a service's setup and build steps for the
 // release and what they build, "" (no steps) for a unit that has nothing
-// to release (a library, a site, a GitHub Action...).
-func ciReleaseSteps(c *ciSvc) ([]cxStep, string, error) {
+// to release (a library, a site, a GitHub Action...). names are the
+// binary names taken by the services before it.
+func ciReleaseSteps(c *ciSvc, names map[string]bool) ([]cxStep, string, error) {
 	s := c.s
 	switch s.Kind {
 	case stack.KindFixture, stack.KindExample, stack.KindAction, stack.KindSite:
@@ -161,7 +162,7 @@ func ciReleaseSteps(c *ciSvc) ([]cxStep, string, error) {
 		if s.Kind == stack.KindLibrary || len(s.Mains) == 0 {
 			return nil, "", nil
 		}
-		script, names, err := ciGoRelease(c)
+		script, bins, err := ciGoRelease(c, names)
 		if err != nil {
 			return nil, "", err
 		}
@@ -170,8 +171,8 @@ func ciReleaseSteps(c *ciSvc) ([]cxStep, string, error) {
 			targets = "linux/amd64 only (a dependency needs cgo, which does not cross-compile without a C cross toolchain)"
 			c.note("a dependency needs cgo, so the release builds linux/amd64 only; add a C cross toolchain (or goreleaser with zig) for other targets")
 		}
-		build = []cxStep{cxRun("Build "+strings.Join(names, ", "), script)}
-		what = fmt.Sprintf("the Go binaries %s (%s)", strings.Join(names, ", "), targets)
+		build = []cxStep{cxRun("Build "+strings.Join(bins, ", "), script)}
+		what = fmt.Sprintf("the Go binaries %s (%s)", strings.Join(bins, ", "), targets)
 	case stack.Rust:
 		if s.Kind == stack.KindLibrary || s.Entry == "" || !ciSafeName(s.Entry) {
 			return nil, "", nil
@@ -263,10 +264,9 @@ func ciSafeName(s string) bool { return ciSafeNameRE.MatchString(s) }
 // ciGoRelease is the script that cross-compiles a Go service's main
 // packages into dist/<name>_<tag>_<os>_<arch>[.exe], and the binaries'
 // names.
-func ciGoRelease(c *ciSvc) (string, []string, error) {
+func ciGoRelease(c *ciSvc, used map[string]bool) (string, []string, error) {
 	type bin struct{ name, pkg string }
 	var bins []bin
-	used := map[string]bool{}
 	for _, m := range c.s.Mains {
 		m = "./" + strings.TrimPrefix(path.Clean(m), "./")
 		if m == "./." {
@@ -284,6 +284,11 @@ func ciGoRelease(c *ciSvc) (string, []string, error) {
 			}
 		}
 		name = strings.Trim(ciImageNameRE.ReplaceAllString(strings.ToLower(name), "-"), "-._")
+		if used[name] && c.s.Dir != "." {
+			// Two services with a ./cmd/http each: name the second by
+			// its service too.
+			name = strings.Trim(ciImageNameRE.ReplaceAllString(strings.ToLower(path.Base(c.s.Dir)), "-"), "-._") + "-" + name
+		}
 		if name == "" || used[name] {
 			c.note("the main package %s has no name of its own; it is not released", m)
 			continue

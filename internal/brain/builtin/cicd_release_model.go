@@ -68,8 +68,8 @@ func cxRun(name, script string) cxStep {
 // literal block scalar at the step's indentation.
 func cxScript(script string) string {
 	script = strings.TrimRight(script, "\n")
-	if !strings.Contains(script, "\n") {
-		return ciScalar(script)
+	if !strings.Contains(script, "\n") && ciPlainSafe(script) {
+		return script
 	}
 	pad := strings.Repeat(" ", cxRunIndent)
 	lines := strings.Split(script, "\n")
