@@ -62,7 +62,13 @@ func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change
 		ups = append(ups, ciUpdate{Ecosystem: eco, Directory: ciScalar(d)})
 	}
 	for _, s := range services {
-		add(ciEcosystem(s), s.Dir)
+		// A workspace member is updated from its workspace root, where
+		// the lock file is.
+		dir := s.Dir
+		if s.WorkspaceLock != "" {
+			dir = path.Dir(s.WorkspaceLock)
+		}
+		add(ciEcosystem(s), dir)
 	}
 	// Units in languages the brain cannot build still have a Dependabot
 	// ecosystem, and their Dockerfiles a base image to follow.
@@ -75,6 +81,11 @@ func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change
 			}
 			if ciUnitInTask(in.Task, d) {
 				add(ciUnsupportedEcosystem(u), d)
+				// Rails, Laravel and WordPress apps keep their front-end
+				// packages in a package.json of the same unit.
+				if in.Workspace != nil && workspace.Exists(in.Workspace, path.Join(d, "package.json")) {
+					add("npm", d)
+				}
 				dirs = append(dirs, stack.Service{Dir: d})
 			}
 		}

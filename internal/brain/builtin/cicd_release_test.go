@@ -111,6 +111,7 @@ func runCXCases(t *testing.T, cases []cxCase) {
 				}
 				switch {
 				case !strings.HasPrefix(f.Path, ".github/workflows/"):
+					cxGate(t, f.Path, f.Content, m)
 				case workspace.Exists(cxFS(t, c), f.Path):
 					// A person's workflow, patched: the gate and actionlint;
 					// the house rules are for the files devops-lead writes.
