@@ -44,6 +44,9 @@ type ciMigration struct {
 	skipped  []string // "not translated: ..." items
 	used     map[string]bool
 	checkout cxStep
+	// conds are the job conditions translated from CircleCI filters, by
+	// CircleCI job name.
+	conds map[string]string
 }
 
 func (m *ciMigration) skip(format string, args ...any) {
@@ -85,7 +88,7 @@ func ciWriteMigrated(in engine.WorkInput, p ciParams, existing []ciExisting, cs 
 	if err != nil {
 		return err
 	}
-	m := &ciMigration{from: src, used: map[string]bool{}, checkout: cxFrom([]ciStep{co})[0]}
+	m := &ciMigration{from: src, used: map[string]bool{}, conds: map[string]string{}, checkout: cxFrom([]ciStep{co})[0]}
 	if workspace.Exists(in.Workspace, ".gitmodules") {
 		m.checkout.With = append(m.checkout.With, ciKV{Key: "submodules", Value: "recursive"})
 	}

@@ -72,6 +72,7 @@ func (m *ciMigration) circle(root *yaml.Node) error {
 			continue
 		}
 		ids[name] = job.ID
+		job.If = m.conds[name]
 		var req []string
 		for _, r := range needs[name] {
 			if id, ok := ids[r]; ok {
@@ -111,8 +112,12 @@ func (m *ciMigration) circleWorkflows(root, jobs *yaml.Node) ([]string, map[stri
 			if name == "" {
 				continue
 			}
-			if mapValue(conf, "filters") != nil {
-				m.skip("the filters of job %s in workflow %s (the job runs on every push to the default branch and every pull request)", name, w)
+			if f := mapValue(conf, "filters"); f != nil {
+				if cond, ok := ciCircleFilter(f); ok {
+					m.conds[name] = cond
+				} else {
+					m.skip("the filters of job %s in workflow %s (the job runs on every push to the default branch and every pull request)", name, w)
+				}
 			}
 			if mapValue(conf, "context") != nil {
 				m.notes = append(m.notes, fmt.Sprintf("job %s uses a CircleCI context: create its variables as repository secrets and add them to the job's env", name))
@@ -279,7 +284,9 @@ func (m *ciMigration) circleStep(job string, st *yaml.Node, n *int) (cxStep, boo
 			return cxStep{}, false
 		}
 		*n++
-		if name == "" {
+		if first, _, _ := strings.Cut(strings.TrimSpace(cmds[0]), "\n"); name == "" && len(first) <= 60 {
+			name = first
+		} else if name == "" {
 			name = fmt.Sprintf("Run %d", *n)
 		}
 		s := cxRun(name, cmds[0])
@@ -313,4 +320,38 @@ func (m *ciMigration) circleStep(job string, st *yaml.Node, n *int) (cxStep, boo
 	}
 	m.skip("the step %s in job %s", key, job)
 	return cxStep{}, false
+}
+
+// ciCircleFilter translates a filters: block that only names branches
+// (branches: only: [main]) into a job condition: pushes to those
+// branches. Anything else (ignore lists, regular expressions, tags) has
+// no faithful translation.
+func ciCircleFilter(f *yaml.Node) (string, bool) {
+	for _, k := range ciMapKeys(f) {
+		if k != "branches" {
+			return "", false
+		}
+	}
+	br := mapValue(f, "branches")
+	for _, k := range ciMapKeys(br) {
+		if k != "only" {
+			return "", false
+		}
+	}
+	names := ciScalars(mapValue(br, "only"))
+	if len(names) == 0 {
+		return "", false
+	}
+	var refs []string
+	for _, b := range names {
+		if !ciBranchRE.MatchString(b) || strings.Contains(b, "..") {
+			return "", false
+		}
+		refs = append(refs, "github.ref == 'refs/heads/"+b+"'")
+	}
+	cond := "github.event_name == 'push' && "
+	if len(refs) == 1 {
+		return cond + refs[0], true
+	}
+	return cond + "(" + strings.Join(refs, " || ") + ")", true
 }

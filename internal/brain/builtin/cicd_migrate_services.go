@@ -67,11 +67,17 @@ func ciDBService(kind, tag string, env []ciKV) (cxService, []ciKV, bool) {
 	} else if kind == "mysql" && !ciHasKey(env, "MYSQL_ROOT_PASSWORD") && !ciHasKey(env, "MYSQL_ALLOW_EMPTY_PASSWORD") && !ciHasKey(env, "MYSQL_RANDOM_ROOT_PASSWORD") {
 		env = append(env, ciKV{Key: "MYSQL_ALLOW_EMPTY_PASSWORD", Value: `"yes"`})
 	}
+	jobEnv := k.jobEnv
+	for _, kv := range env {
+		if kind == "postgres" && kv.Key == "POSTGRES_USER" {
+			jobEnv = []ciKV{{Key: "PGHOST", Value: "localhost"}, {Key: "PGUSER", Value: kv.Value}}
+		}
+	}
 	svc := cxService{Name: kind, Image: ciScalar(k.image + ":" + tag), Env: env, Ports: []string{ciScalar(k.port)}}
 	if k.health != "" {
 		svc.Options = ciScalar(k.health)
 	}
-	return svc, k.jobEnv, true
+	return svc, jobEnv, true
 }
 
 func ciHasKey(kvs []ciKV, key string) bool {
