@@ -386,3 +386,17 @@ func ciDedupe(in []string) []string {
 	}
 	return out
 }
+
+// ciTaskFiles returns what a CI/CD task with in.Task's params would
+// write, by running the specialist on the repository: the lead names
+// these in Task.Files, as the engine's change policy requires for each
+// existing file a task modifies (a workflow patched in place for
+// platforms, pins or permissions). A new file may be named too; naming it
+// changes nothing.
+func ciTaskFiles(ctx context.Context, in engine.WorkInput) ([]string, error) {
+	cs, err := cicd(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return cs.Paths(), nil
+}

@@ -316,3 +316,29 @@ func TestCICDParamsRefused(t *testing.T) {
 		t.Errorf("migrate alone: %+v %v", p, err)
 	}
 }
+
+// TestCITaskFiles: the files the lead declares for a task are the ones
+// the specialist writes, the patched workflow included.
+func TestCITaskFiles(t *testing.T) {
+	fsys := ciMapFS(ciNodeFiles(map[string]string{".github/workflows/docker.yml": ciHumanImageWorkflow}))
+	repo, err := stack.Detect(fsys, stack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := engine.Task{ID: "ci", Mode: CICDMode, Params: map[string]string{"workflows": "image,release", "platforms": "linux/amd64,linux/arm64"}}
+	files, err := ciTaskFiles(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(files, ",") != ".github/workflows/docker.yml,"+ReleaseWorkflowPath {
+		t.Errorf("files = %v", files)
+	}
+	task.Files = files
+	cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := engine.CheckPolicy(fsys, task, nil, cs); len(f) > 0 {
+		t.Errorf("policy: %v", f)
+	}
+}
