@@ -202,9 +202,7 @@ func (m *ciMigration) circleJob(root *yaml.Node, name string, def *yaml.Node) (c
 				m.skip("the service image %s of job %s", ref, name)
 				continue
 			}
-			if strings.HasSuffix(tag, "-ram") {
-				tag = strings.TrimSuffix(tag, "-ram") // CircleCI's in-memory variant
-			}
+			tag = strings.TrimSuffix(tag, "-ram") // CircleCI's in-memory variant
 			svc, jobEnv, _ := ciDBService(kind, tag, env)
 			job.Services = append(job.Services, svc)
 			job.Env = append(job.Env, jobEnv...)
