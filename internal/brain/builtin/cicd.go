@@ -119,13 +119,18 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	}
 	var services []stack.Service
 	build := p.CI && p.Migrate == ""
-	if build || p.Image || p.Release {
+	if build || p.Image {
 		// The Terraform, deploy, worker and migrated CI workflows need no
 		// detected service: a root with only a bucket has its Terraform
 		// workflow too.
 		if services, err = ciServices(in.Repo, in.Task); err != nil {
 			return nil, err
 		}
+	} else if p.Release {
+		// A repository with nothing the brain builds (Ruby, PHP, a Go
+		// library) still gets its release on tag, notes and source
+		// archives only.
+		services, _ = ciServices(in.Repo, in.Task)
 	} else if p.Dependabot {
 		// Dependabot also serves repositories whose language the brain
 		// cannot build (a Gemfile, composer.json) and bare Dockerfiles.

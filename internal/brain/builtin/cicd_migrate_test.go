@@ -181,6 +181,15 @@ func TestCICDMigrate(t *testing.T) {
 				"store_test_results", "the step aws-cli/setup in job deploy", "SECRET_KEY_BASE looks like a credential"},
 		},
 		{
+			name: "travis ruby: no setup action, the steps still translated",
+			files: map[string]string{"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\n", "Gemfile.lock": "GEM\n",
+				".travis.yml": "language: ruby\nrvm:\n  - 3.2\nbefore_script: bundle exec rake db:create\nscript: bundle exec rspec\njobs:\n  include:\n    - stage: lint\n      script: bundle exec rubocop\n"},
+			params: map[string]string{"migrate": "travis"},
+			want:   map[string][]string{CIWorkflowPath: {"bundle exec rake db:create", "bundle exec rspec"}},
+			absent: map[string][]string{CIWorkflowPath: {"setup-ruby", "rubocop"}},
+			note:   []string{"not translated: the ruby toolchain setup", "not translated: the job matrix include/exclude entries"},
+		},
+		{
 			name:   "no travis file",
 			files:  goFiles("README.md", "x\n"),
 			params: map[string]string{"workflows": "ci", "migrate": "travis"},

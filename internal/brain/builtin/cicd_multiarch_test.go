@@ -130,6 +130,23 @@ func TestCICDMultiArch(t *testing.T) {
 			absent: map[string][]string{".github/workflows/image.yml": {"Set up Buildx"}},
 		},
 		{
+			name:     "CRLF line endings are kept",
+			files:    ciNodeFiles(map[string]string{".github/workflows/image.yml": strings.ReplaceAll(ciPinnedImageWorkflow, "\n", "\r\n")}),
+			params:   map[string]string{"workflows": "image", "platforms": "linux/amd64,linux/arm64"},
+			declared: []string{".github/workflows/image.yml"},
+			want: map[string][]string{".github/workflows/image.yml": {
+				"      - name: Set up QEMU\r\n        uses: docker/setup-qemu-action@29109295f81e9208d7d86ff1c6c12d2833863392 # v3.6.0\r\n",
+				"        with:\r\n          platforms: linux/amd64,linux/arm64\r\n"}},
+		},
+		{
+			name: "a workflow with an action the pins table lacks: left alone, with a note, and no second image workflow",
+			files: ciNodeFiles(map[string]string{".github/workflows/docker.yml": strings.Replace(ciHumanImageWorkflow,
+				"      # The image", "      - uses: acme/setup-thing@v1\n      # The image", 1)}),
+			params: map[string]string{"workflows": "ci,image", "platforms": "linux/arm64"},
+			only:   []string{CIWorkflowPath},
+			note:   []string{"is not patched, so its images are not made multi-arch"},
+		},
+		{
 			name: "platforms already named: left as it is",
 			files: ciNodeFiles(map[string]string{".github/workflows/image.yml": strings.Replace(ciPinnedImageWorkflow,
 				"v6.18.0\n", "v6.18.0\n        with:\n          platforms: linux/amd64,linux/arm64\n", 1) + "      - uses: docker/setup-qemu-action@29109295f81e9208d7d86ff1c6c12d2833863392 # v3.6.0\n"}),

@@ -100,18 +100,36 @@ func ciWriteRelease(in engine.WorkInput, services []stack.Service, existing []ci
 			job.Env = append(job.Env, ciKV{Key: "CARGO_TERM_COLOR", Value: "always"})
 		}
 	}
+	create := `gh release create "$GITHUB_REF_NAME" --verify-tag --generate-notes "$GITHUB_WORKSPACE"/dist/*`
+	head := fmt.Sprintf("on v* tags: builds %s, writes SHA256SUMS and creates the GitHub release with gh (notes generated from the commits); only this job gets contents: write", strings.Join(built, "; "))
 	if len(built) == 0 {
-		return fmt.Errorf("task %s asks for a release workflow, but none of %s builds a release artifact the built-in specialist knows (a Go or Rust program, an npm package, a Python package with pyproject.toml or setup.py)",
-			in.Task.ID, ciDirList(services))
+		// Nothing the built-in specialist builds: the release still has
+		// its notes from the commits, and GitHub attaches the source
+		// archives.
+		what := "nothing the built-in specialist builds"
+		if len(services) > 0 {
+			what = "no program or package in " + ciDirList(services)
+		}
+		if in.Repo != nil && len(in.Repo.Unsupported) > 0 {
+			var langs []string
+			for _, u := range in.Repo.Unsupported {
+				langs = append(langs, stack.LanguageName(u.Language))
+			}
+			what = strings.Join(ciDedupe(langs), ", ") + " is not built by the built-in specialist"
+		}
+		create = `gh release create "$GITHUB_REF_NAME" --verify-tag --generate-notes`
+		head = "on v* tags: creates the GitHub release with gh, notes generated from the commits and GitHub's source archives; no build artifacts (" + what +
+			"): add a build step before it to attach them; only this job gets contents: write"
+		job.Steps = job.Steps[:0]
+	} else {
+		job.Steps = append(job.Steps, cxRun("Checksums", "cd \"$GITHUB_WORKSPACE/dist\"\nsha256sum -- * > SHA256SUMS\ncat SHA256SUMS"))
 	}
 	job.Env = ciDedupeKV(job.Env)
-	job.Steps = append(job.Steps,
-		cxRun("Checksums", "cd \"$GITHUB_WORKSPACE/dist\"\nsha256sum -- * > SHA256SUMS\ncat SHA256SUMS"),
-		cxStep{
-			Name: ciScalar("Create the GitHub release"),
-			Env:  []ciKV{{Key: "GH_TOKEN", Value: "${{ secrets.GITHUB_TOKEN }}"}, {Key: "GH_REPO", Value: "${{ github.repository }}"}},
-			Run:  cxScript(`gh release create "$GITHUB_REF_NAME" --verify-tag --generate-notes "$GITHUB_WORKSPACE"/dist/*`),
-		})
+	job.Steps = append(job.Steps, cxStep{
+		Name: ciScalar("Create the GitHub release"),
+		Env:  []ciKV{{Key: "GH_TOKEN", Value: "${{ secrets.GITHUB_TOKEN }}"}, {Key: "GH_REPO", Value: "${{ github.repository }}"}},
+		Run:  cxScript(create),
+	})
 	data := cxWorkflow{
 		Name: "Release",
 		Comments: []string{
@@ -129,7 +147,6 @@ func ciWriteRelease(in engine.WorkInput, services []stack.Service, existing []ci
 	if err != nil {
 		return err
 	}
-	head := fmt.Sprintf("on v* tags: builds %s, writes SHA256SUMS and creates the GitHub release with gh (notes generated from the commits); only this job gets contents: write", strings.Join(built, "; "))
 	cs.Put(ReleaseWorkflowPath, out, nil, strings.Join(ciDedupe(append([]string{head}, notes...)), "; "))
 	return nil
 }
