@@ -207,6 +207,9 @@ func ciParseMore(t engine.Task, p *ciParams) error {
 	if p.Platforms, err = ciParsePlatforms(t.ID, t.Params["platforms"]); err != nil {
 		return err
 	}
+	if len(p.Platforms) > 0 && !p.Image {
+		return fmt.Errorf("task %s: params platforms is for the image workflow; add image to params workflows", t.ID)
+	}
 	if p.Migrate, err = ciParseMigrate(t.ID, t.Params["migrate"]); err != nil {
 		return err
 	}

@@ -63,7 +63,11 @@ func ciQEMUStep() (ciStep, error) {
 func ciCoverPlatforms(cov *ciCoverage, existing []ciExisting, platforms []string, others []stack.Service) {
 	list := strings.Join(platforms, ",")
 	for _, e := range existing {
-		if !e.images || !strings.Contains(e.content, "docker/build-push-action") {
+		if !e.images {
+			continue
+		}
+		if !strings.Contains(e.content, "docker/build-push-action") {
+			cov.note(e.path, "%s builds images without docker/build-push-action, so platforms: %s is not added to it: build with docker buildx build --platform %s after a docker/setup-qemu-action step", e.path, list, list)
 			continue
 		}
 		base := []byte(e.content)

@@ -147,6 +147,14 @@ func TestCICDMultiArch(t *testing.T) {
 			note:   []string{"is not patched, so its images are not made multi-arch"},
 		},
 		{
+			name: "docker build in a run step: a note, no patch",
+			files: ciNodeFiles(map[string]string{".github/workflows/docker.yml": "name: d\non:\n  push:\n    branches: [main]\npermissions:\n  contents: read\n" +
+				"jobs:\n  b:\n    runs-on: ubuntu-latest\n    timeout-minutes: 10\n    steps:\n      - run: docker build -t app .\n"}),
+			params: map[string]string{"workflows": "ci,image", "platforms": "linux/arm64"},
+			only:   []string{CIWorkflowPath},
+			note:   []string{"builds images without docker/build-push-action"},
+		},
+		{
 			name: "platforms already named: left as it is",
 			files: ciNodeFiles(map[string]string{".github/workflows/image.yml": strings.Replace(ciPinnedImageWorkflow,
 				"v6.18.0\n", "v6.18.0\n        with:\n          platforms: linux/amd64,linux/arm64\n", 1) + "      - uses: docker/setup-qemu-action@29109295f81e9208d7d86ff1c6c12d2833863392 # v3.6.0\n"}),

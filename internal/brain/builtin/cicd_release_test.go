@@ -311,6 +311,7 @@ func TestCICDParamsRefused(t *testing.T) {
 		{"workflows": "worker", "worker_dir": "../elsewhere"},
 		{"workflows": "ci", "worker_dir": "edge"},
 		{"workflows": "releases"},
+		{"workflows": "ci", "platforms": "linux/arm64"},
 	} {
 		if _, err := parseCIParams(engine.Task{ID: "ci", Params: p}); err == nil {
 			t.Errorf("params %v accepted", p)
