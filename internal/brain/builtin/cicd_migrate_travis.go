@@ -144,8 +144,12 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 		if len(cmds) == 1 && (cmds[0] == "skip" || cmds[0] == "true") {
 			continue
 		}
-		if st, ok := ciPhaseStep(ph.name, m.commands(ph.key, cmds), ph.cond); ok {
+		kept := m.commands(ph.key, cmds)
+		if st, ok := ciPhaseStep(ph.name, kept, ph.cond); ok {
 			steps = append(steps, st)
+		}
+		if ph.key == "script" && len(kept) > 1 {
+			m.notes = append(m.notes, "the script commands run in one step that stops at the first failure (Travis CI ran them all and failed the build at the end)")
 		}
 	}
 	for _, k := range ciMapKeys(root) {
