@@ -214,3 +214,33 @@ func TestCICDMigrateBeside(t *testing.T) {
 		only:   []string{".github/workflows/ci-devops-lead.yml"},
 	}})
 }
+
+// TestCICDConceptsDeterministic: two runs write the same bytes and notes.
+func TestCICDConceptsDeterministic(t *testing.T) {
+	cases := []cxCase{
+		{files: map[string]string{"package.json": `{"name":"app"}`, ".circleci/config.yml": ciCircle}, params: map[string]string{"migrate": "circleci"}},
+		{files: map[string]string{"go.mod": "module example.com/app\n\ngo 1.22\n", "main.go": "package main\n", ".travis.yml": ciTravisGo}, params: map[string]string{"migrate": "travis"}},
+		{dir: "../../../testdata/realworld/go-work-monorepo", params: map[string]string{"workflows": "release,dependabot"}},
+		{files: map[string]string{"a/wrangler.toml": ciWranglerToml}, params: map[string]string{"workflows": "worker"}},
+	}
+	for _, c := range cases {
+		a, err := runCXNoPolicy(t, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			b, err := runCXNoPolicy(t, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Diff() != b.Diff() {
+				t.Fatalf("%v: two runs differ", c.params)
+			}
+			for _, f := range a.Files {
+				if g := b.Get(f.Path); g == nil || g.Note != f.Note {
+					t.Fatalf("%v: %s's note differs between runs", c.params, f.Path)
+				}
+			}
+		}
+	}
+}
