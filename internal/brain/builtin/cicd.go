@@ -102,7 +102,9 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 // cicd is the built-in CI/CD specialist: it writes
 // .github/workflows/ci.yml (one job per service no workflow covers yet)
 // and/or .github/workflows/image.yml (one job per Dockerfile, when no
-// workflow builds images yet) and, when asked, .github/dependabot.yml. It
+// workflow builds images yet) and, when asked, .github/dependabot.yml,
+// release.yml (v* tags), deploy-worker.yml (an existing Cloudflare Worker)
+// and a CI workflow translated from Travis CI or CircleCI. It
 // never deletes, replaces or doubles an existing workflow: one that covers
 // the work is kept, patched in place (pins, permissions) or left alone
 // with a note (ciCover).
