@@ -28,6 +28,18 @@ func init() { registerSpecialist(CICDMode, cicd) }
 // ciParams is what a ci task asks for (engine.Task.Params).
 type ciParams struct {
 	CI, Image, Dependabot, Deploy, Terraform bool
+	// Release writes release.yml (v* tags); Worker writes
+	// deploy-worker.yml for the existing Worker in WorkerDir.
+	Release, Worker bool
+	// WorkerDir is the directory of the Worker's wrangler.toml,
+	// wrangler.json or wrangler.jsonc ("." for the root).
+	WorkerDir string
+	// Platforms are the image platforms (linux/amd64, linux/arm64...);
+	// more than one builds multi-arch images with QEMU.
+	Platforms []string
+	// Migrate is travis or circleci: ci.yml is translated from that
+	// system's configuration.
+	Migrate string
 	// Registry is ghcr (default) or dockerhub.
 	Registry string
 	// Branch is the default branch CI runs on pushes to.
@@ -37,8 +49,11 @@ type ciParams struct {
 var ciBranchRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
 
 // parseCIParams reads Params["workflows"] (comma list of ci, image,
-// dependabot, deploy, terraform; empty means ci), Params["registry"] (ghcr, dockerhub) and
-// Params["default_branch"].
+// dependabot, deploy, terraform, release, worker; empty means ci),
+// Params["registry"] (ghcr, dockerhub), Params["default_branch"],
+// Params["platforms"] (comma list of os/arch), Params["migrate"] (travis,
+// circleci: the ci workflow is translated from it) and
+// Params["worker_dir"] (the existing Worker's directory).
 func parseCIParams(t engine.Task) (ciParams, error) {
 	p := ciParams{Registry: "ghcr"}
 	list := strings.TrimSpace(t.Params["workflows"])
@@ -57,10 +72,17 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 			p.Deploy = true
 		case "terraform":
 			p.Terraform = true
+		case "release":
+			p.Release = true
+		case "worker":
+			p.Worker = true
 		case "":
 		default:
-			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot, deploy and terraform", t.ID, strings.TrimSpace(w))
+			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot, deploy, terraform, release and worker", t.ID, strings.TrimSpace(w))
 		}
+	}
+	if err := ciParseMore(t, &p); err != nil {
+		return p, err
 	}
 	if r := strings.ToLower(strings.TrimSpace(t.Params["registry"])); r != "" {
 		if r != "ghcr" && r != "dockerhub" {
@@ -80,7 +102,9 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 // cicd is the built-in CI/CD specialist: it writes
 // .github/workflows/ci.yml (one job per service no workflow covers yet)
 // and/or .github/workflows/image.yml (one job per Dockerfile, when no
-// workflow builds images yet) and, when asked, .github/dependabot.yml. It
+// workflow builds images yet) and, when asked, .github/dependabot.yml,
+// release.yml (v* tags), deploy-worker.yml (an existing Cloudflare Worker)
+// and a CI workflow translated from Travis CI or CircleCI. It
 // never deletes, replaces or doubles an existing workflow: one that covers
 // the work is kept, patched in place (pins, permissions) or left alone
 // with a note (ciCover).
@@ -96,10 +120,23 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 		return nil, errors.New("the CI/CD specialist needs the detected stack (WorkInput.Repo is nil)")
 	}
 	var services []stack.Service
-	if p.CI || p.Image || p.Dependabot {
-		// The Terraform and deploy workflows need no detected service:
-		// a root with only a bucket has its Terraform workflow too.
+	build := p.CI && p.Migrate == ""
+	if build || p.Image {
+		// The Terraform, deploy, worker and migrated CI workflows need no
+		// detected service: a root with only a bucket has its Terraform
+		// workflow too.
 		if services, err = ciServices(in.Repo, in.Task); err != nil {
+			return nil, err
+		}
+	} else if p.Release {
+		// A repository with nothing the brain builds (Ruby, PHP, a Go
+		// library) still gets its release on tag, notes and source
+		// archives only.
+		services, _ = ciServices(in.Repo, in.Task)
+	} else if p.Dependabot {
+		// Dependabot also serves repositories whose language the brain
+		// cannot build (a Gemfile, composer.json) and bare Dockerfiles.
+		if services, err = ciServices(in.Repo, in.Task); err != nil && !ciDependabotOnly(in.Repo) {
 			return nil, err
 		}
 	}
@@ -108,15 +145,27 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 		p.Branch = ciDefaultBranch(in.Workspace, existing)
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
-	cov := ciCover(existing, services, ciOtherServices(in.Repo, services), p.CI, p.Image)
+	cov := ciCover(existing, services, ciOtherServices(in.Repo, services), build, p.Image)
+	if p.Image && len(p.Platforms) > 0 {
+		ciCoverPlatforms(cov, existing, p.Platforms, ciOtherServices(in.Repo, services))
+	}
 	for _, e := range existing {
 		if patch, ok := cov.patches[e.path]; ok {
-			why := append([]string{"patched in place: " + patch.note()}, cov.notesAbout(e.path)...)
+			var why []string
+			if n := patch.note(); n != "" {
+				why = append(why, "patched in place: "+n)
+			}
+			why = append(why, cov.notesAbout(e.path)...)
 			cs.Put(e.path, patch.content, []byte(e.content), strings.Join(ciDedupe(why), "; "))
 		}
 	}
-	if p.CI {
+	if build {
 		if err := ciWriteCI(in, p, services, existing, cov, cs); err != nil {
+			return nil, err
+		}
+	}
+	if p.CI && p.Migrate != "" {
+		if err := ciWriteMigrated(in, p, existing, cs); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +189,39 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 			return nil, err
 		}
 	}
+	if p.Release {
+		if err := ciWriteRelease(in, services, existing, cs); err != nil {
+			return nil, err
+		}
+	}
+	if p.Worker {
+		if err := ciWriteWorkerDeploy(in, p, existing, cs); err != nil {
+			return nil, err
+		}
+	}
 	return cs, nil
+}
+
+// ciParseMore reads the parameters of the release, multi-arch, migration
+// and Worker workflows.
+func ciParseMore(t engine.Task, p *ciParams) error {
+	var err error
+	if p.Platforms, err = ciParsePlatforms(t.ID, t.Params["platforms"]); err != nil {
+		return err
+	}
+	if len(p.Platforms) > 0 && !p.Image {
+		return fmt.Errorf("task %s: params platforms is for the image workflow; add image to params workflows", t.ID)
+	}
+	if p.Migrate, err = ciParseMigrate(t.ID, t.Params["migrate"]); err != nil {
+		return err
+	}
+	if p.Migrate != "" && !p.CI {
+		return fmt.Errorf("task %s: params migrate=%s translates the CI workflow; add ci to params workflows", t.ID, p.Migrate)
+	}
+	if p.WorkerDir, err = ciParseWorkerDir(t.ID, t.Params["worker_dir"], p.Worker); err != nil {
+		return err
+	}
+	return nil
 }
 
 // ciServices returns the task's services (when the task names none, every
@@ -314,4 +395,18 @@ func ciDedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// ciTaskFiles returns what a CI/CD task with in.Task's params would
+// write, by running the specialist on the repository: the lead names
+// these in Task.Files, as the engine's change policy requires for each
+// existing file a task modifies (a workflow patched in place for
+// platforms, pins or permissions). A new file may be named too; naming it
+// changes nothing.
+func ciTaskFiles(ctx context.Context, in engine.WorkInput) ([]string, error) {
+	cs, err := cicd(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return cs.Paths(), nil
 }

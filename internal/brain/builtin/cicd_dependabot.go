@@ -62,9 +62,35 @@ func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change
 		ups = append(ups, ciUpdate{Ecosystem: eco, Directory: ciScalar(d)})
 	}
 	for _, s := range services {
-		add(ciEcosystem(s), s.Dir)
+		// A workspace member is updated from its workspace root, where
+		// the lock file is.
+		dir := s.Dir
+		if s.WorkspaceLock != "" {
+			dir = path.Dir(s.WorkspaceLock)
+		}
+		add(ciEcosystem(s), dir)
 	}
-	for _, df := range ciDockerfiles(in, services) {
+	// Units in languages the brain cannot build still have a Dependabot
+	// ecosystem, and their Dockerfiles a base image to follow.
+	dirs := services
+	if in.Repo != nil {
+		for _, u := range in.Repo.Unsupported {
+			d := u.Dir
+			if d == "" {
+				d = "."
+			}
+			if ciUnitInTask(in.Task, d) {
+				add(ciUnsupportedEcosystem(u), d)
+				// Rails, Laravel and WordPress apps keep their front-end
+				// packages in a package.json of the same unit.
+				if in.Workspace != nil && workspace.Exists(in.Workspace, path.Join(d, "package.json")) {
+					add("npm", d)
+				}
+				dirs = append(dirs, stack.Service{Dir: d})
+			}
+		}
+	}
+	for _, df := range ciDockerfiles(in, dirs) {
 		add("docker", path.Dir(df))
 	}
 	sort.SliceStable(ups, func(i, j int) bool {
@@ -80,4 +106,46 @@ func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change
 	}
 	cs.Put(DependabotPath, out, nil, fmt.Sprintf("weekly updates for %d ecosystem entries, github-actions first so the pinned SHAs follow their releases", len(ups)))
 	return nil
+}
+
+// ciUnsupportedEcosystems are the Dependabot ecosystems of the languages
+// the brain cannot build, by stack.Unsupported language id; a language
+// Dependabot does not update has none.
+var ciUnsupportedEcosystems = map[string]string{
+	"php": "composer", "ruby": "bundler", "elixir": "mix", "dotnet": "nuget", "dart": "pub", "swift": "swift",
+}
+
+// ciUnsupportedEcosystem names the Dependabot ecosystem of a unit in a
+// language the brain cannot build, "" when Dependabot has none for it.
+func ciUnsupportedEcosystem(u stack.Unsupported) string {
+	return ciUnsupportedEcosystems[u.Language]
+}
+
+// ciUnitInTask reports whether a unit's directory is one the task covers:
+// every unit when the task names no services.
+func ciUnitInTask(t engine.Task, dir string) bool {
+	if len(t.Services) == 0 {
+		return true
+	}
+	for _, d := range t.Services {
+		if path.Clean(d) == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// ciDependabotOnly reports whether Dependabot has something to update in
+// a repository with no buildable service: a unit in a language it
+// supports, or a Dockerfile.
+func ciDependabotOnly(repo *stack.Repo) bool {
+	if repo == nil {
+		return false
+	}
+	for _, u := range repo.Unsupported {
+		if ciUnsupportedEcosystem(u) != "" {
+			return true
+		}
+	}
+	return len(repo.Artifacts.Dockerfiles) > 0
 }

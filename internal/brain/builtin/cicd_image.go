@@ -103,7 +103,7 @@ func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, cov
 	used := map[string]bool{}
 	var jobs []ciJob
 	for _, df := range dockerfiles {
-		job, err := ciImageJob(df, ciImageContext(in, services, df), len(dockerfiles) > 1, p.Registry, used)
+		job, err := ciImageJob(df, ciImageContext(in, services, df), len(dockerfiles) > 1, p.Registry, p.Platforms, used)
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,9 @@ func ciImageContext(in engine.WorkInput, services []stack.Service, dockerfile st
 
 // ciImageJob builds the job for one Dockerfile built from the context
 // directory ctx.
-func ciImageJob(dockerfile, ctx string, several bool, registry string, used map[string]bool) (ciJob, error) {
+// platforms, when set, are passed to the build; a platform other than
+// linux/amd64 also sets up QEMU.
+func ciImageJob(dockerfile, ctx string, several bool, registry string, platforms []string, used map[string]bool) (ciJob, error) {
 	name := ciImageName(dockerfile)
 	image := "ghcr.io/${{ github.repository }}"
 	if several {
@@ -206,23 +208,35 @@ func ciImageJob(dockerfile, ctx string, several bool, registry string, used map[
 	}
 	meta.ID = "meta"
 	scope := "scope=" + name
-	build, err := ciAction("Build and push", "docker/build-push-action", ciWith(
-		"context", ctx,
-		"file", dockerfile,
+	with := []string{"context", ctx, "file", dockerfile}
+	if len(platforms) > 0 {
+		with = append(with, "platforms", strings.Join(platforms, ","))
+	}
+	build, err := ciAction("Build and push", "docker/build-push-action", ciWith(append(with,
 		"push", "${{ github.event_name != 'pull_request' }}",
 		"tags", "${{ steps.meta.outputs.tags }}",
 		"labels", "${{ steps.meta.outputs.labels }}",
 		"cache-from", "type=gha,"+scope,
 		"cache-to", "type=gha,mode=max,"+scope,
-	))
+	)...))
 	if err != nil {
 		return ciJob{}, err
+	}
+	steps := []ciStep{checkout}
+	timeout := 30
+	if ciMultiArch(platforms) {
+		qemu, err := ciQEMUStep()
+		if err != nil {
+			return ciJob{}, err
+		}
+		steps = append(steps, qemu)
+		timeout = 60 // emulated builds are slower
 	}
 	return ciJob{
 		ID:          ciJobID("image-"+name, used),
 		Name:        ciScalar("image (" + name + ")"),
-		Timeout:     30,
+		Timeout:     timeout,
 		Permissions: perms,
-		Steps:       []ciStep{checkout, buildx, loginStep, meta, build},
+		Steps:       append(steps, buildx, loginStep, meta, build),
 	}, nil
 }
