@@ -359,7 +359,7 @@ func (in *Infra) Any() bool {
 var cloudWords = map[string][]string{
 	"aws": {"aws", "amazon web services", "amazon", "ecs", "eks", "fargate", "lambda", "s3", "ec2", "rds", "cloudfront",
 		"app runner", "apprunner", "ecr", "aurora"},
-	"gcp":   {"gcp", "google cloud", "cloud run", "gke", "gcs", "cloud sql", "artifact registry"},
+	"gcp": {"gcp", "google cloud", "cloud run", "gke", "gcs", "cloud sql", "artifact registry"},
 	"azure": {"azure", "aks", "app service", "container apps", "azure container apps", "acr", "web app for containers",
 		"web apps for containers", "azure web app", "azure web apps"},
 }

@@ -61,7 +61,7 @@ func TestPlanConcepts(t *testing.T) {
 		{name: "travis migration", repo: one, ws: travis, title: "Migrate from Travis CI to GitHub Actions",
 			modes: []string{CICDMode}, params: map[string]string{"workflows": "ci", "migrate": "travis"}},
 		{name: "multi-arch", repo: &stack.Repo{Services: one.Services, Artifacts: stack.Artifacts{Dockerfiles: []string{"Dockerfile"}}},
-			ws: fstest.MapFS{"Dockerfile": {Data: []byte("FROM golang:1.23-bookworm AS build\nFROM gcr.io/distroless/static-debian12:nonroot\nUSER nonroot\nCMD [\"/app\"]\n")}},
+			ws:    fstest.MapFS{"Dockerfile": {Data: []byte("FROM golang:1.23-bookworm AS build\nFROM gcr.io/distroless/static-debian12:nonroot\nUSER nonroot\nCMD [\"/app\"]\n")}},
 			title: "Build multi-arch images for arm64", modes: []string{CICDMode}, params: map[string]string{"workflows": "image", "platforms": "linux/amd64,linux/arm64"}},
 		{name: "release on tag", repo: one, title: "Release workflow", body: "Attach binaries to a GitHub release when a tag is pushed.",
 			modes: []string{CICDMode}, params: map[string]string{"workflows": "release"}},
