@@ -255,11 +255,11 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 	}
 	if len(files) == 0 {
 		msg := "nothing changed: the revised task writes the same files as this pull request."
-		if tr.ChangeSet != nil && len(tr.ChangeSet.Notes) > 0 {
-			return say(msg + "\n" + notesText(tr.ChangeSet.Notes))
-		}
 		if pl.eng.Brain.Name() == "builtin" {
-			msg += " The built-in brain acts on what its lead understands in a request (for example \"add autoscaling\", \"use kustomize overlays\", \"add an ingress\", \"use ECS\"); for other changes, edit the branch yourself or set GEMINI_API_KEY to use the Gemini brain."
+			msg += " The built-in brain acts on what its lead understands in a request (for example \"add autoscaling\", \"use kustomize overlays\", \"add an ingress\", \"use ECS\") and on the review instructions in docs/review-loop.md; for other changes, edit the branch yourself or set GEMINI_API_KEY to use the Gemini brain."
+		}
+		if tr.ChangeSet != nil && len(tr.ChangeSet.Notes) > 0 {
+			msg += "\n" + notesText(tr.ChangeSet.Notes)
 		}
 		return say(msg)
 	}

@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -29,6 +30,7 @@ func (b *Brain) revise(ctx context.Context, in engine.WorkInput, s specialist) (
 		return nil, err
 	}
 	reading := readFeedback(in.Feedback)
+	reading.Unclear = slices.DeleteFunc(reading.Unclear, func(u string) bool { return b.leadReads(ctx, in, t, u) })
 	in.Task = withAskedServices(t, in, reading.Asks)
 	cs, err := s(ctx, in)
 	if err != nil {
@@ -44,6 +46,44 @@ func (b *Brain) revise(ctx context.Context, in engine.WorkInput, s specialist) (
 	rep := applyReview(ctx, digests, in.Task, cs, reading.Asks)
 	cs.Notes = append(cs.Notes, rep.notes(reading)...)
 	return cs, nil
+}
+
+// leadReads reports whether the built-in lead acted on a sentence of a
+// review when it planned the revised task (revised): the task it plans
+// without that sentence differs from the revised one ("add autoscaling"
+// turns a param on), or the sentence alone changes the task as it stood.
+func (b *Brain) leadReads(ctx context.Context, in engine.WorkInput, revisedTask engine.Task, sentence string) bool {
+	var without []string
+	for _, f := range in.Feedback {
+		without = append(without, strings.Replace(f.Body, sentence, "", 1))
+	}
+	if t, ok := b.planTask(ctx, in, without); ok && !sameTask(t, revisedTask) {
+		return true
+	}
+	t, ok := b.planTask(ctx, in, []string{sentence})
+	return ok && !sameTask(t, in.Task)
+}
+
+// planTask is the task as the lead plans it with texts added to the
+// issue; false when it no longer plans the task.
+func (b *Brain) planTask(ctx context.Context, in engine.WorkInput, texts []string) (engine.Task, bool) {
+	issue := in.Issue
+	issue.Body = strings.TrimSpace(issue.Body + "\n\n" + strings.Join(texts, "\n\n"))
+	p, err := b.Plan(ctx, engine.PlanInput{Issue: issue, Repo: in.Repo, Workspace: in.Workspace})
+	if err != nil {
+		return engine.Task{}, false
+	}
+	for _, t := range p.Tasks {
+		if t.ID == in.Task.ID && t.Mode == in.Task.Mode {
+			return t, true
+		}
+	}
+	return engine.Task{}, false
+}
+
+// sameTask reports whether two plans of a task ask for the same work.
+func sameTask(a, b engine.Task) bool {
+	return maps.Equal(a.Params, b.Params) && slices.Equal(a.Files, b.Files) && slices.Equal(a.Services, b.Services)
 }
 
 // withAskedServices adds the backing services a review asks for to a
@@ -113,7 +153,7 @@ func (r *reviewReport) notes(reading reviewReading) []string {
 		out = append(out, "Not done: "+n+".")
 	}
 	for _, u := range reading.Unclear {
-		out = append(out, fmt.Sprintf("Not done: the built-in brain did not understand %q; edit the branch yourself or set GEMINI_API_KEY to use the Gemini brain.", clip(u, 160)))
+		out = append(out, fmt.Sprintf("Not done: the built-in brain did not understand %q; edit the branch for it yourself.", clip(u, 160)))
 	}
 	for _, s := range reading.Satisfied {
 		out = append(out, fmt.Sprintf("Kept: %q — secret values are never written into files; they are referenced by name.", clip(s, 160)))
@@ -192,7 +232,7 @@ var editors = map[string]map[string]fileEditor{
 	"dockerfile": {askPort: dfPort, askEnv: dfEnv, askBaseImage: dfBase, askVersion: dfVersion},
 	"workflow":   {askRunner: wfRunner, askVersion: wfVersion, askStep: wfStep, askEnv: wfEnv},
 	"compose":    {askPort: composePort, askEnv: composeEnv, askVersion: yamlImageVersion},
-	"kubernetes": {askPort: k8sPort, askVersion: yamlImageVersion},
+	"kubernetes": {askPort: k8sPort, askEnv: k8sEnv, askVersion: yamlImageVersion},
 }
 
 // applyEdit runs the ask's editor over every file it applies to.

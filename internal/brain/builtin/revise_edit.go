@@ -637,6 +637,16 @@ func k8sPort(content []byte, a reviewAsk) ([]byte, string, error) {
 	for _, key := range []string{`containerPort`, `targetPort`, `port`} {
 		n += replaceValues(lines, key, old, a.Value)
 	}
+	// The PORT variable the app reads, when the manifest sets it.
+	reValue := yamlLine(`value`)
+	for i := 1; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i-1]) == "- name: PORT" {
+			if m := reValue.FindStringSubmatch(lines[i]); m != nil && m[3] == old {
+				lines[i] = m[1] + m[2] + a.Value + m[4] + m[5]
+				n++
+			}
+		}
+	}
 	if n == 0 {
 		return nil, "", nil
 	}
@@ -702,4 +712,87 @@ func renameYAMLKey(content []byte, section, from, to string, refs []string) ([]b
 		}
 	}
 	return joinText(lines), nil
+}
+
+// k8sContainers returns the first container of each workload in a
+// manifest stream (the app; sidecars come after it in what devops-lead
+// writes).
+func k8sContainers(content []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(content))
+	var out []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse the YAML: %w", err)
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		n := doc.Content[0]
+		for _, k := range []string{"spec", "template", "spec", "containers"} {
+			if n = mapValue(n, k); n == nil {
+				break
+			}
+		}
+		if n != nil && n.Kind == yaml.SequenceNode && len(n.Content) > 0 {
+			out = append(out, n.Content[0])
+		}
+	}
+}
+
+// k8sEnv adds an env entry to each workload's app container. A secret is
+// not written: it belongs in a Kubernetes Secret, which the built-in brain
+// does not write.
+func k8sEnv(content []byte, a reviewAsk) ([]byte, string, error) {
+	if !reEnvName.MatchString(a.Target) || strings.ContainsAny(a.Value, "\n\r") {
+		return nil, "", fmt.Errorf("%q is not a variable name and value the built-in brain writes", a.Target)
+	}
+	if strings.HasPrefix(a.Value, "${") {
+		return nil, "", fmt.Errorf("%s looks like a secret: keep it in a Kubernetes Secret and reference it with secretKeyRef; the built-in brain does not write Secrets", a.Target)
+	}
+	containers, err := k8sContainers(content)
+	if err != nil {
+		return nil, "", err
+	}
+	lines := splitText(content)
+	n := 0
+	for j := len(containers) - 1; j >= 0; j-- {
+		c := containers[j]
+		if c.Kind != yaml.MappingNode || len(c.Content) == 0 {
+			continue
+		}
+		entry := func(pad string) []string {
+			return []string{pad + "- name: " + a.Target, pad + "  value: " + strconvQuote(a.Value)}
+		}
+		env := mapValue(c, "env")
+		switch {
+		case env != nil && env.Kind == yaml.SequenceNode && len(env.Content) > 0:
+			for _, e := range env.Content {
+				if v := mapValue(e, "name"); v != nil && v.Value == a.Target {
+					return nil, "", fmt.Errorf("the container already sets %s; change it by hand", a.Target)
+				}
+			}
+			first := env.Content[0]
+			lines = insertLines(lines, first.Line-1, entry(strings.Repeat(" ", first.Column-3))...)
+		case env == nil && c.Content[1].Kind == yaml.ScalarNode && c.Content[1].Line == c.Content[0].Line:
+			pad := strings.Repeat(" ", c.Content[0].Column-1)
+			lines = insertLines(lines, c.Content[0].Line, append([]string{pad + "env:"}, entry(pad+"  ")...)...)
+		default:
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		return nil, "", nil
+	}
+	return joinText(lines), "env " + a.Target, nil
+}
+
+// strconvQuote writes a YAML double-quoted string.
+func strconvQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }

@@ -55,6 +55,9 @@ spec:
           image: ghcr.io/o/web:1.0.0
           ports:
             - containerPort: 8080
+          env:
+            - name: PORT
+              value: "8080"
           readinessProbe:
             httpGet:
               path: /healthz
@@ -99,7 +102,8 @@ func TestReviewEdits(t *testing.T) {
 		t.Error("a secret value from the review was written")
 	}
 	k := get("k8s/web/deployment.yaml")
-	if !strings.Contains(k, "containerPort: 9090") || !strings.Contains(k, "port: 9090") {
+	if !strings.Contains(k, "containerPort: 9090") || !strings.Contains(k, "port: 9090") || !strings.Contains(k, "value: \"9090\"") ||
+		!strings.Contains(k, "          env:\n            - name: LOG_LEVEL\n              value: \"debug\"\n            - name: PORT") {
 		t.Errorf("k8s ports:\n%s", k)
 	}
 	if df := get("Dockerfile"); !strings.Contains(df, "FROM python:3.12-slim") || !strings.Contains(df, "ENV LOG_LEVEL=debug") {
@@ -111,7 +115,8 @@ func TestReviewEdits(t *testing.T) {
 		}
 	}
 	notes := strings.Join(rep.notes(reading), "\n")
-	for _, want := range []string{"Not done: environment variable API_TOKEN in `Dockerfile`: API_TOKEN looks like a secret", `did not understand "Please make it faster."`} {
+	for _, want := range []string{"Not done: environment variable API_TOKEN in `Dockerfile`: API_TOKEN looks like a secret",
+		"Not done: environment variable API_TOKEN in `k8s/web/deployment.yaml`: API_TOKEN looks like a secret", `did not understand "Please make it faster."`} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
