@@ -173,7 +173,7 @@ func readSentence(s string) []reviewAsk {
 	if a, ok := readPort(rest); ok {
 		add(a)
 	}
-	if a, ok := readVersion(rest); ok {
+	for _, a := range readVersion(rest) {
 		add(a)
 	}
 	for _, a := range readEnv(s) {
@@ -344,29 +344,47 @@ var (
 	reLangAny    = regexp.MustCompile(`\b(go|golang|node|nodejs|node\.js|python|java|jdk|temurin)\b`)
 )
 
-// readVersion reads a language version ("Node 20", "go-version: 1.22",
-// "from 17 to Java 21"). An action's own version (setup-node v4) is not a
-// language version: action pins come from the pin table, not reviews.
-func readVersion(low string) (reviewAsk, bool) {
+// readVersion reads language versions ("Node 20", "go-version: 1.22",
+// "from 17 to Java 21", "Go 1.23 and Python 3.12"). An action's own
+// version (setup-node v4) is not a language version: action pins come from
+// the pin table, not reviews.
+func readVersion(low string) []reviewAsk {
 	low = reToolAction.ReplaceAllString(low, " ")
 	if m := reLangKey.FindStringSubmatch(low); m != nil {
-		return reviewAsk{Kind: askVersion, Target: m[1], Value: m[2]}, true
+		return validVersions(reviewAsk{Kind: askVersion, Target: m[1], Value: m[2]})
 	}
 	lang := reLangAny.FindStringSubmatch(low)
 	if lang == nil {
-		return reviewAsk{}, false
+		return nil
 	}
-	a := reviewAsk{Kind: askVersion, Target: languages[lang[1]]}
-	switch {
-	case reFromTo.MatchString(low):
-		m := reFromTo.FindStringSubmatch(low)
-		a.From, a.Value = m[1], m[2]
-	case reLangWord.MatchString(low):
-		a.Value = reLangWord.FindStringSubmatch(low)[2]
-	default:
-		return reviewAsk{}, false
+	if m := reFromTo.FindStringSubmatch(low); m != nil {
+		return validVersions(reviewAsk{Kind: askVersion, Target: languages[lang[1]], From: m[1], Value: m[2]})
 	}
-	return a, true
+	var out []reviewAsk
+	for _, m := range reLangWord.FindAllStringSubmatch(low, -1) {
+		out = append(out, validVersions(reviewAsk{Kind: askVersion, Target: languages[m[1]], Value: m[2]})...)
+	}
+	return out
+}
+
+// validVersions keeps the asks whose version has its language's shape
+// ("let's go to 22.04" is no Go version).
+func validVersions(as ...reviewAsk) []reviewAsk {
+	var out []reviewAsk
+	for _, a := range as {
+		if langVersions[a.Target].MatchString(a.Value) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// langVersions are the shapes each language's versions take.
+var langVersions = map[string]*regexp.Regexp{
+	"go":     regexp.MustCompile(`^1\.\d+(?:\.\d+)?$`),
+	"python": regexp.MustCompile(`^3(?:\.\d+){0,2}$`),
+	"node":   regexp.MustCompile(`^\d{1,2}(?:\.\d+){0,2}$`),
+	"java":   regexp.MustCompile(`^\d{1,2}(?:\.\d+){0,2}$`),
 }
 
 var (

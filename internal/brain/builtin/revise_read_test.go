@@ -112,6 +112,10 @@ func TestReadReviewSentences(t *testing.T) {
 		{"Please rename the container to web-1.", `[]`},
 		{"Bump setup-node from v4 to v6", `[]`},
 		{"Thanks, looks great!", `[]`},
+		{"Let's go to 22.04 for now, please.", `[]`},
+		{"Please upgrade to Go 1.23 and Python 3.12.", `[{version target="go" value="1.23" from=""} {version target="python" value="3.12" from=""}]`},
+		{"We should rename job build to test", `[{rename target="build" value="test" from=""}]`},
+		{"On second thought, remove this file", `[{drop target="" value="" from=""}]`},
 	} {
 		if got := fmtAsks(readReview(tc.in).Asks); got != tc.want {
 			t.Errorf("%q:\n got %s\nwant %s", tc.in, got, tc.want)
