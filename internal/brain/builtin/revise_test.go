@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/registry"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -136,5 +137,43 @@ func TestReviseExposeAndPin(t *testing.T) {
 	notes = strings.Join(down.ChangeSet.Notes, "\n")
 	if !strings.Contains(notes, "Not done: pin "+refs[0]+" by digest") {
 		t.Errorf("the notes must say the digest was not pinned and why: %s", notes)
+	}
+}
+
+// TestReviseComposeAddsService: "add a redis service" on the compose pull
+// request has the compose specialist write redis beside postgres; on
+// another task's pull request the service is named as not done.
+func TestReviseComposeAddsService(t *testing.T) {
+	repo, fsys := goRepo()
+	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
+	issue := engine.Issue{Title: "Add docker compose for local development"}
+	p := plan(t, issue.Title, "", repo, fsys)
+	ct := task(p, TaskCompose)
+	if ct == nil {
+		t.Fatalf("no compose task: %+v", p.Tasks)
+	}
+	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
+	if first.Status != engine.StatusDone || strings.Contains(string(first.ChangeSet.Get("compose.yaml").Content), "redis") {
+		t.Fatalf("first run: %s %s", first.Status, first.Error)
+	}
+	fb := []engine.Feedback{{Author: "bob", Body: "We use Redis for sessions too, please add a redis service."}}
+	rev := e.ReviseTask(context.Background(), issue, p, repo, fsys, *ct, nil, first.ChangeSet, fb)
+	if rev.Status != engine.StatusDone {
+		t.Fatalf("revision: %s %s %v", rev.Status, rev.Error, rev.Findings)
+	}
+	got := string(rev.ChangeSet.Get("compose.yaml").Content)
+	if !strings.Contains(got, "\n  redis:") || !strings.Contains(got, "\n  postgres:") {
+		t.Errorf("compose.yaml after the review:\n%s", got)
+	}
+	if notes := strings.Join(rev.ChangeSet.Notes, "\n"); !strings.Contains(notes, "the redis service in `compose.yaml`") {
+		t.Errorf("notes: %s", notes)
+	}
+
+	k8sTask := engine.Task{ID: TaskContainer, Mode: ContainerMode}
+	cs := &change.ChangeSet{}
+	rep := applyReview(context.Background(), nil, k8sTask, cs, []reviewAsk{{Kind: askService, Value: "redis"}})
+	if len(rep.notDone) != 1 || !strings.Contains(rep.notDone[0], "add the redis service: this pull request is the container task") {
+		t.Errorf("not done: %q", rep.notDone)
 	}
 }
