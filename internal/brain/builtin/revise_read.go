@@ -95,7 +95,10 @@ type reviewSentence struct {
 	suggestion bool
 }
 
-var reSentenceEnd = regexp.MustCompile(`([.!?])\s+`)
+var (
+	reSentenceEnd = regexp.MustCompile(`([.!?])\s+`)
+	reListMarker  = regexp.MustCompile(`^(?:[-*+]|\d+[.)]|\[[ xX]\])\s+`)
+)
 
 // reviewSentences splits a body into sentences: lines, then sentence ends.
 // Quoted lines and code blocks are context, except GitHub's suggestion
@@ -122,7 +125,7 @@ func reviewSentences(body string) []reviewSentence {
 		if strings.HasPrefix(t, ">") {
 			continue
 		}
-		t = strings.TrimLeft(t, "-*0123456789.) ")
+		t = reListMarker.ReplaceAllString(t, "")
 		for _, s := range strings.Split(reSentenceEnd.ReplaceAllString(t, "$1\n"), "\n") {
 			if s = strings.TrimSpace(s); s != "" {
 				out = append(out, reviewSentence{text: s})

@@ -113,6 +113,8 @@ func TestReadReviewSentences(t *testing.T) {
 		{"Bump setup-node from v4 to v6", `[]`},
 		{"Thanks, looks great!", `[]`},
 		{"Let's go to 22.04 for now, please.", `[]`},
+		{"3000 is wrong, expose 8081", `[{port target="" value="8081" from="3000"}]`},
+		{"1. Expose 8081", `[{port target="" value="8081" from=""}]`},
 		{"Please upgrade to Go 1.23 and Python 3.12.", `[{version target="go" value="1.23" from=""} {version target="python" value="3.12" from=""}]`},
 		{"We should rename job build to test", `[{rename target="build" value="test" from=""}]`},
 		{"On second thought, remove this file", `[{drop target="" value="" from=""}]`},
