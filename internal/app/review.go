@@ -256,7 +256,10 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 	if len(files) == 0 {
 		msg := "nothing changed: the revised task writes the same files as this pull request."
 		if pl.eng.Brain.Name() == "builtin" {
-			msg += " The built-in brain acts on what its lead understands in a request (for example \"add autoscaling\", \"use kustomize overlays\", \"add an ingress\", \"use ECS\"); for other changes, edit the branch yourself or set GEMINI_API_KEY to use the Gemini brain."
+			msg += " The built-in brain acts on what its lead understands in a request (for example \"add autoscaling\", \"use kustomize overlays\", \"add an ingress\", \"use ECS\") and on the review instructions in docs/review-loop.md; for other changes, edit the branch yourself or set GEMINI_API_KEY to use the Gemini brain."
+		}
+		if tr.ChangeSet != nil && len(tr.ChangeSet.Notes) > 0 {
+			msg += "\n" + notesText(tr.ChangeSet.Notes)
 		}
 		return say(msg)
 	}
@@ -318,8 +321,21 @@ func revisedText(sha string, files []github.FileChange, tr engine.TaskResult) st
 			fmt.Fprintf(&b, "\n- `%s`", f.String())
 		}
 	}
+	if len(tr.ChangeSet.Notes) > 0 {
+		b.WriteString("\n" + notesText(tr.ChangeSet.Notes))
+	}
 	if u := tr.ChangeSet.Usage; u != nil {
 		fmt.Fprintf(&b, "\n\nThe %s model spent %d turn(s), %d input and %d output token(s) on this revision.", u.Model, u.Turns, u.InputTokens, u.OutputTokens)
+	}
+	return b.String()
+}
+
+// notesText renders the brain's notes on a revision (what it did for the
+// review and what it did not) as a list.
+func notesText(notes []string) string {
+	var b strings.Builder
+	for _, n := range notes {
+		fmt.Fprintf(&b, "\n- %s", n)
 	}
 	return b.String()
 }

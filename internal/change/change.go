@@ -42,6 +42,9 @@ type ChangeSet struct {
 	// Usage is what producing the ChangeSet cost a model-backed brain;
 	// nil for brains that call no model.
 	Usage *Usage `json:"usage,omitempty"`
+	// Notes are what the brain tells people about the whole change, such
+	// as the review instructions it acted on and those it did not.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Usage counts a model-backed brain's work on one plan or task: model

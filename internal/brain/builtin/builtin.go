@@ -16,7 +16,12 @@ import (
 )
 
 // Brain is the built-in brain.
-type Brain struct{}
+type Brain struct {
+	// Digests resolves image tags to registry digests when a review asks
+	// to pin images; nil means registry.FromEnv() (each image's own
+	// registry, or DEVOPS_LEAD_REGISTRY_MIRROR).
+	Digests DigestResolver
+}
 
 // New returns the built-in brain.
 func New() *Brain { return &Brain{} }
@@ -64,11 +69,7 @@ func (b *Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSe
 			in.Task.Mode, in.Findings[0].String())
 	}
 	if len(in.Feedback) > 0 {
-		t, err := b.revised(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		in.Task = t
+		return b.revise(ctx, in, s)
 	}
 	return s(ctx, in)
 }

@@ -1,0 +1,179 @@
+package builtin
+
+import (
+	"context"
+	"io"
+	"log"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/registry"
+	"github.com/devops-lead/devops-lead/internal/stack"
+)
+
+func nodeRepo() (*stack.Repo, fstest.MapFS) {
+	repo := &stack.Repo{Services: []stack.Service{{
+		Name: "web", Dir: ".", Language: stack.Node, Version: "22", PackageManager: "npm",
+		Lockfile: "package-lock.json", Start: "node server.js", Port: 3000,
+	}}}
+	fsys := fstest.MapFS{
+		"package.json":      {Data: []byte(`{"name":"web","scripts":{"start":"node server.js"}}`)},
+		"package-lock.json": {Data: []byte("{}")},
+		"server.js":         {Data: []byte("require('http').createServer().listen(3000)\n")},
+	}
+	return repo, fsys
+}
+
+var reFromLine = regexp.MustCompile(`(?m)^FROM\s+(?:--\S+\s+)*(\S+)`)
+
+// pushAll serves an in-memory registry on loopback holding a random image
+// for each reference, and returns its host and each reference's digest.
+func pushAll(t *testing.T, refs []string) (string, map[string]string) {
+	t.Helper()
+	srv := httptest.NewServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	out := map[string]string{}
+	for _, r := range refs {
+		tag, err := name.NewTag(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := random.Image(128, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to, err := name.NewTag(host+"/"+tag.RepositoryStr()+":"+tag.TagStr(), name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(to, img); err != nil {
+			t.Fatal(err)
+		}
+		d, _ := img.Digest()
+		out[r] = d.String()
+	}
+	return host, out
+}
+
+// TestReviseExposeAndPin is the user's case: on a container pull request,
+// "expose 8081 and pin base images by digest" exposes 8081 and pins every
+// FROM line to the digest the (faked) registry serves, and the gate
+// passes. With the registry unreachable, nothing is pinned and the notes
+// say so.
+func TestReviseExposeAndPin(t *testing.T) {
+	repo, fsys := nodeRepo()
+	issue := engine.Issue{Title: "Containerize the web app"}
+	p := plan(t, issue.Title, "", repo, fsys)
+	ct := task(p, TaskContainer)
+	if ct == nil {
+		t.Fatalf("no container task: %+v", p.Tasks)
+	}
+	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
+	if first.Status != engine.StatusDone {
+		t.Fatalf("first run: %s %s", first.Status, first.Error)
+	}
+	df := first.ChangeSet.Get("Dockerfile")
+	if df == nil {
+		t.Fatalf("no Dockerfile: %v", first.ChangeSet.Paths())
+	}
+	var refs []string
+	for _, m := range reFromLine.FindAllStringSubmatch(string(df.Content), -1) {
+		if strings.Contains(m[1], ":") && !slices.Contains(refs, m[1]) {
+			refs = append(refs, m[1])
+		}
+	}
+	if len(refs) == 0 || !strings.Contains(strings.Join(refs, " "), "node:22") {
+		t.Fatalf("FROM lines: %v\n%s", refs, df.Content)
+	}
+	host, digests := pushAll(t, refs)
+
+	fb := []engine.Feedback{{Author: "alice", Body: "expose 8081 and pin base images by digest"}}
+	b := &Brain{Digests: &registry.Resolver{Mirror: host}}
+	e.Brain = b
+	rev := e.ReviseTask(context.Background(), issue, p, repo, fsys, *ct, nil, first.ChangeSet, fb)
+	if rev.Status != engine.StatusDone {
+		t.Fatalf("revision: %s %s %v", rev.Status, rev.Error, rev.Findings)
+	}
+	got := string(rev.ChangeSet.Get("Dockerfile").Content)
+	if !regexp.MustCompile(`(?m)^EXPOSE 8081$`).MatchString(got) {
+		t.Errorf("no EXPOSE 8081:\n%s", got)
+	}
+	for _, r := range refs {
+		if !strings.Contains(got, "FROM "+r+"@"+digests[r]) && !strings.Contains(got, " "+r+"@"+digests[r]) {
+			t.Errorf("%s is not pinned to %s:\n%s", r, digests[r], got)
+		}
+	}
+	t.Logf("revised Dockerfile:\n%s", got)
+	notes := strings.Join(rev.ChangeSet.Notes, "\n")
+	if !strings.Contains(notes, "pinned") || !strings.Contains(notes, "EXPOSE 8081") || strings.Contains(notes, "Not done") {
+		t.Errorf("notes: %s", notes)
+	}
+
+	// The registry gone: no digest is made up, and the reply says why.
+	srv := httptest.NewServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
+	gone := strings.TrimPrefix(srv.URL, "http://")
+	srv.Close()
+	e.Brain = &Brain{Digests: &registry.Resolver{Mirror: gone}}
+	down := e.ReviseTask(context.Background(), issue, p, repo, fsys, *ct, nil, first.ChangeSet, fb)
+	if down.Status != engine.StatusDone {
+		t.Fatalf("revision without a registry: %s %s", down.Status, down.Error)
+	}
+	if strings.Contains(string(down.ChangeSet.Get("Dockerfile").Content), "@sha256:") {
+		t.Error("a digest was written though the registry could not be reached")
+	}
+	notes = strings.Join(down.ChangeSet.Notes, "\n")
+	if !strings.Contains(notes, "Not done: pin "+refs[0]+" by digest") {
+		t.Errorf("the notes must say the digest was not pinned and why: %s", notes)
+	}
+}
+
+// TestReviseComposeAddsService: "add a redis service" on the compose pull
+// request has the compose specialist write redis beside postgres; on
+// another task's pull request the service is named as not done.
+func TestReviseComposeAddsService(t *testing.T) {
+	repo, fsys := goRepo()
+	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
+	issue := engine.Issue{Title: "Add docker compose for local development"}
+	p := plan(t, issue.Title, "", repo, fsys)
+	ct := task(p, TaskCompose)
+	if ct == nil {
+		t.Fatalf("no compose task: %+v", p.Tasks)
+	}
+	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
+	if first.Status != engine.StatusDone || strings.Contains(string(first.ChangeSet.Get("compose.yaml").Content), "redis") {
+		t.Fatalf("first run: %s %s", first.Status, first.Error)
+	}
+	fb := []engine.Feedback{{Author: "bob", Body: "We use Redis for sessions too, please add a redis service."}}
+	rev := e.ReviseTask(context.Background(), issue, p, repo, fsys, *ct, nil, first.ChangeSet, fb)
+	if rev.Status != engine.StatusDone {
+		t.Fatalf("revision: %s %s %v", rev.Status, rev.Error, rev.Findings)
+	}
+	got := string(rev.ChangeSet.Get("compose.yaml").Content)
+	if !strings.Contains(got, "\n  redis:") || !strings.Contains(got, "\n  postgres:") {
+		t.Errorf("compose.yaml after the review:\n%s", got)
+	}
+	if notes := strings.Join(rev.ChangeSet.Notes, "\n"); !strings.Contains(notes, "the redis service in `compose.yaml`") {
+		t.Errorf("notes: %s", notes)
+	}
+
+	k8sTask := engine.Task{ID: TaskContainer, Mode: ContainerMode}
+	cs := &change.ChangeSet{}
+	rep := applyReview(context.Background(), nil, k8sTask, cs, []reviewAsk{{Kind: askService, Value: "redis"}})
+	if len(rep.notDone) != 1 || !strings.Contains(rep.notDone[0], "add the redis service: this pull request is the container task") {
+		t.Errorf("not done: %q", rep.notDone)
+	}
+}
