@@ -38,7 +38,8 @@ import (
 // current tags so that a deploy can set them per environment (kustomize
 // edit set image), and in an environment other than production (or prod)
 // runs one replica of each Deployment or StatefulSet that asks for more.
-// An environment that has an overlay already (in either place) is kept.
+// An environment that has an overlay already (in either place) is kept;
+// with all of them there, nothing is written.
 
 // overlayEnv is what an environment name must look like: a DNS label,
 // since it becomes a namespace.
@@ -140,10 +141,10 @@ func k8sOverlays(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 		}
 		todo = append(todo, env)
 	}
-	if len(todo) == 0 {
-		return nil, fmt.Errorf("%s already has the overlays %s: nothing to add", dir, strings.Join(kept, ", "))
-	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
+	if len(todo) == 0 {
+		return cs, nil // every overlay is there: nothing to do
+	}
 	if baseKust == "" {
 		var res []string
 		for _, m := range manifests {
@@ -213,11 +214,12 @@ func overlayDir(id, dir string, files []string) (string, error) {
 	tops := map[string]bool{}
 	for _, f := range files {
 		d := path.Dir(f)
-		// A file in an overlays or base folder belongs to the folder above.
-		for _, seg := range []string{"/overlays/", "/base/"} {
-			if i := strings.Index("/"+d+"/", seg); i >= 0 {
-				d = strings.TrimSuffix(("/" + d + "/")[1:i+1], "/")
-			}
+		if strings.Contains("/"+d+"/", "/overlays/") {
+			continue // an overlay is no manifest of the base
+		}
+		// A file in a base folder belongs to the folder above.
+		if i := strings.Index("/"+d+"/", "/base/"); i >= 0 {
+			d = strings.TrimSuffix(("/" + d + "/")[1:i+1], "/")
 		}
 		if d == "" {
 			d = "."

@@ -178,8 +178,6 @@ func TestK8sOverlaysErrors(t *testing.T) {
 		{"two folders", two, map[string]string{"overlays": "staging"}},
 		{"dir outside", two, map[string]string{"overlays": "staging", "dir": "../x"}},
 		{"no manifests", map[string]string{}, map[string]string{"overlays": "staging"}},
-		{"all there", map[string]string{"k8s/a.yaml": overlayService, "k8s/overlays/staging/kustomization.yaml": "kind: Kustomization\n"},
-			map[string]string{"overlays": "staging"}},
 	} {
 		fsys := fstest.MapFS{}
 		var k8s []string
@@ -204,4 +202,20 @@ func TestK8sOverlaysErrors(t *testing.T) {
 		t.Errorf("wrote %v", cs.Paths())
 	}
 	kustomizeBuild(t, fsys, cs, "deploy/overlays/staging")
+}
+
+// A second run on its own output writes nothing.
+func TestK8sOverlaysIdempotent(t *testing.T) {
+	files := map[string]string{"k8s/deployment.yaml": overlayDeployment, "k8s/service.yaml": overlayService}
+	cs, fsys := overlayRun(t, files, map[string]string{"overlays": "staging,production"})
+	k8s := []string{"k8s/deployment.yaml", "k8s/service.yaml"}
+	for _, f := range cs.Files {
+		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
+		k8s = append(k8s, f.Path)
+	}
+	again := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"overlays": "staging,production"}},
+		&stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}, fsys)
+	if !again.Empty() {
+		t.Errorf("a second run writes %v", again.Paths())
+	}
 }
