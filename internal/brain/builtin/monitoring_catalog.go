@@ -50,8 +50,10 @@ type alertSet struct {
 type catalogAlert struct {
 	Name, Signal, Severity, For, Expr string
 	Summary, Description, FirstCheck  string
-	// Words are the phrases people use for it (normalised).
-	Words []string
+	// Words are the phrases people use for it (normalised); Weak ones
+	// ("connections", "cpu") name it only in a request that names its set
+	// too (by the set's words or another alert's Words).
+	Words, Weak []string
 }
 
 // alertServiceSet is the Params["alerts"] value for the generic
@@ -70,32 +72,35 @@ var alertCatalogue = []alertSet{
 		Port:        9187, Host: "postgres-exporter", Job: "postgres",
 		Setup: "give it DATA_SOURCE_NAME (a connection string for a monitoring role with pg_monitor); " +
 			"PostgresqlLongRunningTransactions needs the flag --collector.long_running_transactions",
-		Words: []string{"postgres", "postgresql", "postgres exporter", "postgres_exporter", "pg exporter"},
+		Words: []string{"postgres", "postgresql", "postgres exporter", "pg exporter"},
 		Alerts: []catalogAlert{
 			{Name: "PostgresqlDown", Signal: "availability", Severity: "critical", For: "1m",
 				Expr:        `pg_up == 0`,
 				Summary:     "PostgreSQL is down",
 				Description: "postgres_exporter on {{ $labels.instance }} cannot reach the database.",
 				FirstCheck:  "whether the server is running and accepts connections from the exporter (credentials, pg_hba.conf)",
-				Words:       []string{"postgres down", "postgresql down", "database down", "db down", "database is down", "database unavailable"}},
+				Words:       []string{"postgres down", "postgresql down", "postgres is down", "postgresql is down"},
+				Weak:        []string{"database down", "database is down", "db down", "database unavailable"}},
 			{Name: "PostgresqlTooManyConnections", Signal: "saturation", Severity: "warning", For: "5m",
 				Expr:        `sum by (instance) (pg_stat_database_numbackends) / max by (instance) (pg_settings_max_connections) > 0.8`,
 				Summary:     "PostgreSQL uses more than 80% of max_connections",
 				Description: "{{ $value | humanizePercentage }} of the connections of {{ $labels.instance }} are in use.",
 				FirstCheck:  "which clients hold connections (pg_stat_activity); add a pooler such as PgBouncer before raising max_connections",
-				Words:       []string{"too many connections", "connection count", "connections", "max connections", "connection limit", "connection saturation"}},
+				Words:       []string{"too many connections", "max connections", "connection limit", "max connections reached"},
+				Weak:        []string{"connections", "connection count", "connection saturation"}},
 			{Name: "PostgresqlDeadlocks", Signal: "errors", Severity: "warning", For: "1m",
 				Expr:        `sum by (instance, datname) (increase(pg_stat_database_deadlocks{datname!~"template.*"}[5m])) > 5`,
 				Summary:     "PostgreSQL detects deadlocks",
 				Description: "{{ $value }} deadlocks in {{ $labels.datname }} on {{ $labels.instance }} over 5 minutes.",
 				FirstCheck:  "the server log for the statements in the deadlock; make transactions take locks in the same order",
-				Words:       []string{"deadlock", "deadlocks"}},
+				Weak:        []string{"deadlock", "deadlocks"}},
 			{Name: "PostgresqlReplicationLag", Signal: "replication", Severity: "warning", For: "5m",
 				Expr:        `pg_replication_lag_seconds > 30 and on (instance) pg_replication_is_replica == 1`,
 				Summary:     "a PostgreSQL replica is more than 30s behind",
 				Description: "The replica {{ $labels.instance }} replays {{ $value | humanizeDuration }} behind the primary.",
 				FirstCheck:  "the replica's disk and network, and long queries on the replica that hold replay back",
-				Words:       []string{"replication lag", "replica lag", "replication delay", "lagging replica", "replica behind", "replication"}},
+				Words:       []string{"replication lag", "replica lag", "replication delay", "lagging replica"},
+				Weak:        []string{"replication", "replica behind"}},
 			{Name: "PostgresqlHighRollbackRate", Signal: "errors", Severity: "warning", For: "10m",
 				Expr: `sum by (instance, datname) (rate(pg_stat_database_xact_rollback{datname!~"template.*"}[5m])) / ` +
 					`(sum by (instance, datname) (rate(pg_stat_database_xact_commit{datname!~"template.*"}[5m])) + ` +
@@ -103,7 +108,8 @@ var alertCatalogue = []alertSet{
 				Summary:     "more than 5% of PostgreSQL transactions roll back",
 				Description: "{{ $value | humanizePercentage }} of the transactions in {{ $labels.datname }} roll back.",
 				FirstCheck:  "the application's errors around the database: constraint violations, serialization failures, timeouts",
-				Words:       []string{"rollback", "rollbacks", "rollback rate", "rolled back", "high rollback rate"}},
+				Words:       []string{"high rollback rate", "rollback rate"},
+				Weak:        []string{"rollback", "rollbacks", "rolled back"}},
 			{Name: "PostgresqlCacheHitRatioLow", Signal: "performance", Severity: "warning", For: "15m",
 				Expr: `sum by (instance, datname) (rate(pg_stat_database_blks_hit{datname!~"template.*"}[5m])) / ` +
 					`(sum by (instance, datname) (rate(pg_stat_database_blks_hit{datname!~"template.*"}[5m])) + ` +
@@ -111,13 +117,15 @@ var alertCatalogue = []alertSet{
 				Summary:     "PostgreSQL's buffer cache hit ratio is below 90%",
 				Description: "Only {{ $value | humanizePercentage }} of the block reads of {{ $labels.datname }} come from the buffer cache.",
 				FirstCheck:  "shared_buffers against the working set, and queries that scan large tables",
-				Words:       []string{"cache hit", "cache hit ratio", "cache hit rate", "buffer cache", "cache ratio"}},
+				Words:       []string{"cache hit ratio", "cache hit rate", "buffer cache hit"},
+				Weak:        []string{"cache hit", "buffer cache", "cache ratio"}},
 			{Name: "PostgresqlLongRunningTransactions", Signal: "performance", Severity: "warning", For: "2m",
 				Expr:        `pg_long_running_transactions_oldest_timestamp_seconds > 300`,
 				Summary:     "a PostgreSQL transaction runs for more than 5 minutes",
 				Description: "The oldest open transaction on {{ $labels.instance }} started {{ $value | humanizeDuration }} ago.",
 				FirstCheck:  "pg_stat_activity for the session (state, query, xact_start); long transactions hold back vacuum",
-				Words:       []string{"long running transaction", "long running transactions", "long transactions", "long running queries", "long running query"}},
+				Words:       []string{"long running transaction", "long running transactions"},
+				Weak:        []string{"long transactions", "long running queries", "long running query"}},
 		},
 	},
 	{
@@ -125,45 +133,51 @@ var alertCatalogue = []alertSet{
 		ExporterURL: "https://github.com/prometheus/node_exporter",
 		Port:        9100, Host: "node-exporter", Job: "node",
 		Setup: "run it on each host (on Kubernetes, as the DaemonSet of the prometheus-node-exporter chart, which kube-prometheus-stack includes)",
-		Words: []string{"node exporter", "node_exporter", "host", "hosts", "host metrics", "node metrics", "node alerts", "server metrics", "vm", "vms", "virtual machine", "virtual machines"},
+		Words: []string{"node exporter", "host", "hosts", "host metrics", "node metrics", "node alerts", "server metrics", "vm", "vms", "virtual machine", "virtual machines"},
 		Alerts: []catalogAlert{
 			{Name: "NodeDown", Signal: "availability", Severity: "critical", For: "5m",
 				Expr:        `up{job=~"node|node-exporter"} == 0`,
 				Summary:     "a host stopped answering",
 				Description: "Prometheus cannot scrape node_exporter on {{ $labels.instance }}.",
 				FirstCheck:  "whether the host is up and node_exporter runs on it",
-				Words:       []string{"host down", "node down", "server down", "instance down", "machine down"}},
+				Words:       []string{"host down", "node down", "server down", "machine down"},
+				Weak:        []string{"instance down"}},
 			{Name: "NodeHighCpu", Signal: "saturation", Severity: "warning", For: "10m",
 				Expr:        `100 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100 > 90`,
 				Summary:     "a host's CPU is more than 90% busy",
 				Description: "{{ $labels.instance }} uses {{ $value | humanize }}% of its CPU.",
 				FirstCheck:  "the busiest processes (top); scale out or give the host more CPU",
-				Words:       []string{"high cpu", "cpu usage", "cpu utilization", "cpu utilisation"}},
+				Words:       []string{"high cpu", "cpu utilization", "cpu utilisation"},
+				Weak:        []string{"cpu usage", "cpu"}},
 			{Name: "NodeLowMemory", Signal: "saturation", Severity: "warning", For: "5m",
 				Expr:        `node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes < 0.1`,
 				Summary:     "a host has less than 10% of its memory available",
 				Description: "{{ $labels.instance }} has {{ $value | humanizePercentage }} of its memory available.",
 				FirstCheck:  "the processes with the largest resident memory, and the kernel log for OOM kills",
-				Words:       []string{"low memory", "memory usage", "out of memory", "free memory"}},
+				Words:       []string{"low memory", "out of memory", "free memory"},
+				Weak:        []string{"memory usage", "memory", "ram"}},
 			{Name: "NodeDiskAlmostFull", Signal: "saturation", Severity: "warning", For: "5m",
 				Expr:        `node_filesystem_avail_bytes{` + fsReal + `} / node_filesystem_size_bytes{` + fsReal + `} < 0.1 and node_filesystem_readonly{` + fsReal + `} == 0`,
 				Summary:     "a file system has less than 10% free space",
 				Description: "{{ $labels.mountpoint }} on {{ $labels.instance }} has {{ $value | humanizePercentage }} free.",
 				FirstCheck:  "the largest directories (du) and old logs or images; grow the volume if the data is needed",
-				Words:       []string{"disk space", "disk full", "disk usage", "free space", "filesystem full", "file system full", "storage space"}},
+				Words:       []string{"disk space", "disk full", "free space", "filesystem full", "file system full"},
+				Weak:        []string{"disk usage", "storage space", "disk"}},
 			{Name: "NodeDiskWillFillIn24h", Signal: "saturation", Severity: "warning", For: "30m",
 				Expr: `predict_linear(node_filesystem_avail_bytes{` + fsReal + `}[6h], 24 * 3600) < 0 and ` +
 					`node_filesystem_avail_bytes{` + fsReal + `} / node_filesystem_size_bytes{` + fsReal + `} < 0.4`,
 				Summary:     "a file system will fill within 24 hours",
 				Description: "At the rate of the last 6 hours, {{ $labels.mountpoint }} on {{ $labels.instance }} fills within a day.",
 				FirstCheck:  "what writes to it (logs, uploads, database growth) and whether that growth is expected",
-				Words:       []string{"will fill", "fill up", "fills up", "disk will fill", "disk fill", "running out of disk", "running out of space"}},
+				Words:       []string{"disk will fill", "running out of disk", "running out of space"},
+				Weak:        []string{"will fill", "fill up", "fills up", "disk fill"}},
 			{Name: "NodeHighLoad", Signal: "saturation", Severity: "warning", For: "15m",
 				Expr:        `node_load1 / on (instance) count by (instance) (node_cpu_seconds_total{mode="idle"}) > 2`,
 				Summary:     "a host's load average is above twice its CPU count",
 				Description: "The 1-minute load per CPU on {{ $labels.instance }} is {{ $value | humanize }}.",
 				FirstCheck:  "processes waiting on CPU or on I/O (vmstat, iostat)",
-				Words:       []string{"load average", "high load", "system load"}},
+				Words:       []string{"load average", "high load"},
+				Weak:        []string{"system load", "load"}},
 		},
 	},
 	{
@@ -171,32 +185,36 @@ var alertCatalogue = []alertSet{
 		ExporterURL: "https://github.com/prometheus/blackbox_exporter",
 		Port:        9115, Host: "blackbox-exporter", Job: "blackbox-http",
 		Setup: "its default configuration has the http_2xx module the probes use",
-		Words: []string{"uptime", "blackbox", "blackbox exporter", "blackbox_exporter", "http probe", "http probes", "website monitoring"},
+		Words: []string{"uptime", "blackbox", "blackbox exporter", "http probe", "http probes", "website monitoring"},
 		Alerts: []catalogAlert{
 			{Name: "HttpProbeFailed", Signal: "availability", Severity: "critical", For: "3m",
 				Expr:        `probe_success == 0`,
 				Summary:     "an HTTP endpoint does not answer",
 				Description: "The probe of {{ $labels.instance }} fails.",
 				FirstCheck:  "the endpoint from outside (curl -v), then the service behind it and its load balancer",
-				Words:       []string{"site down", "website down", "endpoint down", "url down", "unreachable", "uptime check", "probe failed"}},
+				Words:       []string{"site down", "website down", "uptime check", "probe failed"},
+				Weak:        []string{"endpoint down", "url down", "unreachable"}},
 			{Name: "HttpSlowResponse", Signal: "latency", Severity: "warning", For: "10m",
 				Expr:        `avg_over_time(probe_duration_seconds[5m]) > 2`,
 				Summary:     "an HTTP endpoint takes more than 2s to answer",
 				Description: "The probe of {{ $labels.instance }} takes {{ $value | humanizeDuration }} on average.",
 				FirstCheck:  "the service's latency and the network path; DNS and TLS time are part of the probe",
-				Words:       []string{"slow response", "slow responses", "response time", "response times"}},
+				Words:       []string{},
+				Weak:        []string{"slow response", "slow responses", "response time", "response times"}},
 			{Name: "HttpBadStatusCode", Signal: "errors", Severity: "critical", For: "5m",
 				Expr:        `probe_http_status_code >= 400`,
 				Summary:     "an HTTP endpoint answers with an error status",
 				Description: "{{ $labels.instance }} answers with status {{ $value }}.",
 				FirstCheck:  "the service's logs for the failing route and the last deploy",
-				Words:       []string{"status code", "status codes", "error status"}},
+				Words:       []string{},
+				Weak:        []string{"status code", "status codes", "error status"}},
 			{Name: "HttpCertificateExpiresSoon", Signal: "certificate", Severity: "warning", For: "1h",
 				Expr:        `probe_ssl_earliest_cert_expiry - time() < 14 * 86400`,
 				Summary:     "a TLS certificate expires within 14 days",
 				Description: "The certificate of {{ $labels.instance }} expires in {{ $value | humanizeDuration }}.",
 				FirstCheck:  "the certificate's renewal (cert-manager, the load balancer's managed certificate, the CA)",
-				Words:       []string{"certificate", "certificates", "ssl", "tls", "cert expiry", "certificate expiry", "ssl expiry", "cert expiration", "certificate expiration"}},
+				Words:       []string{"cert expiry", "certificate expiry", "ssl expiry", "cert expiration", "certificate expiration", "certificate expires", "certificate expiring"},
+				Weak:        []string{"certificate", "certificates", "ssl", "tls"}},
 		},
 	},
 }
@@ -229,31 +247,53 @@ func catalogAlertByName(name string) (*alertSet, *catalogAlert) {
 // separated by single spaces, with a space at each end). A set is named
 // by its own words ("postgres", "node exporter", "uptime") or by one of
 // its alerts; an alert by its name ("postgresqldown") or its words ("too
-// many connections", "disk space"). Sets come in catalogue order, names
-// in catalogue order; the words are broad ("cpu", "http"), so the lead
-// calls this on text it already knows asks for monitoring.
+// many connections", "disk space"), or by a weak word ("connections",
+// "cpu") when its set is named too. Sets come in catalogue order, names
+// in catalogue order; the lead calls this on text it already knows asks
+// for monitoring.
 func alertCatalogMatch(text string) (sets []string, names []string) {
-	hasAny := func(phrases []string) bool {
-		for _, p := range phrases {
-			if strings.Contains(text, " "+p+" ") {
-				return true
+	// rest is the text without the strong phrases found, so that a weak
+	// word inside one ("disk" in "disk will fill") names nothing more.
+	rest := text
+	for _, s := range alertCatalogue {
+		for _, a := range s.Alerts {
+			for _, p := range append([]string{strings.ToLower(a.Name)}, a.Words...) {
+				rest = strings.ReplaceAll(rest, " "+p+" ", " | ")
 			}
 		}
-		return false
 	}
 	for _, s := range alertCatalogue {
-		named := hasAny(s.Words)
+		named := catalogHas(text, s.Words)
+		var strong, weak []string
 		for _, a := range s.Alerts {
-			if hasAny(a.Words) || hasAny([]string{strings.ToLower(a.Name)}) {
-				names = append(names, a.Name)
-				named = true
+			switch {
+			case catalogHas(text, a.Words) || catalogHas(text, []string{strings.ToLower(a.Name)}):
+				strong = append(strong, a.Name)
+			case catalogHas(rest, a.Weak):
+				weak = append(weak, a.Name)
 			}
 		}
-		if named {
-			sets = append(sets, s.Name)
+		if !named && len(strong) == 0 {
+			continue
+		}
+		sets = append(sets, s.Name)
+		for _, a := range s.Alerts {
+			if slices.Contains(strong, a.Name) || slices.Contains(weak, a.Name) {
+				names = append(names, a.Name)
+			}
 		}
 	}
 	return sets, names
+}
+
+// catalogHas reports whether text holds any of the phrases as whole words.
+func catalogHas(text string, phrases []string) bool {
+	for _, p := range phrases {
+		if strings.Contains(text, " "+p+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // alertNameShape is what an alert name looks like: CamelCase words.
@@ -424,4 +464,28 @@ func monSplitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// alertTaskParams is what the lead sets on a monitoring task for a
+// request: alerts (the sets named, with service kept when the request
+// also asks for the service's own alerts, which the lead says through
+// withService) and alert_names (the specific alerts named, empty when the
+// request names whole sets only). missing lists what the request asks for
+// that the catalogue cannot write (alertCatalogUnknown), for the lead to
+// say so. text is the normalised request, raw the request as written. With
+// no set named, params is nil: the task keeps its default (service).
+func alertTaskParams(text, raw string, withService bool) (params map[string]string, missing []string) {
+	sets, names := alertCatalogMatch(text)
+	missing = alertCatalogUnknown(raw)
+	if len(sets) == 0 {
+		return nil, missing
+	}
+	if withService {
+		sets = append([]string{alertServiceSet}, sets...)
+	}
+	params = map[string]string{"alerts": strings.Join(sets, ",")}
+	if len(names) > 0 {
+		params["alert_names"] = strings.Join(names, ",")
+	}
+	return params, missing
 }

@@ -45,7 +45,7 @@ func TestAlertCatalogueExpressions(t *testing.T) {
 				t.Errorf("alert %s twice", a.Name)
 			}
 			seen[a.Name] = true
-			if a.For == "" || a.Severity == "" || a.Summary == "" || a.FirstCheck == "" || len(a.Words) == 0 {
+			if a.For == "" || a.Severity == "" || a.Summary == "" || a.FirstCheck == "" || len(a.Words)+len(a.Weak) == 0 {
 				t.Errorf("%s lacks for, severity, summary, first check or words", a.Name)
 			}
 			expr, err := p.ParseExpr(a.Expr)
@@ -79,6 +79,10 @@ func TestAlertCatalogMatch(t *testing.T) {
 		{text: "uptime monitoring and alert before the SSL certificate expires", sets: []string{"http"}, names: []string{"HttpCertificateExpiresSoon"}},
 		{text: "alerts for postgres and the node exporter", sets: []string{"postgres", "node"}},
 		{text: "set up alerting for the api service"},
+		{text: "alert on too many open connections, CPU and memory of the api pods"},
+		{text: "the database is down too often and deadlocks happen: add alerts"},
+		{text: "Postgres: alert when the database is down and on deadlocks", sets: []string{"postgres"}, names: []string{"PostgresqlDown", "PostgresqlDeadlocks"}},
+		{text: "host alerts: cpu, memory, disk", sets: []string{"node"}, names: []string{"NodeHighCpu", "NodeLowMemory", "NodeDiskAlmostFull"}},
 		{text: "Postgres alerts incl. PostgresqlTableBloat and slow queries", sets: []string{"postgres"},
 			unknownInRaw: []string{"PostgresqlTableBloat", "slow queries"}},
 	} {
@@ -203,5 +207,26 @@ func TestMonitoringAlertSetErrors(t *testing.T) {
 		if err == nil {
 			t.Errorf("%v: want an error", tc.params)
 		}
+	}
+}
+
+func TestAlertTaskParams(t *testing.T) {
+	raw := "Add PostgreSQL alerts: PostgresqlDown, too many connections, replication lag, and table bloat"
+	p, missing := alertTaskParams(normalise(raw), raw, false)
+	if p["alerts"] != "postgres" || p["alert_names"] != "PostgresqlDown,PostgresqlTooManyConnections,PostgresqlReplicationLag" {
+		t.Errorf("params %v", p)
+	}
+	if !slices.Equal(missing, []string{"table bloat"}) {
+		t.Errorf("missing %v, want table bloat", missing)
+	}
+	if _, err := parseAlertChoice(p["alerts"], p["alert_names"]); err != nil {
+		t.Errorf("the params do not parse: %v", err)
+	}
+	p, _ = alertTaskParams(normalise("uptime and host alerts"), "uptime and host alerts", true)
+	if p["alerts"] != "service,node,http" || p["alert_names"] != "" {
+		t.Errorf("params %v", p)
+	}
+	if p, _ := alertTaskParams(normalise("add alerting"), "add alerting", true); p != nil {
+		t.Errorf("no set named: params %v, want nil", p)
 	}
 }
