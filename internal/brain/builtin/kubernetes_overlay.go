@@ -267,8 +267,8 @@ func overlayKustFile(ws fs.FS, dir string) string {
 }
 
 // overlayManifests reads the manifests under base (not those in an
-// overlays folder or in a folder with its own kustomization) and what
-// they declare.
+// overlays folder, a folder with its own kustomization or a Helm chart)
+// and what they declare.
 func overlayManifests(ctx context.Context, ws fs.FS, base string, files []string) ([]overlayManifest, error) {
 	var out []overlayManifest
 	sorted := append([]string(nil), files...)
@@ -284,9 +284,14 @@ func overlayManifests(ctx context.Context, ws fs.FS, base string, files []string
 		if slices.Contains(kustomizationNames, path.Base(rel)) || strings.HasPrefix(rel, "overlays/") || strings.HasPrefix(rel, "base/") {
 			continue
 		}
+		// A folder with its own kustomization, or a Helm chart, is not
+		// plain manifests.
 		nested := false
 		for d := path.Dir(rel); d != "."; d = path.Dir(d) {
 			if overlayKustFile(ws, path.Join(base, d)) != "" {
+				nested = true
+			}
+			if _, err := fs.Stat(ws, path.Join(base, d, "Chart.yaml")); err == nil {
 				nested = true
 			}
 		}

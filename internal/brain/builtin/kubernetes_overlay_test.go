@@ -94,7 +94,8 @@ func kustomizeBuild(t *testing.T, fsys fstest.MapFS, cs *change.ChangeSet, dir s
 }
 
 func TestK8sOverlaysOnPlainManifests(t *testing.T) {
-	files := map[string]string{"k8s/deployment.yaml": overlayDeployment, "k8s/service.yaml": overlayService, "k8s/notes.yaml": "owner: team-a\n"}
+	files := map[string]string{"k8s/deployment.yaml": overlayDeployment, "k8s/service.yaml": overlayService, "k8s/notes.yaml": "owner: team-a\n",
+		"k8s/chart/Chart.yaml": "apiVersion: v2\nname: x\nversion: 0.1.0\n", "k8s/chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"}
 	cs, fsys := overlayRun(t, files, map[string]string{"overlays": "staging, production"})
 	for p := range files {
 		if cs.Get(p) != nil {
@@ -107,7 +108,7 @@ func TestK8sOverlaysOnPlainManifests(t *testing.T) {
 			t.Errorf("base lacks %q:\n%s", s, base)
 		}
 	}
-	if strings.Contains(base, "notes.yaml") {
+	if strings.Contains(base, "notes.yaml") || strings.Contains(base, "chart") {
 		t.Errorf("base lists a file that is no manifest:\n%s", base)
 	}
 	staging := fileOf(t, cs, "kustomize/overlays/staging/kustomization.yaml")
