@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -159,8 +160,19 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		if len(choice.Sets) > 0 {
 			note += "; scrapes the exporters at the host names monitoring/README.md gives"
 		}
-		if err := put(path.Join(monDir, "prometheus", "prometheus.yml"), out, note); err != nil {
+		promPath := path.Join(monDir, "prometheus", "prometheus.yml")
+		if err := put(promPath, out, note); err != nil {
 			return nil, err
+		}
+		if cs.Get(promPath) == nil && len(choice.Sets) > 0 {
+			// The repository's prometheus.yml is kept: say which jobs it needs.
+			var jobs []string
+			for _, s := range choice.Sets {
+				jobs = append(jobs, s.Job)
+			}
+			if len(cs.Files) > 0 {
+				cs.Files[0].Note += "; " + promPath + " exists and is kept: add the scrape jobs " + strings.Join(jobs, ", ") + " that monitoring/README.md describes"
+			}
 		}
 	}
 	if dashboard && choice.Service {

@@ -230,3 +230,23 @@ func TestAlertTaskParams(t *testing.T) {
 		t.Errorf("no set named: params %v, want nil", p)
 	}
 }
+
+// A prometheus.yml the repository has is kept, and the notes say which
+// scrape jobs to add to it.
+func TestMonitoringAlertSetsKeepPrometheusYML(t *testing.T) {
+	existing := "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [\"app:8080\"]\n"
+	fsys := fstest.MapFS{"monitoring/prometheus/prometheus.yml": {Data: []byte(existing)}}
+	cs := work(t, MonitoringMode, engine.Task{ID: "m", Params: map[string]string{"alerts": "postgres,node"}}, &stack.Repo{}, fsys)
+	if cs.Get("monitoring/prometheus/prometheus.yml") != nil {
+		t.Fatal("the repository's prometheus.yml is rewritten")
+	}
+	noted := false
+	for _, f := range cs.Files {
+		if strings.Contains(f.Note, "add the scrape jobs postgres, node") {
+			noted = true
+		}
+	}
+	if !noted {
+		t.Errorf("no note names the scrape jobs to add: %v", cs.Paths())
+	}
+}
