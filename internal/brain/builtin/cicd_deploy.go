@@ -23,6 +23,9 @@ const (
 	// ContainerAppsDeployWorkflowPath is the Azure Container Apps deploy
 	// workflow.
 	ContainerAppsDeployWorkflowPath = ".github/workflows/deploy-containerapps.yml"
+	// AppServiceDeployWorkflowPath is the Azure App Service (Web App for
+	// Containers) deploy workflow.
+	AppServiceDeployWorkflowPath = ".github/workflows/deploy-appservice.yml"
 	// ECSDeployWorkflowPath is the ECS on Fargate deploy workflow.
 	ECSDeployWorkflowPath = ".github/workflows/deploy-ecs.yml"
 	// EKSDeployWorkflowPath, GKEDeployWorkflowPath and
@@ -67,6 +70,9 @@ var deployTargets = map[string]deployTarget{
 	"containerapps": {path: ContainerAppsDeployWorkflowPath, tmpl: "cicd/deploy-containerapps.yml.tmpl", label: "Container Apps",
 		actions: map[string]string{"AzureLogin": "azure/login"},
 		note:    "set the repository variables AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, ACR_LOGIN_SERVER and CONTAINER_APP_NAME from the Terraform outputs; the job has no environment because the federated credential matches the branch"},
+	"appservice": {path: AppServiceDeployWorkflowPath, tmpl: "cicd/deploy-appservice.yml.tmpl", label: "App Service",
+		actions: map[string]string{"AzureLogin": "azure/login"},
+		note:    "set the repository variables AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, ACR_LOGIN_SERVER and WEB_APP_NAME from the Terraform outputs; the job has no environment because the federated credential matches the branch"},
 }
 
 // deployTargetNames lists the deploy targets for messages.

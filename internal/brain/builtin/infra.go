@@ -69,7 +69,7 @@ var cloudFiles = map[string][]infraFile{"aws": awsFiles, "gcp": gcpFiles, "azure
 var computesOf = map[string][]string{
 	"aws":   {"apprunner", "ecs", "eks"},
 	"gcp":   {"cloudrun", "gke"},
-	"azure": {"containerapps", "aks"},
+	"azure": {"containerapps", "aks", "appservice"},
 }
 
 // clusterComputes are the computes that are Kubernetes clusters: the
@@ -99,6 +99,7 @@ var azureFiles = []infraFile{
 	{"identity.tf", hasCompute},
 	{"containerapp.tf", is("containerapps")},
 	{"aks.tf", is("aks")},
+	{"appservice.tf", is("appservice")},
 	{"storage.tf", func(a *cloudInfra) bool { return a.Bucket }},
 	{"postgres.tf", func(a *cloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},

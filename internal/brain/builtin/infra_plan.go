@@ -43,6 +43,8 @@ var computeProfiles = map[string]computeProfile{
 		"GKE Autopilot, because the request asks for Kubernetes on Google Cloud: Google runs the nodes and bills per pod"},
 	"containerapps": {"Container Apps", "Container Apps, a container registry and a federated deploy identity",
 		"Container Apps: one HTTP service in a virtual network, no cluster to run (say \"on AKS\" for Kubernetes)"},
+	"appservice": {"App Service", "App Service (Web App for Containers) on a Linux plan, a container registry and a federated deploy identity",
+		"App Service (Web App for Containers), as asked: one HTTP service on a Linux App Service plan, HTTPS only, pulling its image with a managed identity"},
 	"aks": {"AKS", "an AKS cluster with workload identity, a container registry and a federated deploy identity",
 		"AKS, because the request asks for Kubernetes on Azure: Entra ID and Azure RBAC guard the API, workload identity replaces secrets"},
 }
@@ -247,6 +249,7 @@ var deployAuth = map[string]struct{ what, auth string }{
 	"gke": {"push the image to Artifact Registry (commit SHA), apply the Kubernetes manifests with that image to the GKE cluster and wait for the rollout",
 		gcpDeployAuth + "; cluster credentials from google-github-actions/get-gke-credentials"},
 	"containerapps": {"push the image to the container registry (commit SHA and " + deployTag + ") and roll a new Container Apps revision", azureDeployAuth},
+	"appservice":    {"push the image to the container registry (commit SHA and " + deployTag + ") and point the web app at the new image", azureDeployAuth},
 	"aks": {"push the image to the container registry (commit SHA), apply the Kubernetes manifests with that image to the AKS cluster and wait for the rollout",
 		azureDeployAuth + "; kubectl signs in through kubelogin with the same identity, which Azure RBAC lets write one namespace"},
 }

@@ -121,6 +121,9 @@ type k8sCloudSQL struct {
 // staging and production overlays, or as a Helm chart in charts/<service>/
 // whose values.yaml turns them on.
 func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+	if k8sOverlayRequested(in.Task) {
+		return k8sOverlays(ctx, in)
+	}
 	p, err := k8sTaskParams(in.Task)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -21,6 +23,9 @@ func init() { registerSpecialist(MonitoringMode, monitoring) }
 // monDir is where the monitoring specialist writes.
 const monDir = "monitoring"
 
+// probeURL is what a probe target must look like.
+var probeURL = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%?&=+-]*)?$`)
+
 // monService is one service the monitoring files cover.
 type monService struct {
 	Name   string
@@ -28,6 +33,9 @@ type monService struct {
 	Alerts []monAlert
 	// Service repeats Name for the runbook template.
 	Service string
+	// HealthPath is the service's health endpoint, if known (the HTTP
+	// probes ask it).
+	HealthPath string
 }
 
 // monitoring is the monitoring specialist: alert rules for each service
@@ -36,6 +44,14 @@ type monService struct {
 // a prometheus.yml that scrapes them; a runbook the alerts link to; and a
 // Grafana dashboard per service with its provisioning file when
 // dashboard=true.
+//
+// Params["alerts"] is a comma list of alert sets: service (those generic
+// per-service alerts, the default) and the catalogue's named sets
+// postgres, node and http, each written over its exporter's metrics with
+// monitoring/README.md naming the exporter (and, for target prometheus,
+// its scrape job). Params["alert_names"] keeps only the named alerts of
+// their sets (and brings their sets in). Params["probe_targets"] is the
+// URLs the http set probes (default: each service's health endpoint).
 func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	target := in.Task.Params["target"]
 	switch target {
@@ -53,6 +69,16 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	default:
 		return nil, fmt.Errorf("task %s: dashboard=%q must be true or false", in.Task.ID, v)
 	}
+	choice, err := parseAlertChoice(in.Task.Params["alerts"], in.Task.Params["alert_names"])
+	if err != nil {
+		return nil, fmt.Errorf("task %s: %w", in.Task.ID, err)
+	}
+	probeTargets := monSplitList(in.Task.Params["probe_targets"])
+	for _, u := range probeTargets {
+		if !probeURL.MatchString(u) {
+			return nil, fmt.Errorf("task %s: probe_targets: %q is not an http(s) URL", in.Task.ID, u)
+		}
+	}
 	tbl, err := loadImages()
 	if err != nil {
 		return nil, err
@@ -61,7 +87,7 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	if err != nil {
 		return nil, err
 	}
-	if len(services) == 0 {
+	if len(services) == 0 && choice.Service {
 		return nil, errors.New("no service to monitor: stack detection found no application in the focus; say which directory holds it")
 	}
 	owner, repo, known := githubRepoOf(in.Issue.URL)
@@ -77,14 +103,14 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	put := func(p string, content []byte, note string) error {
 		return keepOrPut(in.Workspace, cs, p, content, note)
 	}
-	var all []monService
+	var all, probed []monService
 	used := map[string]bool{}
 	for i := range services {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		s := &services[i]
-		ms := monService{Name: k8sName(serviceName(*s)), Port: s.Port}
+		ms := monService{Name: k8sName(serviceName(*s)), Port: s.Port, HealthPath: s.HealthPath}
 		if used[ms.Name] {
 			return nil, fmt.Errorf("two services map to the name %q: name them in separate tasks", ms.Name)
 		}
@@ -96,6 +122,10 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 				return nil, err
 			}
 			ms.Port = imgs.Port
+		}
+		probed = append(probed, ms)
+		if !choice.Service {
+			continue
 		}
 		ms.Alerts = monAlerts(ms.Name, target == "kubernetes")
 		rules := promRulesFile{Groups: []promGroup{monGroup(ms.Name, runbook, ms.Alerts)}}
@@ -114,17 +144,38 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		}
 		all = append(all, ms)
 	}
+	if len(probeTargets) == 0 {
+		probeTargets = monProbeTargets(probed, target == "kubernetes")
+	}
+	sections, err := monWriteSets(put, target, runbook, choice.Sets, probeTargets)
+	if err != nil {
+		return nil, err
+	}
 	if target == "prometheus" {
-		out, err := render("monitoring/prometheus.yml.tmpl", all)
+		out, err := render("monitoring/prometheus.yml.tmpl", monScrape{Services: all, Sets: choice.Sets, ProbeTargets: probeTargets})
 		if err != nil {
 			return nil, err
 		}
-		if err := put(path.Join(monDir, "prometheus", "prometheus.yml"), out,
-			"scrapes each service's /metrics at <service>:<port> (the Compose service name); loads rules/*.yml"); err != nil {
+		note := "scrapes each service's /metrics at <service>:<port> (the Compose service name); loads rules/*.yml"
+		if len(choice.Sets) > 0 {
+			note += "; scrapes the exporters at the host names monitoring/README.md gives"
+		}
+		promPath := path.Join(monDir, "prometheus", "prometheus.yml")
+		if err := put(promPath, out, note); err != nil {
 			return nil, err
 		}
+		if cs.Get(promPath) == nil && len(choice.Sets) > 0 {
+			// The repository's prometheus.yml is kept: say which jobs it needs.
+			var jobs []string
+			for _, s := range choice.Sets {
+				jobs = append(jobs, s.Job)
+			}
+			if len(cs.Files) > 0 {
+				cs.Files[0].Note += "; " + promPath + " exists and is kept: add the scrape jobs " + strings.Join(jobs, ", ") + " that monitoring/README.md describes"
+			}
+		}
 	}
-	if dashboard {
+	if dashboard && choice.Service {
 		out, err := render("monitoring/provisioning.yaml.tmpl", nil)
 		if err != nil {
 			return nil, err
@@ -134,7 +185,7 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 			return nil, err
 		}
 	}
-	out, err := render("monitoring/runbook.md.tmpl", all)
+	out, err := render("monitoring/runbook.md.tmpl", append(all, sections...))
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,8 @@ func TestInfraSpecialistsIdempotent(t *testing.T) {
 		{KubernetesMode, map[string]string{"dir": "deploy"}},
 		{MonitoringMode, map[string]string{"target": "kubernetes", "dashboard": "true"}},
 		{MonitoringMode, map[string]string{"target": "prometheus", "dashboard": "true"}},
+		{MonitoringMode, map[string]string{"alerts": "service,postgres,node,http"}},
+		{MonitoringMode, map[string]string{"target": "kubernetes", "alerts": "http,postgres"}},
 		{WorkerMode, map[string]string{"name": "edge", "bindings": "kv:CACHE"}},
 	} {
 		first := work(t, tc.mode, engine.Task{ID: "x", Params: tc.params}, repo, fstest.MapFS{})
