@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"fmt"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"regexp"
 	"slices"
 	"strings"
@@ -371,7 +372,7 @@ func alertCatalogUnknown(raw string) []string {
 			add(w)
 		}
 	}
-	text := normalise(raw)
+	text := intent.Norm(raw)
 	for _, u := range alertUncovered {
 		if strings.Contains(text, " "+u[0]+" ") {
 			add(u[1])

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"slices"
 	"strings"
 	"testing"
@@ -86,7 +87,7 @@ func TestAlertCatalogMatch(t *testing.T) {
 		{text: "Postgres alerts incl. PostgresqlTableBloat and slow queries", sets: []string{"postgres"},
 			unknownInRaw: []string{"PostgresqlTableBloat", "slow queries"}},
 	} {
-		sets, names := alertCatalogMatch(normalise(tc.text))
+		sets, names := alertCatalogMatch(intent.Norm(tc.text))
 		if !slices.Equal(sets, tc.sets) || !slices.Equal(names, tc.names) {
 			t.Errorf("%q: sets %v names %v, want %v %v", tc.text, sets, names, tc.sets, tc.names)
 		}
@@ -212,7 +213,7 @@ func TestMonitoringAlertSetErrors(t *testing.T) {
 
 func TestAlertTaskParams(t *testing.T) {
 	raw := "Add PostgreSQL alerts: PostgresqlDown, too many connections, replication lag, and table bloat"
-	p, missing := alertTaskParams(normalise(raw), raw, false)
+	p, missing := alertTaskParams(intent.Norm(raw), raw, false)
 	if p["alerts"] != "postgres" || p["alert_names"] != "PostgresqlDown,PostgresqlTooManyConnections,PostgresqlReplicationLag" {
 		t.Errorf("params %v", p)
 	}
@@ -222,11 +223,11 @@ func TestAlertTaskParams(t *testing.T) {
 	if _, err := parseAlertChoice(p["alerts"], p["alert_names"]); err != nil {
 		t.Errorf("the params do not parse: %v", err)
 	}
-	p, _ = alertTaskParams(normalise("uptime and host alerts"), "uptime and host alerts", true)
+	p, _ = alertTaskParams(intent.Norm("uptime and host alerts"), "uptime and host alerts", true)
 	if p["alerts"] != "service,node,http" || p["alert_names"] != "" {
 		t.Errorf("params %v", p)
 	}
-	if p, _ := alertTaskParams(normalise("add alerting"), "add alerting", true); p != nil {
+	if p, _ := alertTaskParams(intent.Norm("add alerting"), "add alerting", true); p != nil {
 		t.Errorf("no set named: params %v, want nil", p)
 	}
 }
