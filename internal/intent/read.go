@@ -390,7 +390,8 @@ func (r *Request) readInfra() {
 	}
 	in.Bucket = r.Has("s3", "bucket", "buckets", "uploads", "object storage", "file storage", "file uploads")
 	hosting := r.Has("deploy", "deployment", "host", "hosting", "hosted", "run it", "run this", "run the", "serve",
-		"app runner", "apprunner", "ecs", "fargate", "eks", "lambda", "ec2", "cloud run", "gke", "container apps", "aks", "app service")
+		"app runner", "apprunner", "ecs", "fargate", "eks", "lambda", "ec2", "cloud run", "gke", "container apps", "aks", "app service",
+		"web app", "web apps", "webapp")
 	if in.Cloud == "" && in.Terraform && !r.Has("cloudflare", "wrangler") {
 		in.Cloud = "aws"
 		in.CloudWhy = "no cloud is named, so the built-in default AWS is planned (say \"on GCP\" or \"on Azure\" to steer it)"
@@ -411,8 +412,10 @@ func (r *Request) readInfra() {
 		case r.Has("aks") || k8s:
 			in.Compute = "aks"
 		case r.Has("app service", "app services", "web app", "web apps", "webapp", "webapps", "web app for containers",
-			"web apps for containers", "functions", "azure functions", "virtual machines"):
-			in.Compute = "App Service, Functions or virtual machines"
+			"web apps for containers"):
+			in.Compute = "appservice"
+		case r.Has("functions", "azure functions", "virtual machines", "vm", "vms"):
+			in.Compute = "Azure Functions or virtual machines"
 		default:
 			in.Compute = "containerapps"
 		}

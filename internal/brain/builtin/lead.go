@@ -58,6 +58,9 @@ type planner struct {
 	// services or workers (CLIs, libraries, actions, sites) and the request
 	// needs something that runs.
 	notRunnable []stack.Service
+	// overlays are the environments to add as kustomize overlays on the
+	// repository's own manifests, when that is the Kubernetes request.
+	overlays string
 }
 
 // allowed reports whether the lead may delegate to the mode.
@@ -132,7 +135,8 @@ func (p *planner) build() {
 	if p.epicQuestion() || !p.checkSubstitutions() || p.cdQuestion() || p.vagueKubernetes() {
 		return
 	}
-	if !r.CI && !r.Container && !r.Compose && !r.Publish && !infra.Any() && !p.ciConcepts() {
+	p.takeOverlays()
+	if !r.CI && !r.Container && !r.Compose && !r.Publish && !infra.Any() && !p.ciConcepts() && p.overlays == "" {
 		if len(p.plan.Declined) == 0 {
 			p.ask("What should change? This tool can, for example, \"add CI that runs the tests on pull requests\", " +
 				"\"containerize the API\", \"add a compose file for local development with Postgres and Redis\", " +

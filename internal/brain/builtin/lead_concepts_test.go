@@ -41,6 +41,14 @@ func TestPlanConcepts(t *testing.T) {
 			modes: []string{CICDMode}, declined: "writes infrastructure as Terraform, not CloudFormation, so no AWS infrastructure is planned"},
 		{name: "an epic asks which part", repo: one, title: "[Epic] Deploy and operate", body: "CI/CD, environments and monitoring.", question: "This issue is an epic"},
 		{name: "cd to a cloud asks which service", repo: one, title: "Implement CD to Azure", question: "Deploy where: Container Apps, AKS or App Service"},
+		{name: "azure web app is app service", repo: one, title: "Deploy the API to an Azure Web App for Containers",
+			modes: []string{ContainerMode, AzureArchitectMode, InfraMode, CICDMode, CICDMode}, says: ""},
+		{name: "named postgres alerts", repo: one, title: "Alerts for PostgreSQL: too many connections and replication lag",
+			modes: []string{planMonitoringMode}},
+		{name: "an alert the catalogue lacks is declined by name", repo: one, title: "Add PostgresqlTableBloat and PostgresqlDown alerts",
+			modes: []string{planMonitoringMode}, declined: "PostgresqlTableBloat"},
+		{name: "staging overlay on existing manifests", repo: withK8s, title: "Add a staging overlay for our Kubernetes manifests",
+			modes: []string{planK8sMode}},
 		{name: "portal work is declined", repo: one, title: "Set up an AKS cluster manually in the Azure portal", declined: "by hand in a cloud portal"},
 		{name: "cloudformation allowed", repo: one, allow: []string{"cloudformation->terraform"}, title: "CloudFormation template to run the API on ECS",
 			modes: []string{ContainerMode, AWSArchitectMode, InfraMode, CICDMode, CICDMode}, says: "uses Terraform instead"},
@@ -114,9 +122,31 @@ func TestPlanConcepts(t *testing.T) {
 			if tt.declined != "" && !strings.Contains(all(p.Declined), tt.declined) {
 				t.Errorf("declined %q, want a part %q", p.Declined, tt.declined)
 			}
+			checkConceptTask(t, tt.name, p)
 			if tt.says != "" && !strings.Contains(all(p.Notes), tt.says) {
 				t.Errorf("notes %q, want a part %q", p.Notes, tt.says)
 			}
 		})
+	}
+}
+
+// checkConceptTask holds the params the concept cases above must produce.
+func checkConceptTask(t *testing.T, name string, p *engine.Plan) {
+	t.Helper()
+	switch name {
+	case "azure web app is app service":
+		if a := task(p, TaskArchitect); a == nil || a.Params["compute"] != "appservice" {
+			t.Errorf("architect task %+v, want compute appservice", a)
+		}
+	case "named postgres alerts":
+		m := task(p, TaskMonitoring)
+		if m == nil || m.Params["alerts"] != "postgres" || !strings.Contains(m.Params["alert_names"], "PostgresqlTooManyConnections") ||
+			!strings.Contains(m.Params["alert_names"], "PostgresqlReplicationLag") || !strings.Contains(m.Goal, "postgres_exporter") {
+			t.Errorf("monitoring task %+v, want the two named PostgreSQL alerts from postgres_exporter", m)
+		}
+	case "staging overlay on existing manifests":
+		if k := task(p, TaskK8s); k == nil || k.Params["overlays"] != "staging" {
+			t.Errorf("k8s task %+v, want overlays=staging", k)
+		}
 	}
 }

@@ -41,6 +41,9 @@ func (p *planner) infraTasks(container bool) {
 	if in.Cloud != "" {
 		deploy = p.cloudTasks(container)
 	}
+	if p.overlays != "" {
+		p.overlayTask(p.overlays, container)
+	}
 	if in.K8s {
 		p.k8sTask(container)
 	}
@@ -131,6 +134,55 @@ func (p *planner) k8sTask(container bool) {
 	p.plan.Tasks = append(p.plan.Tasks, t)
 }
 
+// takeOverlays decides, before anything else is planned, whether the
+// Kubernetes part of the request is overlays on the repository's own
+// manifests: those need no image and no manifests of the lead's.
+func (p *planner) takeOverlays() {
+	if envs := p.overlayEnvs(); envs != "" {
+		p.overlays = envs
+		p.req.Infra.K8s, p.req.Infra.Kustomize = false, false
+	}
+}
+
+// overlayEnvs returns the environments to add as kustomize overlays when
+// the request asks for environments on Kubernetes manifests the
+// repository already has ("" otherwise).
+func (p *planner) overlayEnvs() string {
+	in := &p.req.Infra
+	if len(p.in.Repo.Artifacts.Kubernetes) == 0 || in.Helm || in.Cloud != "" || in.Autoscaling || in.Ingress ||
+		!(in.Kustomize || len(p.req.Envs) > 0) {
+		return ""
+	}
+	envs := p.req.Envs
+	if len(envs) == 0 {
+		envs = []string{"staging", "production"}
+	}
+	return strings.Join(envs, ",")
+}
+
+// overlayTask plans kustomize overlays on the repository's own manifests:
+// new files only, the manifests people wrote are kept as they are.
+func (p *planner) overlayTask(envs string, container bool) {
+	t := engine.Task{
+		ID: TaskK8s, Mode: planK8sMode,
+		Title:  "Kustomize overlays for " + strings.ReplaceAll(envs, ",", " and "),
+		Goal:   "Add kustomize overlays for " + strings.ReplaceAll(envs, ",", " and ") + " on top of the Kubernetes manifests the repository has (" + describeList(p.in.Repo.Artifacts.Kubernetes, 3) + "), each with its own namespace, environment label and image tags, without changing the manifests.",
+		Why:    "the request asks for environments on the existing Kubernetes manifests",
+		Params: map[string]string{"overlays": envs},
+		Acceptance: []string{
+			"each overlay builds with kubectl kustomize",
+			"the manifests people wrote are not changed",
+			"the gate reports no errors",
+		},
+	}
+	dir := path.Dir(p.in.Repo.Artifacts.Kubernetes[0])
+	t.Files = []string{path.Join(dir, "kustomization.yaml"), path.Join(dir, "overlays") + "/", "kustomize/overlays/"}
+	if container {
+		t.DependsOn = []string{TaskContainer}
+	}
+	p.plan.Tasks = append(p.plan.Tasks, t)
+}
+
 // azureIdentity reports whether the pods sign in to Azure (storage, the
 // database) through AKS workload identity.
 func azureIdentity(in *intent.Infra) bool {
@@ -203,6 +255,21 @@ func (p *planner) monitoringTask() {
 	if in.K8s || len(p.in.Repo.Artifacts.Kubernetes) > 0 {
 		target = "kubernetes"
 	}
+	r := p.req
+	raw := r.Doc.Text(intent.Ask)
+	generic := len(p.scope) > 0 && r.Has("error rate", "errors", "latency", "slo", "slos", "availability", "requests",
+		"response time", "5xx", "the api", "the service", "the app")
+	sets, missing := alertTaskParams(r.Text, raw, generic)
+	if len(missing) > 0 {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the alerts %s: not in the built-in catalogue, which writes %s; name alerts from it, or set GEMINI_API_KEY to have the Gemini brain write the others",
+			strings.Join(missing, ", "), alertCatalogueSummary()))
+	}
+	if sets == nil && len(p.scope) == 0 {
+		if len(missing) == 0 {
+			p.plan.Declined = append(p.plan.Declined, "alerts: the repository has no service to alert on and the request names no alert set; ask for PostgreSQL, host (node_exporter) or HTTP probe (blackbox_exporter) alerts, or name the service")
+		}
+		return
+	}
 	t := engine.Task{
 		ID: TaskMonitoring, Mode: planMonitoringMode, Title: "Alerts" + map[bool]string{true: " and a dashboard", false: ""}[in.Dashboard],
 		Goal: "Write Prometheus alerting rules for error rate, latency and availability" +
@@ -217,6 +284,19 @@ func (p *planner) monitoringTask() {
 			"the rules load in Prometheus (the gate's Prometheus check)",
 			"the gate reports no errors",
 		},
+	}
+	if sets != nil {
+		for k, v := range sets {
+			t.Params[k] = v
+		}
+		t.Title = "Alerts: " + alertSetsTitle(sets["alerts"])
+		t.Goal = "Write Prometheus alerting rules " + alertSetsGoal(sets["alerts"], sets["alert_names"]) +
+			map[bool]string{true: " and a Grafana dashboard", false: ""}[in.Dashboard] + ", " +
+			map[string]string{"kubernetes": "as PrometheusRule objects for Kubernetes", "prometheus": "as rule files and scrape jobs for a Prometheus server"}[target] +
+			", and a README naming the exporter each set needs."
+		if !strings.Contains(sets["alerts"], alertServiceSet) {
+			t.Services = nil
+		}
 	}
 	if target == "kubernetes" {
 		t.Why += " on Kubernetes"

@@ -490,3 +490,66 @@ func alertTaskParams(text, raw string, withService bool) (params map[string]stri
 	}
 	return params, missing
 }
+
+// alertCatalogueSummary names the catalogue's sets and their exporters,
+// for the lead's messages.
+func alertCatalogueSummary() string {
+	parts := []string{"error rate, latency and availability per service"}
+	for _, set := range alertCatalogue {
+		parts = append(parts, fmt.Sprintf("%s (%s)", set.Title, set.Exporter))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// alertSetsTitle names the sets of Params["alerts"] for a task title.
+func alertSetsTitle(alerts string) string {
+	var out []string
+	for _, name := range monSplitList(alerts) {
+		if name == alertServiceSet {
+			out = append(out, "service")
+			continue
+		}
+		if set := alertSetByName(name); set != nil {
+			out = append(out, set.Title)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// alertSetsGoal says what a task's alerts are: each set with its exporter
+// and the alerts it writes.
+func alertSetsGoal(alerts, names string) string {
+	want := map[string]bool{}
+	for _, n := range monSplitList(names) {
+		want[strings.ToLower(n)] = true
+	}
+	var out []string
+	for _, name := range monSplitList(alerts) {
+		if name == alertServiceSet {
+			out = append(out, "for each service's error rate, latency and availability")
+			continue
+		}
+		set := alertSetByName(name)
+		if set == nil {
+			continue
+		}
+		var list []string
+		for _, a := range set.Alerts {
+			if len(want) == 0 || want[strings.ToLower(a.Name)] || !setNamed(set, want) {
+				list = append(list, a.Name)
+			}
+		}
+		out = append(out, fmt.Sprintf("for %s from %s (%s)", set.Title, set.Exporter, strings.Join(list, ", ")))
+	}
+	return strings.Join(out, "; ")
+}
+
+// setNamed reports whether any alert of the set is among the names.
+func setNamed(set *alertSet, want map[string]bool) bool {
+	for _, a := range set.Alerts {
+		if want[strings.ToLower(a.Name)] {
+			return true
+		}
+	}
+	return false
+}
