@@ -112,7 +112,7 @@ var areaWords = []struct {
 	{Area{"Kubernetes manifests", "kubernetes-specialist"},
 		[]string{"kubernetes", "k8s", "helm", "kustomize", "kubectl", "manifests"}},
 	{Area{"monitoring and alerting", "monitoring-specialist"},
-		[]string{"monitoring", "prometheus", "grafana", "alerting", "alerts", "observability", "dashboards", "metrics"}},
+		[]string{"monitoring", "prometheus", "grafana", "alerting", "alerts", "observability", "dashboards"}},
 	{Area{"Cloudflare Workers", "cloudflare-workers-specialist"},
 		[]string{"wrangler", "cloudflare worker", "cloudflare workers"}},
 }
@@ -447,6 +447,9 @@ func (r *Request) readInfra() {
 		in.Kustomize, in.KustomizeDropped = false, true
 	}
 
+	// A vendor's dashboard or console is its web UI, not a Grafana one.
+	r.drop("cloudflare dashboard", "aws dashboard", "azure dashboard", "gcp dashboard", "google cloud dashboard",
+		"github dashboard", "heroku dashboard", "vercel dashboard", "netlify dashboard", "firebase dashboard")
 	// "metrics" or "latency" in a request for something else (a Worker
 	// that should "collect basic metrics") is a detail of that thing, not
 	// a monitoring task: only a request about nothing else, or the words
@@ -577,7 +580,7 @@ func (r *Request) readConcepts() {
 	r.CD = r.Has("cd", "cicd", "continuous deployment", "continuous delivery", "deploy automatically",
 		"automatically deploy", "automatic deployment", "automatic deployments", "auto deploy", "autodeploy",
 		"deploy on merge", "deploy on push", "deployment pipeline", "deploy pipeline", "deploys automatically")
-	if r.CD && (r.Has("cicd") || r.Has("ci")) && !r.CI {
+	if r.CD && (r.Has("cicd") || r.Has("ci")) && !r.CI && r.OtherCI == "" {
 		r.CI = true // "CI/CD" asks for both halves
 	}
 	if r.MigrateFrom != "" || r.OtherCI != "" {

@@ -100,6 +100,16 @@ var (
 	logLineRe  = regexp.MustCompile(`^\s*(\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[\d\d:\d\d|\$ |> |at [\w.$]+\(|Traceback \(most recent|(ERROR|WARN|WARNING|INFO|DEBUG|FATAL|panic)[:\] ])`)
 	htmlComRe  = regexp.MustCompile(`(?s)<!--.*?-->`)
 	sentenceRe = regexp.MustCompile(`[.!?;](\s+|$)`)
+	// pathCodeRe matches inline code that holds a path or an image name
+	// (quadlets/app.container, prom/blackbox-exporter): file names are not
+	// requests.
+	pathCodeRe = regexp.MustCompile("`[^`\n]*/[^`\n]*`")
+	// compoundRe matches names of three or more hyphenated parts
+	// (grafana-agent-k8s-operator): a product's name, whose parts are not
+	// requests.
+	compoundRe = regexp.MustCompile(`\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}\b`)
+	// urlRe matches links: their words are addresses, not requests.
+	urlRe = regexp.MustCompile(`https?://[^\s)>\]]+`)
 )
 
 // Split separates an issue's body into parts by their role.
@@ -119,6 +129,18 @@ func Split(title, body string) Doc {
 		d.Parts = append(d.Parts, Part{Kind: k, Heading: heading, Text: strings.TrimSpace(text)})
 	}
 	prevBlank := true
+	// para gathers the lines of one paragraph or list item: a sentence
+	// wrapped over several lines is read whole.
+	var para []string
+	paraSection := Ask
+	flush := func() {
+		if len(para) > 0 {
+			text := urlRe.ReplaceAllString(strings.Join(para, " "), " ")
+			text = compoundRe.ReplaceAllStringFunc(text, func(w string) string { return strings.ReplaceAll(w, "-", "") })
+			addLine(add, paraSection, pathCodeRe.ReplaceAllString(text, " "))
+			para = nil
+		}
+	}
 	for _, line := range strings.Split(body, "\n") {
 		if fence != "" {
 			if m := fenceRe.FindStringSubmatch(line); m != nil && strings.HasPrefix(m[1], fence[:1]) && len(m[1]) >= len(fence) {
@@ -130,10 +152,18 @@ func Split(title, body string) Doc {
 			continue
 		}
 		if m := fenceRe.FindStringSubmatch(line); m != nil {
+			flush()
 			fence = m[1]
 			continue
 		}
 		blank := strings.TrimSpace(line) == ""
+		prose := !blank && !headingRe.MatchString(line) && !(boldRe.MatchString(line) && isHeadingText(boldRe.FindStringSubmatch(line)[1])) &&
+			!(labelRe.MatchString(line) && knownHeading(labelRe.FindStringSubmatch(line)[1])) && !strings.HasPrefix(strings.TrimSpace(line), ">") &&
+			!(prevBlank && (strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "\t")) && !listItem(line)) &&
+			!logLineRe.MatchString(line) && !checkRe.MatchString(line)
+		if !prose || listItem(line) {
+			flush()
+		}
 		switch {
 		case blank:
 		case headingRe.MatchString(line):
@@ -161,10 +191,12 @@ func Split(title, body string) Doc {
 				addLine(add, section, item)
 			}
 		default:
-			addLine(add, section, line)
+			para = append(para, strings.TrimSpace(line))
+			paraSection = section
 		}
 		prevBlank = blank
 	}
+	flush()
 	if fence != "" {
 		add(Code, strings.Join(code, "\n"))
 	}
@@ -292,6 +324,7 @@ func boilerplate(item string) bool {
 // contextMarkers make a sentence of an ask section background: it says
 // what exists or what relates to the request, not what to build.
 var contextMarkers = []string{
+	"already",
 	"already have", "already has", "we already", "already use", "already uses", "already using", "already exists",
 	"already exist", "already in place", "already deployed", "currently use", "currently uses", "currently using",
 	"currently have", "currently has", "currently deploy", "currently deployed", "currently run", "currently runs",

@@ -144,10 +144,13 @@ func (p *planner) cdQuestion() bool {
 // or "" when the request asks for a new Worker or none.
 func (p *planner) workerDir() string {
 	r := p.req
-	if !r.Infra.Worker || r.Has("new worker", "create a worker", "write a worker", "add a worker", "a worker in front") {
+	ws := p.in.Repo.Artifacts.Wrangler
+	// "deploy the edge worker" in a repository with a wrangler
+	// configuration names that Worker.
+	named := r.Infra.Worker || (len(ws) > 0 && r.Has("worker", "workers", "edge worker", "edge function"))
+	if !named || r.Has("new worker", "create a worker", "write a worker", "add a worker", "a worker in front") {
 		return ""
 	}
-	ws := p.in.Repo.Artifacts.Wrangler
 	if len(ws) == 0 {
 		return ""
 	}
