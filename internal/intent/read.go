@@ -194,11 +194,14 @@ func readWords(text string) *Request {
 	}
 
 	// Registries first: "docker hub" is not a Dockerfile request.
+	// With both named, GHCR is the one asked for: requests add it beside
+	// Docker Hub far more often than the other way round, and "instead of
+	// Docker Hub" was cut from the text already.
 	switch {
-	case r.Has("docker hub", "dockerhub", "docker io", "hub docker com"):
-		r.Registry = "dockerhub"
 	case r.Has("ghcr", "ghcr io", "github container registry", "github packages"):
 		r.Registry = "ghcr"
+	case r.Has("docker hub", "dockerhub", "docker io", "hub docker com"):
+		r.Registry = "dockerhub"
 	}
 	imageWords := []string{"image", "images", "container", "containers", "docker"}
 	r.Publish = r.Registry != "" || (r.Has("publish", "push", "release", "ship", "upload") && r.Has(imageWords...)) ||
@@ -230,7 +233,13 @@ func readWords(text string) *Request {
 	}
 	r.CI = r.Has(strongCIWords...) || r.Has("github actions", "github action", "gh actions", "workflow", "workflows",
 		"pipeline", "pipelines", "pull requests", "on prs", "every pr", "each pr")
-	// "a workflow that publishes the image" is the image workflow, not CI.
+	// "a workflow that publishes the image" is the image workflow, not CI,
+	// and "it breaks CI systems" names CI as a thing.
+	if r.Publish {
+		r.drop("ci systems", "ci system", "ci servers", "ci server", "in ci", "our ci", "the ci", "from ci")
+		r.CI = r.Has(strongCIWords...) || r.Has("github actions", "github action", "gh actions", "workflow", "workflows",
+			"pipeline", "pipelines", "pull requests", "on prs", "every pr", "each pr")
+	}
 	if r.Publish && !r.Has(strongCIWords...) && !r.Has("pull requests", "on prs", "every pr", "each pr") {
 		r.CI = false
 	}

@@ -157,7 +157,7 @@ func Split(title, body string) Doc {
 			continue
 		}
 		blank := strings.TrimSpace(line) == ""
-		prose := !blank && !headingRe.MatchString(line) && !(boldRe.MatchString(line) && isHeadingText(boldRe.FindStringSubmatch(line)[1])) &&
+		prose := !blank && !headingRe.MatchString(line) && !(boldRe.MatchString(line) && boldHeading(boldRe.FindStringSubmatch(line)[1])) &&
 			!(labelRe.MatchString(line) && knownHeading(labelRe.FindStringSubmatch(line)[1])) && !strings.HasPrefix(strings.TrimSpace(line), ">") &&
 			!(prevBlank && (strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "\t")) && !listItem(line)) &&
 			!logLineRe.MatchString(line) && !checkRe.MatchString(line)
@@ -169,7 +169,7 @@ func Split(title, body string) Doc {
 		case headingRe.MatchString(line):
 			heading = strings.TrimSpace(strings.Trim(headingRe.FindStringSubmatch(line)[1], "*_: "))
 			section = sectionKind(heading)
-		case boldRe.MatchString(line) && isHeadingText(boldRe.FindStringSubmatch(line)[1]):
+		case boldRe.MatchString(line) && boldHeading(boldRe.FindStringSubmatch(line)[1]):
 			m := boldRe.FindStringSubmatch(line)
 			heading, section = strings.TrimSpace(m[1]), sectionKind(m[1])
 			addLine(add, section, m[2])
@@ -308,6 +308,13 @@ func isHeadingText(s string) bool {
 	return len(strings.Fields(s)) <= 10 && !strings.HasSuffix(strings.TrimSpace(s), ".")
 }
 
+// boldHeading reports whether bold text on its own line is a heading: a
+// short phrase, or a template's question ("Is your feature request
+// related to a problem? Please describe.").
+func boldHeading(s string) bool {
+	return isHeadingText(s) || (len(strings.Fields(s)) <= 14 && sectionKind(s) != Ask)
+}
+
 // boilerplate reports whether a checklist item belongs to the issue
 // template itself ("I have searched existing issues").
 func boilerplate(item string) bool {
@@ -324,13 +331,13 @@ func boilerplate(item string) bool {
 // contextMarkers make a sentence of an ask section background: it says
 // what exists or what relates to the request, not what to build.
 var contextMarkers = []string{
-	"already",
+	"already", "we have", "we use", "we run", "we deploy", "our current",
 	"already have", "already has", "we already", "already use", "already uses", "already using", "already exists",
 	"already exist", "already in place", "already deployed", "currently use", "currently uses", "currently using",
 	"currently have", "currently has", "currently deploy", "currently deployed", "currently run", "currently runs",
 	"today", "right now", "at the moment", "currently", "nowadays", "in parallel with", "parallel to", "depends on", "blocked by",
 	"related to", "see also", "similar to", "like we did", "as we did", "was done in", "for reference",
-	"existing", "we used to", "used to use", "previously", "in the past", "part of the epic", "part of epic",
+	"we used to", "used to use", "previously", "in the past", "part of the epic", "part of epic",
 	"this is part of", "split from", "follow up to", "follow up of", "after this", "once this is", "once this lands",
 	"in a later", "in a separate", "separate issue", "another issue", "future issue", "later on", "eventually",
 	"long term", "in the future", "down the road", "not part of this", "out of scope",
