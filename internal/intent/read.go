@@ -33,6 +33,9 @@ type Request struct {
 	OtherCI string
 	// Act is set when the request asks to apply or deploy now.
 	Act bool
+	// Tentative is set when the issue asks for opinions rather than for
+	// the work ("what do you suggest?").
+	Tentative bool
 	// Manual is set when the request asks for work by hand in a cloud
 	// portal or console.
 	Manual bool
@@ -286,6 +289,8 @@ func readWords(text string) *Request {
 		r.Infra = Infra{}
 		r.Areas = nil
 	}
+	r.Tentative = r.Has("what do you suggest", "what do you think", "any thoughts", "thoughts on this", "any suggestions",
+		"would it make sense", "is it worth", "opinions", "what would you suggest", "open for discussion", "up for discussion")
 	r.readConcepts()
 	if len(r.Backing) > 0 && !r.CI && !r.Publish && !r.Infra.Any() && r.IaC == "" && !r.Secrets && !r.Act {
 		r.Compose = true // "add Postgres and Redis" (or "dockerize the server, Redis and Postgres") is a local stack
@@ -354,6 +359,9 @@ type Infra struct {
 	Worker             bool
 	Bindings           []string
 
+	// ComputeDefault is set when Compute is the cloud's default, not one
+	// the request named.
+	ComputeDefault bool
 	// kustomizeDropped is set when kustomize was asked with Helm, whose
 	// values replace it.
 	KustomizeDropped bool
@@ -413,7 +421,7 @@ func (r *Request) readInfra() {
 		case r.Has("app engine", "compute engine", "gce", "cloud functions"):
 			in.Compute = "App Engine, Compute Engine or Cloud Functions"
 		default:
-			in.Compute = "cloudrun"
+			in.Compute, in.ComputeDefault = "cloudrun", !r.Has("cloud run")
 		}
 	}
 	if in.Cloud == "azure" && hosting {
@@ -426,7 +434,7 @@ func (r *Request) readInfra() {
 		case r.Has("functions", "azure functions", "virtual machines", "vm", "vms"):
 			in.Compute = "Azure Functions or virtual machines"
 		default:
-			in.Compute = "containerapps"
+			in.Compute, in.ComputeDefault = "containerapps", !r.Has("container apps", "azure container apps")
 		}
 	}
 	if in.Cloud == "aws" && hosting {
@@ -440,7 +448,7 @@ func (r *Request) readInfra() {
 		case r.Has("ec2"):
 			in.Compute = "EC2 instances"
 		default:
-			in.Compute = "apprunner"
+			in.Compute, in.ComputeDefault = "apprunner", !r.Has("app runner", "apprunner")
 		}
 	}
 

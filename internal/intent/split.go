@@ -185,7 +185,9 @@ func Split(title, body string) Doc {
 			add(Code, line)
 		case checkRe.MatchString(line):
 			item := checkRe.FindStringSubmatch(line)[1]
-			if boilerplate(item) {
+			done := strings.Contains(strings.ToLower(line), "[x]")
+			if boilerplate(item) || (done && section == Ask) {
+				// A template's own item, or work already done.
 				add(Context, item)
 			} else {
 				addLine(add, section, item)
@@ -280,7 +282,7 @@ func sectionKind(heading string) Kind {
 	h := norm(heading)
 	for _, hw := range headingWords {
 		for _, w := range hw.words {
-			if strings.Contains(h, " "+w+" ") {
+			if strings.Contains(h, " "+w+" ") || strings.Contains(h, " "+w+"s ") {
 				return hw.kind
 			}
 		}
@@ -415,6 +417,10 @@ func splitExcluded(s string) (ask, excluded string) {
 // matchMarker returns how many words an exclusion marker takes at
 // words[i], or 0.
 func matchMarker(words []string, i int) int {
+	// "on Docker Hub, not GitHub Packages"
+	if clean(words[i]) == "not" && i > 0 && strings.HasSuffix(words[i-1], ",") {
+		return 1
+	}
 	for _, m := range excludeMarkers {
 		mw := strings.Fields(strings.ReplaceAll(m, " t ", "t "))
 		if m == "no" {

@@ -132,7 +132,7 @@ func (p *planner) ask(qs ...string) {
 func (p *planner) build() {
 	r := p.req
 	infra := &r.Infra
-	if p.epicQuestion() || !p.checkSubstitutions() || p.cdQuestion() || p.vagueKubernetes() {
+	if p.epicQuestion() || p.tentativeQuestion() || !p.checkSubstitutions() || p.cdQuestion() || p.vagueKubernetes() {
 		return
 	}
 	p.takeOverlays()

@@ -113,7 +113,7 @@ func (p *planner) declineOthers() {
 // deployment and names no target; it reports whether it asked.
 func (p *planner) cdQuestion() bool {
 	r := p.req
-	if r.CD && r.Infra.Cloud != "" && r.Infra.Compute == "" && !r.Infra.K8s && !r.Infra.Postgres && !r.Infra.Bucket {
+	if r.CD && r.Infra.Cloud != "" && (r.Infra.Compute == "" || r.Infra.ComputeDefault) && !r.Infra.K8s && !r.Infra.Postgres && !r.Infra.Bucket {
 		p.ask(fmt.Sprintf("The request asks to deploy to %s but not to which service. Deploy where: %s?", cloudLabel(r.Infra.Cloud),
 			map[string]string{"aws": "App Runner, ECS on Fargate or EKS", "gcp": "Cloud Run or GKE", "azure": "Container Apps, AKS or App Service"}[r.Infra.Cloud]))
 		return true
@@ -155,6 +155,16 @@ func (p *planner) workerDir() string {
 		return ""
 	}
 	return path.Dir(ws[0])
+}
+
+// tentativeQuestion turns an issue that asks for opinions into a
+// question: what the lead would plan, and whether to go ahead.
+func (p *planner) tentativeQuestion() bool {
+	if !p.req.Tentative {
+		return false
+	}
+	p.ask("The issue asks for opinions rather than for a change. Should devops-lead go ahead with it? If so, say what to build, e.g. \"containerize the API and the web UI separately, with a Compose file that runs both\".")
+	return true
 }
 
 // epicQuestion asks which part to start with when the issue is an epic:
