@@ -128,7 +128,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if in.Repo != nil {
 		if s := in.Repo.Service(dir); s != nil {
 			// A Dockerfile written for a workspace root builds from there.
-			if c, df := imageBuild(in.Workspace, in.Deps, *s); c != dir && safePath(c) {
+			if c, df := imageBuild(in.Workspace, in.Deps, *s); (c != dir || df != joinPath(dir, "Dockerfile")) && safePath(c) && safePath(df) {
 				bctx = c
 				fileJSON, err := json.Marshal(df)
 				if err != nil {

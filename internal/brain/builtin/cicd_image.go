@@ -50,6 +50,8 @@ func ciDockerfiles(in engine.WorkInput, services []stack.Service) []string {
 		for _, s := range services {
 			if p := path.Join(s.Dir, "Dockerfile"); workspace.Exists(in.Workspace, p) {
 				consider(p)
+			} else if kept := keptDockerfile(in.Workspace, in.Deps, s); kept != "" {
+				found[kept] = true // the unit's own Dockerfile, kept elsewhere
 			}
 		}
 	}
@@ -161,8 +163,7 @@ func ciDirList(services []stack.Service) string {
 // from a workspace root (imageBuild), else its directory.
 func ciImageContext(in engine.WorkInput, services []stack.Service, dockerfile string) string {
 	for _, s := range services {
-		if joinPath(s.Dir, "Dockerfile") == dockerfile {
-			ctx, _ := imageBuild(in.Workspace, in.Deps, s)
+		if ctx, df := imageBuild(in.Workspace, in.Deps, s); df == dockerfile {
 			return ctx
 		}
 	}

@@ -165,7 +165,7 @@ func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []s
 	}
 	for _, s := range services {
 		df := joinPath(s.Dir, "Dockerfile")
-		if !exists(in.Workspace, df) && !inDeps(in.Deps, df) {
+		if !exists(in.Workspace, df) && !inDeps(in.Deps, df) && keptDockerfile(in.Workspace, in.Deps, s) == "" {
 			notes = append(notes, fmt.Sprintf("%s has no Dockerfile, so it is not in the Compose file; containerize it first", dirLabel(s.Dir)))
 			continue
 		}

@@ -186,6 +186,17 @@ func inside(dir, p string) bool {
 func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, dockerfile string) {
 	dockerfile = joinPath(s.Dir, "Dockerfile")
 	own := path.Clean(joinPath(s.Dir, "."))
+	if kept := keptDockerfile(ws, deps, s); kept != "" {
+		// The repository builds the unit from a Dockerfile of its own
+		// elsewhere (docker/Dockerfile): images are built from it, from
+		// the unit's directory or, when its COPY lines need it, the
+		// repository root.
+		content, _ := readOptional(ws, kept)
+		if content != nil && !copiesFit(ws, content, own) && copiesFit(ws, content, ".") {
+			return ".", kept
+		}
+		return own, kept
+	}
 	if !contextDiffers(s) {
 		return own, dockerfile
 	}
@@ -209,6 +220,35 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 		return buildContext(s), dockerfile
 	}
 	return own, dockerfile
+}
+
+// keptDockerfile returns the Dockerfile the repository keeps for the unit
+// outside <dir>/Dockerfile (docker/Dockerfile, build/package/Dockerfile,
+// Dockerfile.prod), when <dir>/Dockerfile exists neither in the
+// repository nor in the changes before this task; "" otherwise.
+func keptDockerfile(ws fs.FS, deps []*change.ChangeSet, s stack.Service) string {
+	own := joinPath(s.Dir, "Dockerfile")
+	for _, cs := range deps {
+		if cs != nil {
+			if f := cs.Get(own); f != nil && f.Op != change.Delete {
+				return ""
+			}
+		}
+	}
+	if ws == nil || exists(ws, own) {
+		return ""
+	}
+	var cands []string
+	for _, d := range otherDockerfileDirs {
+		cands = append(cands, joinPath(joinPath(s.Dir, d), "Dockerfile"))
+	}
+	cands = append(cands, joinPath(s.Dir, "Dockerfile.prod"), joinPath(s.Dir, "Dockerfile.production"))
+	for _, c := range cands {
+		if exists(ws, c) {
+			return c
+		}
+	}
+	return ""
 }
 
 // copiesFit reports whether every plain local source of the Dockerfile's

@@ -99,11 +99,12 @@ func (p *planner) containerTask() *engine.Task {
 	for _, s := range p.scope {
 		state, errs := p.dockerfile(s)
 		path := joinPath(s.Dir, "Dockerfile")
-		if other := p.otherDockerfile(s); state == dockerfileMissing && r.Container && other != "" {
+		if other := p.otherDockerfile(s); state == dockerfileMissing && other != "" && (r.Container || keptDockerfile(p.in.Workspace, nil, s) != "") {
 			// The repository already builds this unit from a Dockerfile
 			// of its own elsewhere: a second one beside it would only
-			// compete with it.
-			p.note("%s already builds %s: it is kept, and no second Dockerfile is written beside it", other, dirLabel(s.Dir))
+			// compete with it, and images, Compose and deployments build
+			// from it.
+			p.note("%s already builds %s: it is kept, no second Dockerfile is written beside it, and images are built from it", other, dirLabel(s.Dir))
 			continue
 		}
 		switch state {
