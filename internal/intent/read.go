@@ -150,9 +150,21 @@ func (r *Request) drop(phrases ...string) {
 // readWords matches text against the lead's word lists.
 func readWords(text string) *Request {
 	r := &Request{Text: norm(text)}
+	// "Web App for Containers" is a name: its "containers" asks for no
+	// Dockerfile.
+	for _, n := range []string{" web apps for containers ", " web app for containers "} {
+		r.Text = strings.ReplaceAll(r.Text, n, " azure web app ")
+	}
 	r.Injection = r.Has("ignore previous instructions", "ignore all previous instructions", "ignore the above",
 		"ignore your instructions", "disregard previous instructions", "system prompt", "you are now")
 
+	// Standing up an instance now is acting, not a change to review.
+	if r.Has("deploy a development instance", "deploy a dev instance", "deploy an instance", "deploy a staging instance",
+		"deploy a test instance", "spin up an instance", "spin up a dev instance", "deploy a demo instance") {
+		r.Act = true
+		r.drop("deploy a development instance", "deploy a dev instance", "deploy an instance", "deploy a staging instance",
+			"deploy a test instance", "spin up an instance", "spin up a dev instance", "deploy a demo instance")
+	}
 	// Acting on infrastructure: declined, whatever else is asked.
 	deployNow := (r.Has("deploy", "redeploy", "re deploy") && r.Has("now", "production", "prod", "live", "immediately",
 		"latest version", "latest release", "new version", "the latest")) || r.Has("redeploy", "re deploy")
@@ -407,8 +419,7 @@ func (r *Request) readInfra() {
 	}
 	in.Bucket = r.Has("s3", "bucket", "buckets", "uploads", "object storage", "file storage", "file uploads")
 	hosting := r.Has("deploy", "deployment", "host", "hosting", "hosted", "run it", "run this", "run the", "serve",
-		"app runner", "apprunner", "ecs", "fargate", "eks", "lambda", "ec2", "cloud run", "gke", "container apps", "aks", "app service",
-		"web app", "web apps", "webapp")
+		"app runner", "apprunner", "ecs", "fargate", "eks", "lambda", "ec2", "cloud run", "gke", "container apps", "aks", "app service")
 	if in.Cloud == "" && in.Terraform && !r.Has("cloudflare", "wrangler") {
 		in.Cloud = "aws"
 		in.CloudWhy = "no cloud is named, so the built-in default AWS is planned (say \"on GCP\" or \"on Azure\" to steer it)"
@@ -679,6 +690,11 @@ func Read(title, body string) *Request {
 	}
 	if crit := d.Text(Criteria); strings.TrimSpace(crit) != "" {
 		r.refine(readWords(d.Text(Ask) + "\n" + crit))
+	}
+	// A title that asks a question over a template left empty ("Don't
+	// we support Kubernetes?") asks for an answer, not for work.
+	if strings.HasSuffix(strings.TrimSpace(title), "?") && strings.TrimSpace(d.Text(Ask)) == strings.TrimSpace(d.Title) {
+		r.Tentative = true
 	}
 	r.Doc = d
 	r.Excluded = norm(d.Text(Excluded))

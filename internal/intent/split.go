@@ -353,9 +353,19 @@ var needMarkers = []string{" no ", " not ", " n t ", " without ", " missing ", "
 var laterMarkers = []string{"in a later", "in a separate", "separate issue", "another issue", "future issue", "later on",
 	"eventually", "long term", "in the future", "down the road", "not part of this", "out of scope"}
 
+// templateText are phrases of issue templates' own prompts, left in
+// place by people who did not replace them.
+var templateText = []string{"clear and concise description", "template placeholder", "add any other context",
+	"describe the solution you d like", "describe alternatives you ve considered", "a description of what the problem is"}
+
 // sentenceKind classifies one sentence of an ask section.
 func sentenceKind(s string) Kind {
 	t := norm(s)
+	for _, m := range templateText {
+		if strings.Contains(t, " "+m+" ") {
+			return Context
+		}
+	}
 	for _, m := range laterMarkers {
 		if strings.Contains(t, " "+m+" ") {
 			return Excluded

@@ -163,7 +163,22 @@ func (p *planner) tentativeQuestion() bool {
 	if !p.req.Tentative {
 		return false
 	}
-	p.ask("The issue asks for opinions rather than for a change. Should devops-lead go ahead with it? If so, say what to build, e.g. \"containerize the API and the web UI separately, with a Compose file that runs both\".")
+	r := p.req
+	var topics []string
+	for _, t := range []struct {
+		on   bool
+		name string
+	}{{r.CI, "CI"}, {r.Container || r.Publish, "container images"}, {r.Compose, "Compose"}, {r.Infra.K8s, "Kubernetes"},
+		{r.Infra.Cloud != "", cloudLabel(r.Infra.Cloud)}, {r.Infra.Monitoring, "monitoring"}, {r.Infra.Worker, "Cloudflare Workers"}} {
+		if t.on {
+			topics = append(topics, t.name)
+		}
+	}
+	about := ""
+	if len(topics) > 0 {
+		about = " about " + strings.Join(topics, ", ")
+	}
+	p.ask("The issue asks a question" + about + " rather than for a change. Should devops-lead go ahead with it? If so, say what to build, e.g. \"write Kubernetes manifests for the API with an Ingress\" or \"containerize the API and the web UI separately, with a Compose file that runs both\".")
 	return true
 }
 
