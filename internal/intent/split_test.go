@@ -172,6 +172,41 @@ func TestReadLikeAPerson(t *testing.T) {
 	}
 }
 
+func TestSplitDetails(t *testing.T) {
+	tests := []struct {
+		name, body string
+		ask        []string // in the ask text
+		notAsk     []string // not in it
+	}{
+		{"a wrapped sentence is read whole", "The charm already runs an exporter container,\nso it should bundle alert rules.",
+			nil, []string{"container"}},
+		{"links and paths are not requests", "See https://example.com/k8s/helm and `quadlets/app.container`; add alerts.",
+			[]string{"add alerts"}, []string{"k8s", "container", "helm"}},
+		{"a long hyphenated name is one word", "Reuse the grafana-agent-k8s-operator rules.", []string{"grafanaagentk8soperator"}, []string{" k8s"}},
+		{"done items are not requests", "- [x] write the deploy scripts\n- [ ] add alerts", []string{"add alerts"}, []string{"deploy"}},
+		{"', not X' excludes X", "Publish to Docker Hub, not GitHub Packages.", []string{"Docker Hub"}, []string{"GitHub Packages"}},
+		{"template prompts are not requests", "**Describe the solution you'd like**\nA clear and concise description of what you want to happen.",
+			nil, []string{"clear and concise"}},
+		{"a bold template question is a heading", "**Is your feature request related to a problem? Please describe.**\nDocker Hub limits pulls.\n\n**Describe the solution you'd like**\nPush to GHCR.",
+			[]string{"Push to GHCR"}, []string{"Docker Hub", "Please describe"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ask := Split("", tc.body).Text(Ask)
+			for _, w := range tc.ask {
+				if !strings.Contains(ask, w) {
+					t.Errorf("ask %q lacks %q", ask, w)
+				}
+			}
+			for _, w := range tc.notAsk {
+				if strings.Contains(ask, w) {
+					t.Errorf("ask %q holds %q", ask, w)
+				}
+			}
+		})
+	}
+}
+
 func FuzzSplit(f *testing.F) {
 	f.Add("t", "## a\n```\nx\n## b\n- [ ] c\n> d")
 	f.Add("", "**Acceptance criteria**: e.g. foo. instead of bar, no k8s and no")
