@@ -302,7 +302,9 @@ func readWords(text string) *Request {
 		r.Areas = nil
 	}
 	r.Tentative = r.Has("what do you suggest", "what do you think", "any thoughts", "thoughts on this", "any suggestions",
-		"would it make sense", "is it worth", "opinions", "what would you suggest", "open for discussion", "up for discussion")
+		"would it make sense", "is it worth", "opinions", "what would you suggest", "open for discussion", "up for discussion",
+		"my plan is", "current plan is", "our plan is", "we are considering", "i am considering", "thinking about", "thinking of",
+		"maybe we could", "we could consider")
 	r.readConcepts()
 	if len(r.Backing) > 0 && !r.CI && !r.Publish && !r.Infra.Any() && r.IaC == "" && !r.Secrets && !r.Act {
 		r.Compose = true // "add Postgres and Redis" (or "dockerize the server, Redis and Postgres") is a local stack

@@ -169,7 +169,7 @@ func (p *planner) tentativeQuestion() bool {
 		on   bool
 		name string
 	}{{r.CI, "CI"}, {r.Container || r.Publish, "container images"}, {r.Compose, "Compose"}, {r.Infra.K8s, "Kubernetes"},
-		{r.Infra.Cloud != "", cloudLabel(r.Infra.Cloud)}, {r.Infra.Monitoring, "monitoring"}, {r.Infra.Worker, "Cloudflare Workers"}} {
+		{r.Infra.Cloud != "", cloudLabel(r.Infra.Cloud)}, {r.IaC != "", r.IaC}, {r.Infra.Monitoring, "monitoring"}, {r.Infra.Worker, "Cloudflare Workers"}} {
 		if t.on {
 			topics = append(topics, t.name)
 		}
@@ -178,7 +178,7 @@ func (p *planner) tentativeQuestion() bool {
 	if len(topics) > 0 {
 		about = " about " + strings.Join(topics, ", ")
 	}
-	p.ask("The issue asks a question" + about + " rather than for a change. Should devops-lead go ahead with it? If so, say what to build, e.g. \"write Kubernetes manifests for the API with an Ingress\" or \"containerize the API and the web UI separately, with a Compose file that runs both\".")
+	p.ask("The issue discusses" + strings.TrimPrefix(about, " about") + map[bool]string{true: " plans", false: ""}[about == ""] + " rather than asking for a change. Should devops-lead go ahead with it? If so, say what to build, e.g. \"write Kubernetes manifests for the API with an Ingress\" or \"containerize the API and the web UI separately, with a Compose file that runs both\".")
 	return true
 }
 
