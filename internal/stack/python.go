@@ -25,14 +25,16 @@ type pyInfo struct {
 	mainDeps map[string]bool
 }
 
-// pythonService reads pyproject.toml, requirements*.txt and Pipfile.
+// pythonService reads pyproject.toml, requirements*.txt and Pipfile, or,
+// without them, setup.py and setup.cfg (python_setup.go).
 func (d *detector) pythonService(dir string) *Service {
 	info := &pyInfo{deps: map[string]bool{}, mainDeps: map[string]bool{}, scripts: map[string]string{}}
 	hasProject := d.readPyproject(dir, info)
 	hasReqs := d.readRequirements(dir, info)
 	hasPipfile := d.readPipfile(dir, info)
 	manage := d.idx.has(join(dir, "manage.py"))
-	if !hasProject && !hasReqs && !hasPipfile && !manage {
+	hasSetup := !hasProject && !hasReqs && !hasPipfile && !manage && d.readSetuptools(dir, info)
+	if !hasProject && !hasReqs && !hasPipfile && !manage && !hasSetup {
 		return nil
 	}
 	if info.manifest == "" {

@@ -166,7 +166,7 @@ var interestingNames = map[string]bool{
 	"Pipfile": true, "Pipfile.lock": true, "uv.lock": true, "poetry.lock": true,
 	".python-version": true, "runtime.txt": true, "manage.py": true, "app.py": true,
 	"main.py": true, "server.py": true, "wsgi.py": true, "asgi.py": true,
-	"__main__.py": true, "pytest.ini": true, "conftest.py": true, "Procfile": true,
+	"__main__.py": true, "pytest.ini": true, "setup.py": true, "setup.cfg": true, "conftest.py": true, "Procfile": true,
 	// Rust
 	"Cargo.toml": true, "Cargo.lock": true, "rust-toolchain.toml": true,
 	"rust-toolchain": true, "main.rs": true,
