@@ -39,6 +39,9 @@ func (d *detector) services() []Service {
 			cands[path.Dir(p)] = true
 		}
 	}
+	for dir := range d.gradleMemberRoots() {
+		cands[dir] = true
+	}
 	dirs := make([]string, 0, len(cands))
 	for dir := range cands {
 		dirs = append(dirs, dir)
