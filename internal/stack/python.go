@@ -23,6 +23,10 @@ type pyInfo struct {
 	// mainDeps are the dependencies the program runs with: not the
 	// optional, development or test ones. They tell what the unit is.
 	mainDeps map[string]bool
+	// setuptools is set when setup.py or setup.cfg made the unit: its
+	// install_requires are what a distributed package needs, so a web
+	// framework there (a Django plugin) does not make a service.
+	setuptools bool
 }
 
 // pythonService reads pyproject.toml, requirements*.txt and Pipfile, or,

@@ -60,6 +60,7 @@ func (d *detector) readSetuptools(dir string, info *pyInfo) bool {
 		info.versionSrc = manifest
 	}
 	info.manifest = manifest
+	info.setuptools = true
 	return true
 }
 
