@@ -196,3 +196,21 @@ func TestGradleRootConfiguredSubprojects(t *testing.T) {
 		t.Fatalf("warnings: %q", repo.Warnings)
 	}
 }
+
+// TestBuildPackageDockerfile checks that the Go project layout's
+// build/package/Dockerfile is listed while the rest of build/ stays
+// unread build output.
+func TestBuildPackageDockerfile(t *testing.T) {
+	repo := mustDetect(t, map[string]string{
+		"go.mod":                       "module example.com/ship\n\ngo 1.22\n",
+		"cmd/ship.go":                  "package main\n\nfunc main() {}\n",
+		"build/package/Dockerfile":     "FROM golang:1.22\n",
+		"build/ci/Dockerfile.test":     "FROM golang:1.22\n",
+		"build/Dockerfile":             "FROM scratch\n",
+		"build/libs/docker/Dockerfile": "FROM scratch\n",
+	}, Options{})
+	want := []string{"build/ci/Dockerfile.test", "build/package/Dockerfile"}
+	if !slices.Equal(repo.Artifacts.Dockerfiles, want) {
+		t.Fatalf("dockerfiles %q, want %q", repo.Artifacts.Dockerfiles, want)
+	}
+}
