@@ -104,6 +104,10 @@ func (d *detector) goExtraMainDirs(dir string) []string {
 // file is read to see whether they are package main.
 const maxGoProbeDirs = 64
 
+// goProbeBytes is how much of a file the probe reads: enough for a
+// license header, build constraints and the package clause.
+const goProbeBytes = 2 << 10
+
 // reGoIgnoreBuild finds the build constraint of a file kept out of every
 // build (a go:generate helper in a library package).
 var reGoIgnoreBuild = regexp.MustCompile(`(?m)^//\s*(?:go:build|\+build)\s+ignore\b`)
@@ -116,7 +120,7 @@ func (d *detector) probeGoMain(pkgDir string) bool {
 		return false
 	}
 	sort.Strings(names)
-	data, ok := d.optRead(join(pkgDir, names[0]), goHeadBytes)
+	data, ok := d.optRead(join(pkgDir, names[0]), goProbeBytes)
 	return ok && goMainSource(data)
 }
 
