@@ -20,7 +20,7 @@ import (
 // build context can hold it.
 func (d *detector) localDeps(s *Service) []string {
 	var rels []string
-	src := join(s.Dir, s.Manifest)
+	src := manifestPath(s)
 	switch s.Language {
 	case Go:
 		rels = d.goReplaceDirs(join(s.Dir, "go.mod"))

@@ -135,6 +135,9 @@ type detector struct {
 	// units holds what each language analyser learnt about a unit's
 	// kind (kind.go).
 	units map[string]*unitFacts
+	// gradleRoots maps Gradle subprojects with no build file of their own
+	// to the root build file that configures them (gradle_members.go).
+	gradleRoots map[string]string
 }
 
 // dirFacts is what a manifest directory hands down to nested services.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -55,8 +56,13 @@ type goCandidate struct {
 // its cmd/ (listed apart), that hold a main.go and are not tooling or
 // nested modules, at most maxGoMainDepth deep: a deeper cmd folder
 // (go/cmd/list-ports) counts.
+//
+// A directory without main.go is a main package too when the head of its
+// first .go file says package main (cmd/file.d.go): at most maxGoProbeDirs
+// such directories are probed, with optional reads that never starve the
+// manifests.
 func (d *detector) goExtraMainDirs(dir string) []string {
-	var out []string
+	var out, probe []string
 	cmd := join(dir, "cmd")
 	for pkgDir, names := range d.idx.goFiles {
 		if pkgDir == dir || !within(pkgDir, dir) || path.Dir(pkgDir) == cmd {
@@ -69,15 +75,59 @@ func (d *detector) goExtraMainDirs(dir string) []string {
 		if depth(relDir) > maxGoMainDepth || goToolingMain(relDir) != "" || d.inNestedModule(dir, pkgDir) {
 			continue
 		}
-		for _, n := range names {
-			if n == "main.go" {
-				out = append(out, pkgDir)
-				break
-			}
+		if slices.Contains(names, "main.go") {
+			out = append(out, pkgDir)
+		} else {
+			probe = append(probe, pkgDir)
+		}
+	}
+	// Shallow directories first: cmd/ itself before deeper packages.
+	sort.Slice(probe, func(i, j int) bool {
+		if di, dj := depth(probe[i]), depth(probe[j]); di != dj {
+			return di < dj
+		}
+		return probe[i] < probe[j]
+	})
+	if len(probe) > maxGoProbeDirs {
+		probe = probe[:maxGoProbeDirs]
+	}
+	for _, pkgDir := range probe {
+		if d.probeGoMain(pkgDir) {
+			out = append(out, pkgDir)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// maxGoProbeDirs bounds the directories without main.go whose first .go
+// file is read to see whether they are package main.
+const maxGoProbeDirs = 64
+
+// goProbeBytes is how much of a file the probe reads: enough for a
+// license header, build constraints and the package clause.
+const goProbeBytes = 2 << 10
+
+// reGoIgnoreBuild finds the build constraint of a file kept out of every
+// build (a go:generate helper in a library package).
+var reGoIgnoreBuild = regexp.MustCompile(`(?m)^//\s*(?:go:build|\+build)\s+ignore\b`)
+
+// probeGoMain reads the head of the first .go file of pkgDir (sorted by
+// name) and reports whether it is package main and built.
+func (d *detector) probeGoMain(pkgDir string) bool {
+	names := slices.Clone(d.idx.goFiles[pkgDir])
+	if len(names) == 0 {
+		return false
+	}
+	sort.Strings(names)
+	data, ok := d.optRead(join(pkgDir, names[0]), goProbeBytes)
+	return ok && goMainSource(data)
+}
+
+// goMainSource reports whether a Go file's head is package main and not
+// excluded from builds by an ignore constraint.
+func goMainSource(data []byte) bool {
+	return rePackageMain.Match(data) && !reGoIgnoreBuild.Match(data)
 }
 
 // inNestedModule reports whether pkgDir belongs to another go.mod below

@@ -165,6 +165,10 @@ func (d *detector) javaKindFacts(s *Service, text string) {
 		u.addWeak(KindCLI, "a main class and no web framework or port")
 	}
 	if len(u.facts) == before && len(u.weak) == 0 {
+		if src := d.javaMainClass(s.Dir); src != "" {
+			u.addWeak(KindCLI, "a main method in %s and no web framework or port", src)
+			return
+		}
 		u.addWeak(KindLibrary, "no spring-boot, web framework or main class: a library")
 	}
 }

@@ -74,7 +74,7 @@ func (d *detector) pythonEntry(s *Service, manage bool, info *pyInfo) {
 	default:
 		d.pythonFileEntry(s)
 	}
-	if web != "" {
+	if web != "" && !info.setuptools {
 		u.add(KindService, "depends on %s", web)
 	}
 	if cmd := d.procfileProcess(s.Dir, "worker"); cmd != "" {

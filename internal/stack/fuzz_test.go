@@ -16,17 +16,25 @@ func FuzzDetect(f *testing.F) {
 	f.Add("", "", "", "", "")
 	f.Fuzz(func(t *testing.T, pkg, gomod, pyproject, cargo, pomXML string) {
 		files := map[string]string{
-			"package.json":       pkg,
-			"a/go.mod":           gomod,
-			"a/main.go":          "package main\n" + pkg,
-			"b/pyproject.toml":   pyproject,
-			"b/Procfile":         "web: " + pkg,
-			"c/Cargo.toml":       cargo,
-			"d/pom.xml":          pomXML,
-			"e/build.gradle":     pomXML,
-			"e/.nvmrc":           gomod,
-			"f/requirements.txt": pyproject,
-			"k8s/x.yaml":         pkg,
+			"package.json":             pkg,
+			"a/go.mod":                 gomod,
+			"a/main.go":                "package main\n" + pkg,
+			"b/pyproject.toml":         pyproject,
+			"b/Procfile":               "web: " + pkg,
+			"c/Cargo.toml":             cargo,
+			"d/pom.xml":                pomXML,
+			"e/build.gradle":           pomXML,
+			"e/.nvmrc":                 gomod,
+			"f/requirements.txt":       pyproject,
+			"k8s/x.yaml":               pkg,
+			"g/setup.py":               pyproject,
+			"g/setup.cfg":              cargo,
+			"g/pkg/__init__.py":        "",
+			"h/settings.gradle":        "include 'x'\n" + pomXML,
+			"h/build.gradle":           cargo,
+			"h/x/src/main/java/A.java": pkg,
+			"i/go.mod":                 "module i\n",
+			"i/cmd/i.go":               gomod,
 		}
 		repo, err := Detect(tree(files), Options{})
 		if err != nil {

@@ -135,13 +135,13 @@ func (d *detector) isGoMain(dir string) bool {
 			continue
 		}
 		data, ok := d.r.read(join(dir, n))
-		return ok && rePackageMain.Match(data)
+		return ok && goMainSource(data)
 	}
 	for i, n := range names {
 		if i >= maxRootProbes {
 			break
 		}
-		if data, ok := d.r.head(join(dir, n), goHeadBytes); ok && rePackageMain.Match(data) {
+		if data, ok := d.r.head(join(dir, n), goHeadBytes); ok && goMainSource(data) {
 			return true
 		}
 	}

@@ -116,7 +116,7 @@ func (d *detector) springFacts(s *Service, env *envSet) {
 		}
 	}
 	manifest := ""
-	if data, ok := d.r.read(join(s.Dir, s.Manifest)); ok {
+	if data, ok := d.r.read(manifestPath(s)); ok {
 		manifest = string(data)
 	}
 	if hasAny(s.Deps, "postgres", "mysql") && props["spring.datasource.url"] == "" && !reEmbeddedDB.MatchString(manifest) {

@@ -157,16 +157,19 @@ func gradleVersion(text string) string {
 }
 
 // gradleService reads dir/build.gradle(.kts). A multi-project root with
-// no src/ of its own hands its Java version down and is not a service.
+// no src/ of its own hands its Java version down and is not a service. A
+// subproject with src/ and no build file is a unit built by the root's
+// build file, which is then its Manifest ("../build.gradle").
 func (d *detector) gradleService(dir string) *Service {
-	manifest := "build.gradle.kts"
-	if !d.idx.has(join(dir, manifest)) {
-		manifest = "build.gradle"
-		if !d.idx.has(join(dir, manifest)) {
+	manifest := gradleBuildFile(d.idx, dir)
+	p := join(dir, manifest)
+	if manifest == "" {
+		// A subproject the root build file configures.
+		if p = d.gradleMemberRoots()[dir]; p == "" {
 			return nil
 		}
+		manifest = rel(dir, p)
 	}
-	p := join(dir, manifest)
 	s := &Service{Dir: dir, Language: Java, Manifest: manifest, PackageManager: "gradle"}
 	text := ""
 	if data, ok := d.r.read(p); ok {

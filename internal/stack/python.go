@@ -23,16 +23,22 @@ type pyInfo struct {
 	// mainDeps are the dependencies the program runs with: not the
 	// optional, development or test ones. They tell what the unit is.
 	mainDeps map[string]bool
+	// setuptools is set when setup.py or setup.cfg made the unit: its
+	// install_requires are what a distributed package needs, so a web
+	// framework there (a Django plugin) does not make a service.
+	setuptools bool
 }
 
-// pythonService reads pyproject.toml, requirements*.txt and Pipfile.
+// pythonService reads pyproject.toml, requirements*.txt and Pipfile, or,
+// without them, setup.py and setup.cfg (python_setup.go).
 func (d *detector) pythonService(dir string) *Service {
 	info := &pyInfo{deps: map[string]bool{}, mainDeps: map[string]bool{}, scripts: map[string]string{}}
 	hasProject := d.readPyproject(dir, info)
 	hasReqs := d.readRequirements(dir, info)
 	hasPipfile := d.readPipfile(dir, info)
 	manage := d.idx.has(join(dir, "manage.py"))
-	if !hasProject && !hasReqs && !hasPipfile && !manage {
+	hasSetup := !hasProject && !hasReqs && !hasPipfile && !manage && d.readSetuptools(dir, info)
+	if !hasProject && !hasReqs && !hasPipfile && !manage && !hasSetup {
 		return nil
 	}
 	if info.manifest == "" {

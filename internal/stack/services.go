@@ -9,7 +9,7 @@ import (
 // manifestNames make a directory a service candidate.
 var manifestNames = map[string]bool{
 	"go.mod": true, "package.json": true, "pyproject.toml": true,
-	"requirements.txt": true, "Pipfile": true, "manage.py": true,
+	"requirements.txt": true, "Pipfile": true, "manage.py": true, "setup.py": true, "setup.cfg": true,
 	"Cargo.toml": true, "pom.xml": true, "build.gradle": true, "build.gradle.kts": true,
 }
 
@@ -38,6 +38,9 @@ func (d *detector) services() []Service {
 		if manifestNames[baseName(p)] {
 			cands[path.Dir(p)] = true
 		}
+	}
+	for dir := range d.gradleMemberRoots() {
+		cands[dir] = true
 	}
 	dirs := make([]string, 0, len(cands))
 	for dir := range cands {

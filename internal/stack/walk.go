@@ -128,6 +128,9 @@ func (w *walker) list(start string, recursive bool) error {
 			if e.IsDir() {
 				// src/bin holds Rust binaries, not build output.
 				if skipDir(name) && (name != "bin" || baseName(dir) != "src") {
+					if name == "build" {
+						w.peekPackaging(p)
+					}
 					continue
 				}
 				w.idx.dirs[p] = true
@@ -149,6 +152,38 @@ func (w *walker) list(start string, recursive bool) error {
 	return nil
 }
 
+// packagingDirs are the folders of build/ that hold packaging files in
+// the Go project layout (build/package/Dockerfile, build/ci), not build
+// output.
+var packagingDirs = []string{"package", "ci"}
+
+// peekPackaging looks into the packaging folders of a build/ folder, which
+// the walk otherwise skips as build output, for Dockerfiles: one level,
+// never further, and build/ itself is not listed.
+func (w *walker) peekPackaging(build string) {
+	for _, name := range packagingDirs {
+		dir := join(build, name)
+		if st, err := fs.Stat(w.fsys, dir); err != nil || !st.IsDir() {
+			continue
+		}
+		entries, err := fs.ReadDir(w.fsys, dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if w.seen >= w.max {
+				w.truncated = true
+				return
+			}
+			w.seen++
+			if p := join(dir, e.Name()); !e.IsDir() && isDockerfile(e.Name()) {
+				w.idx.files[p] = true
+				w.idx.dockerfiles = append(w.idx.dockerfiles, p)
+			}
+		}
+	}
+}
+
 // interestingNames are the base names detection may read or test for.
 var interestingNames = map[string]bool{
 	// Go
@@ -166,7 +201,7 @@ var interestingNames = map[string]bool{
 	"Pipfile": true, "Pipfile.lock": true, "uv.lock": true, "poetry.lock": true,
 	".python-version": true, "runtime.txt": true, "manage.py": true, "app.py": true,
 	"main.py": true, "server.py": true, "wsgi.py": true, "asgi.py": true,
-	"__main__.py": true, "pytest.ini": true, "conftest.py": true, "Procfile": true,
+	"__main__.py": true, "pytest.ini": true, "setup.py": true, "setup.cfg": true, "conftest.py": true, "Procfile": true,
 	// Rust
 	"Cargo.toml": true, "Cargo.lock": true, "rust-toolchain.toml": true,
 	"rust-toolchain": true, "main.rs": true,

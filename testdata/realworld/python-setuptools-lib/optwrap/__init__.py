@@ -1,0 +1,5 @@
+"""Python bindings for a native solver."""
+
+from .problem import Problem
+
+__all__ = ["Problem"]
