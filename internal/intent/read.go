@@ -33,6 +33,9 @@ type Request struct {
 	OtherCI string
 	// Act is set when the request asks to apply or deploy now.
 	Act bool
+	// External names a place outside the repository the request asks to
+	// publish to by hand ("the Grafana website"), which the lead declines.
+	External string
 	// Tentative is set when the issue asks for opinions rather than for
 	// the work ("what do you suggest?").
 	Tentative bool
@@ -300,6 +303,9 @@ func readWords(text string) *Request {
 		// What would be clicked in a portal is declined as a whole.
 		r.Infra = Infra{}
 		r.Areas = nil
+	}
+	if r.Has("grafana website", "grafana com", "grafana dashboards site", "grafana labs website") {
+		r.External = "the Grafana website (grafana.com)"
 	}
 	r.Tentative = r.Has("what do you suggest", "what do you think", "any thoughts", "thoughts on this", "any suggestions",
 		"would it make sense", "is it worth", "opinions", "what would you suggest", "open for discussion", "up for discussion",

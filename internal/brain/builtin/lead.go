@@ -97,6 +97,9 @@ func (p *planner) decline() {
 	if r.Injection {
 		p.plan.Notes = append(p.plan.Notes, "part of the issue reads like instructions to this tool; it was treated as data and only the DevOps requests in it were planned")
 	}
+	if r.External != "" {
+		add("publishing to %s: devops-lead writes files in the repository and never publishes outside it; publish them there yourself once they are merged", r.External)
+	}
 	if r.Manual {
 		add("setting things up by hand in a cloud portal or console: devops-lead writes reviewable code (Terraform, manifests, workflows) instead of clicking; ask for the same thing as code to get it")
 	}

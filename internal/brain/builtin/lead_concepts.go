@@ -270,7 +270,7 @@ func (p *planner) declineUnsupported() bool {
 	langs := unsupportedNames(p.in.Repo.Unsupported)
 	var what []string
 	if r.CI {
-		what = append(what, "CI that builds and tests it")
+		what = append(what, "CI that builds and tests it"+unsupportedCheck(p.in.Repo.Unsupported))
 		r.CI = false
 	}
 	if r.MigrateFrom != "" && p.migrationFile() == "" {
@@ -303,6 +303,24 @@ func (p *planner) declineUnsupported() bool {
 			capitalise(strings.Join(what, ", ")), langs))
 	}
 	return r.Publish || r.Compose || r.Dependabot || r.Release || r.Infra.Any() || r.MigrateFrom != ""
+}
+
+// unsupportedChecks are the usual build and test commands of the
+// languages the specialists cannot build, named so people know what the
+// CI they write themselves would run.
+var unsupportedChecks = map[string]string{
+	"r": "R CMD check", "php": "composer install and phpunit", "ruby": "bundle exec rake", "elixir": "mix test",
+	"dotnet": "dotnet test", "ocaml": "dune build @runtest", "cpp": "cmake --build and ctest", "swift": "swift test",
+	"haskell": "stack test", "scala": "sbt test", "dart": "dart test", "zig": "zig build test", "deno": "deno test",
+}
+
+// unsupportedCheck names the usual checks of the first unsupported
+// language (" (R CMD check)"), or "".
+func unsupportedCheck(us []stack.Unsupported) string {
+	if len(us) == 0 || unsupportedChecks[us[0].Language] == "" {
+		return ""
+	}
+	return " (" + unsupportedChecks[us[0].Language] + ")"
 }
 
 // unsupportedWords are the words a request uses for an unsupported

@@ -256,10 +256,12 @@ func (p *planner) monitoringTask() {
 		target = "kubernetes"
 	}
 	r := p.req
-	raw := r.Doc.Text(intent.Ask)
+	// The alerts people list often sit in a code block or a quote: for a
+	// monitoring request they name what to alert on.
+	raw := r.Doc.Text(intent.Ask, intent.Code)
 	generic := len(p.scope) > 0 && r.Has("error rate", "errors", "latency", "slo", "slos", "availability", "requests",
 		"response time", "5xx", "the api", "the service", "the app")
-	sets, missing := alertTaskParams(r.Text, raw, generic)
+	sets, missing := alertTaskParams(r.Text+intent.Norm(r.Doc.Text(intent.Code)), raw, generic)
 	if len(missing) > 0 {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the alerts %s: not in the built-in catalogue, which writes %s; name alerts from it, or set GEMINI_API_KEY to have the Gemini brain write the others",
 			strings.Join(missing, ", "), alertCatalogueSummary()))

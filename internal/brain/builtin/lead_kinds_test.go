@@ -46,7 +46,7 @@ func TestPlanByKind(t *testing.T) {
 			{Name: "terraform", Dir: "modules/terraform", Language: stack.Go, Kind: stack.KindLibrary, KindReason: "no main package"}}},
 			req: "deploy it to Cloud Run with Terraform", question: "I found no service or worker to containerize or deploy"},
 		{name: "an OCaml repository is named", repo: &stack.Repo{Services: []stack.Service{}, Unsupported: []stack.Unsupported{{Dir: ".", Language: "ocaml", Manifest: "dune-project"}}},
-			req: "add CI and containerize it", declined: "CI that builds and tests it, a Dockerfile: the repository is written in OCaml (dune-project), which the built-in specialists cannot build"},
+			req: "add CI and containerize it", declined: "CI that builds and tests it (dune build @runtest), a Dockerfile: the repository is written in OCaml (dune-project), which the built-in specialists cannot build"},
 		{name: "an unsupported unit beside a service is noted", repo: &stack.Repo{Services: []stack.Service{api}, Unsupported: []stack.Unsupported{{Dir: "cart", Language: "dotnet", Manifest: "cart.csproj"}}},
 			req: "containerize this service", modes: []string{ContainerMode}, notes: "not built by the built-in specialists: .NET (cart/cart.csproj)"},
 	}
