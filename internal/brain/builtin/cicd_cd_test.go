@@ -262,10 +262,26 @@ func TestCICDContinuousDeploy(t *testing.T) {
 			only:     []string{},
 		},
 		{
-			name:   "workflow not declared in the task's files",
-			files:  release,
-			params: map[string]string{"workflows": "cd", "tool": "workflow", "workflow": cdDeployProdP},
-			err:    "files must name it",
+			name:     "on: as a one-line list",
+			files:    withFiles(release, cdDeployProdP, strings.Replace(cdDeployProd, "on:\n  release:\n    types: [published]\n  workflow_dispatch:\n", "on: [release, workflow_dispatch]\n", 1)),
+			params:   map[string]string{"workflows": "cd", "tool": "workflow", "workflow": cdDeployProdP},
+			declared: []string{cdDeployProdP},
+			want:     map[string][]string{cdDeployProdP: {"on:\n  release:\n  workflow_dispatch:\n  push:\n    branches: [main]\n"}},
+		},
+		{
+			name:     "push branches as a flow list",
+			files:    withFiles(release, cdDeployProdP, strings.Replace(cdDeployProd, "  release:\n    types: [published]\n", "  push:\n    branches: [prod, 'release/*']  # deploy branches\n", 1)),
+			params:   map[string]string{"workflows": "cd", "tool": "workflow", "workflow": cdDeployProdP},
+			declared: []string{cdDeployProdP},
+			want:     map[string][]string{cdDeployProdP: {"    branches: [prod, 'release/*', main]  # deploy branches\n"}},
+		},
+		{
+			name:     "jobs that read the release are noted",
+			files:    withFiles(release, cdDeployProdP, strings.Replace(cdDeployProd, "./scripts/deploy.sh production", "./scripts/deploy.sh \"$TAG\"\n        env:\n          TAG: ${{ github.event.release.tag_name }}", 1)),
+			params:   map[string]string{"workflows": "cd", "tool": "workflow", "workflow": cdDeployProdP},
+			declared: []string{cdDeployProdP},
+			want:     map[string][]string{cdDeployProdP: {"branches: [main]"}},
+			note:     []string{"github.event.release"},
 		},
 		{
 			name:     "on: as a flow mapping is refused, naming the file",
@@ -410,5 +426,31 @@ func TestCDDeployWorkflow(t *testing.T) {
 		if got := cdDeployWorkflow(ciMapFS(c.files), paths); got != c.want {
 			t.Errorf("%s: cdDeployWorkflow = %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// The check of a trigger patch refuses a result that drops or changes
+// what the workflow had.
+func TestCDVerifyTriggerRefuses(t *testing.T) {
+	good, _, err := cdPatchTrigger(cdDeployProdP, []byte(cdDeployProd), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, after, why string }{
+		{"drops a trigger", strings.Replace(string(good), "  workflow_dispatch:\n", "", 1), "drop its workflow_dispatch"},
+		{"changes a trigger", strings.Replace(string(good), "[published]", "[created]", 1), "change its release trigger"},
+		{"changes a job", strings.Replace(string(good), "deploy.sh production", "deploy.sh staging", 1), "change its jobs"},
+		{"loses a comment", strings.Replace(string(good), "# Runs when a release is published.\n", "", 1), "lose the comment"},
+		{"adds another trigger", strings.Replace(string(good), "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: '0 0 * * *'\n", 1), "add a schedule trigger"},
+		{"not on the branch", strings.Replace(string(good), "branches: [main]", "branches: [prod]", 1), "still does not run"},
+	}
+	for _, c := range cases {
+		err := cdVerifyTrigger(cdDeployProdP, []byte(cdDeployProd), []byte(cdDeployProd), []byte(c.after), "main")
+		if err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("%s: err = %v, want one saying %q", c.name, err, c.why)
+		}
+	}
+	if err := cdVerifyTrigger(cdDeployProdP, []byte(cdDeployProd), []byte(cdDeployProd), good, "main"); err != nil {
+		t.Errorf("the good patch is refused: %v", err)
 	}
 }
