@@ -174,7 +174,8 @@ func ciWriteCD(in engine.WorkInput, p ciParams, existing []ciExisting, cs *chang
 			continue
 		}
 		if cdRunsOnPushText(e.content, p.Branch) {
-			return ciNoteOnCI(cs, fmt.Sprintf("no %s deploy workflow added: %s already deploys with it on pushes to %s and is kept", p.CDSpec.Tool, e.path, p.Branch), nil)
+			cdNote(cs, fmt.Sprintf("no %s deploy workflow added: %s already deploys with it on pushes to %s and is kept", p.CDSpec.Tool, e.path, p.Branch))
+			return nil
 		}
 		return fmt.Errorf("task %s: %s already deploys with %s but not on pushes to %s; ask for tool=workflow with workflow=%s (and that path in the task's files) to make it run on those pushes instead of adding a second deploy", in.Task.ID, e.path, p.CDSpec.Tool, p.Branch, e.path)
 	}

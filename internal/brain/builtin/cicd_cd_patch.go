@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -194,12 +195,25 @@ func cdWriteTriggerPatch(in engine.WorkInput, branch, wf string, cs *change.Chan
 	if err != nil {
 		return fmt.Errorf("task %s: params workflow %s: %w", in.Task.ID, wf, err)
 	}
-	out, notes, err := cdPatchTrigger(wf, src, branch)
+	cur, prev := src, ""
+	if f := cs.Get(wf); f != nil && f.Op != change.Delete {
+		// Another workflow of the task patched it already (pins,
+		// permissions): the trigger patch goes on top of that one.
+		cur, prev = f.Content, f.Note
+	}
+	out, notes, err := cdPatchTrigger(wf, cur, branch)
 	if err != nil {
 		return fmt.Errorf("task %s: %s is not patched: %w", in.Task.ID, wf, err)
 	}
 	if out == nil {
-		return ciNoteOnCI(cs, notes[0], nil)
+		cdNote(cs, notes[0])
+		return nil
+	}
+	if err := engine.Minimal(src, out); err != nil {
+		return fmt.Errorf("task %s: %s is not patched: %w", in.Task.ID, wf, err)
+	}
+	if prev != "" {
+		notes = append([]string{prev}, notes...)
 	}
 	cs.Put(wf, out, src, strings.Join(notes, "; "))
 	return nil
@@ -540,4 +554,13 @@ func cdOnMap(v any) map[string]any {
 		}
 	}
 	return out
+}
+
+// cdNote adds a note to the task's first workflow file, or to the change
+// set's notes when the task writes no workflow: a workflow kept as it is
+// is said, never silent.
+func cdNote(cs *change.ChangeSet, note string) {
+	if ciNoteOnCI(cs, note, errors.New("no workflow file")) != nil {
+		cs.Notes = append(cs.Notes, note)
+	}
 }

@@ -112,7 +112,7 @@ func runCDCases(t *testing.T, cases []cxCase) {
 			if c.only != nil && strings.Join(cs.Paths(), ",") != strings.Join(c.only, ",") {
 				t.Errorf("wrote %v, want exactly %v", cs.Paths(), c.only)
 			}
-			var notes []string
+			notes := append([]string(nil), cs.Notes...)
 			for _, f := range cs.Files {
 				notes = append(notes, f.Note)
 				for _, s := range c.want[f.Path] {
@@ -260,6 +260,7 @@ func TestCICDContinuousDeploy(t *testing.T) {
 			params:   map[string]string{"workflows": "cd", "tool": "workflow", "workflow": cdDeployProdP},
 			declared: []string{cdDeployProdP},
 			only:     []string{},
+			note:     []string{cdDeployProdP + " already runs on pushes to main, so it is left as it is"},
 		},
 		{
 			name:     "on: as a one-line list",
@@ -310,6 +311,7 @@ func TestCICDContinuousDeploy(t *testing.T) {
 				"      - run: npx cdk deploy --all\n"),
 			params: map[string]string{"workflows": "cd", "tool": "cdk"},
 			only:   []string{},
+			note:   []string{".github/workflows/cdk.yml already deploys with it on pushes to main and is kept"},
 		},
 		{
 			name: "an existing workflow deploys the cdk app on release only: use tool=workflow",
