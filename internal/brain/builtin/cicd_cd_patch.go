@@ -332,6 +332,9 @@ func cdSpliceOn(lines []string, key, on *yaml.Node, branch string) ([]string, st
 		line := lines[key.Line-1]
 		start := on.Column - 1
 		end := start + len(on.Value)
+		if start < 0 || start >= len(line) {
+			return nil, "", fmt.Errorf("its on: value is not where the YAML parser put it")
+		}
 		if on.Kind == yaml.SequenceNode {
 			end = strings.Index(line[start:], "]")
 			if end < 0 {
@@ -397,12 +400,18 @@ func cdSpliceOn(lines []string, key, on *yaml.Node, branch string) ([]string, st
 		if last.Kind != yaml.ScalarNode || first.Column < 3 {
 			return nil, "", fmt.Errorf("its push: branches list has an entry a patch does not follow")
 		}
+		if first.Line < 1 || first.Line > len(lines) || first.Column-1 > len(lines[first.Line-1]) || last.Line < 1 || last.Line > len(lines) {
+			return nil, "", fmt.Errorf("its push: branches list is not where the YAML parser put it")
+		}
 		item := lines[first.Line-1][:first.Column-1]
 		if strings.TrimSpace(item) != "-" {
 			return nil, "", fmt.Errorf("its push: branches list is not one entry a line")
 		}
 		return insert(last.Line, item+b), b + " added to its push: branches", nil
 	case branches.Kind == yaml.SequenceNode && branches.Style&yaml.FlowStyle != 0:
+		if branches.Line < 1 || branches.Line > len(lines) || branches.Column < 1 || branches.Column > len(lines[branches.Line-1]) {
+			return nil, "", fmt.Errorf("its push: branches list is not where the YAML parser put it")
+		}
 		line := lines[branches.Line-1]
 		start := branches.Column - 1
 		end := strings.Index(line[start:], "]")

@@ -456,3 +456,30 @@ func TestCDVerifyTriggerRefuses(t *testing.T) {
 		t.Errorf("the good patch is refused: %v", err)
 	}
 }
+
+// Whatever form on: takes, the trigger patch returns a patch, a note or
+// an error, never a panic, and a patch always runs on the branch.
+func FuzzCDPatchTrigger(f *testing.F) {
+	for _, on := range []string{
+		"on: release\n", "on: [release, workflow_dispatch]\n", "on:\n  release:\n    types: [published]\n",
+		"on:\n  push:\n    tags: ['v*']\n", "on:\n  push:\n    branches: [prod]\n", "on:\n  push:\n    branches:\n    - prod\n",
+		"on: {release: {}}\n", "on:\n  - release\n", "'on': release\n", "on: \"release\"\n", "on:\n  push:\n    branches: prod\n",
+		"on:\n  push:\n    branches: [prod,\n      x]\n", "on: [release,\n  workflow_dispatch]\n",
+	} {
+		f.Add(on)
+	}
+	jobs := "permissions:\n  contents: read\njobs:\n  d:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    steps:\n      - run: ./deploy.sh\n"
+	f.Fuzz(func(t *testing.T, on string) {
+		src := []byte(on + jobs)
+		out, notes, err := cdPatchTrigger(".github/workflows/d.yml", src, "main")
+		if err != nil || out == nil {
+			if err == nil && len(notes) == 0 {
+				t.Errorf("no patch, no note, no error for %q", on)
+			}
+			return
+		}
+		if !cdRunsOnPushText(string(out), "main") {
+			t.Errorf("patched %q does not run on main:\n%s", on, out)
+		}
+	})
+}
