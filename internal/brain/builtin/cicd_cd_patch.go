@@ -118,6 +118,10 @@ func cdRunsOnPushText(src, branch string) bool {
 var (
 	cdDeployRE    = regexp.MustCompile(`(?i)deploy|kubectl (apply|set image|rollout)|terraform apply|helm (upgrade|install)`)
 	cdNotDeployRE = regexp.MustCompile(`(?i)(mvn|mvnw|gradle|gradlew)\S* [^\n]*deploy`)
+	// cdPublishRE finds a package or release publish: such a workflow
+	// (GitHub's PyPI starter names its job deploy) must not run on every
+	// push.
+	cdPublishRE = regexp.MustCompile(`(?i)pypi-publish|twine upload|npm publish|yarn publish|pnpm publish|cargo publish|nuget push|gem push|mvn\S* [^\n]*deploy|gradlew?\S* [^\n]*publish|goreleaser|action-gh-release|gh release (create|upload)|poetry publish|uv publish|flit publish|hatch publish`)
 )
 
 // cdManualEvents are the triggers of a deploy that runs on releases, tags
@@ -125,9 +129,10 @@ var (
 var cdManualEvents = map[string]bool{"release": true, "workflow_dispatch": true, "push": true, "repository_dispatch": true}
 
 // cdDeployWorkflow returns, of a repository's workflow files (slash paths),
-// the first by name that deploys and runs on releases, tags or manual
-// dispatch only, not on pushes to the default branch: the workflow a cd
-// task with tool=workflow patches. "" when there is none.
+// the first by name that deploys (and publishes no package or release)
+// and runs on releases, tags or manual dispatch only, not on pushes to the
+// default branch: the workflow a cd task with tool=workflow patches. ""
+// when there is none.
 func cdDeployWorkflow(ws fs.FS, workflows []string) string {
 	if ws == nil {
 		return ""
@@ -141,7 +146,7 @@ func cdDeployWorkflow(ws fs.FS, workflows []string) string {
 			continue
 		}
 		src := cdNotDeployRE.ReplaceAllString(string(b), "")
-		if !cdDeployRE.MatchString(src) {
+		if !cdDeployRE.MatchString(src) || cdPublishRE.MatchString(string(b)) {
 			continue
 		}
 		var doc yaml.Node

@@ -417,6 +417,7 @@ func TestCDDeployWorkflow(t *testing.T) {
 		{"tags-only push deploy", map[string]string{cdDeployProdP: strings.Replace(cdDeployProd, "  release:\n    types: [published]\n", "  push:\n    tags: ['v*']\n", 1)}, cdDeployProdP},
 		{"a release that only publishes", map[string]string{".github/workflows/release.yml": "on:\n  release:\njobs:\n  p:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm publish\n"}, ""},
 		{"maven deploy is publishing", map[string]string{".github/workflows/release.yml": "on:\n  release:\njobs:\n  p:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mvn -B deploy\n"}, ""},
+		{"the PyPI starter's deploy job publishes", map[string]string{".github/workflows/python-publish.yml": "on:\n  release:\n    types: [published]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python -m build\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"}, ""},
 		{"a deploy on pull requests too is not one", map[string]string{cdDeployProdP: strings.Replace(cdDeployProd, "  workflow_dispatch:\n", "  pull_request:\n", 1)}, ""},
 		{"a reusable deploy is called, not patched", map[string]string{cdDeployProdP: strings.Replace(cdDeployProd, "  release:\n    types: [published]\n  workflow_dispatch:\n", "  workflow_call:\n", 1)}, ""},
 	}
