@@ -263,11 +263,6 @@ func cdWriteNode(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Ch
 	}
 	cli := map[string]string{"cdk": "aws-cdk", "serverless": "serverless"}[tool]
 	version, ok := pkg.dep(cli)
-	if !ok && tool == "serverless" {
-		if version, ok = pkg.dep("osls"); ok {
-			cli = "osls"
-		}
-	}
 	if !ok {
 		return fmt.Errorf("task %s: %s does not list %s in its dependencies; the workflow runs the CLI the project pins, so add %s to devDependencies first", in.Task.ID, path.Join(c.s.Dir, "package.json"), cli, cli)
 	}
@@ -330,7 +325,7 @@ func cdWriteNode(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Ch
 			"Set the repository variables AWS_ROLE_ARN (a role GitHub OIDC may assume) and",
 			"AWS_REGION, and STAGE when the stage is not prod.",
 		}
-		if m := cdMajorRE.FindString(version); cli == "serverless" && (m == "" || len(m) > 1 || m >= "4") {
+		if m := cdMajorRE.FindString(version); m == "" || len(m) > 1 || m >= "4" {
 			// Serverless Framework v4 logs in for every command.
 			key := ciKV{Key: "SERVERLESS_ACCESS_KEY", Value: "${{ secrets.SERVERLESS_ACCESS_KEY }}"}
 			check.Env = []ciKV{key}
