@@ -40,6 +40,11 @@ type ciParams struct {
 	// Migrate is travis or circleci: ci.yml is translated from that
 	// system's configuration.
 	Migrate string
+	// CD writes (or patches) the workflow that deploys with the
+	// repository's own tool on pushes to the default branch; CDSpec
+	// says with which tool.
+	CD     bool
+	CDSpec cdParams
 	// Registry is ghcr (default) or dockerhub.
 	Registry string
 	// Branch is the default branch CI runs on pushes to.
@@ -49,7 +54,7 @@ type ciParams struct {
 var ciBranchRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
 
 // parseCIParams reads Params["workflows"] (comma list of ci, image,
-// dependabot, deploy, terraform, release, worker; empty means ci),
+// dependabot, deploy, terraform, release, worker, cd; empty means ci),
 // Params["registry"] (ghcr, dockerhub), Params["default_branch"],
 // Params["platforms"] (comma list of os/arch), Params["migrate"] (travis,
 // circleci: the ci workflow is translated from it) and
@@ -76,9 +81,11 @@ func parseCIParams(t engine.Task) (ciParams, error) {
 			p.Release = true
 		case "worker":
 			p.Worker = true
+		case "cd":
+			p.CD = true
 		case "":
 		default:
-			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot, deploy, terraform, release and worker", t.ID, strings.TrimSpace(w))
+			return p, fmt.Errorf("task %s: params workflows has %q; use a comma list of ci, image, dependabot, deploy, terraform, release, worker and cd", t.ID, strings.TrimSpace(w))
 		}
 	}
 	if err := ciParseMore(t, &p); err != nil {
@@ -199,6 +206,11 @@ func cicd(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 			return nil, err
 		}
 	}
+	if p.CD {
+		if err := ciWriteCD(in, p, existing, cs); err != nil {
+			return nil, err
+		}
+	}
 	return cs, nil
 }
 
@@ -219,6 +231,9 @@ func ciParseMore(t engine.Task, p *ciParams) error {
 		return fmt.Errorf("task %s: params migrate=%s translates the CI workflow; add ci to params workflows", t.ID, p.Migrate)
 	}
 	if p.WorkerDir, err = ciParseWorkerDir(t.ID, t.Params["worker_dir"], p.Worker); err != nil {
+		return err
+	}
+	if p.CDSpec, err = ciParseCD(t.ID, t.Params, p.CD); err != nil {
 		return err
 	}
 	return nil
