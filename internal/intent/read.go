@@ -171,6 +171,12 @@ func readWords(text string) *Request {
 	// Acting on infrastructure: declined, whatever else is asked.
 	deployNow := (r.Has("deploy", "redeploy", "re deploy") && r.Has("now", "production", "prod", "live", "immediately",
 		"latest version", "latest release", "new version", "the latest")) || r.Has("redeploy", "re deploy")
+	// "deploy to production on every merge" asks for automation: only
+	// "now" makes it an act then.
+	if deployNow && r.Has("on merge", "on every merge", "on push", "whenever", "automatically", "automatic", "continuous deployment",
+		"continuous delivery", "cd", "cicd", "pipeline", "workflow") && !r.Has("now", "immediately", "right away", "redeploy") {
+		deployNow = false
+	}
 	if r.Has("terraform apply", "apply terraform", "apply the terraform", "tofu apply", "kubectl apply",
 		"kubectl delete", "helm install", "helm upgrade", "terraform destroy", "destroy the", "run terraform",
 		"push to production", "release to production", "roll out to production") || deployNow {

@@ -61,6 +61,9 @@ type planner struct {
 	// overlays are the environments to add as kustomize overlays on the
 	// repository's own manifests, when that is the Kubernetes request.
 	overlays string
+	// cd is the ci task's params for continuous deployment of what the
+	// repository already deploys (tool, tool_dir or workflow), or nil.
+	cd map[string]string
 }
 
 // allowed reports whether the lead may delegate to the mode.
@@ -119,6 +122,7 @@ func (p *planner) decline() {
 			add("%s: %s may not delegate to %s; add it to delegates_to in the lead's mode file", a.What, p.leadName(), a.Mode)
 		}
 	}
+	p.existingCD()
 	p.declineOthers()
 	for _, u := range r.UnsupportedBacking {
 		add("%s in Compose: not built into the built-in brain yet (it adds postgres, mysql, redis, mongodb and rabbitmq)", u)

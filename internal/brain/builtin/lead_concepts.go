@@ -113,7 +113,10 @@ func (p *planner) declineOthers() {
 // deployment and names no target; it reports whether it asked.
 func (p *planner) cdQuestion() bool {
 	r := p.req
-	if r.CD && r.Infra.Cloud != "" && (r.Infra.Compute == "" || r.Infra.ComputeDefault) && !r.Infra.K8s && !r.Infra.Postgres && !r.Infra.Bucket {
+	if p.existingCD() {
+		return false
+	}
+	if r.CD && r.Infra.Cloud != "" && (r.Infra.Compute == "" || r.Infra.ComputeDefault) && !r.Infra.K8s && !r.Infra.Postgres && !r.Infra.Bucket && r.IaC == "" {
 		p.ask(fmt.Sprintf("The request asks to deploy to %s but not to which service. Deploy where: %s?", cloudLabel(r.Infra.Cloud),
 			map[string]string{"aws": "App Runner, ECS on Fargate or EKS", "gcp": "Cloud Run or GKE", "azure": "Container Apps, AKS or App Service"}[r.Infra.Cloud]))
 		return true
@@ -137,6 +140,52 @@ func (p *planner) cdQuestion() bool {
 	}
 	p.ask(q)
 	return true
+}
+
+// cdTools name, for people, the tools cdToolOf finds, with the
+// infrastructure tool a request may name for them.
+var cdTools = map[string]struct{ label, iac string }{
+	"cdk":        {"the AWS CDK app", "AWS CDK"},
+	"serverless": {"the Serverless Framework service", "the Serverless Framework"},
+	"azd":        {"the Azure Developer CLI project (azure.yaml, with its Bicep or Terraform)", "Bicep"},
+}
+
+// existingCD decides, for a request for continuous deployment, whether
+// the repository already deploys with a tool of its own (a CDK app, a
+// Serverless service, an azd project) or a deploy workflow that only runs
+// on releases or by hand; then the plan deploys that on merge, with no
+// question and no new infrastructure. It records what it found in p.cd.
+func (p *planner) existingCD() bool {
+	r := p.req
+	if p.cd != nil {
+		return true
+	}
+	if r.OtherCI != "" {
+		return false // the deployment was asked of another CI system
+	}
+	if !r.CD && !(r.IaC != "" && r.Has("deploy", "deployment", "deploys", "pipeline")) {
+		return false
+	}
+	if r.Infra.K8s || r.Infra.Compute != "" && !r.Infra.ComputeDefault {
+		return false
+	}
+	if tool, dir := cdToolOf(p.in.Workspace, nil); tool != "" {
+		if named := cdTools[tool].iac; r.IaC == "" || r.IaC == named || (tool == "azd" && r.IaC == "Bicep") {
+			p.cd = map[string]string{"tool": tool, "tool_dir": dir}
+			r.IaC, r.Infra = "", intent.Infra{Monitoring: r.Infra.Monitoring, Dashboard: r.Infra.Dashboard}
+			r.CD = true
+			return true
+		}
+	}
+	if r.IaC != "" {
+		return false
+	}
+	if wf := cdDeployWorkflow(p.in.Workspace, p.in.Repo.Artifacts.Workflows); wf != "" {
+		p.cd = map[string]string{"tool": "workflow", "workflow": wf}
+		r.Infra = intent.Infra{Monitoring: r.Infra.Monitoring, Dashboard: r.Infra.Dashboard}
+		return true
+	}
+	return false
 }
 
 // workerDir returns the directory of an existing Cloudflare Worker the
@@ -222,7 +271,7 @@ func describeList(items []string, n int) string {
 // deploy workflow.
 func (p *planner) ciConcepts() bool {
 	r := p.req
-	return r.Dependabot || r.Release || r.MigrateFrom != "" || p.workerDir() != ""
+	return r.Dependabot || r.Release || r.MigrateFrom != "" || p.workerDir() != "" || p.cd != nil
 }
 
 // migrationFile returns the CI file the request migrates from, if the

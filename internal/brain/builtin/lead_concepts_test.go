@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -49,6 +50,14 @@ func TestPlanConcepts(t *testing.T) {
 			modes: []string{planMonitoringMode}, declined: "PostgresqlTableBloat"},
 		{name: "staging overlay on existing manifests", repo: withK8s, title: "Add a staging overlay for our Kubernetes manifests",
 			modes: []string{planK8sMode}},
+		{name: "cd of an existing CDK app", repo: one, ws: fstest.MapFS{"cdk.json": {Data: []byte(`{"app": "npx ts-node bin/app.ts"}`)},
+			"package.json": {Data: []byte(`{"devDependencies": {"aws-cdk": "2.150.0"}}`)}},
+			title: "Set up a CD pipeline for automated CDK stack deployment", modes: []string{CICDMode},
+			params: map[string]string{"workflows": "cd", "tool": "cdk"}, says: "writes no new infrastructure"},
+		{name: "cd of an existing deploy workflow", repo: &stack.Repo{Services: one.Services, Artifacts: stack.Artifacts{Workflows: []string{".github/workflows/deploy.yml"}}},
+			ws: fstest.MapFS{".github/workflows/deploy.yml": {Data: []byte("name: deploy\non:\n  release:\n    types: [published]\npermissions:\n  contents: read\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/deploy.sh production\n")}},
+			title: "Deploy on merge to main", body: "Continuous deployment: deploy whenever something is merged.", modes: []string{CICDMode},
+			params: map[string]string{"workflows": "cd", "tool": "workflow", "workflow": ".github/workflows/deploy.yml"}},
 		{name: "portal work is declined", repo: one, title: "Set up an AKS cluster manually in the Azure portal", declined: "by hand in a cloud portal"},
 		{name: "cloudformation allowed", repo: one, allow: []string{"cloudformation->terraform"}, title: "CloudFormation template to run the API on ECS",
 			modes: []string{ContainerMode, AWSArchitectMode, InfraMode, CICDMode, CICDMode}, says: "uses Terraform instead"},
@@ -143,6 +152,10 @@ func checkConceptTask(t *testing.T, name string, p *engine.Plan) {
 		if m == nil || m.Params["alerts"] != "postgres" || !strings.Contains(m.Params["alert_names"], "PostgresqlTooManyConnections") ||
 			!strings.Contains(m.Params["alert_names"], "PostgresqlReplicationLag") || !strings.Contains(m.Goal, "postgres_exporter") {
 			t.Errorf("monitoring task %+v, want the two named PostgreSQL alerts from postgres_exporter", m)
+		}
+	case "cd of an existing deploy workflow":
+		if c := task(p, TaskCI); c == nil || !slices.Contains(c.Files, ".github/workflows/deploy.yml") {
+			t.Errorf("ci task %+v does not declare the workflow it patches", c)
 		}
 	case "staging overlay on existing manifests":
 		if k := task(p, TaskK8s); k == nil || k.Params["overlays"] != "staging" {

@@ -302,6 +302,24 @@ func (p *planner) ciTask(container bool) {
 		acc = append(acc, "the release workflow runs on v* tags only, and only its release job may write contents")
 		whys = append(whys, "a release on tags")
 	}
+	if p.cd != nil {
+		workflows = append(workflows, "cd")
+		for k, v := range p.cd {
+			params[k] = v
+		}
+		if wf := p.cd["workflow"]; wf != "" {
+			files = append(files, wf)
+			goals = append(goals, "make "+wf+", which deploys on releases or by hand today, also deploy on every merge to the default branch, keeping its other triggers")
+			acc = append(acc, wf+" keeps every trigger and job it has and gains a push trigger for the default branch")
+			p.note("%s already deploys: the plan adds the merge trigger to it instead of writing a second deploy workflow", wf)
+		} else {
+			label := cdTools[p.cd["tool"]].label
+			goals = append(goals, "deploy "+label+" in "+dirLabel(p.cd["tool_dir"])+" on every merge to the default branch, with a dry run (synth or package) on pull requests")
+			acc = append(acc, "cloud credentials come through OIDC and repository variables, never secrets in the file", "deploys never overlap")
+			p.note("the repository already deploys with %s: the plan runs that on merge and writes no new infrastructure", label)
+		}
+		whys = append(whys, "continuous deployment of what the repository already deploys")
+	}
 	if dir := p.workerDir(); dir != "" {
 		workflows = append(workflows, "worker")
 		params["worker_dir"] = dir
