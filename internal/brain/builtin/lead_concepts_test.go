@@ -55,7 +55,7 @@ func TestPlanConcepts(t *testing.T) {
 			title: "Set up a CD pipeline for automated CDK stack deployment", modes: []string{CICDMode},
 			params: map[string]string{"workflows": "cd", "tool": "cdk"}, says: "writes no new infrastructure"},
 		{name: "cd of an existing deploy workflow", repo: &stack.Repo{Services: one.Services, Artifacts: stack.Artifacts{Workflows: []string{".github/workflows/deploy.yml"}}},
-			ws: fstest.MapFS{".github/workflows/deploy.yml": {Data: []byte("name: deploy\non:\n  release:\n    types: [published]\npermissions:\n  contents: read\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/deploy.sh production\n")}},
+			ws:    fstest.MapFS{".github/workflows/deploy.yml": {Data: []byte("name: deploy\non:\n  release:\n    types: [published]\npermissions:\n  contents: read\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/deploy.sh production\n")}},
 			title: "Deploy on merge to main", body: "Continuous deployment: deploy whenever something is merged.", modes: []string{CICDMode},
 			params: map[string]string{"workflows": "cd", "tool": "workflow", "workflow": ".github/workflows/deploy.yml"}},
 		{name: "portal work is declined", repo: one, title: "Set up an AKS cluster manually in the Azure portal", declined: "by hand in a cloud portal"},
