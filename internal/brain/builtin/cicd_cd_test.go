@@ -10,7 +10,6 @@ import (
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/validate"
-	"github.com/devops-lead/devops-lead/internal/workspace"
 )
 
 const (
@@ -95,57 +94,7 @@ func cdCheck(t *testing.T, p string, content []byte, m *mode.Mode) {
 	}
 }
 
-func runCDCases(t *testing.T, cases []cxCase) {
-	m := cicdMode(t)
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			cs, err := runCX(t, c)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("error = %v, want one with %q", err, c.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Work: %v", err)
-			}
-			if c.only != nil && strings.Join(cs.Paths(), ",") != strings.Join(c.only, ",") {
-				t.Errorf("wrote %v, want exactly %v", cs.Paths(), c.only)
-			}
-			notes := append([]string(nil), cs.Notes...)
-			for _, f := range cs.Files {
-				notes = append(notes, f.Note)
-				for _, s := range c.want[f.Path] {
-					if !strings.Contains(string(f.Content), s) {
-						t.Errorf("%s lacks %q:\n%s", f.Path, s, f.Content)
-					}
-				}
-				for _, s := range c.absent[f.Path] {
-					if strings.Contains(string(f.Content), s) {
-						t.Errorf("%s has %q:\n%s", f.Path, s, f.Content)
-					}
-				}
-				if workspace.Exists(cxFS(t, c), f.Path) {
-					cxGate(t, f.Path, f.Content, m)
-					ciLintClean(t, f.Path, f.Content)
-				} else {
-					cdCheck(t, f.Path, f.Content, m)
-				}
-			}
-			for p := range c.want {
-				if cs.Get(p) == nil {
-					t.Errorf("no %s in the ChangeSet (have %v)", p, cs.Paths())
-				}
-			}
-			all := strings.Join(notes, "\n")
-			for _, s := range c.note {
-				if !strings.Contains(all, s) {
-					t.Errorf("the notes lack %q:\n%s", s, all)
-				}
-			}
-		})
-	}
-}
+func runCDCases(t *testing.T, cases []cxCase) { runCXCasesWith(t, cases, cdCheck) }
 
 func TestCICDContinuousDeploy(t *testing.T) {
 	withFiles := func(base map[string]string, extra ...string) map[string]string { return ciWithFiles(base, extra...) }

@@ -315,6 +315,13 @@ func ciVerifyPatch(path string, old, patched []byte, edited *yaml.Node) error {
 	if !reflect.DeepEqual(want, got) {
 		return fmt.Errorf("the patched text does not hold the intended edit")
 	}
+	return ciPatchKept(path, old, patched)
+}
+
+// ciPatchKept holds what every in-place workflow patch keeps: each comment
+// of the person's file, a gate with no errors, and a change small enough
+// for the engine's change policy (engine.Minimal).
+func ciPatchKept(path string, old, patched []byte) error {
 	var orig yaml.Node
 	if err := yaml.Unmarshal(old, &orig); err != nil {
 		return fmt.Errorf("the workflow does not parse: %w", err)

@@ -74,7 +74,12 @@ func runCXNoPolicy(t *testing.T, c cxCase) (*change.ChangeSet, error) {
 	return New().Work(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys})
 }
 
-func runCXCases(t *testing.T, cases []cxCase) {
+func runCXCases(t *testing.T, cases []cxCase) { runCXCasesWith(t, cases, cxCheckWorkflow) }
+
+// runCXCasesWith runs the cases, checking each workflow devops-lead writes
+// with check (a person's workflow it patches gets the gate and
+// actionlint, any other file the gate).
+func runCXCasesWith(t *testing.T, cases []cxCase, check func(*testing.T, string, []byte, *mode.Mode)) {
 	m := cicdMode(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,7 +101,7 @@ func runCXCases(t *testing.T, cases []cxCase) {
 					t.Fatalf("no %s in the ChangeSet (have %v)", p, cs.Paths())
 				}
 			}
-			var notes []string
+			notes := append([]string(nil), cs.Notes...)
 			for _, f := range cs.Files {
 				notes = append(notes, f.Note)
 				for _, s := range c.want[f.Path] {
@@ -118,7 +123,7 @@ func runCXCases(t *testing.T, cases []cxCase) {
 					cxGate(t, f.Path, f.Content, m)
 					ciLintClean(t, f.Path, f.Content)
 				default:
-					cxCheckWorkflow(t, f.Path, f.Content, m)
+					check(t, f.Path, f.Content, m)
 				}
 			}
 			all := strings.Join(notes, "\n")
