@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
@@ -29,69 +27,15 @@ func cdAzdFiles() map[string]string {
 	}
 }
 
-// cdCheck is the house check of a cd workflow devops-lead writes: the
-// gate, actionlint with shellcheck (SHAs and major tags), the pins, a
-// concurrency group, timeouts, contents: read at the top and id-token:
-// write only on the deploy job, one checkout without stored credentials,
-// no expression in run:.
+// cdCheck is the house check of a cd workflow devops-lead writes: cxCheck
+// with a concurrency group and id-token: write only on the deploy job.
 func cdCheck(t *testing.T, p string, content []byte, m *mode.Mode) {
 	t.Helper()
-	cxGate(t, p, content, m)
-	ciLintClean(t, p, content)
-	ciLintClean(t, p, ciMajorTags(t, content))
-	ciCheckPinned(t, p, content)
-	var wf struct {
-		Permissions map[string]string
-		Concurrency struct {
-			Group string `yaml:"group"`
-		}
-		Jobs map[string]struct {
-			Timeout     int               `yaml:"timeout-minutes"`
-			Permissions map[string]string `yaml:"permissions"`
-			Steps       []struct {
-				Uses string
-				Run  string
-				With map[string]any
-			}
-		}
-	}
-	if err := yaml.Unmarshal(content, &wf); err != nil {
-		t.Fatalf("%s does not parse: %v", p, err)
-	}
-	if len(wf.Permissions) != 1 || wf.Permissions["contents"] != "read" {
-		t.Errorf("%s: top-level permissions = %v, want only contents: read", p, wf.Permissions)
-	}
-	if wf.Concurrency.Group == "" {
-		t.Errorf("%s has no concurrency group", p)
-	}
-	for id, j := range wf.Jobs {
-		if j.Timeout <= 0 {
-			t.Errorf("%s: job %s has no timeout-minutes", p, id)
-		}
-		for k, v := range j.Permissions {
-			if v == "write" && !(id == "deploy" && k == "id-token") {
-				t.Errorf("%s: job %s grants %s: write", p, id, k)
-			}
-		}
-		if id != "deploy" && len(j.Permissions) > 0 {
-			t.Errorf("%s: job %s has permissions %v; only the deploy job needs any", p, id, j.Permissions)
-		}
-		checkouts := 0
-		for _, s := range j.Steps {
-			if strings.HasPrefix(s.Uses, "actions/checkout@") {
-				checkouts++
-				if s.With["persist-credentials"] != false {
-					t.Errorf("%s: job %s checks out with persist-credentials %v", p, id, s.With["persist-credentials"])
-				}
-			}
-			if strings.Contains(s.Run, "${{") {
-				t.Errorf("%s: job %s expands an expression in run: %q", p, id, s.Run)
-			}
-		}
-		if checkouts != 1 {
-			t.Errorf("%s: job %s has %d checkout steps", p, id, checkouts)
-		}
-	}
+	cxCheck(t, p, content, m, cxRules{
+		write:       func(_, id, k string) bool { return id == "deploy" && k == "id-token" },
+		onlyWriters: true,
+		concurrency: true,
+	})
 }
 
 func runCDCases(t *testing.T, cases []cxCase) { runCXCasesWith(t, cases, cdCheck) }

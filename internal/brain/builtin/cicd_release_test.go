@@ -136,12 +136,38 @@ func runCXCasesWith(t *testing.T, cases []cxCase, check func(*testing.T, string,
 	}
 }
 
-// cxCheckWorkflow is ciCheckWorkflow for workflows whose triggers and
-// permissions differ from CI's: the gate, actionlint (with shellcheck)
-// with SHAs and with major tags, the pins, and the house rules (one
-// checkout without stored credentials, timeouts, contents: write only on
-// the release job, no expression in a run: script).
+// cxRules are the house rules a workflow kind adds to cxCheck's common
+// ones.
+type cxRules struct {
+	// write reports whether job id may grant permission k: write.
+	write func(p, id, k string) bool
+	// onlyWriters: jobs that may not write have no permissions at all.
+	onlyWriters bool
+	// concurrency: the workflow must set a concurrency group.
+	concurrency bool
+	// noCheckout reports whether job id may do without a checkout.
+	noCheckout func(p, id string) bool
+}
+
+// cxCheckWorkflow is ciCheckWorkflow for the release and other workflows
+// whose triggers and permissions differ from CI's (contents: write only
+// on the release job, which may skip the checkout).
 func cxCheckWorkflow(t *testing.T, p string, content []byte, m *mode.Mode) {
+	t.Helper()
+	cxCheck(t, p, content, m, cxRules{
+		write: func(p, id, k string) bool {
+			return k == "packages" || (p == ReleaseWorkflowPath && id == "release" && k == "contents")
+		},
+		noCheckout: func(p, id string) bool { return p == ReleaseWorkflowPath },
+	})
+}
+
+// cxCheck holds a workflow devops-lead writes to the gate, actionlint
+// (with shellcheck) with SHAs and with major tags, the pins, and the house
+// rules: contents: read at the top, timeouts, write permissions only where
+// rules allow them, one checkout without stored credentials, no
+// expression in a run: script.
+func cxCheck(t *testing.T, p string, content []byte, m *mode.Mode, rules cxRules) {
 	t.Helper()
 	cxGate(t, p, content, m)
 	ciLintClean(t, p, content)
@@ -151,7 +177,10 @@ func cxCheckWorkflow(t *testing.T, p string, content []byte, m *mode.Mode) {
 	}
 	var wf struct {
 		Permissions map[string]string
-		Jobs        map[string]struct {
+		Concurrency struct {
+			Group string `yaml:"group"`
+		}
+		Jobs map[string]struct {
 			Timeout     int               `yaml:"timeout-minutes"`
 			Permissions map[string]string `yaml:"permissions"`
 			Steps       []struct {
@@ -167,14 +196,24 @@ func cxCheckWorkflow(t *testing.T, p string, content []byte, m *mode.Mode) {
 	if len(wf.Permissions) != 1 || wf.Permissions["contents"] != "read" {
 		t.Errorf("%s: top-level permissions = %v, want only contents: read", p, wf.Permissions)
 	}
+	if rules.concurrency && wf.Concurrency.Group == "" {
+		t.Errorf("%s has no concurrency group", p)
+	}
 	for id, j := range wf.Jobs {
 		if j.Timeout <= 0 {
 			t.Errorf("%s: job %s has no timeout-minutes", p, id)
 		}
+		writer := false
 		for k, v := range j.Permissions {
-			if v == "write" && k != "packages" && !(p == ReleaseWorkflowPath && id == "release" && k == "contents") {
-				t.Errorf("%s: job %s grants %s: write", p, id, k)
+			if v == "write" {
+				if !rules.write(p, id, k) {
+					t.Errorf("%s: job %s grants %s: write", p, id, k)
+				}
+				writer = true
 			}
+		}
+		if rules.onlyWriters && !writer && len(j.Permissions) > 0 {
+			t.Errorf("%s: job %s has permissions %v; only the jobs that write need any", p, id, j.Permissions)
 		}
 		checkouts := 0
 		for _, s := range j.Steps {
@@ -188,7 +227,7 @@ func cxCheckWorkflow(t *testing.T, p string, content []byte, m *mode.Mode) {
 				t.Errorf("%s: job %s expands an expression in run: %q", p, id, s.Run)
 			}
 		}
-		if checkouts != 1 && !(p == ReleaseWorkflowPath && checkouts == 0) {
+		if checkouts != 1 && !(checkouts == 0 && rules.noCheckout != nil && rules.noCheckout(p, id)) {
 			t.Errorf("%s: job %s has %d checkout steps", p, id, checkouts)
 		}
 	}
