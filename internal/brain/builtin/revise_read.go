@@ -139,9 +139,13 @@ func reviewSentences(body string) []reviewSentence {
 // sentence without them is context ("the job fails on Node 18") or thanks.
 var reRequest = regexp.MustCompile(`(?i)(^|[;,]\s*|\b(?:please|should|could|would|to|and|just)\s+)use\b|^base\s+(?:this|it)\s+on\b|\b(please|should|shouldn't|need|needs|must|add|remove|delete|drop|change|set|bump|update|upgrade|make|rename|pin|switch|move|replace|don't|do not|want|would|could|let's|instead|how about|expose|keep|run)\b`)
 
+// reOwnRegret matches a reviewer's remark about their own earlier comment
+// ("I should have been clearer"), which asks nothing.
+var reOwnRegret = regexp.MustCompile(`(?i)\b(?:i|we)\s+(?:should|could|would)(?:n't| not)?\s+have\b`)
+
 // isRequest reports whether a sentence the reader found no instruction in
 // still asks for something, so the reply must say it was not done.
-func isRequest(s string) bool { return reRequest.MatchString(s) }
+func isRequest(s string) bool { return reRequest.MatchString(reOwnRegret.ReplaceAllString(s, " ")) }
 
 // reSecretPolicy matches asks never to write a secret's value, which the
 // built-in brain always honours.
@@ -236,9 +240,16 @@ var reImageRef = regexp.MustCompile(`\b([a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9.
 func readImages(s, low string) []reviewAsk {
 	var out []reviewAsk
 	base := strings.Contains(low, "base") || strings.Contains(s, "FROM ")
-	for _, m := range reImageRef.FindAllStringSubmatch(low, -1) {
-		repo, tag := m[1], strings.TrimRight(m[2], ".-_")
+	replaced := map[string]string{} // repository -> the tag a reference replaces
+	for _, m := range reImageRef.FindAllStringSubmatchIndex(low, -1) {
+		repo, tag := low[m[2]:m[3]], strings.TrimRight(low[m[4]:m[5]], ".-_")
 		if !strings.ContainsAny(repo, "abcdefghijklmnopqrstuvwxyz") || repo == "sha256" || strings.HasSuffix(repo, "http") || strings.HasSuffix(repo, "https") {
+			continue
+		}
+		// "node:24.1 instead of the rolling node:24": the second one is
+		// what the first replaces, not a second request.
+		if reReplacedBefore.MatchString(low[:m[0]]) {
+			replaced[repo] = tag
 			continue
 		}
 		if base {
@@ -247,8 +258,17 @@ func readImages(s, low string) []reviewAsk {
 		}
 		out = append(out, reviewAsk{Kind: askVersion, Target: repo, Value: tag})
 	}
+	for i, a := range out {
+		if a.Kind == askVersion && replaced[a.Target] != "" {
+			out[i].From = replaced[a.Target]
+		}
+	}
 	return out
 }
+
+// reReplacedBefore matches the words that, just before an image
+// reference, make it the one being replaced ("instead of the rolling").
+var reReplacedBefore = regexp.MustCompile(`\b(?:instead of|rather than|in place of)\s+(?:the\s+|a\s+)?(?:[a-z-]+\s+)?$`)
 
 var reRunnerLabel = regexp.MustCompile(`\b(?:ubuntu|windows|macos)-(?:latest|\d+(?:\.\d+)?(?:-arm)?)\b|\bself-hosted\b`)
 

@@ -118,10 +118,18 @@ func TestReadReviewSentences(t *testing.T) {
 		{"Please upgrade to Go 1.23 and Python 3.12.", `[{version target="go" value="1.23" from=""} {version target="python" value="3.12" from=""}]`},
 		{"We should rename job build to test", `[{rename target="build" value="test" from=""}]`},
 		{"On second thought, remove this file", `[{drop target="" value="" from=""}]`},
+		{"Pin node:24.1 instead of the rolling node:24 tag", `[{version target="node" value="24.1" from="24"}]`},
+		{"Use postgres:16 rather than postgres:15", `[{version target="postgres" value="16" from="15"}]`},
 	} {
 		if got := fmtAsks(readReview(tc.in).Asks); got != tc.want {
 			t.Errorf("%q:\n got %s\nwant %s", tc.in, got, tc.want)
 		}
+	}
+	if r := readReview("Sorry, I should have been clearer: a tag, not a digest."); len(r.Unclear) != 0 {
+		t.Errorf("a reviewer's remark about their own comment asks nothing: %+v", r)
+	}
+	if r := readReview("You should have a tag here."); len(r.Unclear) != 1 {
+		t.Errorf("'you should' still asks for something: %+v", r)
 	}
 	if r := readReview("Bump setup-node from v4 to v6"); len(r.Unclear) != 1 {
 		t.Errorf("an ask the reader does not know must be kept as not understood: %+v", r)
