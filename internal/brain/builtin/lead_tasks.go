@@ -235,17 +235,29 @@ func (p *planner) ciTask(container bool) {
 	// files, which the engine's change policy requires; what is kept or
 	// left alone goes to the plan's notes.
 	existing := ciExistingWorkflows(p.in.Workspace, p.in.Repo)
-	cov := ciCover(existing, p.scope, ciOtherServices(p.in.Repo, p.scope), r.CI, r.Publish)
+	// CI builds and tests every unit of the product, libraries and CLIs
+	// too, even when the images asked beside it are for services only.
+	scope := p.scope
+	if r.CI && !p.named && len(p.notRunnable) > 0 {
+		scope = slices.Clone(p.scope)
+		for _, u := range p.notRunnable {
+			if !slices.ContainsFunc(scope, func(s stack.Service) bool { return s.Dir == u.Dir }) {
+				scope = append(scope, u)
+			}
+		}
+		sort.Slice(scope, func(i, j int) bool { return scope[i].Dir < scope[j].Dir })
+	}
+	cov := ciCover(existing, scope, ciOtherServices(p.in.Repo, scope), r.CI, r.Publish)
 	for _, n := range cov.notes {
 		p.note("%s", n)
 	}
 	params := map[string]string{}
 	if r.CI {
 		workflows = append(workflows, "ci")
-		if len(cov.covered) < len(p.scope) {
+		if len(cov.covered) < len(scope) {
 			files = append(files, ciTarget(existing))
 		}
-		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(p.scope), ", ")+" on every push and pull request")
+		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(scope), ", ")+" on every push and pull request")
 		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
 		whys = append(whys, "CI")
 		if r.Has("matrix", "multiple versions", "several versions", "multiple python versions", "multiple node versions", "multiple go versions", "versions matrix") {
@@ -334,7 +346,7 @@ func (p *planner) ciTask(container bool) {
 		ID: TaskCI, Mode: CICDMode,
 		Params:   params,
 		Files:    files,
-		Services: p.scopeDirs(),
+		Services: p.taskDirs(scope),
 	}
 	acc = append(acc, "actions are pinned to full commit SHAs and permissions are least-privilege", "the gate reports no errors")
 	t.Title = "GitHub Actions: " + strings.Join(workflows, " and ") + map[bool]string{true: " workflows", false: " workflow"}[len(workflows) > 1]
