@@ -63,10 +63,39 @@ func (d *detector) goService(dir string) *Service {
 		d.goMainPort(s, m)
 	}
 	if len(s.Mains) > 0 {
+		d.goConfigPort(s)
+	}
+	if len(s.Mains) > 0 {
 		s.Start = "go run " + s.Mains[0]
 	}
 	d.goKindFacts(s, tooling)
 	return s
+}
+
+// goConfigFiles are where Go services keep their configuration's
+// defaults (gotify's config.Get sets Server{Port: 80}).
+var goConfigFiles = []string{"config/config.go", "internal/config/config.go", "pkg/config/config.go", "config.go"}
+
+// reGoConfigPort matches a port field set in a composite literal of
+// defaults: "Port: 80," or "HTTPPort: 8080,"; the first one counts (the
+// server's, before TLS or metrics ports further down).
+var reGoConfigPort = regexp.MustCompile(`(?m)^\s+(?:Server|HTTP|Http|Listen|App)?Port:\s+(\d{2,5}),`)
+
+// goConfigPort reads the port default of a Go service's configuration
+// package when main.go states none.
+func (d *detector) goConfigPort(s *Service) {
+	for _, f := range goConfigFiles {
+		if s.Port != 0 {
+			return
+		}
+		p := join(s.Dir, f)
+		if !d.hasGoFile(p) {
+			continue
+		}
+		if data, ok := d.r.read(p); ok {
+			setPort(s, string(data), []*regexp.Regexp{reGoConfigPort}, f)
+		}
+	}
 }
 
 // hasGoFile reports whether the walk saw the .go file at p.

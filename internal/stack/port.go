@@ -90,6 +90,14 @@ func setPort(s *Service, text string, patterns []*regexp.Regexp, source string) 
 	}
 }
 
+// hjsonConfigFiles are Hjson configuration defaults (Lemmy's
+// config/defaults.hjson); the server's port is a key of the outer object,
+// one level in ("  port: 8536"), not a nested one (prometheus: { port }).
+var hjsonConfigFiles = []string{"config/defaults.hjson", "config/config.hjson", "defaults.hjson", "config.hjson"}
+
+// reHjsonPort matches "port: 8536" one level into the outer object.
+var reHjsonPort = regexp.MustCompile(`(?m)^(?:  |\t)port:[ \t]*(\d{2,5})\b`)
+
 // configFiles may state a port (port: 8000).
 var configFiles = []string{"config.yaml", "config.yml", "config/config.yaml", "config/config.yml",
 	"config/default.yaml", "config/default.yml"}
@@ -120,6 +128,31 @@ func (d *detector) commonPorts(s *Service) {
 		}
 		if data, ok := d.r.read(p); ok {
 			setPort(s, string(data), reConfigPort, name)
+		}
+	}
+	// A workspace member's configuration may sit at the workspace root
+	// (Lemmy's crates/server reads config/defaults.hjson there).
+	var dirs []string
+	for dir := s.Dir; ; dir = path.Dir(dir) {
+		dirs = append(dirs, dir)
+		// Only a unit with a program looks above its own directory:
+		// the workspace's libraries do not listen.
+		if dir == "." || dir == "/" || dir == "" || len(dirs) > 4 || (len(s.Mains) == 0 && s.Start == "") {
+			break
+		}
+	}
+	for _, dir := range dirs {
+		for _, name := range hjsonConfigFiles {
+			if s.Port != 0 {
+				return
+			}
+			p := join(dir, name)
+			if !d.idx.has(p) {
+				continue
+			}
+			if data, ok := d.r.read(p); ok {
+				setPort(s, string(data), []*regexp.Regexp{reHjsonPort}, p)
+			}
 		}
 	}
 	if s.Port != 0 {

@@ -217,6 +217,7 @@ var interestingNames = map[string]bool{
 	"tsconfig.json": true, "nest-cli.json": true, "lib.rs": true, "mkdocs.yml": true,
 	"mkdocs.yaml": true, "hugo.toml": true, "hugo.yaml": true, "hugo.json": true, "api.py": true,
 	"config.yaml": true, "config.yml": true, "default.yaml": true, "default.yml": true,
+	"defaults.hjson": true, "config.hjson": true,
 	// workspaces and versions (workspace.go, version.go)
 	"go.work.sum": true, ".tool-versions": true,
 }
