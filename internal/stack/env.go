@@ -103,7 +103,7 @@ var ignoredEnv = map[string]bool{"CI": true, "GITHUB_ACTIONS": true, "PATH": tru
 	"SHELL": true, "TERM": true, "USER": true, "TMPDIR": true, "GOPATH": true, "GOOS": true, "GOARCH": true}
 
 // commentPrefix is the line comment marker of each language.
-var commentPrefix = map[Language][]string{Go: {"//"}, Node: {"//", "/*", "*"}, Rust: {"//"}, Python: {"#"}}
+var commentPrefix = map[Language][]string{Go: {"//"}, Node: {"//", "/*", "*"}, Rust: {"//"}, Python: {"#"}, Java: {"//", "/*", "*"}}
 
 // stripCommentLines blanks the lines that are only a comment, so
 // commented-out code states no variable and no route. Line breaks stay.
@@ -132,6 +132,23 @@ func (e *envSet) fromSource(text, source string) {
 		e.fromPython(text, source)
 	case Rust:
 		e.fromRust(text, source)
+	case Java:
+		e.fromJava(text, source)
+	}
+}
+
+// reJavaGetenv matches System.getenv("NAME").
+var reJavaGetenv = regexp.MustCompile(`System\.getenv\(\s*"([A-Z][A-Z0-9_]*)"\s*\)`)
+
+// fromJava reads System.getenv calls and Spring @Value placeholders
+// ("${NAME}" fails the start when unset; "${NAME:default}" does not). A
+// getenv the code falls back from is not required.
+func (e *envSet) fromJava(text, source string) {
+	for _, m := range reJavaGetenv.FindAllStringSubmatch(text, -1) {
+		e.add(m[1], "", false, source)
+	}
+	for _, m := range reSpringPlaceholder.FindAllStringSubmatch(text, -1) {
+		e.add(m[1], strings.TrimPrefix(m[2], ":"), m[2] == "", source)
 	}
 }
 

@@ -241,8 +241,58 @@ func (d *detector) sourceFiles(s *Service) []string {
 	case Rust:
 		dir := join(s.Dir, "src")
 		addDir(dir, d.idx.srcFiles[dir])
+	case Java:
+		for _, p := range d.javaSources(s.Dir) {
+			add(p)
+		}
 	}
 	return out
+}
+
+// javaSources returns a bounded list of a Java unit's sources under
+// src/main/java and src/main/kotlin: the application class, controllers
+// and configuration first, since they read the environment and map the
+// health route.
+func (d *detector) javaSources(dir string) []string {
+	var files []string
+	for _, sub := range []string{"src/main/java", "src/main/kotlin"} {
+		base := join(dir, sub)
+		if !d.idx.dirs[base] {
+			continue
+		}
+		entries := 0
+		_ = fs.WalkDir(d.fsys, base, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if entries++; entries > maxJavaEntries {
+				return fs.SkipAll
+			}
+			if !e.IsDir() && (strings.HasSuffix(p, ".java") || strings.HasSuffix(p, ".kt")) {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	rank := func(p string) int {
+		b := path.Base(p)
+		switch {
+		case strings.Contains(b, "Application"):
+			return 0
+		case strings.Contains(b, "Health"):
+			return 1
+		case strings.Contains(b, "Controller") || strings.Contains(b, "Resource") || strings.Contains(b, "Config"):
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(files, func(i, j int) bool {
+		if ri, rj := rank(files[i]), rank(files[j]); ri != rj {
+			return ri < rj
+		}
+		return files[i] < files[j]
+	})
+	return files
 }
 
 // namePriority ranks a file name by sourcePriority (unknown names last).

@@ -32,3 +32,36 @@ func TestPortFromConfigDefaults(t *testing.T) {
 		t.Errorf("utils = %+v, want no port: a library does not look above its directory", s)
 	}
 }
+
+// A Java unit's sources state the environment it reads (System.getenv,
+// @Value placeholders) and its health route, beside Spring's properties.
+func TestJavaSourcesFacts(t *testing.T) {
+	repo := mustDetect(t, map[string]string{
+		"pom.xml": "<project><artifactId>shop</artifactId><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n",
+		"src/main/java/com/example/shop/ShopApplication.java": "package com.example.shop;\n@SpringBootApplication\npublic class ShopApplication {\n  public static void main(String[] args) {\n    String region = System.getenv(\"SHOP_REGION\");\n    SpringApplication.run(ShopApplication.class, args);\n  }\n}\n",
+		"src/main/java/com/example/shop/web/HealthController.java": "package com.example.shop.web;\n@RestController\npublic class HealthController {\n  @Value(\"${PAYMENT_API_URL}\") String payments;\n  @Value(\"${CACHE_TTL:60}\") int ttl;\n  // System.getenv(\"COMMENTED_OUT\")\n  @GetMapping(\"/healthz\")\n  public String health() { return \"ok\"; }\n}\n",
+	}, Options{})
+	s := repo.Service(".")
+	if s == nil {
+		t.Fatal("no unit")
+	}
+	env := map[string]EnvVar{}
+	for _, v := range s.Env {
+		env[v.Name] = v
+	}
+	if _, ok := env["SHOP_REGION"]; !ok {
+		t.Errorf("env %+v lacks SHOP_REGION (System.getenv)", s.Env)
+	}
+	if v, ok := env["PAYMENT_API_URL"]; !ok || !v.Required {
+		t.Errorf("env %+v: PAYMENT_API_URL should be required (@Value without a default)", s.Env)
+	}
+	if v, ok := env["CACHE_TTL"]; !ok || v.Required || v.Default != "60" {
+		t.Errorf("env %+v: CACHE_TTL should default to 60", s.Env)
+	}
+	if _, ok := env["COMMENTED_OUT"]; ok {
+		t.Errorf("a commented-out getenv counted: %+v", s.Env)
+	}
+	if s.HealthPath != "/healthz" {
+		t.Errorf("health path %q, want /healthz from the controller", s.HealthPath)
+	}
+}
