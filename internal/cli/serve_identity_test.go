@@ -203,3 +203,38 @@ func TestImageDataDirectory(t *testing.T) {
 		t.Fatalf("DEVOPS_LEAD_DB does not set the default --db: %v %+v", err, cfg)
 	}
 }
+
+// TestServeCommandSecretsFromFiles runs `devops-lead serve` with every
+// secret from a file: a key of another App makes it refuse to start with
+// the clear message, and a secret set twice is refused naming both.
+func TestServeCommandSecretsFromFiles(t *testing.T) {
+	gh, _ := identityCase(t)
+	_, otherKey := pemKey(t)
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	vars := map[string]string{
+		"GITHUB_APP_ID":              "77",
+		"GITHUB_API_URL":             gh.URL,
+		"GITHUB_PRIVATE_KEY_FILE":    write("app.pem", otherKey),
+		"GITHUB_WEBHOOK_SECRET_FILE": write("hook", []byte(hookSecret+"\n")),
+		"DEVOPS_LEAD_DB":             filepath.Join(dir, "queue.db"),
+	}
+	code, _, stderr := runCLIEnv(t, vars, "serve", "--listen", "127.0.0.1:0")
+	if code != exitFail || !strings.Contains(stderr, "the private key does not belong to App 77") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if gh.Calls("GET /app") != 1 {
+		t.Errorf("GET /app called %d times", gh.Calls("GET /app"))
+	}
+	vars["GITHUB_WEBHOOK_SECRET"] = hookSecret
+	code, _, stderr = runCLIEnv(t, vars, "serve", "--listen", "127.0.0.1:0")
+	if code != exitFail || !strings.Contains(stderr, "GITHUB_WEBHOOK_SECRET and GITHUB_WEBHOOK_SECRET_FILE") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
