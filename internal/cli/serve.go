@@ -29,11 +29,15 @@ Runs devops-lead as a GitHub App: POST /webhook takes GitHub's deliveries
 and open sub-issues and pull requests. GET /healthz answers while the
 process runs, GET /readyz while the queue's database answers.
 
+At start it asks GitHub who the App is (GET /app) and uses its slug.
+
 Environment: GITHUB_APP_ID, GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH,
-GITHUB_WEBHOOK_SECRET (all required), GITHUB_APP_SLUG (default
-devops-lead), GITHUB_API_URL (GitHub Enterprise Server:
+GITHUB_WEBHOOK_SECRET (all required), GITHUB_APP_SLUG (an override, used
+when GitHub cannot be asked), GITHUB_API_URL (GitHub Enterprise Server:
 https://HOST/api/v3), DATABASE_URL (PostgreSQL; otherwise SQLite at --db),
-GEMINI_API_KEY (optional).`
+DEVOPS_LEAD_DB (the default --db), GEMINI_API_KEY (optional). Every
+secret may be read from a file instead: GITHUB_PRIVATE_KEY_FILE,
+GITHUB_WEBHOOK_SECRET_FILE, DATABASE_URL_FILE, GEMINI_API_KEY_FILE.`
 
 func init() {
 	register(&command{name: "serve", summary: "run as a GitHub App (webhooks, durable queue, pull requests)", run: cmdServe})
@@ -87,6 +91,9 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	ghApp := &github.App{ID: cfg.AppID, Key: cfg.PrivateKey, APIURL: cfg.APIURL}
 	if _, err := ghApp.Installation(1); err != nil {
 		return fmt.Errorf("the App private key: %w", err)
+	}
+	if err := resolveIdentity(ctx, cfg, ghApp.Identity, log); err != nil {
+		return err
 	}
 	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log, Brain: appBrain(ctx, cfg.GeminiKey, log)}
 	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxAttempts})

@@ -13,7 +13,7 @@ import (
 // never logged: String() redacts them.
 type Server struct {
 	AppID          int64
-	AppSlug        string // the App's slug; its bot is AppSlug+"[bot]"
+	AppSlug        string // the App's slug; its bot is AppSlug+"[bot]"; empty until GitHub (GET /app) or GITHUB_APP_SLUG says
 	PrivateKey     []byte
 	PrivateKeyPath string
 	WebhookSecret  string
@@ -32,25 +32,54 @@ type Server struct {
 	MaxAttempts int
 }
 
-// ServerFromEnv reads the environment: GITHUB_APP_ID, GITHUB_APP_SLUG,
-// GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, GITHUB_WEBHOOK_SECRET,
-// GITHUB_API_URL, DATABASE_URL, GEMINI_API_KEY (only whether it is set).
-// Flags may override the result before Check.
+// DefaultDBPath is the SQLite file for the queue when neither
+// DEVOPS_LEAD_DB nor --db names one (relative to the working directory).
+const DefaultDBPath = "devops-lead.db"
+
+// ServerFromEnv reads the environment: GITHUB_APP_ID, GITHUB_APP_SLUG
+// (an override; empty means ask GitHub), GITHUB_PRIVATE_KEY,
+// GITHUB_PRIVATE_KEY_FILE or GITHUB_PRIVATE_KEY_PATH,
+// GITHUB_WEBHOOK_SECRET, GITHUB_API_URL, DATABASE_URL, DEVOPS_LEAD_DB
+// (the default --db) and GEMINI_API_KEY. Every secret (the private key,
+// the webhook secret, DATABASE_URL, GEMINI_API_KEY) may instead be read
+// from a file named by <NAME>_FILE, as Docker and Kubernetes mount
+// secrets; setting both is an error. Flags may override the result
+// before Check.
 func ServerFromEnv(getenv func(string) string) (*Server, error) {
 	s := &Server{
 		AppSlug:        getenv("GITHUB_APP_SLUG"),
 		PrivateKeyPath: getenv("GITHUB_PRIVATE_KEY_PATH"),
-		WebhookSecret:  getenv("GITHUB_WEBHOOK_SECRET"),
 		APIURL:         getenv("GITHUB_API_URL"),
-		DatabaseURL:    getenv("DATABASE_URL"),
-		DBPath:         "devops-lead.db",
+		DBPath:         getenv("DEVOPS_LEAD_DB"),
 		Listen:         ":8080",
-		GeminiKeySet:   getenv("GEMINI_API_KEY") != "",
-		GeminiKey:      getenv("GEMINI_API_KEY"),
 		Workers:        4,
 		ShutdownGrace:  30 * time.Second,
 	}
-	if k := getenv("GITHUB_PRIVATE_KEY"); k != "" {
+	if s.DBPath == "" {
+		s.DBPath = DefaultDBPath
+	}
+	var err error
+	if s.WebhookSecret, err = secretFromEnv(getenv, "GITHUB_WEBHOOK_SECRET"); err != nil {
+		return nil, err
+	}
+	if s.DatabaseURL, err = secretFromEnv(getenv, "DATABASE_URL"); err != nil {
+		return nil, err
+	}
+	if s.GeminiKey, err = secretFromEnv(getenv, "GEMINI_API_KEY"); err != nil {
+		return nil, err
+	}
+	s.GeminiKeySet = s.GeminiKey != ""
+	if getenv("GITHUB_PRIVATE_KEY_FILE") != "" && s.PrivateKeyPath != "" {
+		return nil, errors.New("both GITHUB_PRIVATE_KEY_FILE and GITHUB_PRIVATE_KEY_PATH are set; set one")
+	}
+	k, err := secretFromEnv(getenv, "GITHUB_PRIVATE_KEY")
+	if err != nil {
+		return nil, err
+	}
+	if k != "" {
+		if getenv("GITHUB_PRIVATE_KEY_FILE") != "" {
+			k += "\n" // the PEM's final newline, trimmed with the file
+		}
 		// Platforms often store the PEM with literal \n.
 		s.PrivateKey = []byte(strings.ReplaceAll(k, `\n`, "\n"))
 	}
@@ -61,10 +90,30 @@ func ServerFromEnv(getenv func(string) string) (*Server, error) {
 		}
 		s.AppID = id
 	}
-	if s.AppSlug == "" {
-		s.AppSlug = "devops-lead"
-	}
 	return s, nil
+}
+
+// secretFromEnv returns the variable name's value, or the content of the
+// file that name+"_FILE" names, without surrounding white space (a
+// mounted secret usually ends with a newline). Both set, an unreadable
+// file and an empty file are errors that name the variables.
+func secretFromEnv(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if file == "" {
+		return v, nil
+	}
+	if v != "" {
+		return "", fmt.Errorf("both %s and %s_FILE are set; set one", name, name)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	secret := strings.TrimSpace(string(data))
+	if secret == "" {
+		return "", fmt.Errorf("%s_FILE: %s is empty", name, file)
+	}
+	return secret, nil
 }
 
 // Check loads the key file if needed and reports everything missing at
@@ -72,7 +121,7 @@ func ServerFromEnv(getenv func(string) string) (*Server, error) {
 func (s *Server) Check() error {
 	var missing []string
 	if s.WebhookSecret == "" {
-		missing = append(missing, "GITHUB_WEBHOOK_SECRET (the webhook secret; unsigned deliveries are never accepted)")
+		missing = append(missing, "GITHUB_WEBHOOK_SECRET or GITHUB_WEBHOOK_SECRET_FILE (the webhook secret; unsigned deliveries are never accepted)")
 	}
 	if s.AppID == 0 {
 		missing = append(missing, "GITHUB_APP_ID (the App's numeric id)")
@@ -85,12 +134,12 @@ func (s *Server) Check() error {
 		s.PrivateKey = key
 	}
 	if len(s.PrivateKey) == 0 {
-		missing = append(missing, "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH (the App's private key, PEM)")
+		missing = append(missing, "GITHUB_PRIVATE_KEY, GITHUB_PRIVATE_KEY_FILE or GITHUB_PRIVATE_KEY_PATH (the App's private key, PEM)")
 	} else if !strings.Contains(string(s.PrivateKey), "PRIVATE KEY-----") {
 		return errors.New("the App private key is not a PEM private key (want -----BEGIN RSA PRIVATE KEY-----)")
 	}
 	if s.DatabaseURL == "" && s.DBPath == "" {
-		missing = append(missing, "DATABASE_URL or --db (where the queue lives)")
+		missing = append(missing, "DATABASE_URL, DATABASE_URL_FILE, DEVOPS_LEAD_DB or --db (where the queue lives)")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("devops-lead serve cannot start; set:\n  - %s", strings.Join(missing, "\n  - "))
@@ -107,10 +156,14 @@ func (s *Server) String() string {
 	if s.DatabaseURL != "" {
 		db = "postgres (DATABASE_URL)"
 	}
+	slug := s.AppSlug
+	if slug == "" {
+		slug = "slug from GitHub"
+	}
 	api := s.APIURL
 	if api == "" {
 		api = "https://api.github.com"
 	}
 	return fmt.Sprintf("app %d (%s), api %s, queue %s, listen %s, gemini key set: %v",
-		s.AppID, s.AppSlug, api, db, s.Listen, s.GeminiKeySet)
+		s.AppID, slug, api, db, s.Listen, s.GeminiKeySet)
 }

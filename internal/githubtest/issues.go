@@ -34,6 +34,7 @@ func (s *Server) routes(mux *router) {
 
 	s.gitRoutes(mux)
 	s.pullRoutes(mux)
+	s.appRoutes(mux)
 }
 
 func (s *Server) createToken(r *http.Request) (int, any) {

@@ -1,6 +1,6 @@
 // Package githubtest is an in-memory GitHub REST server for tests. It
 // speaks the wire format of the endpoints devops-lead uses (installation
-// tokens, issues, labels, comments, reactions, sub-issues, collaborator
+// tokens, the App itself (GET /app), issues, labels, comments, reactions, sub-issues, collaborator
 // permissions, the Git Data API, contents and pulls), so the real go-github
 // and ghinstallation clients talk to it. Calls authenticate as an App
 // installation or with a static token registered by AddToken (the
@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,6 +40,8 @@ type Server struct {
 	appKey *rsa.PublicKey
 	// AppSlug is the App's slug; its bot user is AppSlug+"[bot]".
 	AppSlug string
+	// AppName is the App's name in GET /app (AppSlug when empty).
+	AppName string
 	tokens  map[string]int64 // installation token → installation id
 	static  map[string]*staticToken
 	repos   map[string]*Repo // "owner/name"
@@ -99,6 +102,11 @@ func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 			return
 		}
 		if err := s.authorize(r, auth); err != nil {
+			if auth == authAppCheck && errors.Is(err, errBadJWT) {
+				writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "A JSON web token could not be decoded",
+					"documentation_url": "https://docs.github.com/rest"})
+				return
+			}
 			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.Path, err)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
 			return
@@ -117,13 +125,14 @@ type authKind int
 const (
 	authInstallation authKind = iota // an installation token
 	authApp                          // an App JWT
+	authAppCheck                     // an App JWT; one that does not verify is answered 401
 )
 
 func (s *Server) authorize(r *http.Request, kind authKind) error {
 	h := r.Header.Get("Authorization")
 	scheme, cred, _ := strings.Cut(h, " ")
 	switch kind {
-	case authApp:
+	case authApp, authAppCheck:
 		if !strings.EqualFold(scheme, "bearer") {
 			return fmt.Errorf("want an App JWT (Authorization: Bearer), got %q", scheme)
 		}
@@ -135,10 +144,10 @@ func (s *Server) authorize(r *http.Request, kind authKind) error {
 			return s.appKey, nil
 		})
 		if err != nil {
-			return fmt.Errorf("verify the App JWT: %w", err)
+			return fmt.Errorf("%w: %w", errBadJWT, err)
 		}
 		if claims.Issuer != strconv.FormatInt(s.appID, 10) {
-			return fmt.Errorf("the App JWT issuer is %q, want the App id %d", claims.Issuer, s.appID)
+			return fmt.Errorf("%w: the issuer is %q, want the App id %d", errBadJWT, claims.Issuer, s.appID)
 		}
 		return nil
 	default:

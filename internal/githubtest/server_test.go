@@ -356,3 +356,56 @@ func TestStaticToken(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestGetApp: GET /app answers the App JWT with the App's id, slug and
+// name; a JWT of another key is answered 401 without failing the test (it
+// is how a server checks its key); an installation token there is a
+// client bug and fails it.
+func TestGetApp(t *testing.T) {
+	rec := &recorder{TB: t}
+	k, pemBytes := testKey(t)
+	srv := New(rec, 7, &k.PublicKey)
+	srv.AddInstallation(42, "acme/api")
+	srv.AppSlug = "acme-lead"
+	appClient := func(key []byte) *github.Client {
+		tr, err := ghinstallation.NewAppsTransport(http.DefaultTransport, 7, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.BaseURL = srv.URL
+		c := github.NewClient(&http.Client{Transport: tr})
+		c.BaseURL, _ = url.Parse(srv.URL + "/")
+		return c
+	}
+	app, _, err := appClient(pemBytes).Apps.Get(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.GetID() != 7 || app.GetSlug() != "acme-lead" || app.GetName() != "acme-lead" {
+		t.Fatalf("app = %+v", app)
+	}
+
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	otherPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(other)})
+	_, resp, err := appClient(otherPEM).Apps.Get(context.Background(), "")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("another key: %v", err)
+	}
+	if r := rec.reported(); r != "" {
+		t.Fatalf("a 401 on GET /app is an answer, not a failure: %q", r)
+	}
+
+	tr, err := ghinstallation.New(http.DefaultTransport, 7, 42, pemBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.BaseURL = srv.URL
+	inst := github.NewClient(&http.Client{Transport: tr})
+	inst.BaseURL, _ = url.Parse(srv.URL + "/")
+	if _, _, err := inst.Apps.Get(context.Background(), ""); err == nil {
+		t.Fatal("an installation token must not be accepted on GET /app")
+	}
+	if !strings.Contains(rec.reported(), "want an App JWT") {
+		t.Fatalf("reported: %q", rec.reported())
+	}
+}
