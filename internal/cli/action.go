@@ -256,7 +256,7 @@ func (r *actionRun) enqueue(_ context.Context, tasks []jobs.TaskArgs) error {
 // permissionHint says what to change when GitHub refused the token a
 // permission, the usual first-run mistake.
 func (r *actionRun) permissionHint(err error) {
-	if github.IsForbidden(err) {
+	if github.IsForbidden(err) && !github.IsWorkflowRefusal(err) {
 		r.progress("GitHub refused the token (403): give the job `permissions: contents: write, issues: write, pull-requests: write`, or pass a token that has them as github-token (docs/action.md)")
 	}
 }
@@ -359,6 +359,9 @@ func (r *actionRun) reportTask(ctx context.Context, id string) bool {
 		r.progress("task %s: nothing to change", id)
 	case ts.Suggested():
 		r.progress("task %s: GitHub refused its workflow files; they are suggested on sub-issue #%d", id, ts.SubIssue)
+		if ts.Error != "" {
+			r.progress("%s", ts.Error)
+		}
 	default:
 		r.progress("task %s failed: %s", id, ts.Error)
 		return false
