@@ -199,3 +199,22 @@ func TestActionOutputsDeclared(t *testing.T) {
 		t.Errorf("action.yml declares %d outputs, the command writes %d: %v", len(md.Outputs), len(actionOutputNames), actionOutputNames)
 	}
 }
+
+// TestActionOutputsQuestions: a request too vague to plan ("Deploy it")
+// makes the lead ask on the issue; questions is true, no tasks, no pull
+// requests, and plan-url points at the comment that asks.
+func TestActionOutputsQuestions(t *testing.T) {
+	e := newActionE2E(t)
+	e.issue = e.gh.AddIssue("acme/api", "alice", "Deploy it", "Please.")
+	vars := e.env("issues", e.payload("issues-labeled.json", "alice", ""))
+	outPath := filepath.Join(e.dir, "output.txt")
+	vars["GITHUB_OUTPUT"] = outPath
+	if code, log := runAction(t, vars); code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, log)
+	}
+	out := readOutputs(t, outPath)
+	if out["questions"] != "true" || out["tasks"] != "[]" || out["pull-requests"] != "[]" ||
+		!strings.HasPrefix(out["plan-url"], "https://github.com/acme/api/issues/"+strconv.Itoa(e.issue.Number)+"#issuecomment-") {
+		t.Errorf("outputs %v; want questions=true, no tasks or pull requests, the plan comment's URL", out)
+	}
+}
