@@ -340,7 +340,7 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 	head, err := j.c.CommitFiles(ctx, j.owner, j.repo, branch, pl.base, msg, files)
 	if err != nil {
 		if github.IsWorkflowRefusal(err) {
-			ts.Status, ts.Error = taskWorkflows, "GitHub refused to let the App write workflow files"
+			ts.Status, ts.Error = taskWorkflows, workflowRefusal(j.a.Bot, err, fmt.Sprintf("comment `/devops retry %s`", tr.Task.ID))
 			return j.suggestFiles(ctx, tr, ts)
 		}
 		return err
@@ -384,7 +384,7 @@ func (j *job) ownCommit(ctx context.Context, commit string) bool {
 // commit (workflows without the permission) as a comment on its sub-issue.
 func (j *job) suggestFiles(ctx context.Context, tr engine.TaskResult, ts *TaskState) error {
 	var b strings.Builder
-	b.WriteString("GitHub refused to let devops-lead write workflow files: the App lacks the `workflows` permission (or the repository's config does not allow them). Here are the files to add yourself; they passed the validation gate.\n")
+	b.WriteString(ts.Error + " Or add the files yourself; they passed the validation gate.\n")
 	for _, f := range tr.ChangeSet.Files {
 		if f.Op == change.Delete {
 			fmt.Fprintf(&b, "\n**Delete** `%s`\n", f.Path)

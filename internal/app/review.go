@@ -267,7 +267,7 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 	sha, err := j.c.AppendCommit(ctx, j.owner, j.repo, target.branch, head, msg, files)
 	if err != nil {
 		if github.IsWorkflowRefusal(err) {
-			return say("GitHub refused to let devops-lead write workflow files on this branch (the App lacks the `workflows` permission), so the pull request is unchanged. " + describeFiles(files))
+			return say(workflowRefusal(j.a.Bot, err, "ask again") + " The pull request is unchanged. " + describeFiles(files))
 		}
 		return err
 	}

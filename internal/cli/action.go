@@ -33,6 +33,9 @@ Environment (GitHub Actions sets all but the inputs):
   GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT
   GITHUB_API_URL        default https://api.github.com
   GITHUB_STEP_SUMMARY   the job summary file (optional)
+  GITHUB_OUTPUT         the step outputs file (optional): plan-url,
+                        pull-requests (JSON), tasks (JSON), questions,
+                        conclusion, exit-code
   INPUT_GITHUB-TOKEN    the github-token input; else GITHUB_TOKEN
   INPUT_BOT-LOGIN       the login the token acts as (default github-actions[bot])
   INPUT_GEMINI-API-KEY  the gemini-api-key input; else GEMINI_API_KEY;
@@ -142,6 +145,18 @@ func cmdAction(env *Env, args []string) int {
 	if fs.NArg() > 0 {
 		return usageErr(env, fs, "takes no arguments")
 	}
+	out := &actionOutputs{}
+	code := actionMain(env, out)
+	if path := strings.TrimSpace(env.Getenv("GITHUB_OUTPUT")); path != "" {
+		if err := writeActionOutputs(path, out, code); err != nil {
+			fmt.Fprintf(env.Stderr, "devops-lead: step outputs not written: %v\n", err)
+		}
+	}
+	return code
+}
+
+// actionMain handles the event and fills out for the step outputs.
+func actionMain(env *Env, out *actionOutputs) int {
 	fail := func(err error) int {
 		fmt.Fprintf(env.Stderr, "devops-lead action: %v\n", err)
 		return exitUsage
@@ -167,10 +182,12 @@ func cmdAction(env *Env, args []string) int {
 	}
 	if !webhook.Routed(d.Event, d.Action) || (d.Event != "issues" && d.Event != "issue_comment" && d.Event != "pull_request_review" && d.Event != "pull_request") {
 		fmt.Fprintf(env.Stderr, "devops-lead: nothing to do for %s\n", what)
+		out.conclusion = "nothing-to-do"
 		return exitOK
 	}
 	if (d.SenderIsBot || d.Sender == ae.bot) && d.Event != "pull_request" {
 		fmt.Fprintf(env.Stderr, "devops-lead: nothing to do for %s: sent by %s, a bot\n", what, d.Sender)
+		out.conclusion = "nothing-to-do"
 		return exitOK
 	}
 	c, err := github.TokenClient(ae.token, ae.apiURL)
@@ -180,11 +197,15 @@ func cmdAction(env *Env, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	base := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	r := &actionRun{env: env, d: d, what: what, summaryPath: ae.summaryPath,
+	r := &actionRun{env: env, d: d, what: what, summaryPath: ae.summaryPath, out: out,
 		log: base.With("delivery", d.ID, "repo", d.Repo, "issue", d.Number)}
 	r.app = &app.App{GitHub: tokenInstallations{c}, Bot: ae.bot, Log: base,
 		Brain: appBrain(ctx, ae.geminiKey, base), Enqueue: r.enqueue}
-	return r.run(ctx)
+	code := r.run(ctx)
+	if strings.TrimSpace(env.Getenv("GITHUB_OUTPUT")) != "" {
+		r.collectOutputs(ctx, c, ae.bot)
+	}
+	return code
 }
 
 // tokenInstallations is the App's Installations for a static token: every
@@ -211,6 +232,7 @@ type actionRun struct {
 	what        string // "issue_comment/created"
 	log         *slog.Logger
 	summaryPath string
+	out         *actionOutputs // the step outputs, filled after the run
 
 	queue []jobs.TaskArgs // what App.Enqueue handed over, in plan order
 	state *app.State      // the plan state, as last read
@@ -234,7 +256,7 @@ func (r *actionRun) enqueue(_ context.Context, tasks []jobs.TaskArgs) error {
 // permissionHint says what to change when GitHub refused the token a
 // permission, the usual first-run mistake.
 func (r *actionRun) permissionHint(err error) {
-	if github.IsForbidden(err) {
+	if github.IsForbidden(err) && !github.IsWorkflowRefusal(err) {
 		r.progress("GitHub refused the token (403): give the job `permissions: contents: write, issues: write, pull-requests: write`, or pass a token that has them as github-token (docs/action.md)")
 	}
 }
@@ -337,6 +359,9 @@ func (r *actionRun) reportTask(ctx context.Context, id string) bool {
 		r.progress("task %s: nothing to change", id)
 	case ts.Suggested():
 		r.progress("task %s: GitHub refused its workflow files; they are suggested on sub-issue #%d", id, ts.SubIssue)
+		if ts.Error != "" {
+			r.progress("%s", ts.Error)
+		}
 	default:
 		r.progress("task %s failed: %s", id, ts.Error)
 		return false

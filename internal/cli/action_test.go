@@ -18,6 +18,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/github"
 	"github.com/devops-lead/devops-lead/internal/githubtest"
 	"github.com/devops-lead/devops-lead/internal/jobs"
+	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/validate"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 	"github.com/rhysd/actionlint"
@@ -686,10 +687,25 @@ func TestActionDocWorkflow(t *testing.T) {
 		t.Fatal("docs/action.md: no yaml block under '## 1. Add the workflow'")
 	}
 	wf := m[1]
-	for _, want := range []string{"types: [labeled]", "types: [created]", "contents: write", "issues: write", "pull-requests: write",
-		"group: devops-lead-${{ github.event.issue.number || github.event.pull_request.number }}", "queue: max", "types: [submitted]", "uses: devops-lead/devops-lead@"} {
+	tokenPin, err := pins.Action("actions/create-github-app-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"types: [labeled]", "types: [created]", "permission-contents: write", "permission-issues: write", "permission-pull-requests: write", "permission-workflows: write",
+		"group: devops-lead-${{ github.event.issue.number || github.event.pull_request.number }}", "queue: max", "types: [submitted]", "uses: devops-lead/devops-lead@",
+		// The App-token recipe leads, with the pinned action.
+		"uses: " + tokenPin.Uses(), "github-token: ${{ steps.app-token.outputs.token }}", "bot-login: ${{ steps.app-token.outputs.app-slug }}[bot]",
+		// An outsider's comment or review starts nothing.
+		`contains(fromJSON('["OWNER", "MEMBER", "COLLABORATOR"]'), github.event.comment.author_association)`,
+		`contains(fromJSON('["OWNER", "MEMBER", "COLLABORATOR"]'), github.event.review.author_association)`} {
 		if !bytes.Contains(wf, []byte(want)) {
 			t.Errorf("the doc's workflow lacks %q", want)
+		}
+	}
+	// The doc lists every output the action writes.
+	for _, name := range actionOutputNames {
+		if !bytes.Contains(doc, []byte("| `"+name+"` |")) {
+			t.Errorf("docs/action.md does not list the output %s", name)
 		}
 	}
 	fs := validate.Check([]validate.File{{Path: ".github/workflows/devops-lead.yml", Content: wf}}, validate.Options{})
