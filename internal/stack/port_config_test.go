@@ -38,7 +38,7 @@ func TestPortFromConfigDefaults(t *testing.T) {
 func TestJavaSourcesFacts(t *testing.T) {
 	repo := mustDetect(t, map[string]string{
 		"pom.xml": "<project><artifactId>shop</artifactId><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n",
-		"src/main/java/com/example/shop/ShopApplication.java": "package com.example.shop;\n@SpringBootApplication\npublic class ShopApplication {\n  public static void main(String[] args) {\n    String region = System.getenv(\"SHOP_REGION\");\n    SpringApplication.run(ShopApplication.class, args);\n  }\n}\n",
+		"src/main/java/com/example/shop/ShopApplication.java":      "package com.example.shop;\n@SpringBootApplication\npublic class ShopApplication {\n  public static void main(String[] args) {\n    String region = System.getenv(\"SHOP_REGION\");\n    SpringApplication.run(ShopApplication.class, args);\n  }\n}\n",
 		"src/main/java/com/example/shop/web/HealthController.java": "package com.example.shop.web;\n@RestController\npublic class HealthController {\n  @Value(\"${PAYMENT_API_URL}\") String payments;\n  @Value(\"${CACHE_TTL:60}\") int ttl;\n  // System.getenv(\"COMMENTED_OUT\")\n  @GetMapping(\"/healthz\")\n  public String health() { return \"ok\"; }\n}\n",
 	}, Options{})
 	s := repo.Service(".")
