@@ -7,8 +7,8 @@
 // Intake is bounded before the signature can be checked: headers over
 // their length limits are answered 400, a Content-Length over MaxBody 413
 // before anything is read, a body is read through a limit (never more
-// than MaxBody+1 bytes) while its HMAC is computed, and the bytes of all
-// bodies being read at once share a budget (MaxInFlight); a request that
+// than MaxBody+1 bytes) while its HMAC is computed, and the bodies of all
+// requests in progress share a byte budget (MaxInFlight); a request that
 // would overflow it is answered 503 with Retry-After.
 package webhook
 
@@ -86,7 +86,7 @@ type Handler struct {
 	store  Store
 	log    *slog.Logger
 	// MaxBody is the largest body taken (default MaxBody) and MaxInFlight
-	// the budget of body bytes read at once over all requests (default
+	// the budget of body bytes held at once by all requests (default
 	// DefaultMaxInFlight). Set them before serving, not while.
 	MaxBody, MaxInFlight int64
 	inflight             budget
@@ -94,7 +94,8 @@ type Handler struct {
 	Stored, Duplicates, Ignored, Refused atomic.Int64
 }
 
-// budget counts the body bytes being read; take never waits.
+// budget counts the body bytes requests in progress hold; take never
+// waits.
 type budget struct {
 	mu   sync.Mutex
 	used int64
@@ -255,7 +256,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, fmt.Sprintf("X-Hub-Signature-256 is over %d bytes", MaxSignature))
 		return
 	}
-	body, sum, status, msg := h.readBody(r)
+	body, sum, held, status, msg := h.readBody(r)
+	defer h.inflight.give(held)
 	if status != 0 {
 		if status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", RetryAfter)
@@ -316,42 +318,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads the body within the limits, computing its HMAC as it
-// reads, holding in-flight budget
-// only while it reads: a known Content-Length is refused (413) or taken
-// from the budget (503 when full) before a byte is read; a body of
+// reads. A known Content-Length is refused (413) or taken from the
+// in-flight budget (503 when full) before a byte is read; a body of
 // unknown length takes budget as it arrives. It never reads more than
-// MaxBody+1 bytes. A status of 0 means the body was read.
-func (h *Handler) readBody(r *http.Request) (body, sum []byte, status int, msg string) {
+// MaxBody+1 bytes. held is the budget taken, which the caller gives back
+// when the request is done with the body; status 0 means the body was
+// read.
+func (h *Handler) readBody(r *http.Request) (body, sum []byte, held int64, status int, msg string) {
+	const busy = "busy: too many webhook bytes in flight; retry later"
 	tooBig := fmt.Sprintf("payload over %d bytes", h.MaxBody)
 	if r.ContentLength > h.MaxBody {
-		return nil, nil, http.StatusRequestEntityTooLarge, tooBig
+		return nil, nil, 0, http.StatusRequestEntityTooLarge, tooBig
 	}
 	mac := hmac.New(sha256.New, h.secret)
-	src := io.TeeReader(io.LimitReader(r.Body, h.MaxBody+1), mac)
+	limited := io.TeeReader(io.LimitReader(r.Body, h.MaxBody+1), mac)
 	var buf bytes.Buffer
+	var err error
 	if r.ContentLength >= 0 {
 		if !h.inflight.take(r.ContentLength, h.MaxInFlight) {
-			return nil, nil, http.StatusServiceUnavailable, "busy: too many webhook bytes in flight; retry later"
+			return nil, nil, 0, http.StatusServiceUnavailable, busy
 		}
-		defer h.inflight.give(r.ContentLength)
+		held = r.ContentLength
 		// bytes.Buffer wants MinRead free bytes to see the end: without
 		// them a body of exactly Content-Length would double the buffer.
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		_, err = buf.ReadFrom(limited)
 	} else {
-		br := &budgetReader{r: src, b: &h.inflight, limit: h.MaxInFlight}
-		defer func() { h.inflight.give(br.held) }()
-		src = br
+		br := &budgetReader{r: limited, b: &h.inflight, limit: h.MaxInFlight}
+		_, err = buf.ReadFrom(br)
+		held = br.held
 	}
-	if _, err := buf.ReadFrom(src); err != nil {
-		if errors.Is(err, errBusy) {
-			return nil, nil, http.StatusServiceUnavailable, "busy: too many webhook bytes in flight; retry later"
-		}
-		return nil, nil, http.StatusBadRequest, "could not read the body"
+	switch {
+	case errors.Is(err, errBusy):
+		return nil, nil, held, http.StatusServiceUnavailable, busy
+	case err != nil:
+		return nil, nil, held, http.StatusBadRequest, "could not read the body"
+	case int64(buf.Len()) > h.MaxBody:
+		return nil, nil, held, http.StatusRequestEntityTooLarge, tooBig
 	}
-	if int64(buf.Len()) > h.MaxBody {
-		return nil, nil, http.StatusRequestEntityTooLarge, tooBig
-	}
-	return buf.Bytes(), mac.Sum(nil), 0, ""
+	return buf.Bytes(), mac.Sum(nil), held, 0, ""
 }
 
 // clip shortens a header value for the log.
