@@ -132,11 +132,18 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 			return err
 		}
 	}
+	// One grace for both steps: the HTTP server stops taking deliveries
+	// and finishes the requests in flight, then the queue's soft stop lets
+	// running jobs end; when the grace is over, the queue cancels what
+	// still runs and River puts those jobs back for the next start. The
+	// queue was started on its own context, so the signal alone cuts
+	// nothing.
 	log.Info("shutting down: no new deliveries; running jobs may finish", "grace", cfg.ShutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
+		srv.Close()
 	}
 	if err := q.Stop(sctx); err != nil {
 		return fmt.Errorf("stop the queue: %w", err)

@@ -133,14 +133,17 @@ type fixedRetry time.Duration
 
 func (f fixedRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Duration(f)) }
 
-// Start runs the workers and the dispatcher.
+// Start runs the workers and the dispatcher. Ending ctx does not stop
+// the queue (River would take a cancelled start context as a hard stop
+// and cut running jobs at once): call Stop, which gives running jobs a
+// grace first.
 func (q *Queue) Start(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.started {
 		return errors.New("queue already started")
 	}
-	if err := q.client.Start(ctx); err != nil {
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start river: %w", err)
 	}
 	q.started = true
@@ -150,7 +153,10 @@ func (q *Queue) Start(ctx context.Context) error {
 }
 
 // Stop stops taking deliveries, lets running jobs finish until ctx ends
-// (then cancels them), and leaves the rest queued for the next start.
+// (River's soft stop), then cancels those still running (the hard stop)
+// and leaves the rest queued for the next start. A job cut by the hard
+// stop is not failed: River puts it back to available with its attempt
+// not counted, and the next start runs it again.
 func (q *Queue) Stop(ctx context.Context) error {
 	q.Outbox.Close()
 	q.mu.Lock()
@@ -163,6 +169,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 	close(q.stopDispatch)
 	<-q.dispatchDone
 	if err := q.client.Stop(ctx); err != nil {
+		q.log.Warn("shutdown grace over; cancelling the jobs still running (they run again on the next start)")
 		hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err2 := q.client.StopAndCancel(hard); err2 != nil {
@@ -274,6 +281,9 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	}()
 	d, err := q.db.Delivery(ctx, job.Args.DeliveryID)
 	if err != nil {
+		if stopErr := stopped(ctx); stopErr != nil {
+			return stopErr
+		}
 		return river.JobCancel(err)
 	}
 	log := q.log.With("delivery", d.ID, "event", d.Event, "repo", d.Repo, "issue", d.Number, "attempt", job.Attempt)
@@ -284,6 +294,9 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	case err == nil:
 		log.Info("job done")
 		return nil
+	case stopped(ctx) != nil:
+		log.Warn("job interrupted by shutdown; it runs again on the next start", "err", err)
+		return stopped(ctx)
 	case errors.As(err, &perm):
 		log.Error("job failed for good", "err", err)
 		return river.JobCancel(err)
@@ -299,6 +312,18 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 		log.Warn("job failed, will retry", "err", err)
 		return err
 	}
+}
+
+// stopped reports, as an error wrapping context.Canceled, that the job's
+// context was cancelled: the queue's hard stop at the end of the shutdown
+// grace. River puts a job that returns such an error back to available
+// without counting the attempt, so it must not be reported as failed or
+// cancelled for good, whatever the processor made of the cancellation.
+func stopped(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return fmt.Errorf("stopped by shutdown: %w", ctx.Err())
+	}
+	return nil
 }
 
 // lock takes the key for holder until ttl passes; a lock past its expiry

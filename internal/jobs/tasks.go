@@ -94,6 +94,9 @@ func (w *taskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 	case err == nil:
 		log.Info("task done")
 		return nil
+	case stopped(ctx) != nil:
+		log.Warn("task interrupted by shutdown; it runs again on the next start", "err", err)
+		return stopped(ctx)
 	case errors.Is(err, ErrNotYet):
 		return river.JobSnooze(q.opts.PollInterval)
 	case errors.As(err, &perm):

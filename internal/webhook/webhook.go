@@ -3,9 +3,17 @@
 // ping, and hands each delivery it may act on to a durable store before it
 // answers 202 — in milliseconds, since GitHub marks slow answers as
 // failed. A delivery ID seen before is answered 200 and stored nothing.
+//
+// Intake is bounded before the signature can be checked: headers over
+// their length limits are answered 400, a Content-Length over MaxBody 413
+// before anything is read, a body is read through a limit (never more
+// than MaxBody+1 bytes) while its HMAC is computed, and the bodies of all
+// requests in progress share a byte budget (MaxInFlight); a request that
+// would overflow it is answered 503 with Retry-After.
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -17,12 +25,31 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // MaxBody is GitHub's cap on a webhook payload (25 MB).
 const MaxBody = 25 << 20
+
+// DefaultMaxInFlight is the default budget of body bytes read at once
+// across all requests: a few maximum-size payloads, or thousands of
+// ordinary ones (GitHub's are mostly under 100 KB).
+const DefaultMaxInFlight = 64 << 20
+
+// Header length limits. GitHub's delivery ids are UUIDs (36 bytes), its
+// event names under 40 bytes, and its signature "sha256=" and 64 hex
+// digits (71 bytes).
+const (
+	MaxDeliveryID = 128
+	MaxEventName  = 64
+	MaxSignature  = 128
+)
+
+// RetryAfter is the Retry-After (seconds) sent with a 503 when the
+// in-flight budget is full.
+const RetryAfter = "1"
 
 // Delivery is one webhook delivery as the queue keeps it.
 type Delivery struct {
@@ -58,8 +85,65 @@ type Handler struct {
 	secret []byte
 	store  Store
 	log    *slog.Logger
+	// MaxBody is the largest body taken (default MaxBody) and MaxInFlight
+	// the budget of body bytes held at once by all requests (default
+	// DefaultMaxInFlight). Set them before serving, not while.
+	MaxBody, MaxInFlight int64
+	inflight             budget
 	// Counters, for /metrics-style reporting and tests.
 	Stored, Duplicates, Ignored, Refused atomic.Int64
+}
+
+// budget counts the body bytes requests in progress hold; take never
+// waits.
+type budget struct {
+	mu   sync.Mutex
+	used int64
+}
+
+func (b *budget) take(n, limit int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > limit {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+}
+
+func (b *budget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+// errBusy is a body read that would overflow the in-flight budget.
+var errBusy = errors.New("too many webhook bytes in flight")
+
+// budgetReader takes budget for each chunk it reads, for bodies of
+// unknown length; held is what the request must give back.
+type budgetReader struct {
+	r     io.Reader
+	b     *budget
+	limit int64
+	held  int64
+}
+
+func (br *budgetReader) Read(p []byte) (int, error) {
+	n, err := br.r.Read(p)
+	if n > 0 {
+		if !br.b.take(int64(n), br.limit) {
+			return 0, errBusy
+		}
+		br.held += int64(n)
+	}
+	return n, err
 }
 
 // New returns a handler. An empty secret is refused: there is no unsigned
@@ -74,7 +158,7 @@ func New(secret string, store Store, log *slog.Logger) (*Handler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{secret: []byte(secret), store: store, log: log}, nil
+	return &Handler{secret: []byte(secret), store: store, log: log, MaxBody: MaxBody, MaxInFlight: DefaultMaxInFlight}, nil
 }
 
 // routed are the events and actions the App acts on or keeps for later
@@ -149,7 +233,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-GitHub-Delivery")
 	event := r.Header.Get("X-GitHub-Event")
-	log := h.log.With("delivery", id, "event", event)
+	sig := r.Header.Get("X-Hub-Signature-256")
+	log := h.log.With("delivery", clip(id, MaxDeliveryID), "event", clip(event, MaxEventName))
 	refuse := func(status int, msg string) {
 		h.Refused.Add(1)
 		log.Warn("webhook refused", "status", status, "reason", msg)
@@ -160,17 +245,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusMethodNotAllowed, "webhooks are POSTed")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refuse(http.StatusRequestEntityTooLarge, "payload over 25 MB")
-			return
-		}
-		refuse(http.StatusBadRequest, "could not read the body")
+	switch {
+	case len(id) > MaxDeliveryID:
+		refuse(http.StatusBadRequest, fmt.Sprintf("X-GitHub-Delivery is over %d bytes", MaxDeliveryID))
+		return
+	case len(event) > MaxEventName:
+		refuse(http.StatusBadRequest, fmt.Sprintf("X-GitHub-Event is over %d bytes", MaxEventName))
+		return
+	case len(sig) > MaxSignature:
+		refuse(http.StatusBadRequest, fmt.Sprintf("X-Hub-Signature-256 is over %d bytes", MaxSignature))
 		return
 	}
-	if !h.valid(r.Header.Get("X-Hub-Signature-256"), body) {
+	body, sum, held, status, msg := h.readBody(r)
+	defer h.inflight.give(held)
+	if status != 0 {
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", RetryAfter)
+		}
+		refuse(status, msg)
+		return
+	}
+	if !validSig(sig, sum) {
 		refuse(http.StatusUnauthorized, "missing or invalid X-Hub-Signature-256")
 		return
 	}
@@ -222,8 +317,59 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeText(w, http.StatusAccepted, "stored")
 }
 
-// valid checks "sha256=<hex>" against the body's HMAC in constant time.
-func (h *Handler) valid(sig string, body []byte) bool {
+// readBody reads the body within the limits, computing its HMAC as it
+// reads. A known Content-Length is refused (413) or taken from the
+// in-flight budget (503 when full) before a byte is read; a body of
+// unknown length takes budget as it arrives. It never reads more than
+// MaxBody+1 bytes. held is the budget taken, which the caller gives back
+// when the request is done with the body; status 0 means the body was
+// read.
+func (h *Handler) readBody(r *http.Request) (body, sum []byte, held int64, status int, msg string) {
+	const busy = "busy: too many webhook bytes in flight; retry later"
+	tooBig := fmt.Sprintf("payload over %d bytes", h.MaxBody)
+	if r.ContentLength > h.MaxBody {
+		return nil, nil, 0, http.StatusRequestEntityTooLarge, tooBig
+	}
+	mac := hmac.New(sha256.New, h.secret)
+	limited := io.TeeReader(io.LimitReader(r.Body, h.MaxBody+1), mac)
+	var buf bytes.Buffer
+	var err error
+	if r.ContentLength >= 0 {
+		if !h.inflight.take(r.ContentLength, h.MaxInFlight) {
+			return nil, nil, 0, http.StatusServiceUnavailable, busy
+		}
+		held = r.ContentLength
+		// bytes.Buffer wants MinRead free bytes to see the end: without
+		// them a body of exactly Content-Length would double the buffer.
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		_, err = buf.ReadFrom(limited)
+	} else {
+		br := &budgetReader{r: limited, b: &h.inflight, limit: h.MaxInFlight}
+		_, err = buf.ReadFrom(br)
+		held = br.held
+	}
+	switch {
+	case errors.Is(err, errBusy):
+		return nil, nil, held, http.StatusServiceUnavailable, busy
+	case err != nil:
+		return nil, nil, held, http.StatusBadRequest, "could not read the body"
+	case int64(buf.Len()) > h.MaxBody:
+		return nil, nil, held, http.StatusRequestEntityTooLarge, tooBig
+	}
+	return buf.Bytes(), mac.Sum(nil), held, 0, ""
+}
+
+// clip shortens a header value for the log.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// validSig checks "sha256=<hex>" against the body's HMAC, computed as
+// the body was read, in constant time.
+func validSig(sig string, sum []byte) bool {
 	hexSig, ok := strings.CutPrefix(sig, "sha256=")
 	if !ok {
 		return false
@@ -232,9 +378,7 @@ func (h *Handler) valid(sig string, body []byte) bool {
 	if err != nil {
 		return false
 	}
-	mac := hmac.New(sha256.New, h.secret)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return hmac.Equal(got, sum)
 }
 
 // Sign returns the X-Hub-Signature-256 value for a body, for tests and
