@@ -106,19 +106,7 @@ func TestKubernetesPlainAndKustomize(t *testing.T) {
 			in.Task.Mode = KubernetesMode
 			cs := workIn(t, in)
 			strictGate(t, KubernetesMode, cs)
-			for p, subs := range tc.want {
-				got := fileOf(t, cs, p)
-				for _, s := range subs {
-					if !strings.Contains(got, s) {
-						t.Errorf("%s lacks %q:\n%s", p, s, got)
-					}
-				}
-			}
-			for _, p := range tc.absent {
-				if cs.Get(p) != nil {
-					t.Errorf("%s written, want none", p)
-				}
-			}
+			checkWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.Contains(string(f.Content), ":latest") {
 					t.Errorf("%s uses latest", f.Path)
@@ -253,5 +241,24 @@ func TestKubernetesExistingObjectElsewhere(t *testing.T) {
 	}
 	if f := cs.Get("k8s/api/deployment.yaml"); f == nil || !strings.Contains(f.Note, "Service api (already in deploy/all.yaml)") {
 		t.Errorf("no note about the existing Service: %+v", f)
+	}
+}
+
+// checkWrote holds a ChangeSet to the substrings each file must have and
+// the paths it must not write.
+func checkWrote(t *testing.T, cs *change.ChangeSet, want map[string][]string, absent []string) {
+	t.Helper()
+	for p, subs := range want {
+		got := fileOf(t, cs, p)
+		for _, s := range subs {
+			if !strings.Contains(got, s) {
+				t.Errorf("%s lacks %q:\n%s", p, s, got)
+			}
+		}
+	}
+	for _, p := range absent {
+		if cs.Get(p) != nil {
+			t.Errorf("%s written, want none", p)
+		}
 	}
 }

@@ -163,19 +163,7 @@ func TestMonitoringAlertSets(t *testing.T) {
 				Task: engine.Task{ID: "monitoring", Mode: MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}}
 			cs := workIn(t, in)
 			strictGate(t, MonitoringMode, cs)
-			for p, subs := range tc.want {
-				got := fileOf(t, cs, p)
-				for _, s := range subs {
-					if !strings.Contains(got, s) {
-						t.Errorf("%s lacks %q:\n%s", p, s, got)
-					}
-				}
-			}
-			for _, p := range tc.absent {
-				if cs.Get(p) != nil {
-					t.Errorf("%s written, want none", p)
-				}
-			}
+			checkWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.HasSuffix(f.Path, "-alerts.yml") {
 					if _, errs := rulefmt.Parse(f.Content, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil); len(errs) > 0 {
