@@ -28,7 +28,7 @@ var ciReleaseConfigs = []string{".goreleaser.yml", ".goreleaser.yaml", "goreleas
 	".release-please-manifest.json", "release-please-config.json", ".releaserc", ".releaserc.json", ".releaserc.yml"}
 
 // ciReleaseRE finds, in a workflow, the tools that publish a release.
-var ciReleaseRE = regexp.MustCompile(`gh release create|action-gh-release|goreleaser|release-please|semantic-release|actions/create-release|ncipollo/release-action|cargo-dist|taiki-e/upload-rust-binary-action`)
+var ciReleaseRE = regexp.MustCompile(`gh release (?:create|upload)|action-gh-release|goreleaser|release-please|semantic-release|actions/create-release|actions/upload-release-asset|ncipollo/release-action|svenstaro/upload-release-action|shogo82148/actions-upload-release-asset|cargo-dist|taiki-e/upload-rust-binary-action`)
 
 // ciExistingRelease returns the file the repository already releases
 // with (a goreleaser or release-please configuration, or a workflow that

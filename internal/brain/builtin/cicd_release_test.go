@@ -399,3 +399,17 @@ func TestCITaskFiles(t *testing.T) {
 		t.Errorf("policy: %v", f)
 	}
 }
+
+// A workflow that uploads release assets with a third-party action (as
+// gotify's build.yml does on v* tags) already releases: it is kept.
+func TestCIExistingReleaseUploadActions(t *testing.T) {
+	for _, uses := range []string{"svenstaro/upload-release-action@v2", "actions/upload-release-asset@v1", "run: gh release upload v1 dist/*"} {
+		existing := []ciExisting{{path: ".github/workflows/build.yml", content: "on: push\njobs:\n  b:\n    steps:\n      - " + uses + "\n"}}
+		if got := ciExistingRelease(nil, existing); got != ".github/workflows/build.yml" {
+			t.Errorf("%s: existing release = %q, want build.yml", uses, got)
+		}
+	}
+	if got := ciExistingRelease(nil, []ciExisting{{path: ".github/workflows/ci.yml", content: "on: push\njobs: {}\n"}}); got != "" {
+		t.Errorf("a CI workflow counted as a release: %q", got)
+	}
+}

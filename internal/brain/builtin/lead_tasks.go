@@ -100,6 +100,9 @@ func (p *planner) containerTask() *engine.Task {
 		state, errs := p.dockerfile(s)
 		path := joinPath(s.Dir, "Dockerfile")
 		if other := p.otherDockerfile(s); state == dockerfileMissing && other != "" && (r.Container || keptDockerfile(p.in.Workspace, nil, s) != "") {
+			if !r.Container && !r.Publish && !r.Compose && !needsImage(&r.Infra) {
+				continue // nothing in the request builds an image
+			}
 			// The repository already builds this unit from a Dockerfile
 			// of its own elsewhere: a second one beside it would only
 			// compete with it, and images, Compose and deployments build
@@ -309,6 +312,9 @@ func (p *planner) ciTask(container bool) {
 		whys = append(whys, "dependency updates")
 	}
 	if r.Release {
+		if have := ciExistingRelease(p.in.Workspace, existing); have != "" {
+			p.note("the repository already releases with %s: it is kept, and no second release workflow is written beside it", have)
+		}
 		workflows = append(workflows, "release")
 		goals = append(goals, "on a version tag, build what the repository builds and attach it with checksums to a GitHub release whose changelog is generated from the commits")
 		acc = append(acc, "the release workflow runs on v* tags only, and only its release job may write contents")
