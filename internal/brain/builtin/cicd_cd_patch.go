@@ -442,18 +442,9 @@ func cdSpliceOn(lines []string, key, on *yaml.Node, branch string) ([]string, st
 // cdInsertConcurrency inserts a top-level concurrency group before the
 // jobs: key (and the comment lines just above it).
 func cdInsertConcurrency(lines []string, root *yaml.Node) ([]string, error) {
-	var key *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "jobs" {
-			key = root.Content[i]
-		}
-	}
-	if key == nil || key.Column != 1 || key.Line < 1 || key.Line > len(lines) {
-		return nil, fmt.Errorf("it has no top-level jobs: key at the start of a line")
-	}
-	indent := 2
-	if jobs := mapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Column > 1 {
-		indent = jobs.Content[0].Column - 1
+	_, indent, err := ciJobsKey(lines, root)
+	if err != nil {
+		return nil, err
 	}
 	// Lines were shifted by the on: edit, which is above jobs:; find the
 	// key again from its text.

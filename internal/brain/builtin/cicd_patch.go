@@ -262,6 +262,26 @@ func ciReadOnlyJobs(root *yaml.Node) error {
 	return nil
 }
 
+// ciJobsKey returns a workflow's top-level jobs: key, which a block
+// inserted above it goes before, and the indentation of the document's
+// nested keys (the jobs' own, 2 when it cannot tell).
+func ciJobsKey(lines []string, root *yaml.Node) (*yaml.Node, int, error) {
+	var key *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "jobs" {
+			key = root.Content[i]
+		}
+	}
+	if key == nil || key.Column != 1 || key.Line < 1 || key.Line > len(lines) {
+		return nil, 0, fmt.Errorf("it has no top-level jobs: key at the start of a line")
+	}
+	indent := 2
+	if jobs := mapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Line > key.Line && jobs.Content[0].Column > 1 {
+		indent = jobs.Content[0].Column - 1
+	}
+	return key, indent, nil
+}
+
 // ciInsertPermissions inserts a top-level permissions: contents: read
 // block before the jobs: key (and the comment lines just above it), with
 // the document's own indentation and a blank line where the document
@@ -270,18 +290,9 @@ func ciInsertPermissions(lines []string, root *yaml.Node) ([]string, error) {
 	if mapValue(root, "permissions") != nil {
 		return nil, fmt.Errorf("it has a permissions block the gate still refuses")
 	}
-	var key *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "jobs" {
-			key = root.Content[i]
-		}
-	}
-	if key == nil || key.Column != 1 || key.Line < 1 || key.Line > len(lines) {
-		return nil, fmt.Errorf("it has no top-level jobs: key at the start of a line")
-	}
-	indent := 2
-	if jobs := mapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Line > key.Line && jobs.Content[0].Column > 1 {
-		indent = jobs.Content[0].Column - 1
+	key, indent, err := ciJobsKey(lines, root)
+	if err != nil {
+		return nil, err
 	}
 	at := key.Line - 1
 	for at > 0 && strings.HasPrefix(strings.TrimSpace(lines[at-1]), "#") {
