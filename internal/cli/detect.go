@@ -161,6 +161,9 @@ func writeRepo(w io.Writer, r *stack.Repo) error {
 		p.field("health", s.HealthPath)
 		p.field("frameworks", strings.Join(s.Frameworks, ", "))
 		p.field("backing", strings.Join(s.Deps, ", "))
+		if n := s.TestNeeds; n != nil {
+			p.field("tests need", testNeedsLabel(n))
+		}
 		if len(s.Env) > 0 {
 			var names []string
 			for _, e := range s.Env {
@@ -240,4 +243,33 @@ func envLabel(e stack.EnvVar) string {
 		return e.Name
 	}
 	return e.Name + " (" + strings.Join(tags, ", ") + ")"
+}
+
+// testNeedsLabel says what the tests are given and where that was read:
+// "postgres 16 (POSTGRES_DB=app), env DATABASE_URL; withheld SECRET_KEY (compose.yml)".
+func testNeedsLabel(n *stack.TestNeeds) string {
+	var svcs []string
+	for _, ts := range n.Services {
+		label := strings.TrimSpace(ts.Kind + " " + ts.Tag)
+		var set []string
+		for _, e := range ts.Env {
+			set = append(set, e.Name+"="+e.Default)
+		}
+		if len(set) > 0 {
+			label += " (" + strings.Join(set, ", ") + ")"
+		}
+		svcs = append(svcs, label)
+	}
+	out := strings.Join(svcs, ", ")
+	var names []string
+	for _, e := range n.Env {
+		names = append(names, e.Name)
+	}
+	if len(names) > 0 {
+		out += "; env " + strings.Join(names, ", ")
+	}
+	if len(n.Withheld) > 0 {
+		out += "; withheld " + strings.Join(n.Withheld, ", ")
+	}
+	return out + " (" + n.Source + ")"
 }

@@ -97,6 +97,7 @@ func (d *detector) analyse(dir string) *Service {
 			d.composePort(s)
 		}
 		d.dockerfileEntry(s)
+		d.testNeeds(s)
 		s.sortHints()
 		d.classify(s)
 		return s

@@ -103,6 +103,10 @@ type Service struct {
 	// Env is the environment the code reads (os.Getenv, process.env, a
 	// settings class, Spring properties), sorted by name.
 	Env []EnvVar `json:"env,omitempty"`
+	// TestNeeds are the backing services and variables the tests are given
+	// where they run today (an existing workflow job or Compose); nil when
+	// nothing gives them any.
+	TestNeeds *TestNeeds `json:"test_needs,omitempty"`
 }
 
 // Kind is what a unit of the repository is. Only services are

@@ -316,7 +316,13 @@ func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existi
 		// which blocks pull requests when branch protection requires them.
 		data.Comments = append(data.Comments, "One job per service; every job runs on every change (no path filters), so required checks never stay pending.")
 	}
-	out, err := render("cicd/workflow.yml.tmpl", data)
+	tmpl, model := "cicd/workflow.yml.tmpl", any(data)
+	for _, j := range jobs {
+		if len(j.Services) > 0 {
+			tmpl, model = "cicd/jobs.yml.tmpl", ciAsJobs(data)
+		}
+	}
+	out, err := render(tmpl, model)
 	if err != nil {
 		return err
 	}
@@ -381,6 +387,7 @@ func ciServiceJob(c *ciSvc, used map[string]bool) (ciJob, error) {
 	if c.s.Dir != "." {
 		job.Dir = ciScalar(c.s.Dir)
 	}
+	ciGiveTestNeeds(c, &job)
 	return job, nil
 }
 

@@ -224,6 +224,25 @@ func ciCases() []ciCase {
 					"package-ecosystem: docker\n    directory: /services/web\n"},
 			},
 		},
+		{
+			// The tests run beside the database Compose gives the service:
+			// the job gets it as a service container, without passwords.
+			name: "test-needs-from-compose",
+			files: map[string]string{
+				"pyproject.toml": "[project]\nname = \"api\"\nrequires-python = \">=3.12\"\n", "uv.lock": "",
+			},
+			services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Python, Version: "3.12", PackageManager: "uv",
+				Test: "uv run pytest",
+				TestNeeds: &stack.TestNeeds{Source: "compose.yaml",
+					Services: []stack.TestService{{Kind: "postgres", Tag: "16-alpine", Env: []stack.EnvVar{{Name: "POSTGRES_DB", Default: "app"}}},
+						{Kind: "redis"}},
+					Env:      []stack.EnvVar{{Name: "DATABASE_URL", Default: "postgresql://app@localhost:5432/app"}, {Name: "REDIS_HOST", Default: "localhost"}},
+					Withheld: []string{"SECRET_KEY"}}}},
+			want: map[string][]string{CIWorkflowPath: {"services:", "image: postgres:16-alpine", "POSTGRES_DB: app",
+				"POSTGRES_HOST_AUTH_METHOD: trust", "image: redis:7", "DATABASE_URL: postgresql://app@localhost:5432/app",
+				"REDIS_HOST: localhost", "- 5432:5432", "uv run pytest"}},
+			absent: map[string][]string{CIWorkflowPath: {"SECRET_KEY", "POSTGRES_PASSWORD"}},
+		},
 	}
 }
 

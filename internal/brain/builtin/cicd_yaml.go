@@ -29,7 +29,10 @@ type ciJob struct {
 	Dir         string // rendered working-directory, "" for the root
 	Permissions []ciKV
 	Env         []ciKV
-	Steps       []ciStep
+	// Services are job service containers (the tests' database); a
+	// workflow with any renders through jobs.yml.tmpl.
+	Services []cxService
+	Steps    []ciStep
 }
 
 // ciWorkflow is what workflow.yml.tmpl renders.
