@@ -19,6 +19,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/github"
 	"github.com/devops-lead/devops-lead/internal/jobs"
+	"github.com/devops-lead/devops-lead/internal/metrics"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
@@ -27,7 +28,11 @@ const serveSynopsis = `serve [flags]
 Runs devops-lead as a GitHub App: POST /webhook takes GitHub's deliveries
 (signed with the webhook secret), stores them durably, and workers plan
 and open sub-issues and pull requests. GET /healthz answers while the
-process runs, GET /readyz while the queue's database answers.
+process runs, GET /readyz while the queue's database answers, GET
+/metrics gives Prometheus the deliveries, queue depth, jobs, GitHub calls
+and rate limit (keep it off the public ingress). Every few minutes
+(--redelivery-interval) it has GitHub redeliver the failed deliveries it
+never stored.
 
 At start it asks GitHub who the App is (GET /app) and uses its slug.
 
@@ -54,6 +59,7 @@ func cmdServe(env *Env, args []string) int {
 	fs.StringVar(&cfg.DBPath, "db", cfg.DBPath, "SQLite file for the queue (ignored when DATABASE_URL is set)")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "jobs run at once")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "how long running jobs may finish on SIGTERM")
+	fs.DurationVar(&cfg.RedeliveryInterval, "redelivery-interval", cfg.RedeliveryInterval, "how often to have GitHub redeliver the failed deliveries never stored (0: never)")
 	if code, done := parseFlags(env, fs, args); done {
 		return code
 	}
@@ -88,14 +94,15 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 		return err
 	}
 	defer db.Close()
-	ghApp := &github.App{ID: cfg.AppID, Key: cfg.PrivateKey, APIURL: cfg.APIURL}
+	m := metrics.New()
+	ghApp := &github.App{ID: cfg.AppID, Key: cfg.PrivateKey, APIURL: cfg.APIURL, TransportFor: m.Transport}
 	if _, err := ghApp.Installation(1); err != nil {
 		return fmt.Errorf("the App private key: %w", err)
 	}
 	if err := resolveIdentity(ctx, cfg, ghApp.Identity, log); err != nil {
 		return err
 	}
-	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log, Brain: appBrain(ctx, cfg.GeminiKey, log)}
+	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log, Brain: appBrainCounted(ctx, cfg.GeminiKey, log, m.Tokens)}
 	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxAttempts})
 	if err != nil {
 		return err
@@ -105,11 +112,26 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	if err != nil {
 		return err
 	}
+	stopObserving := q.Observe(m.Job)
+	defer stopObserving()
+	if err := m.Register(queueGauges(q, log)); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	if err := q.Start(ctx); err != nil {
 		return err
 	}
+	sweepCtx, cancelSweep := context.WithCancel(context.WithoutCancel(ctx))
+	sweepDone, err := startSweep(sweepCtx, cfg, ghApp, q, m, log)
+	if err != nil {
+		cancelSweep()
+		q.Stop(context.Background())
+		return err
+	}
+	stopSweep := func() { cancelSweep(); sweepDone() }
+	defer stopSweep()
 	mux := http.NewServeMux()
-	mux.Handle("POST /webhook", hook)
+	mux.Handle("POST /webhook", m.Webhook(hook))
+	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -138,6 +160,7 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	// still runs and River puts those jobs back for the next start. The
 	// queue was started on its own context, so the signal alone cuts
 	// nothing.
+	stopSweep()
 	log.Info("shutting down: no new deliveries; running jobs may finish", "grace", cfg.ShutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
@@ -157,11 +180,17 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 // built-in one when it cannot start; nil, which is the built-in brain,
 // without a key.
 func appBrain(ctx context.Context, geminiKey string, log *slog.Logger) func() engine.Brain {
+	return appBrainCounted(ctx, geminiKey, log, nil)
+}
+
+// appBrainCounted is appBrain telling onTokens (when set) the Gemini
+// tokens of every call.
+func appBrainCounted(ctx context.Context, geminiKey string, log *slog.Logger, onTokens func(model string, in, out int64)) func() engine.Brain {
 	if geminiKey == "" {
 		return nil
 	}
 	return func() engine.Brain {
-		b, err := gemini.New(ctx, gemini.Config{APIKey: geminiKey})
+		b, err := gemini.New(ctx, gemini.Config{APIKey: geminiKey, OnTokens: onTokens})
 		if err != nil {
 			log.Error("gemini brain unavailable; using the built-in brain", "err", err)
 			return builtin.New()

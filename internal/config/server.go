@@ -30,6 +30,10 @@ type Server struct {
 	QueuePoll   time.Duration
 	RetryDelay  time.Duration
 	MaxAttempts int
+	// RedeliveryInterval is how often serve asks GitHub for the failed
+	// deliveries it never stored (GET /app/hook/deliveries) and has them
+	// redelivered; zero turns the sweep off. ServerFromEnv sets 5m.
+	RedeliveryInterval time.Duration
 }
 
 // DefaultDBPath is the SQLite file for the queue when neither
@@ -54,6 +58,9 @@ func ServerFromEnv(getenv func(string) string) (*Server, error) {
 		Listen:         ":8080",
 		Workers:        4,
 		ShutdownGrace:  30 * time.Second,
+		// GitHub keeps deliveries three days; a sweep every few minutes
+		// costs one or a few API calls.
+		RedeliveryInterval: 5 * time.Minute,
 	}
 	if s.DBPath == "" {
 		s.DBPath = DefaultDBPath

@@ -21,17 +21,7 @@ type Identity struct {
 // signed by a.Key for a.ID. A 401 means the key does not belong to the
 // App (or the id is wrong): IsUnauthorized reports it.
 func (a *App) Identity(ctx context.Context) (*Identity, error) {
-	base := a.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	atr, err := ghinstallation.NewAppsTransport(base, a.ID, a.Key)
-	if err != nil {
-		return nil, fmt.Errorf("GitHub App key for app %d: %w", a.ID, err)
-	}
-	api := apiRoot(a.APIURL)
-	atr.BaseURL = api
-	c, err := newClient(atr, api, a.MaxWait, a.sleep)
+	c, err := a.AppClient()
 	if err != nil {
 		return nil, err
 	}
@@ -47,4 +37,24 @@ func (a *App) Identity(ctx context.Context) (*Identity, error) {
 func IsUnauthorized(err error) bool {
 	var er *gh.ErrorResponse
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnauthorized
+}
+
+// AppClient returns a client authenticated as the App itself (a JWT
+// signed with its key), for the App's own endpoints: GET /app, the
+// webhook deliveries.
+func (a *App) AppClient() (*Client, error) {
+	base := a.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if a.TransportFor != nil {
+		base = a.TransportFor(0, base)
+	}
+	atr, err := ghinstallation.NewAppsTransport(base, a.ID, a.Key)
+	if err != nil {
+		return nil, fmt.Errorf("GitHub App key for app %d: %w", a.ID, err)
+	}
+	api := apiRoot(a.APIURL)
+	atr.BaseURL = api
+	return newClient(atr, api, a.MaxWait, a.sleep)
 }

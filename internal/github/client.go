@@ -32,6 +32,9 @@ type App struct {
 	APIURL string
 	// Transport is the base transport (http.DefaultTransport when nil).
 	Transport http.RoundTripper
+	// TransportFor, when set, wraps the base transport of the clients of
+	// one installation (0: the App itself), e.g. to count their calls.
+	TransportFor func(installation int64, base http.RoundTripper) http.RoundTripper
 	// MaxWait bounds how long one call waits for a rate limit to pass
 	// before failing (default 60s).
 	MaxWait time.Duration
@@ -51,6 +54,9 @@ func (a *App) Installation(installationID int64) (*Client, error) {
 	base := a.Transport
 	if base == nil {
 		base = http.DefaultTransport
+	}
+	if a.TransportFor != nil {
+		base = a.TransportFor(installationID, base)
 	}
 	itr, err := ghinstallation.New(base, a.ID, installationID, a.Key)
 	if err != nil {

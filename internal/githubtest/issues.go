@@ -35,6 +35,7 @@ func (s *Server) routes(mux *router) {
 	s.gitRoutes(mux)
 	s.pullRoutes(mux)
 	s.appRoutes(mux)
+	s.hookRoutes(mux)
 }
 
 func (s *Server) createToken(r *http.Request) (int, any) {

@@ -47,6 +47,7 @@ type Server struct {
 	repos   map[string]*Repo // "owner/name"
 	calls   map[string]int   // "METHOD pattern" → count
 	faults  map[string][]Fault
+	hooks   hookState
 	nextID  int64
 	now     func() time.Time
 }
@@ -78,6 +79,13 @@ func New(t testing.TB, appID int64, appKey *rsa.PublicKey) *Server {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// headed is a handler's body with response headers (a Link header for
+// the next page).
+type headed struct {
+	headers map[string]string
+	body    any
 }
 
 // handler is an endpoint implementation; it runs with s.mu held.
@@ -112,6 +120,12 @@ func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 			return
 		}
 		status, body := h(r)
+		if hb, ok := body.(headed); ok {
+			for k, v := range hb.headers {
+				w.Header().Set(k, v)
+			}
+			body = hb.body
+		}
 		if status == http.StatusNoContent {
 			w.WriteHeader(status)
 			return

@@ -109,8 +109,13 @@ var errCallTimeout = errors.New("call timed out")
 
 func (s *session) charge(resp *genai.GenerateContentResponse) {
 	if m := resp.UsageMetadata; m != nil {
-		s.usage.InputTokens += int64(m.PromptTokenCount) + int64(m.ToolUsePromptTokenCount)
-		s.usage.OutputTokens += int64(m.CandidatesTokenCount) + int64(m.ThoughtsTokenCount)
+		in := int64(m.PromptTokenCount) + int64(m.ToolUsePromptTokenCount)
+		out := int64(m.CandidatesTokenCount) + int64(m.ThoughtsTokenCount)
+		s.usage.InputTokens += in
+		s.usage.OutputTokens += out
+		if f := s.b.cfg.OnTokens; f != nil {
+			f(s.usage.Model, in, out)
+		}
 	}
 }
 

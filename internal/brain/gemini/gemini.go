@@ -61,6 +61,9 @@ type Config struct {
 	MaxReadBytes int
 	// HTTPClient is the HTTP client to use; nil means a default one.
 	HTTPClient *http.Client
+	// OnTokens, when set, is told the tokens of every call as the server
+	// reports them (serve counts them in its metrics).
+	OnTokens func(model string, input, output int64)
 }
 
 func (c *Config) defaults() {
