@@ -64,7 +64,7 @@ func TestServeMetrics(t *testing.T) {
 		`devops_lead_webhook_deliveries_total{event="issues",outcome="duplicate"}`: 1,
 		`devops_lead_webhook_deliveries_total{event="issues",outcome="refused"}`:   1,
 		`devops_lead_github_rate_limit_remaining{installation="42"}`:               4999,
-		`devops_lead_outbox_pending`:                                                0,
+		`devops_lead_outbox_pending`:                                               0,
 	} {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
