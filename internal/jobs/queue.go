@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,12 +60,31 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &perm)
 }
 
-// Options tune the queue.
+// Options tune the queue. The recovery numbers (timeouts, lock TTL,
+// heartbeats) are explained in docs/reliability.md.
 type Options struct {
 	Workers      int           // concurrent jobs (default 4)
 	MaxAttempts  int           // tries per job before it is discarded (default 8)
-	LockTTL      time.Duration // how long an issue lock lasts without renewal (default 15m)
 	PollInterval time.Duration // how often workers look for jobs (default 1s)
+	// DeliveryTimeout bounds one run of a delivery's job (plan, commands;
+	// default 4m) and TaskTimeout one run of a task's job (writes a pull
+	// request; default 8m). A run past its timeout has its context
+	// cancelled and is retried. River's rescuer takes back a job still
+	// marked running a minute after the longer of the two.
+	DeliveryTimeout time.Duration
+	TaskTimeout     time.Duration
+	// LockTTL is how long an issue lock lasts without renewal (default
+	// 30s); a running job renews its lock every LockTTL/3, so only a dead
+	// holder's lock expires.
+	LockTTL time.Duration
+	// Heartbeat is how often the process records in the database that it
+	// is alive (default 3s); a process silent for ProcessTTL (default 15s)
+	// is dead, and the jobs and locks it held are released.
+	Heartbeat  time.Duration
+	ProcessTTL time.Duration
+	// ClientID names this process in River's attempted_by and in the locks
+	// it holds (default: host, pid and start time). At most 80 bytes.
+	ClientID string
 	// RetryDelay, when set, replaces River's exponential backoff (tests).
 	RetryDelay time.Duration
 	Logger     *slog.Logger
@@ -83,6 +101,8 @@ type Queue struct {
 
 	stopDispatch chan struct{}
 	dispatchDone chan struct{}
+	stopBeat     chan struct{}
+	beatDone     chan struct{}
 	mu           sync.Mutex
 	started      bool
 }
@@ -95,9 +115,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 8
 	}
-	if opts.LockTTL <= 0 {
-		opts.LockTTL = 15 * time.Minute
-	}
+	opts.withRecoveryDefaults()
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
 	}
@@ -115,7 +133,13 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 		FetchPollInterval: opts.PollInterval,
 		FetchCooldown:     min(opts.PollInterval, 100*time.Millisecond),
 		Logger:            opts.Logger.With("component", "river"),
-		JobTimeout:        30 * time.Minute,
+		ID:                opts.ClientID,
+		// The per-kind timeouts are the workers' Timeout methods; this
+		// one covers any other kind. The rescuer frees a job still
+		// running a minute after the longest timeout: a job whose process
+		// died that the start sweep (recovery.go) did not release.
+		JobTimeout:           opts.DeliveryTimeout,
+		RescueStuckJobsAfter: max(opts.DeliveryTimeout, opts.TaskTimeout) + rescueMargin,
 	}
 	if opts.RetryDelay > 0 {
 		cfg.RetryPolicy = fixedRetry(opts.RetryDelay)
@@ -143,10 +167,16 @@ func (q *Queue) Start(ctx context.Context) error {
 	if q.started {
 		return errors.New("queue already started")
 	}
+	if err := q.recoverAtStart(ctx); err != nil {
+		return err
+	}
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
+		q.deregister()
 		return fmt.Errorf("start river: %w", err)
 	}
 	q.started = true
+	q.stopBeat, q.beatDone = make(chan struct{}), make(chan struct{})
+	go q.heartbeatLoop()
 	q.stopDispatch, q.dispatchDone = make(chan struct{}), make(chan struct{})
 	go q.dispatchLoop()
 	return nil
@@ -168,6 +198,13 @@ func (q *Queue) Stop(ctx context.Context) error {
 	}
 	close(q.stopDispatch)
 	<-q.dispatchDone
+	// The heartbeat goes on through the grace, so that no peer takes the
+	// jobs still finishing here for a dead process's.
+	defer func() {
+		close(q.stopBeat)
+		<-q.beatDone
+		q.deregister()
+	}()
 	if err := q.client.Stop(ctx); err != nil {
 		q.log.Warn("shutdown grace over; cancelling the jobs still running (they run again on the next start)")
 		hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -264,21 +301,31 @@ type deliveryWorker struct {
 // lock, this one waits its turn (snoozed, not failed).
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
 	q := w.q
-	holder := "job-" + strconv.FormatInt(job.ID, 10)
-	ok, err := q.db.lock(ctx, job.Args.Key, holder, q.opts.LockTTL)
+	ctx, release, ok, err := q.holdLock(ctx, job.Args.Key, job.ID)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return river.JobSnooze(q.opts.PollInterval)
 	}
-	defer func() {
-		rel, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := q.db.unlock(rel, job.Args.Key, holder); err != nil {
-			q.log.Error("release issue lock", "key", job.Args.Key, "err", err)
-		}
-	}()
+	err = w.work(ctx, job)
+	if lost := release(); err != nil && lost {
+		// Another job of the issue may have run meanwhile: this one waits
+		// its turn and runs again, without counting as a failure.
+		q.log.Warn("issue lock lost while the job ran; it runs again", "key", job.Args.Key, "err", err)
+		return river.JobSnooze(q.opts.PollInterval)
+	}
+	return err
+}
+
+// Timeout implements river.Worker: a delivery's run is cut after
+// Options.DeliveryTimeout.
+func (w *deliveryWorker) Timeout(*river.Job[DeliveryArgs]) time.Duration {
+	return w.q.opts.DeliveryTimeout
+}
+
+func (w *deliveryWorker) work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	q := w.q
 	d, err := q.db.Delivery(ctx, job.Args.DeliveryID)
 	if err != nil {
 		if stopErr := stopped(ctx); stopErr != nil {
@@ -295,7 +342,7 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 		log.Info("job done")
 		return nil
 	case stopped(ctx) != nil:
-		log.Warn("job interrupted by shutdown; it runs again on the next start", "err", err)
+		log.Warn("job interrupted (shutdown or lost lock); it runs again", "err", err)
 		return stopped(ctx)
 	case errors.As(err, &perm):
 		log.Error("job failed for good", "err", err)
@@ -321,6 +368,9 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 // cancelled for good, whatever the processor made of the cancellation.
 func stopped(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
+		if cause := context.Cause(ctx); errors.Is(cause, errLockLost) {
+			return fmt.Errorf("stopped: %w: %w", cause, ctx.Err())
+		}
 		return fmt.Errorf("stopped by shutdown: %w", ctx.Err())
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -72,30 +71,36 @@ func (w *taskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 	if !ok {
 		return river.JobCancel(errors.New("the processor runs no tasks"))
 	}
-	holder := "job-" + strconv.FormatInt(job.ID, 10)
-	got, err := q.db.lock(ctx, job.Args.Key(), holder, q.opts.LockTTL)
+	ctx, release, got, err := q.holdLock(ctx, job.Args.Key(), job.ID)
 	if err != nil {
 		return err
 	}
 	if !got {
 		return river.JobSnooze(q.opts.PollInterval)
 	}
-	defer func() {
-		rel, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := q.db.unlock(rel, job.Args.Key(), holder); err != nil {
-			q.log.Error("release issue lock", "key", job.Args.Key(), "err", err)
-		}
-	}()
+	err = w.work(ctx, job, tp)
+	if lost := release(); err != nil && lost {
+		q.log.Warn("issue lock lost while the task ran; it runs again", "key", job.Args.Key(), "err", err)
+		return river.JobSnooze(q.opts.PollInterval)
+	}
+	return err
+}
+
+// Timeout implements river.Worker: a task's run is cut after
+// Options.TaskTimeout.
+func (w *taskWorker) Timeout(*river.Job[TaskArgs]) time.Duration { return w.q.opts.TaskTimeout }
+
+func (w *taskWorker) work(ctx context.Context, job *river.Job[TaskArgs], tp TaskProcessor) error {
+	q := w.q
 	log := q.log.With("repo", job.Args.Repo, "issue", job.Args.Issue, "task", job.Args.Task, "attempt", job.Attempt)
-	err = tp.ProcessTask(ctx, job.Args)
+	err := tp.ProcessTask(ctx, job.Args)
 	var perm *permanentError
 	switch {
 	case err == nil:
 		log.Info("task done")
 		return nil
 	case stopped(ctx) != nil:
-		log.Warn("task interrupted by shutdown; it runs again on the next start", "err", err)
+		log.Warn("task interrupted (shutdown or lost lock); it runs again", "err", err)
 		return stopped(ctx)
 	case errors.Is(err, ErrNotYet):
 		return river.JobSnooze(q.opts.PollInterval)
