@@ -254,22 +254,29 @@ func (q *Queue) dispatchLoop() {
 // two steps, the next dispatch of the same delivery is skipped as a
 // duplicate.
 func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
-	rows, err := q.db.Outbox.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation FROM devops_lead_deliveries
-		WHERE dispatched_at IS NULL ORDER BY received_at LIMIT 100`))
+	// Events that can be about a task's pull request bring their payload,
+	// to find the plan's issue they serialise on (webhook.PlanIssue).
+	rows, err := q.db.Outbox.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation, event,
+		CASE WHEN event IN ('pull_request', 'pull_request_review', 'pull_request_review_comment', 'issue_comment') THEN payload END
+		FROM devops_lead_deliveries WHERE dispatched_at IS NULL ORDER BY received_at LIMIT 100`))
 	if err != nil {
 		return 0, err
 	}
 	var params []river.InsertManyParams
 	var ids []any
 	for rows.Next() {
-		var id, repo string
+		var id, repo, event string
 		var number int
 		var inst int64
-		if err := rows.Scan(&id, &repo, &number, &inst); err != nil {
+		var payload []byte
+		if err := rows.Scan(&id, &repo, &number, &inst, &event, &payload); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		d := webhook.Delivery{Repo: repo, Number: number, Installation: inst}
+		if plan := webhook.PlanIssue(event, payload); plan > 0 {
+			d.Number = plan
+		}
 		params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id, Key: d.Key()},
 			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		ids = append(ids, id)
