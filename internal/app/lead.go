@@ -435,6 +435,9 @@ func prBody(issue int, st *State, tr engine.TaskResult, ts *TaskState) string {
 			b.WriteString("- [ ] " + a + "\n")
 		}
 	}
+	if order := mergeOrder(st, tr.Task); order != "" {
+		b.WriteString("\n### Merge order\n\n" + order + "\n")
+	}
 	if ts.SubIssue != 0 {
 		fmt.Fprintf(&b, "\nCloses #%d\n", ts.SubIssue)
 	}
@@ -448,4 +451,23 @@ func (j *job) fail(ctx context.Context, kind string, err error) error {
 		return rerr
 	}
 	return jobs.Permanent(err)
+}
+
+// mergeOrder says which pull requests of the tasks this one depends on
+// are still open: this one is based on the default branch, so what they
+// add (the Dockerfile a CI workflow builds) is not in it, and its checks
+// can fail until they are merged. "" when none is open.
+func mergeOrder(st *State, t engine.Task) string {
+	var open []string
+	for _, dep := range t.DependsOn {
+		ds := st.Tasks[dep]
+		if ds == nil || ds.PR == 0 || ds.PRState == "merged" {
+			continue
+		}
+		open = append(open, fmt.Sprintf("#%d (task `%s`)", ds.PR, dep))
+	}
+	if len(open) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Merge %s first: this pull request is based on the default branch and uses what that one adds, so its checks can fail until it is merged; then re-run them.", strings.Join(open, " and "))
 }
