@@ -132,7 +132,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("outbox migration: %w", err)
 		}
 	}
-	return nil
+	return db.migrateIdentity(ctx)
 }
 
 // q rewrites ? placeholders to $1, $2... for PostgreSQL.

@@ -69,7 +69,10 @@ type Options struct {
 	PollInterval time.Duration // how often workers look for jobs (default 1s)
 	// RetryDelay, when set, replaces River's exponential backoff (tests).
 	RetryDelay time.Duration
-	Logger     *slog.Logger
+	// Retention is how long River keeps finished jobs (default
+	// DefaultRetention); Pruner prunes the outbox on the same window.
+	Retention time.Duration
+	Logger    *slog.Logger
 }
 
 // Queue is the running queue: outbox, dispatcher and River workers.
@@ -120,6 +123,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 	if opts.RetryDelay > 0 {
 		cfg.RetryPolicy = fixedRetry(opts.RetryDelay)
 	}
+	riverRetention(cfg, opts.Retention)
 	client, err := river.NewClient(db.driver, cfg)
 	if err != nil {
 		q.Outbox.Close()

@@ -63,6 +63,14 @@ type Delivery struct {
 	SenderIsBot  bool      `json:"sender_is_bot,omitempty"`
 	Payload      []byte    `json:"-"`
 	ReceivedAt   time.Time `json:"received_at"`
+	// Identity names the event itself, whatever delivery carries it (see
+	// EventIdentity): the store keeps one delivery per identity, so a
+	// signed body posted again under a new delivery id is a duplicate.
+	Identity string `json:"identity,omitempty"`
+	// EventAt is when the event happened by the payload's own clock (the
+	// comment's, issue's, review's or pull request's updated_at or
+	// submitted_at); zero when the payload has none.
+	EventAt time.Time `json:"event_at,omitzero"`
 }
 
 // Key is the unit of serialisation: one issue or pull request of one
@@ -182,16 +190,27 @@ type payload struct {
 	Repository *struct {
 		FullName string `json:"full_name"`
 	} `json:"repository"`
-	Issue *struct {
-		Number int `json:"number"`
-	} `json:"issue"`
-	PullRequest *struct {
-		Number int `json:"number"`
-	} `json:"pull_request"`
-	Sender *struct {
+	Issue       *object `json:"issue"`
+	PullRequest *object `json:"pull_request"`
+	Comment     *object `json:"comment"`
+	Review      *object `json:"review"`
+	Label       *struct {
+		Name string `json:"name"`
+	} `json:"label"`
+	Changes json.RawMessage `json:"changes"`
+	Sender  *struct {
 		Login string `json:"login"`
 		Type  string `json:"type"`
 	} `json:"sender"`
+}
+
+// object is what intake reads of an issue, pull request, comment or
+// review in a payload.
+type object struct {
+	ID          int64  `json:"id"`
+	Number      int    `json:"number"`
+	UpdatedAt   string `json:"updated_at"`
+	SubmittedAt string `json:"submitted_at"`
 }
 
 // Routed reports whether the App acts on (or keeps for later work) an
@@ -226,6 +245,7 @@ func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	if p.Sender != nil {
 		d.Sender, d.SenderIsBot = p.Sender.Login, p.Sender.Type == "Bot" || strings.HasSuffix(p.Sender.Login, "[bot]")
 	}
+	d.Identity, d.EventAt = identity(event, &p, body)
 	return d, nil
 }
 
