@@ -117,6 +117,9 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 	if err != nil {
 		return err
 	}
+	// An event older than the window may have had its identity pruned:
+	// a replay of it is ignored by its age instead.
+	hook.MaxEventAge = cfg.Retention
 	if err := q.Start(ctx); err != nil {
 		return err
 	}

@@ -50,7 +50,9 @@ func identity(event string, p *payload, body []byte) (string, time.Time) {
 		if p.Comment == nil || p.Comment.ID == 0 {
 			break
 		}
-		at = p.Comment.UpdatedAt
+		if p.Action == "created" || edited {
+			at = p.Comment.UpdatedAt // a deletion's time is not in the payload
+		}
 		parts = []string{"comment:" + strconv.FormatInt(p.Comment.ID, 10)}
 		if edited {
 			parts = append(parts, "at:"+at, "changes:"+short(p.Changes))
@@ -85,7 +87,9 @@ func identity(event string, p *payload, body []byte) (string, time.Time) {
 		if p.Review == nil || p.Review.ID == 0 {
 			break
 		}
-		at = p.Review.SubmittedAt
+		if p.Action == "submitted" {
+			at = p.Review.SubmittedAt // an edit's or dismissal's time is not in the payload
+		}
 		parts = []string{"review:" + strconv.FormatInt(p.Review.ID, 10)}
 		if edited {
 			parts = append(parts, "changes:"+short(p.Changes))

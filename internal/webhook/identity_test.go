@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,32 @@ func TestFromPayloadReadsTheEventTime(t *testing.T) {
 	}
 	if d.Identity != "issues/labeled/issue:1001/label:devops/at:2026-11-20T10:00:05Z" {
 		t.Fatalf("identity %q", d.Identity)
+	}
+}
+
+func TestOldEventsAreIgnoredOutsideTheReplayWindow(t *testing.T) {
+	store := &memStore{}
+	h, _ := New(secret, store, nil)
+	h.MaxEventAge = 7 * 24 * time.Hour
+	at := func(ts time.Time) []byte {
+		return []byte(`{"action":"created","installation":{"id":42},"repository":{"full_name":"acme/api"},` +
+			`"issue":{"id":1,"number":1},"comment":{"id":` + strconv.FormatInt(ts.Unix(), 10) + `,"updated_at":"` + ts.Format(time.RFC3339) + `"}}`)
+	}
+	old := at(time.Now().Add(-8 * 24 * time.Hour))
+	if rec := post(h, "issue_comment", "old", old, Sign(secret, old)); rec.Code != 202 || !strings.Contains(rec.Body.String(), "older than the replay window") {
+		t.Fatalf("old event: %d %s", rec.Code, rec.Body)
+	}
+	recent := at(time.Now().Add(-6 * 24 * time.Hour))
+	if rec := post(h, "issue_comment", "recent", recent, Sign(secret, recent)); rec.Code != 202 || !strings.Contains(rec.Body.String(), "stored") {
+		t.Fatalf("recent event: %d %s", rec.Code, rec.Body)
+	}
+	if len(store.seen) != 1 || store.seen["recent"] == nil {
+		t.Fatalf("stored %v", store.seen)
+	}
+	// A dismissal carries no time of its own: never judged by age.
+	dismissed := []byte(`{"action":"dismissed","installation":{"id":42},"repository":{"full_name":"acme/api"},` +
+		`"pull_request":{"id":9,"number":3},"review":{"id":77,"submitted_at":"2020-01-01T00:00:00Z"}}`)
+	if rec := post(h, "pull_request_review", "dismissed", dismissed, Sign(secret, dismissed)); rec.Code != 202 || !strings.Contains(rec.Body.String(), "stored") {
+		t.Fatalf("dismissal of an old review: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -2,7 +2,9 @@
 // X-Hub-Signature-256 signature in constant time, caps the body, answers
 // ping, and hands each delivery it may act on to a durable store before it
 // answers 202 — in milliseconds, since GitHub marks slow answers as
-// failed. A delivery ID seen before is answered 200 and stored nothing.
+// failed. A delivery ID seen before is answered 200 and stored nothing,
+// and so is an event seen before under another delivery ID (a replay: the
+// signature does not cover the delivery ID; see EventIdentity).
 //
 // Intake is bounded before the signature can be checked: headers over
 // their length limits are answered 400, a Content-Length over MaxBody 413
@@ -97,7 +99,12 @@ type Handler struct {
 	// the budget of body bytes held at once by all requests (default
 	// DefaultMaxInFlight). Set them before serving, not while.
 	MaxBody, MaxInFlight int64
-	inflight             budget
+	// MaxEventAge, when set, is the replay window: a delivery whose event
+	// time (Delivery.EventAt) is older is acknowledged and ignored, since
+	// the store may no longer hold the identity that would make it a
+	// duplicate. Keep it above GitHub's 3 days of redelivery.
+	MaxEventAge time.Duration
+	inflight    budget
 	// Counters, for /metrics-style reporting and tests.
 	Stored, Duplicates, Ignored, Refused atomic.Int64
 }
@@ -315,6 +322,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Ignored.Add(1)
 		log.Info("webhook without an installation ignored", "repo", d.Repo)
 		writeText(w, http.StatusAccepted, "ignored: no installation")
+		return
+	}
+	if h.MaxEventAge > 0 && !d.EventAt.IsZero() && start.Sub(d.EventAt) > h.MaxEventAge {
+		h.Ignored.Add(1)
+		log.Warn("webhook ignored: the event is older than the replay window", "event_at", d.EventAt, "window", h.MaxEventAge, "identity", d.Identity)
+		writeText(w, http.StatusAccepted, "ignored: event older than the replay window")
 		return
 	}
 	isNew, err := h.store.Save(r.Context(), d)
