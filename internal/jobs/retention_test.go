@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -130,5 +131,20 @@ func TestRiverKeepsFinishedJobsForTheWindow(t *testing.T) {
 	riverRetention(cfg, 0)
 	if cfg.CompletedJobRetentionPeriod != DefaultRetention {
 		t.Fatalf("default retention %v", cfg.CompletedJobRetentionPeriod)
+	}
+}
+
+// TestSQLiteCommitsAreDurable: both SQLite files run synchronous=FULL,
+// so an acknowledged delivery survives a power loss.
+func TestSQLiteCommitsAreDurable(t *testing.T) {
+	db := openTestDB(t, "sqlite")
+	for name, conn := range map[string]*sql.DB{"queue": db.SQL, "outbox": db.Outbox} {
+		var mode int
+		if err := conn.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != 2 { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+			t.Errorf("%s: synchronous = %d, want 2 (FULL)", name, mode)
+		}
 	}
 }
