@@ -163,6 +163,9 @@ func (db *DB) Delivery(ctx context.Context, id string) (*webhook.Delivery, error
 	if err != nil {
 		return nil, fmt.Errorf("load delivery %s: %w", id, err)
 	}
+	if len(d.Payload) == 0 {
+		return nil, fmt.Errorf("delivery %s is older than the retention window: its payload was pruned", id)
+	}
 	d.ReceivedAt = time.Unix(0, received).UTC()
 	return d, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,9 @@ func TestPrunerKeepsDedupeForTheWindow(t *testing.T) {
 		// The id and the identity still deduplicate.
 		if save("d-3", 103, now) || save("replayed", 103, now) {
 			t.Fatal("a redelivery or replay was stored again after its payload was pruned")
+		}
+		if _, err := db.Delivery(ctx, "d-3"); err == nil || !strings.Contains(err.Error(), "pruned") {
+			t.Fatalf("loading a pruned delivery: %v", err)
 		}
 		if got := prune(); got != (Pruned{}) {
 			t.Fatalf("second run pruned %+v", got)
