@@ -152,3 +152,43 @@ func TestSQLiteCommitsAreDurable(t *testing.T) {
 		}
 	}
 }
+
+// TestPrunerRunPrunesAtStartAndStops: Run prunes at once, then on its
+// interval, and returns when its context ends.
+func TestPrunerRunPrunesAtStartAndStops(t *testing.T) {
+	db := openTestDB(t, "sqlite")
+	ctx, cancel := context.WithCancel(context.Background())
+	o := NewOutbox(db)
+	defer o.Close()
+	d := delivery("r-1", "acme/api", 1)
+	if _, err := o.Save(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Outbox.ExecContext(ctx, `UPDATE devops_lead_deliveries SET dispatched_at = 1`); err != nil {
+		t.Fatal(err)
+	}
+	future := d.ReceivedAt.Add(3 * time.Hour)
+	p := &Pruner{DB: db, Window: time.Hour, Now: func() time.Time { return future }}
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx, 10*time.Millisecond) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		if err := db.Outbox.QueryRow(`SELECT COUNT(*) FROM devops_lead_deliveries`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not prune")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop with its context")
+	}
+}
