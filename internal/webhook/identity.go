@@ -102,8 +102,7 @@ func identity(event string, p *payload, body []byte) (string, time.Time) {
 		}
 	}
 	if parts == nil {
-		sum := sha256.Sum256(body)
-		return event + "/sha256:" + hex.EncodeToString(sum[:]), when
+		return bodyIdentity(event, body), when
 	}
 	id := event + "/" + p.Action + "/" + strings.Join(parts, "/")
 	if len(id) > MaxIdentity {
@@ -111,6 +110,13 @@ func identity(event string, p *payload, body []byte) (string, time.Time) {
 		id = event + "/id-sha256:" + hex.EncodeToString(sum[:])
 	}
 	return id, when
+}
+
+// bodyIdentity identifies an event by the hash of its whole body: only a
+// byte-identical body, a replay, matches.
+func bodyIdentity(event string, body []byte) string {
+	sum := sha256.Sum256(body)
+	return event + "/sha256:" + hex.EncodeToString(sum[:])
 }
 
 // short is a short hash of raw JSON (an edit's changes), "-" for none.

@@ -125,3 +125,19 @@ func TestOldEventsAreIgnoredOutsideTheReplayWindow(t *testing.T) {
 		t.Fatalf("dismissal of an old review: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestOddIdentityFieldsFallBackToTheBody: a payload whose comment id is
+// not a number is still taken, identified by its body; a wrong type in a
+// field intake routes by is still refused.
+func TestOddIdentityFieldsFallBackToTheBody(t *testing.T) {
+	d, err := FromPayload("d", "issue_comment", []byte(`{"action":"created","issue":{"number":3},"comment":{"id":"x1"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Number != 3 || !strings.HasPrefix(d.Identity, "issue_comment/sha256:") {
+		t.Fatalf("delivery %+v", d)
+	}
+	if _, err := FromPayload("d", "issues", []byte(`{"action":"labeled","issue":{"number":"3"}}`)); err == nil {
+		t.Fatal("an issue number that is not a number was taken")
+	}
+}

@@ -233,8 +233,12 @@ func Routed(event, action string) bool {
 // is one to act on is Routed's question.
 func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	var p payload
+	odd := false // a field read only for the identity has an unexpected type
 	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+		if !identityOnly(err) {
+			return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+		}
+		odd = true
 	}
 	d := &Delivery{ID: id, Event: event, Action: p.Action, Payload: body, ReceivedAt: time.Now().UTC()}
 	if p.Installation != nil {
@@ -252,8 +256,32 @@ func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	if p.Sender != nil {
 		d.Sender, d.SenderIsBot = p.Sender.Login, p.Sender.Type == "Bot" || strings.HasSuffix(p.Sender.Login, "[bot]")
 	}
-	d.Identity, d.EventAt = identity(event, &p, body)
+	if odd {
+		// Identify by the whole body rather than by fields misread.
+		d.Identity = bodyIdentity(event, body)
+	} else {
+		d.Identity, d.EventAt = identity(event, &p, body)
+	}
 	return d, nil
+}
+
+// identityOnly reports whether a decoding error is a type mismatch in a
+// field intake reads only to name the event (comment, review, label,
+// changes, or an id or time of an issue or pull request): such a payload
+// is still taken, identified by its body's hash.
+func identityOnly(err error) bool {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return false
+	}
+	switch f := te.Field; {
+	case strings.HasPrefix(f, "comment"), strings.HasPrefix(f, "review"), strings.HasPrefix(f, "label"), strings.HasPrefix(f, "changes"):
+		return true
+	case strings.HasPrefix(f, "issue.") || strings.HasPrefix(f, "pull_request."):
+		_, leaf, _ := strings.Cut(f, ".")
+		return leaf == "id" || leaf == "updated_at" || leaf == "submitted_at"
+	}
+	return false
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
