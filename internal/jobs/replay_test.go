@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/jobs/jobstest"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
@@ -107,32 +108,48 @@ func TestReplayInOneBatch(t *testing.T) {
 // TestIdentityMigrationUpgradesAnOldOutbox: an outbox made before the
 // identity column gets it, and its old rows (no identity) stay.
 func TestIdentityMigrationUpgradesAnOldOutbox(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "queue.db")
-	old, err := sql.Open("sqlite", "file:"+path+".outbox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{
-		`CREATE TABLE devops_lead_deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, action TEXT NOT NULL,
-			installation BIGINT NOT NULL, repo TEXT NOT NULL, number INTEGER NOT NULL, sender TEXT NOT NULL,
-			sender_is_bot BOOLEAN NOT NULL, payload BLOB NOT NULL, received_at BIGINT NOT NULL, dispatched_at BIGINT)`,
-		`INSERT INTO devops_lead_deliveries VALUES ('old-1','issues','labeled',42,'acme/api',1,'alice',0,x'7b7d',1,NULL)`,
-		`INSERT INTO devops_lead_deliveries VALUES ('old-2','issues','labeled',42,'acme/api',2,'alice',0,x'7b7d',2,NULL)`,
-	} {
-		if _, err := old.Exec(stmt); err != nil {
-			t.Fatal(err)
+	backends(t, func(t *testing.T, backend string) {
+		var path, url string
+		var old *sql.DB
+		var err error
+		blob, payload := "BLOB", "x'7b7d'"
+		if backend == "sqlite" {
+			path = filepath.Join(t.TempDir(), "queue.db")
+			old, err = sql.Open("sqlite", "file:"+path+".outbox")
+		} else {
+			url = jobstest.PostgresURL(t)
+			old, err = sql.Open("pgx", url)
+			blob, payload = "BYTEA", "'\\x7b7d'"
 		}
-	}
-	old.Close()
-	for i := 0; i < 2; i++ { // the second open finds the migration done
-		db, err := Open(context.Background(), path, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := db.Outbox.QueryRow("SELECT COUNT(*) FROM devops_lead_deliveries WHERE identity IS NULL").Scan(&n); err != nil || n != 2 {
-			t.Fatalf("old rows %d %v", n, err)
+		for _, stmt := range []string{
+			`CREATE TABLE devops_lead_deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, action TEXT NOT NULL,
+				installation BIGINT NOT NULL, repo TEXT NOT NULL, number INTEGER NOT NULL, sender TEXT NOT NULL,
+				sender_is_bot BOOLEAN NOT NULL, payload ` + blob + ` NOT NULL, received_at BIGINT NOT NULL, dispatched_at BIGINT)`,
+			`INSERT INTO devops_lead_deliveries VALUES ('old-1','issues','labeled',42,'acme/api',1,'alice',false,` + payload + `,1,NULL)`,
+			`INSERT INTO devops_lead_deliveries VALUES ('old-2','issues','labeled',42,'acme/api',2,'alice',false,` + payload + `,2,NULL)`,
+		} {
+			if _, err := old.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
 		}
-		db.Close()
-	}
+		old.Close()
+		for i := 0; i < 2; i++ { // the second open finds the migration done
+			db, err := Open(context.Background(), path, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.Outbox.QueryRow("SELECT COUNT(*) FROM devops_lead_deliveries WHERE identity IS NULL").Scan(&n); err != nil || n != 2 {
+				t.Fatalf("old rows %d %v", n, err)
+			}
+			d, err := db.Delivery(context.Background(), "old-1")
+			if err != nil || string(d.Payload) != "{}" {
+				t.Fatalf("old delivery %+v %v", d, err)
+			}
+			db.Close()
+		}
+	})
 }
