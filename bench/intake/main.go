@@ -76,14 +76,10 @@ func run(n int, levels string, size int, dbURL string) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/webhook"
-	// Each delivery is for its own issue, so the jobs run in parallel.
-	bodies := make([][]byte, 0, 256)
-	sigs := make([]string, 0, 256)
-	for i := 0; i < 256; i++ {
-		b := payload(size, i+1)
-		bodies, sigs = append(bodies, b), append(sigs, webhook.Sign(secret, b))
-	}
-	body := bodies[0]
+	// Each delivery is a distinct event (its own issue), so the jobs run
+	// in parallel and none is a replay of another: the body is built and
+	// signed per request.
+	body := payload(size, 1)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 
 	backend := "sqlite (WAL, group commit)"
@@ -112,10 +108,11 @@ func run(n int, levels string, size int, dbURL string) error {
 					if i > n {
 						return
 					}
-					req, _ := http.NewRequest("POST", url, bytes.NewReader(bodies[i%len(bodies)]))
+					b := payload(size, base+i)
+					req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 					req.Header.Set("X-GitHub-Event", "issues")
 					req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%d", base+i))
-					req.Header.Set("X-Hub-Signature-256", sigs[i%len(sigs)])
+					req.Header.Set("X-Hub-Signature-256", webhook.Sign(secret, b))
 					t0 := time.Now()
 					resp, err := client.Do(req)
 					d := time.Since(t0)
@@ -151,10 +148,15 @@ func round(d time.Duration) string {
 	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
 }
 
-// payload is an issues.labeled document padded to size bytes.
+// eventTime is the issues' updated_at: the time the bench started.
+var eventTime = time.Now().UTC().Format(time.RFC3339)
+
+// payload is an issues.labeled document of one issue, padded to size
+// bytes.
 func payload(size, issue int) []byte {
 	head := `{"action":"labeled","installation":{"id":42},"repository":{"full_name":"acme/api","default_branch":"main"},` +
-		`"sender":{"login":"alice","type":"User"},"issue":{"number":` + fmt.Sprint(issue) + `,"title":"Add CI","body":"`
+		`"sender":{"login":"alice","type":"User"},"label":{"name":"devops"},"issue":{"id":` + fmt.Sprint(1000000+issue) +
+		`,"number":` + fmt.Sprint(issue) + `,"updated_at":"` + eventTime + `","title":"Add CI","body":"`
 	tail := `"}}`
 	pad := size - len(head) - len(tail)
 	if pad < 0 {

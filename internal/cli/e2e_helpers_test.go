@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devops-lead/devops-lead/internal/githubtest"
 )
@@ -53,6 +54,10 @@ func eventPayload(t *testing.T, gh *githubtest.Server, issue *githubtest.Issue, 
 	}
 	is := m["issue"].(map[string]any)
 	is["number"], is["id"], is["title"], is["body"] = issue.Number, issue.ID, issue.Title, issue.Body
+	// Each payload is a new event, as GitHub's are: the event time is part
+	// of the identity serve deduplicates replays by.
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	is["updated_at"] = now
 	typ := "User"
 	if strings.HasSuffix(sender, "[bot]") {
 		typ = "Bot"
@@ -60,7 +65,7 @@ func eventPayload(t *testing.T, gh *githubtest.Server, issue *githubtest.Issue, 
 	m["sender"] = map[string]any{"login": sender, "id": 99, "type": typ}
 	if c, ok := m["comment"].(map[string]any); ok {
 		cm := gh.AddComment("acme/api", issue.Number, sender, body)
-		c["id"], c["body"], c["user"] = cm.ID, body, m["sender"]
+		c["id"], c["body"], c["user"], c["created_at"], c["updated_at"] = cm.ID, body, m["sender"], now, now
 	}
 	out, _ := json.Marshal(m)
 	return out

@@ -40,7 +40,8 @@ Environment: GITHUB_APP_ID, GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH,
 GITHUB_WEBHOOK_SECRET (all required), GITHUB_APP_SLUG (an override, used
 when GitHub cannot be asked), GITHUB_API_URL (GitHub Enterprise Server:
 https://HOST/api/v3), DATABASE_URL (PostgreSQL; otherwise SQLite at --db),
-DEVOPS_LEAD_DB (the default --db), GEMINI_API_KEY (optional). Every
+DEVOPS_LEAD_DB (the default --db), DEVOPS_LEAD_RETENTION (the default
+--retention), GEMINI_API_KEY (optional). Every
 secret may be read from a file instead: GITHUB_PRIVATE_KEY_FILE,
 GITHUB_WEBHOOK_SECRET_FILE, DATABASE_URL_FILE, GEMINI_API_KEY_FILE.`
 
@@ -60,6 +61,7 @@ func cmdServe(env *Env, args []string) int {
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "jobs run at once")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "how long running jobs may finish on SIGTERM")
 	fs.DurationVar(&cfg.RedeliveryInterval, "redelivery-interval", cfg.RedeliveryInterval, "how often to have GitHub redeliver the failed deliveries never stored (0: never)")
+	fs.Var(config.RetentionFlag{D: &cfg.Retention}, "retention", "how long delivery payloads and finished jobs are kept, e.g. 168h or 7d (delivery ids and event identities twice as long)")
 	if code, done := parseFlags(env, fs, args); done {
 		return code
 	}
@@ -103,15 +105,28 @@ func Serve(ctx context.Context, cfg *config.Server, ln net.Listener, log *slog.L
 		return err
 	}
 	proc := &app.App{GitHub: ghApp, Bot: cfg.BotLogin(), Log: log, Brain: appBrainCounted(ctx, cfg.GeminiKey, log, m.Tokens)}
-	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxAttempts})
+	q, err := jobs.New(db, proc, jobs.Options{Workers: cfg.Workers, Logger: log, PollInterval: cfg.QueuePoll, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxAttempts,
+		Retention: cfg.Retention})
 	if err != nil {
 		return err
 	}
+	// The outbox is pruned at start and every hour on the retention
+	// window; the pruner stops before the database closes.
+	pruneCtx, stopPrune := context.WithCancel(context.WithoutCancel(ctx))
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		(&jobs.Pruner{DB: db, Window: cfg.Retention, Log: log}).Run(pruneCtx, jobs.DefaultPruneEvery)
+	}()
+	defer func() { stopPrune(); <-pruned }()
 	proc.Enqueue = q.EnqueueTasks
 	hook, err := webhook.New(cfg.WebhookSecret, q.Outbox, log)
 	if err != nil {
 		return err
 	}
+	// An event older than the window may have had its identity pruned:
+	// a replay of it is ignored by its age instead.
+	hook.MaxEventAge = cfg.Retention
 	stopObserving := q.Observe(m.Job)
 	defer stopObserving()
 	if err := m.Register(queueGauges(q, log)); err != nil {

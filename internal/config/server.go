@@ -25,6 +25,10 @@ type Server struct {
 	GeminiKey      string // never printed
 	Workers        int
 	ShutdownGrace  time.Duration
+	// Retention is how long deliveries' payloads and finished jobs are
+	// kept (DEVOPS_LEAD_RETENTION, --retention; default 7 days); the ids
+	// that deduplicate deliveries are kept twice as long.
+	Retention time.Duration
 	// QueuePoll and RetryDelay tune the queue (tests use short ones);
 	// zero keeps the queue's defaults.
 	QueuePoll   time.Duration
@@ -40,11 +44,60 @@ type Server struct {
 // DEVOPS_LEAD_DB nor --db names one (relative to the working directory).
 const DefaultDBPath = "devops-lead.db"
 
+// DefaultRetention is the default retention window: GitHub lets a
+// failed delivery be redelivered for 3 days, and a week leaves room.
+const DefaultRetention = 7 * 24 * time.Hour
+
+// ParseRetention reads a retention window: a Go duration ("72h", "90m")
+// or whole days ("7d"). It must be positive.
+func ParseRetention(v string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(strings.TrimSpace(v), "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 100*365 {
+			return 0, fmt.Errorf("%q: want a duration such as 168h or a number of days such as 7d", v)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(strings.TrimSpace(v)); err != nil {
+			return 0, fmt.Errorf("%q: want a duration such as 168h or a number of days such as 7d", v)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q: the retention window must be positive", v)
+	}
+	return d, nil
+}
+
+// RetentionFlag is a flag.Value over a retention window, parsed with
+// ParseRetention.
+type RetentionFlag struct{ D *time.Duration }
+
+// String implements flag.Value.
+func (f RetentionFlag) String() string {
+	if f.D == nil {
+		return ""
+	}
+	return f.D.String()
+}
+
+// Set implements flag.Value.
+func (f RetentionFlag) Set(v string) error {
+	d, err := ParseRetention(v)
+	if err != nil {
+		return err
+	}
+	*f.D = d
+	return nil
+}
+
 // ServerFromEnv reads the environment: GITHUB_APP_ID, GITHUB_APP_SLUG
 // (an override; empty means ask GitHub), GITHUB_PRIVATE_KEY,
 // GITHUB_PRIVATE_KEY_FILE or GITHUB_PRIVATE_KEY_PATH,
 // GITHUB_WEBHOOK_SECRET, GITHUB_API_URL, DATABASE_URL, DEVOPS_LEAD_DB
-// (the default --db) and GEMINI_API_KEY. Every secret (the private key,
+// (the default --db), DEVOPS_LEAD_RETENTION (see ParseRetention) and
+// GEMINI_API_KEY. Every secret (the private key,
 // the webhook secret, DATABASE_URL, GEMINI_API_KEY) may instead be read
 // from a file named by <NAME>_FILE, as Docker and Kubernetes mount
 // secrets; setting both is an error. Flags may override the result
@@ -58,6 +111,7 @@ func ServerFromEnv(getenv func(string) string) (*Server, error) {
 		Listen:         ":8080",
 		Workers:        4,
 		ShutdownGrace:  30 * time.Second,
+		Retention:      DefaultRetention,
 		// GitHub keeps deliveries three days; a sweep every few minutes
 		// costs one or a few API calls.
 		RedeliveryInterval: 5 * time.Minute,
@@ -66,6 +120,11 @@ func ServerFromEnv(getenv func(string) string) (*Server, error) {
 		s.DBPath = DefaultDBPath
 	}
 	var err error
+	if v := getenv("DEVOPS_LEAD_RETENTION"); v != "" {
+		if s.Retention, err = ParseRetention(v); err != nil {
+			return nil, fmt.Errorf("DEVOPS_LEAD_RETENTION: %w", err)
+		}
+	}
 	if s.WebhookSecret, err = secretFromEnv(getenv, "GITHUB_WEBHOOK_SECRET"); err != nil {
 		return nil, err
 	}

@@ -75,9 +75,13 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 
 // openSQLite opens a SQLite file in WAL mode with one connection: SQLite
 // takes one writer at a time, and River's driver asks for a single
-// connection so nothing waits on SQLITE_BUSY.
+// connection so nothing waits on SQLITE_BUSY. synchronous=FULL puts
+// every commit on disk before it returns, so a power loss cannot take
+// back a delivery answered 202 (NORMAL survives a killed process, not a
+// power cut). River's file needs it as much as the outbox: a delivery is
+// marked dispatched in the outbox after its job is committed to River's.
 func openSQLite(path string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -132,7 +136,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("outbox migration: %w", err)
 		}
 	}
-	return nil
+	return db.migrateIdentity(ctx)
 }
 
 // q rewrites ? placeholders to $1, $2... for PostgreSQL.

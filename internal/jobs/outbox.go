@@ -47,7 +47,9 @@ func NewOutbox(db *DB) *Outbox {
 	return o
 }
 
-// Save stores a delivery; it reports false for an ID already stored.
+// Save stores a delivery; it reports false for an ID already stored, and
+// for an event identity (d.Identity) already stored under another ID: a
+// signed body replayed under a new X-GitHub-Delivery.
 func (o *Outbox) Save(ctx context.Context, d *webhook.Delivery) (bool, error) {
 	req := &saveReq{d: d, res: make(chan saveRes, 1)}
 	o.closeMu.Lock()
@@ -119,9 +121,11 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	defer tx.Rollback()
+	// No conflict target: a delivery id or an event identity already
+	// stored both make the delivery a duplicate.
 	stmt, err := tx.PrepareContext(ctx, o.db.q(`INSERT INTO devops_lead_deliveries
-		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`))
+		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at, identity)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
@@ -130,7 +134,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	for i, r := range batch {
 		d := r.d
 		res, err := stmt.ExecContext(ctx, d.ID, d.Event, d.Action, d.Installation, d.Repo, d.Number, d.Sender,
-			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano())
+			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano(), nullable(d.Identity))
 		if err != nil {
 			return nil, fmt.Errorf("store delivery %s: %w", d.ID, err)
 		}
@@ -159,6 +163,50 @@ func (db *DB) Delivery(ctx context.Context, id string) (*webhook.Delivery, error
 	if err != nil {
 		return nil, fmt.Errorf("load delivery %s: %w", id, err)
 	}
+	if len(d.Payload) == 0 {
+		return nil, fmt.Errorf("delivery %s is older than the retention window: its payload was pruned", id)
+	}
 	d.ReceivedAt = time.Unix(0, received).UTC()
 	return d, nil
+}
+
+// nullable stores an empty identity as NULL, which the unique index does
+// not compare: deliveries without one are deduplicated by ID alone.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// migrateIdentity adds the event identity to the deliveries, unique, and
+// an index by age for retention. Run at every open: each step is a no-op
+// once done.
+func (db *DB) migrateIdentity(ctx context.Context) error {
+	add := `ALTER TABLE devops_lead_deliveries ADD COLUMN IF NOT EXISTS identity TEXT`
+	if !db.Postgres {
+		// SQLite has no ADD COLUMN IF NOT EXISTS.
+		var n int
+		if err := db.Outbox.QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM pragma_table_info('devops_lead_deliveries') WHERE name = 'identity'`).Scan(&n); err != nil {
+			return fmt.Errorf("outbox migration: %w", err)
+		}
+		add = ""
+		if n == 0 {
+			add = `ALTER TABLE devops_lead_deliveries ADD COLUMN identity TEXT`
+		}
+	}
+	for _, stmt := range []string{
+		add,
+		`CREATE UNIQUE INDEX IF NOT EXISTS devops_lead_deliveries_identity ON devops_lead_deliveries (identity)`,
+		`CREATE INDEX IF NOT EXISTS devops_lead_deliveries_received ON devops_lead_deliveries (received_at)`,
+	} {
+		if stmt == "" {
+			continue
+		}
+		if _, err := db.Outbox.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("outbox migration: %w", err)
+		}
+	}
+	return nil
 }

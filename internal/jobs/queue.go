@@ -87,7 +87,10 @@ type Options struct {
 	ClientID string
 	// RetryDelay, when set, replaces River's exponential backoff (tests).
 	RetryDelay time.Duration
-	Logger     *slog.Logger
+	// Retention is how long River keeps finished jobs (default
+	// DefaultRetention); Pruner prunes the outbox on the same window.
+	Retention time.Duration
+	Logger    *slog.Logger
 }
 
 // Queue is the running queue: outbox, dispatcher and River workers.
@@ -144,6 +147,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 	if opts.RetryDelay > 0 {
 		cfg.RetryPolicy = fixedRetry(opts.RetryDelay)
 	}
+	riverRetention(cfg, opts.Retention)
 	client, err := river.NewClient(db.driver, cfg)
 	if err != nil {
 		q.Outbox.Close()

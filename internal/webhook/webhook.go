@@ -2,7 +2,9 @@
 // X-Hub-Signature-256 signature in constant time, caps the body, answers
 // ping, and hands each delivery it may act on to a durable store before it
 // answers 202 — in milliseconds, since GitHub marks slow answers as
-// failed. A delivery ID seen before is answered 200 and stored nothing.
+// failed. A delivery ID seen before is answered 200 and stored nothing,
+// and so is an event seen before under another delivery ID (a replay: the
+// signature does not cover the delivery ID; see EventIdentity).
 //
 // Intake is bounded before the signature can be checked: headers over
 // their length limits are answered 400, a Content-Length over MaxBody 413
@@ -63,6 +65,14 @@ type Delivery struct {
 	SenderIsBot  bool      `json:"sender_is_bot,omitempty"`
 	Payload      []byte    `json:"-"`
 	ReceivedAt   time.Time `json:"received_at"`
+	// Identity names the event itself, whatever delivery carries it (see
+	// EventIdentity): the store keeps one delivery per identity, so a
+	// signed body posted again under a new delivery id is a duplicate.
+	Identity string `json:"identity,omitempty"`
+	// EventAt is when the event happened by the payload's own clock (the
+	// comment's, issue's, review's or pull request's updated_at or
+	// submitted_at); zero when the payload has none.
+	EventAt time.Time `json:"event_at,omitzero"`
 }
 
 // Key is the unit of serialisation: one issue or pull request of one
@@ -89,7 +99,12 @@ type Handler struct {
 	// the budget of body bytes held at once by all requests (default
 	// DefaultMaxInFlight). Set them before serving, not while.
 	MaxBody, MaxInFlight int64
-	inflight             budget
+	// MaxEventAge, when set, is the replay window: a delivery whose event
+	// time (Delivery.EventAt) is older is acknowledged and ignored, since
+	// the store may no longer hold the identity that would make it a
+	// duplicate. Keep it above GitHub's 3 days of redelivery.
+	MaxEventAge time.Duration
+	inflight    budget
 	// Counters, for /metrics-style reporting and tests.
 	Stored, Duplicates, Ignored, Refused atomic.Int64
 }
@@ -182,16 +197,27 @@ type payload struct {
 	Repository *struct {
 		FullName string `json:"full_name"`
 	} `json:"repository"`
-	Issue *struct {
-		Number int `json:"number"`
-	} `json:"issue"`
-	PullRequest *struct {
-		Number int `json:"number"`
-	} `json:"pull_request"`
-	Sender *struct {
+	Issue       *object `json:"issue"`
+	PullRequest *object `json:"pull_request"`
+	Comment     *object `json:"comment"`
+	Review      *object `json:"review"`
+	Label       *struct {
+		Name string `json:"name"`
+	} `json:"label"`
+	Changes json.RawMessage `json:"changes"`
+	Sender  *struct {
 		Login string `json:"login"`
 		Type  string `json:"type"`
 	} `json:"sender"`
+}
+
+// object is what intake reads of an issue, pull request, comment or
+// review in a payload.
+type object struct {
+	ID          int64  `json:"id"`
+	Number      int    `json:"number"`
+	UpdatedAt   string `json:"updated_at"`
+	SubmittedAt string `json:"submitted_at"`
 }
 
 // Routed reports whether the App acts on (or keeps for later work) an
@@ -207,8 +233,12 @@ func Routed(event, action string) bool {
 // is one to act on is Routed's question.
 func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	var p payload
+	odd := false // a field read only for the identity has an unexpected type
 	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+		if !identityOnly(err) {
+			return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+		}
+		odd = true
 	}
 	d := &Delivery{ID: id, Event: event, Action: p.Action, Payload: body, ReceivedAt: time.Now().UTC()}
 	if p.Installation != nil {
@@ -226,7 +256,32 @@ func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	if p.Sender != nil {
 		d.Sender, d.SenderIsBot = p.Sender.Login, p.Sender.Type == "Bot" || strings.HasSuffix(p.Sender.Login, "[bot]")
 	}
+	if odd {
+		// Identify by the whole body rather than by fields misread.
+		d.Identity = bodyIdentity(event, body)
+	} else {
+		d.Identity, d.EventAt = identity(event, &p, body)
+	}
 	return d, nil
+}
+
+// identityOnly reports whether a decoding error is a type mismatch in a
+// field intake reads only to name the event (comment, review, label,
+// changes, or an id or time of an issue or pull request): such a payload
+// is still taken, identified by its body's hash.
+func identityOnly(err error) bool {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return false
+	}
+	switch f := te.Field; {
+	case strings.HasPrefix(f, "comment"), strings.HasPrefix(f, "review"), strings.HasPrefix(f, "label"), strings.HasPrefix(f, "changes"):
+		return true
+	case strings.HasPrefix(f, "issue.") || strings.HasPrefix(f, "pull_request."):
+		_, leaf, _ := strings.Cut(f, ".")
+		return leaf == "id" || leaf == "updated_at" || leaf == "submitted_at"
+	}
+	return false
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -295,6 +350,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Ignored.Add(1)
 		log.Info("webhook without an installation ignored", "repo", d.Repo)
 		writeText(w, http.StatusAccepted, "ignored: no installation")
+		return
+	}
+	if h.MaxEventAge > 0 && !d.EventAt.IsZero() && start.Sub(d.EventAt) > h.MaxEventAge {
+		h.Ignored.Add(1)
+		log.Warn("webhook ignored: the event is older than the replay window", "event_at", d.EventAt, "window", h.MaxEventAge, "identity", d.Identity)
+		writeText(w, http.StatusAccepted, "ignored: event older than the replay window")
 		return
 	}
 	isNew, err := h.store.Save(r.Context(), d)
