@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -10,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	gh "github.com/google/go-github/v62/github"
 	"gopkg.in/yaml.v3"
 )
 
@@ -175,6 +180,60 @@ func TestDeployExamplesMatchServe(t *testing.T) {
 			if p == "" || resp.StatusCode != http.StatusOK {
 				t.Errorf("%s: probe %q answers %d", name, p, resp.StatusCode)
 			}
+		}
+	}
+}
+
+// TestComposeReadsTheSetupFile: Compose (compose-go, the library behind
+// docker compose) loads compose.yaml with the env file setup writes, and
+// the variables the container gets make a configuration serve accepts,
+// the private key intact.
+func TestComposeReadsTheSetupFile(t *testing.T) {
+	_, key := pemKey(t)
+	dir := t.TempDir()
+	for _, f := range []string{"compose.yaml", "compose.postgres.yaml"} {
+		data, err := os.ReadFile(filepath.Join(deployDir, "compose", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := &setupOptions{out: filepath.Join(dir, defaultEnvFile)}
+	app := &gh.AppConfig{ID: gh.Int64(77), Slug: gh.String("acme-devops-lead"), Name: gh.String("Acme"), ClientID: gh.String("Iv1.x"),
+		ClientSecret: gh.String("c$s`x`"), WebhookSecret: gh.String(`w"s\z`), PEM: gh.String(string(key)), HTMLURL: gh.String("https://github.com/apps/acme-devops-lead")}
+	if err := writeAppEnv(o, app); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"compose.yaml", "compose.postgres.yaml"} {
+		p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+			WorkingDir:  dir,
+			ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, f)}},
+			Environment: types.Mapping{"POSTGRES_PASSWORD": "pw"},
+		}, func(o *loader.Options) { o.SetProjectName("t", true) })
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		svc, err := p.GetService("devops-lead")
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars := map[string]string{}
+		for k, v := range svc.Environment {
+			if v != nil {
+				vars[k] = *v
+			}
+		}
+		cfg, code, done := serveConfig(&Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return vars[k] }}, svc.Command[1:])
+		if done || svc.Command[0] != "serve" {
+			t.Fatalf("%s: serve %v: exit %d", f, svc.Command, code)
+		}
+		if string(cfg.PrivateKey) != string(key) || cfg.WebhookSecret != `w"s\z` || cfg.AppID != 77 {
+			t.Errorf("%s: the container gets key %q, secret %q, id %d", f, cfg.PrivateKey, cfg.WebhookSecret, cfg.AppID)
+		}
+		if want := f == "compose.postgres.yaml"; want != strings.Contains(cfg.DatabaseURL, ":pw@postgres:5432/") {
+			t.Errorf("%s: DATABASE_URL %q", f, cfg.DatabaseURL)
 		}
 	}
 }

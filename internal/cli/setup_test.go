@@ -363,3 +363,38 @@ func TestAppGrantsDocumented(t *testing.T) {
 		t.Errorf("docs list events %v, the manifest %v", docEvents, manifestEvents())
 	}
 }
+
+// TestGitHubAppDocsCommands: every devops-lead command line in
+// docs/github-app.md's shell blocks names a command and flags that
+// exist. (What they do is exercised by the tests above.)
+func TestGitHubAppDocsCommands(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "github-app.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(data), -1)
+	flag := regexp.MustCompile(`(?:^|\s)--([a-z][a-z-]*)`)
+	seen := map[string]bool{}
+	for _, b := range blocks {
+		for _, line := range strings.Split(b[1], "\n") {
+			if !strings.HasPrefix(line, "devops-lead ") {
+				continue
+			}
+			cmd := strings.Fields(line)[1]
+			seen[cmd] = true
+			code, help, _ := runCLI(t, "", cmd, "--help")
+			if code != exitOK {
+				t.Errorf("%q: no command %s", line, cmd)
+				continue
+			}
+			for _, m := range flag.FindAllStringSubmatch(line, -1) {
+				if !strings.Contains(help, "  -"+m[1]+" ") && !strings.Contains(help, "  -"+m[1]+"\n") {
+					t.Errorf("%q: devops-lead %s has no flag --%s", line, cmd, m[1])
+				}
+			}
+		}
+	}
+	if !seen["setup"] || !seen["serve"] {
+		t.Errorf("the docs show no setup or serve command: %v", seen)
+	}
+}
