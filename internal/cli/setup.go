@@ -197,7 +197,18 @@ func runSetup(ctx context.Context, o *setupOptions, ln net.Listener, stdout, std
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", f.page)
 	mux.HandleFunc("GET /callback", f.callback)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	host := strings.TrimPrefix(f.base, "http://")
+	// Only the address printed is served: a page elsewhere that points
+	// its own host name at 127.0.0.1 (DNS rebinding) cannot read the
+	// state or play the callback.
+	guard := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != host {
+			http.Error(w, "open "+f.base+"/", http.StatusMisdirectedRequest)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 

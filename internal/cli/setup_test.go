@@ -269,6 +269,14 @@ func TestSetupRefusals(t *testing.T) {
 	if n := gh.Calls("POST /app-manifests/{code}/conversions"); n != 0 {
 		t.Fatalf("a forged callback exchanged a code (%d calls)", n)
 	}
+	// Another host name for the same address (DNS rebinding) is refused.
+	req, _ := http.NewRequest("GET", run.page+"/", nil)
+	req.Host = "attacker.example:80"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Fatalf("a request for another host: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	// The right state with a code GitHub never issued.
 	resp, err = http.Get(run.page + "/")
 	if err != nil {
