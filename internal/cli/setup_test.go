@@ -406,3 +406,35 @@ func TestGitHubAppDocsCommands(t *testing.T) {
 		t.Errorf("the docs show no setup or serve command: %v", seen)
 	}
 }
+
+// TestManifestEventsAreTheRoutedOnes: the manifest subscribes to an
+// event exactly when the webhook intake routes some action of it
+// (installation events come to every App unasked).
+func TestManifestEventsAreTheRoutedOnes(t *testing.T) {
+	events := []string{"issues", "issue_comment", "pull_request", "pull_request_review", "pull_request_review_comment",
+		"pull_request_review_thread", "push", "check_run", "check_suite", "workflow_run", "workflow_job", "label", "create",
+		"delete", "release", "status", "sub_issues", "installation", "installation_repositories", "repository", "member"}
+	actions := []string{"", "created", "edited", "deleted", "labeled", "unlabeled", "opened", "closed", "reopened", "submitted",
+		"dismissed", "synchronize", "completed", "requested", "requested_action", "rerequested", "resolved", "assigned",
+		"published", "added", "removed", "suspend", "unsuspend", "new_permissions_accepted", "sub_issue_added"}
+	inManifest := map[string]bool{}
+	for _, e := range manifestEvents() {
+		inManifest[e] = true
+	}
+	for _, e := range events {
+		routed := false
+		for _, a := range actions {
+			routed = routed || webhook.Routed(e, a)
+		}
+		if strings.HasPrefix(e, "installation") {
+			continue
+		}
+		if routed != inManifest[e] {
+			t.Errorf("event %s: routed by the intake %v, in the manifest %v", e, routed, inManifest[e])
+		}
+		delete(inManifest, e)
+	}
+	for e := range inManifest {
+		t.Errorf("the manifest's event %s is not in this test's list", e)
+	}
+}
