@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -235,5 +237,39 @@ func TestComposeReadsTheSetupFile(t *testing.T) {
 		if want := f == "compose.postgres.yaml"; want != strings.Contains(cfg.DatabaseURL, ":pw@postgres:5432/") {
 			t.Errorf("%s: DATABASE_URL %q", f, cfg.DatabaseURL)
 		}
+	}
+}
+
+// TestKubectlSecretFromTheSetupFile runs the docs' kubectl command
+// (client side only, no cluster) when kubectl is installed: the Secret
+// holds the file setup wrote, byte for byte, under the key the
+// manifests mount.
+func TestKubectlSecretFromTheSetupFile(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed")
+	}
+	dir := t.TempDir()
+	data := []byte("GITHUB_APP_ID='77'\nGITHUB_WEBHOOK_SECRET='s'\n")
+	if err := os.WriteFile(filepath.Join(dir, defaultEnvFile), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(kubectl, "create", "secret", "generic", "devops-lead", "--from-file=app.env="+defaultEnvFile, "--dry-run=client", "-o", "yaml")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(dir, "none"))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kubectl: %v", err)
+	}
+	var secret struct {
+		Kind string            `yaml:"kind"`
+		Data map[string]string `yaml:"data"`
+	}
+	if err := yaml.Unmarshal(out, &secret); err != nil {
+		t.Fatal(err)
+	}
+	got, err := base64.StdEncoding.DecodeString(secret.Data["app.env"])
+	if err != nil || secret.Kind != "Secret" || string(got) != string(data) {
+		t.Fatalf("kubectl made %s", out)
 	}
 }
