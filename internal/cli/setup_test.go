@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"html"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -436,5 +440,45 @@ func TestManifestEventsAreTheRoutedOnes(t *testing.T) {
 	}
 	for e := range inManifest {
 		t.Errorf("the manifest's event %s is not in this test's list", e)
+	}
+}
+
+// TestServeRefusesAStaleSetupFile: setup run twice makes two Apps; serve
+// started from the first file, whose key GitHub no longer takes for
+// this App, refuses to start naming the App, instead of running blind.
+func TestServeRefusesAStaleSetupFile(t *testing.T) {
+	gh := githubtest.New(t, 0, nil)
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"first.env", "second.env"} {
+		out := filepath.Join(dir, name)
+		run := startSetup(t, gh, "--webhook-url", "https://x.example/webhook", "--out", out)
+		if status, text := run.browse(); status != http.StatusOK {
+			t.Fatalf("callback: %d\n%s", status, text)
+		}
+		if code := run.wait(); code != exitOK {
+			t.Fatalf("setup exit %d\n%s", code, run.stderr)
+		}
+		files = append(files, out)
+	}
+	var errb syncBuffer
+	cfg, code, done := serveConfig(&Env{Stdout: &errb, Stderr: &errb, Getenv: func(string) string { return "" }},
+		[]string{"--env-file", files[0], "--db", filepath.Join(dir, "queue.db")})
+	if done {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if cfg.AppID == gh.AppID() {
+		t.Fatal("the two setups made one App")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = Serve(ctx, cfg, ln, slog.New(slog.DiscardHandler))
+	if want := fmt.Sprintf("the private key does not belong to App %d", cfg.AppID); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Serve = %v, want %q", err, want)
 	}
 }
