@@ -17,6 +17,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	gh "github.com/google/go-github/v62/github"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 	"gopkg.in/yaml.v3"
 )
 
@@ -271,5 +273,33 @@ func TestKubectlSecretFromTheSetupFile(t *testing.T) {
 	got, err := base64.StdEncoding.DecodeString(secret.Data["app.env"])
 	if err != nil || secret.Kind != "Secret" || string(got) != string(data) {
 		t.Fatalf("kubectl made %s", out)
+	}
+}
+
+// TestBuildContextLeavesTheCredentialsOut: the Compose examples build
+// the repository's Dockerfile from the repository root, where setup's
+// file may lie (at the root or next to the Compose files); the
+// .dockerignore keeps it out of the build context.
+func TestBuildContextLeavesTheCredentialsOut(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{defaultEnvFile, "deploy/compose/" + defaultEnvFile, "deploy/compose/.env"} {
+		if ok, err := pm.MatchesOrParentMatches(p); err != nil || !ok {
+			t.Errorf("%s is sent to the image build (%v)", p, err)
+		}
+	}
+	if ok, _ := pm.MatchesOrParentMatches("internal/cli/setup.go"); ok {
+		t.Error("the .dockerignore leaves out the sources")
 	}
 }
