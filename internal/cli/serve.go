@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -43,34 +44,17 @@ https://HOST/api/v3), DATABASE_URL (PostgreSQL; otherwise SQLite at --db),
 DEVOPS_LEAD_DB (the default --db), DEVOPS_LEAD_RETENTION (the default
 --retention), GEMINI_API_KEY (optional). Every
 secret may be read from a file instead: GITHUB_PRIVATE_KEY_FILE,
-GITHUB_WEBHOOK_SECRET_FILE, DATABASE_URL_FILE, GEMINI_API_KEY_FILE.`
+GITHUB_WEBHOOK_SECRET_FILE, DATABASE_URL_FILE, GEMINI_API_KEY_FILE.
+--env-file reads these variables from the file devops-lead setup wrote.`
 
 func init() {
 	register(&command{name: "serve", summary: "run as a GitHub App (webhooks, durable queue, pull requests)", run: cmdServe})
 }
 
 func cmdServe(env *Env, args []string) int {
-	fs := newFlags(env, "serve", serveSynopsis)
-	cfg, err := config.ServerFromEnv(env.Getenv)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
-		return exitFail
-	}
-	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on")
-	fs.StringVar(&cfg.DBPath, "db", cfg.DBPath, "SQLite file for the queue (ignored when DATABASE_URL is set)")
-	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "jobs run at once")
-	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "how long running jobs may finish on SIGTERM")
-	fs.DurationVar(&cfg.RedeliveryInterval, "redelivery-interval", cfg.RedeliveryInterval, "how often to have GitHub redeliver the failed deliveries never stored (0: never)")
-	fs.Var(config.RetentionFlag{D: &cfg.Retention}, "retention", "how long delivery payloads and finished jobs are kept, e.g. 168h or 7d (delivery ids and event identities twice as long)")
-	if code, done := parseFlags(env, fs, args); done {
+	cfg, code, done := serveConfig(env, args)
+	if done {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageErr(env, fs, "takes no arguments")
-	}
-	if err := cfg.Check(); err != nil {
-		fmt.Fprintf(env.Stderr, "%v\n", err)
-		return exitFail
 	}
 	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -85,6 +69,67 @@ func cmdServe(env *Env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// serveConfig reads serve's configuration: the environment, then the
+// env file named by --env-file for what the environment leaves unset,
+// then the flags given. done reports that serve must stop with code
+// (help asked, a bad command line or configuration).
+func serveConfig(env *Env, args []string) (cfg *config.Server, code int, done bool) {
+	def, err := config.ServerFromEnv(func(string) string { return "" })
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
+		return nil, exitFail, true
+	}
+	fs := newFlags(env, "serve", serveSynopsis)
+	envFile := fs.String("env-file", "", "read KEY=VALUE lines (the file devops-lead setup writes); variables set in the environment win")
+	listen := fs.String("listen", def.Listen, "address to listen on")
+	db := fs.String("db", def.DBPath, "SQLite file for the queue (default $DEVOPS_LEAD_DB when set; ignored when DATABASE_URL is set)")
+	workers := fs.Int("workers", def.Workers, "jobs run at once")
+	grace := fs.Duration("shutdown-grace", def.ShutdownGrace, "how long running jobs may finish on SIGTERM")
+	redeliver := fs.Duration("redelivery-interval", def.RedeliveryInterval, "how often to have GitHub redeliver the failed deliveries never stored (0: never)")
+	retention := def.Retention
+	fs.Var(config.RetentionFlag{D: &retention}, "retention", "how long delivery payloads and finished jobs are kept, e.g. 168h or 7d (delivery ids and event identities twice as long; default $DEVOPS_LEAD_RETENTION when set)")
+	if code, done := parseFlags(env, fs, args); done {
+		return nil, code, true
+	}
+	if fs.NArg() > 0 {
+		return nil, usageErr(env, fs, "takes no arguments"), true
+	}
+	getenv := env.Getenv
+	if *envFile != "" {
+		vars, err := config.ReadEnvFile(*envFile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
+			return nil, exitFail, true
+		}
+		getenv = config.WithEnvFile(getenv, vars)
+	}
+	if cfg, err = config.ServerFromEnv(getenv); err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead serve: %v\n", err)
+		return nil, exitFail, true
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "listen":
+			cfg.Listen = *listen
+		case "db":
+			cfg.DBPath = *db
+		case "workers":
+			cfg.Workers = *workers
+		case "shutdown-grace":
+			cfg.ShutdownGrace = *grace
+		case "redelivery-interval":
+			cfg.RedeliveryInterval = *redeliver
+		case "retention":
+			cfg.Retention = retention
+		}
+	})
+	if err := cfg.Check(); err != nil {
+		fmt.Fprintf(env.Stderr, "%v\n", err)
+		return nil, exitFail, true
+	}
+	return cfg, exitOK, false
 }
 
 // Serve runs the App on ln until ctx ends, then shuts down gracefully:

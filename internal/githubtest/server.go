@@ -50,6 +50,9 @@ type Server struct {
 	hooks   hookState
 	nextID  int64
 	now     func() time.Time
+
+	manifestCodes map[string]*manifestCode // the App manifest flow (apps.go)
+	registrations []ManifestRegistration
 }
 
 // Fault is an injected answer for one call of an endpoint.
@@ -69,6 +72,7 @@ func New(t testing.TB, appID int64, appKey *rsa.PublicKey) *Server {
 	}
 	mux := &router{}
 	s.routes(mux)
+	s.manifestRoutes(mux)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h := mux.match(r); h != nil {
 			h(w, r)
