@@ -260,7 +260,7 @@ func fingerprint(f Finding, seen map[string]int) string {
 // documentation link; any other unknown id still gets an entry, so that
 // every result has its rule.
 func sarifRuleOf(id string) sarifRule {
-	r, ok := ruleOrFamily(id)
+	r, ok := familyOf(id)
 	if !ok {
 		r = Rule{ID: id, Kind: KindAny, Severity: Warning, Summary: id}
 	}
