@@ -34,7 +34,7 @@ var presetRecommended = map[string]struct {
 	sev Severity
 	why string
 }{
-	"workflow-unpinned-action": {Warning, "zizmor's default policy: third-party actions pinned to a SHA, actions/* and github/* may use a release tag (not reported)"},
+	"workflow-unpinned-action": {Warning, "as zizmor's default policy: an action of a third party should be pinned to a commit SHA; actions/* and github/* may use a release tag, which is then not reported"},
 	"dockerfile-user-missing":  {Warning, "hadolint DL3002 is a warning"},
 	"dockerfile-user-root":     {Warning, "hadolint DL3002 is a warning"},
 	"k8s-run-as-non-root":      {Warning, "Pod Security Standards: restricted profile, not baseline"},
