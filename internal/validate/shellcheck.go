@@ -45,6 +45,10 @@ func checkShellcheck(exe, p string, content []byte, kind Kind) []Finding {
 	if exe == "" || (kind != KindWorkflow && kind != KindDockerfile) {
 		return nil
 	}
+	if _, err := exec.LookPath(exe); err != nil {
+		return []Finding{{Path: p, Rule: ruleShellcheck.ID, Severity: Note,
+			Message: fmt.Sprintf("shellcheck did not run on this file: %v", err)}}
+	}
 	shellcheckSlots <- struct{}{}
 	defer func() { <-shellcheckSlots }()
 	if kind == KindWorkflow {
