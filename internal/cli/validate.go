@@ -308,28 +308,35 @@ func writeValidateOutput(env *Env, output string, write func(io.Writer) error) i
 	return exitOK
 }
 
-// writeRuleList lists every registered rule as an aligned table or as JSON.
+// writeRuleList lists every registered rule as an aligned table or as JSON,
+// with its severity under the strict preset (the registered one) and under
+// recommended.
 func writeRuleList(w io.Writer, format string) error {
 	rules := validate.Rules()
 	if format == "json" {
-		if rules == nil {
-			rules = []validate.Rule{}
+		type ruleEntry struct {
+			validate.Rule
+			Recommended validate.Severity `json:"recommended"`
+		}
+		list := make([]ruleEntry, 0, len(rules))
+		for _, r := range rules {
+			list = append(list, ruleEntry{r, validate.PresetSeverity(validate.PresetRecommended, r)})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rules); err != nil {
+		if err := enc.Encode(list); err != nil {
 			return fmt.Errorf("write the rules as JSON: %w", err)
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSEVERITY\tEQUIVALENT\tSUMMARY")
+	fmt.Fprintln(tw, "ID\tKIND\tSTRICT\tRECOMMENDED\tEQUIVALENT\tSUMMARY")
 	for _, r := range rules {
 		eq := strings.Join(validate.Equivalents(r), ",")
 		if eq == "" {
 			eq = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Severity, eq, r.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Severity, validate.PresetSeverity(validate.PresetRecommended, r), eq, r.Summary)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write the rules table: %w", err)
