@@ -35,9 +35,14 @@ var ruleShellcheck = register(Rule{
 // lines.
 const ShellcheckTimeout = 30 * time.Second
 
-// shellcheckSlots bounds the files checked with shellcheck at once (each
-// workflow may run a few processes, as actionlint does).
-var shellcheckSlots = make(chan struct{}, max(1, runtime.NumCPU()))
+// Slots bound the shellcheck processes: a Dockerfile runs one, and a
+// workflow up to one per CPU at once (actionlint runs shellcheck once per
+// run: step, NumCPU at a time), so at most two workflows are checked at
+// once: at most 3×NumCPU processes in all.
+var (
+	dockerfileSlots = make(chan struct{}, max(1, runtime.NumCPU()))
+	workflowSlots   = make(chan struct{}, 2)
+)
 
 // checkShellcheck runs shellcheck over the shell of a workflow or a
 // Dockerfile when exe (the shellcheck executable) is set.
@@ -49,8 +54,12 @@ func checkShellcheck(exe, p string, content []byte, kind Kind) []Finding {
 		return []Finding{{Path: p, Rule: ruleShellcheck.ID, Severity: Note,
 			Message: fmt.Sprintf("shellcheck did not run on this file: %v", err)}}
 	}
-	shellcheckSlots <- struct{}{}
-	defer func() { <-shellcheckSlots }()
+	slots := dockerfileSlots
+	if kind == KindWorkflow {
+		slots = workflowSlots
+	}
+	slots <- struct{}{}
+	defer func() { <-slots }()
 	if kind == KindWorkflow {
 		return shellcheckWorkflow(exe, p, content)
 	}
