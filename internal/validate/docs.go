@@ -186,7 +186,10 @@ scripts (through actionlint's own shellcheck rule, so the findings are
 actionlint's) and the shell-form ` + "`RUN`" + ` lines of Dockerfiles (with the stage's
 ` + "`SHELL`" + `, one shellcheck process per Dockerfile); each finding has the id
 ` + "`shellcheck/SC<code>`" + ` and shellcheck's level (error, warning; info and
-style are notes). Without shellcheck the report says so: a ` + "`note:`" + ` line in
+style are notes). A ` + "`# shellcheck disable=SC2086`" + ` line in a script works as in
+shellcheck, and so does a suppression comment with the full id
+(` + "`shellcheck/SC2086`" + `), which is a shell comment inside a ` + "`run: |`" + ` block.
+Without shellcheck the report says so: a ` + "`note:`" + ` line in
 text, ` + "`notices`" + ` in JSON, a tool execution notification in SARIF. The engine's
 gate does not run shellcheck.
 

@@ -216,3 +216,14 @@ func TestShellcheckCannotRun(t *testing.T) {
 		}
 	}
 }
+
+func TestShellcheckSuppressedInScript(t *testing.T) {
+	sc := shellcheckPath(t)
+	for _, comment := range []string{"# devops-lead:ignore shellcheck/SC2086 HOME has no spaces", "# shellcheck disable=SC2086"} {
+		wf := "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          " + comment + "\n          echo $HOME\n          echo $PATH\n"
+		got := shellcheckOnly(CheckFile(".github/workflows/a.yml", []byte(wf), Options{Shellcheck: sc}))
+		if len(got) != 1 || !strings.HasPrefix(got[0], ".github/workflows/a.yml:9:16: note [shellcheck/SC2086]") {
+			t.Errorf("%s: want only the finding on line 9, got %v", comment, got)
+		}
+	}
+}
