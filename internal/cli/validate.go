@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,10 +15,11 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 
+	"github.com/devops-lead/devops-lead/internal/config"
 	"github.com/devops-lead/devops-lead/internal/validate"
 )
 
-const validateSynopsis = `validate [--format text|json|sarif] [--output FILE] [--strict] [--rules] [PATH...]
+const validateSynopsis = `validate [--format text|json|sarif] [--output FILE] [--preset recommended|strict] [--config FILE] [--strict] [--rules] [PATH...]
 
 Checks the workflows, Dockerfiles, .dockerignore, Compose, Terraform,
 Kubernetes, Helm charts (rendered with their values.yaml), Prometheus rules
@@ -40,8 +42,22 @@ repository root), or a docker build in a Makefile next to or above it;
 else the nearest directory, from its own up to the repository root, that
 holds every file it copies (its own directory when none does).
 
+The policy sets each rule's severity: the preset (--preset, else strict
+with --strict, else the config's validate.preset, else recommended) and then
+the config's validate.rules (error, warning, note or off per rule id). The
+config is --config FILE, else .github/devops-lead.yml at the repository
+root when it exists. recommended makes non-root users, the restricted pod
+security profile and pinning third-party actions warnings, and lets
+actions/* and github/* use release tags; strict is the gate every
+generated change passes (docs/rules.md lists both).
+
+When shellcheck is on the PATH, workflow run: scripts (as actionlint
+-shellcheck does) and Dockerfile RUN lines are checked with it and its
+findings are reported as shellcheck/SC<code>; when it is not, the report
+says so.
+
 Exit status: 0 clean, 1 an error (or, with --strict, a warning) was found,
-2 a bad command line or a missing path.`
+2 a bad command line, a missing path or a bad config.`
 
 func init() {
 	register(&command{
@@ -57,6 +73,8 @@ type validateOpts struct {
 	output string
 	strict bool
 	rules  bool
+	preset string
+	config string
 }
 
 // runValidate checks the artifacts under the given paths (default ".") with
@@ -68,8 +86,10 @@ func runValidate(env *Env, args []string) int {
 	var o validateOpts
 	fset.StringVar(&o.format, "format", "text", "output `format`: text, json or sarif")
 	fset.StringVar(&o.output, "output", "", "write the report to `FILE` instead of standard output")
-	fset.BoolVar(&o.strict, "strict", false, "fail on warnings too, not only on errors")
+	fset.BoolVar(&o.strict, "strict", false, "fail on warnings too, not only on errors; the preset is strict unless --preset says otherwise")
 	fset.BoolVar(&o.rules, "rules", false, "list every rule (as a table, or JSON with --format json) and exit")
+	fset.StringVar(&o.preset, "preset", "", "policy `preset`: recommended (the default) or strict (the default with --strict)")
+	fset.StringVar(&o.config, "config", "", "read the validate: policy from `FILE` (default: .github/devops-lead.yml at the repository root)")
 	paths, code, done := parseInterspersed(env, fset, args)
 	if done {
 		return code
@@ -78,6 +98,11 @@ func runValidate(env *Env, args []string) int {
 	case "text", "json", "sarif":
 	default:
 		return usageErr(env, fset, "unknown --format %q: use text, json or sarif", o.format)
+	}
+	if o.preset != "" {
+		if err := (validate.Policy{Preset: o.preset}).Check(); err != nil {
+			return usageErr(env, fset, "--preset: %v", err)
+		}
 	}
 	if o.rules {
 		if len(paths) > 0 {
@@ -104,16 +129,28 @@ func runValidate(env *Env, args []string) int {
 		}
 		return exitFail
 	}
-	findings := append(checkFiles(found.Files, repositoryOptions(cwd), runtime.GOMAXPROCS(0)), found.Skipped...)
+	opts := repositoryOptions(cwd)
+	policy, code := validatePolicy(env, o, opts)
+	if code != exitOK {
+		return code
+	}
+	var notices []string
+	if sc, err := exec.LookPath("shellcheck"); err == nil {
+		opts.Shellcheck = sc
+	} else if hasShell(found.Files) {
+		notices = append(notices, validate.NoticeNoShellcheck)
+	}
+	findings := append(checkFiles(found.Files, opts, runtime.GOMAXPROCS(0)), found.Skipped...)
+	findings = policy.Apply(findings)
 	validate.Sort(findings)
 	if code := writeValidateOutput(env, o.output, func(w io.Writer) error {
 		switch o.format {
 		case "json":
-			return validate.WriteJSON(w, findings)
+			return validate.WriteJSONNotices(w, findings, notices)
 		case "sarif":
-			return validate.WriteSARIF(w, findings, versionString())
+			return validate.WriteSARIFNotices(w, findings, versionString(), notices)
 		}
-		return validate.WriteText(w, findings)
+		return validate.WriteTextNotices(w, findings, notices)
 	}); code != exitOK {
 		return code
 	}
@@ -129,6 +166,64 @@ func runValidate(env *Env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// validatePolicy returns the policy of a validate run: the preset from
+// --preset, else strict with --strict, else the config's, else
+// recommended; then the config's per-rule severities. The config is
+// --config, else .github/devops-lead.yml under the repository root (the
+// Workspace of opts) when it exists. A bad preset or config is exit 2.
+func validatePolicy(env *Env, o validateOpts, opts validate.Options) (validate.Policy, int) {
+	var (
+		data []byte
+		name string
+		err  error
+	)
+	switch {
+	case o.config != "":
+		name = o.config
+		data, err = os.ReadFile(o.config)
+	case opts.Workspace != nil:
+		name = config.RepoPath
+		data, err = fs.ReadFile(opts.Workspace, config.RepoPath)
+		if errors.Is(err, fs.ErrNotExist) {
+			data, err = nil, nil
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: read the config: %v\n", err)
+		return validate.Policy{}, exitUsage
+	}
+	cfg, err := config.ParseRepoFile(name, data, nil)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: %v\n", err)
+		return validate.Policy{}, exitUsage
+	}
+	p := cfg.Validate.Policy()
+	switch {
+	case o.preset != "":
+		p.Preset = o.preset
+	case o.strict:
+		p.Preset = validate.PresetStrict
+	case p.Preset == "":
+		p.Preset = validate.PresetRecommended
+	}
+	if err := p.Check(); err != nil {
+		fmt.Fprintf(env.Stderr, "devops-lead validate: --preset: %v\n", err)
+		return validate.Policy{}, exitUsage
+	}
+	return p, exitOK
+}
+
+// hasShell reports whether any file is a workflow or a Dockerfile, whose
+// shell shellcheck would check.
+func hasShell(files []validate.File) bool {
+	for _, f := range files {
+		if k := validate.KindOf(f.Path, f.Content); k == validate.KindWorkflow || k == validate.KindDockerfile {
+			return true
+		}
+	}
+	return false
 }
 
 // repositoryOptions returns the gate options that give the build-context
@@ -213,28 +308,35 @@ func writeValidateOutput(env *Env, output string, write func(io.Writer) error) i
 	return exitOK
 }
 
-// writeRuleList lists every registered rule as an aligned table or as JSON.
+// writeRuleList lists every registered rule as an aligned table or as JSON,
+// with its severity under the strict preset (the registered one) and under
+// recommended.
 func writeRuleList(w io.Writer, format string) error {
 	rules := validate.Rules()
 	if format == "json" {
-		if rules == nil {
-			rules = []validate.Rule{}
+		type ruleEntry struct {
+			validate.Rule
+			Recommended validate.Severity `json:"recommended"`
+		}
+		list := make([]ruleEntry, 0, len(rules))
+		for _, r := range rules {
+			list = append(list, ruleEntry{r, validate.PresetSeverity(validate.PresetRecommended, r)})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rules); err != nil {
+		if err := enc.Encode(list); err != nil {
 			return fmt.Errorf("write the rules as JSON: %w", err)
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSEVERITY\tEQUIVALENT\tSUMMARY")
+	fmt.Fprintln(tw, "ID\tKIND\tSTRICT\tRECOMMENDED\tEQUIVALENT\tSUMMARY")
 	for _, r := range rules {
 		eq := strings.Join(validate.Equivalents(r), ",")
 		if eq == "" {
 			eq = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Severity, eq, r.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Severity, validate.PresetSeverity(validate.PresetRecommended, r), eq, r.Summary)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write the rules table: %w", err)

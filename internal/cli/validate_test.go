@@ -253,6 +253,18 @@ func TestValidateRules(t *testing.T) {
 			t.Errorf("incomplete rule %+v", r)
 		}
 	}
+	var withPresets []struct {
+		ID                    string
+		Severity, Recommended validate.Severity
+	}
+	if err := json.Unmarshal([]byte(out), &withPresets); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range withPresets {
+		if r.ID == "k8s-seccomp" && (r.Severity != validate.Error || r.Recommended != validate.Warning) {
+			t.Errorf("k8s-seccomp: strict %s, recommended %s", r.Severity, r.Recommended)
+		}
+	}
 }
 
 func TestValidateUsageErrors(t *testing.T) {

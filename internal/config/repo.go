@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"gopkg.in/yaml.v3"
+
+	"github.com/devops-lead/devops-lead/internal/validate"
 )
 
 // RepoPath is where a repository keeps its configuration.
@@ -40,6 +43,30 @@ type Repo struct {
 	// "from->to" in lower case ("cloudformation->terraform",
 	// "renovate->dependabot", "ecr->ghcr").
 	AllowSubstitutions []string `yaml:"allow_substitutions"`
+	// Validate is the policy of devops-lead validate and of the checks on
+	// pull requests; the gate on the files the lead writes stays strict.
+	Validate Validate `yaml:"validate"`
+}
+
+// Validate is the validate: section: a preset (recommended or strict) and
+// per-rule severities (error, warning, note or off) by rule id.
+type Validate struct {
+	Preset string            `yaml:"preset"`
+	Rules  map[string]string `yaml:"rules"`
+}
+
+// Policy returns the validation policy the section describes; ParseRepo
+// has checked it.
+func (v Validate) Policy() validate.Policy {
+	p := validate.Policy{Preset: v.Preset}
+	if len(v.Rules) > 0 {
+		p.Rules = make(map[string]validate.Severity, len(v.Rules))
+		for id, s := range v.Rules {
+			sev, _ := validate.ParseSeverity(s)
+			p.Rules[id] = sev
+		}
+	}
+	return p
 }
 
 // Budgets bound the work one issue may cause.
@@ -87,13 +114,47 @@ func (r *Repo) ModeEnabled(slug string) bool {
 type LineError struct {
 	Line int
 	Msg  string
+	// File names the file in the message; "" is RepoPath.
+	File string
 }
 
 func (e *LineError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s line %d: %s", RepoPath, e.Line, e.Msg)
+	file := e.File
+	if file == "" {
+		file = RepoPath
 	}
-	return fmt.Sprintf("%s: %s", RepoPath, e.Msg)
+	if e.Line > 0 {
+		return fmt.Sprintf("%s line %d: %s", file, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", file, e.Msg)
+}
+
+// ParseRepoFile is ParseRepo for a configuration read from another path
+// (devops-lead validate --config FILE): its errors name that file.
+func ParseRepoFile(name string, data []byte, knownModes func(string) bool) (*Repo, error) {
+	cfg, err := ParseRepo(data, knownModes)
+	if err == nil {
+		return cfg, nil
+	}
+	var errs []error
+	for _, e := range unjoin(err) {
+		var le *LineError
+		if errors.As(e, &le) {
+			c := *le
+			c.File = name
+			e = &c
+		}
+		errs = append(errs, e)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// unjoin returns the errors errors.Join joined, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // ParseRepo reads a configuration file. Unknown keys, wrong types and bad
@@ -135,6 +196,23 @@ func ParseRepo(data []byte, knownModes func(string) bool) (*Repo, error) {
 		if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" || strings.ToLower(sub) != sub {
 			errs = append(errs, &LineError{Line: itemLine(&root, "allow_substitutions", i),
 				Msg: fmt.Sprintf("allow_substitutions: %q is not \"from->to\" in lower case (e.g. \"cloudformation->terraform\")", sub)})
+		}
+	}
+	if v := cfg.Validate; v.Preset != "" {
+		if err := (validate.Policy{Preset: v.Preset}).Check(); err != nil {
+			errs = append(errs, &LineError{Line: line("validate", "preset"), Msg: "validate.preset: " + err.Error()})
+		}
+	}
+	ids := make([]string, 0, len(cfg.Validate.Rules))
+	for id := range cfg.Validate.Rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if err := validate.CheckRuleName(id); err != nil {
+			errs = append(errs, &LineError{Line: line("validate", "rules", id), Msg: "validate.rules: " + err.Error()})
+		} else if _, err := validate.ParseSeverity(cfg.Validate.Rules[id]); err != nil {
+			errs = append(errs, &LineError{Line: line("validate", "rules", id), Msg: fmt.Sprintf("validate.rules.%s: %v", id, err)})
 		}
 	}
 	b := &cfg.Budgets

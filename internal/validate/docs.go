@@ -60,6 +60,7 @@ Every file a specialist writes passes these rules before it is published, and
 (` + "`--rules`" + ` lists them, ` + "`--format sarif`" + ` feeds GitHub code scanning).
 An **error** blocks publishing and makes ` + "`validate`" + ` exit 1; a
 **warning** does so only with ` + "`--strict`" + `; a **note** is advice.
+Each table gives a rule's severity under both presets of the policy below.
 
 ## Suppressing a finding
 
@@ -78,7 +79,8 @@ comments, so its findings cannot be suppressed. A finding about a whole file
 writes outside its globs.
 
 `)
-	fmt.Fprintf(&b, "%d rules in all.\n", countRules(byKind))
+	writePolicySection(&b)
+	fmt.Fprintf(&b, "\n%d rules in all.\n", countRules(byKind))
 	seen := map[Kind]bool{}
 	for _, k := range kindDocs {
 		seen[k.kind] = true
@@ -112,15 +114,15 @@ func writeKindTable(b *strings.Builder, title string, k Kind, files string, rs [
 	if files != "" {
 		fmt.Fprintf(b, "Files: %s.\n\n", files)
 	}
-	b.WriteString("| Rule | Severity | Summary | Fix | Equivalent |\n")
-	b.WriteString("|---|---|---|---|---|\n")
+	b.WriteString("| Rule | strict | recommended | Summary | Fix | Equivalent |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		eq := strings.Join(Equivalents(r), ", ")
 		if eq == "" {
 			eq = "—"
 		}
-		fmt.Fprintf(b, "| <a id=\"%s\"></a>`%s` | %s | %s | %s | %s |\n",
-			anchor(r.ID), r.ID, r.Severity, cell(r.Summary), cell(r.Help), cell(eq))
+		fmt.Fprintf(b, "| <a id=\"%s\"></a>`%s` | %s | %s | %s | %s | %s |\n",
+			anchor(r.ID), r.ID, PresetSeverity(PresetStrict, r), PresetSeverity(PresetRecommended, r), cell(r.Summary), cell(r.Help), cell(eq))
 	}
 }
 
@@ -148,4 +150,65 @@ func anchor(id string) string {
 		}
 	}
 	return b.String()
+}
+
+// writePolicySection explains the presets and the per-rule severities of
+// the repository configuration, and lists, from the preset table, every
+// rule recommended treats differently and why.
+func writePolicySection(b *strings.Builder) {
+	b.WriteString(`## Policy: presets and per-rule severity
+
+Two presets set the severities. ` + "`strict`" + ` is the gate every file the lead
+writes passes, whatever the repository's policy. ` + "`recommended`" + ` is the
+default of ` + "`devops-lead validate`" + `: it keeps
+the checks that catch real breakage and leaks as errors and makes the ones the
+wider ecosystem treats as advice warnings. ` + "`devops-lead validate --strict`" + `
+uses ` + "`strict`" + ` and fails on warnings; ` + "`--preset`" + ` picks a preset
+explicitly. A repository sets its policy in ` + "`.github/devops-lead.yml`" + `
+(or a file given to ` + "`validate --config FILE`" + `):
+
+` + "```yaml" + `
+validate:
+  preset: recommended        # or strict
+  rules:                     # per rule id: error, warning, note or off
+    dockerfile-user-missing: off
+    secret-assignment: warning
+    shellcheck/SC2086: note  # one shellcheck code; "shellcheck" sets them all
+` + "```" + `
+
+A rule set in ` + "`rules`" + ` keeps that severity under every preset; an id
+that is not a rule below, ` + "`workflow-actionlint-<kind>`" + ` or
+` + "`shellcheck/SC<code>`" + ` is an error that lists the valid ones. Exit codes
+follow the severities: any error fails, warnings fail only with ` + "`--strict`" + `.
+
+When shellcheck is on the PATH, ` + "`validate`" + ` also checks workflow ` + "`run:`" + `
+scripts (through actionlint's own shellcheck rule, so the findings are
+actionlint's) and the shell-form ` + "`RUN`" + ` lines of Dockerfiles (with the stage's
+` + "`SHELL`" + `, one shellcheck process per Dockerfile); each finding has the id
+` + "`shellcheck/SC<code>`" + ` and shellcheck's level (error, warning; info and
+style are notes). A ` + "`# shellcheck disable=SC2086`" + ` line in a script works as in
+shellcheck, and so does a suppression comment with the full id
+(` + "`shellcheck/SC2086`" + `), which is a shell comment inside a ` + "`run: |`" + ` block.
+Without shellcheck the report says so: a ` + "`note:`" + ` line in
+text, ` + "`notices`" + ` in JSON, a tool execution notification in SARIF. The engine's
+gate does not run shellcheck.
+
+What ` + "`recommended`" + ` changes:
+
+| Rule | strict | recommended | Why |
+|---|---|---|---|
+`)
+	ids := make([]string, 0, len(presetRecommended))
+	for id := range presetRecommended {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		r, ok := LookupRule(id)
+		if !ok {
+			continue
+		}
+		why := PresetReason(id)
+		fmt.Fprintf(b, "| [`%s`](#%s) | %s | %s | %s |\n", id, anchor(id), r.Severity, PresetSeverity(PresetRecommended, r), cell(why))
+	}
 }

@@ -65,6 +65,10 @@ type Options struct {
 	// cannot read). Without it such a Dockerfile is checked in its own
 	// directory, as the engine wants for the Dockerfiles it writes.
 	InferContexts bool
+	// Shellcheck, when set, is the shellcheck executable to run over
+	// workflow run: scripts and Dockerfile RUN lines (see shellcheck.go);
+	// the engine leaves it empty, so its gate needs no process.
+	Shellcheck string
 
 	// overlay holds the checked files by workspace path, and declared
 	// the contexts Compose files and workflows give each Dockerfile;
@@ -219,6 +223,10 @@ func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding 
 	if kind == KindDockerfile && opts.Workspace != nil {
 		ctx := func(p string, content []byte) []Finding { return checkDockerfileContext(p, content, opts) }
 		out = append(out, safeRun(ctx, p, content)...)
+	}
+	if opts.Shellcheck != "" {
+		sc := func(p string, content []byte) []Finding { return checkShellcheck(opts.Shellcheck, p, content, kind) }
+		out = append(out, safeRun(sc, p, content)...)
 	}
 	out = applySuppressions(content, out)
 	Sort(out)

@@ -79,6 +79,8 @@ func oneLine(s string) string {
 type JSONReport struct {
 	Findings []Finding `json:"findings"`
 	Summary  Summary   `json:"summary"`
+	// Notices say what was not checked (shellcheck missing).
+	Notices []string `json:"notices,omitempty"`
 }
 
 // WriteJSON writes the findings as one indented JSON document: {"findings":
@@ -121,8 +123,9 @@ type (
 		Runs    []sarifRun `json:"runs"`
 	}
 	sarifRun struct {
-		Tool    sarifTool     `json:"tool"`
-		Results []sarifResult `json:"results"`
+		Tool        sarifTool         `json:"tool"`
+		Invocations []sarifInvocation `json:"invocations,omitempty"`
+		Results     []sarifResult     `json:"results"`
 	}
 	sarifTool struct {
 		Driver sarifDriver `json:"driver"`
@@ -193,6 +196,12 @@ const (
 // paths are given against %SRCROOT%; line and column are at least 1. Each
 // result carries a line-independent partial fingerprint.
 func WriteSARIF(w io.Writer, fs []Finding, toolVersion string) error {
+	return WriteSARIFNotices(w, fs, toolVersion, nil)
+}
+
+// WriteSARIFNotices is WriteSARIF with notices: each becomes a tool
+// execution notification of the run's invocation.
+func WriteSARIFNotices(w io.Writer, fs []Finding, toolVersion string, notices []string) error {
 	ids := map[string]int{}
 	var used []string
 	for _, f := range fs {
@@ -234,7 +243,7 @@ func WriteSARIF(w io.Writer, fs []Finding, toolVersion string) error {
 	log := sarifLog{
 		Schema:  sarifSchema,
 		Version: sarifVersion,
-		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}},
+		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Invocations: sarifInvocations(notices), Results: results}},
 	}
 	return writeIndented(w, log, "SARIF report")
 }
@@ -260,7 +269,7 @@ func fingerprint(f Finding, seen map[string]int) string {
 // documentation link; any other unknown id still gets an entry, so that
 // every result has its rule.
 func sarifRuleOf(id string) sarifRule {
-	r, ok := ruleOrFamily(id)
+	r, ok := familyOf(id)
 	if !ok {
 		r = Rule{ID: id, Kind: KindAny, Severity: Warning, Summary: id}
 	}
