@@ -431,8 +431,10 @@ func (r *actionRun) writeSummary(runErr error) {
 		}
 	}
 	if err != nil {
-		// The image runs as a non-root user, which some runners do not let
-		// write their files: the summary goes to the log instead.
+		// The file belongs to the runner's user. The released Action image
+		// runs as root and may write it; the image built from source (the
+		// Dockerfile's default stage, serve's non-root user) may not on
+		// some runners: the summary goes to the log instead.
 		r.log.Warn("job summary not written; it follows in the log", "path", r.summaryPath, "err", err)
 		fmt.Fprintf(r.env.Stderr, "::group::devops-lead summary\n%s::endgroup::\n", summary)
 	}
