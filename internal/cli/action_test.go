@@ -692,7 +692,7 @@ func TestActionDocWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"types: [labeled]", "types: [created]", "permission-contents: write", "permission-issues: write", "permission-pull-requests: write", "permission-workflows: write",
-		"group: devops-lead-${{ github.event.issue.number || github.event.pull_request.number }}", "queue: max", "types: [submitted]", "uses: devops-lead/devops-lead@",
+		"group: devops-lead-${{ github.repository }}", "queue: max", "types: [submitted]", "uses: devops-lead/devops-lead@",
 		// The App-token recipe leads, with the pinned action.
 		"uses: " + tokenPin.Uses(), "github-token: ${{ steps.app-token.outputs.token }}", "bot-login: ${{ steps.app-token.outputs.app-slug }}[bot]",
 		// An outsider's comment or review starts nothing.
