@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -213,5 +215,38 @@ func TestOverTheWire(t *testing.T) {
 	ok := fixture(t, "issues-labeled.json")
 	if res := post(io.MultiReader(bytes.NewReader(ok)), "valid", Sign(secret, ok)); res.StatusCode != http.StatusAccepted {
 		t.Fatalf("valid delivery: %d", res.StatusCode)
+	}
+}
+
+// TestLargeBufferReuseKeepsBodiesApart: the buffer of a large unsigned
+// body is reused for the next large body; the stored payload is exactly
+// the signed body that followed, not bytes of the refused one.
+func TestLargeBufferReuseKeepsBodiesApart(t *testing.T) {
+	store := &memStore{}
+	h, err := New("s3cret", store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := func(c byte) string { return strings.Repeat(string(c), 2<<20) }
+	bad := []byte(`{"action":"labeled","pad":"` + pad('x') + `"}`)
+	for i := 0; i < 3; i++ {
+		if rec := serve(h, signedRequest(bytes.NewReader(bad), int64(len(bad)), fmt.Sprint("bad-", i), "sha256="+strings.Repeat("0", 64))); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("unsigned large body: %d", rec.Code)
+		}
+	}
+	good := []byte(`{"action":"labeled","installation":{"id":1},"repository":{"full_name":"acme/api"},"issue":{"number":3},"label":{"name":"devops"},"pad":"` + pad('y') + `"}`)
+	if rec := serve(h, signedRequest(bytes.NewReader(good), int64(len(good)), "good", Sign("s3cret", good))); rec.Code != http.StatusAccepted {
+		t.Fatalf("signed large body: %d %s", rec.Code, rec.Body)
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	d := store.seen["good"]
+	if d == nil || !bytes.Equal(d.Payload, good) {
+		t.Fatal("the stored payload is not the signed body")
+	}
+	// The stored body must not be handed out again.
+	next := largeBuffer(len(good))
+	if cap(next) > 0 && len(d.Payload) > 0 && &next[:1][0] == &d.Payload[0] {
+		t.Fatal("a stored body's buffer went back to the pool")
 	}
 }

@@ -38,7 +38,7 @@ const MaxBody = 25 << 20
 // DefaultMaxInFlight is the default budget of body bytes read at once
 // across all requests: a few maximum-size payloads, or thousands of
 // ordinary ones (GitHub's are mostly under 100 KB).
-const DefaultMaxInFlight = 64 << 20
+const DefaultMaxInFlight = 48 << 20
 
 // Header length limits. GitHub's delivery ids are UUIDs (36 bytes), its
 // event names under 40 bytes, and its signature "sha256=" and 64 hex
@@ -321,6 +321,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validSig(sig, sum) {
+		// The body never left this function: its buffer serves the next
+		// large body, so a flood of unsigned ones makes no garbage.
+		recycle(body)
 		refuse(http.StatusUnauthorized, "missing or invalid X-Hub-Signature-256")
 		return
 	}
@@ -402,7 +405,11 @@ func (h *Handler) readBody(r *http.Request) (body, sum []byte, held int64, statu
 		held = r.ContentLength
 		// bytes.Buffer wants MinRead free bytes to see the end: without
 		// them a body of exactly Content-Length would double the buffer.
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		if r.ContentLength >= largeBody {
+			buf = *bytes.NewBuffer(largeBuffer(int(r.ContentLength) + bytes.MinRead))
+		} else {
+			buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		}
 		_, err = buf.ReadFrom(limited)
 	} else {
 		br := &budgetReader{r: limited, b: &h.inflight, limit: h.MaxInFlight}
@@ -418,6 +425,34 @@ func (h *Handler) readBody(r *http.Request) (body, sum []byte, held int64, statu
 		return nil, nil, held, http.StatusRequestEntityTooLarge, tooBig
 	}
 	return buf.Bytes(), mac.Sum(nil), held, 0, ""
+}
+
+// largeBody is the size from which a body's buffer comes from, and goes
+// back to, a pool: bodies that large are rare from GitHub and are what a
+// flood of unsigned requests sends.
+const largeBody = 1 << 20
+
+var largeBuffers sync.Pool // *[]byte, each with a capacity of at least largeBody
+
+// largeBuffer returns an empty slice with at least n bytes of capacity,
+// from the pool when one there is big enough.
+func largeBuffer(n int) []byte {
+	if p, ok := largeBuffers.Get().(*[]byte); ok {
+		if cap(*p) >= n {
+			return (*p)[:0]
+		}
+		largeBuffers.Put(p)
+	}
+	return make([]byte, 0, n)
+}
+
+// recycle gives a large body's buffer back to the pool. Only for a body
+// nothing else holds.
+func recycle(body []byte) {
+	if cap(body) >= largeBody {
+		b := body[:0]
+		largeBuffers.Put(&b)
+	}
 }
 
 // clip shortens a header value for the log.
