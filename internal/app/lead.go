@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
@@ -18,6 +17,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"github.com/devops-lead/devops-lead/internal/workspace"
 )
 
 // state loads the plan comment's hidden state (nil when there is none).
@@ -50,7 +50,7 @@ func (j *job) savePlan(ctx context.Context, st *State) error {
 type planned struct {
 	plan  *engine.Plan
 	repo  *stack.Repo
-	ws    fs.FS
+	ws    *workspace.Watched
 	eng   *engine.Engine
 	base  github.Base
 	issue engine.Issue
@@ -74,12 +74,19 @@ func (j *job) makePlanAt(ctx context.Context, cfg *config.Repo, issue engine.Iss
 	if err != nil {
 		return nil, err
 	}
-	ws := j.c.Tree(ctx, j.owner, j.repo, base.Commit)
+	// Watched: a read that failed anywhere below (stack detection, mode
+	// overrides, a brain looking for a file) makes the job retry instead
+	// of planning from a repository with files missing.
+	ws := workspace.Watch(j.c.Tree(ctx, j.owner, j.repo, base.Commit))
 	modes, err := mode.Default()
 	if err != nil {
 		return nil, jobs.Permanent(err)
 	}
-	if modes, err = mode.WithOverrides(modes, ws, ".github/devops-lead/modes"); err != nil {
+	modes, err = mode.WithOverrides(modes, ws, ".github/devops-lead/modes")
+	if rerr := ws.Err(); rerr != nil {
+		return nil, fmt.Errorf("read the modes: %w", rerr)
+	}
+	if err != nil {
 		msg := fmt.Sprintf("The modes in `.github/devops-lead/modes` have problems, so I have not acted:\n\n```\n%s\n```", err)
 		if rerr := j.reply(ctx, "modes-error", msg); rerr != nil {
 			return nil, rerr
@@ -98,6 +105,12 @@ func (j *job) makePlanAt(ctx context.Context, cfg *config.Repo, issue engine.Iss
 		issue.Body = strings.TrimSpace(issue.Body + "\n\n" + instructions)
 	}
 	plan, repo, err := eng.Plan(ctx, issue, ws)
+	if rerr := ws.Err(); rerr != nil {
+		return nil, fmt.Errorf("plan: %w", rerr) // transient: the job retries
+	}
+	if err != nil && workspace.IsReadError(err) {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
 	if err != nil && !(errors.Is(err, engine.ErrNothingToDo) && plan != nil) {
 		if errors.Is(err, engine.ErrNothingToDo) {
 			plan = &engine.Plan{Summary: "I could not find DevOps work I can do in this request: " + err.Error(), Brain: brain.Name()}

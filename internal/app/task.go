@@ -105,6 +105,12 @@ func (a *App) ProcessTask(ctx context.Context, ta jobs.TaskArgs) error {
 		return err
 	}
 	tr := pl.eng.RunTask(ctx, pl.issue, pl.plan, pl.repo, pl.ws, t, deps)
+	if rerr := pl.ws.Err(); rerr != nil {
+		// The specialist or the gate read the repository with a file
+		// missing: what it made cannot be trusted. Nothing is published
+		// and the job retries.
+		return fmt.Errorf("task %s: %w", t.ID, rerr)
+	}
 	if err := j.publish(ctx, cfg, pl, st, tr); err != nil {
 		if serr := j.savePlan(ctx, st); serr != nil {
 			j.log.Error("save plan", "err", serr)
