@@ -31,7 +31,7 @@ func (a *App) Identity(ctx context.Context) (*Identity, error) {
 	}
 	api := apiRoot(a.APIURL)
 	atr.BaseURL = api
-	c, err := newClient(atr, api, a.MaxWait, a.sleep)
+	c, err := newClient(atr, api, a.retry())
 	if err != nil {
 		return nil, err
 	}

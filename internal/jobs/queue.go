@@ -116,6 +116,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 		FetchCooldown:     min(opts.PollInterval, 100*time.Millisecond),
 		Logger:            opts.Logger.With("component", "river"),
 		JobTimeout:        30 * time.Minute,
+		RetryPolicy:       OutageBackoff{},
 	}
 	if opts.RetryDelay > 0 {
 		cfg.RetryPolicy = fixedRetry(opts.RetryDelay)
