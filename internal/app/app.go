@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -40,6 +41,10 @@ type App struct {
 	// EnqueueTasks).
 	Enqueue func(ctx context.Context, tasks []jobs.TaskArgs) error
 	Log     *slog.Logger
+	// RetryWait is the first wait between the tries of a report made
+	// after a job gave up (the failure comment, the plan update), which
+	// nothing else retries; it doubles each try (default 1s).
+	RetryWait time.Duration
 }
 
 // job is one delivery being processed.
@@ -127,7 +132,8 @@ func (a *App) GaveUp(ctx context.Context, d *webhook.Delivery, attempts int, err
 	if github.IsForbidden(err) {
 		msg += "\n\nGitHub refused a permission devops-lead needs: it must be able to write contents, issues and pull requests in this repository (the App's permissions, or the workflow's `permissions:` for the Action)."
 	}
-	if rerr := j.reply(ctx, "gave-up:"+d.ID, msg); rerr != nil && a.Log != nil {
+	report := func(ctx context.Context) error { return j.reply(ctx, "gave-up:"+d.ID, msg) }
+	if rerr := a.settle(ctx, "the failure comment", report); rerr != nil && a.Log != nil {
 		a.Log.Error("report the failure on the issue", "delivery", d.ID, "err", rerr)
 	}
 }
