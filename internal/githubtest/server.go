@@ -47,6 +47,7 @@ type Server struct {
 	repos   map[string]*Repo // "owner/name"
 	calls   map[string]int   // "METHOD pattern" → count
 	faults  map[string][]Fault
+	inj     *injector // faults.go
 	nextID  int64
 	now     func() time.Time
 }
@@ -87,6 +88,7 @@ type handler func(r *http.Request) (status int, body any)
 // the lock around the handler.
 func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 	mux.add(pattern, func(w http.ResponseWriter, r *http.Request) {
+		fault := s.drawFault(pattern, r)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.calls[pattern]++
@@ -111,7 +113,13 @@ func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
 			return
 		}
+		if faultBefore(w, fault) {
+			return
+		}
 		status, body := h(r)
+		if faultAfter(w, fault) {
+			return
+		}
 		if status == http.StatusNoContent {
 			w.WriteHeader(status)
 			return
