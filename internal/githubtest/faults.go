@@ -156,7 +156,7 @@ func (s *Server) drawLocked(pattern string, r *http.Request) FaultKind {
 	binary.LittleEndian.PutUint64(buf[8:], uint64(in.seen[key]))
 	h.Write(buf[:])
 	io.WriteString(h, pattern+"\x00"+key)
-	x := float64(h.Sum64()>>11) / float64(1<<53)
+	x := float64(mix(h.Sum64())>>11) / float64(1<<53)
 	f := in.rates
 	var kind FaultKind
 	for _, c := range []struct {
@@ -211,4 +211,12 @@ func writeFault(w http.ResponseWriter, f Fault) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(f.Status)
 	io.WriteString(w, f.Body)
+}
+
+// mix is splitmix64's finalizer: FNV alone spreads a change in the call
+// count poorly into the high bits the draw uses.
+func mix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
