@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -136,6 +137,41 @@ func (a *App) GaveUp(ctx context.Context, d *webhook.Delivery, attempts int, err
 	if rerr := a.settle(ctx, "the failure comment", report); rerr != nil && a.Log != nil {
 		a.Log.Error("report the failure on the issue", "delivery", d.ID, "err", rerr)
 	}
+	if rerr := a.settle(ctx, "queue the plan's tasks", j.requeue); rerr != nil && a.Log != nil {
+		a.Log.Error("queue the plan's waiting tasks", "delivery", d.ID, "err", rerr)
+	}
+}
+
+// requeue queues a job for every task the plan comment shows as queued:
+// a job that saved the plan and then gave up (queueing failed, or a later
+// step) must not leave tasks waiting for a job that does not exist.
+// Queueing is unique per task and run, and a task job whose task has
+// already ended does nothing, so a task queued twice runs once.
+func (j *job) requeue(ctx context.Context) error {
+	if j.a.Enqueue == nil {
+		return nil
+	}
+	st, _, err := j.state(ctx)
+	if err != nil || st == nil || !st.Applied || st.Cancelled {
+		return err
+	}
+	var payload struct {
+		Repository struct {
+			DefaultBranch string `json:"default_branch"`
+		} `json:"repository"`
+	}
+	_ = json.Unmarshal(j.d.Payload, &payload) // without it "": the default branch
+	var queue []jobs.TaskArgs
+	for _, t := range st.Plan.Tasks {
+		if ts := st.Tasks[t.ID]; ts != nil && ts.Status == taskQueued {
+			queue = append(queue, jobs.TaskArgs{Installation: j.d.Installation, Repo: j.owner + "/" + j.repo, Issue: j.number,
+				DefaultBranch: payload.Repository.DefaultBranch, Task: t.ID, Hash: st.Hash, Run: j.d.ID})
+		}
+	}
+	if len(queue) == 0 {
+		return nil
+	}
+	return j.a.Enqueue(ctx, queue)
 }
 
 func (j *job) onLabel(ctx context.Context, e *gh.IssuesEvent) error {
