@@ -25,8 +25,9 @@ const (
 	// FaultSecondaryBare is a 403 secondary rate limit without
 	// Retry-After (clients should wait at least a minute).
 	FaultSecondaryBare FaultKind = "secondary-limit-bare"
-	// FaultSlow answers only after Faults.SlowDelay: a client with a
-	// shorter timeout gives up, though the call still takes effect.
+	// FaultSlow does the call's work at once and answers only after
+	// Faults.SlowDelay: a client with a shorter timeout gives up on a call
+	// that took effect (later calls are not overtaken by it).
 	FaultSlow FaultKind = "slow"
 )
 
@@ -114,25 +115,11 @@ func (s *Server) injectorLocked() *injector {
 	return s.inj
 }
 
-// drawFault picks the fault for one call (or ""), and waits out a slow
-// one before the call is served. It takes s.mu itself.
+// drawFault picks the fault for one call (or ""). It takes s.mu itself.
 func (s *Server) drawFault(pattern string, r *http.Request) FaultKind {
 	s.mu.Lock()
-	kind := s.drawLocked(pattern, r)
-	var delay time.Duration
-	if kind == FaultSlow {
-		delay = s.inj.rates.SlowDelay
-		if delay <= 0 {
-			delay = 2 * time.Second
-		}
-	}
-	s.mu.Unlock()
-	if delay > 0 {
-		// The call is served after the delay even if the client gave
-		// up: a timed-out write may still take effect.
-		time.Sleep(delay)
-	}
-	return kind
+	defer s.mu.Unlock()
+	return s.drawLocked(pattern, r)
 }
 
 func (s *Server) drawLocked(pattern string, r *http.Request) FaultKind {
@@ -195,13 +182,23 @@ func faultBefore(w http.ResponseWriter, kind FaultKind) bool {
 }
 
 // faultAfter replaces the answer of a call whose work is done with a 500
-// and reports whether it did.
-func faultAfter(w http.ResponseWriter, kind FaultKind) bool {
-	if kind != FaultAfter {
-		return false
+// and reports whether it did; for a slow call it waits before the answer
+// is written, without holding s.mu (which the caller holds).
+func (s *Server) faultAfter(w http.ResponseWriter, kind FaultKind) bool {
+	switch kind {
+	case FaultAfter:
+		writeFault(w, ServerError())
+		return true
+	case FaultSlow:
+		delay := s.inj.rates.SlowDelay
+		if delay <= 0 {
+			delay = 2 * time.Second
+		}
+		s.mu.Unlock()
+		time.Sleep(delay)
+		s.mu.Lock()
 	}
-	writeFault(w, ServerError())
-	return true
+	return false
 }
 
 func writeFault(w http.ResponseWriter, f Fault) {

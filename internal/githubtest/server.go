@@ -117,7 +117,7 @@ func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 			return
 		}
 		status, body := h(r)
-		if faultAfter(w, fault) {
+		if s.faultAfter(w, fault) {
 			return
 		}
 		if status == http.StatusNoContent {
