@@ -7,10 +7,12 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -40,6 +42,10 @@ type App struct {
 	// EnqueueTasks).
 	Enqueue func(ctx context.Context, tasks []jobs.TaskArgs) error
 	Log     *slog.Logger
+	// RetryWait is the first wait between the tries of a report made
+	// after a job gave up (the failure comment, the plan update), which
+	// nothing else retries; it doubles each try (default 1s).
+	RetryWait time.Duration
 }
 
 // job is one delivery being processed.
@@ -127,9 +133,45 @@ func (a *App) GaveUp(ctx context.Context, d *webhook.Delivery, attempts int, err
 	if github.IsForbidden(err) {
 		msg += "\n\nGitHub refused a permission devops-lead needs: it must be able to write contents, issues and pull requests in this repository (the App's permissions, or the workflow's `permissions:` for the Action)."
 	}
-	if rerr := j.reply(ctx, "gave-up:"+d.ID, msg); rerr != nil && a.Log != nil {
+	report := func(ctx context.Context) error { return j.reply(ctx, "gave-up:"+d.ID, msg) }
+	if rerr := a.settle(ctx, "the failure comment", report); rerr != nil && a.Log != nil {
 		a.Log.Error("report the failure on the issue", "delivery", d.ID, "err", rerr)
 	}
+	if rerr := a.settle(ctx, "queue the plan's tasks", j.requeue); rerr != nil && a.Log != nil {
+		a.Log.Error("queue the plan's waiting tasks", "delivery", d.ID, "err", rerr)
+	}
+}
+
+// requeue queues a job for every task the plan comment shows as queued:
+// a job that saved the plan and then gave up (queueing failed, or a later
+// step) must not leave tasks waiting for a job that does not exist.
+// Queueing is unique per task and run, and a task job whose task has
+// already ended does nothing, so a task queued twice runs once.
+func (j *job) requeue(ctx context.Context) error {
+	if j.a.Enqueue == nil {
+		return nil
+	}
+	st, _, err := j.state(ctx)
+	if err != nil || st == nil || !st.Applied || st.Cancelled {
+		return err
+	}
+	var payload struct {
+		Repository struct {
+			DefaultBranch string `json:"default_branch"`
+		} `json:"repository"`
+	}
+	_ = json.Unmarshal(j.d.Payload, &payload) // without it "": the default branch
+	var queue []jobs.TaskArgs
+	for _, t := range st.Plan.Tasks {
+		if ts := st.Tasks[t.ID]; ts != nil && ts.Status == taskQueued {
+			queue = append(queue, jobs.TaskArgs{Installation: j.d.Installation, Repo: j.owner + "/" + j.repo, Issue: j.number,
+				DefaultBranch: payload.Repository.DefaultBranch, Task: t.ID, Hash: st.Hash, Run: j.d.ID})
+		}
+	}
+	if len(queue) == 0 {
+		return nil
+	}
+	return j.a.Enqueue(ctx, queue)
 }
 
 func (j *job) onLabel(ctx context.Context, e *gh.IssuesEvent) error {

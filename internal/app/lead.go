@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
@@ -18,6 +17,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"github.com/devops-lead/devops-lead/internal/workspace"
 )
 
 // state loads the plan comment's hidden state (nil when there is none).
@@ -50,7 +50,7 @@ func (j *job) savePlan(ctx context.Context, st *State) error {
 type planned struct {
 	plan  *engine.Plan
 	repo  *stack.Repo
-	ws    fs.FS
+	ws    *workspace.Watched
 	eng   *engine.Engine
 	base  github.Base
 	issue engine.Issue
@@ -74,12 +74,19 @@ func (j *job) makePlanAt(ctx context.Context, cfg *config.Repo, issue engine.Iss
 	if err != nil {
 		return nil, err
 	}
-	ws := j.c.Tree(ctx, j.owner, j.repo, base.Commit)
+	// Watched: a read that failed anywhere below (stack detection, mode
+	// overrides, a brain looking for a file) makes the job retry instead
+	// of planning from a repository with files missing.
+	ws := workspace.Watch(j.c.Tree(ctx, j.owner, j.repo, base.Commit))
 	modes, err := mode.Default()
 	if err != nil {
 		return nil, jobs.Permanent(err)
 	}
-	if modes, err = mode.WithOverrides(modes, ws, ".github/devops-lead/modes"); err != nil {
+	modes, err = mode.WithOverrides(modes, ws, ".github/devops-lead/modes")
+	if rerr := ws.Err(); rerr != nil {
+		return nil, fmt.Errorf("read the modes: %w", rerr)
+	}
+	if err != nil {
 		msg := fmt.Sprintf("The modes in `.github/devops-lead/modes` have problems, so I have not acted:\n\n```\n%s\n```", err)
 		if rerr := j.reply(ctx, "modes-error", msg); rerr != nil {
 			return nil, rerr
@@ -98,6 +105,12 @@ func (j *job) makePlanAt(ctx context.Context, cfg *config.Repo, issue engine.Iss
 		issue.Body = strings.TrimSpace(issue.Body + "\n\n" + instructions)
 	}
 	plan, repo, err := eng.Plan(ctx, issue, ws)
+	if rerr := ws.Err(); rerr != nil {
+		return nil, fmt.Errorf("plan: %w", rerr) // transient: the job retries
+	}
+	if err != nil && workspace.IsReadError(err) {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
 	if err != nil && !(errors.Is(err, engine.ErrNothingToDo) && plan != nil) {
 		if errors.Is(err, engine.ErrNothingToDo) {
 			plan = &engine.Plan{Summary: "I could not find DevOps work I can do in this request: " + err.Error(), Brain: brain.Name()}
@@ -300,17 +313,13 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		ts.Status, ts.Error = taskNoop, ""
 		return nil
 	case engine.StatusFailed, engine.StatusSkipped:
-		ts.Status, ts.Error = string(tr.Status), tr.Error
-		if tr.Status == engine.StatusFailed {
-			ts.Status = taskFailed
+		// An earlier attempt of this task may have opened its pull
+		// request before failing to record it: then the task is done, and
+		// saying it failed would be false.
+		if ok, err := j.adoptOpenPR(ctx, st, tr.Task.ID); err != nil || ok {
+			return err
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Task `%s` (%s) did not produce a pull request: %s\n", tr.Task.ID, tr.Task.Title, tr.Error)
-		for _, f := range validate.Errors(tr.Findings) {
-			fmt.Fprintf(&b, "\n- `%s`", f.String())
-		}
-		fmt.Fprintf(&b, "\n\nNothing broken was published. Comment `/devops retry %s` to try again.", tr.Task.ID)
-		return j.reply(ctx, "failure:"+tr.Task.ID, b.String())
+		return j.reportFailure(ctx, ts, tr)
 	}
 	if max := cfg.Budgets.MaxFilesPerTask; max > 0 && len(tr.ChangeSet.Files) > max {
 		tr.Status = engine.StatusFailed
@@ -325,10 +334,16 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		if err != nil {
 			return err
 		}
-		if head != "" && head != ts.Head && !j.ownCommit(ctx, head) {
+		own := head == "" || head == ts.Head
+		if !own {
+			if own, err = j.ownCommit(ctx, head); err != nil {
+				return err
+			}
+		}
+		if !own {
 			tr.Status = engine.StatusFailed
 			tr.Error = fmt.Sprintf("`%s` has commits devops-lead did not make (its head is `%s`, devops-lead's last commit `%s`), and running the task again would replace them; merge or close its pull request and delete the branch first, or change it by hand", branch, short(head), short(ts.Head))
-			return j.publish(ctx, cfg, pl, st, tr)
+			return j.reportFailure(ctx, ts, tr) // the open PR is why: no adopting it
 		}
 	}
 	ts.Branch = branch
@@ -375,9 +390,55 @@ const commitTrailer = "Devops-Lead-Commit: true"
 
 // ownCommit reports whether commit carries devops-lead's trailer. Reading
 // it is one call, made only when a branch's head is not the recorded one.
-func (j *job) ownCommit(ctx context.Context, commit string) bool {
+// A failed read is an error, not "someone else's commit".
+func (j *job) ownCommit(ctx context.Context, commit string) (bool, error) {
 	cm, _, err := j.c.REST.Git.GetCommit(ctx, j.owner, j.repo, commit)
-	return err == nil && strings.Contains(cm.GetMessage(), commitTrailer)
+	if err != nil {
+		return false, fmt.Errorf("read commit %s: %w", short(commit), err)
+	}
+	return strings.Contains(cm.GetMessage(), commitTrailer), nil
+}
+
+// reportFailure tells the issue a task did not produce a pull request,
+// then marks it failed (or skipped). The comment comes first: if posting
+// it fails, the task stays as it was and the job retries, instead of a
+// saved "failed" that nobody was told about.
+func (j *job) reportFailure(ctx context.Context, ts *TaskState, tr engine.TaskResult) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Task `%s` (%s) did not produce a pull request: %s\n", tr.Task.ID, tr.Task.Title, tr.Error)
+	for _, f := range validate.Errors(tr.Findings) {
+		fmt.Fprintf(&b, "\n- `%s`", f.String())
+	}
+	fmt.Fprintf(&b, "\n\nNothing broken was published. Comment `/devops retry %s` to try again.", tr.Task.ID)
+	if err := j.reply(ctx, "failure:"+tr.Task.ID, b.String()); err != nil {
+		return err
+	}
+	ts.Status, ts.Error = string(tr.Status), tr.Error
+	if tr.Status == engine.StatusFailed {
+		ts.Status = taskFailed
+	}
+	return nil
+}
+
+// adoptOpenPR looks for the task's open pull request of this plan (its
+// branch, with the plan's marker in the body) and, when there is one,
+// records the task as done with it. It reports whether it found one.
+func (j *job) adoptOpenPR(ctx context.Context, st *State, id string) (bool, error) {
+	branch := fmt.Sprintf("devops-lead/%d-%s", j.number, id)
+	pr, err := j.c.FindOpenPR(ctx, j.owner, j.repo, branch)
+	if err != nil || pr == nil {
+		return false, err
+	}
+	if !github.HasMarker(pr.GetBody(), fmt.Sprintf("pr:%d:%s:%s", j.number, id, st.Hash)) {
+		return false, nil // another plan's, or not devops-lead's
+	}
+	ts := st.Tasks[id]
+	ts.Status, ts.PR, ts.PRURL, ts.Error, ts.PRState, ts.Branch = taskPR, pr.GetNumber(), pr.GetHTMLURL(), "", "", branch
+	if sha := pr.GetHead().GetSHA(); sha != "" {
+		ts.Head = sha
+	}
+	j.log.Info("task failed after its pull request was opened: recorded as done", "pr", pr.GetNumber())
+	return true, nil
 }
 
 // suggestFiles posts the files of a task GitHub would not let the App

@@ -240,6 +240,9 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 		earlier = append(earlier, engine.Feedback{Author: "reviewer", Body: a, Earlier: true})
 	}
 	tr := pl.eng.ReviseTask(ctx, pl.issue, pl.plan, pl.repo, pl.ws, t, deps, current, append(earlier, fb...))
+	if rerr := pl.ws.Err(); rerr != nil {
+		return fmt.Errorf("revise task %s: %w", t.ID, rerr) // a file was missing from what it saw: retry
+	}
 	if tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
 		var b strings.Builder
 		fmt.Fprintf(&b, "I could not revise task `%s` as asked: %s", t.ID, tr.Error)

@@ -105,6 +105,12 @@ func (a *App) ProcessTask(ctx context.Context, ta jobs.TaskArgs) error {
 		return err
 	}
 	tr := pl.eng.RunTask(ctx, pl.issue, pl.plan, pl.repo, pl.ws, t, deps)
+	if rerr := pl.ws.Err(); rerr != nil {
+		// The specialist or the gate read the repository with a file
+		// missing: what it made cannot be trusted. Nothing is published
+		// and the job retries.
+		return fmt.Errorf("task %s: %w", t.ID, rerr)
+	}
 	if err := j.publish(ctx, cfg, pl, st, tr); err != nil {
 		if serr := j.savePlan(ctx, st); serr != nil {
 			j.log.Error("save plan", "err", serr)
@@ -153,18 +159,29 @@ func (j *job) branchChangeSet(ctx context.Context, pl *planned, branch, id, mode
 // TaskGaveUp implements jobs.TaskProcessor's report of a task whose
 // transient errors never cleared: the task is marked failed (so tasks
 // after it are skipped, not left waiting) and the issue is told.
+//
+// The report and the plan update are retried (settle): the job is over,
+// and a task left "queued" would have no job to finish it. A task whose
+// pull request an earlier attempt opened is recorded as done, not failed.
 func (a *App) TaskGaveUp(ctx context.Context, ta jobs.TaskArgs, attempts int, err error) {
-	j, st, t, lerr := a.taskJob(ctx, ta)
-	if lerr != nil || j == nil {
-		return
-	}
-	tr := engine.TaskResult{Task: t, Status: engine.StatusFailed,
-		Error: fmt.Sprintf("it failed %d times: %v", attempts, err)}
-	if perr := j.publish(ctx, nil, nil, st, tr); perr != nil {
-		j.log.Error("report the failed task", "err", perr)
-	}
-	if serr := j.savePlan(ctx, st); serr != nil {
-		j.log.Error("save plan", "err", serr)
+	rerr := a.settle(ctx, "the failed task "+ta.Task, func(ctx context.Context) error {
+		j, st, t, lerr := a.taskJob(ctx, ta)
+		if lerr != nil || j == nil {
+			return lerr // nil: settled already (or the plan moved on)
+		}
+		tr := engine.TaskResult{Task: t, Status: engine.StatusFailed,
+			Error: fmt.Sprintf("it failed %d times: %v", attempts, err)}
+		if perr := j.publish(ctx, nil, nil, st, tr); perr != nil {
+			return perr
+		}
+		return j.savePlan(ctx, st)
+	})
+	if rerr != nil {
+		log := a.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Error("report the failed task", "repo", ta.Repo, "issue", ta.Issue, "task", ta.Task, "err", rerr)
 	}
 }
 

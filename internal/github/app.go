@@ -56,5 +56,5 @@ func (a *App) AppClient() (*Client, error) {
 	}
 	api := apiRoot(a.APIURL)
 	atr.BaseURL = api
-	return newClient(atr, api, a.MaxWait, a.sleep)
+	return newClient(atr, api, a.retry())
 }

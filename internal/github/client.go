@@ -38,9 +38,27 @@ type App struct {
 	// MaxWait bounds how long one call waits for a rate limit to pass
 	// before failing (default 60s).
 	MaxWait time.Duration
+	// RequestTimeout bounds one attempt of one call (default
+	// DefaultRequestTimeout); a call that times out is retried like a 5xx.
+	RequestTimeout time.Duration
+	// SecondaryWait is the wait after a secondary rate limit without
+	// Retry-After (default DefaultSecondaryWait, GitHub's minute).
+	SecondaryWait time.Duration
+	// Sleep, when set, replaces the waits between retries (tests make
+	// them instant or short; nil sleeps for real).
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	// sleep replaces the wait between retries in tests.
 	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// retry is the retry transport's settings for the App's clients.
+func (a *App) retry() retryTransport {
+	sleep := a.Sleep
+	if sleep == nil {
+		sleep = a.sleep
+	}
+	return retryTransport{maxWait: a.MaxWait, sleep: sleep, timeout: a.RequestTimeout, secondaryWait: a.SecondaryWait}
 }
 
 // Client is a REST client for one installation. Make a fresh one per job:
@@ -58,13 +76,17 @@ func (a *App) Installation(installationID int64) (*Client, error) {
 	if a.TransportFor != nil {
 		base = a.TransportFor(installationID, base)
 	}
-	itr, err := ghinstallation.New(base, a.ID, installationID, a.Key)
+	// The installation token request is retried on 5xx and timeouts too
+	// (a second token does no harm); API calls are retried above.
+	tokens := a.retry()
+	tokens.next, tokens.only = base, isTokenRequest
+	itr, err := ghinstallation.New(&tokens, a.ID, installationID, a.Key)
 	if err != nil {
 		return nil, fmt.Errorf("GitHub App key for app %d: %w", a.ID, err)
 	}
 	api := apiRoot(a.APIURL)
 	itr.BaseURL = api
-	return newClient(itr, api, a.MaxWait, a.sleep)
+	return newClient(itr, api, a.retry())
 }
 
 // apiRoot is the REST API root without a trailing slash (github.com's
@@ -79,16 +101,14 @@ func apiRoot(apiURL string) string {
 
 // newClient puts the rate-limit aware retries over an authenticating
 // transport and points go-github at the API root.
-func newClient(auth http.RoundTripper, api string, maxWait time.Duration, sleep func(context.Context, time.Duration) error) (*Client, error) {
+func newClient(auth http.RoundTripper, api string, retry retryTransport) (*Client, error) {
 	u, err := url.Parse(api + "/")
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) URL; set it to https://api.github.com or https://HOST/api/v3", api)
 	}
-	if sleep == nil {
-		sleep = sleepCtx
-	}
-	rt := &retryTransport{next: auth, maxWait: maxWait, sleep: sleep}
-	c := gh.NewClient(&http.Client{Transport: rt})
+	rt := retry
+	rt.next = auth
+	c := gh.NewClient(&http.Client{Transport: &rt})
 	c.BaseURL = u
 	return &Client{REST: c}, nil
 }

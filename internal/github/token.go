@@ -32,7 +32,7 @@ func tokenClient(token, apiURL string, base http.RoundTripper, maxWait time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("GITHUB_API_URL %q: %w", apiURL, err)
 	}
-	return newClient(&tokenTransport{token: token, host: u.Host, next: base}, api, maxWait, sleep)
+	return newClient(&tokenTransport{token: token, host: u.Host, next: base}, api, retryTransport{maxWait: maxWait, sleep: sleep})
 }
 
 // tokenTransport adds "Authorization: Bearer <token>" to requests for the

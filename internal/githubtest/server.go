@@ -48,6 +48,7 @@ type Server struct {
 	calls   map[string]int   // "METHOD pattern" → count
 	faults  map[string][]Fault
 	hooks   hookState
+	inj     *injector // faults.go
 	nextID  int64
 	now     func() time.Time
 
@@ -99,6 +100,7 @@ type handler func(r *http.Request) (status int, body any)
 // the lock around the handler.
 func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 	mux.add(pattern, func(w http.ResponseWriter, r *http.Request) {
+		fault := s.drawFault(pattern, r)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.calls[pattern]++
@@ -123,7 +125,13 @@ func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
 			return
 		}
+		if faultBefore(w, fault) {
+			return
+		}
 		status, body := h(r)
+		if s.faultAfter(w, fault) {
+			return
+		}
 		if hb, ok := body.(headed); ok {
 			for k, v := range hb.headers {
 				w.Header().Set(k, v)

@@ -143,6 +143,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 		// died that the start sweep (recovery.go) did not release.
 		JobTimeout:           opts.DeliveryTimeout,
 		RescueStuckJobsAfter: max(opts.DeliveryTimeout, opts.TaskTimeout) + rescueMargin,
+		RetryPolicy:          OutageBackoff{},
 	}
 	if opts.RetryDelay > 0 {
 		cfg.RetryPolicy = fixedRetry(opts.RetryDelay)

@@ -41,7 +41,9 @@ type Options struct {
 // Detect walks the repository (skipping .git, node_modules, vendor and
 // other dependency or build directories) and reads the manifests it needs.
 // Malformed or oversized manifests become Warnings, never errors: Detect
-// fails only when fsys or opts.Dir cannot be used at all.
+// fails only when fsys or opts.Dir cannot be used at all, or when a read
+// failed (workspace.Failed: a remote workspace's 5xx or timeout), which
+// is an error wrapping a *workspace.ReadError, never taken for absence.
 func Detect(fsys fs.FS, opts Options) (*Repo, error) {
 	if fsys == nil {
 		return nil, errors.New("stack: no repository to detect (nil fs.FS)")
@@ -78,6 +80,9 @@ func Detect(fsys fs.FS, opts Options) (*Repo, error) {
 	if err := w.run(focus); err != nil {
 		return nil, err
 	}
+	if w.failed != nil {
+		return nil, fmt.Errorf("stack: %w", w.failed)
+	}
 	repo := &Repo{}
 	repo.Services, repo.Unsupported = d.unsupported(d.services())
 	d.finishModel(repo)
@@ -85,6 +90,11 @@ func Detect(fsys fs.FS, opts Options) (*Repo, error) {
 		repo.Focus = focus
 	}
 	repo.Artifacts = d.artifacts()
+	if d.r.failed != nil {
+		// A file that could not be read is not absent: detecting without
+		// it would describe another repository.
+		return nil, fmt.Errorf("stack: %w", d.r.failed)
+	}
 	repo.FilesSeen = w.seen
 	repo.Truncated = w.truncated
 	warnings := append(w.warnings, d.r.warnings...)

@@ -73,6 +73,7 @@ func (d *detector) optRead(p string, n int64) ([]byte, bool) {
 	if _, cached := d.r.cache[p]; !cached {
 		st, err := fs.Stat(d.fsys, p)
 		if err != nil || !st.Mode().IsRegular() {
+			d.r.fail(p, err)
 			return nil, false
 		}
 		want := min(st.Size(), n)

@@ -92,15 +92,19 @@ func (d *detector) hasPackageFolder(dir string, packages []string) bool {
 		}
 		entries, err := fs.ReadDir(d.fsys, base)
 		if err != nil {
+			d.r.fail(base, err)
 			continue
 		}
 		for _, e := range entries {
 			if !e.IsDir() || skipDir(e.Name()) || fixtureFolders[strings.ToLower(e.Name())] {
 				continue
 			}
-			if st, err := fs.Stat(d.fsys, path.Join(base, e.Name(), "__init__.py")); err == nil && st.Mode().IsRegular() {
+			init := path.Join(base, e.Name(), "__init__.py")
+			st, err := fs.Stat(d.fsys, init)
+			if err == nil && st.Mode().IsRegular() {
 				return true
 			}
+			d.r.fail(init, err)
 		}
 	}
 	return false

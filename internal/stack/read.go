@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/workspace"
 )
 
 // utf8BOM is stripped from what is read: editors on Windows write it and
@@ -14,7 +16,9 @@ import (
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // reader reads files within the byte budget of one Detect call and
-// turns every problem into a warning.
+// turns every problem with a file into a warning; a read that failed (a
+// remote workspace's 5xx or timeout) is recorded in failed instead, never
+// taken for absence.
 type reader struct {
 	fsys     fs.FS
 	max      int64 // total budget
@@ -24,6 +28,22 @@ type reader struct {
 	// overBudget names the files skipped once the budget ran out.
 	overBudget []string
 	cache      map[string][]byte
+	// failed is the first read that failed (workspace.Failed): Detect
+	// returns it instead of taking the file for absent.
+	failed error
+}
+
+// fail records a read that failed, unless it is only absence or a
+// property of the file (which become warnings or nothing); it reports
+// whether it recorded one.
+func (r *reader) fail(p string, err error) bool {
+	if !workspace.Failed(err) {
+		return false
+	}
+	if r.failed == nil {
+		r.failed = &workspace.ReadError{Path: p, Err: err}
+	}
+	return true
 }
 
 func newReader(fsys fs.FS, max, perFile int64) *reader {
@@ -60,10 +80,12 @@ func (r *reader) readN(p string, n int64, whole bool) ([]byte, bool) {
 			r.warn(p, "not a regular file (%s); skipped", st.Mode().Type())
 		}
 		return nil, false
+	} else if r.fail(p, err) {
+		return nil, false
 	}
 	f, err := r.fsys.Open(p)
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
+		if !r.fail(p, err) && !errors.Is(err, fs.ErrNotExist) {
 			r.warn(p, "cannot open: %v", err)
 		}
 		return nil, false
@@ -98,7 +120,9 @@ func (r *reader) readN(p string, n int64, whole bool) ([]byte, bool) {
 	data, err := io.ReadAll(io.LimitReader(f, limit))
 	r.used += int64(len(data))
 	if err != nil {
-		r.warn(p, "read failed: %v", err)
+		if !r.fail(p, err) {
+			r.warn(p, "read failed: %v", err)
+		}
 		return nil, false
 	}
 	if whole && int64(len(data)) > r.perFile {

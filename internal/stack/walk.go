@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/workspace"
 )
 
 // skipDirs are directory names the walk never enters: dependencies,
@@ -78,6 +80,16 @@ type walker struct {
 	seen      int
 	truncated bool
 	warnings  []string
+	// failed is the first listing that failed (workspace.Failed).
+	failed error
+}
+
+// noteFailed records a look-up that failed, as opposed to one that found
+// nothing.
+func (w *walker) noteFailed(p string, err error) {
+	if w.failed == nil && workspace.Failed(err) {
+		w.failed = &workspace.ReadError{Path: p, Err: err}
+	}
 }
 
 // run walks focus recursively; for a focus below the root it also lists
@@ -100,8 +112,10 @@ func (w *walker) run(focus string) error {
 }
 
 // list reads dir (and, when recursive, the directories below it that
-// are not skipped). Only a failure to read the first directory is an
-// error; deeper ones become warnings.
+// are not skipped). A failure to read the first directory is an error,
+// as is a listing that failed (workspace.Failed: a remote workspace's
+// 5xx); deeper directories that cannot be listed by their nature
+// (permissions) become warnings.
 func (w *walker) list(start string, recursive bool) error {
 	queue := []string{start}
 	for len(queue) > 0 && !w.truncated {
@@ -109,6 +123,9 @@ func (w *walker) list(start string, recursive bool) error {
 		queue = queue[1:]
 		entries, err := fs.ReadDir(w.fsys, dir)
 		if err != nil {
+			if workspace.Failed(err) {
+				return fmt.Errorf("stack: %w", &workspace.ReadError{Path: dir, Err: err})
+			}
 			if dir == start {
 				return fmt.Errorf("stack: read directory %q: %w; check the repository path and its permissions", dir, err)
 			}
@@ -164,10 +181,12 @@ func (w *walker) peekPackaging(build string) {
 	for _, name := range packagingDirs {
 		dir := join(build, name)
 		if st, err := fs.Stat(w.fsys, dir); err != nil || !st.IsDir() {
+			w.noteFailed(dir, err)
 			continue
 		}
 		entries, err := fs.ReadDir(w.fsys, dir)
 		if err != nil {
+			w.noteFailed(dir, err)
 			continue
 		}
 		for _, e := range entries {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"sync/atomic"
+	"syscall"
 )
 
 // DefaultMaxFile is the largest file Read returns whole.
@@ -126,8 +127,68 @@ func ReadFile(fsys fs.FS, name string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// Exists reports whether name exists in fsys.
+// Exists reports whether name exists in fsys; a failed look-up counts as
+// absent, so use Has where the workspace is remote.
 func Exists(fsys fs.FS, name string) bool {
 	_, err := fs.Stat(fsys, name)
 	return err == nil
+}
+
+// Has reports whether name exists in fsys. Unlike Exists it tells a
+// failed look-up (a remote workspace that could not be reached) from
+// absence: only fs.ErrNotExist is "no".
+func Has(fsys fs.FS, name string) (bool, error) {
+	_, err := fs.Stat(fsys, name)
+	switch {
+	case err == nil:
+		return true, nil
+	case Absent(err):
+		return false, nil
+	}
+	return false, &ReadError{Path: name, Err: err}
+}
+
+// Absent reports whether err says the file is not there: fs.ErrNotExist
+// (a remote workspace's real 404, a missing local file) or a path through
+// a file (ENOTDIR).
+func Absent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// Failed reports whether err is a read that failed, as opposed to the
+// file being absent or unreadable by its nature (too large, not
+// permitted, an invalid name, a symlink loop) or at its end (io.EOF). A failed read is usually
+// transient (a remote workspace's 5xx, timeout or rate limit): callers
+// must not take it for absence, and the job that made it should retry.
+func Failed(err error) bool {
+	if err == nil || err == io.EOF || Absent(err) {
+		return false
+	}
+	switch {
+	case errors.Is(err, ErrTooLarge), errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrInvalid),
+		errors.Is(err, syscall.ELOOP):
+		return false
+	}
+	return true
+}
+
+// ReadError is a read of a repository file that failed (see Failed): the
+// repository could not be read, which is not the same as the file being
+// absent. It is not permanent: retrying the job may succeed.
+type ReadError struct {
+	Path string
+	Err  error
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("reading %s failed (not absent: the repository could not be read): %v", e.Path, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// IsReadError reports whether err is or wraps a ReadError.
+func IsReadError(err error) bool {
+	var re *ReadError
+	return errors.As(err, &re)
 }
