@@ -228,7 +228,22 @@ func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding 
 		for _, c := range checkersFor(KindAny) {
 			out = append(out, safeRun(c, p, content)...)
 		}
-		for _, c := range checkersFor(kind) {
+		checks := checkersFor(kind)
+		switch kind {
+		case KindCompose:
+			if env := composeDotEnv(p, opts); env != nil {
+				checks = []checker{func(p string, content []byte) []Finding { return checkComposeEnv(p, content, env) }}
+			}
+		case KindDockerfile:
+			if opts.Workspace != nil {
+				if wp, ok := joinInside(opts.Base, p); ok {
+					if named := composeNamedContexts(newRepoView(opts.Workspace, opts.overlay), wp); named != nil {
+						checks = []checker{func(p string, content []byte) []Finding { return checkDockerfileNamed(p, content, named) }}
+					}
+				}
+			}
+		}
+		for _, c := range checks {
 			out = append(out, safeRun(c, p, content)...)
 		}
 		if kind == KindDockerfile && opts.Workspace != nil {
