@@ -137,4 +137,3 @@ func keyRule(k string) string {
 	}
 	return strings.TrimSuffix(k[i+1:], "]")
 }
-
