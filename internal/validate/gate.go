@@ -184,6 +184,10 @@ func Jobs(files []File, opts Options) []func() []Finding {
 			// A template of a chart in the set is Go template text, not
 			// YAML: the chart job renders it and checks the output.
 			kind = KindHelmTemplate
+		} else if kind == KindKubernetes || kind == KindPrometheus {
+			if _, rel, ok := helmChartOf(f.Path, roots); ok && helmInputDir(rel) {
+				kind = KindYAML // helm install/lint/unittest inputs, by the chart's layout
+			}
 		}
 		jobs = append(jobs, func() []Finding { return checkFileKind(f.Path, f.Content, kind, opts) })
 	}

@@ -722,3 +722,15 @@ func isHelmInput(p string) bool {
 	}
 	return false
 }
+
+// helmInputDir reports a path inside a chart (relative to its root) under
+// the directories whose YAML files are inputs to helm, not manifests:
+// ci/ (values for chart-testing) and unittests/ or tests/ (helm-unittest).
+func helmInputDir(rel string) bool {
+	for _, d := range []string{"ci/", "unittests/", "tests/"} {
+		if strings.HasPrefix(rel, d) {
+			return true
+		}
+	}
+	return false
+}

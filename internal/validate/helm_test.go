@@ -482,3 +482,24 @@ func TestHelmInputsAreNotManifests(t *testing.T) {
 		}
 	}
 }
+
+// TestHelmInputDirsInChart: inside a chart of the set, any YAML under ci/,
+// unittests/ or tests/ is helm input, whatever its name.
+func TestHelmInputDirsInChart(t *testing.T) {
+	manifest := []byte("apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    kind: web\n")
+	files := []File{
+		{Path: "c/Chart.yaml", Content: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+		{Path: "c/ci/default.yaml", Content: manifest},
+		{Path: "c/tests/suite.yaml", Content: manifest},
+		{Path: "k8s/x.yaml", Content: manifest},
+	}
+	var got []string
+	for _, f := range Check(files, Options{}) {
+		if f.Rule == "k8s-schema" {
+			got = append(got, f.Path)
+		}
+	}
+	if strings.Join(got, ",") != "k8s/x.yaml" {
+		t.Errorf("k8s-schema on %v, want only k8s/x.yaml", got)
+	}
+}

@@ -168,10 +168,10 @@ var proseKeys = map[string]bool{
 }
 
 // referenceAncestors are keys under which values name a secret kept
-// elsewhere (Kubernetes secretKeyRef, envFrom) or describe a schema.
+// elsewhere (Kubernetes secretKeyRef, envFrom) or are permissions.
 var referenceAncestors = map[string]bool{
 	"permissions": true, "secretkeyref": true, "secretref": true, "valuefrom": true, "envfrom": true,
-	"existingsecret": true, "secretkeyselector": true, "properties": true,
+	"existingsecret": true, "secretkeyselector": true,
 }
 
 // isReferenceKey reports whether a secret-named key holds a reference to a
@@ -288,8 +288,7 @@ func newSecretFileContext(p string, lines []string) secretFileContext {
 // comment: after a # or // that starts the line or follows a space.
 func inComment(line string, s int) bool {
 	t := strings.TrimLeft(line, " \t")
-	if strings.HasPrefix(t, "#") || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "--") ||
-		strings.HasPrefix(t, ";") || strings.HasPrefix(t, "<!--") || strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "/*") {
+	if strings.HasPrefix(t, "#") || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "<!--") || strings.HasPrefix(t, "/*") {
 		return true
 	}
 	i := strings.Index(line, " #")

@@ -184,3 +184,21 @@ func TestSecretLockfileHash(t *testing.T) {
 		t.Errorf("the same text elsewhere is still reported: %v", fs)
 	}
 }
+
+// TestSecretAssignmentRecall: contexts that look like the quiet ones but
+// hold a literal credential are still reported.
+func TestSecretAssignmentRecall(t *testing.T) {
+	for _, c := range []struct{ name, path, text string }{
+		{"flag in a script", "job.yaml", "spec:\n  script: |\n    deploy \\\n      --password=Zq8rT2mX7vLp\n"},
+		{"properties map", "values.yaml", "properties:\n  spring.datasource.password: Zq8rT2mX7vLp\n"},
+		{"under annotations", "values.yaml", "annotations:\n  api_key: Zq8rT2mX7vLp\n"},
+		{"json", "config.json", "{\n  \"auth\": {\"client_secret\": \"Zq8rT2mX7vLp\"}\n}\n"},
+		{"terraform", "main.tf", "resource \"x\" \"y\" {\n  password = \"Zq8rT2mX7vLp\"\n}\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if fs := checkSecrets(c.path, []byte(c.text)); len(fs) != 1 || fs[0].Rule != ruleSecretAssignment.ID {
+				t.Errorf("want one secret-assignment, got %v", fs)
+			}
+		})
+	}
+}
