@@ -123,6 +123,9 @@ func checkSecrets(path string, content []byte) (out []Finding) {
 				if s < 0 || isExampleSecret(line[s:e]) || ctx.lockfile && isHashLine(lowerLines[i]) {
 					continue
 				}
+				if p.rule == &ruleSecretPrivateKey && !keyMaterialFollows(lines, i, e) {
+					continue // prose naming the header ("should start with -----BEGIN ...")
+				}
 				found = true
 				out = append(out, p.rule.at(path, i+1, s+1, "%s (%s) is committed in the file; remove it and rotate it", p.what, redact(line[s:e])))
 			}

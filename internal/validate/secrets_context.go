@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/base64"
 	"math"
 	"path"
 	"regexp"
@@ -184,6 +185,11 @@ func isReferenceKey(key string) bool {
 		k = k[i+1:]
 	}
 	k = strings.NewReplacer("-", "", "_", "").Replace(k)
+	for _, pre := range []string{"tls", "ca", "cert", "certificate", "config", "configmap", "credentials", "creds"} {
+		if k == pre+"secret" || k == pre+"secrets" {
+			return true // tlsSecret: web-tls names a Secret of certificates
+		}
+	}
 	if strings.Contains(k, "existing") || strings.Contains(k, "from") || strings.Contains(k, "secretname") ||
 		strings.Contains(k, "secretref") || strings.Contains(k, "keyref") {
 		return true
@@ -305,7 +311,8 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 	}
 	v := strings.Trim(val, "`")
 	lv := strings.ToLower(v)
-	if permissionValues[lv] || versionRe.MatchString(v) || valueNamesSecret(v) || isReferenceKey(key) {
+	if permissionValues[lv] || versionRe.MatchString(v) || valueNamesSecret(v) || isReferenceKey(key) ||
+		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) {
 		return true
 	}
 	line := lines[lineIdx]
@@ -327,6 +334,77 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 	}
 	if prose && !looksRandom(v) {
 		return true
+	}
+	return false
+}
+
+// keyMaterialFollows reports whether a private key header that ends at
+// byte e of line i is followed by key material: base64 text (or PEM
+// headers such as Proc-Type:) on the next non-empty line, or, in a string
+// with escaped newlines, right after the header.
+func keyMaterialFollows(lines []string, i, e int) bool {
+	rest := lines[i][e:]
+	if strings.HasPrefix(rest, `\n`) {
+		return isBase64Run(strings.TrimPrefix(rest, `\n`))
+	}
+	for j := i + 1; j < len(lines) && j <= i+3; j++ {
+		t := strings.TrimLeft(lines[j], " \t#/*'\"-")
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		return strings.HasPrefix(t, "Proc-Type:") || !strings.Contains(t, " ") && isBase64Run(t)
+	}
+	return false
+}
+
+// isBase64Run reports whether s starts with at least 8 base64 characters.
+func isBase64Run(s string) bool {
+	n := 0
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			break
+		}
+		n++
+	}
+	return n >= 8
+}
+
+// looksLikePath reports a value that is a file path, not a secret:
+// /etc/registry/pk.pem, ./certs/key, ~/.ssh/id_ed25519, key.pem.
+func looksLikePath(v string) bool {
+	if strings.ContainsAny(v, " \t") {
+		return false
+	}
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") || strings.HasPrefix(v, "~/") {
+		return true
+	}
+	for _, ext := range []string{".pem", ".key", ".crt", ".cert", ".p12", ".pfx", ".jks", ".json", ".txt", ".yaml", ".yml", ".env"} {
+		if strings.HasSuffix(strings.ToLower(v), ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodedPlaceholder reports a base64 value (a Kubernetes Secret's data)
+// whose decoded text is an example: "example-app-secret", "changeme".
+func decodedPlaceholder(v string) bool {
+	if len(v) < 8 || len(v)%4 != 0 {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return false
+	}
+	d := strings.ToLower(string(b))
+	if isExampleSecret(d) {
+		return true
+	}
+	for _, w := range placeholderWords {
+		if strings.Contains(d, w) {
+			return true
+		}
 	}
 	return false
 }

@@ -28,7 +28,8 @@ func TestSecretPatterns(t *testing.T) {
 		{"github pat classic", "token " + fakeSecret("gh"+"p_", 36), ruleSecretGitHub.ID, fakeSecret("gh"+"p_", 36)},
 		{"github app", "x=" + fakeSecret("gh"+"s_", 36), ruleSecretGitHub.ID, fakeSecret("gh"+"s_", 36)},
 		{"github fine-grained", fakeSecret("github"+"_pat_", 82), ruleSecretGitHub.ID, fakeSecret("github"+"_pat_", 82)},
-		{"private key", "-----BEGIN " + "RSA PRIVATE KEY-----", ruleSecretPrivateKey.ID, "-----BEGIN RSA PRIVATE KEY-----"},
+		{"private key", "-----BEGIN " + "RSA PRIVATE KEY-----\n" + fakeSecret("MIIE", 60), ruleSecretPrivateKey.ID, "-----BEGIN RSA PRIVATE KEY-----"},
+		{"private key in a string", `key: "-----BEGIN ` + `EC PRIVATE KEY-----\n` + fakeSecret("MHcC", 40) + `"`, ruleSecretPrivateKey.ID, "-----BEGIN EC PRIVATE KEY-----"},
 		{"slack", "url: " + fakeSecret("xo"+"xb-", 24), ruleSecretSlack.ID, fakeSecret("xo"+"xb-", 24)},
 		{"google", "k = " + fakeSecret("AI"+"za", 35), ruleSecretGoogle.ID, fakeSecret("AI"+"za", 35)},
 		{"stripe", "STRIPE=" + fakeSecret("sk"+"_live_", 24), ruleSecretStripe.ID, fakeSecret("sk"+"_live_", 24)},
@@ -200,5 +201,40 @@ func TestSecretAssignmentRecall(t *testing.T) {
 				t.Errorf("want one secret-assignment, got %v", fs)
 			}
 		})
+	}
+}
+
+// TestSecretPrivateKeyProse: a header named in prose, with no key
+// material after it, is not a key (bitnami/charts values.yaml comments:
+// "should start with -----BEGIN CERTIFICATE----- or -----BEGIN RSA
+// PRIVATE KEY-----").
+func TestSecretPrivateKeyProse(t *testing.T) {
+	header := "-----BEGIN " + "RSA PRIVATE KEY-----"
+	for _, text := range []string{
+		"## the key should start with " + header + "\n##\ntls:\n  key: \"\"\n",
+		"kafka: ssl.keystore.key=" + header + " \\\n  ... \\\n",
+	} {
+		if fs := checkSecrets("values.yaml", []byte(text)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", text, fs)
+		}
+	}
+	block := "hostKey: |-\n  " + header + "\n  " + fakeSecret("MIIE", 60) + "\n"
+	if fs := checkSecrets("values.yaml", []byte(block)); len(fs) != 1 || fs[0].Rule != ruleSecretPrivateKey.ID {
+		t.Errorf("a key block is reported: %v", fs)
+	}
+}
+
+// TestSecretAssignmentValues: paths, decoded examples, regular
+// expressions and Secret names are not credentials.
+func TestSecretAssignmentValues(t *testing.T) {
+	for _, text := range []string{
+		"registry:\n  privatekey: /etc/registry/pk.pem\n",
+		"data:\n  secret: ZXhhbXBsZS1hcHAtc2VjcmV0\n", // base64 of example-app-secret
+		"  local password=$(grep -oP '^password=\\K.+' $1);\n",
+		"ingress:\n  tlsSecret: grafana.local-tls\n",
+	} {
+		if fs := checkSecrets("x.yaml", []byte(text)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", text, fs)
+		}
 	}
 }
