@@ -190,6 +190,9 @@ func isReferenceKey(key string) bool {
 			return true // tlsSecret: web-tls names a Secret of certificates
 		}
 	}
+	if k == "initialclustertoken" {
+		return true // etcd's --initial-cluster-token names the cluster
+	}
 	if strings.Contains(k, "existing") || strings.Contains(k, "from") || strings.Contains(k, "secretname") ||
 		strings.Contains(k, "secretref") || strings.Contains(k, "keyref") {
 		return true
