@@ -45,6 +45,9 @@ func isYAMLPath(p string) bool {
 	return ext == ".yml" || ext == ".yaml"
 }
 
+// leadingKeyRe finds the key a line starts with: "key": , key = , key: .
+var leadingKeyRe = regexp.MustCompile(`^\s*"?([A-Za-z_][A-Za-z0-9_.-]*)"?\s*[:=]`)
+
 // yamlLine is what the YAML structure says about one line.
 type yamlLine struct {
 	// path is the chain of mapping keys that owns the line: for a line
@@ -333,6 +336,13 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 			if !ownMatch && proseKeys[strings.ToLower(last)] {
 				return true // text inside a description or a name
 			}
+		}
+	}
+	if c.yaml == nil {
+		// JSON, HCL, INI and the like: a line that starts with a prose key
+		// ("description": "set the token: ...") holds text, not settings.
+		if m := leadingKeyRe.FindStringSubmatchIndex(line); m != nil && m[2] != keyCol && proseKeys[strings.ToLower(line[m[2]:m[3]])] {
+			return true
 		}
 	}
 	if prose && !looksRandom(v) {

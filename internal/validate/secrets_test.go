@@ -238,3 +238,18 @@ func TestSecretAssignmentValues(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretProseKeyOutsideYAML: JSON and HCL descriptions are prose too.
+func TestSecretProseKeyOutsideYAML(t *testing.T) {
+	for _, c := range []struct{ path, text string }{
+		{"schema.json", "{\n  \"description\": \"the api_key: abcdef123456 goes in the header\"\n}\n"},
+		{"variables.tf", "variable \"x\" {\n  description = \"token=abcdef123456 is read from the vault\"\n}\n"},
+	} {
+		if fs := checkSecrets(c.path, []byte(c.text)); len(fs) != 0 {
+			t.Errorf("%s: want no finding, got %v", c.path, fs)
+		}
+	}
+	if fs := checkSecrets("c.json", []byte("{\n  \"api_key\": \"abcdef123456\"\n}\n")); len(fs) != 1 {
+		t.Errorf("a JSON key of its own is still reported: %v", fs)
+	}
+}
