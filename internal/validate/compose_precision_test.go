@@ -80,6 +80,10 @@ func TestDockerfileScratchFilesOnly(t *testing.T) {
 	if fs := checkDockerfile("Dockerfile", []byte(runs)); !hasRule(fs, ruleDockerfileUserMissing.ID) {
 		t.Errorf("a scratch image that runs still needs USER: %v", fs)
 	}
+	buildStage := "FROM scratch AS assets\nCOPY a /a\nFROM alpine:3.20\nCOPY --from=assets /a /a\nUSER 10001\nCMD [\"cat\", \"/a\"]\n"
+	if fs := checkDockerfile("Dockerfile", []byte(buildStage)); hasRule(fs, ruleDockerfileUserMissing.ID) {
+		t.Errorf("a stage that is not the final one needs no USER: %v", fs)
+	}
 	notScratch := strings.Replace(files, "FROM scratch", "FROM alpine:3.20", 1)
 	if fs := checkDockerfile("Dockerfile", []byte(notScratch)); !hasRule(fs, ruleDockerfileUserMissing.ID) {
 		t.Errorf("a base image with a shell still needs USER: %v", fs)
