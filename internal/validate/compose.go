@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"path"
 	"regexp"
 	"strings"
 
@@ -68,6 +69,14 @@ func init() {
 
 // checkCompose loads a Compose file and runs the Compose rules on it.
 func checkCompose(p string, content []byte) []Finding {
+	return checkComposeEnv(p, content, nil)
+}
+
+// checkComposeEnv is checkCompose with the variables of the .env file
+// docker compose loads from the Compose file's directory: interpolation
+// uses them (a duration such as interval: ${INTERVAL} must hold a valid one),
+// and the variables it does not set still read as placeholders.
+func checkComposeEnv(p string, content []byte, env map[string]string) []Finding {
 	if len(content) > composeMaxBytes {
 		return []Finding{ruleComposeParse.at(p, 0, 0, "the file is %d bytes, over the %d-byte limit of the Compose check: split it with include:", len(content), composeMaxBytes)}
 	}
@@ -83,7 +92,7 @@ func checkCompose(p string, content []byte) []Finding {
 		return []Finding{ruleComposeParse.at(p, 1, 1, "a Compose file is a mapping with a services: key")}
 	}
 	var out []Finding
-	if f, ok := composeLoad(p, docs[0], root); !ok {
+	if f, ok := composeLoad(p, docs[0], root, env); !ok {
 		out = append(out, f)
 	}
 	if k, _ := ynGet(root, "version"); k != nil {
@@ -123,7 +132,7 @@ const composeMaxBytes = 256 << 10
 // composeLoad runs the compose-go loader in memory: no file, env file or
 // network access, a fixed project name and working directory, and every
 // ${VAR} read as a placeholder so that missing variables are not errors.
-func composeLoad(p string, doc, root *yaml.Node) (f Finding, ok bool) {
+func composeLoad(p string, doc, root *yaml.Node, env map[string]string) (f Finding, ok bool) {
 	var cfg map[string]any
 	if err := doc.Decode(&cfg); err != nil {
 		return ruleComposeParse.at(p, yamlErrLine(err), 0, "the Compose file does not decode: %s", yamlErrText(err)), false
@@ -147,7 +156,12 @@ func composeLoad(p string, doc, root *yaml.Node) (f Finding, ok bool) {
 		o.ResolvePaths = false
 		o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
 		if o.Interpolate != nil {
-			o.Interpolate.LookupValue = func(string) (string, bool) { return "1", true }
+			o.Interpolate.LookupValue = func(name string) (string, bool) {
+				if v, ok := env[name]; ok {
+					return v, true
+				}
+				return "1", true
+			}
 		}
 	})
 	if err == nil {
@@ -228,4 +242,55 @@ func composeHasHealthcheck(svc *yaml.Node) bool {
 		}
 	}
 	return true
+}
+
+// composeDotEnvMax bounds the .env file read for interpolation.
+const composeDotEnvMax = 64 << 10
+
+// composeDotEnv returns the variables of the .env file next to a Compose
+// file in the workspace (or among the checked files), as docker compose
+// reads it: NAME=value lines, optional "export ", quotes stripped,
+// comments and blank lines skipped. nil when there is none.
+func composeDotEnv(p string, opts Options) map[string]string {
+	if opts.Workspace == nil {
+		return nil
+	}
+	wp, ok := joinInside(opts.Base, path.Join(path.Dir(p), ".env"))
+	if !ok {
+		return nil
+	}
+	data, ok := newRepoView(opts.Workspace, opts.overlay).readFile(wp)
+	if !ok || len(data) > composeDotEnvMax {
+		return nil
+	}
+	return parseDotEnv(data)
+}
+
+// parseDotEnv reads NAME=value lines; values may be quoted and an
+// unquoted value ends at " #".
+func parseDotEnv(data []byte) map[string]string {
+	env := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		name, val, ok := strings.Cut(line, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch {
+		case len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && strings.LastIndexByte(val, val[0]) > 0:
+			val = val[1:strings.LastIndexByte(val, val[0])]
+		default:
+			if i := strings.Index(val, " #"); i >= 0 {
+				val = strings.TrimSpace(val[:i])
+			}
+		}
+		env[name] = val
+	}
+	return env
 }

@@ -131,6 +131,10 @@ func (w *walker) add(p string) error {
 		return fmt.Errorf("discover: %s: %w (check the path exists and is readable)", p, err)
 	}
 	if !info.IsDir() {
+		if !info.Mode().IsRegular() {
+			w.notRegular(abs, info.Mode())
+			return nil
+		}
 		return w.file(abs, info.Size(), true)
 	}
 	if li, err := os.Lstat(abs); err == nil && li.Mode()&fs.ModeSymlink != 0 {
@@ -151,8 +155,15 @@ func (w *walker) add(p string) error {
 		if d.Name() == "Chart.yaml" && d.Type().IsRegular() {
 			w.walked[filepath.Dir(fp)] = true // a chart walked whole
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil // symbolic links are not followed
+		}
 		if !d.Type().IsRegular() {
-			return nil // symbolic links, sockets, devices
+			// FIFOs, sockets, devices: reading one could block forever.
+			if maybeArtifact(w.rel(fp)) {
+				w.notRegular(fp, d.Type())
+			}
+			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -172,6 +183,10 @@ func (w *walker) file(abs string, size int64, explicit bool) error {
 	// The kind of most files shows in the name alone: skip the read of
 	// files that cannot be artifacts.
 	if !explicit && !template && (!maybeArtifact(rel) || isJSONWithComments(rel)) {
+		return nil
+	}
+	if info, err := os.Stat(abs); err == nil && !info.Mode().IsRegular() {
+		w.notRegular(abs, info.Mode()) // replaced since it was listed
 		return nil
 	}
 	limit := int64(MaxFileSize)
@@ -200,6 +215,31 @@ func (w *walker) file(abs string, size int64, explicit bool) error {
 	}
 	w.out.Files = append(w.out.Files, File{Path: rel, Content: content})
 	return nil
+}
+
+var ruleNotRegular = register(Rule{
+	ID: "file-not-regular", Kind: KindAny, Severity: Warning,
+	Summary: "only regular files are checked: a FIFO, socket or device is skipped, never read",
+	Help:    "pass the regular file instead (a named pipe would block the reader until something writes to it)",
+})
+
+// notRegular records a skipped FIFO, socket or device.
+func (w *walker) notRegular(abs string, mode fs.FileMode) {
+	rel := w.rel(abs)
+	if w.seen[rel] {
+		return
+	}
+	w.seen[rel] = true
+	what := "not a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeDevice != 0 || mode&fs.ModeCharDevice != 0:
+		what = "a device"
+	}
+	w.out.Skipped = append(w.out.Skipped, ruleNotRegular.at(rel, 0, 0, "not checked: %s, not a regular file", what))
 }
 
 // rel returns abs relative to the root in slash form, or abs itself in

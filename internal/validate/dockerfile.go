@@ -161,15 +161,24 @@ type dockerfile struct {
 	metaArgs map[string]*string // ARGs before the first FROM, with defaults
 	metaCmds []dfCmd            // those ARG instructions, for their lines
 	stages   []*dfStage
+	named    map[string]bool // named build contexts, lowercase
 }
 
 // checkDockerfile parses a Dockerfile with buildkit's parser and runs our
 // hadolint-like rules over its instructions.
 func checkDockerfile(path string, content []byte) []Finding {
+	return checkDockerfileNamed(path, content, nil)
+}
+
+// checkDockerfileNamed is checkDockerfile for a Dockerfile built with
+// named build contexts (Compose additional_contexts, buildx
+// --build-context): a FROM naming one is not an image reference.
+func checkDockerfileNamed(path string, content []byte, named map[string]bool) []Finding {
 	df, err := parseDockerfile(path, content)
 	if err != nil {
 		return []Finding{ruleDockerfileParse.at(path, dockerfileErrorLine(err), 0, "%v", err)}
 	}
+	df.named = named
 	var out []Finding
 	out = append(out, df.checkBases()...)
 	out = append(out, df.checkUser()...)

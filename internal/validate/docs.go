@@ -34,7 +34,8 @@ var kindDocs = []struct {
 		"A template checked without its chart is skipped. A `devops-lead:ignore RULE reason` comment in a template renders with it " +
 		"and suppresses a finding on the rendered line after it"},
 	{KindPrometheus, "Prometheus rules", "YAML with `groups:` and `alert:` or `record:`"},
-	{KindYAML, "Other YAML", "any other `*.yml`/`*.yaml` file"},
+	{KindYAML, "Other YAML", "any other `*.yml`/`*.yaml` file, and Helm inputs that hold manifests as data: values files (`values.yaml`, `values-*.yaml`, `*-values.yaml`), " +
+		"helm-unittest suites (`unittests/*_test.yaml`, `tests/*_test.yaml`) and, in a chart being checked, any YAML under its `ci/`, `unittests/` or `tests/`"},
 	{KindJSON, "JSON", "`*.json`"},
 	{KindTOML, "TOML", "`*.toml`"},
 	{KindAny, "Every file", "every file the gate sees"},

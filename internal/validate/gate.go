@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Kind is the artifact kind of a file, which decides the checks it gets.
@@ -69,6 +70,11 @@ type Options struct {
 	// workflow run: scripts and Dockerfile RUN lines (see shellcheck.go);
 	// the engine leaves it empty, so its gate needs no process.
 	Shellcheck string
+	// TimeLimit bounds the time the checks of one file (or the render of
+	// one Helm chart) may take; a file over it gets a check-time-limit
+	// finding instead of its findings. 0 means DefaultTimeLimit; a
+	// negative value means no limit.
+	TimeLimit time.Duration
 
 	// overlay holds the checked files by workspace path, and declared
 	// the contexts Compose files and workflows give each Dockerfile;
@@ -118,6 +124,10 @@ func KindOf(p string, content []byte) Kind {
 		return KindCompose
 	case ext == ".tf" || ext == ".tfvars":
 		return KindTerraform
+	case (ext == ".yml" || ext == ".yaml") && isHelmInput(p):
+		// Helm values and helm-unittest suites hold manifests as data
+		// (extraObjects, asserts), not manifests to apply.
+		return KindYAML
 	case ext == ".yml" || ext == ".yaml":
 		s := string(content)
 		switch {
@@ -178,11 +188,18 @@ func Jobs(files []File, opts Options) []func() []Finding {
 			// A template of a chart in the set is Go template text, not
 			// YAML: the chart job renders it and checks the output.
 			kind = KindHelmTemplate
+		} else if kind == KindKubernetes || kind == KindPrometheus {
+			if _, rel, ok := helmChartOf(f.Path, roots); ok && helmInputDir(rel) {
+				kind = KindYAML // helm install/lint/unittest inputs, by the chart's layout
+			}
 		}
 		jobs = append(jobs, func() []Finding { return checkFileKind(f.Path, f.Content, kind, opts) })
 	}
 	for _, root := range sortedRoots(roots) {
-		jobs = append(jobs, func() []Finding { return safeChart(root, files, roots) })
+		chart := path.Join(root, "Chart.yaml")
+		jobs = append(jobs, func() []Finding {
+			return withTimeLimit(opts.TimeLimit, chart, func() []Finding { return safeChart(root, files, roots) })
+		})
 	}
 	return jobs
 }
@@ -214,20 +231,39 @@ func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding 
 		out = append(out, ruleGateSize.at(p, 0, 0, "%d bytes, over the %d byte limit: the file is not checked and cannot be published", len(content), MaxFileSize))
 		return out
 	}
-	for _, c := range checkersFor(KindAny) {
-		out = append(out, safeRun(c, p, content)...)
-	}
-	for _, c := range checkersFor(kind) {
-		out = append(out, safeRun(c, p, content)...)
-	}
-	if kind == KindDockerfile && opts.Workspace != nil {
-		ctx := func(p string, content []byte) []Finding { return checkDockerfileContext(p, content, opts) }
-		out = append(out, safeRun(ctx, p, content)...)
-	}
-	if opts.Shellcheck != "" {
-		sc := func(p string, content []byte) []Finding { return checkShellcheck(opts.Shellcheck, p, content, kind) }
-		out = append(out, safeRun(sc, p, content)...)
-	}
+	out = append(out, withTimeLimit(opts.TimeLimit, p, func() []Finding {
+		var out []Finding
+		for _, c := range checkersFor(KindAny) {
+			out = append(out, safeRun(c, p, content)...)
+		}
+		checks := checkersFor(kind)
+		switch kind {
+		case KindCompose:
+			if env := composeDotEnv(p, opts); env != nil {
+				checks = []checker{func(p string, content []byte) []Finding { return checkComposeEnv(p, content, env) }}
+			}
+		case KindDockerfile:
+			if opts.Workspace != nil {
+				if wp, ok := joinInside(opts.Base, p); ok {
+					if named := composeNamedContexts(newRepoView(opts.Workspace, opts.overlay), wp); named != nil {
+						checks = []checker{func(p string, content []byte) []Finding { return checkDockerfileNamed(p, content, named) }}
+					}
+				}
+			}
+		}
+		for _, c := range checks {
+			out = append(out, safeRun(c, p, content)...)
+		}
+		if kind == KindDockerfile && opts.Workspace != nil {
+			ctx := func(p string, content []byte) []Finding { return checkDockerfileContext(p, content, opts) }
+			out = append(out, safeRun(ctx, p, content)...)
+		}
+		if opts.Shellcheck != "" {
+			sc := func(p string, content []byte) []Finding { return checkShellcheck(opts.Shellcheck, p, content, kind) }
+			out = append(out, safeRun(sc, p, content)...)
+		}
+		return out
+	})...)
 	out = applySuppressions(content, out)
 	Sort(out)
 	return out
@@ -247,6 +283,48 @@ func safeRun(c checker, p string, content []byte) (out []Finding) {
 		}
 	}()
 	return c(p, content)
+}
+
+// DefaultTimeLimit is the time the checks of one file may take when
+// Options.TimeLimit is 0. Parsers with super-linear cases (deeply nested
+// PromQL, pathological YAML) stop being waited for after it.
+const DefaultTimeLimit = 30 * time.Second
+
+var ruleTimeLimit = register(Rule{
+	ID: "check-time-limit", Kind: KindAny, Severity: Warning,
+	Summary: "the checks of one file took longer than the time limit, so the file was not checked",
+	Help:    "split the file or simplify its deepest expression; the limit keeps one pathological file from stalling the gate",
+})
+
+// withTimeLimit runs checks and returns their findings, or, when they take
+// longer than limit (0: DefaultTimeLimit, negative: none), a
+// check-time-limit finding on p. The checks then finish in the background
+// and their findings are dropped: a parser cannot be interrupted, but the
+// gate no longer waits for it.
+func withTimeLimit(limit time.Duration, p string, checks func() []Finding) []Finding {
+	if limit < 0 {
+		return checks()
+	}
+	if limit == 0 {
+		limit = DefaultTimeLimit
+	}
+	done := make(chan []Finding, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- []Finding{ruleInternal.at(p, 0, 0, "the checker failed on this file: %v", r)}
+			}
+		}()
+		done <- checks()
+	}()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case out := <-done:
+		return out
+	case <-t.C:
+		return []Finding{ruleTimeLimit.at(p, 0, 0, "not checked: the checks took longer than %s", limit)}
+	}
 }
 
 var ruleGateSize = register(Rule{

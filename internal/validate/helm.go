@@ -699,3 +699,38 @@ func helmReadMetadata(content []byte) (*helmMetadata, bool) {
 	}
 	return m, true
 }
+
+// isHelmInput reports, by a slash path alone, the files of a Helm chart's
+// layout that are inputs to helm rather than manifests: values files
+// (values.yaml, values-prod.yaml, ci/foo-values.yaml, prod.values.yaml)
+// and helm-unittest suites (unittests/*_test.yaml, tests/*_test.yaml).
+func isHelmInput(p string) bool {
+	lower := strings.ToLower(p)
+	base := path.Base(lower)
+	stem := strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	if stem == "values" || strings.HasPrefix(stem, "values-") || strings.HasPrefix(stem, "values.") ||
+		strings.HasPrefix(stem, "values_") || strings.HasSuffix(stem, "-values") || strings.HasSuffix(stem, ".values") ||
+		strings.HasSuffix(stem, "_values") {
+		return true
+	}
+	if strings.HasSuffix(stem, "_test") {
+		for _, d := range []string{"unittests/", "tests/"} {
+			if strings.HasPrefix(lower, d) || strings.Contains(lower, "/"+d) {
+				return !strings.Contains(lower, "templates/")
+			}
+		}
+	}
+	return false
+}
+
+// helmInputDir reports a path inside a chart (relative to its root) under
+// the directories whose YAML files are inputs to helm, not manifests:
+// ci/ (values for chart-testing) and unittests/ or tests/ (helm-unittest).
+func helmInputDir(rel string) bool {
+	for _, d := range []string{"ci/", "unittests/", "tests/"} {
+		if strings.HasPrefix(rel, d) {
+			return true
+		}
+	}
+	return false
+}

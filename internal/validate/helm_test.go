@@ -456,3 +456,50 @@ func FuzzHelmRender(f *testing.F) {
 		}
 	})
 }
+
+// TestHelmInputsAreNotManifests reproduces the chart layout of
+// prometheus-community/helm-charts: values files and unittest suites
+// that embed manifests are YAML data, not Kubernetes manifests.
+func TestHelmInputsAreNotManifests(t *testing.T) {
+	manifest := []byte("extraObjects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: x\n")
+	suite := []byte("suite: test\ntemplates:\n  - templates/x.yaml\ntests:\n  - asserts:\n      - isKind:\n          of: Deployment\n    set:\n      apiVersion: v1\ngroups:\n  - alert: x\n")
+	for _, p := range []string{"charts/a/values.yaml", "charts/a/values-prod.yaml", "charts/a/ci/secret-mounts-values.yaml",
+		"charts/a/ci/prod.values.yml", "charts/a/unittests/extra-objects_test.yaml", "chart/tests/deployment_test.yaml"} {
+		content := manifest
+		if strings.Contains(p, "_test") {
+			content = suite
+		}
+		if k := KindOf(p, content); k != KindYAML {
+			t.Errorf("%s: kind %s, want %s", p, k, KindYAML)
+		}
+		if fs := CheckFile(p, content, Options{}); len(fs) != 0 {
+			t.Errorf("%s: want no finding, got %v", p, fs)
+		}
+	}
+	for _, p := range []string{"k8s/deploy.yaml", "charts/a/templates/tests/conn_test.yaml", "k8s/valuesapp.yaml"} {
+		if k := KindOf(p, manifest); k != KindKubernetes {
+			t.Errorf("%s: kind %s, want %s", p, k, KindKubernetes)
+		}
+	}
+}
+
+// TestHelmInputDirsInChart: inside a chart of the set, any YAML under ci/,
+// unittests/ or tests/ is helm input, whatever its name.
+func TestHelmInputDirsInChart(t *testing.T) {
+	manifest := []byte("apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    kind: web\n")
+	files := []File{
+		{Path: "c/Chart.yaml", Content: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+		{Path: "c/ci/default.yaml", Content: manifest},
+		{Path: "c/tests/suite.yaml", Content: manifest},
+		{Path: "k8s/x.yaml", Content: manifest},
+	}
+	var got []string
+	for _, f := range Check(files, Options{}) {
+		if f.Rule == "k8s-schema" {
+			got = append(got, f.Path)
+		}
+	}
+	if strings.Join(got, ",") != "k8s/x.yaml" {
+		t.Errorf("k8s-schema on %v, want only k8s/x.yaml", got)
+	}
+}

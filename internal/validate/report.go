@@ -51,10 +51,13 @@ func (s Summary) String() string {
 
 // WriteText writes one line per finding, "file:line:col: severity [rule]
 // message" (the form editors and problem matchers read), then the summary
-// line. Line and column are at least 1.
+// line. Line and column are at least 1. The file name is escaped (see
+// TextPath) so that a name holding ":" or a newline cannot pass for
+// another file, line or finding.
 func WriteText(w io.Writer, fs []Finding) error {
 	var b strings.Builder
 	for _, f := range fs {
+		f.Path = TextPath(f.Path)
 		b.WriteString(oneLine(f.String()))
 		b.WriteByte('\n')
 	}
@@ -64,6 +67,30 @@ func WriteText(w io.Writer, fs []Finding) error {
 		return fmt.Errorf("write text report: %w", err)
 	}
 	return nil
+}
+
+// TextPath escapes a file name for the text report the way URLs do, with
+// %XX: the percent sign itself, ":" (the field separator of
+// file:line:col), control characters (newlines among them) and, at the
+// start, a space. Other names, the usual case, are unchanged.
+func TextPath(p string) string {
+	need := strings.HasPrefix(p, " ")
+	for i := 0; i < len(p) && !need; i++ {
+		need = p[i] == '%' || p[i] == ':' || p[i] < 0x20 || p[i] == 0x7f
+	}
+	if !need {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' || c == ':' || c < 0x20 || c == 0x7f || (i == 0 && c == ' ') {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // oneLine keeps a finding on one line: a message quoting file content may

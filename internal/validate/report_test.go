@@ -319,3 +319,35 @@ func TestIsSemver(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTextEscapesPaths: a file name made to look like a location or
+// a second finding is escaped; SARIF keeps the name as it is (URI-escaped).
+func TestWriteTextEscapesPaths(t *testing.T) {
+	fs := []Finding{
+		{Path: "a.yml:9:9: error [x] fake", Line: 1, Col: 2, Rule: "r", Severity: Warning, Message: "m"},
+		{Path: "b\nc.yml:1:1: error [y] fake", Line: 3, Col: 4, Rule: "r", Severity: Warning, Message: "m"},
+		{Path: "100%.yml", Line: 1, Col: 1, Rule: "r", Severity: Note, Message: "m"},
+		{Path: "dir/Dockerfile", Line: 1, Col: 1, Rule: "r", Severity: Note, Message: "m"},
+	}
+	var b strings.Builder
+	if err := WriteText(&b, fs); err != nil {
+		t.Fatal(err)
+	}
+	want := "a.yml%3A9%3A9%3A error [x] fake:1:2: warning [r] m\n" +
+		"b%0Ac.yml%3A1%3A1%3A error [y] fake:3:4: warning [r] m\n" +
+		"100%25.yml:1:1: note [r] m\n" +
+		"dir/Dockerfile:1:1: note [r] m\n"
+	if got := b.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("got\n%s\nwant prefix\n%s", got, want)
+	}
+	if strings.Count(b.String(), "\n") != len(fs)+1 {
+		t.Errorf("one line per finding and the summary: %q", b.String())
+	}
+	var s strings.Builder
+	if err := WriteSARIF(&s, fs[:1], ""); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.String(), "%3A9") {
+		t.Errorf("SARIF gets the escaped text path: %s", s.String())
+	}
+}

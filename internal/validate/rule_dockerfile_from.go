@@ -62,7 +62,7 @@ func (df *dockerfile) checkBases() []Finding {
 		case !ok:
 			out = append(out, ruleDockerfileBaseArg.at(df.path, s.fromLine, 1,
 				"FROM %s uses a build argument without a default, so the base image is unknown; give the ARG a pinned default before the first FROM", raw))
-		case lower == "scratch" || stages[lower]:
+		case lower == "scratch" || stages[lower] || df.named[lower]:
 		default:
 			repo, tag, digest := imageTag(img)
 			switch {
@@ -88,7 +88,9 @@ func (df *dockerfile) checkBases() []Finding {
 func (df *dockerfile) checkUser() []Finding {
 	final := df.last()
 	s := final
+	starts := false // a CMD or ENTRYPOINT in the chain: the image runs
 	for hops := 0; s != nil && hops <= len(df.stages); hops++ {
+		starts = starts || stageStarts(s)
 		if u, line, found := lastUser(s); found {
 			if isRootUser(u) {
 				return []Finding{ruleDockerfileUserRoot.at(df.path, line, 1,
@@ -100,10 +102,26 @@ func (df *dockerfile) checkUser() []Finding {
 		if _, tag, _ := imageTag(img); strings.Contains(tag, "nonroot") {
 			return nil
 		}
+		if strings.EqualFold(img, "scratch") && !starts {
+			// An image of files only (no CMD or ENTRYPOINT), copied from
+			// or mounted by others: it runs no process as any user.
+			return nil
+		}
 		s = df.stageNamed(img, s)
 	}
 	return []Finding{ruleDockerfileUserMissing.at(df.path, final.fromLine, 1,
 		"the final stage has no USER, so the container runs as root; add USER <non-root uid> after the steps that need root")}
+}
+
+// stageStarts reports whether a stage sets CMD or ENTRYPOINT.
+func stageStarts(s *dfStage) bool {
+	for _, c := range s.cmds {
+		switch c.cmd.(type) {
+		case *instructions.CmdCommand, *instructions.EntrypointCommand:
+			return true
+		}
+	}
+	return false
 }
 
 // stageNamed returns the earlier stage named name, or nil.

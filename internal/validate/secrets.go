@@ -106,11 +106,13 @@ func checkSecrets(path string, content []byte) (out []Finding) {
 		}
 	}
 	lowerLines := strings.Split(lower, "\n")
+	lines := strings.Split(string(content), "\n")
+	ctx := newSecretFileContext(path, lines)
 	// Compose files have their own plaintext-secret rule
 	// (compose-plaintext-secret); the generic assignment rule would only
 	// repeat it there.
 	generic := KindOf(path, content) != KindCompose
-	for i, line := range strings.Split(string(content), "\n") {
+	for i, line := range lines {
 		if len(line) < 8 {
 			continue
 		}
@@ -118,15 +120,18 @@ func checkSecrets(path string, content []byte) (out []Finding) {
 		for _, p := range patterns {
 			for _, m := range p.re.FindAllStringSubmatchIndex(line, -1) {
 				s, e := m[2*p.group], m[2*p.group+1]
-				if s < 0 || isExampleSecret(line[s:e]) {
+				if s < 0 || isExampleSecret(line[s:e]) || ctx.lockfile && isHashLine(lowerLines[i]) {
 					continue
+				}
+				if p.rule == &ruleSecretPrivateKey && !keyMaterialFollows(lines, i, e) {
+					continue // prose naming the header ("should start with -----BEGIN ...")
 				}
 				found = true
 				out = append(out, p.rule.at(path, i+1, s+1, "%s (%s) is committed in the file; remove it and rotate it", p.what, redact(line[s:e])))
 			}
 		}
 		if !found && generic && i < len(lowerLines) && mayAssignSecret(lowerLines[i]) {
-			out = append(out, assignmentFindings(path, i+1, line)...)
+			out = append(out, assignmentFindings(path, lines, i, ctx)...)
 		}
 	}
 	return out
@@ -149,8 +154,20 @@ func mayAssignSecret(lower string) bool {
 	return false
 }
 
-// assignmentFindings reports literal values assigned to secret-named keys.
-func assignmentFindings(path string, lineNo int, line string) []Finding {
+// isHashLine reports a lockfile line holding a checksum, whose base64
+// text can look like a key id by chance.
+func isHashLine(lower string) bool {
+	return strings.Contains(lower, "integrity") || strings.Contains(lower, "sha512-") || strings.Contains(lower, "sha1-") ||
+		strings.Contains(lower, "h1:") || strings.Contains(lower, "checksum") || strings.Contains(lower, "hash")
+}
+
+// assignmentFindings reports literal values assigned to secret-named keys
+// on line i, in the context of the file around it.
+func assignmentFindings(path string, lines []string, i int, ctx secretFileContext) []Finding {
+	if ctx.lockfile {
+		return nil
+	}
+	line, lineNo := lines[i], i+1
 	var out []Finding
 	for _, m := range assignRe.FindAllStringSubmatchIndex(line, -1) {
 		key := line[m[2]:m[3]]
@@ -174,7 +191,7 @@ func assignmentFindings(path string, lineNo int, line string) []Finding {
 			continue
 		}
 		val := line[s:e]
-		if isPlaceholder(val, key, quoted) {
+		if isPlaceholder(val, key, quoted) || ctx.assignmentIsReference(lines, i, m[2], key, val) {
 			continue
 		}
 		out = append(out, ruleSecretAssignment.at(path, lineNo, s+1,
@@ -202,7 +219,10 @@ func isPlaceholder(v, key string, quoted bool) bool {
 		strings.HasPrefix(lower, "os.") || strings.HasPrefix(lower, "module."):
 		return true
 	case lower == "true" || lower == "false" || lower == "null" || lower == "none" || lower == "nil" ||
-		lower == "required" || lower == "optional" || lower == "string" || lower == "|" || lower == ">":
+		lower == "required" || lower == "optional" || lower == "string" || lower == "|" || lower == ">" ||
+		lower == "value" || lower == "values" || lower == "default" || lower == "auto" || lower == "generate" || lower == "generated":
+		return true
+	case strings.HasPrefix(lower, "your"):
 		return true
 	case strings.EqualFold(t, key) || strings.Contains(strings.ToLower(key), lower):
 		return true

@@ -28,7 +28,8 @@ func TestSecretPatterns(t *testing.T) {
 		{"github pat classic", "token " + fakeSecret("gh"+"p_", 36), ruleSecretGitHub.ID, fakeSecret("gh"+"p_", 36)},
 		{"github app", "x=" + fakeSecret("gh"+"s_", 36), ruleSecretGitHub.ID, fakeSecret("gh"+"s_", 36)},
 		{"github fine-grained", fakeSecret("github"+"_pat_", 82), ruleSecretGitHub.ID, fakeSecret("github"+"_pat_", 82)},
-		{"private key", "-----BEGIN " + "RSA PRIVATE KEY-----", ruleSecretPrivateKey.ID, "-----BEGIN RSA PRIVATE KEY-----"},
+		{"private key", "-----BEGIN " + "RSA PRIVATE KEY-----\n" + fakeSecret("MIIE", 60), ruleSecretPrivateKey.ID, "-----BEGIN RSA PRIVATE KEY-----"},
+		{"private key in a string", `key: "-----BEGIN ` + `EC PRIVATE KEY-----\n` + fakeSecret("MHcC", 40) + `"`, ruleSecretPrivateKey.ID, "-----BEGIN EC PRIVATE KEY-----"},
 		{"slack", "url: " + fakeSecret("xo"+"xb-", 24), ruleSecretSlack.ID, fakeSecret("xo"+"xb-", 24)},
 		{"google", "k = " + fakeSecret("AI"+"za", 35), ruleSecretGoogle.ID, fakeSecret("AI"+"za", 35)},
 		{"stripe", "STRIPE=" + fakeSecret("sk"+"_live_", 24), ruleSecretStripe.ID, fakeSecret("sk"+"_live_", 24)},
@@ -127,4 +128,128 @@ func FuzzSecrets(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSecretAssignmentContext: each case reproduces a false positive met
+// in public repositories (see testdata/precision) and must stay silent,
+// while the positives beside them are still reported.
+func TestSecretAssignmentContext(t *testing.T) {
+	quiet := []struct{ name, path, text string }{
+		{"permissions block", ".github/workflows/deploy.yml", "jobs:\n  deploy:\n    permissions:\n      contents: read\n      id-token: 'write'\n"},
+		{"permission value anywhere", "x.yaml", "id-token: write\n"},
+		{"lockfile package name", "backend/package-lock.json", "{\n  \"requires\": {\n    \"registry-auth-token\": \"^4.0.0\"\n  }\n}\n"},
+		{"yarn lock", "yarn.lock", "registry-auth-token@^4.0.0:\n  version \"4.2.2\"\n"},
+		{"crd description block", "crd.yaml", "properties:\n  automount:\n    description: |-\n      If the service account has `automountServiceAccountToken: true`, set it to false.\n    type: boolean\n"},
+		{"description quoted prose", "x.yaml", "spec:\n  description: \"set the api_key: abcdef123456 in the form\"\n"},
+		{"config from secret", "ci/14-values.yaml", "server:\n  configFromSecret: \"prometheus-config\"\n"},
+		{"secret name", "values.yaml", "tls:\n  secretName: web-tls-cert\n  existingSecret: grafana-admin\n"},
+		{"secretKeyRef", "deploy.yaml", "env:\n  - name: P\n    valueFrom:\n      secretKeyRef:\n        name: db\n        key: password\n"},
+		{"value names a secret", "values.yaml", "extraEnvSecrets:\n  ES_PASSWORD:\n    secret: my-secret\n"},
+		{"commented example", "values.yaml", "targets:\n  # - name: mysql1\n  #   password: password1\n  #   password: hunter22\n"},
+		{"your placeholder", "values.yaml", "pingdom:\n  apiToken: \"YourPingdomApiToken\"\n"},
+		{"value placeholder", "values.yaml", "stringData:\n  secret: \"value\"\n"},
+		{"template", "values.yaml", "auth:\n  password: '{{ .Values.password }}'\n  token: \"${API_TOKEN}\"\n"},
+		{"markdown prose", "README.md", "Set `password: hunter2` in the file.\n"},
+		{"token url", "config.yaml", "oauth:\n  token_url: https://example.org/oauth/token\n  tokenTTL: 3600s\n"},
+	}
+	for _, c := range quiet {
+		t.Run(c.name, func(t *testing.T) {
+			if fs := checkSecrets(c.path, []byte(c.text)); len(fs) != 0 {
+				t.Errorf("want no finding, got %v", fs)
+			}
+		})
+	}
+	loud := []struct{ name, path, text string }{
+		{"secret manifest", "secret.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  password: cXVvYnl0ZQ==\n"},
+		{"values literal", "values.yaml", "db:\n  password: \"Tr0ub4dor&3x\"\n"},
+		{"script in run", ".github/workflows/ci.yml", "jobs:\n  a:\n    steps:\n      - run: |\n          curl --data api_key=9f8e7d6c5b4a2b1c\n"},
+		{"random in comment", "values.yaml", "# api_key: 9f8E7d6C5b4A2b1cQ7mZ2x\n"},
+		{"random in markdown", "README.md", "Use `token = 9f8E7d6C5b4A2b1cQ7mZ2x` to log in.\n"},
+	}
+	for _, c := range loud {
+		t.Run(c.name, func(t *testing.T) {
+			fs := checkSecrets(c.path, []byte(c.text))
+			if len(fs) != 1 || fs[0].Rule != ruleSecretAssignment.ID {
+				t.Errorf("want one secret-assignment, got %v", fs)
+			}
+		})
+	}
+}
+
+func TestSecretLockfileHash(t *testing.T) {
+	line := "  \"integrity\": \"sha512-x/" + strings.ToUpper(fakeSecret("AKIA", 16)) + "/y==\"\n"
+	if fs := checkSecrets("package-lock.json", []byte("{\n"+line+"}\n")); len(fs) != 0 {
+		t.Errorf("a checksum in a lockfile is not a key id: %v", fs)
+	}
+	if fs := checkSecrets("other.json", []byte("{\n"+line+"}\n")); len(fs) != 1 {
+		t.Errorf("the same text elsewhere is still reported: %v", fs)
+	}
+}
+
+// TestSecretAssignmentRecall: contexts that look like the quiet ones but
+// hold a literal credential are still reported.
+func TestSecretAssignmentRecall(t *testing.T) {
+	for _, c := range []struct{ name, path, text string }{
+		{"flag in a script", "job.yaml", "spec:\n  script: |\n    deploy \\\n      --password=Zq8rT2mX7vLp\n"},
+		{"properties map", "values.yaml", "properties:\n  spring.datasource.password: Zq8rT2mX7vLp\n"},
+		{"under annotations", "values.yaml", "annotations:\n  api_key: Zq8rT2mX7vLp\n"},
+		{"json", "config.json", "{\n  \"auth\": {\"client_secret\": \"Zq8rT2mX7vLp\"}\n}\n"},
+		{"terraform", "main.tf", "resource \"x\" \"y\" {\n  password = \"Zq8rT2mX7vLp\"\n}\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if fs := checkSecrets(c.path, []byte(c.text)); len(fs) != 1 || fs[0].Rule != ruleSecretAssignment.ID {
+				t.Errorf("want one secret-assignment, got %v", fs)
+			}
+		})
+	}
+}
+
+// TestSecretPrivateKeyProse: a header named in prose, with no key
+// material after it, is not a key (bitnami/charts values.yaml comments:
+// "should start with -----BEGIN CERTIFICATE----- or -----BEGIN RSA
+// PRIVATE KEY-----").
+func TestSecretPrivateKeyProse(t *testing.T) {
+	header := "-----BEGIN " + "RSA PRIVATE KEY-----"
+	for _, text := range []string{
+		"## the key should start with " + header + "\n##\ntls:\n  key: \"\"\n",
+		"kafka: ssl.keystore.key=" + header + " \\\n  ... \\\n",
+	} {
+		if fs := checkSecrets("values.yaml", []byte(text)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", text, fs)
+		}
+	}
+	block := "hostKey: |-\n  " + header + "\n  " + fakeSecret("MIIE", 60) + "\n"
+	if fs := checkSecrets("values.yaml", []byte(block)); len(fs) != 1 || fs[0].Rule != ruleSecretPrivateKey.ID {
+		t.Errorf("a key block is reported: %v", fs)
+	}
+}
+
+// TestSecretAssignmentValues: paths, decoded examples, regular
+// expressions and Secret names are not credentials.
+func TestSecretAssignmentValues(t *testing.T) {
+	for _, text := range []string{
+		"registry:\n  privatekey: /etc/registry/pk.pem\n",
+		"data:\n  secret: ZXhhbXBsZS1hcHAtc2VjcmV0\n", // base64 of example-app-secret
+		"  local password=$(grep -oP '^password=\\K.+' $1);\n",
+		"ingress:\n  tlsSecret: grafana.local-tls\n",
+	} {
+		if fs := checkSecrets("x.yaml", []byte(text)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", text, fs)
+		}
+	}
+}
+
+// TestSecretProseKeyOutsideYAML: JSON and HCL descriptions are prose too.
+func TestSecretProseKeyOutsideYAML(t *testing.T) {
+	for _, c := range []struct{ path, text string }{
+		{"schema.json", "{\n  \"description\": \"the api_key: abcdef123456 goes in the header\"\n}\n"},
+		{"variables.tf", "variable \"x\" {\n  description = \"token=abcdef123456 is read from the vault\"\n}\n"},
+	} {
+		if fs := checkSecrets(c.path, []byte(c.text)); len(fs) != 0 {
+			t.Errorf("%s: want no finding, got %v", c.path, fs)
+		}
+	}
+	if fs := checkSecrets("c.json", []byte("{\n  \"api_key\": \"abcdef123456\"\n}\n")); len(fs) != 1 {
+		t.Errorf("a JSON key of its own is still reported: %v", fs)
+	}
 }

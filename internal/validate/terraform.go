@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -80,6 +81,7 @@ func checkTerraform(p string, content []byte) []Finding {
 	if !ok {
 		return out
 	}
+	out = append(out, tfFmtRewrites(p, content, body, nil)...)
 	for _, c := range tfChecks {
 		out = append(out, c(p, body)...)
 	}
@@ -129,13 +131,24 @@ func tfIsVersionsFile(p string) bool {
 	return b == "versions.tf" || b == "terraform.tf"
 }
 
-// tfBlocks returns the blocks of a type (and, if given, first label).
+// tfBlocks returns the blocks of a type (and, if given, first label). A
+// nested block written as `dynamic "typ" { content { ... } }` counts as
+// one, with its content as the body, so rules that require a block accept
+// one set through dynamic (its values are then expressions, which the
+// rules do not judge). Top-level blocks (resource, provider, terraform)
+// cannot be dynamic and are matched as written.
 func tfBlocks(body *hclsyntax.Body, typ string, labels ...string) []*hclsyntax.Block {
 	if body == nil {
 		return nil
 	}
 	var out []*hclsyntax.Block
 	for _, b := range body.Blocks {
+		if b.Type == "dynamic" && len(labels) == 0 && len(b.Labels) == 1 && b.Labels[0] == typ {
+			if c := tfDynamicContent(b); c != nil {
+				out = append(out, c)
+			}
+			continue
+		}
 		if b.Type != typ {
 			continue
 		}
@@ -147,6 +160,22 @@ func tfBlocks(body *hclsyntax.Body, typ string, labels ...string) []*hclsyntax.B
 		out = append(out, b)
 	}
 	return out
+}
+
+// tfDynamicContent returns a dynamic block as the block it generates: its
+// content body under the dynamic block's type label, at the dynamic
+// block's position; nil when it has no content block.
+func tfDynamicContent(d *hclsyntax.Block) *hclsyntax.Block {
+	for _, c := range d.Body.Blocks {
+		if c.Type == "content" {
+			return &hclsyntax.Block{
+				Type: d.Labels[0], Body: c.Body,
+				TypeRange: d.TypeRange, LabelRanges: d.LabelRanges,
+				OpenBraceRange: d.OpenBraceRange, CloseBraceRange: d.CloseBraceRange,
+			}
+		}
+	}
+	return nil
 }
 
 // tfResources returns the resource blocks of the given types.
@@ -262,4 +291,52 @@ func tfPos(attr *hclsyntax.Attribute, b *hclsyntax.Block) (int, int) {
 		return b.TypeRange.Start.Line, b.TypeRange.Start.Column
 	}
 	return 0, 0
+}
+
+// tfOldTypes are the quoted type names of Terraform 0.11 that terraform
+// fmt rewrites to type expressions.
+var tfOldTypes = map[string]string{"string": "string", "list": "list(string)", "map": "map(string)"}
+
+// tfFmtRewrites finds what terraform fmt rewrites beyond layout (hclwrite
+// does layout only): an attribute whose whole value is one interpolation,
+// "${var.name}", becomes var.name, and a variable's quoted type "string"
+// becomes string ("list" and "map" become list(string) and map(string)).
+// Each is a terraform-fmt finding at the value, naming the rewrite.
+func tfFmtRewrites(p string, content []byte, body *hclsyntax.Body, parents []string) []Finding {
+	var out []Finding
+	attrs := make([]*hclsyntax.Attribute, 0, len(body.Attributes))
+	for _, a := range body.Attributes {
+		attrs = append(attrs, a)
+	}
+	slices.SortFunc(attrs, func(a, b *hclsyntax.Attribute) int { return a.SrcRange.Start.Byte - b.SrcRange.Start.Byte })
+	inVariable := len(parents) == 1 && parents[0] == "variable"
+	for _, a := range attrs {
+		r := a.Expr.Range()
+		switch e := a.Expr.(type) {
+		case *hclsyntax.TemplateWrapExpr:
+			inner := e.Wrapped.Range()
+			if r.Start.Line != r.End.Line || inner.End.Byte > len(content) || inner.Start.Byte < 0 {
+				continue
+			}
+			src := strings.TrimSpace(string(content[inner.Start.Byte:inner.End.Byte]))
+			out = append(out, ruleTFFmt.at(p, r.Start.Line, r.Start.Column,
+				"terraform fmt rewrites %s = %q to %s = %s (an interpolation-only string is the expression itself)", a.Name, "${"+src+"}", a.Name, src))
+		case *hclsyntax.TemplateExpr:
+			if !inVariable || a.Name != "type" || len(e.Parts) != 1 {
+				continue
+			}
+			lit, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr)
+			if !ok || !lit.Val.Type().Equals(cty.String) || lit.Val.IsNull() {
+				continue
+			}
+			if to, old := tfOldTypes[lit.Val.AsString()]; old {
+				out = append(out, ruleTFFmt.at(p, r.Start.Line, r.Start.Column,
+					"terraform fmt rewrites type = %q to type = %s (quoted type names are from Terraform 0.11)", lit.Val.AsString(), to))
+			}
+		}
+	}
+	for _, b := range body.Blocks {
+		out = append(out, tfFmtRewrites(p, content, b.Body, append(parents[:len(parents):len(parents)], b.Type))...)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -86,4 +87,69 @@ func FuzzTerraform(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTerraformDynamicBlockSatisfiesRule reproduces the launch template
+// of terraform-aws-modules/terraform-aws-eks (modules/eks-managed-node-group
+// /main.tf): metadata_options set through a dynamic block.
+func TestTerraformDynamicBlockSatisfiesRule(t *testing.T) {
+	src := `resource "aws_launch_template" "this" {
+  name = "x"
+
+  dynamic "metadata_options" {
+    for_each = [var.metadata_options]
+
+    content {
+      http_endpoint = metadata_options.value.http_endpoint
+      http_tokens   = metadata_options.value.http_tokens
+    }
+  }
+}
+`
+	if fs := checkTerraform("main.tf", []byte(src)); len(fs) != 0 {
+		t.Errorf("dynamic metadata_options: want no finding, got %v", fs)
+	}
+	literal := strings.Replace(src, "metadata_options.value.http_tokens", `"optional"`, 1)
+	if fs := checkTerraform("main.tf", []byte(literal)); len(fs) != 1 || fs[0].Rule != ruleTFIMDSv2.ID {
+		t.Errorf("a literal optional in dynamic content is still judged: %v", fs)
+	}
+	none := "resource \"aws_launch_template\" \"this\" {\n  name = \"x\"\n}\n"
+	if fs := checkTerraform("main.tf", []byte(none)); len(fs) != 1 || fs[0].Rule != ruleTFIMDSv2.ID {
+		t.Errorf("no metadata_options at all is still reported: %v", fs)
+	}
+}
+
+// TestTerraformFmtRewrites: the rewrites terraform fmt does beyond layout.
+func TestTerraformFmtRewrites(t *testing.T) {
+	src := `variable "name" {
+  type = "string"
+}
+
+variable "tags" {
+  type = "map"
+}
+
+resource "aws_s3_bucket" "b" {
+  bucket = "${var.name}"
+  tags = {
+    Name = "${var.name}-x"
+  }
+  acl = "private"
+}
+`
+	fs := checkTerraform("main.tf", []byte(src))
+	var got []string
+	for _, f := range fs {
+		if f.Rule == ruleTFFmt.ID {
+			got = append(got, fmt.Sprintf("%d:%d %s", f.Line, f.Col, f.Message))
+		}
+	}
+	want := []string{
+		`2:10 terraform fmt rewrites type = "string" to type = string (quoted type names are from Terraform 0.11)`,
+		`6:10 terraform fmt rewrites type = "map" to type = map(string) (quoted type names are from Terraform 0.11)`,
+		`10:12 terraform fmt rewrites bucket = "${var.name}" to bucket = var.name (an interpolation-only string is the expression itself)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
