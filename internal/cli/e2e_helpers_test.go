@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -100,4 +102,21 @@ func openPRs(r *githubtest.Repo) []*githubtest.Pull {
 		}
 	}
 	return out
+}
+
+// newAppGitHub starts the in-memory GitHub for App 77 with its key, an
+// installation (42) on acme/api holding the go sample, and alice as a
+// writer: the world the serve tests start from.
+func newAppGitHub(t *testing.T) (*githubtest.Server, *rsa.PrivateKey) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.New(t, 77, &key.PublicKey)
+	gh.AddInstallation(42, "acme/api")
+	repo := gh.Repo("acme/api")
+	repo.SetFiles(repoFiles(t, "go"))
+	repo.Permissions["alice"] = "write"
+	return gh, key
 }

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -62,15 +60,7 @@ func TestServeUnderFaults(t *testing.T) {
 // at least one task done.
 func runUnderFaults(t *testing.T, faults githubtest.Faults, maxAttempts int, mustSucceed bool) {
 	const issues = 20
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh := githubtest.New(t, 77, &key.PublicKey)
-	gh.AddInstallation(42, "acme/api")
-	repo := gh.Repo("acme/api")
-	repo.SetFiles(repoFiles(t, "go"))
-	repo.Permissions["alice"] = "write"
+	gh, key := newAppGitHub(t)
 	var list []*githubtest.Issue
 	for i := 0; i < issues; i++ {
 		list = append(list, gh.AddIssue("acme/api", "alice", "Add CI and containerize the API",

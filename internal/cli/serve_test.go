@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -41,15 +39,8 @@ type e2e struct {
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh := githubtest.New(t, 77, &key.PublicKey)
-	gh.AddInstallation(42, "acme/api")
+	gh, key := newAppGitHub(t)
 	repo := gh.Repo("acme/api")
-	repo.SetFiles(repoFiles(t, "go"))
-	repo.Permissions["alice"] = "write"
 	repo.Permissions["mallory"] = "read"
 	e := &e2e{t: t, gh: gh, cfg: &config.Server{
 		AppID: 77, AppSlug: "devops-lead", WebhookSecret: hookSecret, APIURL: gh.URL,

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -62,15 +60,7 @@ func TestSoakKillRestart(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/devops-lead").CombinedOutput(); err != nil {
 		t.Fatalf("build devops-lead: %v\n%s", err, out)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh := githubtest.New(t, 77, &key.PublicKey)
-	gh.AddInstallation(42, "acme/api")
-	repo := gh.Repo("acme/api")
-	repo.SetFiles(repoFiles(t, "go"))
-	repo.Permissions["alice"] = "write"
+	gh, key := newAppGitHub(t)
 	var targets []*githubtest.Issue
 	for i := 0; i < issues; i++ {
 		targets = append(targets, gh.AddIssue("acme/api", "alice", fmt.Sprintf("Soak issue %d", i), "Help wanted."))

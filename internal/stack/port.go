@@ -214,23 +214,12 @@ type composeFile struct {
 // composePort takes the container port of a Compose service that builds
 // the service's directory.
 func (d *detector) composePort(s *Service) {
-	files := sorted(d.idx.compose)
-	sort.SliceStable(files, func(i, j int) bool { return composeRank(files[i]) < composeRank(files[j]) })
-	for _, cf := range files {
-		data, ok := d.optRead(cf, sourceHeadBytes)
-		if !ok {
-			continue
-		}
+	d.eachCompose(func(cf string, data []byte) bool {
 		var c composeFile
 		if yaml.Unmarshal(data, &c) != nil {
-			continue
+			return false
 		}
-		names := make([]string, 0, len(c.Services))
-		for n := range c.Services {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range sortedKeys(c.Services) {
 			svc := c.Services[n]
 			if !composeBuilds(path.Dir(cf), svc.Build, s.Dir, s.Name) {
 				continue
@@ -242,12 +231,35 @@ func (d *detector) composePort(s *Service) {
 						if path.Dir(cf) == s.Dir {
 							s.PortSource = baseName(cf)
 						}
-						return
+						return true
 					}
 				}
 			}
 		}
+		return false
+	})
+}
+
+// eachCompose calls fn with each Compose file that can be read, the base
+// files first, then overrides, then the others, until fn returns true.
+func (d *detector) eachCompose(fn func(cf string, data []byte) bool) {
+	files := sorted(d.idx.compose)
+	sort.SliceStable(files, func(i, j int) bool { return composeRank(files[i]) < composeRank(files[j]) })
+	for _, cf := range files {
+		if data, ok := d.optRead(cf, sourceHeadBytes); ok && fn(cf, data) {
+			return
+		}
 	}
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // composeRank orders Compose files: the base file first, then

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -115,25 +114,15 @@ type composeService struct {
 // composeTestNeeds reads the Compose service that builds the unit: the
 // backing services it depends on and the variables it is given.
 func (d *detector) composeTestNeeds(s *Service) *TestNeeds {
-	files := sorted(d.idx.compose)
-	sort.SliceStable(files, func(i, j int) bool { return composeRank(files[i]) < composeRank(files[j]) })
-	for _, cf := range files {
-		data, ok := d.optRead(cf, sourceHeadBytes)
-		if !ok {
-			continue
-		}
+	var out *TestNeeds
+	d.eachCompose(func(cf string, data []byte) bool {
 		var c struct {
 			Services map[string]composeService `yaml:"services"`
 		}
 		if yaml.Unmarshal(data, &c) != nil {
-			continue
+			return false
 		}
-		names := make([]string, 0, len(c.Services))
-		for n := range c.Services {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range sortedKeys(c.Services) {
 			app := c.Services[n]
 			if !composeBuilds(path.Dir(cf), app.Build, s.Dir, s.Name) {
 				continue
@@ -155,12 +144,13 @@ func (d *detector) composeTestNeeds(s *Service) *TestNeeds {
 			if len(svcs) == 0 {
 				continue
 			}
-			n := &TestNeeds{Services: dedupeTestServices(svcs), Source: cf}
-			n.Env, n.Withheld = appTestEnv(envPairs(app.Environment), hosts)
-			return n
+			out = &TestNeeds{Services: dedupeTestServices(svcs), Source: cf}
+			out.Env, out.Withheld = appTestEnv(envPairs(app.Environment), hosts)
+			return true
 		}
-	}
-	return nil
+		return false
+	})
+	return out
 }
 
 // workflowJob is the part of a workflow job read for test needs.
@@ -203,12 +193,7 @@ func (d *detector) workflowTestNeeds(s *Service) *TestNeeds {
 		if yaml.Unmarshal(data, &w) != nil {
 			continue
 		}
-		ids := make([]string, 0, len(w.Jobs))
-		for id := range w.Jobs {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range sortedKeys(w.Jobs) {
 			job := w.Jobs[id]
 			if len(job.Services) == 0 {
 				continue
@@ -223,12 +208,7 @@ func (d *detector) workflowTestNeeds(s *Service) *TestNeeds {
 				}
 				n := &TestNeeds{Source: wf}
 				hosts := map[string]bool{"localhost": true, "127.0.0.1": true}
-				names := make([]string, 0, len(job.Services))
-				for name := range job.Services {
-					names = append(names, name)
-				}
-				sort.Strings(names)
-				for _, name := range names {
+				for _, name := range sortedKeys(job.Services) {
 					c := job.Services[name]
 					kind, tag, ok := testServiceOf(c.Image)
 					if !ok {
@@ -282,10 +262,7 @@ func composeDependsOn(v any) []string {
 			}
 		}
 	case map[string]any:
-		for k := range t {
-			out = append(out, k)
-		}
-		sort.Strings(out)
+		out = sortedKeys(t)
 	}
 	return out
 }
@@ -311,12 +288,7 @@ func envPairs(v any) []envPair {
 	}
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(t) {
 			add(k, t[k])
 		}
 	case []any:
