@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/devops-lead/devops-lead/internal/githubtest"
+	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
 // Helpers shared by the end-to-end tests of the GitHub front doors
@@ -119,4 +122,23 @@ func newAppGitHub(t *testing.T) (*githubtest.Server, *rsa.PrivateKey) {
 	repo.SetFiles(repoFiles(t, "go"))
 	repo.Permissions["alice"] = "write"
 	return gh, key
+}
+
+// postLabeled posts a signed issues.labeled delivery for issue to a
+// webhook URL and fails the test unless it is stored (202).
+func postLabeled(t *testing.T, gh *githubtest.Server, issue *githubtest.Issue, url string) {
+	t.Helper()
+	body := eventPayload(t, gh, issue, "issues-labeled.json", "alice", "")
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("X-GitHub-Event", "issues")
+	req.Header.Set("X-GitHub-Delivery", nextDelivery())
+	req.Header.Set("X-Hub-Signature-256", webhook.Sign(hookSecret, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("label delivery: %d", resp.StatusCode)
+	}
 }

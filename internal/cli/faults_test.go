@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -118,19 +117,7 @@ func runUnderFaults(t *testing.T, faults githubtest.Faults, maxAttempts int, mus
 	gh.InjectFaults(faults)
 	start := time.Now()
 	for _, is := range list {
-		body := eventPayload(t, gh, is, "issues-labeled.json", "alice", "")
-		req, _ := http.NewRequest("POST", intake.URL, strings.NewReader(string(body)))
-		req.Header.Set("X-GitHub-Event", "issues")
-		req.Header.Set("X-GitHub-Delivery", nextDelivery())
-		req.Header.Set("X-Hub-Signature-256", webhook.Sign(hookSecret, body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("delivery: %d", resp.StatusCode)
-		}
+		postLabeled(t, gh, is, intake.URL)
 	}
 
 	// Wait until every issue has settled: a plan whose tasks all ended,

@@ -28,7 +28,6 @@ import (
 
 	"github.com/devops-lead/devops-lead/internal/config"
 	"github.com/devops-lead/devops-lead/internal/githubtest"
-	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
 // killChildEnv carries the serve configuration (JSON) of the worker
@@ -197,19 +196,7 @@ func (w *killWorld) startWorker(killAt int) (string, *exec.Cmd) {
 func (w *killWorld) label(addr string) {
 	t := w.t
 	t.Helper()
-	body := eventPayload(t, w.gh, w.issue, "issues-labeled.json", "alice", "")
-	req, _ := http.NewRequest("POST", addr+"/webhook", strings.NewReader(string(body)))
-	req.Header.Set("X-GitHub-Event", "issues")
-	req.Header.Set("X-GitHub-Delivery", nextDelivery())
-	req.Header.Set("X-Hub-Signature-256", webhook.Sign(hookSecret, body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("label delivery: %d", resp.StatusCode)
-	}
+	postLabeled(t, w.gh, w.issue, addr+"/webhook")
 }
 
 // done reports whether the run converged: two open PRs, linked from the

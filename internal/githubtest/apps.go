@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -79,15 +78,7 @@ func (s *Server) handleWeb(mux *router, pattern string, h http.HandlerFunc) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.calls[pattern]++
-		if q := s.faults[pattern]; len(q) > 0 {
-			f := q[0]
-			s.faults[pattern] = q[1:]
-			for k, v := range f.Headers {
-				w.Header().Set(k, v)
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(f.Status)
-			io.WriteString(w, f.Body)
+		if s.queuedFault(w, pattern) {
 			return
 		}
 		h(w, r)

@@ -96,6 +96,24 @@ type headed struct {
 // handler is an endpoint implementation; it runs with s.mu held.
 type handler func(r *http.Request) (status int, body any)
 
+// queuedFault answers with the next fault queued for the endpoint (by
+// Fail), if any; it runs with s.mu held.
+func (s *Server) queuedFault(w http.ResponseWriter, pattern string) bool {
+	q := s.faults[pattern]
+	if len(q) == 0 {
+		return false
+	}
+	f := q[0]
+	s.faults[pattern] = q[1:]
+	for k, v := range f.Headers {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.Status)
+	io.WriteString(w, f.Body)
+	return true
+}
+
 // handle registers an endpoint with counting, fault injection, auth and
 // the lock around the handler.
 func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
@@ -104,15 +122,7 @@ func (s *Server) handle(mux *router, pattern string, auth authKind, h handler) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.calls[pattern]++
-		if q := s.faults[pattern]; len(q) > 0 {
-			f := q[0]
-			s.faults[pattern] = q[1:]
-			for k, v := range f.Headers {
-				w.Header().Set(k, v)
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(f.Status)
-			io.WriteString(w, f.Body)
+		if s.queuedFault(w, pattern) {
 			return
 		}
 		if err := s.authorize(r, auth); err != nil {
