@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -68,16 +67,20 @@ func humanPull(gh *githubtest.Server, branch, author string, files map[string]st
 	return gh.OpenPull("acme/api", branch, "main", author, "Change "+branch)
 }
 
-func (e *e2e) waitCheck(sha string) githubtest.CheckRun {
+// waitCheck waits for the first check run on a commit with at least n
+// annotations (its later batches arrive after it is created).
+func (e *e2e) waitCheck(sha string, n int) githubtest.CheckRun {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	var last []githubtest.CheckRun
 	for time.Now().Before(deadline) {
-		if runs := checkRunsOn(e.gh, sha); len(runs) > 0 {
-			return runs[0]
+		if last = checkRunsOn(e.gh, sha); len(last) > 0 && len(last[0].Annotations) >= n {
+			time.Sleep(100 * time.Millisecond) // a wrong extra batch would show now
+			return checkRunsOn(e.gh, sha)[0]
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	e.t.Fatalf("no check run on %s", sha)
+	e.t.Fatalf("no check run with %d annotations on %s: %+v", n, sha, last)
 	return githubtest.CheckRun{}
 }
 
@@ -93,23 +96,23 @@ func TestServeChecksOnPullRequests(t *testing.T) {
 
 	e.gh.Lock()
 	r := e.gh.ReposUnlocked("acme/api")
-	var tasks []*githubtest.Pull
-	for _, p := range openPRs(r) {
-		tasks = append(tasks, p)
-	}
+	tasks := openPRs(r)
 	heads := map[int]string{}
 	for _, p := range tasks {
 		heads[p.Number] = r.Head(p.Head)
 	}
 	e.gh.Unlock()
 	for _, p := range tasks {
-		cr := e.waitCheck(heads[p.Number])
+		cr := e.waitCheck(heads[p.Number], 0)
 		if cr.Name != "devops-lead/validate" || cr.Status != "completed" || cr.Author != "devops-lead[bot]" {
 			t.Errorf("PR #%d: check run %+v", p.Number, cr)
 		}
 		warn := false
 		for _, a := range cr.Annotations {
-			if _, ok := r.File(p.Head, a.Path); !ok || a.StartLine < 1 {
+			e.gh.Lock()
+			_, ok := r.File(p.Head, a.Path)
+			e.gh.Unlock()
+			if !ok || a.StartLine < 1 {
 				t.Errorf("PR #%d: annotation %+v is not at a file of the pull request", p.Number, a)
 			}
 			if a.Level == "failure" {
@@ -137,7 +140,7 @@ func TestServeChecksOnPullRequests(t *testing.T) {
 	for _, p := range []*githubtest.Pull{docs, docker, many} {
 		e.deliver("pull_request", pullEvent(t, e.gh, p.Number, "opened", p.Author))
 	}
-	cr := e.waitCheck(r.Head(docker.Head))
+	cr := e.waitCheck(headOf(e.gh, docker.Head), 0)
 	if got, want := annotationKeys(cr), expectedKeys(map[string]string{"Dockerfile": badDockerfile}); strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) < 3 {
 		t.Errorf("Dockerfile PR annotations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -149,8 +152,8 @@ func TestServeChecksOnPullRequests(t *testing.T) {
 			t.Errorf("README.md annotated: %+v", a)
 		}
 	}
-	cr = e.waitCheck(r.Head(many.Head))
 	want := expectedKeys(map[string]string{"deploy/Dockerfile": manyFindings()})
+	cr = e.waitCheck(headOf(e.gh, many.Head), len(want))
 	if len(want) <= 50 || len(cr.Annotations) != len(want) || cr.Requests != (len(want)+49)/50 {
 		t.Errorf("%d findings: %d annotations in %d requests, want %d in %d", len(want), len(cr.Annotations), cr.Requests, len(want), (len(want)+49)/50)
 	}
@@ -186,7 +189,7 @@ func TestServeChecksWithoutPermission(t *testing.T) {
 	e.gh.Unlock()
 	p := humanPull(e.gh, "bob/docker", "bob", map[string]string{"Dockerfile": badDockerfile})
 	e.deliver("pull_request", pullEvent(t, e.gh, p.Number, "opened", "bob"))
-	first := r.Head(p.Head)
+	first := headOf(e.gh, p.Head)
 	e.waitUntil("the check's comment", func(r *githubtest.Repo) bool { return hasCommentBy(r, p.Number, "devops-lead[bot]", short7(first)) })
 
 	e.gh.Lock()
@@ -212,6 +215,13 @@ func TestServeChecksWithoutPermission(t *testing.T) {
 
 func short7(sha string) string { return sha[:7] }
 
+// headOf reads a branch head of acme/api while serve may be running.
+func headOf(gh *githubtest.Server, branch string) string {
+	gh.Lock()
+	defer gh.Unlock()
+	return gh.ReposUnlocked("acme/api").Head(branch)
+}
+
 // TestActionChecksPullRequest: the action on a pull_request event posts
 // the check run when the repository enables it, and nothing before.
 func TestActionChecksPullRequest(t *testing.T) {
@@ -222,7 +232,7 @@ func TestActionChecksPullRequest(t *testing.T) {
 	}
 	e.gh.Repo("acme/api").SetFiles(map[string]string{".github/devops-lead.yml": checksConfig})
 	code, out := e.run("pull_request", pullEvent(t, e.gh, p.Number, "synchronize", "bob"))
-	runs := checkRunsOn(e.gh, e.gh.Repo("acme/api").Head(p.Head))
+	runs := checkRunsOn(e.gh, headOf(e.gh, p.Head))
 	if code != exitOK || len(runs) != 1 {
 		t.Fatalf("exit %d, %d check runs\n%s", code, len(runs), out)
 	}
@@ -234,5 +244,4 @@ func TestActionChecksPullRequest(t *testing.T) {
 	if n := len(e.gh.Repo("acme/api").CommentsOn(p.Number)); n != 0 {
 		t.Errorf("%d comments on the pull request", n)
 	}
-	_ = http.StatusOK
 }
