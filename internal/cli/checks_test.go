@@ -241,6 +241,9 @@ func TestActionChecksPullRequest(t *testing.T) {
 		strings.Join(annotationKeys(cr), "\n") != strings.Join(expectedKeys(map[string]string{"Dockerfile": badDockerfile}), "\n") {
 		t.Errorf("check run by %s, %s, annotations %v", cr.Author, cr.Conclusion, annotationKeys(cr))
 	}
+	if !strings.Contains(e.summary(), "devops-lead/validate") {
+		t.Errorf("job summary:\n%s", e.summary())
+	}
 	if n := len(e.gh.Repo("acme/api").CommentsOn(p.Number)); n != 0 {
 		t.Errorf("%d comments on the pull request", n)
 	}
