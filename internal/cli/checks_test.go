@@ -248,3 +248,34 @@ func TestActionChecksPullRequest(t *testing.T) {
 		t.Errorf("%d comments on the pull request", n)
 	}
 }
+
+// TestActionChecksTaskAndRevision: through the action, the task's pull
+// request gets its check run when it is opened, and its revised head gets
+// another when a review revises it.
+func TestActionChecksTaskAndRevision(t *testing.T) {
+	e, p := k8sPR(t)
+	head0, _, _, _ := branchState(e, p)
+	runs := checkRunsOn(e.gh, head0)
+	if len(runs) != 1 || runs[0].Author != defaultActionBot || runs[0].Name != "devops-lead/validate" || runs[0].Conclusion == "failure" {
+		t.Fatalf("check runs on the task's head: %+v", runs)
+	}
+	for _, a := range runs[0].Annotations {
+		if !strings.HasPrefix(a.Path, "k8s/") || a.Level == "failure" {
+			t.Errorf("annotation %+v", a)
+		}
+	}
+	rv := e.gh.AddReview("acme/api", p.Number, "alice", "CHANGES_REQUESTED", "Please add autoscaling.")
+	if code, out := e.run("pull_request_review", e.reviewPayload(p, rv)); code != exitOK {
+		t.Fatalf("review: exit %d:\n%s", code, out)
+	}
+	head1, _, files, _ := branchState(e, p)
+	if head1 == head0 || !files["hpa.yaml"] {
+		t.Fatalf("not revised: head %s, files %v", head1, files)
+	}
+	if runs := checkRunsOn(e.gh, head1); len(runs) != 1 || runs[0].Conclusion == "failure" || !strings.Contains(runs[0].Summary, "`strict` policy") {
+		t.Fatalf("check runs on the revised head: %+v", runs)
+	}
+	if n := len(checkRunsOn(e.gh, head0)); n != 1 {
+		t.Errorf("%d check runs on the first head, want still 1", n)
+	}
+}
