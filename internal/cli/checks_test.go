@@ -279,3 +279,43 @@ func TestActionChecksTaskAndRevision(t *testing.T) {
 		t.Errorf("%d check runs on the first head, want still 1", n)
 	}
 }
+
+// TestActionChecksHelmTemplate: a changed chart template is checked with
+// its chart's Chart.yaml and values.yaml read from the head commit (it is
+// rendered, not read as a plain manifest), and only it is annotated.
+func TestActionChecksHelmTemplate(t *testing.T) {
+	e := newActionE2E(t)
+	chart := map[string]string{
+		"charts/api/Chart.yaml":  "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"charts/api/values.yaml": "image: nginx:1.27\nreplicas: 2\n",
+	}
+	tmpl := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n" +
+		"  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n" +
+		"        - name: api\n          image: {{ .Values.image }}\n"
+	e.gh.Repo("acme/api").SetFiles(map[string]string{".github/devops-lead.yml": checksConfig, "charts/api/Chart.yaml": chart["charts/api/Chart.yaml"],
+		"charts/api/values.yaml": chart["charts/api/values.yaml"]})
+	p := humanPull(e.gh, "bob/chart", "bob", map[string]string{"charts/api/templates/deploy.yaml": tmpl})
+	if code, out := e.run("pull_request", pullEvent(t, e.gh, p.Number, "opened", "bob")); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	runs := checkRunsOn(e.gh, headOf(e.gh, p.Head))
+	if len(runs) != 1 {
+		t.Fatalf("%d check runs", len(runs))
+	}
+	all := map[string]string{"charts/api/templates/deploy.yaml": tmpl}
+	for k, v := range chart {
+		all[k] = v
+	}
+	var want []string
+	for _, k := range expectedKeys(all) {
+		if strings.HasPrefix(k, "charts/api/templates/deploy.yaml:") {
+			want = append(want, k)
+		}
+	}
+	if got := annotationKeys(runs[0]); strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
+		t.Errorf("annotations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if strings.Contains(runs[0].Summary, "Chart.yaml") || !strings.Contains(runs[0].Summary, "Checked 1 file(s)") {
+		t.Errorf("summary:\n%s", runs[0].Summary)
+	}
+}
