@@ -335,7 +335,7 @@ func checkRunFor(sha string, findings []validate.Finding, checked []string, skip
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("Rules and how to silence one: see docs/rules.md. Run `devops-lead validate` locally for the same findings.\n")
+	b.WriteString("`devops-lead validate` runs the same gate locally.\n")
 	summary := b.String()
 	if len(summary) > 60000 {
 		summary = summary[:60000] + "\n\n(summary cut)\n"
