@@ -111,6 +111,11 @@ func (a *App) Process(ctx context.Context, d *webhook.Delivery) error {
 		j.defBranch = e.GetRepo().GetDefaultBranch()
 		return j.onReview(ctx, e)
 	case *gh.PullRequestEvent:
+		if isCheckAction(e.GetAction()) {
+			if err := j.onPRCheck(ctx, e); err != nil || e.GetAction() != "reopened" {
+				return err
+			}
+		}
 		return j.onPRState(ctx, e)
 	}
 	log.Info("ignored event type")
@@ -308,6 +313,32 @@ func (j *job) reply(ctx context.Context, kind, text string) error {
 // config reads .github/devops-lead.yml from the default branch; a bad
 // file is reported on the issue, pointing at the line, and stops the job.
 func (j *job) config(ctx context.Context) (*config.Repo, error) {
+	cfg, err := j.loadConfig(ctx)
+	if isConfigError(err) {
+		msg := fmt.Sprintf("The configuration in `%s` on `%s` has problems, so I have not acted:\n\n```\n%s\n```\n\nFix them and comment `/devops plan` again.",
+			config.RepoPath, j.defBranch, err)
+		if rerr := j.reply(ctx, "config-error", msg); rerr != nil {
+			return nil, rerr
+		}
+		return nil, jobs.Permanent(err)
+	}
+	return cfg, err
+}
+
+// configError is a configuration file that does not parse or validate.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+func isConfigError(err error) bool {
+	var ce *configError
+	return errors.As(err, &ce)
+}
+
+// loadConfig reads .github/devops-lead.yml from the default branch, never
+// from a pull request's head; a bad file is a *configError.
+func (j *job) loadConfig(ctx context.Context) (*config.Repo, error) {
 	fc, _, _, err := j.c.REST.Repositories.GetContents(ctx, j.owner, j.repo, config.RepoPath, &gh.RepositoryContentGetOptions{Ref: j.defBranch})
 	if github.IsNotFound(err) {
 		return config.DefaultRepo(), nil
@@ -325,12 +356,7 @@ func (j *job) config(ctx context.Context) (*config.Repo, error) {
 	}
 	cfg, err := config.ParseRepo([]byte(text), known)
 	if err != nil {
-		msg := fmt.Sprintf("The configuration in `%s` on `%s` has problems, so I have not acted:\n\n```\n%s\n```\n\nFix them and comment `/devops plan` again.",
-			config.RepoPath, j.defBranch, err)
-		if rerr := j.reply(ctx, "config-error", msg); rerr != nil {
-			return nil, rerr
-		}
-		return nil, jobs.Permanent(err)
+		return nil, &configError{err}
 	}
 	return cfg, nil
 }

@@ -368,6 +368,7 @@ func (j *job) publish(ctx context.Context, cfg *config.Repo, pl *planned, st *St
 		return err
 	}
 	ts.Status, ts.PR, ts.PRURL, ts.Error, ts.PRState = taskPR, pr.GetNumber(), pr.GetHTMLURL(), "", ""
+	j.checkTaskPR(ctx, pr.GetNumber(), head, tr)
 	if created {
 		reviewers := cfg.Reviewers
 		if len(reviewers) == 0 && pl.issue.Author != "" && !strings.HasSuffix(pl.issue.Author, "[bot]") {

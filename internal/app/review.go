@@ -274,6 +274,7 @@ func (j *job) revise(ctx context.Context, target prTask, fb []engine.Feedback, s
 		}
 		return err
 	}
+	j.checkTaskPR(ctx, target.number, sha, tr)
 	return ij.recordRevision(ctx, target, sha, fb, func() error {
 		return say(revisedText(sha, files, tr))
 	})

@@ -24,7 +24,8 @@ const actionSynopsis = `action
 Runs devops-lead as a step of a GitHub Actions workflow (the entrypoint of
 the repository's action.yml). It handles the one event that started the
 run, in this process, with no database and no queue: an issue labeled with
-the trigger label, or a /devops command comment. It plans, opens a
+the trigger label, or a /devops command comment (on a pull_request
+event, the devops-lead/validate check run: docs/checks.md). It plans, opens a
 sub-issue and a pull request per task in plan order, prints progress to
 stderr and writes a job summary. docs/action.md has the workflow to copy.
 
@@ -446,6 +447,10 @@ func actionSummary(d *webhook.Delivery, what string, st *app.State, runErr error
 	fmt.Fprintf(&b, "## devops-lead: %s on %s#%d\n\n", what, d.Repo, d.Number)
 	if runErr != nil {
 		fmt.Fprintf(&b, "**Failed:** %s\n\n", cell(runErr.Error()))
+	}
+	if (st == nil || st.Plan == nil) && d.Event == "pull_request" && (d.Action == "opened" || d.Action == "synchronize") {
+		fmt.Fprintf(&b, "Pull request #%d: the `%s` check run (or, without the Checks permission, devops-lead's comment) has the findings; a pull request devops-lead did not open is checked only with `checks: {pull_requests: true}` in .github/devops-lead.yml (docs/checks.md).\n", d.Number, app.CheckName)
+		return b.String()
 	}
 	if st == nil || st.Plan == nil {
 		fmt.Fprintf(&b, "There is no plan on #%d. On a pull request devops-lead opened, its reply there says what it revised, or why not.\n", d.Number)

@@ -142,3 +142,33 @@ func postLabeled(t *testing.T, gh *githubtest.Server, issue *githubtest.Issue, u
 		t.Fatalf("label delivery: %d", resp.StatusCode)
 	}
 }
+
+// pullEvent is a pull_request event (opened, synchronize...) for pull
+// request number of acme/api as it is now (head sha included), sent by
+// sender.
+func pullEvent(t *testing.T, gh *githubtest.Server, number int, action, sender string) []byte {
+	t.Helper()
+	pr := gh.PullJSON("acme/api", number)
+	typ := "User"
+	if strings.HasSuffix(sender, "[bot]") {
+		typ = "Bot"
+	}
+	m := map[string]any{"action": action, "number": number, "pull_request": pr, "repository": pr["base"].(map[string]any)["repo"],
+		"sender": map[string]any{"login": sender, "id": 98, "type": typ}, "installation": map[string]any{"id": 42}}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkRunsOn returns the check runs posted on a commit of acme/api.
+func checkRunsOn(gh *githubtest.Server, sha string) []githubtest.CheckRun {
+	var out []githubtest.CheckRun
+	for _, cr := range gh.CheckRuns("acme/api") {
+		if cr.HeadSHA == sha {
+			out = append(out, cr)
+		}
+	}
+	return out
+}

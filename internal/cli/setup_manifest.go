@@ -17,6 +17,7 @@ type appGrant struct {
 
 // appPermissions are the repository permissions in the manifest.
 var appPermissions = []appGrant{
+	{"checks", "write", "the devops-lead/validate check run on pull requests (without it, a sticky comment)"},
 	{"contents", "write", "read the repository, push each task's branch and commits"},
 	{"issues", "write", "the plan comment, sub-issues, labels and reactions"},
 	{"metadata", "read", "repository metadata and who may command the lead (collaborator permissions)"},
@@ -28,7 +29,7 @@ var appPermissions = []appGrant{
 var appEvents = []appGrant{
 	{"issues", "", "the trigger label"},
 	{"issue_comment", "", "/devops commands on issues and pull requests"},
-	{"pull_request", "", "a task's pull request closed, merged or reopened"},
+	{"pull_request", "", "a task's pull request closed, merged or reopened; pull requests opened or pushed to, checked when the repository enables it"},
 	{"pull_request_review", "", "reviews that request changes revise the pull request"},
 	{"pull_request_review_comment", "", "line comments, read with their review"},
 }

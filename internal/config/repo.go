@@ -46,6 +46,9 @@ type Repo struct {
 	// Validate is the policy of devops-lead validate and of the checks on
 	// pull requests; the gate on the files the lead writes stays strict.
 	Validate Validate `yaml:"validate"`
+	// Checks says which pull requests get the devops-lead/validate check
+	// run besides the ones devops-lead opens.
+	Checks Checks `yaml:"checks"`
 }
 
 // Validate is the validate: section: a preset (recommended or strict) and
@@ -67,6 +70,15 @@ func (v Validate) Policy() validate.Policy {
 		}
 	}
 	return p
+}
+
+// Checks configures the devops-lead/validate check run.
+type Checks struct {
+	// PullRequests makes the App (and the Action on pull_request events)
+	// check any pull request that changes workflows, Dockerfiles, compose,
+	// Terraform, Kubernetes, Helm or Prometheus files. Off by default:
+	// only devops-lead's own pull requests are checked.
+	PullRequests bool `yaml:"pull_requests"`
 }
 
 // Budgets bound the work one issue may cause.
@@ -170,6 +182,9 @@ func ParseRepo(data []byte, knownModes func(string) bool) (*Repo, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlLineError(err)
+	}
+	if err := checkChecks(&root); err != nil {
+		return nil, err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -284,4 +299,37 @@ func itemLine(root *yaml.Node, key string, i int) int {
 		}
 	}
 	return 0
+}
+
+// checkChecks gives a clear error for a checks section of the wrong shape
+// before the decoder's generic type errors.
+func checkChecks(root *yaml.Node) error {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "checks" {
+			continue
+		}
+		v := n.Content[i+1]
+		if v.Kind != yaml.MappingNode {
+			return &LineError{Line: n.Content[i].Line, Msg: "checks must be a mapping, e.g. `checks: {pull_requests: true}`"}
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			k, val := v.Content[j], v.Content[j+1]
+			switch k.Value {
+			case "pull_requests":
+				if val.Kind != yaml.ScalarNode || val.Tag != "!!bool" {
+					return &LineError{Line: k.Line, Msg: fmt.Sprintf("checks.pull_requests must be true or false, not %q", val.Value)}
+				}
+			default:
+				return &LineError{Line: k.Line, Msg: fmt.Sprintf("checks: unknown key %q (the only key is pull_requests)", k.Value)}
+			}
+		}
+	}
+	return nil
 }

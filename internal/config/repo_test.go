@@ -49,3 +49,23 @@ func TestParseRepoErrorsPointAtTheLine(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRepoChecks(t *testing.T) {
+	cfg, err := ParseRepo([]byte("checks:\n  pull_requests: true\n"), known)
+	if err != nil || !cfg.Checks.PullRequests {
+		t.Fatalf("cfg = %+v, err = %v", cfg, err)
+	}
+	if def, _ := ParseRepo(nil, known); def.Checks.PullRequests {
+		t.Fatal("checks.pull_requests is on by default")
+	}
+	for body, want := range map[string]string{
+		"checks:\n  pull_requests: maybe\n": "line 2: checks.pull_requests must be true or false, not \"maybe\"",
+		"checks:\n  pull_requests: 'yes'\n": "line 2: checks.pull_requests must be true or false",
+		"checks: true\n":                    "line 1: checks must be a mapping",
+		"checks:\n  pulls: true\n":          "line 2: checks: unknown key \"pulls\"",
+	} {
+		if _, err := ParseRepo([]byte(body), known); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", body, err, want)
+		}
+	}
+}

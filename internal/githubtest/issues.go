@@ -36,6 +36,7 @@ func (s *Server) routes(mux *router) {
 	s.pullRoutes(mux)
 	s.appRoutes(mux)
 	s.hookRoutes(mux)
+	s.checkRoutes(mux)
 }
 
 func (s *Server) createToken(r *http.Request) (int, any) {

@@ -49,6 +49,7 @@ type Server struct {
 	faults  map[string][]Fault
 	hooks   hookState
 	inj     *injector // faults.go
+	checks  checkState // check runs (checks.go)
 	nextID  int64
 	now     func() time.Time
 

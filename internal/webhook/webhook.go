@@ -181,7 +181,7 @@ func New(secret string, store Store, log *slog.Logger) (*Handler, error) {
 var routed = map[string]map[string]bool{
 	"issues":                      {"labeled": true},
 	"issue_comment":               {"created": true},
-	"pull_request":                {"closed": true, "reopened": true},
+	"pull_request":                {"closed": true, "reopened": true, "opened": true, "synchronize": true},
 	"pull_request_review":         {"submitted": true, "edited": true, "dismissed": true},
 	"pull_request_review_comment": {"created": true, "edited": true},
 	"installation":                {"created": true, "deleted": true, "suspend": true, "unsuspend": true, "new_permissions_accepted": true},
