@@ -48,7 +48,7 @@ type Server struct {
 	calls   map[string]int   // "METHOD pattern" → count
 	faults  map[string][]Fault
 	hooks   hookState
-	inj     *injector // faults.go
+	inj     *injector  // faults.go
 	checks  checkState // check runs (checks.go)
 	nextID  int64
 	now     func() time.Time
