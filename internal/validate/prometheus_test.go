@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestPrometheusRecordingRulesPass(t *testing.T) {
@@ -46,4 +48,25 @@ func FuzzPrometheus(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPromQLDeepNestingIsRefusedFast: an expression nested hundreds of
+// levels deep (which the upstream parser takes minutes over) is reported
+// not checked at once, and an ordinary nesting is still parsed.
+func TestPromQLDeepNestingIsRefusedFast(t *testing.T) {
+	deep := "groups:\n  - name: g\n    rules:\n      - alert: Deep\n        expr: " + strings.Repeat("(", 500) + "up" + strings.Repeat(")", 500) + " == 0\n"
+	start := time.Now()
+	fs := CheckFile("rules/deep.rules.yml", []byte(deep), Options{})
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("took %s", time.Since(start))
+	}
+	if len(fs) == 0 || fs[0].Rule != "check-time-limit" || !strings.Contains(fs[0].Message, "500 parentheses deep") {
+		t.Fatalf("findings %v, want one check-time-limit finding naming the depth", fs)
+	}
+	ok := "groups:\n  - name: g\n    rules:\n      - alert: Bad\n        expr: sum(rate((up[5m]))) by (\n"
+	for _, f := range CheckFile("rules/ok.rules.yml", []byte(ok), Options{}) {
+		if f.Rule == "check-time-limit" {
+			t.Fatalf("a shallow file was refused: %v", f)
+		}
+	}
 }
