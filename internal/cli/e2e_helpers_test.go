@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io/fs"
 	"net/http"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/config"
 	"github.com/devops-lead/devops-lead/internal/githubtest"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
@@ -171,4 +174,20 @@ func checkRunsOn(gh *githubtest.Server, sha string) []githubtest.CheckRun {
 		}
 	}
 	return out
+}
+
+// testServerConfig is serve's configuration in the tests: App 77 with
+// key, GitHub at apiURL, SQLite in a temporary directory, two workers and
+// short queue waits.
+func testServerConfig(t *testing.T, apiURL string, key *rsa.PrivateKey) *config.Server {
+	return &config.Server{
+		AppID: 77, AppSlug: "devops-lead", WebhookSecret: hookSecret, APIURL: apiURL,
+		PrivateKey:    pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
+		DBPath:        filepath.Join(t.TempDir(), "queue.db"),
+		Workers:       2,
+		ShutdownGrace: 20 * time.Second,
+		QueuePoll:     50 * time.Millisecond,
+		RetryDelay:    100 * time.Millisecond,
+		MaxAttempts:   3,
+	}
 }

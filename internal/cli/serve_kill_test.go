@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +17,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,19 +122,11 @@ func newKillWorld(t *testing.T, key *rsa.PrivateKey) *killWorld {
 	repo.SetFiles(repoFiles(t, "go"))
 	repo.Permissions["alice"] = "write"
 	w := &killWorld{t: t, gh: gh, proxy: newKillingGitHub(t, gh.URL)}
-	w.cfg = &config.Server{
-		AppID: 77, AppSlug: "devops-lead", WebhookSecret: hookSecret, APIURL: w.proxy.srv.URL,
-		PrivateKey: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
-		// SQLite: one process owns the file, so a restart frees a
-		// killed job at once. (On PostgreSQL the same happens once the
-		// dead process's heartbeat is stale; internal/jobs tests it.)
-		DBPath:        filepath.Join(t.TempDir(), "queue.db"),
-		Workers:       2,
-		ShutdownGrace: 5 * time.Second,
-		QueuePoll:     50 * time.Millisecond,
-		RetryDelay:    100 * time.Millisecond,
-		MaxAttempts:   3,
-	}
+	// SQLite: one process owns the file, so a restart frees a killed job
+	// at once. (On PostgreSQL the same happens once the dead process's
+	// heartbeat is stale; internal/jobs tests it.)
+	w.cfg = testServerConfig(t, w.proxy.srv.URL, key)
+	w.cfg.ShutdownGrace = 5 * time.Second
 	w.issue = gh.AddIssue("acme/api", "alice", "Add CI and containerize the API", "We need CI on pull requests and a container image.")
 	return w
 }

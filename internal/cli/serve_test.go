@@ -3,15 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -42,16 +39,7 @@ func newE2E(t *testing.T) *e2e {
 	gh, key := newAppGitHub(t)
 	repo := gh.Repo("acme/api")
 	repo.Permissions["mallory"] = "read"
-	e := &e2e{t: t, gh: gh, cfg: &config.Server{
-		AppID: 77, AppSlug: "devops-lead", WebhookSecret: hookSecret, APIURL: gh.URL,
-		PrivateKey:    pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}),
-		DBPath:        filepath.Join(t.TempDir(), "queue.db"),
-		Workers:       2,
-		ShutdownGrace: 20 * time.Second,
-		QueuePoll:     50 * time.Millisecond,
-		RetryDelay:    100 * time.Millisecond,
-		MaxAttempts:   3,
-	}}
+	e := &e2e{t: t, gh: gh, cfg: testServerConfig(t, gh.URL, key)}
 	if os.Getenv(jobstest.EnvVar) != "" {
 		e.cfg.DatabaseURL = jobstest.PostgresURL(t)
 	}
