@@ -13,6 +13,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -33,6 +35,9 @@ type DB struct {
 	Outbox   *sql.DB // deliveries and locks
 	Postgres bool
 	driver   riverdriver.Driver[*sql.Tx]
+	// outboxWAL is the SQLite outbox's write-ahead log, synced by the
+	// outbox writer after each commit (see syncOutbox).
+	outboxWAL string
 }
 
 // Open opens the queue database: PostgreSQL when url is set, else a
@@ -47,17 +52,21 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		if db.SQL, err = sql.Open("pgx", url); err != nil {
 			return nil, fmt.Errorf("open DATABASE_URL: %w", err)
 		}
-		db.SQL.SetMaxOpenConns(20)
+		// The outbox writers, the dispatcher, River's producer and
+		// workers and the issue locks all take connections at once.
+		db.SQL.SetMaxOpenConns(32)
+		db.SQL.SetMaxIdleConns(32)
 		db.Outbox = db.SQL
 		db.driver = riverdatabasesql.New(db.SQL)
 	case path != "":
-		if db.SQL, err = openSQLite(path); err != nil {
+		if db.SQL, err = openSQLite(path, "FULL"); err != nil {
 			return nil, err
 		}
-		if db.Outbox, err = openSQLite(path + ".outbox"); err != nil {
+		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL"); err != nil {
 			db.SQL.Close()
 			return nil, err
 		}
+		db.outboxWAL = path + ".outbox-wal"
 		db.driver = riversqlite.New(db.SQL)
 	default:
 		return nil, errors.New("jobs: give a SQLite path (--db) or a DATABASE_URL")
@@ -70,18 +79,71 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.outboxWAL != "" {
+		// The WAL exists now; its directory entry goes to disk once, as
+		// SQLite's FULL would do when it creates the file.
+		if err := syncDir(filepath.Dir(db.outboxWAL)); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
+}
+
+// syncOutbox puts the SQLite outbox's last commits on disk: it syncs the
+// outbox's write-ahead log, as synchronous=FULL does at every commit.
+// The outbox runs synchronous=NORMAL so that the writes nobody is
+// answered for (issue locks, heartbeats, dispatch marks, pruning) cost no
+// flush, and the outbox writer calls this after each group commit and
+// before any of its deliveries is answered: the frames of a committed
+// transaction are in the WAL file (SQLite wrote them before the commit
+// returned), so one fdatasync of the file makes them, and every commit
+// before them, durable. The file is opened by name each time, so a WAL
+// that SQLite recreated is never missed. A no-op on PostgreSQL, whose
+// commits are durable when they return.
+func (db *DB) syncOutbox() error {
+	if db.outboxWAL == "" {
+		return nil
+	}
+	f, err := os.OpenFile(db.outboxWAL, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("sync the outbox: %w", err)
+	}
+	err = fdatasync(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync the outbox: %w", err)
+	}
+	return nil
+}
+
+// syncDir puts a directory's entries on disk.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }
 
 // openSQLite opens a SQLite file in WAL mode with one connection: SQLite
 // takes one writer at a time, and River's driver asks for a single
-// connection so nothing waits on SQLITE_BUSY. synchronous=FULL puts
-// every commit on disk before it returns, so a power loss cannot take
-// back a delivery answered 202 (NORMAL survives a killed process, not a
-// power cut). River's file needs it as much as the outbox: a delivery is
-// marked dispatched in the outbox after its job is committed to River's.
-func openSQLite(path string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
+// connection so nothing waits on SQLITE_BUSY. River's file runs
+// synchronous=FULL: every commit is on disk before it returns, which the
+// dispatcher needs, since it marks a delivery dispatched in the outbox
+// after the delivery's job is committed to River's file. The outbox runs
+// NORMAL, and the outbox writer syncs the WAL itself before answering
+// (DB.syncOutbox), so a power loss cannot take back a delivery answered
+// 202, while lock, heartbeat and dispatch writes, which a power loss may
+// take back harmlessly, flush nothing.
+func openSQLite(path, synchronous string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,10 +15,23 @@ import (
 // maxBatch bounds how many deliveries share one transaction.
 const maxBatch = 256
 
-// Outbox stores webhook deliveries durably with group commit: the
-// requests that arrive while a transaction is being written wait for the
-// next one and share it, and a lone request is written at once. It
-// implements webhook.Store.
+// Writers of the outbox. SQLite takes one writer at a time, so one
+// goroutine writes and every request queued meanwhile joins its next
+// batch. PostgreSQL commits concurrent transactions together (its own
+// group commit of the WAL flush), so a few writers keep batches
+// overlapping: one is being built while another waits for its flush.
+const (
+	sqliteWriters   = 1
+	postgresWriters = 4
+)
+
+// Outbox stores webhook deliveries durably with group commit: a writer
+// takes every request queued when it becomes free (at least one, at most
+// maxBatch) and stores them in one multi-row INSERT, so the requests that
+// arrive while a commit is on its way to disk share the next one, and a
+// lone request is written at once. No request is answered before the
+// commit that holds it is durable (on SQLite, before the WAL is synced:
+// see syncOutbox). It implements webhook.Store.
 type Outbox struct {
 	db      *DB
 	reqs    chan *saveReq
@@ -25,6 +39,7 @@ type Outbox struct {
 	done    chan struct{}
 	closeMu sync.Mutex
 	closed  bool
+	queries sync.Map // rows -> the INSERT for that many rows
 }
 
 type saveReq struct {
@@ -40,10 +55,25 @@ type saveRes struct {
 // ErrClosed is returned by Save after Close.
 var ErrClosed = errors.New("the queue is shutting down")
 
-// NewOutbox starts the outbox writer.
+// NewOutbox starts the outbox writers.
 func NewOutbox(db *DB) *Outbox {
 	o := &Outbox{db: db, reqs: make(chan *saveReq, maxBatch), stored: make(chan struct{}, 1), done: make(chan struct{})}
-	go o.writer()
+	n := sqliteWriters
+	if db.Postgres {
+		n = postgresWriters
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.writer()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(o.done)
+	}()
 	return o
 }
 
@@ -68,8 +98,8 @@ func (o *Outbox) Save(ctx context.Context, d *webhook.Delivery) (bool, error) {
 	}
 }
 
-// Close stops taking deliveries and waits for the writer to finish what
-// it has.
+// Close stops taking deliveries and waits for the writers to finish what
+// they have.
 func (o *Outbox) Close() {
 	o.closeMu.Lock()
 	if !o.closed {
@@ -81,9 +111,9 @@ func (o *Outbox) Close() {
 }
 
 func (o *Outbox) writer() {
-	defer close(o.done)
+	batch := make([]*saveReq, 0, maxBatch)
 	for first := range o.reqs {
-		batch := []*saveReq{first}
+		batch = append(batch[:0], first)
 	drain:
 		for len(batch) < maxBatch {
 			select {
@@ -97,12 +127,19 @@ func (o *Outbox) writer() {
 			}
 		}
 		results, err := o.write(batch)
+		if err != nil && o.db.Postgres {
+			// Two writers' batches holding the same two deliveries in
+			// opposite orders can deadlock; the statement rolled back, so
+			// it is safe to run again once.
+			results, err = o.write(batch)
+		}
 		for i, r := range batch {
 			if err != nil {
 				r.res <- saveRes{err: err}
 			} else {
 				r.res <- results[i]
 			}
+			batch[i] = nil
 		}
 		if err == nil {
 			select {
@@ -113,41 +150,124 @@ func (o *Outbox) writer() {
 	}
 }
 
+// outboxColumns is the number of values one delivery's row takes.
+const outboxColumns = 11
+
+// insertQuery is the INSERT of n deliveries, built once per n. No
+// conflict target: a delivery id or an event identity already stored
+// both make the delivery a duplicate, and RETURNING names the rows that
+// were new.
+func (o *Outbox) insertQuery(n int) string {
+	if q, ok := o.queries.Load(n); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO devops_lead_deliveries
+		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at, identity) VALUES `)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", outboxColumns), ", ") + ")"
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
+	q := o.db.q(b.String())
+	o.queries.Store(n, q)
+	return q
+}
+
+// write stores a batch with one statement and reports, per request,
+// whether its delivery was new. Duplicates within the batch (same id or
+// same identity) are settled here, first come first stored, so the
+// statement never meets the same key twice.
 func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	out := make([]saveRes, len(batch))
+	// keep[i] is true for the requests whose rows go into the statement.
+	keep := make([]bool, len(batch))
+	seen := make(map[string]struct{}, 2*len(batch))
+	args := make([]any, 0, outboxColumns*len(batch))
+	rows := 0
+	for i, r := range batch {
+		d := r.d
+		if _, dup := seen["i"+d.ID]; dup {
+			continue
+		}
+		if d.Identity != "" {
+			if _, dup := seen["e"+d.Identity]; dup {
+				continue
+			}
+			seen["e"+d.Identity] = struct{}{}
+		}
+		seen["i"+d.ID] = struct{}{}
+		keep[i] = true
+		rows++
+		args = append(args, d.ID, d.Event, d.Action, d.Installation, d.Repo, d.Number, d.Sender,
+			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano(), nullable(d.Identity))
+	}
+	inserted, err := o.insert(ctx, o.insertQuery(rows), args, rows)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range batch {
+		if keep[i] {
+			_, isNew := inserted[r.d.ID]
+			out[i] = saveRes{isNew: isNew}
+		}
+	}
+	return out, nil
+}
+
+// insert runs the INSERT and returns the ids it stored, once they are
+// durable: on PostgreSQL the statement commits by itself; on SQLite it
+// runs in a transaction, and the outbox's WAL is synced after the commit.
+func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (map[string]struct{}, error) {
+	inserted := make(map[string]struct{}, n)
+	scan := func(rows *sql.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			inserted[id] = struct{}{}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return rows.Close()
+	}
+	if o.db.Postgres {
+		rows, err := o.db.Outbox.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store deliveries: %w", err)
+		}
+		if err := scan(rows); err != nil {
+			return nil, fmt.Errorf("store deliveries: %w", err)
+		}
+		return inserted, nil
+	}
 	tx, err := o.db.Outbox.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	defer tx.Rollback()
-	// No conflict target: a delivery id or an event identity already
-	// stored both make the delivery a duplicate.
-	stmt, err := tx.PrepareContext(ctx, o.db.q(`INSERT INTO devops_lead_deliveries
-		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at, identity)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
-	defer stmt.Close()
-	out := make([]saveRes, len(batch))
-	for i, r := range batch {
-		d := r.d
-		res, err := stmt.ExecContext(ctx, d.ID, d.Event, d.Action, d.Installation, d.Repo, d.Number, d.Sender,
-			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano(), nullable(d.Identity))
-		if err != nil {
-			return nil, fmt.Errorf("store delivery %s: %w", d.ID, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, fmt.Errorf("store delivery %s: %w", d.ID, err)
-		}
-		out[i] = saveRes{isNew: n == 1}
+	if err := scan(rows); err != nil {
+		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit deliveries: %w", err)
 	}
-	return out, nil
+	if err := o.db.syncOutbox(); err != nil {
+		return nil, fmt.Errorf("commit deliveries: %w", err)
+	}
+	return inserted, nil
 }
 
 // Delivery loads a stored delivery.

@@ -2,8 +2,8 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,19 +138,40 @@ func TestRiverKeepsFinishedJobsForTheWindow(t *testing.T) {
 	}
 }
 
-// TestSQLiteCommitsAreDurable: both SQLite files run synchronous=FULL,
-// so an acknowledged delivery survives a power loss.
+// TestSQLiteCommitsAreDurable: River's SQLite file runs
+// synchronous=FULL; the outbox runs NORMAL and its writer syncs the WAL
+// after each commit, before any delivery is answered, so an acknowledged
+// delivery survives a power loss. A sync that fails fails the Save.
 func TestSQLiteCommitsAreDurable(t *testing.T) {
 	db := openTestDB(t, "sqlite")
-	for name, conn := range map[string]*sql.DB{"queue": db.SQL, "outbox": db.Outbox} {
+	for name, want := range map[string]int{"queue": 2, "outbox": 1} { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+		conn := db.SQL
+		if name == "outbox" {
+			conn = db.Outbox
+		}
 		var mode int
 		if err := conn.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
-		if mode != 2 { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
-			t.Errorf("%s: synchronous = %d, want 2 (FULL)", name, mode)
+		if mode != want {
+			t.Errorf("%s: synchronous = %d, want %d", name, mode, want)
 		}
 	}
+	if _, err := os.Stat(db.outboxWAL); err != nil {
+		t.Fatalf("the outbox WAL the writer syncs: %v", err)
+	}
+	o := NewOutbox(db)
+	defer o.Close()
+	ctx := context.Background()
+	if _, err := o.Save(ctx, delivery("synced", "acme/api", 1)); err != nil {
+		t.Fatal(err)
+	}
+	wal := db.outboxWAL
+	db.outboxWAL = wal + ".missing"
+	if _, err := o.Save(ctx, delivery("unsynced", "acme/api", 2)); err == nil {
+		t.Error("a delivery whose commit could not be synced was acknowledged")
+	}
+	db.outboxWAL = wal
 }
 
 // TestPrunerRunPrunesAtStartAndStops: Run prunes at once, then on its
