@@ -79,7 +79,8 @@ type target struct {
 	name      string
 	url       string
 	client    *http.Client
-	processed func() int64 // jobs run so far; nil for the baseline
+	processed func() int64 // jobs run so far; nil without a queue
+	baseline  bool
 	sent      int64
 	close     func()
 	// lat and wall pool the rounds, per concurrency level.
@@ -129,6 +130,21 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 		if err != nil {
 			return err
 		}
+		targets = append(targets, t)
+	}
+	if want("sqlite-outbox") {
+		// The outbox alone, no dispatcher or jobs: what the queue running
+		// beside intake costs.
+		db, err := jobs.Open(ctx, filepath.Join(dir, "outbox-only.db"), "")
+		if err != nil {
+			return err
+		}
+		o := jobs.NewOutbox(db)
+		t, err := serveTarget("SQLite outbox only, queue stopped", o, quiet, nil, func() { o.Close(); db.Close() })
+		if err != nil {
+			return err
+		}
+		t.baseline = false
 		targets = append(targets, t)
 	}
 	pgNote := ""
@@ -185,7 +201,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 		for _, c := range cs {
 			rate := float64(t.n[c]) / t.wall[c].Seconds()
 			ratio := "—"
-			if t.processed == nil && base[c] == 0 {
+			if t.baseline && base[c] == 0 {
 				base[c] = rate
 			} else if base[c] > 0 {
 				ratio = fmt.Sprintf("%.0f%%", 100*rate/base[c])
@@ -243,7 +259,7 @@ func serveTarget(name string, store webhook.Store, quiet *slog.Logger, processed
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	return &target{
 		name: name, url: "http://" + ln.Addr().String() + "/webhook", client: client, processed: processed,
-		close: func() { srv.Close(); stop() },
+		close: func() { srv.Close(); stop() }, baseline: processed == nil,
 		lat:   map[int][]time.Duration{}, wall: map[int]time.Duration{}, n: map[int]int{}, errs: map[int]int64{},
 	}, nil
 }

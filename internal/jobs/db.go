@@ -35,9 +35,9 @@ type DB struct {
 	Outbox   *sql.DB // deliveries and locks
 	Postgres bool
 	driver   riverdriver.Driver[*sql.Tx]
-	// outboxWAL is the SQLite outbox's write-ahead log, synced by the
-	// outbox writer after each commit (see syncOutbox).
-	outboxWAL string
+	// outboxWAL and riverWAL are the SQLite files' write-ahead logs,
+	// synced after the commits that must be durable (see syncOutbox).
+	outboxWAL, riverWAL string
 }
 
 // Open opens the queue database: PostgreSQL when url is set, else a
@@ -59,14 +59,14 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		db.Outbox = db.SQL
 		db.driver = riverdatabasesql.New(db.SQL)
 	case path != "":
-		if db.SQL, err = openSQLite(path, "FULL"); err != nil {
+		if db.SQL, err = openSQLite(path, "NORMAL"); err != nil {
 			return nil, err
 		}
 		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL"); err != nil {
 			db.SQL.Close()
 			return nil, err
 		}
-		db.outboxWAL = path + ".outbox-wal"
+		db.outboxWAL, db.riverWAL = path+".outbox-wal", path+"-wal"
 		db.driver = riversqlite.New(db.SQL)
 	default:
 		return nil, errors.New("jobs: give a SQLite path (--db) or a DATABASE_URL")
@@ -80,8 +80,8 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		return nil, err
 	}
 	if db.outboxWAL != "" {
-		// The WAL exists now; its directory entry goes to disk once, as
-		// SQLite's FULL would do when it creates the file.
+		// The WALs exist now; their directory entries go to disk once, as
+		// SQLite's FULL would do when it creates the files.
 		if err := syncDir(filepath.Dir(db.outboxWAL)); err != nil {
 			db.Close()
 			return nil, err
@@ -90,31 +90,40 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 	return db, nil
 }
 
-// syncOutbox puts the SQLite outbox's last commits on disk: it syncs the
-// outbox's write-ahead log, as synchronous=FULL does at every commit.
-// The outbox runs synchronous=NORMAL so that the writes nobody is
-// answered for (issue locks, heartbeats, dispatch marks, pruning) cost no
-// flush, and the outbox writer calls this after each group commit and
-// before any of its deliveries is answered: the frames of a committed
-// transaction are in the WAL file (SQLite wrote them before the commit
-// returned), so one fdatasync of the file makes them, and every commit
-// before them, durable. The file is opened by name each time, so a WAL
-// that SQLite recreated is never missed. A no-op on PostgreSQL, whose
-// commits are durable when they return.
-func (db *DB) syncOutbox() error {
-	if db.outboxWAL == "" {
+// syncOutbox puts the SQLite outbox's last commits on disk, and
+// syncRiver River's: each syncs the file's write-ahead log, as
+// synchronous=FULL does at every commit. Both files run
+// synchronous=NORMAL so that the writes nobody is answered for (issue
+// locks, heartbeats, dispatch marks, pruning, River's job state changes)
+// cost no flush, and the commits that must be durable are synced
+// explicitly: the outbox writer's, before any of its deliveries is
+// answered 202, and River's job inserts, before the dispatcher marks
+// their deliveries dispatched (or a job that queued tasks completes). The
+// frames of a committed transaction are in the WAL file (SQLite wrote them
+// before the commit returned), so one fdatasync of the file makes them,
+// and every commit before them, durable; SQLite's WAL recovery keeps a
+// prefix of the commits, so a later commit never survives an earlier one.
+// The file is opened by name each time, so a WAL that SQLite recreated is
+// never missed. No-ops on PostgreSQL, whose commits are durable when they
+// return.
+func (db *DB) syncOutbox() error { return syncWAL(db.outboxWAL) }
+
+func (db *DB) syncRiver() error { return syncWAL(db.riverWAL) }
+
+func syncWAL(path string) error {
+	if path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(db.outboxWAL, os.O_RDWR, 0)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return fmt.Errorf("sync the outbox: %w", err)
+		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
 	}
 	err = fdatasync(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("sync the outbox: %w", err)
+		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }
@@ -134,14 +143,11 @@ func syncDir(dir string) error {
 
 // openSQLite opens a SQLite file in WAL mode with one connection: SQLite
 // takes one writer at a time, and River's driver asks for a single
-// connection so nothing waits on SQLITE_BUSY. River's file runs
-// synchronous=FULL: every commit is on disk before it returns, which the
-// dispatcher needs, since it marks a delivery dispatched in the outbox
-// after the delivery's job is committed to River's file. The outbox runs
-// NORMAL, and the outbox writer syncs the WAL itself before answering
-// (DB.syncOutbox), so a power loss cannot take back a delivery answered
-// 202, while lock, heartbeat and dispatch writes, which a power loss may
-// take back harmlessly, flush nothing.
+// connection so nothing waits on SQLITE_BUSY. Both files run
+// synchronous=NORMAL, which survives a killed process, and the commits a
+// power loss must not take back are synced explicitly (DB.syncOutbox):
+// deliveries before their 202, River's job inserts before the deliveries
+// are marked dispatched.
 func openSQLite(path, synchronous string) (*sql.DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)

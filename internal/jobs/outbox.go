@@ -328,5 +328,23 @@ func (db *DB) migrateIdentity(ctx context.Context) error {
 			return fmt.Errorf("outbox migration: %w", err)
 		}
 	}
+	if db.Postgres {
+		db.payloadLZ4(ctx)
+	}
 	return nil
+}
+
+// payloadLZ4 has PostgreSQL compress new payloads with lz4 rather than
+// its default pglz, several times cheaper in CPU for the same kind of
+// ratio on JSON: a payload over 2 KB is compressed as it is stored, on
+// intake's path. Servers before 14 or built without lz4 keep pglz.
+func (db *DB) payloadLZ4(ctx context.Context) {
+	var method string
+	err := db.Outbox.QueryRowContext(ctx, `SELECT attcompression::text FROM pg_attribute
+		WHERE attrelid = 'devops_lead_deliveries'::regclass AND attname = 'payload'`).Scan(&method)
+	if err != nil || method == "l" {
+		return
+	}
+	// An error means the server has no lz4: pglz stays.
+	_, _ = db.Outbox.ExecContext(ctx, `ALTER TABLE devops_lead_deliveries ALTER COLUMN payload SET COMPRESSION lz4`)
 }

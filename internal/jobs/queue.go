@@ -295,6 +295,9 @@ func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
 	if _, err := q.client.InsertMany(ctx, params); err != nil {
 		return 0, fmt.Errorf("insert jobs: %w", err)
 	}
+	if err := q.db.syncRiver(); err != nil {
+		return 0, fmt.Errorf("insert jobs: %w", err)
+	}
 	args := append([]any{time.Now().UnixNano()}, ids...)
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
 	if _, err := q.db.Outbox.ExecContext(ctx, q.db.q(`UPDATE devops_lead_deliveries SET dispatched_at = ? WHERE id IN (`+marks+`)`), args...); err != nil {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strings"
@@ -138,40 +139,58 @@ func TestRiverKeepsFinishedJobsForTheWindow(t *testing.T) {
 	}
 }
 
-// TestSQLiteCommitsAreDurable: River's SQLite file runs
-// synchronous=FULL; the outbox runs NORMAL and its writer syncs the WAL
-// after each commit, before any delivery is answered, so an acknowledged
-// delivery survives a power loss. A sync that fails fails the Save.
+// TestSQLiteCommitsAreDurable: both SQLite files run synchronous=NORMAL,
+// and the commits a power loss must not take back are synced explicitly:
+// the outbox writer syncs the outbox's WAL after each commit, before any
+// delivery is answered, and the dispatcher syncs River's after inserting
+// jobs, before marking their deliveries dispatched. A sync that fails
+// fails the Save, or the dispatch, which leaves the delivery undispatched.
 func TestSQLiteCommitsAreDurable(t *testing.T) {
 	db := openTestDB(t, "sqlite")
-	for name, want := range map[string]int{"queue": 2, "outbox": 1} { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
-		conn := db.SQL
-		if name == "outbox" {
-			conn = db.Outbox
-		}
+	for name, conn := range map[string]*sql.DB{"queue": db.SQL, "outbox": db.Outbox} {
 		var mode int
 		if err := conn.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
-		if mode != want {
-			t.Errorf("%s: synchronous = %d, want %d", name, mode, want)
+		if mode != 1 { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+			t.Errorf("%s: synchronous = %d, want 1 (NORMAL, with explicit syncs)", name, mode)
 		}
 	}
-	if _, err := os.Stat(db.outboxWAL); err != nil {
-		t.Fatalf("the outbox WAL the writer syncs: %v", err)
+	for _, wal := range []string{db.outboxWAL, db.riverWAL} {
+		if _, err := os.Stat(wal); err != nil {
+			t.Fatalf("a WAL that is synced: %v", err)
+		}
 	}
-	o := NewOutbox(db)
-	defer o.Close()
-	ctx := context.Background()
-	if _, err := o.Save(ctx, delivery("synced", "acme/api", 1)); err != nil {
+	q, err := New(db, ProcessorFunc(func(context.Context, *webhook.Delivery) error { return nil }), Options{Logger: discardLogger()})
+	if err != nil {
 		t.Fatal(err)
 	}
-	wal := db.outboxWAL
-	db.outboxWAL = wal + ".missing"
-	if _, err := o.Save(ctx, delivery("unsynced", "acme/api", 2)); err == nil {
+	defer q.Outbox.Close()
+	ctx := context.Background()
+	if _, err := q.Outbox.Save(ctx, delivery("synced", "acme/api", 1)); err != nil {
+		t.Fatal(err)
+	}
+	outboxWAL, riverWAL := db.outboxWAL, db.riverWAL
+	db.outboxWAL = outboxWAL + ".missing"
+	if _, err := q.Outbox.Save(ctx, delivery("unsynced", "acme/api", 2)); err == nil {
 		t.Error("a delivery whose commit could not be synced was acknowledged")
 	}
-	db.outboxWAL = wal
+	db.outboxWAL = outboxWAL
+	db.riverWAL = riverWAL + ".missing"
+	if _, err := q.DispatchOnce(ctx); err == nil {
+		t.Error("deliveries dispatched though River's commit could not be synced")
+	}
+	var undispatched int
+	if err := db.Outbox.QueryRow(`SELECT COUNT(*) FROM devops_lead_deliveries WHERE dispatched_at IS NULL`).Scan(&undispatched); err != nil {
+		t.Fatal(err)
+	}
+	if undispatched == 0 {
+		t.Error("a delivery was marked dispatched before its job was synced")
+	}
+	db.riverWAL = riverWAL
+	if n, err := q.DispatchOnce(ctx); err != nil || n == 0 {
+		t.Errorf("dispatch after the sync works again: %d %v", n, err)
+	}
 }
 
 // TestPrunerRunPrunesAtStartAndStops: Run prunes at once, then on its
