@@ -30,8 +30,10 @@ const (
 // maxBatch) and stores them in one multi-row INSERT, so the requests that
 // arrive while a commit is on its way to disk share the next one, and a
 // lone request is written at once. No request is answered before the
-// commit that holds it is durable (on SQLite, before the WAL is synced:
-// see syncOutbox). It implements webhook.Store.
+// commit that holds it is durable: on PostgreSQL when the statement
+// returns; on SQLite when a sync of the WAL that began after the commit
+// has returned (see syncer and DB.syncOutbox). It implements
+// webhook.Store.
 type Outbox struct {
 	db      *DB
 	reqs    chan *saveReq
@@ -40,7 +42,20 @@ type Outbox struct {
 	closeMu sync.Mutex
 	closed  bool
 	queries sync.Map // rows -> the INSERT for that many rows
+	// committed carries, on SQLite, the batches committed but not yet
+	// synced from the writer to the syncer.
+	committed chan committedBatch
 }
+
+// committedBatch is a batch whose transaction committed, with its
+// answers, which wait for the WAL to be synced.
+type committedBatch struct {
+	reqs    []*saveReq
+	results []saveRes
+}
+
+// maxUnsynced bounds the batches committed and waiting for a sync.
+const maxUnsynced = 4
 
 type saveReq struct {
 	d   *webhook.Delivery
@@ -70,8 +85,22 @@ func NewOutbox(db *DB) *Outbox {
 			o.writer()
 		}()
 	}
+	synced := make(chan struct{})
+	if db.outboxWAL != "" {
+		o.committed = make(chan committedBatch, maxUnsynced)
+		go func() {
+			defer close(synced)
+			o.syncer()
+		}()
+	} else {
+		close(synced)
+	}
 	go func() {
 		wg.Wait()
+		if o.committed != nil {
+			close(o.committed)
+		}
+		<-synced
 		close(o.done)
 	}()
 	return o
@@ -111,9 +140,9 @@ func (o *Outbox) Close() {
 }
 
 func (o *Outbox) writer() {
-	batch := make([]*saveReq, 0, maxBatch)
 	for first := range o.reqs {
-		batch = append(batch[:0], first)
+		batch := make([]*saveReq, 1, 16)
+		batch[0] = first
 	drain:
 		for len(batch) < maxBatch {
 			select {
@@ -133,19 +162,61 @@ func (o *Outbox) writer() {
 			// it is safe to run again once.
 			results, err = o.write(batch)
 		}
-		for i, r := range batch {
-			if err != nil {
-				r.res <- saveRes{err: err}
-			} else {
-				r.res <- results[i]
-			}
-			batch[i] = nil
+		if err == nil && o.committed != nil {
+			// Committed, not yet durable: the syncer answers once the WAL
+			// is on disk, while this writer commits the next batch.
+			o.committed <- committedBatch{reqs: batch, results: results}
+			continue
 		}
-		if err == nil {
+		o.answer(batch, results, err)
+	}
+}
+
+// syncer is SQLite's second stage of group commit: it takes every batch
+// committed since its last sync, syncs the outbox's WAL once, and only
+// then answers their requests. A sync covers every commit before it
+// began, so the writer goes on committing the next batch meanwhile, and
+// throughput is bounded by the slower of the two stages, not their sum.
+func (o *Outbox) syncer() {
+	var group []committedBatch
+	for first := range o.committed {
+		group = append(group[:0], first)
+	more:
+		for {
 			select {
-			case o.stored <- struct{}{}:
+			case b, ok := <-o.committed:
+				if !ok {
+					break more
+				}
+				group = append(group, b)
 			default:
+				break more
 			}
+		}
+		err := o.db.syncOutbox()
+		if err != nil {
+			err = fmt.Errorf("commit deliveries: %w", err)
+		}
+		for _, b := range group {
+			o.answer(b.reqs, b.results, err)
+		}
+	}
+}
+
+// answer tells each request of a batch its result, or err, and nudges
+// the dispatcher after a durable batch.
+func (o *Outbox) answer(batch []*saveReq, results []saveRes, err error) {
+	for i, r := range batch {
+		if err != nil {
+			r.res <- saveRes{err: err}
+		} else {
+			r.res <- results[i]
+		}
+	}
+	if err == nil {
+		select {
+		case o.stored <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -220,9 +291,10 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	return out, nil
 }
 
-// insert runs the INSERT and returns the ids it stored, once they are
-// durable: on PostgreSQL the statement commits by itself; on SQLite it
-// runs in a transaction, and the outbox's WAL is synced after the commit.
+// insert runs the INSERT and returns the ids it stored, once committed:
+// on PostgreSQL the statement commits by itself, durably; on SQLite it
+// runs in a transaction, and the syncer makes the commit durable before
+// any request of the batch is answered.
 func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (map[string]struct{}, error) {
 	inserted := make(map[string]struct{}, n)
 	scan := func(rows *sql.Rows) error {
@@ -262,9 +334,6 @@ func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (m
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit deliveries: %w", err)
-	}
-	if err := o.db.syncOutbox(); err != nil {
 		return nil, fmt.Errorf("commit deliveries: %w", err)
 	}
 	return inserted, nil
