@@ -38,6 +38,10 @@ type DB struct {
 	// outboxWAL and riverWAL are the SQLite files' write-ahead logs,
 	// synced after the commits that must be durable (see syncOutbox).
 	outboxWAL, riverWAL string
+	// checkpointer is a second connection to the SQLite outbox that
+	// copies its WAL into the database file beside the writer (see
+	// Outbox.checkpointer), so intake's commits rarely do it themselves.
+	checkpointer *sql.DB
 }
 
 // Open opens the queue database: PostgreSQL when url is set, else a
@@ -59,11 +63,18 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		db.Outbox = db.SQL
 		db.driver = riverdatabasesql.New(db.SQL)
 	case path != "":
-		if db.SQL, err = openSQLite(path, "NORMAL"); err != nil {
+		if db.SQL, err = openSQLite(path, "NORMAL", ""); err != nil {
 			return nil, err
 		}
-		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL"); err != nil {
+		// Intake's connection checkpoints by itself only when the WAL
+		// reaches 8,000 pages (32 MB with 4 KB pages): the checkpointer
+		// keeps it well below.
+		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL", "&_pragma=wal_autocheckpoint(8000)"); err != nil {
 			db.SQL.Close()
+			return nil, err
+		}
+		if db.checkpointer, err = openSQLite(path+".outbox", "NORMAL", ""); err != nil {
+			db.Close()
 			return nil, err
 		}
 		db.outboxWAL, db.riverWAL = path+".outbox-wal", path+"-wal"
@@ -148,8 +159,8 @@ func syncDir(dir string) error {
 // power loss must not take back are synced explicitly (DB.syncOutbox):
 // deliveries before their 202, River's job inserts before the deliveries
 // are marked dispatched.
-func openSQLite(path, synchronous string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate"
+func openSQLite(path, synchronous, pragmas string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate" + pragmas
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -161,6 +172,9 @@ func openSQLite(path, synchronous string) (*sql.DB, error) {
 // Close closes the databases.
 func (db *DB) Close() error {
 	err := db.SQL.Close()
+	if db.checkpointer != nil {
+		err = errors.Join(err, db.checkpointer.Close())
+	}
 	if db.Outbox != nil && db.Outbox != db.SQL {
 		err = errors.Join(err, db.Outbox.Close())
 	}
