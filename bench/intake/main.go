@@ -86,6 +86,7 @@ type target struct {
 	// lat and wall pool the rounds, per concurrency level.
 	lat  map[int][]time.Duration
 	wall map[int]time.Duration
+	cpu  map[int]time.Duration
 	n    map[int]int
 	errs map[int]int64
 }
@@ -165,7 +166,9 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 	for range rounds {
 		for _, t := range targets {
 			for _, c := range cs {
+				cpu0 := cpuTime()
 				lat, wall, errs := measure(t, c, n, size, seq)
+				t.cpu[c] += cpuTime() - cpu0
 				seq += n
 				t.sent += int64(n)
 				t.lat[c] = append(t.lat[c], lat...)
@@ -195,7 +198,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 	if pgNote != "" {
 		fmt.Printf("PostgreSQL: %s\n", pgNote)
 	}
-	fmt.Printf("\n| store | senders | deliveries/s | p50 ack | p99 ack | vs baseline | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("\n| store | senders | deliveries/s | p50 ack | p99 ack | vs baseline | CPU/delivery | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	base := map[int]float64{}
 	for _, t := range targets {
 		for _, c := range cs {
@@ -206,7 +209,8 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 			} else if base[c] > 0 {
 				ratio = fmt.Sprintf("%.0f%%", 100*rate/base[c])
 			}
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %d |\n", t.name, c, rate, ms(pct(t.lat[c], 50)), ms(pct(t.lat[c], 99)), ratio, t.errs[c])
+			cpu := float64(t.cpu[c].Microseconds()) / float64(t.n[c])
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %.0f µs | %d |\n", t.name, c, rate, ms(pct(t.lat[c], 50)), ms(pct(t.lat[c], 99)), ratio, cpu, t.errs[c])
 		}
 	}
 	fmt.Println()
@@ -260,7 +264,7 @@ func serveTarget(name string, store webhook.Store, quiet *slog.Logger, processed
 	return &target{
 		name: name, url: "http://" + ln.Addr().String() + "/webhook", client: client, processed: processed,
 		close: func() { srv.Close(); stop() }, baseline: processed == nil,
-		lat:   map[int][]time.Duration{}, wall: map[int]time.Duration{}, n: map[int]int{}, errs: map[int]int64{},
+		lat: map[int][]time.Duration{}, wall: map[int]time.Duration{}, cpu: map[int]time.Duration{}, n: map[int]int{}, errs: map[int]int64{},
 	}, nil
 }
 
@@ -391,6 +395,16 @@ func postgresSettings(ctx context.Context, url string) (string, error) {
 		return note, errors.New(note + ": commits are not durable on this server, so its figures would not be comparable; turn fsync on (bench/run-intake.sh does)")
 	}
 	return note, nil
+}
+
+// cpuTime is the CPU time (user and system) the process has used: the
+// senders', the handler's and the store's, PostgreSQL's server excepted.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func pct(d []time.Duration, p int) time.Duration {
