@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/riverqueue/river/riverdriver"
@@ -42,6 +43,29 @@ type DB struct {
 	// copies its WAL into the database file beside the writer (see
 	// Outbox.checkpointer), so intake's commits rarely do it themselves.
 	checkpointer *sql.DB
+	// stmts are the outbox statements prepared once (SQLite compiles an
+	// unprepared statement at every call; pgx caches its own).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+}
+
+// prepared returns the outbox statement for query, prepared at its first
+// use.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := db.Outbox.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[query] = st
+	return st, nil
 }
 
 // Open opens the queue database: PostgreSQL when url is set, else a
@@ -171,6 +195,12 @@ func openSQLite(path, synchronous, pragmas string) (*sql.DB, error) {
 
 // Close closes the databases.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
 	err := db.SQL.Close()
 	if db.checkpointer != nil {
 		err = errors.Join(err, db.checkpointer.Close())

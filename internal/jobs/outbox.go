@@ -281,6 +281,9 @@ func (o *Outbox) answer(batch []*saveReq, results []saveRes, err error) {
 	}
 }
 
+// maxPrepared is the largest batch whose INSERT is kept prepared.
+const maxPrepared = 32
+
 // outboxColumns is the number of values one delivery's row takes.
 const outboxColumns = 11
 
@@ -381,12 +384,29 @@ func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (m
 		}
 		return inserted, nil
 	}
+	// Batches of up to maxPrepared rows, the common ones, run a statement
+	// prepared once, before the transaction takes SQLite's one
+	// connection; a larger batch's parse is spread over its rows.
+	var st *sql.Stmt
+	if n <= maxPrepared {
+		var err error
+		if st, err = o.db.prepared(ctx, query); err != nil {
+			return nil, fmt.Errorf("store deliveries: %w", err)
+		}
+	}
 	tx, err := o.db.Outbox.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	if st != nil {
+		txst := tx.StmtContext(ctx, st)
+		defer txst.Close()
+		rows, err = txst.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
@@ -403,8 +423,12 @@ func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (m
 func (db *DB) Delivery(ctx context.Context, id string) (*webhook.Delivery, error) {
 	d := &webhook.Delivery{ID: id}
 	var received int64
-	err := db.Outbox.QueryRowContext(ctx, db.q(`SELECT event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
-		FROM devops_lead_deliveries WHERE id = ?`), id).
+	st, err := db.prepared(ctx, db.q(`SELECT event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
+		FROM devops_lead_deliveries WHERE id = ?`))
+	if err != nil {
+		return nil, fmt.Errorf("load delivery %s: %w", id, err)
+	}
+	err = st.QueryRowContext(ctx, id).
 		Scan(&d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &d.Payload, &received)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("delivery %s is not stored", id)
