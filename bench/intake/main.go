@@ -1,13 +1,24 @@
-// Command intake measures webhook intake on loopback: signed deliveries
-// posted to the real handler backed by the durable queue (outbox with
-// group commit, dispatcher and River workers running a no-op job), at
-// several concurrency levels. It prints deliveries per second and the
-// p50/p99 acknowledgement latency.
+// Command intake measures webhook intake on loopback, side by side in one
+// run: signed deliveries posted to the real webhook handler backed by
+//
+//   - an in-memory store (a map behind a mutex; not durable), the
+//     baseline: the same handler, so the difference is storage;
+//   - serve's durable queue on SQLite (outbox with group commit,
+//     dispatcher and River workers running a no-op job);
+//   - the same on PostgreSQL, when a DATABASE_URL is given;
+//
+// at several concurrency levels. It prints one table of deliveries per
+// second, p50/p99 acknowledgement latency and the ratio to the baseline,
+// and before it the disk's measured flush latency and the throughput
+// bound it implies: a durable acknowledgement waits for at least one
+// flush, so c senders cannot get more than c / flush latency per second.
 package main
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,140 +27,410 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/devops-lead/devops-lead/internal/jobs"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
+const secret = "bench-secret"
+
 func main() {
-	n := flag.Int("n", 3000, "deliveries per concurrency level")
+	n := flag.Int("n", 3000, "deliveries per store, concurrency level and round")
 	levels := flag.String("c", "1,16,64", "concurrency levels")
 	size := flag.Int("size", 13800, "payload bytes")
-	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default: SQLite in a temp dir)")
+	rounds := flag.Int("rounds", 1, "rounds; each round measures every store in turn, and the table pools them")
+	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (when empty, PostgreSQL is not measured)")
+	only := flag.String("stores", "memory,sqlite,postgres", "stores to measure")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
-	if err := run(*n, *levels, *size, *dbURL); err != nil {
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "intake:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "intake:", err)
+			os.Exit(1)
+		}
+	}
+	err := run(*n, *levels, *size, *rounds, *dbURL, *only)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "intake:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, levels string, size int, dbURL string) error {
+// target is one store behind the webhook handler, served on loopback.
+type target struct {
+	name      string
+	url       string
+	client    *http.Client
+	processed func() int64 // jobs run so far; nil without a queue
+	baseline  bool
+	sent      int64
+	close     func()
+	// lat and wall pool the rounds, per concurrency level.
+	lat  map[int][]time.Duration
+	wall map[int]time.Duration
+	cpu  map[int]time.Duration
+	n    map[int]int
+	errs map[int]int64
+}
+
+func run(n int, levels string, size, rounds int, dbURL, only string) error {
+	var cs []int
+	for _, l := range strings.Split(levels, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(l))
+		if err != nil || c < 1 {
+			return fmt.Errorf("bad concurrency level %q", l)
+		}
+		cs = append(cs, c)
+	}
 	dir, err := os.MkdirTemp("", "intake")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	db, err := jobs.Open(ctx, filepath.Join(dir, "queue.db"), dbURL)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	flush, err := measureFlush(dir, size)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var targets []*target
+	defer func() {
+		for _, t := range targets {
+			t.close()
+		}
+	}()
+	want := func(name string) bool { return strings.Contains(","+only+",", ","+name+",") }
+	if want("memory") {
+		t, err := serveTarget("in-memory baseline (not durable)", &memStore{}, quiet, nil, func() {})
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+	if want("sqlite") {
+		t, err := queueTarget(ctx, "serve, SQLite", filepath.Join(dir, "queue.db"), "", quiet)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+	if want("sqlite-outbox") {
+		// The outbox alone, no dispatcher or jobs: what the queue running
+		// beside intake costs.
+		db, err := jobs.Open(ctx, filepath.Join(dir, "outbox-only.db"), "")
+		if err != nil {
+			return err
+		}
+		o := jobs.NewOutbox(db)
+		t, err := serveTarget("SQLite outbox only, queue stopped", o, quiet, nil, func() { o.Close(); db.Close() })
+		if err != nil {
+			return err
+		}
+		t.baseline = false
+		targets = append(targets, t)
+	}
+	pgNote := ""
+	if want("postgres") && dbURL != "" {
+		pgNote, err = postgresSettings(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		t, err := queueTarget(ctx, "serve, PostgreSQL", "", dbURL, quiet)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+
+	body := payload(size, 0)
+	seq := 0
+	for range rounds {
+		for _, t := range targets {
+			for _, c := range cs {
+				cpu0 := cpuTime()
+				lat, wall, errs := measure(t, c, n, size, seq)
+				t.cpu[c] += cpuTime() - cpu0
+				seq += n
+				t.sent += int64(n)
+				t.lat[c] = append(t.lat[c], lat...)
+				t.wall[c] += wall
+				t.n[c] += n
+				t.errs[c] += errs
+			}
+			if t.processed != nil {
+				// Let the queue drain before the next store is measured,
+				// so its jobs do not take the next one's CPU.
+				deadline := time.Now().Add(2 * time.Minute)
+				for t.processed() < t.sent && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		}
+	}
+
+	fmt.Printf("webhook intake on loopback: %d-byte issues.labeled payloads, each delivery a distinct event, %d per store, level and round, %d round(s)\n\n",
+		len(body), n, rounds)
+	fmt.Printf("disk flush (write %d bytes + fdatasync, %d samples, in %s): median %s, p99 %s\n",
+		size, len(flush), dir, ms(pct(flush, 50)), ms(pct(flush, 99)))
+	for _, c := range cs {
+		fmt.Printf("  -> durable bound at %d sender(s): %d / median flush = %.0f deliveries/s (each sender waits for at least one flush)\n",
+			c, c, float64(c)/pct(flush, 50).Seconds())
+	}
+	if pgNote != "" {
+		fmt.Printf("PostgreSQL: %s\n", pgNote)
+	}
+	fmt.Printf("\n| store | senders | deliveries/s | p50 ack | p99 ack | vs baseline | CPU/delivery | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	base := map[int]float64{}
+	for _, t := range targets {
+		for _, c := range cs {
+			rate := float64(t.n[c]) / t.wall[c].Seconds()
+			ratio := "—"
+			if t.baseline && base[c] == 0 {
+				base[c] = rate
+			} else if base[c] > 0 {
+				ratio = fmt.Sprintf("%.0f%%", 100*rate/base[c])
+			}
+			cpu := float64(t.cpu[c].Microseconds()) / float64(t.n[c])
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %.0f µs | %d |\n", t.name, c, rate, ms(pct(t.lat[c], 50)), ms(pct(t.lat[c], 99)), ratio, cpu, t.errs[c])
+		}
+	}
+	fmt.Println()
+	for _, t := range targets {
+		if t.processed != nil {
+			fmt.Printf("%s: jobs run after intake: %d of %d deliveries\n", t.name, t.processed(), t.sent)
+		}
+	}
+	return nil
+}
+
+// queueTarget serves the handler over serve's durable queue.
+func queueTarget(ctx context.Context, name, path, url string, quiet *slog.Logger) (*target, error) {
+	db, err := jobs.Open(ctx, path, url)
+	if err != nil {
+		return nil, err
+	}
 	var processed atomic.Int64
 	q, err := jobs.New(db, jobs.ProcessorFunc(func(context.Context, *webhook.Delivery) error {
 		processed.Add(1)
 		return nil
 	}), jobs.Options{Workers: 16, Logger: quiet, PollInterval: 20 * time.Millisecond})
 	if err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
 	if err := q.Start(ctx); err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
-	defer q.Stop(ctx)
-	const secret = "bench-secret"
-	h, err := webhook.New(secret, q.Outbox, quiet)
+	return serveTarget(name, q.Outbox, quiet, processed.Load, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.Stop(sctx)
+		db.Close()
+	})
+}
+
+func serveTarget(name string, store webhook.Store, quiet *slog.Logger, processed func() int64, stop func()) (*target, error) {
+	h, err := webhook.New(secret, store, quiet)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/webhook"
-	// Each delivery is a distinct event (its own issue), so the jobs run
-	// in parallel and none is a replay of another: the body is built and
-	// signed per request.
-	body := payload(size, 1)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
-
-	backend := "sqlite (WAL, group commit)"
-	if dbURL != "" {
-		backend = "postgres (group commit)"
-	}
-	fmt.Printf("webhook intake on loopback, %d-byte payload, %s, %d deliveries per level\n\n", len(body), backend, n)
-	fmt.Printf("| senders | deliveries/s | p50 ack | p99 ack | errors |\n|---:|---:|---:|---:|---:|\n")
-	seq := 0
-	for _, l := range strings.Split(levels, ",") {
-		var c int
-		fmt.Sscan(l, &c)
-		lat := make([]time.Duration, 0, n)
-		var mu sync.Mutex
-		var errs atomic.Int64
-		var next atomic.Int64
-		start := time.Now()
-		var wg sync.WaitGroup
-		base := seq
-		for w := 0; w < c; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1))
-					if i > n {
-						return
-					}
-					b := payload(size, base+i)
-					req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
-					req.Header.Set("X-GitHub-Event", "issues")
-					req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%d", base+i))
-					req.Header.Set("X-Hub-Signature-256", webhook.Sign(secret, b))
-					t0 := time.Now()
-					resp, err := client.Do(req)
-					d := time.Since(t0)
-					if err != nil || resp.StatusCode != http.StatusAccepted {
-						errs.Add(1)
-					}
-					if resp != nil {
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-					mu.Lock()
-					lat = append(lat, d)
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
-		wall := time.Since(start)
-		seq += n
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		fmt.Printf("| %d | %.0f | %s | %s | %d |\n", c, float64(n)/wall.Seconds(), round(lat[len(lat)/2]), round(lat[len(lat)*99/100]), errs.Load())
-	}
-	// Wait for the queue to drain, to show nothing was lost.
-	deadline := time.Now().Add(2 * time.Minute)
-	for processed.Load() < int64(seq) && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	fmt.Printf("\njobs run after intake: %d of %d deliveries\n", processed.Load(), seq)
-	return nil
+	return &target{
+		name: name, url: "http://" + ln.Addr().String() + "/webhook", client: client, processed: processed,
+		close: func() { srv.Close(); stop() }, baseline: processed == nil,
+		lat: map[int][]time.Duration{}, wall: map[int]time.Duration{}, cpu: map[int]time.Duration{}, n: map[int]int{}, errs: map[int]int64{},
+	}, nil
 }
 
-func round(d time.Duration) string {
+// measure posts n distinct deliveries from c senders and returns every
+// acknowledgement's latency, the wall time and the count of answers other
+// than 202.
+func measure(t *target, c, n, size, base int) ([]time.Duration, time.Duration, int64) {
+	var next, errs atomic.Int64
+	lats := make([][]time.Duration, c)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1))
+				if i > n {
+					return
+				}
+				// Each delivery is a distinct event (its own issue), so
+				// none is a replay of another.
+				b := payload(size, base+i)
+				req, _ := http.NewRequest("POST", t.url, bytes.NewReader(b))
+				req.Header.Set("X-GitHub-Event", "issues")
+				req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%s-%d", runID, base+i))
+				req.Header.Set("X-Hub-Signature-256", webhook.Sign(secret, b))
+				t0 := time.Now()
+				resp, err := t.client.Do(req)
+				d := time.Since(t0)
+				if err != nil || resp.StatusCode != http.StatusAccepted {
+					errs.Add(1)
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				lats[w] = append(lats[w], d)
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	return all, wall, errs.Load()
+}
+
+// memStore is the baseline: deduplication by id and event identity in a
+// map behind a mutex, nothing on disk.
+type memStore struct {
+	mu   sync.Mutex
+	seen map[string]struct{}
+}
+
+func (m *memStore) Save(_ context.Context, d *webhook.Delivery) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen == nil {
+		m.seen = map[string]struct{}{}
+	}
+	_, dupID := m.seen["i"+d.ID]
+	_, dupEvent := m.seen["e"+d.Identity]
+	if dupID || (d.Identity != "" && dupEvent) {
+		return false, nil
+	}
+	m.seen["i"+d.ID] = struct{}{}
+	if d.Identity != "" {
+		m.seen["e"+d.Identity] = struct{}{}
+	}
+	return true, nil
+}
+
+// measureFlush times writing size bytes and fdatasync on a file in dir,
+// the disk the SQLite files live on, overwriting a few MB in turn as a
+// write-ahead log does once it is recycled.
+func measureFlush(dir string, size int) ([]time.Duration, error) {
+	f, err := os.CreateTemp(dir, "flush")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := bytes.Repeat([]byte{'w'}, size)
+	const span = 4 << 20
+	for off := int64(0); off < span; off += int64(len(buf)) {
+		if _, err := f.WriteAt(buf, off); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return nil, err
+	}
+	var lat []time.Duration
+	var off int64
+	for range 300 {
+		t0 := time.Now()
+		if _, err := f.WriteAt(buf, off); err != nil {
+			return nil, err
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Since(t0))
+		if off += int64(len(buf)); off+int64(len(buf)) > span {
+			off = 0
+		}
+	}
+	return lat, nil
+}
+
+// postgresSettings reports whether the server makes commits durable.
+func postgresSettings(ctx context.Context, url string) (string, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var fsync, syncCommit, version string
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit'), current_setting('server_version')`).
+		Scan(&fsync, &syncCommit, &version); err != nil {
+		return "", fmt.Errorf("read PostgreSQL's settings: %w", err)
+	}
+	note := fmt.Sprintf("server %s, fsync=%s, synchronous_commit=%s", version, fsync, syncCommit)
+	if fsync != "on" || syncCommit == "off" {
+		return note, errors.New(note + ": commits are not durable on this server, so its figures would not be comparable; turn fsync on (bench/run-intake.sh does)")
+	}
+	return note, nil
+}
+
+// cpuTime is the CPU time (user and system) the process has used: the
+// senders', the handler's and the store's, PostgreSQL's server excepted.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := len(s) * p / 100
+	if i >= len(s) {
+		i = len(s) - 1
+	}
+	return s[i]
+}
+
+func ms(d time.Duration) string {
 	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
 }
 
-// eventTime is the issues' updated_at: the time the bench started.
-var eventTime = time.Now().UTC().Format(time.RFC3339)
+// eventTime is the issues' updated_at: the time the bench started, which
+// with the issue makes the event identity; runID makes the delivery ids
+// of this run new to a database an earlier run left.
+var (
+	eventTime = time.Now().UTC().Format(time.RFC3339)
+	runID     = strconv.FormatInt(time.Now().UnixNano(), 36)
+)
 
 // payload is an issues.labeled document of one issue, padded to size
 // bytes.

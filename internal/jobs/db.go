@@ -13,8 +13,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/riverqueue/river/riverdriver"
@@ -33,6 +36,36 @@ type DB struct {
 	Outbox   *sql.DB // deliveries and locks
 	Postgres bool
 	driver   riverdriver.Driver[*sql.Tx]
+	// outboxWAL and riverWAL are the SQLite files' write-ahead logs,
+	// synced after the commits that must be durable (see syncOutbox).
+	outboxWAL, riverWAL string
+	// checkpointer is a second connection to the SQLite outbox that
+	// copies its WAL into the database file beside the writer (see
+	// Outbox.checkpointer), so intake's commits rarely do it themselves.
+	checkpointer *sql.DB
+	// stmts are the outbox statements prepared once (SQLite compiles an
+	// unprepared statement at every call; pgx caches its own).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+}
+
+// prepared returns the outbox statement for query, prepared at its first
+// use.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := db.Outbox.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[query] = st
+	return st, nil
 }
 
 // Open opens the queue database: PostgreSQL when url is set, else a
@@ -47,17 +80,28 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		if db.SQL, err = sql.Open("pgx", url); err != nil {
 			return nil, fmt.Errorf("open DATABASE_URL: %w", err)
 		}
-		db.SQL.SetMaxOpenConns(20)
+		// The outbox writers, the dispatcher, River's producer and
+		// workers and the issue locks all take connections at once.
+		db.SQL.SetMaxOpenConns(32)
+		db.SQL.SetMaxIdleConns(32)
 		db.Outbox = db.SQL
 		db.driver = riverdatabasesql.New(db.SQL)
 	case path != "":
-		if db.SQL, err = openSQLite(path); err != nil {
+		if db.SQL, err = openSQLite(path, "NORMAL", ""); err != nil {
 			return nil, err
 		}
-		if db.Outbox, err = openSQLite(path + ".outbox"); err != nil {
+		// Intake's connection checkpoints by itself only when the WAL
+		// reaches 8,000 pages (32 MB with 4 KB pages): the checkpointer
+		// keeps it well below.
+		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL", "&_pragma=wal_autocheckpoint(8000)"); err != nil {
 			db.SQL.Close()
 			return nil, err
 		}
+		if db.checkpointer, err = openSQLite(path+".outbox", "NORMAL", ""); err != nil {
+			db.Close()
+			return nil, err
+		}
+		db.outboxWAL, db.riverWAL = path+".outbox-wal", path+"-wal"
 		db.driver = riversqlite.New(db.SQL)
 	default:
 		return nil, errors.New("jobs: give a SQLite path (--db) or a DATABASE_URL")
@@ -70,18 +114,77 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.outboxWAL != "" {
+		// The WALs exist now; their directory entries go to disk once, as
+		// SQLite's FULL would do when it creates the files.
+		if err := syncDir(filepath.Dir(db.outboxWAL)); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
+}
+
+// syncOutbox puts the SQLite outbox's last commits on disk, and
+// syncRiver River's: each syncs the file's write-ahead log, as
+// synchronous=FULL does at every commit. Both files run
+// synchronous=NORMAL so that the writes nobody is answered for (issue
+// locks, heartbeats, dispatch marks, pruning, River's job state changes)
+// cost no flush, and the commits that must be durable are synced
+// explicitly: the outbox writer's, before any of its deliveries is
+// answered 202, and River's job inserts, before the dispatcher marks
+// their deliveries dispatched (or a job that queued tasks completes). The
+// frames of a committed transaction are in the WAL file (SQLite wrote them
+// before the commit returned), so one fdatasync of the file makes them,
+// and every commit before them, durable; SQLite's WAL recovery keeps a
+// prefix of the commits, so a later commit never survives an earlier one.
+// The file is opened by name each time, so a WAL that SQLite recreated is
+// never missed. No-ops on PostgreSQL, whose commits are durable when they
+// return.
+func (db *DB) syncOutbox() error { return syncWAL(db.outboxWAL) }
+
+func (db *DB) syncRiver() error { return syncWAL(db.riverWAL) }
+
+func syncWAL(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+	}
+	err = fdatasync(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// syncDir puts a directory's entries on disk.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }
 
 // openSQLite opens a SQLite file in WAL mode with one connection: SQLite
 // takes one writer at a time, and River's driver asks for a single
-// connection so nothing waits on SQLITE_BUSY. synchronous=FULL puts
-// every commit on disk before it returns, so a power loss cannot take
-// back a delivery answered 202 (NORMAL survives a killed process, not a
-// power cut). River's file needs it as much as the outbox: a delivery is
-// marked dispatched in the outbox after its job is committed to River's.
-func openSQLite(path string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
+// connection so nothing waits on SQLITE_BUSY. Both files run
+// synchronous=NORMAL, which survives a killed process, and the commits a
+// power loss must not take back are synced explicitly (DB.syncOutbox):
+// deliveries before their 202, River's job inserts before the deliveries
+// are marked dispatched.
+func openSQLite(path, synchronous, pragmas string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate" + pragmas
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -92,7 +195,16 @@ func openSQLite(path string) (*sql.DB, error) {
 
 // Close closes the databases.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
 	err := db.SQL.Close()
+	if db.checkpointer != nil {
+		err = errors.Join(err, db.checkpointer.Close())
+	}
 	if db.Outbox != nil && db.Outbox != db.SQL {
 		err = errors.Join(err, db.Outbox.Close())
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -240,18 +241,34 @@ func (q *Queue) dispatchLoop() {
 				q.log.Error("dispatch deliveries", "err", err)
 				break
 			}
-			if n == 0 {
-				break
+			if n < dispatchBatch {
+				break // it took all there was
 			}
 		}
 		select {
 		case <-q.stopDispatch:
 			return
 		case <-q.Outbox.stored:
+			// Under load, let a few more group commits land so that one
+			// round (a flush of River's file, among others) takes them
+			// all; a job starts dispatchPace later, which nobody sees.
+			select {
+			case <-q.stopDispatch:
+				return
+			case <-time.After(dispatchPace):
+			}
 		case <-tick.C:
 		}
 	}
 }
+
+// dispatchBatch is the most deliveries one dispatch round takes, and
+// dispatchPace how long the dispatcher lets deliveries gather after a
+// commit nudged it.
+const (
+	dispatchBatch = 100
+	dispatchPace  = 5 * time.Millisecond
+)
 
 // DispatchOnce turns up to one batch of stored, undispatched deliveries
 // into River jobs, then marks them dispatched. River's unique-by-args
@@ -263,7 +280,7 @@ func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
 	// to find the plan's issue they serialise on (webhook.PlanIssue).
 	rows, err := q.db.Outbox.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation, event,
 		CASE WHEN event IN ('pull_request', 'pull_request_review', 'pull_request_review_comment', 'issue_comment') THEN payload END
-		FROM devops_lead_deliveries WHERE dispatched_at IS NULL ORDER BY received_at LIMIT 100`))
+		FROM devops_lead_deliveries WHERE dispatched_at IS NULL ORDER BY received_at LIMIT `+strconv.Itoa(dispatchBatch)))
 	if err != nil {
 		return 0, err
 	}
@@ -294,6 +311,9 @@ func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	if _, err := q.client.InsertMany(ctx, params); err != nil {
+		return 0, fmt.Errorf("insert jobs: %w", err)
+	}
+	if err := q.db.syncRiver(); err != nil {
 		return 0, fmt.Errorf("insert jobs: %w", err)
 	}
 	args := append([]any{time.Now().UnixNano()}, ids...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,8 +139,12 @@ func TestRiverKeepsFinishedJobsForTheWindow(t *testing.T) {
 	}
 }
 
-// TestSQLiteCommitsAreDurable: both SQLite files run synchronous=FULL,
-// so an acknowledged delivery survives a power loss.
+// TestSQLiteCommitsAreDurable: both SQLite files run synchronous=NORMAL,
+// and the commits a power loss must not take back are synced explicitly:
+// the outbox writer syncs the outbox's WAL after each commit, before any
+// delivery is answered, and the dispatcher syncs River's after inserting
+// jobs, before marking their deliveries dispatched. A sync that fails
+// fails the Save, or the dispatch, which leaves the delivery undispatched.
 func TestSQLiteCommitsAreDurable(t *testing.T) {
 	db := openTestDB(t, "sqlite")
 	for name, conn := range map[string]*sql.DB{"queue": db.SQL, "outbox": db.Outbox} {
@@ -147,9 +152,44 @@ func TestSQLiteCommitsAreDurable(t *testing.T) {
 		if err := conn.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
-		if mode != 2 { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
-			t.Errorf("%s: synchronous = %d, want 2 (FULL)", name, mode)
+		if mode != 1 { // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+			t.Errorf("%s: synchronous = %d, want 1 (NORMAL, with explicit syncs)", name, mode)
 		}
+	}
+	for _, wal := range []string{db.outboxWAL, db.riverWAL} {
+		if _, err := os.Stat(wal); err != nil {
+			t.Fatalf("a WAL that is synced: %v", err)
+		}
+	}
+	q, err := New(db, ProcessorFunc(func(context.Context, *webhook.Delivery) error { return nil }), Options{Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Outbox.Close()
+	ctx := context.Background()
+	if _, err := q.Outbox.Save(ctx, delivery("synced", "acme/api", 1)); err != nil {
+		t.Fatal(err)
+	}
+	outboxWAL, riverWAL := db.outboxWAL, db.riverWAL
+	db.outboxWAL = outboxWAL + ".missing"
+	if _, err := q.Outbox.Save(ctx, delivery("unsynced", "acme/api", 2)); err == nil {
+		t.Error("a delivery whose commit could not be synced was acknowledged")
+	}
+	db.outboxWAL = outboxWAL
+	db.riverWAL = riverWAL + ".missing"
+	if _, err := q.DispatchOnce(ctx); err == nil {
+		t.Error("deliveries dispatched though River's commit could not be synced")
+	}
+	var undispatched int
+	if err := db.Outbox.QueryRow(`SELECT COUNT(*) FROM devops_lead_deliveries WHERE dispatched_at IS NULL`).Scan(&undispatched); err != nil {
+		t.Fatal(err)
+	}
+	if undispatched == 0 {
+		t.Error("a delivery was marked dispatched before its job was synced")
+	}
+	db.riverWAL = riverWAL
+	if n, err := q.DispatchOnce(ctx); err != nil || n == 0 {
+		t.Errorf("dispatch after the sync works again: %d %v", n, err)
 	}
 }
 

@@ -56,6 +56,9 @@ func (q *Queue) EnqueueTasks(ctx context.Context, tasks []TaskArgs) error {
 	if _, err := q.client.InsertMany(ctx, params); err != nil {
 		return fmt.Errorf("queue tasks: %w", err)
 	}
+	if err := q.db.syncRiver(); err != nil {
+		return fmt.Errorf("queue tasks: %w", err)
+	}
 	return nil
 }
 
