@@ -60,6 +60,8 @@ func TestWorkflowRules(t *testing.T) {
 		{"single job write needed", "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 0},
 		{"single job write unneeded", "on: push\npermissions:\n  contents: write\n  checks: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
 		{"two jobs one needs", "on: push\npermissions:\n  id-token: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: aws-actions/configure-aws-credentials@0000000000000000000000000000000000000000\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
+		{"reusable workflow calls", "on: push\npermissions:\n  security-events: write\n  contents: read\njobs:\n  a:\n    uses: google/osv-scanner-action/.github/workflows/osv-scanner-reusable.yml@1f1242919d8a60496dd1874b24b62b2370ed4c78\n  b:\n    uses: ./.github/workflows/scan.yml\n", ruleWorkflowPermissions.ID, 0},
+		{"reusable call and a plain job", "on: push\npermissions:\n  security-events: write\njobs:\n  a:\n    uses: ./.github/workflows/scan.yml\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
 		{"secrets inherit", "on: push\npermissions: {}\njobs:\n  c:\n    uses: ./.github/workflows/r.yml\n    secrets: inherit\n", ruleWorkflowSecretsInherit.ID, 1},
 	}
 	for _, c := range cases {
