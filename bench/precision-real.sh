@@ -4,7 +4,7 @@
 # prints a seeded, deterministic sample of up to N findings per kind
 # (workflow, dockerfile, compose, terraform, kubernetes, helm, prometheus,
 # secrets, other) with the source lines around each, for labelling by hand.
-# With a labels file (bench/precision-real/labels.tsv) it also prints the
+# With a labels file (bench/precision-real/labels.tsv, keyed by repo, path, line, rule and a hash of the message) it also prints the
 # false-positive rate per kind with a 95% Wilson interval.
 #
 #   bench/precision-real.sh [-n N] [-seed S] [-bin BIN] [-labels FILE] DIR...

@@ -3,10 +3,11 @@
 Reads NAME.strict.json and NAME.recommended.json from a directory (written
 by precision-real.sh), draws a seeded sample of up to N strict findings per
 kind, prints each with its source lines, and, given a labels file
-(TSV: repo, path, line, rule, TP|FP, reason), prints the false-positive
+(TSV: repo, path, line, rule, message id, TP|FP, reason), prints the false-positive
 rate per kind for both presets with a 95% Wilson interval.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -41,8 +42,14 @@ def kind_of(f):
     return "other"
 
 
+def msgid(f):
+    return hashlib.sha1(f["message"].encode()).hexdigest()[:8]
+
+
 def key(repo, f):
-    return (repo, f["path"], str(f.get("line", 0)), f["rule"])
+    # the message is part of the key: a rule may say something else on
+    # the same line after a change, and the label was for what it said
+    return (repo, f["path"], str(f.get("line", 0)), f["rule"], msgid(f))
 
 
 def wilson(fp, n):
@@ -97,7 +104,7 @@ def main():
             if not line.strip() or line.startswith("#"):
                 continue
             c = line.rstrip("\n").split("\t")
-            labels[tuple(c[:4])] = (c[4], c[5] if len(c) > 5 else "")
+            labels[tuple(c[:5])] = (c[5], c[6] if len(c) > 6 else "")
         print("\nkind\tpreset\tsample\tFP\trate\t95% interval")
         missing = 0
         for kind in KINDS:
@@ -116,7 +123,7 @@ def main():
     for kind in KINDS:
         for repo, f in sample[kind]:
             line = f.get("line", 0) or 0
-            print(f"\n=== [{kind}] {repo}\t{f['path']}\t{line}\t{f['rule']}\t"
+            print(f"\n=== [{kind}] {repo}\t{f['path']}\t{line}\t{f['rule']}\t{msgid(f)}\t"
                   f"{f['severity']}{'' if key(repo, f) in rec else ' (off in recommended)'}")
             print(f"    {f['message']}")
             try:
