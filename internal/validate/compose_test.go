@@ -41,7 +41,7 @@ func TestSecretEnvKey(t *testing.T) {
 			t.Errorf("secretEnvKey(%q) = true, want false", k)
 		}
 	}
-	for v, want := range map[string]bool{"hunter2": true, "${PW}": false, "${PW:?set PW}": false, "": false, "  ": false, "$PW": false} {
+	for v, want := range map[string]bool{"hunter2": true, "${PW}": false, "${PW:?set PW}": false, "": false, "  ": false, "$PW": false, "/run/secrets/db-password": false, "/var/run/secrets/pw": false, "/run/secretsX": true} {
 		if got := literalSecretValue(v); got != want {
 			t.Errorf("literalSecretValue(%q) = %v, want %v", v, got, want)
 		}

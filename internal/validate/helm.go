@@ -329,6 +329,7 @@ func loadHelmChart(root string, files []File, roots map[string]bool) *helmChart 
 			c.values = v
 		}
 	}
+	c.values = helmParentValues(root, files, roots, c.name, c.values)
 	return c
 }
 
@@ -733,4 +734,63 @@ func helmInputDir(rel string) bool {
 		}
 	}
 	return false
+}
+
+// helmParentValues returns a subchart's values as Helm gives them when it
+// installs the parent chart: the subchart's own values.yaml with the
+// parent's values under the subchart's name, and the parent's global:,
+// coalesced over them. A chart unpacked under another chart's charts/
+// often has no defaults of its own (prometheus-operator-crds' crds
+// subchart reads .Values.probes.enabled, which only the parent's
+// crds.probes sets), so rendering it with its own values alone reports
+// errors Helm never meets. own is returned when root is not a subchart
+// of a chart in the set or the parent's values.yaml does not load.
+func helmParentValues(root string, files []File, roots map[string]bool, name string, own map[string]any) map[string]any {
+	dir := path.Dir(root)
+	if root == "." || path.Base(dir) != "charts" || !roots[path.Dir(dir)] {
+		return own
+	}
+	want := path.Join(path.Dir(dir), "values.yaml")
+	var parent map[string]any
+	for _, f := range files {
+		if f.Path == want && len(f.Content) <= MaxFileSize {
+			if err := sigsyaml.Unmarshal(f.Content, &parent); err != nil {
+				return own
+			}
+			break
+		}
+	}
+	if parent == nil {
+		return own
+	}
+	out := own
+	for _, key := range []string{name, path.Base(root)} {
+		if sub, ok := parent[key].(map[string]any); ok {
+			out = helmCoalesce(out, sub)
+			break
+		}
+	}
+	if g, ok := parent["global"].(map[string]any); ok {
+		out = helmCoalesce(out, map[string]any{"global": g})
+	}
+	return out
+}
+
+// helmCoalesce returns base with over laid on it: maps merge key by key,
+// any other value of over replaces base's. Neither argument is changed.
+func helmCoalesce(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		bm, ok1 := out[k].(map[string]any)
+		om, ok2 := v.(map[string]any)
+		if ok1 && ok2 {
+			out[k] = helmCoalesce(bm, om)
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }

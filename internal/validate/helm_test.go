@@ -503,3 +503,32 @@ func TestHelmInputDirsInChart(t *testing.T) {
 		t.Errorf("k8s-schema on %v, want only k8s/x.yaml", got)
 	}
 }
+
+// TestHelmSubchartParentValues checks that a subchart unpacked under its
+// parent's charts/ is rendered with the values the parent gives it (its
+// key in the parent's values.yaml and global:), as Helm does, and not
+// with its own values.yaml alone.
+func TestHelmSubchartParentValues(t *testing.T) {
+	crd := "{{- if .Values.probes.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.global.prefix }}-probes\n{{- end }}\n"
+	files := []File{
+		{Path: "Chart.yaml", Content: []byte("apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: crds\n    version: 0.0.0\n")},
+		{Path: "values.yaml", Content: []byte("global:\n  prefix: demo\ncrds:\n  probes:\n    enabled: true\n")},
+		{Path: "templates/cm.yaml", Content: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n")},
+		{Path: "charts/crds/Chart.yaml", Content: []byte("apiVersion: v2\nname: crds\nversion: 0.0.0\n")},
+		{Path: "charts/crds/templates/crd-probes.yaml", Content: []byte(crd)},
+	}
+	if got := Check(files, Options{}); len(got) != 0 {
+		t.Errorf("subchart with the parent's values: got %v, want no finding", got)
+	}
+	// Without the parent's key the subchart meets the nil map, as Helm would.
+	files[1].Content = []byte("global:\n  prefix: demo\n")
+	got := Check(files, Options{})
+	if len(got) != 1 || got[0].Rule != "helm-render" || got[0].Path != "charts/crds/templates/crd-probes.yaml" {
+		t.Errorf("subchart without the parent's values: got %v, want one helm-render finding", got)
+	}
+	// The subchart's own defaults stay under what the parent sets.
+	c := helmCoalesce(map[string]any{"a": map[string]any{"x": 1, "y": 2}, "b": 1}, map[string]any{"a": map[string]any{"y": 3}})
+	if a := c["a"].(map[string]any); a["x"] != 1 || a["y"] != 3 || c["b"] != 1 {
+		t.Errorf("helmCoalesce = %v", c)
+	}
+}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -106,6 +107,32 @@ func TestK8sNonRoot(t *testing.T) {
 	} {
 		if got := k8sNonRoot(&c.pod, &c.ctr); got != c.want {
 			t.Errorf("%s: k8sNonRoot = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestK8sWindowsPod checks that a pod on Windows nodes is not told to set
+// the Linux-only security settings, and still gets the other rules.
+func TestK8sWindowsPod(t *testing.T) {
+	const base = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\nspec:\n%s  containers:\n    - name: app\n      image: ghcr.io/example/app:1.0.0\n"
+	linuxOnly := []string{"k8s-privilege-escalation", "k8s-capabilities", "k8s-seccomp", "k8s-readonly-rootfs"}
+	for _, c := range []struct {
+		name, spec string
+		windows    bool
+	}{
+		{"linux", "", false},
+		{"os name", "  os:\n    name: windows\n", true},
+		{"node selector", "  nodeSelector:\n    kubernetes.io/os: windows\n", true},
+		{"host process", "  securityContext:\n    windowsOptions:\n      hostProcess: true\n", true},
+	} {
+		fs := Check([]File{{Path: "pod.yaml", Content: []byte(fmt.Sprintf(base, c.spec))}}, Options{})
+		for _, id := range linuxOnly {
+			if got := countRule(fs, id) > 0; got == c.windows {
+				t.Errorf("%s: %s reported = %v, want %v", c.name, id, got, !c.windows)
+			}
+		}
+		if countRule(fs, "k8s-run-as-non-root") != 1 {
+			t.Errorf("%s: want k8s-run-as-non-root still reported, got %v", c.name, fs)
 		}
 	}
 }

@@ -94,9 +94,16 @@ func secretEnvKey(k string) bool {
 }
 
 // literalSecretValue reports whether a value is written out rather than
-// referenced from the environment.
+// referenced from the environment or from a mounted secret file: a path
+// under /run/secrets/ (where Compose mounts a service's secrets:, as in
+// docker/awesome-compose's react-express-mysql, whose backend reads
+// DATABASE_PASSWORD=/run/secrets/db-password as a file) names the secret,
+// it does not hold it.
 func literalSecretValue(v string) bool {
 	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "/run/secrets/") || strings.HasPrefix(v, "/var/run/secrets/") {
+		return false
+	}
 	return v != "" && !strings.Contains(v, "$")
 }
 

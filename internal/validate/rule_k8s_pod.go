@@ -133,16 +133,17 @@ func checkContainer(p, what string, spec *corev1.PodSpec, kc k8sContainer, needP
 	if !k8sNonRoot(psc, sc) {
 		at(ruleK8sNonRoot, "%s may run as root: set runAsNonRoot: true", "securityContext", "runAsNonRoot")
 	}
-	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+	linux := !k8sWindowsPod(spec)
+	if linux && (sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation) {
 		at(ruleK8sPrivEsc, "%s does not set allowPrivilegeEscalation: false", "securityContext", "allowPrivilegeEscalation")
 	}
-	if !k8sDropsAll(sc) {
+	if linux && !k8sDropsAll(sc) {
 		at(ruleK8sCaps, "%s does not drop ALL capabilities", "securityContext", "capabilities")
 	}
-	if !k8sSeccompOK(psc, sc) {
+	if linux && !k8sSeccompOK(psc, sc) {
 		at(ruleK8sSeccomp, "%s has no RuntimeDefault seccomp profile", "securityContext", "seccompProfile")
 	}
-	if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+	if linux && (sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem) {
 		at(ruleK8sReadOnly, "%s does not set readOnlyRootFilesystem: true", "securityContext", "readOnlyRootFilesystem")
 	}
 	if missing := k8sMissingResources(c); len(missing) > 0 {
@@ -197,6 +198,24 @@ func k8sDropsAll(sc *corev1.SecurityContext) bool {
 		}
 	}
 	return false
+}
+
+// k8sWindowsPod reports whether a pod runs on Windows nodes: spec.os.name
+// windows, a kubernetes.io/os: windows node selector, or a hostProcess
+// pod. allowPrivilegeEscalation, capabilities, seccomp and
+// readOnlyRootFilesystem are Linux settings (the API rejects them on a
+// pod with spec.os.name windows, and the restricted profile exempts
+// Windows pods), so a Windows pod is not told to set them
+// (prometheus-community/helm-charts' prometheus-windows-exporter).
+func k8sWindowsPod(spec *corev1.PodSpec) bool {
+	if spec.OS != nil && spec.OS.Name == corev1.Windows {
+		return true
+	}
+	if spec.NodeSelector["kubernetes.io/os"] == "windows" {
+		return true
+	}
+	psc := spec.SecurityContext
+	return psc != nil && psc.WindowsOptions != nil && psc.WindowsOptions.HostProcess != nil && *psc.WindowsOptions.HostProcess
 }
 
 // k8sSeccompOK reports whether the effective seccomp profile confines.

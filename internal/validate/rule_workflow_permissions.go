@@ -60,9 +60,10 @@ var scopeUsers = map[string][]string{
 	"packages": {"docker/login-action", "docker push", "build-push-action", "ghcr.io", "npm publish", "gh api",
 		"mvn deploy", "gradle publish", "github-script"},
 	"id-token": {"configure-aws-credentials", "google-github-actions/auth", "azure/login", "cosign", "actions/attest",
-		"gh-action-pypi-publish", "vault-action", "--provenance", "id_token", "id-token", "gh attestation"},
+		"gh-action-pypi-publish", "vault-action", "--provenance", "id_token", "id-token", "gh attestation",
+		"deploy-pages"},
 	"pull-requests": {"create-pull-request", "gh pr", "github-script", "pull-request", "labeler", "reviewdog",
-		"fetch-metadata", "release-please", "changesets/action", "gh api"},
+		"fetch-metadata", "release-please", "changesets/action", "gh api", "stale"},
 	"issues":          {"gh issue", "github-script", "stale", "issue", "labeler", "gh api"},
 	"pages":           {"deploy-pages"},
 	"security-events": {"codeql-action", "sarif"},
@@ -86,8 +87,17 @@ func (wf *workflow) checkTopWriteScopes() []Finding {
 			continue
 		}
 		words, known := scopeUsers[k.Value]
-		needed := !known
-		for _, t := range texts {
+		needed, callers := !known, 0
+		for i, t := range texts {
+			if u, _ := scalar(wf.jobs[i].node, "uses"); u != "" {
+				// A job that calls a reusable workflow gets the caller's
+				// scopes, and what the callee does is not in this file
+				// (google/osv-scanner-action's uploads SARIF with the
+				// security-events: write its callers grant).
+				needed = true
+				callers++
+				continue
+			}
 			for _, w := range words {
 				if strings.Contains(t, w) {
 					needed = true
@@ -98,6 +108,8 @@ func (wf *workflow) checkTopWriteScopes() []Finding {
 		case !needed:
 			out = append(out, ruleWorkflowBroadPermissions.at(wf.path, k.Line, k.Column,
 				"%s: write is granted at the top but no job appears to need it; use %s: read or drop it", k.Value, k.Value))
+		case callers == len(wf.jobs):
+			// every job is a reusable-workflow call that may need it
 		case len(wf.jobs) > 1:
 			out = append(out, ruleWorkflowBroadPermissions.at(wf.path, k.Line, k.Column,
 				"%s: write is granted to all %d jobs; keep the top at read and grant write on the job that needs it", k.Value, len(wf.jobs)))

@@ -102,8 +102,10 @@ func (wf *workflow) typedInputs() map[string]bool {
 	return safe
 }
 
-// safeEventSuffixes end event fields that hold numbers, ids or SHAs.
-var safeEventSuffixes = []string{".number", ".id", ".sha", ".run_id", ".run_number", ".run_attempt", ".merged", ".draft"}
+// safeEventSuffixes end event fields that hold numbers, ids, SHAs or
+// booleans (a repository's fork and private flags are set by GitHub, not
+// by whoever opens the pull request).
+var safeEventSuffixes = []string{".number", ".id", ".sha", ".run_id", ".run_number", ".run_attempt", ".merged", ".draft", ".fork", ".private"}
 
 // untrustedIn returns the first attacker-controlled reference inside an
 // expression, or "".

@@ -50,6 +50,7 @@ func TestWorkflowRules(t *testing.T) {
 		{"head_ref", wfHead + "      - run: git checkout ${{ github.head_ref }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"untyped input", wfHead + "      - run: echo ${{ inputs.name }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"via env", wfHead + "      - run: echo \"$T\"\n        env:\n          T: ${{ github.event.issue.title }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"fork flag is a boolean", wfHead + "      - run: echo \"${{ github.event.pull_request.head.repo.fork }}\"\n", ruleWorkflowUntrusted.ID, 0},
 		{"two in one line", wfHead + "      - run: echo ${{ github.head_ref }} ${{ github.event.comment.body }}\n", ruleWorkflowUntrusted.ID, 2},
 		{"prt string", "on: pull_request_target\npermissions: {}\njobs: {}\n", ruleWorkflowDangerousTrigger.ID, 1},
 		{"push only", wfHead + "      - run: echo\n", ruleWorkflowDangerousTrigger.ID, 0},
@@ -60,6 +61,10 @@ func TestWorkflowRules(t *testing.T) {
 		{"single job write needed", "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 0},
 		{"single job write unneeded", "on: push\npermissions:\n  contents: write\n  checks: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
 		{"two jobs one needs", "on: push\npermissions:\n  id-token: write\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: aws-actions/configure-aws-credentials@0000000000000000000000000000000000000000\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
+		{"reusable workflow calls", "on: push\npermissions:\n  security-events: write\n  contents: read\njobs:\n  a:\n    uses: google/osv-scanner-action/.github/workflows/osv-scanner-reusable.yml@1f1242919d8a60496dd1874b24b62b2370ed4c78\n  b:\n    uses: ./.github/workflows/scan.yml\n", ruleWorkflowPermissions.ID, 0},
+		{"reusable call and a plain job", "on: push\npermissions:\n  security-events: write\njobs:\n  a:\n    uses: ./.github/workflows/scan.yml\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
+		{"pages deploy needs id-token", "on: push\npermissions:\n  pages: write\n  id-token: write\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/deploy-pages@v4\n", ruleWorkflowPermissions.ID, 0},
+		{"stale needs pull-requests", "on: push\npermissions:\n  issues: write\n  pull-requests: write\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n", ruleWorkflowPermissions.ID, 0},
 		{"secrets inherit", "on: push\npermissions: {}\njobs:\n  c:\n    uses: ./.github/workflows/r.yml\n    secrets: inherit\n", ruleWorkflowSecretsInherit.ID, 1},
 	}
 	for _, c := range cases {
