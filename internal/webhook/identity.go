@@ -40,6 +40,25 @@ func EventIdentity(event string, body []byte) (string, error) {
 	return d.Identity, nil
 }
 
+// itemIdentity is the identity of an event on an issue or a pull request
+// (kind "issue" or "pr"): its id, the label an action names, the item's
+// updated_at (the event's time) and, for an edit, what changed; nil when
+// the payload lacks the id or the time.
+func itemIdentity(kind string, o *object, p *payload) (parts []string, at string) {
+	if o == nil || o.ID == 0 || o.UpdatedAt == "" {
+		return nil, ""
+	}
+	parts = []string{kind + ":" + strconv.FormatInt(o.ID, 10)}
+	if p.Label != nil {
+		parts = append(parts, "label:"+p.Label.Name)
+	}
+	parts = append(parts, "at:"+o.UpdatedAt)
+	if p.Action == "edited" {
+		parts = append(parts, "changes:"+short(p.Changes))
+	}
+	return parts, o.UpdatedAt
+}
+
 // identity computes the event identity and the event's time.
 func identity(event string, p *payload, body []byte) (string, time.Time) {
 	var parts []string
@@ -58,30 +77,13 @@ func identity(event string, p *payload, body []byte) (string, time.Time) {
 			parts = append(parts, "at:"+at, "changes:"+short(p.Changes))
 		}
 	case "issues":
-		if p.Issue == nil || p.Issue.ID == 0 || p.Issue.UpdatedAt == "" {
-			break
-		}
-		at = p.Issue.UpdatedAt
-		parts = []string{"issue:" + strconv.FormatInt(p.Issue.ID, 10)}
-		if p.Label != nil {
-			parts = append(parts, "label:"+p.Label.Name)
-		}
-		parts = append(parts, "at:"+at)
-		if edited {
-			parts = append(parts, "changes:"+short(p.Changes))
-		}
+		parts, at = itemIdentity("issue", p.Issue, p)
 	case "pull_request":
-		if p.PullRequest == nil || p.PullRequest.ID == 0 || p.PullRequest.UpdatedAt == "" {
-			break
-		}
-		at = p.PullRequest.UpdatedAt
-		parts = []string{"pr:" + strconv.FormatInt(p.PullRequest.ID, 10)}
-		if p.Label != nil {
-			parts = append(parts, "label:"+p.Label.Name)
-		}
-		parts = append(parts, "at:"+at)
-		if edited {
-			parts = append(parts, "changes:"+short(p.Changes))
+		parts, at = itemIdentity("pr", p.PullRequest, p)
+		if parts != nil && p.After != "" {
+			// Two pushes within one second share updated_at; the head
+			// commit a synchronize brings tells them apart.
+			parts = append(parts, "after:"+p.After)
 		}
 	case "pull_request_review":
 		if p.Review == nil || p.Review.ID == 0 {

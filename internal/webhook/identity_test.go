@@ -141,3 +141,23 @@ func TestOddIdentityFieldsFallBackToTheBody(t *testing.T) {
 		t.Fatal("an issue number that is not a number was taken")
 	}
 }
+
+// TestPushesWithinOneSecondAreTwoEvents: two synchronize events of one
+// pull request with the same updated_at second but different head
+// commits are two events; the same push replayed is one.
+func TestPushesWithinOneSecondAreTwoEvents(t *testing.T) {
+	push := func(after string) string {
+		id, err := EventIdentity("pull_request", []byte(`{"action":"synchronize","after":"`+after+`","pull_request":{"id":77,"number":5,"updated_at":"2026-12-06T06:00:00Z"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a, b := push("1111111111111111111111111111111111111111"), push("2222222222222222222222222222222222222222")
+	if a == b {
+		t.Fatalf("two pushes share the identity %q", a)
+	}
+	if again := push("1111111111111111111111111111111111111111"); again != a {
+		t.Fatalf("a replayed push has a new identity: %q, was %q", again, a)
+	}
+}

@@ -205,7 +205,9 @@ type payload struct {
 		Name string `json:"name"`
 	} `json:"label"`
 	Changes json.RawMessage `json:"changes"`
-	Sender  *struct {
+	// After is the head commit a pull_request synchronize brings.
+	After  string `json:"after"`
+	Sender *struct {
 		Login string `json:"login"`
 		Type  string `json:"type"`
 	} `json:"sender"`
