@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"io/fs"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -190,4 +193,18 @@ func testServerConfig(t *testing.T, apiURL string, key *rsa.PrivateKey) *config.
 		RetryDelay:    100 * time.Millisecond,
 		MaxAttempts:   3,
 	}
+}
+
+// serveUntilRefused runs Serve on a loopback listener for at most 30 s
+// and returns its error: for configurations serve must refuse at start.
+func serveUntilRefused(t *testing.T, cfg *config.Server) error {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return Serve(ctx, cfg, ln, slog.New(slog.DiscardHandler))
 }

@@ -129,14 +129,7 @@ func TestServeRefusesAKeyOfAnotherApp(t *testing.T) {
 	_, otherKey := pemKey(t)
 	cfg := &config.Server{AppID: 77, PrivateKey: otherKey, WebhookSecret: hookSecret, APIURL: gh.URL,
 		DBPath: filepath.Join(t.TempDir(), "queue.db"), Workers: 1, ShutdownGrace: time.Second}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = Serve(ctx, cfg, ln, slog.New(slog.DiscardHandler))
+	err := serveUntilRefused(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "the private key does not belong to App 77") {
 		t.Fatalf("Serve = %v", err)
 	}

@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -470,14 +467,7 @@ func TestServeRefusesAStaleSetupFile(t *testing.T) {
 	if cfg.AppID == gh.AppID() {
 		t.Fatal("the two setups made one App")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = Serve(ctx, cfg, ln, slog.New(slog.DiscardHandler))
+	err := serveUntilRefused(t, cfg)
 	if want := fmt.Sprintf("the private key does not belong to App %d", cfg.AppID); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Serve = %v, want %q", err, want)
 	}
