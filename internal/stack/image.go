@@ -65,7 +65,7 @@ var (
 // dockerStage is what one stage of a Dockerfile sets, as far as Image
 // needs: its variables, USER, created users and EXPOSE.
 type dockerStage struct {
-	name, base string
+	name, base string // the stage's name (AS) and base image
 	vars       map[string]string
 	user       string
 	uids       map[string]int
@@ -93,7 +93,6 @@ func ImageOf(file string, text []byte) *Image {
 		return nil
 	}
 	global := map[string]string{}
-	var stages []*dockerStage
 	byName := map[string]*dockerStage{}
 	var cur *dockerStage
 	for _, n := range res.AST.Children {
@@ -137,7 +136,6 @@ func ImageOf(file string, text []byte) *Image {
 				cur.name = strings.ToLower(args[2])
 				byName[cur.name] = cur
 			}
-			stages = append(stages, cur)
 		case "user":
 			if cur != nil && len(args) > 0 {
 				cur.user = expandVars(args[0], cur.vars)
