@@ -58,12 +58,17 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 // edit are fixed in place and the rest are named in the note.
 func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, shared map[string]ignoreData, cs *change.ChangeSet) error {
 	dfPath := joinPath(s.Dir, "Dockerfile")
+	if kept := keptDockerfile(ws, nil, *s); kept != "" {
+		// The repository builds the unit from a Dockerfile elsewhere
+		// (docker/Dockerfile): that one is patched, no second is written.
+		dfPath = kept
+	}
 	old, err := readOptional(ws, dfPath)
 	if err != nil {
 		return err
 	}
 	if old != nil {
-		pt := patchDockerfile(tbl, s, dfPath, old)
+		pt := patchDockerfile(tbl, ws, s, dfPath, old)
 		kept := ""
 		switch {
 		case len(pt.Edits) > 0:
