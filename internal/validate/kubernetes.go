@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -268,5 +269,45 @@ func checkK8sWorkload(p, what string, obj any, root *yaml.Node) []Finding {
 	if specNode == nil {
 		specNode = root
 	}
+	if k8sPatchFile(p) && k8sImagelessContainer(specNode) {
+		// A strategic-merge patch (kubeadm's or kind's patches/, a
+		// kustomize patch): a fragment that sets a few fields of an
+		// object defined elsewhere, whose security context, resources
+		// and image it does not repeat. The API refuses a container
+		// without an image, so such a document is not applied as is.
+		return nil
+	}
 	return checkPodSpec(p, what, spec, specNode, needProbes)
+}
+
+// k8sPatchFile reports whether a path names a patch: a directory called
+// patches or patch on the way, or a file name with "patch" in it.
+func k8sPatchFile(p string) bool {
+	dir, base := path.Split(strings.ToLower(p))
+	if strings.Contains(base, "patch") {
+		return true
+	}
+	for _, seg := range strings.Split(strings.Trim(dir, "/"), "/") {
+		if seg == "patches" || seg == "patch" {
+			return true
+		}
+	}
+	return false
+}
+
+// k8sImagelessContainer reports whether a pod spec node has a container
+// or init container without an image key.
+func k8sImagelessContainer(spec *yaml.Node) bool {
+	for _, key := range []string{"containers", "initContainers"} {
+		_, seq := ynGet(spec, key)
+		if seq == nil || seq.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, c := range seq.Content {
+			if k, _ := ynGet(ynDeref(c), "image"); k == nil {
+				return true
+			}
+		}
+	}
+	return false
 }

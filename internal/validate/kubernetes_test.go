@@ -136,3 +136,52 @@ func TestK8sWindowsPod(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sPatchFragmentsGetNoPodRules: kube-prometheus'
+// tests/e2e/kind/patches/kube-controller-manager.yaml is a kubeadm patch
+// that only lowers the controller manager's CPU request; it names no
+// image, and the pod rules (an empty image, no runAsNonRoot, no limits)
+// were about the fragment, not the pod kubeadm writes. The same Pod with
+// an image, or outside a patches directory, is still checked.
+func TestK8sPatchFragmentsGetNoPodRules(t *testing.T) {
+	patch := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-controller-manager\n  namespace: kube-system\nspec:\n  containers:\n    - name: kube-controller-manager\n      resources:\n        requests:\n          cpu: 1m\n"
+	for _, p := range []string{"tests/kind/patches/kube-controller-manager.yaml", "overlays/prod/resources-patch.yaml"} {
+		if fs := checkKubernetes(p, []byte(patch)); len(fs) != 0 {
+			t.Errorf("%s: got %v, want none on a patch", p, fs)
+		}
+	}
+	if fs := checkKubernetes("k8s/kube-controller-manager.yaml", []byte(patch)); len(fs) == 0 {
+		t.Errorf("an imageless Pod outside a patch path: got no findings, want the pod rules")
+	}
+	withImage := strings.Replace(patch, "    - name: kube-controller-manager\n", "    - name: kube-controller-manager\n      image: registry.k8s.io/kube-controller-manager:v1.33.0\n", 1)
+	if fs := checkKubernetes("tests/kind/patches/kcm.yaml", []byte(withImage)); len(fs) == 0 {
+		t.Errorf("a whole Pod under patches/: got no findings, want the pod rules")
+	}
+}
+
+// TestK8sResourcesLimitsImplyRequests: a container that sets limits but
+// no requests gets requests equal to its limits from the API server
+// (kubernetes/examples' vitess vttablet pod sets only limits), so only
+// what is really unset is reported.
+func TestK8sResourcesLimitsImplyRequests(t *testing.T) {
+	const pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: ghcr.io/example/app:1.0.0\n      resources:\n%s"
+	for _, c := range []struct{ res, want string }{
+		{"        limits: {cpu: 500m, memory: 1Gi}\n", ""},
+		{"        limits: {cpu: 500m}\n", "does not set requests.memory, limits.memory"},
+		{"        requests: {cpu: 100m, memory: 100Mi}\n", "does not set limits.cpu, limits.memory"},
+		{"        {}\n", "does not set requests.cpu, requests.memory, limits.cpu, limits.memory"},
+	} {
+		var got []string
+		for _, f := range checkKubernetes("k8s/p.yaml", []byte(fmt.Sprintf(pod, c.res))) {
+			if f.Rule == "k8s-resources" {
+				got = append(got, f.Message)
+			}
+		}
+		switch {
+		case c.want == "" && len(got) != 0:
+			t.Errorf("%q: got %v, want no k8s-resources finding", c.res, got)
+		case c.want != "" && (len(got) != 1 || !strings.HasSuffix(got[0], c.want)):
+			t.Errorf("%q: got %v, want one ending %q", c.res, got, c.want)
+		}
+	}
+}
