@@ -43,6 +43,9 @@ func (wf *workflow) checkTriggers() []Finding {
 var pushingActions = []string{
 	"stefanzweifel/git-auto-commit-action@", "EndBug/add-and-commit@", "ad-m/github-push-action@",
 	"peter-evans/create-pull-request@",
+	// Frogbot's scan-repository mode (a push event) opens fix pull
+	// requests, pushing their branches.
+	"jfrog/frogbot@",
 }
 
 // checkPersistCredentials warns on actions/checkout steps that keep the token

@@ -65,6 +65,17 @@ func TestWorkflowRules(t *testing.T) {
 		{"reusable call and a plain job", "on: push\npermissions:\n  security-events: write\njobs:\n  a:\n    uses: ./.github/workflows/scan.yml\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
 		{"pages deploy needs id-token", "on: push\npermissions:\n  pages: write\n  id-token: write\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/deploy-pages@v4\n", ruleWorkflowPermissions.ID, 0},
 		{"stale needs pull-requests", "on: push\npermissions:\n  issues: write\n  pull-requests: write\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n", ruleWorkflowPermissions.ID, 0},
+		// starter-workflows' code-scanning templates: dependency review
+		// comments on the pull request, Frogbot comments, opens fix pull
+		// requests and uploads SARIF, anchore/sbom-action submits the
+		// dependency snapshot; a job with permissions of its own gets
+		// nothing from the top.
+		{"dependency review comments", "on: pull_request\npermissions:\n  contents: read\n  pull-requests: write\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/dependency-review-action@v4\n        with:\n          comment-summary-in-pr: always\n", ruleWorkflowPermissions.ID, 0},
+		{"frogbot scan and fix", "on: push\npermissions:\n  contents: write\n  pull-requests: write\n  security-events: write\njobs:\n  f:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPermissions.ID, 0},
+		{"frogbot pushes fix branches", wfHead + "      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPersistCredentials.ID, 0},
+		{"sbom dependency snapshot", "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anchore/sbom-action@bb716408e75840bbb01e839347cd213767269d4a\n        with:\n          dependency-snapshot: true\n", ruleWorkflowPermissions.ID, 0},
+		{"every job overrides", "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    permissions:\n      contents: write\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 1},
+		{"one heir of two", "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    permissions: {}\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 0},
 		{"secrets inherit", "on: push\npermissions: {}\njobs:\n  c:\n    uses: ./.github/workflows/r.yml\n    secrets: inherit\n", ruleWorkflowSecretsInherit.ID, 1},
 	}
 	for _, c := range cases {
@@ -74,6 +85,17 @@ func TestWorkflowRules(t *testing.T) {
 				t.Errorf("%s: %d findings, want %d; all: %v", c.rule, got, c.want, fs)
 			}
 		})
+	}
+}
+
+// TestWorkflowTopScopeReachesNoJob: when every job sets its own
+// permissions, the top-level write reaches none of them, and the message
+// says so rather than that no job needs the scope.
+func TestWorkflowTopScopeReachesNoJob(t *testing.T) {
+	src := "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    permissions:\n      contents: write\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n"
+	fs := checkWorkflow(".github/workflows/t.yml", []byte(src))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "reaches no job") || fs[0].Line != 3 {
+		t.Errorf("got %v, want one finding on line 3 saying the top-level write reaches no job", fs)
 	}
 }
 
