@@ -123,6 +123,12 @@ func checkK8sDoc(p string, doc *yaml.Node) []Finding {
 	if apiVersion == "monitoring.coreos.com/v1" && kind == "PrometheusRule" {
 		return checkPrometheusRuleCRD(p, doc, root)
 	}
+	if k8sHasPatchDirective(root) {
+		// A strategic-merge patch ($patch: delete, $setElementOrder,
+		// $retainKeys): kustomize applies it to an object defined
+		// elsewhere; the API never receives it as is.
+		return nil
+	}
 	newObj := k8sTypes[apiVersion+"/"+kind]
 	if newObj == nil {
 		if repl, removed := k8sRemovedAPIs[apiVersion]; removed && k8sKnownKind(kind) {
@@ -278,6 +284,29 @@ func checkK8sWorkload(p, what string, obj any, root *yaml.Node) []Finding {
 		return nil
 	}
 	return checkPodSpec(p, what, spec, specNode, needProbes)
+}
+
+// k8sHasPatchDirective reports whether a mapping holds, at any depth, a
+// strategic-merge-patch directive: a key starting with "$" such as $patch.
+// No Kubernetes object has such a field.
+func k8sHasPatchDirective(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if k == "$patch" || k == "$retainKeys" || strings.HasPrefix(k, "$setElementOrder/") || strings.HasPrefix(k, "$deleteFromPrimitiveList/") {
+				return true
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k8sHasPatchDirective(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // k8sPatchFile reports whether a path names a patch: a directory called

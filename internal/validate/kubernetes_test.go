@@ -185,3 +185,23 @@ func TestK8sResourcesLimitsImplyRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sStrategicMergePatchDirectives: microservices-demo's
+// kustomize/components/without-loadgenerator/delete-loadgenerator.patch.yaml
+// deletes a Deployment with $patch: delete; a document with a patch
+// directive is a patch kustomize applies, not an object (no "unknown
+// field $patch", no pod rules). The same Deployment without it is checked.
+func TestK8sStrategicMergePatchDirectives(t *testing.T) {
+	del := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: loadgenerator\n$patch: delete\n"
+	if fs := checkKubernetes("kustomize/components/x/delete.yaml", []byte(del)); len(fs) != 0 {
+		t.Errorf("$patch: delete: got %v, want none", fs)
+	}
+	order := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      $setElementOrder/containers:\n        - name: web\n      containers:\n        - name: web\n          image: nginx\n"
+	if fs := checkKubernetes("k8s/web.yaml", []byte(order)); len(fs) != 0 {
+		t.Errorf("$setElementOrder: got %v, want none", fs)
+	}
+	plain := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: loadgenerator\nbogus: 1\n"
+	if fs := checkKubernetes("kustomize/components/x/delete.yaml", []byte(plain)); len(fs) != 1 || fs[0].Rule != "k8s-schema" {
+		t.Errorf("an unknown field without a patch directive: got %v, want one k8s-schema finding", fs)
+	}
+}

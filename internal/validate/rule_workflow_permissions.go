@@ -55,7 +55,7 @@ func (wf *workflow) checkPermissions() []Finding {
 // run: text that show a job may need write on it. Scopes not listed are
 // assumed needed.
 var scopeUsers = map[string][]string{
-	"contents": {"git push", "git tag", "gh release", "gh api", "action-gh-release", "goreleaser", "git-auto-commit-action",
+	"contents": {"git push", "git tag", "git commit", "user.name", "user.email", "gh release", "gh api", "action-gh-release", "goreleaser", "git-auto-commit-action",
 		"create-pull-request", "release-action", "create-release", "release-please", "semantic-release", "changesets/action",
 		"github-script", "add-and-commit", "github-push-action", "jfrog/frogbot",
 		// the dependency submission API (anchore/sbom-action's

@@ -94,12 +94,20 @@ func (wf *workflow) checkPersistCredentials() []Finding {
 	return out
 }
 
+// gitWriteSigns in a run: script show a job that pushes: git push itself,
+// or a commit identity set for a script that commits and pushes out of
+// sight (microservices-demo's make-release.yaml runs make-release.sh).
+var gitWriteSigns = []string{"git push", "user.name", "user.email"}
+
 // jobPushes reports whether a job pushes commits or tags with git;
 // prOnly says the workflow runs on pull request events only.
 func jobPushes(j wfJob, prOnly bool) bool {
 	for _, s := range j.steps {
-		if run, _ := scalar(s, "run"); strings.Contains(run, "git push") {
-			return true
+		run, _ := scalar(s, "run")
+		for _, w := range gitWriteSigns {
+			if strings.Contains(run, w) {
+				return true
+			}
 		}
 		uses, _ := scalar(s, "uses")
 		if strings.HasPrefix(uses, frogbotAction) && !prOnly {

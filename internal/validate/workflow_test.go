@@ -50,6 +50,9 @@ func TestWorkflowRules(t *testing.T) {
 		{"head_ref", wfHead + "      - run: git checkout ${{ github.head_ref }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"untyped input", wfHead + "      - run: echo ${{ inputs.name }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"via env", wfHead + "      - run: echo \"$T\"\n        env:\n          T: ${{ github.event.issue.title }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"workflow_run head_sha is a SHA", wfHead + "      - run: git checkout ${{ github.event.workflow_run.head_sha }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"push before and after are SHAs", wfHead + "      - run: git diff ${{ github.event.before }} ${{ github.event.after }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"workflow_run head_branch is text", wfHead + "      - run: echo ${{ github.event.workflow_run.head_branch }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"fork flag is a boolean", wfHead + "      - run: echo \"${{ github.event.pull_request.head.repo.fork }}\"\n", ruleWorkflowUntrusted.ID, 0},
 		{"two in one line", wfHead + "      - run: echo ${{ github.head_ref }} ${{ github.event.comment.body }}\n", ruleWorkflowUntrusted.ID, 2},
 		{"prt string", "on: pull_request_target\npermissions: {}\njobs: {}\n", ruleWorkflowDangerousTrigger.ID, 1},
@@ -75,6 +78,10 @@ func TestWorkflowRules(t *testing.T) {
 		{"frogbot on pull requests only comments", "name: t\non: pull_request\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPersistCredentials.ID, 1},
 		{"frogbot pushes fix branches", wfHead + "      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPersistCredentials.ID, 0},
 		{"sbom dependency snapshot", "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anchore/sbom-action@bb716408e75840bbb01e839347cd213767269d4a\n        with:\n          dependency-snapshot: true\n", ruleWorkflowPermissions.ID, 0},
+		// microservices-demo's make-release.yaml: a script commits and
+		// pushes a release branch after the job sets a git identity.
+		{"release script pushes", "on: workflow_dispatch\npermissions:\n  contents: write\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - run: |\n          git config --global user.name \"github-actions[bot]\"\n          bash ./docs/releasing/make-release.sh\n", ruleWorkflowPermissions.ID, 0},
+		{"release script keeps the token", "on: workflow_dispatch\npermissions:\n  contents: write\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - run: |\n          git config --global user.email \"bot@example.com\"\n          ./release.sh\n", ruleWorkflowPersistCredentials.ID, 0},
 		{"every job overrides", "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    permissions:\n      contents: write\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 1},
 		{"one heir of two", "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    permissions: {}\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 0},
 		{"secrets inherit", "on: push\npermissions: {}\njobs:\n  c:\n    uses: ./.github/workflows/r.yml\n    secrets: inherit\n", ruleWorkflowSecretsInherit.ID, 1},
