@@ -5,6 +5,14 @@ by precision-real.sh), draws a seeded sample of up to N strict findings per
 kind, prints each with its source lines, and, given a labels file
 (TSV: repo, path, line, rule, message id, TP|FP, reason), prints the false-positive
 rate per kind for both presets with a 95% Wilson interval.
+
+The draw is per kind and stable (see draw): the findings already labelled
+come first (earlier seeded samples drew them), then the rest in an order
+fixed by a hash of the seed and each finding's key. Raising -n only adds
+findings; a fixed false positive that leaves the population is replaced
+by the next in that order. -kinds limits the printout and the scores to
+some kinds; -unlabelled (with -labels) prints only the sampled findings
+that still need a label. A label appended later for the same key wins.
 """
 import argparse
 import hashlib
