@@ -68,8 +68,9 @@ var scopeUsers = map[string][]string{
 		"deploy-pages"},
 	"pull-requests": {"create-pull-request", "gh pr", "github-script", "pull-request", "labeler", "reviewdog",
 		"fetch-metadata", "release-please", "changesets/action", "gh api", "stale",
-		"dependency-review-action", "jfrog/frogbot"}, // their pull request comments
-	"issues":          {"gh issue", "github-script", "stale", "issue", "labeler", "gh api"},
+		"dependency-review-action", "jfrog/frogbot", // their pull request comments
+		"lock-threads"},
+	"issues":          {"gh issue", "github-script", "stale", "issue", "labeler", "gh api", "lock-threads"},
 	"pages":           {"deploy-pages"},
 	"security-events": {"codeql-action", "sarif", "jfrog/frogbot"},
 	"attestations":    {"actions/attest", "gh attestation"},
