@@ -150,6 +150,9 @@ func checkK8sDoc(p string, doc *yaml.Node) []Finding {
 	if name == "" {
 		name = "(unnamed)"
 	}
+	if k8sPatchFragment(p, obj, root) {
+		return nil
+	}
 	if f, bad := k8sStructure(p, kind+"/"+name, obj, root); bad {
 		return []Finding{f}
 	}
@@ -275,15 +278,22 @@ func checkK8sWorkload(p, what string, obj any, root *yaml.Node) []Finding {
 	if specNode == nil {
 		specNode = root
 	}
-	if k8sPatchFile(p) && k8sImagelessContainer(specNode) {
-		// A strategic-merge patch (kubeadm's or kind's patches/, a
-		// kustomize patch): a fragment that sets a few fields of an
-		// object defined elsewhere, whose security context, resources
-		// and image it does not repeat. The API refuses a container
-		// without an image, so such a document is not applied as is.
-		return nil
-	}
 	return checkPodSpec(p, what, spec, specNode, needProbes)
+}
+
+// k8sPatchFragment reports whether a workload document is a patch: in a
+// patch file (kubeadm's or kind's patches/, a kustomize overlay's
+// patches/ or *patch*.yaml), with a container that names no image. Such
+// a fragment sets a few fields of an object defined elsewhere, whose
+// selector, security context, resources and image it does not repeat;
+// the API refuses a container without an image, so it is never applied
+// as is.
+func k8sPatchFragment(p string, obj any, root *yaml.Node) bool {
+	_, specPath, _ := k8sPodTemplate(obj)
+	if specPath == nil || !k8sPatchFile(p) {
+		return false
+	}
+	return k8sImagelessContainer(ynPath(root, specPath...))
 }
 
 // k8sHasPatchDirective reports whether a mapping holds, at any depth, a

@@ -150,6 +150,15 @@ func TestK8sPatchFragmentsGetNoPodRules(t *testing.T) {
 			t.Errorf("%s: got %v, want none on a patch", p, fs)
 		}
 	}
+	// A kustomize overlay's patches/resources.yaml (lornu-ai/lornu-ai)
+	// patches a Deployment's resources: no selector either.
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        resources:\n          limits: {cpu: 200m, memory: 256Mi}\n"
+	if fs := checkKubernetes("kubernetes/overlays/dev/patches/resources.yaml", []byte(deploy)); len(fs) != 0 {
+		t.Errorf("overlay patch Deployment: got %v, want none", fs)
+	}
+	if fs := checkKubernetes("kubernetes/base/deployment.yaml", []byte(deploy)); len(fs) == 0 || fs[0].Rule != "k8s-schema" {
+		t.Errorf("the same Deployment outside a patch path: got %v, want the missing selector", fs)
+	}
 	if fs := checkKubernetes("k8s/kube-controller-manager.yaml", []byte(patch)); len(fs) == 0 {
 		t.Errorf("an imageless Pod outside a patch path: got no findings, want the pod rules")
 	}
