@@ -26,7 +26,7 @@ var (
 	rulePromFor = register(Rule{
 		ID: "prom-for", Kind: KindPrometheus, Severity: Warning,
 		Summary: "alerts wait a for: duration before firing",
-		Help:    "add for: 5m (or what fits the signal) so that one bad scrape does not page",
+		Help:    "add for: 5m (or what fits the signal) so that one bad scrape does not page; an explicit for: 0m (firing at once on purpose) is reported by strict only",
 	})
 	rulePromSeverity = register(Rule{
 		ID: "prom-severity", Kind: KindPrometheus, Severity: Warning,
