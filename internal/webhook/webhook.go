@@ -236,11 +236,16 @@ func Routed(event, action string) bool {
 func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	var p payload
 	odd := false // a field read only for the identity has an unexpected type
-	if err := json.Unmarshal(body, &p); err != nil {
-		if !identityOnly(err) {
-			return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+	if !scanPayload(body, &p) {
+		// Not the plain case the fast path reads (scan.go): encoding/json
+		// decides, errors and all.
+		p = payload{}
+		if err := json.Unmarshal(body, &p); err != nil {
+			if !identityOnly(err) {
+				return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+			}
+			odd = true
 		}
-		odd = true
 	}
 	d := &Delivery{ID: id, Event: event, Action: p.Action, Payload: body, ReceivedAt: time.Now().UTC()}
 	if p.Installation != nil {
