@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -144,6 +145,15 @@ func (s *scanner) str() (raw []byte, plain bool) {
 	plain = true
 	b := s.b
 	for {
+		// Eight bytes at a time while none is special (SWAR: each test
+		// is exact for the word as a whole), then a byte at a time.
+		for i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if special(w) {
+				break
+			}
+			i += 8
+		}
 		for i < len(b) && strByte[b[i]] == 0 {
 			i++
 		}
@@ -182,6 +192,18 @@ func (s *scanner) str() (raw []byte, plain bool) {
 			i++
 		}
 	}
+}
+
+// special reports whether any byte of w ends a run of ordinary string
+// bytes: a control character (below 0x20), '"', '\\' or a non-ASCII byte.
+func special(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (w - 0x20*ones) &^ w & highs // a byte below 0x20
+	q := w ^ '"'*ones
+	quote := (q - ones) &^ q & highs // a zero byte of q: a '"' in w
+	e := w ^ '\\'*ones
+	escape := (e - ones) &^ e & highs
+	return below|quote|escape|w&highs != 0
 }
 
 func isHex(c byte) bool {

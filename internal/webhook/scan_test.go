@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -186,6 +187,40 @@ func BenchmarkUnmarshalPayload(b *testing.B) {
 		var p payload
 		if err := json.Unmarshal(body, &p); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// special is exact for a word as a whole: it reports a special byte when,
+// and only when, one of the eight is.
+func TestSpecialWordTest(t *testing.T) {
+	truth := func(w uint64) bool {
+		for i := range 8 {
+			if strByte[byte(w>>(8*i))] != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	plain := []byte("abcXYZ019 -_/{}:,!~")
+	for i := range 200000 {
+		var w uint64
+		for j := range 8 {
+			c := plain[r.IntN(len(plain))]
+			if i%3 == 0 && r.IntN(8) == 0 {
+				c = byte(r.IntN(256)) // now and then any byte
+			}
+			w |= uint64(c) << (8 * j)
+		}
+		if special(w) != truth(w) {
+			t.Fatalf("special(%#x) = %v", w, special(w))
+		}
+	}
+	for c := range 256 {
+		w := uint64(0x6161616161616161)&^0xff00 | uint64(c)<<8
+		if special(w) != truth(w) {
+			t.Fatalf("byte %#x: special(%#x) = %v", c, w, special(w))
 		}
 	}
 }
