@@ -7,7 +7,9 @@
 //     dispatcher and River workers running a no-op job);
 //   - the same on PostgreSQL, when a DATABASE_URL is given;
 //
-// at several concurrency levels. It prints one table of deliveries per
+// at several concurrency levels. Each level's bodies are written and
+// signed before its clock starts (that is GitHub's work), so the senders
+// cost only their HTTP requests. It prints one table of deliveries per
 // second, p50/p99 acknowledgement latency and the ratio to the baseline,
 // and before it the disk's measured flush latency and the throughput
 // bound it implies: a durable acknowledgement waits for at least one
