@@ -182,10 +182,11 @@ func syncDir(dir string) error {
 // synchronous=NORMAL, which survives a killed process, and the commits a
 // power loss must not take back are synced explicitly (DB.syncOutbox):
 // deliveries before their 202, River's job inserts before the deliveries
-// are marked dispatched.
+// are marked dispatched. Each connection keeps the statements it compiled
+// (stmtcache.go).
 func openSQLite(path, synchronous, pragmas string) (*sql.DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate" + pragmas
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openCachedSQLite(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

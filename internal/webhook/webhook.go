@@ -236,11 +236,16 @@ func Routed(event, action string) bool {
 func FromPayload(id, event string, body []byte) (*Delivery, error) {
 	var p payload
 	odd := false // a field read only for the identity has an unexpected type
-	if err := json.Unmarshal(body, &p); err != nil {
-		if !identityOnly(err) {
-			return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+	if !scanPayload(body, &p) {
+		// Not the plain case the fast path reads (scan.go): encoding/json
+		// decides, errors and all.
+		p = payload{}
+		if err := json.Unmarshal(body, &p); err != nil {
+			if !identityOnly(err) {
+				return nil, fmt.Errorf("the %s payload is not a JSON object: %w", event, err)
+			}
+			odd = true
 		}
-		odd = true
 	}
 	d := &Delivery{ID: id, Event: event, Action: p.Action, Payload: body, ReceivedAt: time.Now().UTC()}
 	if p.Installation != nil {
@@ -291,10 +296,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-GitHub-Delivery")
 	event := r.Header.Get("X-GitHub-Event")
 	sig := r.Header.Get("X-Hub-Signature-256")
-	log := h.log.With("delivery", clip(id, MaxDeliveryID), "event", clip(event, MaxEventName))
+	// The attributes of every line about this delivery, passed to each
+	// call rather than through Logger.With, which would build a logger per
+	// request, most of them never used.
+	attrs := [...]any{"delivery", clip(id, MaxDeliveryID), "event", clip(event, MaxEventName)}
+	with := func(more ...any) []any { return append(attrs[:len(attrs):len(attrs)], more...) }
 	refuse := func(status int, msg string) {
 		h.Refused.Add(1)
-		log.Warn("webhook refused", "status", status, "reason", msg)
+		h.log.Warn("webhook refused", with("status", status, "reason", msg)...)
 		http.Error(w, msg, status)
 	}
 	if r.Method != http.MethodPost {
@@ -339,13 +348,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if event == "ping" {
-		log.Info("ping")
+		h.log.Info("ping", with()...)
 		writeText(w, http.StatusOK, "pong")
 		return
 	}
 	if !Routed(event, d.Action) {
 		h.Ignored.Add(1)
-		log.Info("webhook ignored", "action", d.Action)
+		h.log.Info("webhook ignored", with("action", d.Action)...)
 		writeText(w, http.StatusAccepted, "ignored")
 		return
 	}
@@ -353,13 +362,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.Installation == 0 {
 		// Signed, but nothing the App can act on: acknowledge and log.
 		h.Ignored.Add(1)
-		log.Info("webhook without an installation ignored", "repo", d.Repo)
+		h.log.Info("webhook without an installation ignored", with("repo", d.Repo)...)
 		writeText(w, http.StatusAccepted, "ignored: no installation")
 		return
 	}
 	if h.MaxEventAge > 0 && !d.EventAt.IsZero() && start.Sub(d.EventAt) > h.MaxEventAge {
 		h.Ignored.Add(1)
-		log.Warn("webhook ignored: the event is older than the replay window", "event_at", d.EventAt, "window", h.MaxEventAge, "identity", d.Identity)
+		h.log.Warn("webhook ignored: the event is older than the replay window", with("event_at", d.EventAt, "window", h.MaxEventAge, "identity", d.Identity)...)
 		writeText(w, http.StatusAccepted, "ignored: event older than the replay window")
 		return
 	}
@@ -367,19 +376,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Not stored: a 5xx makes GitHub show the delivery as failed, so
 		// it can be redelivered.
-		log.Error("webhook not stored", "err", err)
+		h.log.Error("webhook not stored", with("err", err)...)
 		http.Error(w, "could not store the delivery", http.StatusServiceUnavailable)
 		return
 	}
-	log = log.With("repo", d.Repo, "issue", d.Number, "action", d.Action)
 	if !isNew {
 		h.Duplicates.Add(1)
-		log.Info("webhook duplicate", "took", time.Since(start))
+		h.log.Info("webhook duplicate", with("repo", d.Repo, "issue", d.Number, "action", d.Action, "took", time.Since(start))...)
 		writeText(w, http.StatusOK, "duplicate delivery")
 		return
 	}
 	h.Stored.Add(1)
-	log.Info("webhook stored", "took", time.Since(start))
+	h.log.Info("webhook stored", with("repo", d.Repo, "issue", d.Number, "action", d.Action, "took", time.Since(start))...)
 	writeText(w, http.StatusAccepted, "stored")
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -202,5 +203,44 @@ func TestRouted(t *testing.T) {
 		if got := Routed(c.event, c.action); got != c.want {
 			t.Errorf("Routed(%q, %q) = %v, want %v", c.event, c.action, got, c.want)
 		}
+	}
+}
+
+// Every line about a delivery names it and its event; the stored and
+// duplicate lines add the repository, issue and action.
+func TestLogLinesNameTheDelivery(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "took" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	h, err := New(secret, &memStore{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fixture(t, "issues-labeled.json")
+	post(h, "issues", "d-1", body, Sign(secret, body))
+	post(h, "issues", "d-1", body, Sign(secret, body))
+	post(h, "issues", "d-2", body, "sha256=00")
+	want := []string{
+		`level=INFO msg="webhook stored" delivery=d-1 event=issues repo=`,
+		`level=INFO msg="webhook duplicate" delivery=d-1 event=issues repo=`,
+		`level=WARN msg="webhook refused" delivery=d-2 event=issues status=401 reason="missing or invalid X-Hub-Signature-256"`,
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("log:\n%s", buf.String())
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %s\nwant it to start with: %s", i, lines[i], w)
+		}
+	}
+	if !strings.Contains(lines[0], " issue=") || !strings.Contains(lines[0], " action=labeled") {
+		t.Errorf("the stored line lacks the issue or action: %s", lines[0])
 	}
 }
