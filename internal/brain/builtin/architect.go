@@ -27,12 +27,6 @@ var (
 	designPath     = map[string]string{"aws": AWSDesignPath, "gcp": GCPDesignPath, "azure": AzureDesignPath}
 )
 
-func init() {
-	registerSpecialist(AWSArchitectMode, writeDesign)
-	registerSpecialist(GCPArchitectMode, writeDesign)
-	registerSpecialist(AzureArchitectMode, writeDesign)
-}
-
 // writeDesign is the AWS, GCP and Azure architect: the design note for the same
 // Params the infrastructure task gets (cloud, compute, database, bucket,
 // name, port, dir), plus why (the lead's reason for the choice).

@@ -32,15 +32,18 @@ func (*Brain) Name() string { return "builtin" }
 // specialist produces the ChangeSet for one task of its mode.
 type specialist func(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error)
 
-var specialists = map[string]specialist{}
-
-// registerSpecialist binds a mode slug to its built-in specialist; the
-// specialist files call it from init.
-func registerSpecialist(slug string, s specialist) {
-	if _, dup := specialists[slug]; dup {
-		panic("builtin: specialist registered twice: " + slug)
-	}
-	specialists[slug] = s
+// specialists binds each mode slug to its built-in specialist.
+var specialists = map[string]specialist{
+	AWSArchitectMode:   writeDesign,
+	GCPArchitectMode:   writeDesign,
+	AzureArchitectMode: writeDesign,
+	CICDMode:           cicd,
+	ComposeMode:        composeLocal,
+	ContainerMode:      containerize,
+	InfraMode:          writeInfra,
+	KubernetesMode:     kubernetes,
+	MonitoringMode:     monitoring,
+	WorkerMode:         worker,
 }
 
 // Specialists lists the mode slugs the built-in brain can work as.

@@ -23,8 +23,6 @@ const (
 	ImageWorkflowPath = ".github/workflows/image.yml"
 )
 
-func init() { registerSpecialist(CICDMode, cicd) }
-
 // ciParams is what a ci task asks for (engine.Task.Params).
 type ciParams struct {
 	CI, Image, Dependabot, Deploy, Terraform bool

@@ -15,8 +15,6 @@ import (
 // composeNames are the Compose file names, in the order Compose prefers.
 var composeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
 
-func init() { registerSpecialist(ComposeMode, composeLocal) }
-
 // composeData feeds templates/compose/compose.yaml.tmpl.
 type composeData struct {
 	Apps    []composeService

@@ -19,8 +19,6 @@ import (
 // ContainerMode is the slug of the container specialist.
 const ContainerMode = "containerization-developer"
 
-func init() { registerSpecialist(ContainerMode, containerize) }
-
 // containerize is the container specialist: a Dockerfile and a
 // .dockerignore for each service of the task. An existing Dockerfile that
 // passes the gate with no errors is kept; one with errors is replaced and

@@ -21,8 +21,6 @@ import (
 // InfraMode is the slug of the infrastructure (Terraform) specialist.
 const InfraMode = "infrastructure-specialist"
 
-func init() { registerSpecialist(InfraMode, writeInfra) }
-
 // cloudInfra is what the Terraform templates of a cloud are rendered
 // from; the lead's task Params decide it (cloud=aws|gcp,
 // compute=apprunner|cloudrun|"", database=postgres|"", bucket=true|false,

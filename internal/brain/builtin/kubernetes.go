@@ -17,8 +17,6 @@ import (
 // KubernetesMode is the slug of the Kubernetes specialist.
 const KubernetesMode = "kubernetes-specialist"
 
-func init() { registerSpecialist(KubernetesMode, kubernetes) }
-
 // k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress,
 // kustomize, helm and cloudsql_proxy (each "true" or "false"), and
 // workload_identity=azure when the pods sign in to Azure with AKS workload

@@ -18,8 +18,6 @@ import (
 // MonitoringMode is the slug of the monitoring specialist.
 const MonitoringMode = "monitoring-specialist"
 
-func init() { registerSpecialist(MonitoringMode, monitoring) }
-
 // monDir is where the monitoring specialist writes.
 const monDir = "monitoring"
 

@@ -17,8 +17,6 @@ import (
 // WorkerMode is the slug of the Cloudflare Workers specialist.
 const WorkerMode = "cloudflare-workers-specialist"
 
-func init() { registerSpecialist(WorkerMode, worker) }
-
 // workerEnvs are the named environments every Worker gets, in deploy
 // order.
 var workerEnvs = []string{"staging", "production"}
