@@ -5,26 +5,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
-)
-
-// The slugs of the cloud architects and the design notes they write.
-const (
-	AWSArchitectMode   = "aws-architect"
-	GCPArchitectMode   = "gcp-architect"
-	AzureArchitectMode = "azure-architect"
-
-	AWSDesignPath   = "docs/architecture/aws.md"
-	GCPDesignPath   = "docs/architecture/gcp.md"
-	AzureDesignPath = "docs/architecture/azure.md"
 )
 
 // architectCloud maps an architect mode to its cloud, and designPath a
 // cloud to its note.
 var (
-	architectCloud = map[string]string{AWSArchitectMode: "aws", GCPArchitectMode: "gcp", AzureArchitectMode: "azure"}
-	designPath     = map[string]string{"aws": AWSDesignPath, "gcp": GCPDesignPath, "azure": AzureDesignPath}
+	architectCloud = map[string]string{kit.AWSArchitectMode: "aws", kit.GCPArchitectMode: "gcp", kit.AzureArchitectMode: "azure"}
+	designPath     = map[string]string{"aws": kit.AWSDesignPath, "gcp": kit.GCPDesignPath, "azure": kit.AzureDesignPath}
 )
 
 // writeDesign is the AWS, GCP and Azure architect: the design note for the same
@@ -53,11 +43,11 @@ func writeDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 	content, err := render("architect/"+a.Cloud+".md.tmpl", struct {
 		*cloudInfra
 		Request, Dir, Why string
-	}{a, quoteTitle(in.Issue.Title), dir, capitalise(why)})
+	}{a, quoteTitle(in.Issue.Title), dir, kit.Capitalise(why)})
 	if err != nil {
 		return nil, err
 	}
-	old, err := readOptional(in.Workspace, out)
+	old, err := kit.ReadOptional(in.Workspace, out)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", out, err)
 	}

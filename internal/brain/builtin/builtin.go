@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
@@ -34,16 +35,16 @@ type specialist func(ctx context.Context, in engine.WorkInput) (*change.ChangeSe
 
 // specialists binds each mode slug to its built-in specialist.
 var specialists = map[string]specialist{
-	AWSArchitectMode:   writeDesign,
-	GCPArchitectMode:   writeDesign,
-	AzureArchitectMode: writeDesign,
-	CICDMode:           cicd,
-	ComposeMode:        composeLocal,
-	ContainerMode:      containerize,
-	InfraMode:          writeInfra,
-	KubernetesMode:     kubernetes,
-	MonitoringMode:     monitoring,
-	WorkerMode:         worker,
+	kit.AWSArchitectMode:   writeDesign,
+	kit.GCPArchitectMode:   writeDesign,
+	kit.AzureArchitectMode: writeDesign,
+	kit.CICDMode:           cicd,
+	kit.ComposeMode:        composeLocal,
+	kit.ContainerMode:      containerize,
+	kit.InfraMode:          writeInfra,
+	kit.KubernetesMode:     kubernetes,
+	kit.MonitoringMode:     monitoring,
+	kit.WorkerMode:         worker,
 }
 
 // Specialists lists the mode slugs the built-in brain can work as.

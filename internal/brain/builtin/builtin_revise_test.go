@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -18,7 +19,7 @@ func TestReviseReadsTheReview(t *testing.T) {
 	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
 	issue := engine.Issue{Title: "Run it on Kubernetes"}
 	p := plan(t, issue.Title, "", repo, fsys)
-	k8s := task(p, TaskK8s)
+	k8s := task(p, kit.TaskK8s)
 	if k8s == nil || k8s.Params["autoscaling"] != "false" {
 		t.Fatalf("plan: %+v", p.Tasks)
 	}

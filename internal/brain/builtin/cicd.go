@@ -9,13 +9,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
-
-// CICDMode is the slug of the CI/CD specialist mode.
-const CICDMode = "cicd-specialist"
 
 // The workflow files the CI/CD specialist writes.
 const (
@@ -305,7 +303,7 @@ func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existi
 	data := ciWorkflow{
 		Name:             "CI",
 		Comments:         []string{"Builds and tests every service on pushes to the default branch and on pull requests."},
-		Branch:           ciScalar(p.Branch),
+		Branch:           kit.YAMLScalar(p.Branch),
 		CancelInProgress: "true",
 		Jobs:             jobs,
 	}
@@ -377,13 +375,13 @@ func ciServiceJob(c *ciSvc, used map[string]bool) (ciJob, error) {
 	}
 	job := ciJob{
 		ID:      ciJobID(name, used),
-		Name:    ciScalar(fmt.Sprintf("%s (%s)", name, c.s.Language)),
+		Name:    kit.YAMLScalar(fmt.Sprintf("%s (%s)", name, c.s.Language)),
 		Timeout: timeout,
 		Env:     env,
 		Steps:   append([]ciStep{checkout}, steps...),
 	}
 	if c.s.Dir != "." {
-		job.Dir = ciScalar(c.s.Dir)
+		job.Dir = kit.YAMLScalar(c.s.Dir)
 	}
 	ciGiveTestNeeds(c, &job)
 	return job, nil

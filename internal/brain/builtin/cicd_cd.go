@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/workspace"
@@ -274,7 +275,7 @@ func cdWriteNode(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Ch
 	if c.s.Dir != "." {
 		for i := range setup {
 			if setup[i].Run != "" {
-				setup[i].Dir = ciScalar(c.s.Dir)
+				setup[i].Dir = kit.YAMLScalar(c.s.Dir)
 			}
 		}
 	}
@@ -292,7 +293,7 @@ func cdWriteNode(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Ch
 	run := func(name, cmd string) cxStep {
 		st := cxRun(name, cmd)
 		if dir != "." {
-			st.Dir = ciScalar(dir)
+			st.Dir = kit.YAMLScalar(dir)
 		}
 		return st
 	}
@@ -344,7 +345,7 @@ func cdWriteNode(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Ch
 	data := cxWorkflow{
 		Name:             "Deploy (" + label + ")",
 		Comments:         comments,
-		On:               []string{"push:", "  branches: [" + ciScalar(p.Branch) + "]", "pull_request:", "workflow_dispatch:"},
+		On:               []string{"push:", "  branches: [" + kit.YAMLScalar(p.Branch) + "]", "pull_request:", "workflow_dispatch:"},
 		Group:            "deploy-" + tool + "-${{ github.event_name == 'pull_request' && github.ref || 'deploy' }}",
 		CancelInProgress: "${{ github.event_name == 'pull_request' }}",
 		Jobs:             []cxJob{check, deploy},
@@ -399,7 +400,7 @@ func cdWriteAzd(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Cha
 		},
 	}
 	if dir != "." {
-		job.Dir = ciScalar(dir)
+		job.Dir = kit.YAMLScalar(dir)
 	}
 	data := cxWorkflow{
 		Name: "Deploy (azd)",
@@ -409,7 +410,7 @@ func cdWriteAzd(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Cha
 			"(an app registration with a federated credential for this repository's branch),",
 			"AZURE_ENV_NAME and AZURE_LOCATION; azd pipeline config sets them all.",
 		},
-		On:               []string{"push:", "  branches: [" + ciScalar(p.Branch) + "]", "workflow_dispatch:"},
+		On:               []string{"push:", "  branches: [" + kit.YAMLScalar(p.Branch) + "]", "workflow_dispatch:"},
 		Group:            "deploy-azd",
 		CancelInProgress: "false",
 		Jobs:             []cxJob{job},

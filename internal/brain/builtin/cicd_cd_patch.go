@@ -11,12 +11,12 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/validate"
 	"github.com/devops-lead/devops-lead/internal/workspace"
+	"gopkg.in/yaml.v3"
 )
 
 // cdOnNode returns the on: key and value nodes of a workflow's top-level
@@ -83,7 +83,7 @@ func cdRunsOnPush(on *yaml.Node, branch string) bool {
 	if push.Kind != yaml.MappingNode {
 		return true // push: with no filters
 	}
-	if b := mapValue(push, "branches"); b != nil {
+	if b := kit.MapValue(push, "branches"); b != nil {
 		for _, p := range ciScalars(b) {
 			if !strings.HasPrefix(p, "!") && cdBranchMatch(p, branch) {
 				return true
@@ -91,7 +91,7 @@ func cdRunsOnPush(on *yaml.Node, branch string) bool {
 		}
 		return false
 	}
-	if b := mapValue(push, "branches-ignore"); b != nil {
+	if b := kit.MapValue(push, "branches-ignore"); b != nil {
 		for _, p := range ciScalars(b) {
 			if cdBranchMatch(p, branch) {
 				return false
@@ -100,7 +100,7 @@ func cdRunsOnPush(on *yaml.Node, branch string) bool {
 		return true
 	}
 	// Tags (or tags-ignore) alone: branch pushes do not run it.
-	return mapValue(push, "tags") == nil && mapValue(push, "tags-ignore") == nil
+	return kit.MapValue(push, "tags") == nil && kit.MapValue(push, "tags-ignore") == nil
 }
 
 // cdRunsOnPushText is cdRunsOnPush for a workflow's text.
@@ -290,15 +290,15 @@ func cdPatchTrigger(wf string, src []byte, branch string) ([]byte, []string, err
 // ciConcurrencyMissing reports whether a workflow has no top-level
 // concurrency and some job has none of its own.
 func ciConcurrencyMissing(root *yaml.Node) bool {
-	if mapValue(root, "concurrency") != nil {
+	if kit.MapValue(root, "concurrency") != nil {
 		return false
 	}
-	jobs := mapValue(root, "jobs")
+	jobs := kit.MapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return true
 	}
 	for i := 1; i < len(jobs.Content); i += 2 {
-		if mapValue(jobs.Content[i], "concurrency") == nil {
+		if kit.MapValue(jobs.Content[i], "concurrency") == nil {
 			return true
 		}
 	}
@@ -317,7 +317,7 @@ func cdSpliceOn(lines []string, key, on *yaml.Node, branch string) ([]string, st
 	if key.Column != 1 || key.Line < 1 || key.Line > len(lines) {
 		return nil, "", fmt.Errorf("its on: key is not at the start of a line")
 	}
-	b := ciScalar(branch)
+	b := kit.YAMLScalar(branch)
 	switch {
 	case on.Kind == yaml.ScalarNode || on.Kind == yaml.SequenceNode && on.Style&yaml.FlowStyle != 0:
 		// on: release, or on: [release, workflow_dispatch], on the key's
@@ -390,11 +390,11 @@ func cdSpliceOn(lines []string, key, on *yaml.Node, branch string) ([]string, st
 	if push.Kind != yaml.MappingNode || push.Style&yaml.FlowStyle != 0 || len(push.Content) == 0 || push.Content[0].Line <= pushKey.Line {
 		return nil, "", fmt.Errorf("its push: trigger is written in a form a patch does not edit; add branches: [%s] to it by hand", b)
 	}
-	if mapValue(push, "branches-ignore") != nil {
+	if kit.MapValue(push, "branches-ignore") != nil {
 		return nil, "", fmt.Errorf("its push: trigger has branches-ignore, which excludes %s; edit it by hand", b)
 	}
 	sub := strings.Repeat(" ", push.Content[0].Column-1)
-	branches := mapValue(push, "branches")
+	branches := kit.MapValue(push, "branches")
 	if branches == nil {
 		return insert(pushKey.Line, sub+"branches: ["+b+"]"), "branches: [" + b + "] added to its push: tags trigger, so it runs on both", nil
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
@@ -250,12 +251,12 @@ func TestCDTriggerPatchPolicy(t *testing.T) {
 	if len(notes) == 0 {
 		t.Errorf("no notes")
 	}
-	cs := change.New("cd", CICDMode)
+	cs := change.New("cd", kit.CICDMode)
 	cs.Put(cdDeployProdP, out, []byte(cdDeployProd), strings.Join(notes, "; "))
-	if f := engine.CheckPolicy(fsys, engine.Task{ID: "cd", Mode: CICDMode}, nil, cs); len(f) == 0 {
+	if f := engine.CheckPolicy(fsys, engine.Task{ID: "cd", Mode: kit.CICDMode}, nil, cs); len(f) == 0 {
 		t.Errorf("the policy accepts the patch from a task that does not name the workflow")
 	}
-	if f := engine.CheckPolicy(fsys, engine.Task{ID: "cd", Mode: CICDMode, Files: []string{cdDeployProdP}}, nil, cs); len(f) != 0 {
+	if f := engine.CheckPolicy(fsys, engine.Task{ID: "cd", Mode: kit.CICDMode, Files: []string{cdDeployProdP}}, nil, cs); len(f) != 0 {
 		t.Errorf("the policy refuses the declared patch: %v", f)
 	}
 	if errs := validate.Errors(validate.CheckFile(cdDeployProdP, out, validate.Options{})); len(errs) > 0 {

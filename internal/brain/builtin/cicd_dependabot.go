@@ -5,6 +5,7 @@ import (
 	"path"
 	"sort"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -59,7 +60,7 @@ func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change
 			return
 		}
 		seen[eco+" "+d] = true
-		ups = append(ups, ciUpdate{Ecosystem: eco, Directory: ciScalar(d)})
+		ups = append(ups, ciUpdate{Ecosystem: eco, Directory: kit.YAMLScalar(d)})
 	}
 	for _, s := range services {
 		// A workspace member is updated from its workspace root, where

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -103,7 +104,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	case in.Repo != nil && len(in.Repo.Services) > 0 && in.Repo.Services[0].Dir != "":
 		dir = in.Repo.Services[0].Dir
 	}
-	if !safePath(dir) {
+	if !kit.SafePath(dir) {
 		return fmt.Errorf("task %s: service directory %q has characters a workflow path may not use; rename it", in.Task.ID, dir)
 	}
 	branch := pr["branch"]
@@ -120,15 +121,15 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if infraDir == "" {
 		infraDir = "infra"
 	}
-	if !safePath(infraDir) {
+	if !kit.SafePath(infraDir) {
 		return fmt.Errorf("task %s: params infra_dir %q is not a plain path", in.Task.ID, infraDir)
 	}
-	data := map[string]any{"Name": dirLabel(dir), "InfraDir": infraDir, "Branch": branch, "Tag": deployTag, "File": ""}
+	data := map[string]any{"Name": kit.DirLabel(dir), "InfraDir": infraDir, "Branch": branch, "Tag": deployTag, "File": ""}
 	bctx := dir
 	if in.Repo != nil {
 		if s := in.Repo.Service(dir); s != nil {
 			// A Dockerfile written for a workspace root builds from there.
-			if c, df := imageBuild(in.Workspace, in.Deps, *s); (c != dir || df != joinPath(dir, "Dockerfile")) && safePath(c) && safePath(df) {
+			if c, df := imageBuild(in.Workspace, in.Deps, *s); (c != dir || df != kit.JoinPath(dir, "Dockerfile")) && kit.SafePath(c) && kit.SafePath(df) {
 				bctx = c
 				fileJSON, err := json.Marshal(df)
 				if err != nil {
@@ -178,7 +179,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if err != nil {
 		return err
 	}
-	if exists(in.Workspace, target.path) {
+	if kit.Exists(in.Workspace, target.path) {
 		return fmt.Errorf("%s exists: the built-in CI/CD specialist does not replace a deploy workflow; remove or rename it to have it written again", target.path)
 	}
 	cs.Put(target.path, content, nil, note)
@@ -227,10 +228,10 @@ var clusterDeploys = map[string]struct {
 // cloudSQLVars are the repository variables the GKE deploy reads for the
 // Cloud SQL Auth Proxy sidecar; each fills in the placeholder of its name.
 var cloudSQLVars = []clusterVar{
-	{GCPDBConnectionNamePlaceholder, "output db_connection_name", true},
-	{GCPDBServiceAccountPlaceholder, "output db_service_account", true},
-	{GCPDBUserPlaceholder, "output db_user", true},
-	{GCPDBNamePlaceholder, "output db_name", true},
+	{kit.GCPDBConnectionNamePlaceholder, "output db_connection_name", true},
+	{kit.GCPDBServiceAccountPlaceholder, "output db_service_account", true},
+	{kit.GCPDBUserPlaceholder, "output db_user", true},
+	{kit.GCPDBNamePlaceholder, "output db_name", true},
 }
 
 // cloudSQLDeploy is what the render step needs to fill in the sidecar's
@@ -276,10 +277,10 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 		}
 	}
 	if svc == nil {
-		return fmt.Errorf("task %s: no service in %s to deploy; stack detection found none there, so the Kubernetes names are unknown", in.Task.ID, dirLabel(dir))
+		return fmt.Errorf("task %s: no service in %s to deploy; stack detection found none there, so the Kubernetes names are unknown", in.Task.ID, kit.DirLabel(dir))
 	}
-	name := k8sName(serviceName(*svc))
-	owner, repo, known := githubRepoOf(in.Issue.URL)
+	name := kit.K8sName(kit.ServiceName(*svc))
+	owner, repo, known := kit.GitHubRepoOf(in.Issue.URL)
 	manifests := path.Join(k8sDir, name)
 	kustomize := pr["kustomize"] == "true"
 	if kustomize {
@@ -305,15 +306,15 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 	switch wi := pr["workload_identity"]; {
 	case wi == "azure" && compute == "aks":
 		data["Vars"] = append(append([]clusterVar{}, cd.vars...), clusterVar{"AZURE_APP_CLIENT_ID", "output app_client_id", true})
-		data["AzureClientID"] = AzureClientIDPlaceholder
+		data["AzureClientID"] = kit.AzureClientIDPlaceholder
 	case wi != "":
 		return fmt.Errorf("task %s: params workload_identity %q: only azure on aks is written", in.Task.ID, wi)
 	}
 	data["CloudSQL"] = nil
 	if pr["cloudsql_proxy"] == "true" { // ciWriteDeploy allows it on gke only
 		data["Vars"] = append(append([]clusterVar{}, cd.vars...), cloudSQLVars...)
-		data["CloudSQL"] = &cloudSQLDeploy{Vars: cloudSQLVars, Instance: GCPDBConnectionNamePlaceholder,
-			ServiceAccount: GCPDBServiceAccountPlaceholder, User: GCPDBUserPlaceholder, Database: GCPDBNamePlaceholder}
+		data["CloudSQL"] = &cloudSQLDeploy{Vars: cloudSQLVars, Instance: kit.GCPDBConnectionNamePlaceholder,
+			ServiceAccount: kit.GCPDBServiceAccountPlaceholder, User: kit.GCPDBUserPlaceholder, Database: kit.GCPDBNamePlaceholder}
 	}
 	data["Image"] = strings.ReplaceAll(cd.image, "{{name}}", name)
 	data["Helm"] = helm

@@ -11,14 +11,14 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"gopkg.in/yaml.v3"
-	appsv1 "k8s.io/api/apps/v1"
-	sigsyaml "sigs.k8s.io/yaml"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"gopkg.in/yaml.v3"
+	appsv1 "k8s.io/api/apps/v1"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // clusterDeploy runs the CI/CD specialist's cluster deploy for compute.
@@ -30,7 +30,7 @@ func clusterDeploy(t *testing.T, compute string, params map[string]string, repo 
 	}
 	in := engine.WorkInput{
 		Issue:     engine.Issue{Title: "run it on a cluster", URL: "https://github.com/acme/shop/issues/7"},
-		Task:      engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: p},
+		Task:      engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: p},
 		Repo:      repo,
 		Workspace: fstest.MapFS{},
 	}
@@ -91,7 +91,7 @@ func TestCIWriteDeployClusters(t *testing.T) {
 			if strings.Contains(got, "<no value>") || strings.Contains(got, "{{name}}") {
 				t.Errorf("template left unrendered parts:\n%s", got)
 			}
-			infraGate(t, CICDMode, cs)
+			infraGate(t, kit.CICDMode, cs)
 		})
 	}
 
@@ -122,7 +122,7 @@ func TestCIWriteDeployClusterRender(t *testing.T) {
 		{Name: "web", Dir: "services/web", Language: stack.Node, Port: 3000}}}
 	in := engine.WorkInput{
 		Issue:     engine.Issue{Title: "run it on EKS", URL: "https://github.com/acme/shop/issues/7"},
-		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: map[string]string{"dir": "k8s"}},
+		Task:      engine.Task{ID: kit.TaskK8s, Mode: kit.KubernetesMode, Params: map[string]string{"dir": "k8s"}},
 		Repo:      repo,
 		Workspace: fstest.MapFS{},
 	}
@@ -136,7 +136,7 @@ func TestCIWriteDeployClusterRender(t *testing.T) {
 			if svc == "web" {
 				in := engine.WorkInput{
 					Issue: engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
-					Task: engine.Task{ID: TaskDeploy, Mode: CICDMode, Services: []string{"services/web"},
+					Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Services: []string{"services/web"},
 						Params: map[string]string{"workflows": "deploy", "deploy": "eks"}},
 					Repo: repo, Workspace: fstest.MapFS{},
 				}
@@ -188,7 +188,7 @@ func k8sManifests(t *testing.T, repo *stack.Repo, params map[string]string) *cha
 	t.Helper()
 	in := engine.WorkInput{
 		Issue:     engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
-		Task:      engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: params},
+		Task:      engine.Task{ID: kit.TaskK8s, Mode: kit.KubernetesMode, Params: params},
 		Repo:      repo,
 		Workspace: fstest.MapFS{},
 	}
@@ -196,7 +196,7 @@ func k8sManifests(t *testing.T, repo *stack.Repo, params map[string]string) *cha
 	if err != nil {
 		t.Fatal(err)
 	}
-	infraGate(t, KubernetesMode, cs)
+	infraGate(t, kit.KubernetesMode, cs)
 	return cs
 }
 
@@ -279,7 +279,7 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	infraGate(t, CICDMode, cs)
+	infraGate(t, kit.CICDMode, cs)
 	wf := cs.Get(AKSDeployWorkflowPath).Content
 	if !strings.Contains(string(wf), "AZURE_APP_CLIENT_ID: ${{ vars.AZURE_APP_CLIENT_ID }}") {
 		t.Errorf("the workflow does not read AZURE_APP_CLIENT_ID:\n%s", wf)
@@ -292,7 +292,7 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatalf("render: %v\n%s", err, got)
 	}
-	if !strings.Contains(got, "azure.workload.identity/client-id: 11111111-2222-3333-4444-555555555555") || strings.Contains(got, "client-id: "+AzureClientIDPlaceholder) {
+	if !strings.Contains(got, "azure.workload.identity/client-id: 11111111-2222-3333-4444-555555555555") || strings.Contains(got, "client-id: "+kit.AzureClientIDPlaceholder) {
 		t.Errorf("the client id was not filled in:\n%s", got)
 	}
 	if out, err := run(""); err == nil || !strings.Contains(out, "AZURE_APP_CLIENT_ID") {
@@ -319,10 +319,10 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	infraGate(t, CICDMode, cs)
+	infraGate(t, kit.CICDMode, cs)
 	f := cs.Get(GKEDeployWorkflowPath)
 	wf := string(f.Content)
-	for _, v := range []string{GCPDBConnectionNamePlaceholder, GCPDBServiceAccountPlaceholder, GCPDBUserPlaceholder, GCPDBNamePlaceholder} {
+	for _, v := range []string{kit.GCPDBConnectionNamePlaceholder, kit.GCPDBServiceAccountPlaceholder, kit.GCPDBUserPlaceholder, kit.GCPDBNamePlaceholder} {
 		if !strings.Contains(wf, v+": ${{ vars."+v+" }}") || !strings.Contains(f.Note, v) {
 			t.Errorf("the workflow or its note does not read %s:\n%s\nnote: %s", v, wf, f.Note)
 		}
@@ -353,10 +353,10 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 	for _, f := range manifests.Files {
 		written[f.Path] = string(f.Content)
 		u := string(f.Content)
-		for _, ph := range []string{GCPDBConnectionNamePlaceholder, GCPDBUserPlaceholder, GCPDBNamePlaceholder} {
+		for _, ph := range []string{kit.GCPDBConnectionNamePlaceholder, kit.GCPDBUserPlaceholder, kit.GCPDBNamePlaceholder} {
 			u = strings.ReplaceAll(u, `"`+ph+`"`, ph)
 		}
-		u = strings.ReplaceAll(u, `"--impersonate-service-account=`+GCPDBServiceAccountPlaceholder+`"`, "--impersonate-service-account="+GCPDBServiceAccountPlaceholder)
+		u = strings.ReplaceAll(u, `"--impersonate-service-account=`+kit.GCPDBServiceAccountPlaceholder+`"`, "--impersonate-service-account="+kit.GCPDBServiceAccountPlaceholder)
 		unquoted[f.Path] = u
 	}
 	if unquoted["k8s/api/deployment.yaml"] == written["k8s/api/deployment.yaml"] {
@@ -426,7 +426,7 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 	}
 	// A placeholder the step cannot fill in fails it too.
 	odd := maps.Clone(written)
-	odd["k8s/api/deployment.yaml"] = strings.Replace(written["k8s/api/deployment.yaml"], `value: "`+GCPDBNamePlaceholder+`"`, `value: "db-`+GCPDBNamePlaceholder+`"`, 1)
+	odd["k8s/api/deployment.yaml"] = strings.Replace(written["k8s/api/deployment.yaml"], `value: "`+kit.GCPDBNamePlaceholder+`"`, `value: "db-`+kit.GCPDBNamePlaceholder+`"`, 1)
 	if out, err := run(odd, good); err == nil || !strings.Contains(out, "keep the placeholders") {
 		t.Errorf("a placeholder left: err = %v, output %s", err, out)
 	}
@@ -437,7 +437,7 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 		}
 	}
 	in := engine.WorkInput{Issue: engine.Issue{URL: "https://github.com/acme/shop/issues/7"},
-		Task: engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: map[string]string{"workflows": "deploy", "deploy": "cloudrun", "cloudsql_proxy": "true"}},
+		Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: map[string]string{"workflows": "deploy", "deploy": "cloudrun", "cloudsql_proxy": "true"}},
 		Repo: repo, Workspace: fstest.MapFS{}}
 	if _, err := cicd(context.Background(), in); err == nil || !strings.Contains(err.Error(), "gke only") {
 		t.Errorf("cloudsql_proxy=true on cloudrun: err = %v", err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -17,7 +18,7 @@ import (
 func TestCIWriteDeployECS(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "services/api", Language: stack.Go}}}
 	in := engine.WorkInput{
-		Task:      engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: map[string]string{"deploy": "ecs", "infra_dir": "terraform"}},
+		Task:      engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: map[string]string{"deploy": "ecs", "infra_dir": "terraform"}},
 		Repo:      repo,
 		Workspace: fstest.MapFS{},
 	}
@@ -58,10 +59,10 @@ func TestCIWriteDeployECS(t *testing.T) {
 	if strings.Index(got, ":production") > strings.Index(got, "aws ecs update-service") {
 		t.Errorf("the deployment starts before the production tag moves:\n%s", got)
 	}
-	infraGate(t, CICDMode, cs)
+	infraGate(t, kit.CICDMode, cs)
 
 	in.Workspace = fstest.MapFS{ECSDeployWorkflowPath: {Data: []byte("name: x\n")}}
-	if err := ciWriteDeploy(in, "", change.New("d", CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {
+	if err := ciWriteDeploy(in, "", change.New("d", kit.CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("existing workflow: err = %v", err)
 	}
 }

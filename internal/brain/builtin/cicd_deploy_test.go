@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -15,7 +16,7 @@ import (
 func TestCIWriteDeploy(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "services/api", Language: stack.Go}}}
 	in := engine.WorkInput{
-		Task:      engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: map[string]string{"deploy": "apprunner", "infra_dir": "terraform"}},
+		Task:      engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: map[string]string{"deploy": "apprunner", "infra_dir": "terraform"}},
 		Repo:      repo,
 		Workspace: fstest.MapFS{},
 	}
@@ -43,18 +44,18 @@ func TestCIWriteDeploy(t *testing.T) {
 		// an environment does not carry.
 		t.Errorf("the App Runner job runs in an environment:\n%s", got)
 	}
-	infraGate(t, CICDMode, cs)
+	infraGate(t, kit.CICDMode, cs)
 
 	// It never replaces an existing deploy workflow, and checks its params.
 	in.Workspace = fstest.MapFS{DeployWorkflowPath: {Data: []byte("name: x\n")}}
-	if err := ciWriteDeploy(in, "", change.New("d", CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {
+	if err := ciWriteDeploy(in, "", change.New("d", kit.CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("existing workflow: err = %v", err)
 	}
 	in.Workspace = fstest.MapFS{}
 	for k, v := range map[string]string{"deploy": "lambda", "branch": "a b", "infra_dir": "in fra"} {
 		bad := in
 		bad.Task.Params = map[string]string{"deploy": "apprunner", k: v}
-		if err := ciWriteDeploy(bad, "", change.New("d", CICDMode)); err == nil {
+		if err := ciWriteDeploy(bad, "", change.New("d", kit.CICDMode)); err == nil {
 			t.Errorf("%s=%q: no error", k, v)
 		}
 	}
@@ -78,7 +79,7 @@ func TestCIWriteDeployClouds(t *testing.T) {
 	} {
 		t.Run(target, func(t *testing.T) {
 			in := engine.WorkInput{
-				Task: engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: map[string]string{
+				Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: map[string]string{
 					"workflows": "deploy", "deploy": target, "infra_dir": "terraform"}},
 				Repo: repo, Workspace: fstest.MapFS{},
 			}
@@ -105,15 +106,15 @@ func TestCIWriteDeployClouds(t *testing.T) {
 			if has := strings.Contains(got, "    environment: production"); has != c.env {
 				t.Errorf("environment on the job = %v, want %v", has, c.env)
 			}
-			infraGate(t, CICDMode, cs)
+			infraGate(t, kit.CICDMode, cs)
 
 			in.Workspace = fstest.MapFS{c.path: {Data: []byte("name: x\n")}}
-			if err := ciWriteDeploy(in, "", change.New("d", CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {
+			if err := ciWriteDeploy(in, "", change.New("d", kit.CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {
 				t.Errorf("existing workflow: err = %v", err)
 			}
 			in.Workspace = fstest.MapFS{}
 			in.Task.Params = map[string]string{"deploy": target, "infra_dir": "in fra"}
-			if err := ciWriteDeploy(in, "", change.New("d", CICDMode)); err == nil || !strings.Contains(err.Error(), "infra_dir") {
+			if err := ciWriteDeploy(in, "", change.New("d", kit.CICDMode)); err == nil || !strings.Contains(err.Error(), "infra_dir") {
 				t.Errorf("bad infra_dir: err = %v", err)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 )
@@ -45,12 +46,12 @@ func TestCICDEndToEnd(t *testing.T) {
 			}
 			var ci *engine.Task
 			for i := range p.Tasks {
-				if p.Tasks[i].Mode == CICDMode {
+				if p.Tasks[i].Mode == kit.CICDMode {
 					ci = &p.Tasks[i]
 				}
 			}
 			if ci == nil {
-				t.Fatalf("the plan has no %s task: %+v", CICDMode, p.Tasks)
+				t.Fatalf("the plan has no %s task: %+v", kit.CICDMode, p.Tasks)
 			}
 			if !strings.Contains(ci.Params["workflows"], "image") || ci.Params["registry"] != "ghcr" {
 				t.Errorf("the lead did not ask for an image pushed to GHCR: %v", ci.Params)
@@ -64,7 +65,7 @@ func TestCICDEndToEnd(t *testing.T) {
 					t.Errorf("task %s: %s %s %v", tr.Task.ID, tr.Status, tr.Error, tr.Findings)
 					continue
 				}
-				if tr.Task.Mode != CICDMode {
+				if tr.Task.Mode != kit.CICDMode {
 					continue
 				}
 				for _, f := range tr.Findings {
@@ -80,7 +81,7 @@ func TestCICDEndToEnd(t *testing.T) {
 					t.Errorf("image.yml does not build the planned Dockerfile:\n%s", img.Content)
 				}
 				for _, f := range tr.ChangeSet.Files {
-					ciCheckWorkflow(t, f.Path, f.Content, reg.Get(CICDMode))
+					ciCheckWorkflow(t, f.Path, f.Content, reg.Get(kit.CICDMode))
 				}
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -18,7 +19,7 @@ var ciGoService = []stack.Service{{Name: "x", Dir: ".", Language: stack.Go, Vers
 func ciWork(t *testing.T, files map[string]string, services []stack.Service, params map[string]string, deps []*change.ChangeSet) (*change.ChangeSet, error) {
 	t.Helper()
 	in := engine.WorkInput{
-		Task:      engine.Task{ID: "ci", Mode: CICDMode, Params: params},
+		Task:      engine.Task{ID: "ci", Mode: kit.CICDMode, Params: params},
 		Repo:      &stack.Repo{Services: services},
 		Workspace: ciMapFS(files),
 		Deps:      deps,
@@ -174,7 +175,7 @@ func TestCICDLeavesUnpatchableCI(t *testing.T) {
 		if !strings.Contains(notes, "test.yml runs the tests of . but fails the gate") || !strings.Contains(notes, "left as it is") || !strings.Contains(notes, c.why) {
 			t.Errorf("%s: the plan's notes do not say why test.yml is left alone:\n%s", name, notes)
 		}
-		if ci := task(p, TaskCI); ci == nil || len(ci.Files) != 0 {
+		if ci := task(p, kit.TaskCI); ci == nil || len(ci.Files) != 0 {
 			t.Errorf("%s: the ci task should name no files (nothing to write): %+v", name, ci)
 		}
 	}
@@ -189,7 +190,7 @@ func TestCICDLeavesWorkflowOfOtherServices(t *testing.T) {
 		".github/workflows/test.yml": old}
 	services := []stack.Service{{Name: "a", Dir: "services/a", Language: stack.Go}, {Name: "b", Dir: "services/b", Language: stack.Go}}
 	in := engine.WorkInput{
-		Task:      engine.Task{ID: "ci", Mode: CICDMode, Services: []string{"services/a"}},
+		Task:      engine.Task{ID: "ci", Mode: kit.CICDMode, Services: []string{"services/a"}},
 		Repo:      &stack.Repo{Services: services},
 		Workspace: ciMapFS(files),
 	}
@@ -318,7 +319,7 @@ func TestCIScalar(t *testing.T) {
 		"*alias":                      `"*alias"`,
 		"line\nbreak":                 `"line\nbreak"`,
 	} {
-		if got := ciScalar(in); got != want {
+		if got := kit.YAMLScalar(in); got != want {
 			t.Errorf("ciScalar(%q) = %s, want %s", in, got, want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -116,8 +117,8 @@ func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, cov
 		Comments: []string{
 			"Builds the container images on pull requests (no push) and pushes them on the default branch and v* tags.",
 		},
-		Branch:           ciScalar(p.Branch),
-		Tags:             []string{ciScalar("v*")},
+		Branch:           kit.YAMLScalar(p.Branch),
+		Tags:             []string{kit.YAMLScalar("v*")},
 		CancelInProgress: "${{ github.event_name == 'pull_request' }}",
 		Jobs:             jobs,
 	}
@@ -202,7 +203,7 @@ func ciImageJob(dockerfile, ctx string, several bool, registry string, platforms
 	if err != nil {
 		return ciJob{}, err
 	}
-	loginStep.If = ciScalar("github.event_name != 'pull_request'")
+	loginStep.If = kit.YAMLScalar("github.event_name != 'pull_request'")
 	meta, err := ciAction("Image tags and labels", "docker/metadata-action", ciWith("images", image, "tags", ciImageTags))
 	if err != nil {
 		return ciJob{}, err
@@ -235,7 +236,7 @@ func ciImageJob(dockerfile, ctx string, several bool, registry string, platforms
 	}
 	return ciJob{
 		ID:          ciJobID("image-"+name, used),
-		Name:        ciScalar("image (" + name + ")"),
+		Name:        kit.YAMLScalar("image (" + name + ")"),
 		Timeout:     timeout,
 		Permissions: perms,
 		Steps:       append(steps, buildx, loginStep, meta, build),

@@ -6,11 +6,11 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/workspace"
+	"gopkg.in/yaml.v3"
 )
 
 // The configuration files of the CI systems a migration reads.
@@ -109,7 +109,7 @@ func ciWriteMigrated(in engine.WorkInput, p ciParams, existing []ciExisting, cs 
 			"Translated from " + src + " on pushes to the default branch and on pull requests.",
 			src + " is kept; delete it once this workflow passes.",
 		},
-		On:               []string{"push:", "  branches: [" + ciScalar(p.Branch) + "]", "pull_request:"},
+		On:               []string{"push:", "  branches: [" + kit.YAMLScalar(p.Branch) + "]", "pull_request:"},
 		Group:            "${{ github.workflow }}-${{ github.ref }}",
 		CancelInProgress: "true",
 		Jobs:             m.jobs,
@@ -200,7 +200,7 @@ func (m *ciMigration) envEntry(name, value string) (ciKV, bool) {
 		m.skip("%s=%s (refers to other variables; set it in a step with >> \"$GITHUB_ENV\")", name, ciShort(value))
 		return ciKV{}, false
 	}
-	return ciKV{Key: name, Value: ciScalar(value)}, true
+	return ciKV{Key: name, Value: kit.YAMLScalar(value)}, true
 }
 
 func ciShort(s string) string {
@@ -250,7 +250,7 @@ func (m *ciMigration) mapVars(job *cxJob, re *regexp.Regexp) {
 	sort.Strings(names)
 	for _, n := range names {
 		if v, ok := ciVarMap[n]; ok {
-			job.Env = append(job.Env, ciKV{Key: n, Value: ciScalar(v)})
+			job.Env = append(job.Env, ciKV{Key: n, Value: kit.YAMLScalar(v)})
 		} else {
 			m.skip("$%s (no GitHub Actions equivalent)", n)
 		}

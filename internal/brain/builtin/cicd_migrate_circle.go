@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"gopkg.in/yaml.v3"
 )
 
@@ -44,22 +45,22 @@ var ciCircleStepsIgnored = map[string]string{
 // job the workflows run (every job when there are no workflows), with
 // requires: as needs:.
 func (m *ciMigration) circle(root *yaml.Node) error {
-	jobs := mapValue(root, "jobs")
+	jobs := kit.MapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return fmt.Errorf("it has no jobs: mapping")
 	}
-	for _, o := range ciMapKeys(mapValue(root, "orbs")) {
-		if orb := strings.Join(ciScalars(mapValue(mapValue(root, "orbs"), o)), ""); !strings.HasPrefix(orb, "circleci/node@") {
+	for _, o := range ciMapKeys(kit.MapValue(root, "orbs")) {
+		if orb := strings.Join(ciScalars(kit.MapValue(kit.MapValue(root, "orbs"), o)), ""); !strings.HasPrefix(orb, "circleci/node@") {
 			m.skip("the orb %s (%s)", o, orb)
 		}
 	}
-	if mapValue(root, "commands") != nil {
+	if kit.MapValue(root, "commands") != nil {
 		m.notes = append(m.notes, "the reusable commands: of "+m.from+" are not expanded; steps that call them are listed as not translated")
 	}
 	order, needs := m.circleWorkflows(root, jobs)
 	ids := map[string]string{}
 	for _, name := range order {
-		def := mapValue(jobs, name)
+		def := kit.MapValue(jobs, name)
 		if def == nil || def.Kind != yaml.MappingNode {
 			m.skip("the workflow job %s (not defined in jobs:)", name)
 			continue
@@ -90,16 +91,16 @@ func (m *ciMigration) circle(root *yaml.Node) error {
 func (m *ciMigration) circleWorkflows(root, jobs *yaml.Node) ([]string, map[string][]string) {
 	needs := map[string][]string{}
 	var order []string
-	wfs := mapValue(root, "workflows")
+	wfs := kit.MapValue(root, "workflows")
 	for _, w := range ciMapKeys(wfs) {
-		wf := mapValue(wfs, w)
+		wf := kit.MapValue(wfs, w)
 		if w == "version" || wf == nil || wf.Kind != yaml.MappingNode {
 			continue
 		}
-		if mapValue(wf, "triggers") != nil {
+		if kit.MapValue(wf, "triggers") != nil {
 			m.skip("the scheduled triggers of workflow %s (add a schedule: trigger)", w)
 		}
-		list := mapValue(wf, "jobs")
+		list := kit.MapValue(wf, "jobs")
 		if list == nil || list.Kind != yaml.SequenceNode {
 			continue
 		}
@@ -112,27 +113,27 @@ func (m *ciMigration) circleWorkflows(root, jobs *yaml.Node) ([]string, map[stri
 			if name == "" {
 				continue
 			}
-			if f := mapValue(conf, "filters"); f != nil {
+			if f := kit.MapValue(conf, "filters"); f != nil {
 				if cond, ok := ciCircleFilter(f); ok {
 					m.conds[name] = cond
 				} else {
 					m.skip("the filters of job %s in workflow %s (the job runs on every push to the default branch and every pull request)", name, w)
 				}
 			}
-			if mapValue(conf, "context") != nil {
+			if kit.MapValue(conf, "context") != nil {
 				m.notes = append(m.notes, fmt.Sprintf("job %s uses a CircleCI context: create its variables as repository secrets and add them to the job's env", name))
 			}
-			if mapValue(conf, "matrix") != nil {
+			if kit.MapValue(conf, "matrix") != nil {
 				m.skip("the matrix of job %s in workflow %s", name, w)
 			}
-			if t := strings.Join(ciScalars(mapValue(conf, "type")), ""); t == "approval" {
+			if t := strings.Join(ciScalars(kit.MapValue(conf, "type")), ""); t == "approval" {
 				m.skip("the approval job %s (use an environment with required reviewers)", name)
 				continue
 			}
 			if !slices.Contains(order, name) {
 				order = append(order, name)
 			}
-			needs[name] = append(needs[name], ciScalars(mapValue(conf, "requires"))...)
+			needs[name] = append(needs[name], ciScalars(kit.MapValue(conf, "requires"))...)
 		}
 	}
 	if len(order) == 0 {
@@ -144,35 +145,35 @@ func (m *ciMigration) circleWorkflows(root, jobs *yaml.Node) ([]string, map[stri
 // circleJob translates one CircleCI job; ok is false for a job that runs
 // somewhere a Linux runner cannot stand in for.
 func (m *ciMigration) circleJob(root *yaml.Node, name string, def *yaml.Node) (cxJob, bool, error) {
-	job := cxJob{ID: ciJobID(name, m.used), Name: ciScalar(name), Timeout: 30}
-	docker := mapValue(def, "docker")
-	if ex := mapValue(def, "executor"); ex != nil {
+	job := cxJob{ID: ciJobID(name, m.used), Name: kit.YAMLScalar(name), Timeout: 30}
+	docker := kit.MapValue(def, "docker")
+	if ex := kit.MapValue(def, "executor"); ex != nil {
 		exName := ex.Value
 		if ex.Kind == yaml.MappingNode {
-			exName = strings.Join(ciScalars(mapValue(ex, "name")), "")
+			exName = strings.Join(ciScalars(kit.MapValue(ex, "name")), "")
 		}
-		if d := mapValue(mapValue(mapValue(root, "executors"), exName), "docker"); d != nil {
+		if d := kit.MapValue(kit.MapValue(kit.MapValue(root, "executors"), exName), "docker"); d != nil {
 			docker = d
 		} else if strings.Contains(exName, "/") {
 			m.skip("the orb executor %s of job %s (the job runs on ubuntu-latest)", exName, name)
 		}
 	}
 	switch {
-	case mapValue(def, "macos") != nil:
+	case kit.MapValue(def, "macos") != nil:
 		m.skip("job %s (it runs on macOS: add a macos-latest job by hand)", name)
 		return cxJob{}, false, nil
-	case mapValue(def, "machine") != nil:
+	case kit.MapValue(def, "machine") != nil:
 		m.notes = append(m.notes, fmt.Sprintf("job %s ran on a CircleCI machine; it runs on ubuntu-latest", name))
 	}
-	if mapValue(def, "parallelism") != nil {
+	if kit.MapValue(def, "parallelism") != nil {
 		m.skip("the parallelism of job %s", name)
 	}
 	steps := []cxStep{}
 	if docker != nil && docker.Kind == yaml.SequenceNode {
 		for i, img := range docker.Content {
-			ref := strings.Join(ciScalars(mapValue(img, "image")), "")
+			ref := strings.Join(ciScalars(kit.MapValue(img, "image")), "")
 			repo, tag, _ := strings.Cut(ref, ":")
-			env := m.circleEnv(mapValue(img, "environment"))
+			env := m.circleEnv(kit.MapValue(img, "environment"))
 			if i == 0 {
 				job.Env = append(job.Env, env...)
 				lang := ciCircleImages[repo]
@@ -208,8 +209,8 @@ func (m *ciMigration) circleJob(root *yaml.Node, name string, def *yaml.Node) (c
 			job.Env = append(job.Env, jobEnv...)
 		}
 	}
-	job.Env = append(job.Env, m.circleEnv(mapValue(def, "environment"))...)
-	raw := mapValue(def, "steps")
+	job.Env = append(job.Env, m.circleEnv(kit.MapValue(def, "environment"))...)
+	raw := kit.MapValue(def, "steps")
 	if raw == nil || raw.Kind != yaml.SequenceNode {
 		m.skip("job %s (no steps)", name)
 		return cxJob{}, false, nil
@@ -262,18 +263,18 @@ func (m *ciMigration) circleStep(job string, st *yaml.Node, n *int) (cxStep, boo
 		if body != nil && body.Kind == yaml.ScalarNode {
 			cmd = body.Value
 		} else if body != nil {
-			cmd = strings.Join(ciScalars(mapValue(body, "command")), "")
-			name = strings.Join(ciScalars(mapValue(body, "name")), "")
-			env = m.circleEnv(mapValue(body, "environment"))
-			dir = strings.Join(ciScalars(mapValue(body, "working_directory")), "")
-			if mapValue(body, "background") != nil {
+			cmd = strings.Join(ciScalars(kit.MapValue(body, "command")), "")
+			name = strings.Join(ciScalars(kit.MapValue(body, "name")), "")
+			env = m.circleEnv(kit.MapValue(body, "environment"))
+			dir = strings.Join(ciScalars(kit.MapValue(body, "working_directory")), "")
+			if kit.MapValue(body, "background") != nil {
 				m.skip("the background run %q of job %s", ciShort(cmd), job)
 				return cxStep{}, false
 			}
-			if w := strings.Join(ciScalars(mapValue(body, "when")), ""); w != "" && w != "on_success" {
+			if w := strings.Join(ciScalars(kit.MapValue(body, "when")), ""); w != "" && w != "on_success" {
 				m.skip("when: %s on a step of job %s", w, job)
 			}
-			if mapValue(body, "shell") != nil {
+			if kit.MapValue(body, "shell") != nil {
 				m.skip("the shell: of a step of job %s", job)
 			}
 		}
@@ -291,14 +292,14 @@ func (m *ciMigration) circleStep(job string, st *yaml.Node, n *int) (cxStep, boo
 		s.Env = env
 		if dir != "" && dir != "." && dir != "~/project" {
 			if ciDirRE.MatchString(dir) && !strings.Contains(dir, "..") {
-				s.Dir = ciScalar(dir)
+				s.Dir = kit.YAMLScalar(dir)
 			} else {
 				m.skip("the working_directory %s of a step of job %s", dir, job)
 			}
 		}
 		return s, true
 	case key == "node/install-packages":
-		pm := strings.Join(ciScalars(mapValue(body, "pkg-manager")), "")
+		pm := strings.Join(ciScalars(kit.MapValue(body, "pkg-manager")), "")
 		cmd := "if [ -f package-lock.json ]; then npm ci; else npm install; fi"
 		switch pm {
 		case "yarn":
@@ -330,13 +331,13 @@ func ciCircleFilter(f *yaml.Node) (string, bool) {
 			return "", false
 		}
 	}
-	br := mapValue(f, "branches")
+	br := kit.MapValue(f, "branches")
 	for _, k := range ciMapKeys(br) {
 		if k != "only" {
 			return "", false
 		}
 	}
-	names := ciScalars(mapValue(br, "only"))
+	names := ciScalars(kit.MapValue(br, "only"))
 	if len(names) == 0 {
 		return "", false
 	}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/pins"
 )
 
@@ -73,9 +74,9 @@ func ciDBService(kind, tag string, env []ciKV) (cxService, []ciKV, bool) {
 			jobEnv = []ciKV{{Key: "PGHOST", Value: "localhost"}, {Key: "PGUSER", Value: kv.Value}}
 		}
 	}
-	svc := cxService{Name: kind, Image: ciScalar(k.image + ":" + tag), Env: env, Ports: []string{ciScalar(k.port)}}
+	svc := cxService{Name: kind, Image: kit.YAMLScalar(k.image + ":" + tag), Env: env, Ports: []string{kit.YAMLScalar(k.port)}}
 	if k.health != "" {
-		svc.Options = ciScalar(k.health)
+		svc.Options = kit.YAMLScalar(k.health)
 	}
 	return svc, jobEnv, true
 }
@@ -106,7 +107,7 @@ func ciLangSetup(lang, version string) ([]cxStep, bool, error) {
 		act, key, extra = "actions/setup-java", "java-version", []string{"distribution", "temurin"}
 	case "rust":
 		st := cxRun("Install Rust", "rustup toolchain install \"$RUST_TOOLCHAIN\" --profile minimal --component rustfmt,clippy\nrustup default \"$RUST_TOOLCHAIN\"")
-		st.Env = []ciKV{{Key: "RUST_TOOLCHAIN", Value: ciScalar(version)}}
+		st.Env = []ciKV{{Key: "RUST_TOOLCHAIN", Value: kit.YAMLScalar(version)}}
 		return []cxStep{st}, true, nil
 	default:
 		return nil, false, nil
@@ -117,7 +118,7 @@ func ciLangSetup(lang, version string) ([]cxStep, bool, error) {
 	}
 	w := append(extra, key, version)
 	name := map[string]string{"go": "Set up Go", "node": "Set up Node", "python": "Set up Python", "java": "Set up Java"}[lang]
-	return []cxStep{{Name: ciScalar(name), Uses: p.Uses(), With: ciWith(w...)}}, true, nil
+	return []cxStep{{Name: kit.YAMLScalar(name), Uses: p.Uses(), With: ciWith(w...)}}, true, nil
 }
 
 // ciVersionPart keeps the version of an image tag ("3.12-browsers" →

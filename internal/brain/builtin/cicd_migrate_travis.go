@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"gopkg.in/yaml.v3"
 )
 
@@ -46,14 +47,14 @@ var ciAptPackageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.+:-]{0,99}$`)
 // language versions).
 func (m *ciMigration) travis(root *yaml.Node) error {
 	job := cxJob{ID: "build", Timeout: 30}
-	lang := strings.ToLower(strings.Join(ciScalars(mapValue(root, "language")), ""))
+	lang := strings.ToLower(strings.Join(ciScalars(kit.MapValue(root, "language")), ""))
 	if lang == "" {
 		lang = "ruby" // Travis CI's default language
 	}
-	job.Name = ciScalar(lang)
+	job.Name = kit.YAMLScalar(lang)
 	steps := []cxStep{m.checkout}
 	if l, ok := ciTravisLangs[lang]; ok {
-		versions := ciScalars(mapValue(root, l.key))
+		versions := ciScalars(kit.MapValue(root, l.key))
 		var kept []string
 		for _, v := range versions {
 			switch {
@@ -80,7 +81,7 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 		default:
 			job.Strategy = []ciKV{{Key: l.lang, Value: cxFlowList(kept)}}
 			ver = "${{ matrix." + l.lang + " }}"
-			job.Name = ciScalar(lang + " ${{ matrix." + l.lang + " }}")
+			job.Name = kit.YAMLScalar(lang + " ${{ matrix." + l.lang + " }}")
 		}
 		setup, _, err := ciLangSetup(l.lang, ver)
 		if err != nil {
@@ -91,8 +92,8 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 		m.skip("the %s toolchain setup (no pinned setup action for it here; the runner's preinstalled %s is used)", lang, lang)
 	}
 	// Services and their clients' environment.
-	addons := mapValue(root, "addons")
-	for _, name := range ciScalars(mapValue(root, "services")) {
+	addons := kit.MapValue(root, "addons")
+	for _, name := range ciScalars(kit.MapValue(root, "services")) {
 		kind, ok := ciTravisServices[name]
 		if !ok {
 			if name == "docker" {
@@ -104,7 +105,7 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 		}
 		tag := ""
 		if kind == "postgres" {
-			if v := mapValue(addons, "postgresql"); v != nil && v.Kind == yaml.ScalarNode {
+			if v := kit.MapValue(addons, "postgresql"); v != nil && v.Kind == yaml.ScalarNode {
 				tag = v.Value
 			}
 		}
@@ -115,7 +116,7 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 		job.Services = append(job.Services, svc)
 		job.Env = append(job.Env, env...)
 	}
-	if apt := mapValue(mapValue(addons, "apt"), "packages"); apt != nil {
+	if apt := kit.MapValue(kit.MapValue(addons, "apt"), "packages"); apt != nil {
 		var pkgs []string
 		for _, p := range ciScalars(apt) {
 			if ciAptPackageRE.MatchString(p) {
@@ -136,7 +137,7 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 	m.travisEnv(root, &job)
 	// The phases.
 	for _, ph := range ciTravisPhases {
-		n := mapValue(root, ph.key)
+		n := kit.MapValue(root, ph.key)
 		cmds := ciScalars(n)
 		if n == nil {
 			cmds = ciTravisDefault(lang, ph.key)
@@ -157,10 +158,10 @@ func (m *ciMigration) travis(root *yaml.Node) error {
 			m.skip("%s", why)
 		}
 	}
-	if oses := ciScalars(mapValue(root, "os")); len(oses) > 0 && (len(oses) > 1 || oses[0] != "linux") {
+	if oses := ciScalars(kit.MapValue(root, "os")); len(oses) > 0 && (len(oses) > 1 || oses[0] != "linux") {
 		m.skip("os: %s (the job runs on ubuntu-latest)", strings.Join(oses, ", "))
 	}
-	if mapValue(root, "cache") != nil {
+	if kit.MapValue(root, "cache") != nil {
 		m.notes = append(m.notes, "the cache: settings are dropped; the setup actions cache dependencies where they can")
 	}
 	job.Steps = steps
@@ -189,18 +190,18 @@ func ciTravisDefault(lang, phase string) []string {
 // global entries become the job's env; a list of several entries is a
 // matrix Travis CI runs one job each for, which is not translated.
 func (m *ciMigration) travisEnv(root *yaml.Node, job *cxJob) {
-	env := mapValue(root, "env")
+	env := kit.MapValue(root, "env")
 	if env == nil {
 		return
 	}
 	var global []*yaml.Node
 	switch env.Kind {
 	case yaml.MappingNode:
-		if g := mapValue(env, "global"); g != nil {
+		if g := kit.MapValue(env, "global"); g != nil {
 			global = ciItems(g)
 		}
 		for _, k := range []string{"jobs", "matrix"} {
-			if mx := mapValue(env, k); mx != nil {
+			if mx := kit.MapValue(env, k); mx != nil {
 				m.skip("the env %s (one job per entry: %d entries)", k, len(ciItems(mx)))
 			}
 		}
@@ -214,7 +215,7 @@ func (m *ciMigration) travisEnv(root *yaml.Node, job *cxJob) {
 	}
 	for _, it := range global {
 		if it.Kind == yaml.MappingNode {
-			if mapValue(it, "secure") != nil {
+			if kit.MapValue(it, "secure") != nil {
 				m.notes = append(m.notes, "an encrypted (secure:) env entry of "+m.from+" cannot be read: create it as a repository secret and add NAME: ${{ secrets.NAME }} to the job's env")
 			}
 			continue

@@ -7,10 +7,10 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"gopkg.in/yaml.v3"
 )
 
 // ciPlatformRE is one image platform buildx builds with QEMU on a Linux
@@ -118,7 +118,7 @@ func ciPatchPlatforms(path string, orig, base []byte, platforms []string) ([]byt
 		return nil, "", fmt.Errorf("it is not a mapping at the top")
 	}
 	root := doc.Content[0]
-	jobs := mapValue(root, "jobs")
+	jobs := kit.MapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil, "", fmt.Errorf("it has no jobs mapping")
 	}
@@ -145,13 +145,13 @@ func ciPatchPlatforms(path string, orig, base []byte, platforms []string) ([]byt
 	var did []string
 	list := strings.Join(platforms, ",")
 	for i := 1; i < len(jobs.Content); i += 2 {
-		steps := mapValue(jobs.Content[i], "steps")
+		steps := kit.MapValue(jobs.Content[i], "steps")
 		if steps == nil || steps.Kind != yaml.SequenceNode || steps.Style&yaml.FlowStyle != 0 {
 			continue
 		}
 		first, hasQEMU, buildxAt := -1, false, -1
 		for k, st := range steps.Content {
-			u := mapValue(st, "uses")
+			u := kit.MapValue(st, "uses")
 			if u == nil {
 				continue
 			}
@@ -167,7 +167,7 @@ func ciPatchPlatforms(path string, orig, base []byte, platforms []string) ([]byt
 				if first < 0 {
 					first = k
 				}
-				if w := mapValue(st, "with"); w != nil && mapValue(w, "platforms") != nil {
+				if w := kit.MapValue(st, "with"); w != nil && kit.MapValue(w, "platforms") != nil {
 					continue // it names its platforms already
 				}
 				at, add, err := ciPlatformsLines(lines, st, list)
@@ -254,11 +254,11 @@ func ciStepStart(lines []string, step *yaml.Node) (int, string, error) {
 // the indentation of the with: entries, or a new with: block after the
 // step's last line.
 func ciPlatformsLines(lines []string, step *yaml.Node, list string) (int, []string, error) {
-	w := mapValue(step, "with")
+	w := kit.MapValue(step, "with")
 	if w == nil {
 		// A new with: block right after the uses: line, at the step's
 		// key indentation.
-		u := mapValue(step, "uses")
+		u := kit.MapValue(step, "uses")
 		if u == nil || u.Line < 1 || u.Line > len(lines) {
 			return 0, nil, fmt.Errorf("a build step has no uses: position")
 		}
@@ -272,7 +272,7 @@ func ciPlatformsLines(lines []string, step *yaml.Node, list string) (int, []stri
 			return 0, nil, fmt.Errorf("the build step's uses: is not on one line")
 		}
 		pad := strings.Repeat(" ", step.Column-1)
-		return u.Line, []string{pad + "with:", pad + "  platforms: " + ciScalar(list)}, nil
+		return u.Line, []string{pad + "with:", pad + "  platforms: " + kit.YAMLScalar(list)}, nil
 	}
 	if w.Kind != yaml.MappingNode || w.Style&yaml.FlowStyle != 0 || len(w.Content) == 0 || w.Content[0].Line < 2 {
 		return 0, nil, fmt.Errorf("the build step's with: is not a block mapping a patch can add a line to")
@@ -284,7 +284,7 @@ func ciPlatformsLines(lines []string, step *yaml.Node, list string) (int, []stri
 	for at > 0 && strings.HasPrefix(strings.TrimSpace(lines[at-1]), "#") {
 		at--
 	}
-	return at, []string{pad + "platforms: " + ciScalar(list)}, nil
+	return at, []string{pad + "platforms: " + kit.YAMLScalar(list)}, nil
 }
 
 // ciAddPlatformsNode mirrors ciPlatformsLines on the node tree: platforms
@@ -294,7 +294,7 @@ func ciAddPlatformsNode(step *yaml.Node, list string) {
 		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "platforms"},
 		{Kind: yaml.ScalarNode, Tag: "!!str", Value: list},
 	}
-	w := mapValue(step, "with")
+	w := kit.MapValue(step, "with")
 	if w == nil {
 		step.Content = append(step.Content,
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "with"},

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -177,7 +178,7 @@ func TestCICDMultiArchScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task := engine.Task{ID: "ci", Mode: CICDMode, Params: c.params}
+	task := engine.Task{ID: "ci", Mode: kit.CICDMode, Params: c.params}
 	if f := engine.CheckPolicy(fsys, task, nil, cs); len(f) == 0 || f[0].Rule != engine.RulePolicyScope {
 		t.Errorf("policy findings without the declared file = %v, want policy-scope", f)
 	}

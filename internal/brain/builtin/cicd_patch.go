@@ -8,11 +8,11 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"gopkg.in/yaml.v3"
 )
 
 // ciPatchable are the gate's workflow rules a minimal patch fixes: an
@@ -136,21 +136,21 @@ func ciPatchWorkflow(path string, src []byte, errs []validate.Finding) (ciPatch,
 // jobs.<id>.steps[*].uses, in document order.
 func ciUsesNodes(root *yaml.Node) []*yaml.Node {
 	var out []*yaml.Node
-	jobs := mapValue(root, "jobs")
+	jobs := kit.MapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 1; i < len(jobs.Content); i += 2 {
 		job := jobs.Content[i]
-		if u := mapValue(job, "uses"); u != nil && u.Kind == yaml.ScalarNode {
+		if u := kit.MapValue(job, "uses"); u != nil && u.Kind == yaml.ScalarNode {
 			out = append(out, u)
 		}
-		steps := mapValue(job, "steps")
+		steps := kit.MapValue(job, "steps")
 		if steps == nil || steps.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, s := range steps.Content {
-			if u := mapValue(s, "uses"); u != nil && u.Kind == yaml.ScalarNode {
+			if u := kit.MapValue(s, "uses"); u != nil && u.Kind == yaml.ScalarNode {
 				out = append(out, u)
 			}
 		}
@@ -229,23 +229,23 @@ func ciSplicePin(lines []string, n *yaml.Node, pin pins.Pin) error {
 // permissions of its own and looks like it writes (pushes, releases,
 // deploys, comments...): a read-only token would break it.
 func ciReadOnlyJobs(root *yaml.Node) error {
-	jobs := mapValue(root, "jobs")
+	jobs := kit.MapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return fmt.Errorf("it has no jobs mapping")
 	}
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
 		id, job := jobs.Content[i].Value, jobs.Content[i+1]
-		if mapValue(job, "permissions") != nil {
+		if kit.MapValue(job, "permissions") != nil {
 			continue
 		}
-		if u := mapValue(job, "uses"); u != nil {
+		if u := kit.MapValue(job, "uses"); u != nil {
 			return fmt.Errorf("job %s calls %s with no permissions of its own; a read-only default could break what it calls, so add its permissions by hand", id, u.Value)
 		}
 		var text strings.Builder
-		if steps := mapValue(job, "steps"); steps != nil {
+		if steps := kit.MapValue(job, "steps"); steps != nil {
 			for _, s := range steps.Content {
 				for _, k := range []string{"uses", "run", "with", "env"} {
-					if v := mapValue(s, k); v != nil {
+					if v := kit.MapValue(s, k); v != nil {
 						b, _ := yaml.Marshal(v)
 						text.Write(b)
 					}
@@ -276,7 +276,7 @@ func ciJobsKey(lines []string, root *yaml.Node) (*yaml.Node, int, error) {
 		return nil, 0, fmt.Errorf("it has no top-level jobs: key at the start of a line")
 	}
 	indent := 2
-	if jobs := mapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Line > key.Line && jobs.Content[0].Column > 1 {
+	if jobs := kit.MapValue(root, "jobs"); jobs != nil && len(jobs.Content) > 0 && jobs.Content[0].Line > key.Line && jobs.Content[0].Column > 1 {
 		indent = jobs.Content[0].Column - 1
 	}
 	return key, indent, nil
@@ -287,7 +287,7 @@ func ciJobsKey(lines []string, root *yaml.Node) (*yaml.Node, int, error) {
 // the document's own indentation and a blank line where the document
 // separates its top-level blocks with one.
 func ciInsertPermissions(lines []string, root *yaml.Node) ([]string, error) {
-	if mapValue(root, "permissions") != nil {
+	if kit.MapValue(root, "permissions") != nil {
 		return nil, fmt.Errorf("it has a permissions block the gate still refuses")
 	}
 	key, indent, err := ciJobsKey(lines, root)

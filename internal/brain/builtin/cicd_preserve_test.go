@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
@@ -161,7 +162,7 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 						t.Errorf("task %s broke the change policy: %s", tr.Task.ID, f)
 					}
 				}
-				if tr.Task.Mode == CICDMode && tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
+				if tr.Task.Mode == kit.CICDMode && tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
 					t.Errorf("task %s: %s %s %v", tr.Task.ID, tr.Status, tr.Error, tr.Findings)
 				}
 				if tr.ChangeSet == nil {
@@ -248,10 +249,10 @@ func TestDeployRequestPlansNoCI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", request, err)
 		}
-		if got := task(plan, TaskCI) != nil; got != wantCI {
+		if got := task(plan, kit.TaskCI) != nil; got != wantCI {
 			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, taskIDs(plan))
 		}
-		if task(plan, TaskDeploy) == nil {
+		if task(plan, kit.TaskDeploy) == nil {
 			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, taskIDs(plan))
 		}
 	}

@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 )
 
 // ciUsesPytest reports whether the service runs its tests with pytest.
@@ -120,7 +122,7 @@ func ciUV(c *ciSvc, pytest bool) ([]ciStep, []ciKV, error) {
 	}
 	var env []ciKV
 	if !c.has(".python-version") && ciVersion(c) != "" {
-		env = append(env, ciKV{Key: "UV_PYTHON", Value: ciScalar(ciVersion(c))})
+		env = append(env, ciKV{Key: "UV_PYTHON", Value: kit.YAMLScalar(ciVersion(c))})
 	}
 	sync := "uv sync --frozen"
 	if !c.has("uv.lock") {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -126,7 +127,7 @@ func ciWriteRelease(in engine.WorkInput, services []stack.Service, existing []ci
 	}
 	job.Env = ciDedupeKV(job.Env)
 	job.Steps = append(job.Steps, cxStep{
-		Name: ciScalar("Create the GitHub release"),
+		Name: kit.YAMLScalar("Create the GitHub release"),
 		Env:  []ciKV{{Key: "GH_TOKEN", Value: "${{ secrets.GITHUB_TOKEN }}"}, {Key: "GH_REPO", Value: "${{ github.repository }}"}},
 		Run:  cxScript(create),
 	})
@@ -247,7 +248,7 @@ func ciReleaseSteps(c *ciSvc, names map[string]bool) ([]cxStep, string, error) {
 	if s.Dir != "." {
 		for i := range steps {
 			if steps[i].Run != "" {
-				steps[i].Dir = ciScalar(s.Dir)
+				steps[i].Dir = kit.YAMLScalar(s.Dir)
 			}
 		}
 	}

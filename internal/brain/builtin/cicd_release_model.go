@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 )
 
 // The model jobs.yml.tmpl renders: the release, Worker deploy and
@@ -61,14 +63,14 @@ const cxRunIndent = 10
 
 // cxRun builds a run step; a script of several lines is a literal block.
 func cxRun(name, script string) cxStep {
-	return cxStep{Name: ciScalar(name), Run: cxScript(script)}
+	return cxStep{Name: kit.YAMLScalar(name), Run: cxScript(script)}
 }
 
 // cxScript renders a run: script: one line as a scalar, several as a
 // literal block scalar at the step's indentation.
 func cxScript(script string) string {
 	script = strings.TrimRight(script, "\n")
-	if !strings.Contains(script, "\n") && ciPlainSafe(script) {
+	if !strings.Contains(script, "\n") && kit.YAMLPlainSafe(script) {
 		return script
 	}
 	pad := strings.Repeat(" ", cxRunIndent)
@@ -87,7 +89,7 @@ func cxScript(script string) string {
 func cxFlowList(items []string) string {
 	out := make([]string, len(items))
 	for i, s := range items {
-		out[i] = ciScalar(s)
+		out[i] = kit.YAMLScalar(s)
 		if strings.ContainsAny(out[i], ",[]{}") && !strings.HasPrefix(out[i], `"`) {
 			out[i] = `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
 		}

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
 	"github.com/devops-lead/devops-lead/internal/workspace"
+	"gopkg.in/yaml.v3"
 )
 
 // cxCase is one run of the CI/CD specialist over a repository for the
@@ -55,7 +55,7 @@ func runCX(t *testing.T, c cxCase) (*change.ChangeSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	task := engine.Task{ID: "ci", Mode: CICDMode, Params: c.params, Files: c.declared, Services: c.services}
+	task := engine.Task{ID: "ci", Mode: kit.CICDMode, Params: c.params, Files: c.declared, Services: c.services}
 	for _, f := range engine.CheckPolicy(cxFS(t, c), task, nil, cs) {
 		t.Errorf("change policy: %s", f)
 	}
@@ -70,7 +70,7 @@ func runCXNoPolicy(t *testing.T, c cxCase) (*change.ChangeSet, error) {
 	if err != nil {
 		t.Fatalf("detect: %v", err)
 	}
-	task := engine.Task{ID: "ci", Mode: CICDMode, Params: c.params, Files: c.declared, Services: c.services}
+	task := engine.Task{ID: "ci", Mode: kit.CICDMode, Params: c.params, Files: c.declared, Services: c.services}
 	return New().Work(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys})
 }
 
@@ -382,7 +382,7 @@ func TestCITaskFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task := engine.Task{ID: "ci", Mode: CICDMode, Params: map[string]string{"workflows": "image,release", "platforms": "linux/amd64,linux/arm64"}}
+	task := engine.Task{ID: "ci", Mode: kit.CICDMode, Params: map[string]string{"workflows": "image,release", "platforms": "linux/amd64,linux/arm64"}}
 	files, err := ciTaskFiles(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys})
 	if err != nil {
 		t.Fatal(err)

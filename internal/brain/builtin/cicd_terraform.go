@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -109,7 +110,7 @@ func ciWriteTerraform(in engine.WorkInput, defaultBranch string, cs *change.Chan
 	if dir == "" {
 		dir = "infra"
 	}
-	if !safePath(dir) || strings.Contains(dir, "..") || strings.HasPrefix(dir, "/") || dir == "." {
+	if !kit.SafePath(dir) || strings.Contains(dir, "..") || strings.HasPrefix(dir, "/") || dir == "." {
 		return fmt.Errorf("task %s: params infra_dir %q is not a plain relative directory; name the Terraform root's directory", in.Task.ID, dir)
 	}
 	branch := pr["branch"]
@@ -122,7 +123,7 @@ func ciWriteTerraform(in engine.WorkInput, defaultBranch string, cs *change.Chan
 	if !ciBranchRE.MatchString(branch) || strings.Contains(branch, "..") {
 		return fmt.Errorf("task %s: params branch %q is not a branch name", in.Task.ID, branch)
 	}
-	if exists(in.Workspace, TerraformWorkflowPath) {
+	if kit.Exists(in.Workspace, TerraformWorkflowPath) {
 		return fmt.Errorf("%s exists: the built-in CI/CD specialist does not replace a Terraform workflow; remove or rename it to have it written again", TerraformWorkflowPath)
 	}
 	version, from := tfVersionFor(in.Workspace, dir)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -22,7 +23,7 @@ func terraformWorkflow(t *testing.T, params map[string]string, ws fstest.MapFS) 
 		p[k] = v
 	}
 	cs, err := cicd(context.Background(), engine.WorkInput{
-		Task: engine.Task{ID: TaskTerraform, Mode: CICDMode, Params: p}, Repo: repo, Workspace: ws,
+		Task: engine.Task{ID: kit.TaskTerraform, Mode: kit.CICDMode, Params: p}, Repo: repo, Workspace: ws,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestCIWriteTerraform(t *testing.T) {
 			if strings.Contains(got, "github.event.pull_request.title") || strings.Contains(got, "${{ github.event") {
 				t.Errorf("event text in the workflow:\n%s", got)
 			}
-			infraGate(t, CICDMode, cs)
+			infraGate(t, kit.CICDMode, cs)
 		})
 	}
 }
@@ -124,8 +125,8 @@ func TestCIWriteTerraformRefuses(t *testing.T) {
 		"bad branch": {map[string]string{"cloud": "aws", "branch": "a b"}, nil, "branch"},
 		"exists":     {map[string]string{"cloud": "aws"}, fstest.MapFS{TerraformWorkflowPath: {Data: []byte("name: x\n")}}, "exists"},
 	} {
-		in := engine.WorkInput{Task: engine.Task{ID: "t", Mode: CICDMode, Params: c.params}, Repo: repo, Workspace: c.ws}
-		err := ciWriteTerraform(in, "", change.New("t", CICDMode))
+		in := engine.WorkInput{Task: engine.Task{ID: "t", Mode: kit.CICDMode, Params: c.params}, Repo: repo, Workspace: c.ws}
+		err := ciWriteTerraform(in, "", change.New("t", kit.CICDMode))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}
@@ -136,7 +137,7 @@ func TestCIWriteTerraformRefuses(t *testing.T) {
 // repository with no detected service, still gets its workflow.
 func TestCIWriteTerraformNoService(t *testing.T) {
 	in := engine.WorkInput{
-		Task: engine.Task{ID: TaskTerraform, Mode: CICDMode, Params: map[string]string{"workflows": "terraform", "cloud": "gcp", "bucket": "true"}},
+		Task: engine.Task{ID: kit.TaskTerraform, Mode: kit.CICDMode, Params: map[string]string{"workflows": "terraform", "cloud": "gcp", "bucket": "true"}},
 		Repo: &stack.Repo{}, Workspace: fstest.MapFS{},
 	}
 	cs, err := cicd(context.Background(), in)

@@ -10,15 +10,15 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/rhysd/actionlint"
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"github.com/rhysd/actionlint"
+	"gopkg.in/yaml.v3"
 )
 
 // ciCase is one repository the CI/CD specialist works on.
@@ -249,7 +249,7 @@ func ciCases() []ciCase {
 func runCICD(t *testing.T, c ciCase) *change.ChangeSet {
 	t.Helper()
 	in := engine.WorkInput{
-		Task:      engine.Task{ID: "ci", Mode: CICDMode, Params: c.params},
+		Task:      engine.Task{ID: "ci", Mode: kit.CICDMode, Params: c.params},
 		Repo:      &stack.Repo{Services: c.services},
 		Workspace: ciMapFS(c.files),
 		Deps:      c.deps,
@@ -267,9 +267,9 @@ func cicdMode(t *testing.T) *mode.Mode {
 	if err != nil {
 		t.Fatalf("load the modes: %v", err)
 	}
-	m := reg.Get(CICDMode)
+	m := reg.Get(kit.CICDMode)
 	if m == nil {
-		t.Fatalf("no %s mode", CICDMode)
+		t.Fatalf("no %s mode", kit.CICDMode)
 	}
 	return m
 }
@@ -467,7 +467,7 @@ func BenchmarkCICDMonorepo(b *testing.B) {
 	cases := ciCases()
 	c := cases[len(cases)-1]
 	in := engine.WorkInput{
-		Task:      engine.Task{ID: "ci", Mode: CICDMode, Params: c.params},
+		Task:      engine.Task{ID: "ci", Mode: kit.CICDMode, Params: c.params},
 		Repo:      &stack.Repo{Services: c.services},
 		Workspace: ciMapFS(c.files),
 		Deps:      c.deps,

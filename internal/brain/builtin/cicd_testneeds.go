@@ -3,6 +3,8 @@ package builtin
 import (
 	"fmt"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 )
 
 // ciGiveTestNeeds gives a service's CI job what its tests are given where
@@ -28,13 +30,13 @@ func ciGiveTestNeeds(c *ciSvc, job *ciJob) {
 		}
 	}
 	for _, e := range n.Env {
-		put(ciKV{Key: e.Name, Value: ciScalar(e.Default)})
+		put(ciKV{Key: e.Name, Value: kit.YAMLScalar(e.Default)})
 	}
 	var kinds []string
 	for _, ts := range n.Services {
 		var senv []ciKV
 		for _, e := range ts.Env {
-			senv = append(senv, ciKV{Key: e.Name, Value: ciScalar(e.Default)})
+			senv = append(senv, ciKV{Key: e.Name, Value: kit.YAMLScalar(e.Default)})
 		}
 		svc, jobEnv, ok := ciDBService(ts.Kind, ts.Tag, senv)
 		if !ok {
@@ -50,7 +52,7 @@ func ciGiveTestNeeds(c *ciSvc, job *ciJob) {
 		return
 	}
 	job.Env = append(job.Env, env...)
-	note := fmt.Sprintf("%s: the tests run beside %s as %s gives them", dirLabel(c.s.Dir), strings.Join(kinds, " and "), n.Source)
+	note := fmt.Sprintf("%s: the tests run beside %s as %s gives them", kit.DirLabel(c.s.Dir), strings.Join(kinds, " and "), n.Source)
 	if len(n.Env) > 0 {
 		var names []string
 		for _, e := range n.Env {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -147,7 +148,7 @@ func ciWriteWorkerDeploy(in engine.WorkInput, p ciParams, existing []ciExisting,
 		if c.s.Dir != "." {
 			for i := range setup {
 				if setup[i].Run != "" {
-					setup[i].Dir = ciScalar(c.s.Dir)
+					setup[i].Dir = kit.YAMLScalar(c.s.Dir)
 				}
 			}
 		}
@@ -178,8 +179,8 @@ func ciWriteWorkerDeploy(in engine.WorkInput, p ciParams, existing []ciExisting,
 	}
 	job := func(id, name, cond, cmd string, secrets bool) cxJob {
 		steps := append([]cxStep{cxFrom([]ciStep{checkout})[0]}, setup...)
-		steps = append(steps, cxStep{Name: ciScalar(name), Uses: uses, With: with(cmd, secrets)})
-		return cxJob{ID: id, Name: ciScalar(name), If: cond, Timeout: 15, Steps: steps}
+		steps = append(steps, cxStep{Name: kit.YAMLScalar(name), Uses: uses, With: with(cmd, secrets)})
+		return cxJob{ID: id, Name: kit.YAMLScalar(name), If: cond, Timeout: 15, Steps: steps}
 	}
 	check := job("check", "Wrangler dry run", "github.event_name == 'pull_request'", "deploy --dry-run", false)
 	deploy := job("deploy", "Deploy the Worker", "github.event_name != 'pull_request'", "deploy", true)
@@ -191,7 +192,7 @@ func ciWriteWorkerDeploy(in engine.WorkInput, p ciParams, existing []ciExisting,
 			"Create the repository secrets CLOUDFLARE_API_TOKEN (a token from the",
 			"\"Edit Cloudflare Workers\" template) and CLOUDFLARE_ACCOUNT_ID.",
 		},
-		On:               []string{"push:", "  branches: [" + ciScalar(p.Branch) + "]", "pull_request:", "workflow_dispatch:"},
+		On:               []string{"push:", "  branches: [" + kit.YAMLScalar(p.Branch) + "]", "pull_request:", "workflow_dispatch:"},
 		Group:            "deploy-worker-${{ github.ref }}",
 		CancelInProgress: "${{ github.event_name == 'pull_request' }}",
 		Jobs:             []cxJob{check, deploy},

@@ -1,11 +1,11 @@
 package builtin
 
 import (
-	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/pins"
 )
 
@@ -49,45 +49,11 @@ type ciWorkflow struct {
 // indented two more.
 const ciWithIndent = 10
 
-var ciPlainRE = regexp.MustCompile(`^[A-Za-z0-9_./$~][A-Za-z0-9 _./@:+=,${}()|&!'*<>\[\]-]*$`)
-
-// ciScalar renders s as a single-line YAML scalar: plain when that reads back as
-// the same string, double-quoted otherwise.
-func ciScalar(s string) string {
-	if ciPlainSafe(s) {
-		return s
-	}
-	b, _ := json.Marshal(s) // a JSON string is a valid YAML double-quoted scalar
-	return string(b)
-}
-
-func ciPlainSafe(s string) bool {
-	if s == "" || !ciPlainRE.MatchString(s) || strings.HasSuffix(s, " ") || strings.HasSuffix(s, ":") ||
-		strings.Contains(s, ": ") || strings.Contains(s, " #") {
-		return false
-	}
-	// Flow indicators outside an expression would start a flow collection.
-	if strings.ContainsAny(s, "[]") || (strings.ContainsAny(s, "{}") && !strings.HasPrefix(s, "${{")) {
-		return false
-	}
-	switch strings.ToLower(s) {
-	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~":
-		return false
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return false
-	}
-	if _, err := strconv.ParseInt(s, 0, 64); err == nil {
-		return false
-	}
-	return true
-}
-
 // ciBlock renders a multi-line value as a literal block scalar for a with:
 // key; single-line values go through ciScalar.
 func ciBlock(s string) string {
 	if !strings.Contains(s, "\n") {
-		return ciScalar(s)
+		return kit.YAMLScalar(s)
 	}
 	pad := strings.Repeat(" ", ciWithIndent+2)
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
@@ -121,7 +87,9 @@ func ciUses(action string) (string, error) {
 }
 
 // ciRun builds a run step.
-func ciRun(name, cmd string) ciStep { return ciStep{Name: ciScalar(name), Run: ciScalar(cmd)} }
+func ciRun(name, cmd string) ciStep {
+	return ciStep{Name: kit.YAMLScalar(name), Run: kit.YAMLScalar(cmd)}
+}
 
 // ciAction builds a step that uses a pinned action.
 func ciAction(name, act string, w []ciKV) (ciStep, error) {
@@ -129,7 +97,7 @@ func ciAction(name, act string, w []ciKV) (ciStep, error) {
 	if err != nil {
 		return ciStep{}, err
 	}
-	return ciStep{Name: ciScalar(name), Uses: u, With: w}, nil
+	return ciStep{Name: kit.YAMLScalar(name), Uses: u, With: w}, nil
 }
 
 // ciCheckout checks the repository out without leaving the token in

@@ -3,9 +3,9 @@ package builtin
 import (
 	"context"
 	"fmt"
-	"path"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
@@ -53,7 +53,7 @@ type secretVar struct{ Name, Service string }
 // .env.example. An existing Compose file is extended with the services it
 // lacks, or left alone when it has them all.
 func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return nil, err
 	}
@@ -61,10 +61,10 @@ func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 	if dir == "" {
 		dir = "."
 	}
-	if err := engine.CheckPath(joinPath(dir, "compose.yaml")); err != nil {
+	if err := engine.CheckPath(kit.JoinPath(dir, "compose.yaml")); err != nil {
 		return nil, fmt.Errorf("task %s: params dir: %w", in.Task.ID, err)
 	}
-	services, err := taskServices(in.Repo, in.Task)
+	services, err := kit.TaskServices(in.Repo, in.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 	}
 	existing := ""
 	for _, n := range composeNames {
-		if p := joinPath(dir, n); exists(in.Workspace, p) {
+		if p := kit.JoinPath(dir, n); kit.Exists(in.Workspace, p) {
 			existing = p
 			break
 		}
@@ -98,14 +98,14 @@ func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 		if err != nil {
 			return nil, err
 		}
-		cs.Put(joinPath(dir, "compose.yaml"), out, nil, strings.Join(append([]string{"local development stack; copy .env.example to .env first"}, notes...), "; "))
+		cs.Put(kit.JoinPath(dir, "compose.yaml"), out, nil, strings.Join(append([]string{"local development stack; copy .env.example to .env first"}, notes...), "; "))
 	}
 	return cs, envExample(in.Workspace, dir, secrets, cs)
 }
 
 // backingList returns the backing services of the task: Params["backing"]
 // when the lead set it, else the services' dependencies.
-func backingList(tbl *imageTable, t engine.Task, services []stack.Service) ([]string, []string, error) {
+func backingList(tbl *kit.ImageTable, t engine.Task, services []stack.Service) ([]string, []string, error) {
 	var want []string
 	var notes []string
 	if raw, ok := t.Params["backing"]; ok {
@@ -147,7 +147,7 @@ func backingList(tbl *imageTable, t engine.Task, services []stack.Service) ([]st
 
 // composeModel builds the Compose data: backing services first (so apps
 // can depend on them), then one app per service with a Dockerfile.
-func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []stack.Service, backing []string) (composeData, []secretVar, []string) {
+func composeModel(tbl *kit.ImageTable, in engine.WorkInput, dir string, services []stack.Service, backing []string) (composeData, []secretVar, []string) {
 	var d composeData
 	var secrets []secretVar
 	var notes []string
@@ -162,12 +162,12 @@ func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []s
 		hostPorts[tbl.Services[b].Port] = true
 	}
 	for _, s := range services {
-		df := joinPath(s.Dir, "Dockerfile")
-		if !exists(in.Workspace, df) && !inDeps(in.Deps, df) && keptDockerfile(in.Workspace, in.Deps, s) == "" {
-			notes = append(notes, fmt.Sprintf("%s has no Dockerfile, so it is not in the Compose file; containerize it first", dirLabel(s.Dir)))
+		df := kit.JoinPath(s.Dir, "Dockerfile")
+		if !kit.Exists(in.Workspace, df) && !inDeps(in.Deps, df) && keptDockerfile(in.Workspace, in.Deps, s) == "" {
+			notes = append(notes, fmt.Sprintf("%s has no Dockerfile, so it is not in the Compose file; containerize it first", kit.DirLabel(s.Dir)))
 			continue
 		}
-		name := uniqueName(serviceName(s), used)
+		name := uniqueName(kit.ServiceName(s), used)
 		port := s.Port
 		if port == 0 {
 			if l, ok := tbl.Languages[string(s.Language)]; ok {
@@ -175,7 +175,7 @@ func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []s
 			}
 		}
 		bctx, bdf := imageBuild(in.Workspace, in.Deps, s)
-		app := composeService{Name: name, Context: relDir(dir, bctx), Dockerfile: ctxRel(bctx, bdf), Own: relDir(dir, s.Dir)}
+		app := composeService{Name: name, Context: kit.RelDir(dir, bctx), Dockerfile: ctxRel(bctx, bdf), Own: kit.RelDir(dir, s.Dir)}
 		if port > 0 {
 			host := port
 			for hostPorts[host] {
@@ -201,7 +201,7 @@ func composeModel(tbl *imageTable, in engine.WorkInput, dir string, services []s
 func appBacking(s stack.Service, backing []string) []string {
 	var out []string
 	for _, b := range backing {
-		if contains(s.Deps, b) {
+		if kit.Contains(s.Deps, b) {
 			out = append(out, b)
 		}
 	}
@@ -221,28 +221,6 @@ func inDeps(deps []*change.ChangeSet, p string) bool {
 	return false
 }
 
-// serviceName turns a stack service name into a Compose service name.
-func serviceName(s stack.Service) string {
-	n := s.Name
-	if n == "" {
-		n = lastElem(s.Dir)
-	}
-	var b strings.Builder
-	for _, r := range strings.ToLower(n) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case (r == '-' || r == '_' || r == '.' || r == '/' || r == '@') && b.Len() > 0:
-			b.WriteByte('-')
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if out == "" {
-		return "app"
-	}
-	return out
-}
-
 // uniqueName returns name, or name-2, name-3... when it is taken.
 func uniqueName(name string, used map[string]bool) string {
 	out := name
@@ -251,33 +229,4 @@ func uniqueName(name string, used map[string]bool) string {
 	}
 	used[out] = true
 	return out
-}
-
-// relDir returns the build context of a service dir seen from the
-// Compose file's dir, in ./ form.
-func relDir(from, to string) string {
-	split := func(p string) []string {
-		if p == "." || p == "" {
-			return nil
-		}
-		return strings.Split(p, "/")
-	}
-	f, t := split(from), split(to)
-	n := 0
-	for n < len(f) && n < len(t) && f[n] == t[n] {
-		n++
-	}
-	var parts []string
-	for range f[n:] {
-		parts = append(parts, "..")
-	}
-	parts = append(parts, t[n:]...)
-	if len(parts) == 0 {
-		return "."
-	}
-	rel := path.Join(parts...)
-	if !strings.HasPrefix(rel, "..") {
-		rel = "./" + rel
-	}
-	return rel
 }

@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"gopkg.in/yaml.v3"
 )
 
 // An existing Compose file is the repository's own: the services it lacks
@@ -59,37 +59,37 @@ func readHumanCompose(p string, old []byte) (*humanCompose, error) {
 	}
 	h := &humanCompose{names: map[string]bool{}, kinds: map[string]bool{}, builds: map[string]bool{},
 		healthy: map[string]bool{}, ports: map[int]bool{}, root: root}
-	h.services = mapValue(root, "services")
+	h.services = kit.MapValue(root, "services")
 	if h.services == nil || h.services.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s has no services: mapping: add one (services: with at least one service), then ask again", p)
 	}
 	for i := 0; i+1 < len(h.services.Content); i += 2 {
 		name, svc := h.services.Content[i].Value, h.services.Content[i+1]
 		h.names[name] = true
-		if img := mapValue(svc, "image"); img != nil {
-			repo, _, _ := splitImage(img.Value)
+		if img := kit.MapValue(svc, "image"); img != nil {
+			repo, _, _ := kit.SplitImage(img.Value)
 			if k, ok := backingKinds[repo[strings.LastIndex(repo, "/")+1:]]; ok {
 				h.kinds[k] = true
 			}
 		}
-		if b := mapValue(svc, "build"); b != nil {
+		if b := kit.MapValue(svc, "build"); b != nil {
 			ctx, file := b.Value, "Dockerfile"
 			if b.Kind == yaml.MappingNode {
 				ctx = "."
-				if c := mapValue(b, "context"); c != nil {
+				if c := kit.MapValue(b, "context"); c != nil {
 					ctx = c.Value
 				}
-				if f := mapValue(b, "dockerfile"); f != nil && f.Value != "" {
+				if f := kit.MapValue(b, "dockerfile"); f != nil && f.Value != "" {
 					file = f.Value
 				}
 			}
 			h.builds[buildKey(ctx, file)] = true
 			h.builds[path.Clean(ctx)] = true
 		}
-		if hc := mapValue(svc, "healthcheck"); hc != nil && hc.Kind == yaml.MappingNode && mapValue(hc, "test") != nil {
+		if hc := kit.MapValue(svc, "healthcheck"); hc != nil && hc.Kind == yaml.MappingNode && kit.MapValue(hc, "test") != nil {
 			h.healthy[name] = true
 		}
-		if ps := mapValue(svc, "ports"); ps != nil && ps.Kind == yaml.SequenceNode {
+		if ps := kit.MapValue(svc, "ports"); ps != nil && ps.Kind == yaml.SequenceNode {
 			for _, e := range ps.Content {
 				for _, hp := range publishedPorts(e) {
 					h.ports[hp] = true
@@ -118,7 +118,7 @@ func publishedPorts(e *yaml.Node) []int {
 		}
 		spec = parts[len(parts)-2]
 	case yaml.MappingNode:
-		p := mapValue(e, "published")
+		p := kit.MapValue(e, "published")
 		if p == nil {
 			return nil
 		}
@@ -148,7 +148,7 @@ func publishedPorts(e *yaml.Node) []int {
 // lines, and returns the passwords the added services reference. A file
 // that has them all is left alone.
 func extendCompose(ws fs.FS, p string, d composeData, secrets []secretVar, notes []string, cs *change.ChangeSet) ([]secretVar, error) {
-	old, err := readOptional(ws, p)
+	old, err := kit.ReadOptional(ws, p)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func extendCompose(ws fs.FS, p string, d composeData, secrets []secretVar, notes
 	note := fmt.Sprintf("added %s at the end of the existing file's services (new lines only, every existing line kept as it was); existing app services do not get depends_on or connection settings automatically",
 		strings.Join(missingNames(missing), ", "))
 	if human := validate.Errors(validate.CheckFile(p, old, validate.Options{})); len(human) > 0 {
-		note += "; the file's own lines have gate findings that were left as they are (they are the repository's, not this change's): " + describeFindings(human)
+		note += "; the file's own lines have gate findings that were left as they are (they are the repository's, not this change's): " + kit.DescribeFindings(human)
 	}
 	cs.Put(p, out, old, strings.Join(append([]string{note}, notes...), "; "))
 	var keep []secretVar

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
@@ -69,7 +70,7 @@ func TestComposeMergeKeepsEveryLine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Python, Port: 8000, Deps: []string{"postgres", "redis"}}}}
 	fsys := withFile(withFile(nil, "Dockerfile", "FROM python:3.12-slim-bookworm\nUSER 10001\n"), "compose.yaml", devCompose)
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,redis,rabbitmq"}}
-	cs := work(t, ComposeMode, task, repo, fsys)
+	cs := work(t, kit.ComposeMode, task, repo, fsys)
 	f := cs.Get("compose.yaml")
 	if f == nil {
 		t.Fatalf("compose.yaml not extended: %v", cs.Paths())
@@ -117,7 +118,7 @@ func TestComposeMergePorts(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "api", Language: stack.Go, Port: 8080}}}
 	existing := "services:\n  proxy:\n    image: nginx:1.27\n    ports:\n      - 8080:80\n      - target: 443\n        published: \"8443\"\n  cache:\n    image: memcached:1.6\n    ports: [\"127.0.0.1:6379-6380:11211\"]\n"
 	fsys := withFile(withFile(nil, "api/Dockerfile", "FROM x:1\n"), "docker-compose.yml", existing)
-	cs := work(t, ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "redis"}}, repo, fsys)
+	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "redis"}}, repo, fsys)
 	f := cs.Get("docker-compose.yml")
 	if f == nil {
 		t.Fatalf("not extended: %v", cs.Paths())
@@ -147,7 +148,7 @@ func TestComposeMergeVolumesAndLineEndings(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
-			cs := work(t, ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
+			cs := work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
 			got := string(fileOf(t, cs, "compose.yaml"))
 			norm := strings.ReplaceAll(got, "\r\n", "\n")
 			if strings.Contains(existing, "\r\n") && strings.Count(got, "\r\n") != strings.Count(got, "\n") {
@@ -172,7 +173,7 @@ func TestComposeMergeVolumesAndLineEndings(t *testing.T) {
 func TestComposeMergeNoop(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Python, Port: 8000}}}
 	fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
-	cs := work(t, ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
+	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
 	if !cs.Empty() {
 		t.Errorf("a file with every requested service changed: %v\n%s", cs.Paths(), cs.Diff())
 	}
@@ -185,7 +186,7 @@ func TestComposeMergeThroughEngine(t *testing.T) {
 	fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
 	// Files as the lead plans them: the change policy lets a task modify
 	// only the existing files it names.
-	task := engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": "postgres,redis"}, Files: []string{"compose.yaml", ".env.example"}}
+	task := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": "postgres,redis"}, Files: []string{"compose.yaml", ".env.example"}}
 	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
 	tr := e.RunTask(context.Background(), engine.Issue{Title: "compose with redis"}, &engine.Plan{}, repo, fsys, task, nil)
 	if tr.Status != engine.StatusDone {
@@ -225,7 +226,7 @@ func FuzzComposeMerge(f *testing.F) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Go, Port: 8080}}}
 	f.Fuzz(func(t *testing.T, existing string) {
 		fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
-		in := engine.WorkInput{Task: engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}, Repo: repo, Workspace: fsys}
+		in := engine.WorkInput{Task: engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}, Repo: repo, Workspace: fsys}
 		start := time.Now()
 		cs, err := New().Work(context.Background(), in)
 		if d := time.Since(start); d > 10*time.Second {
@@ -262,7 +263,7 @@ func TestComposeMergeWorkspaceBuilds(t *testing.T) {
 	existing := "services:\n  alpha:\n    build:\n      context: .\n      dockerfile: a/Dockerfile\n  gamma:\n    build:\n      context: ./c\n      dockerfile: Dockerfile.dev\n"
 	fsys := withFile(withFile(withFile(withFile(nil, "a/Dockerfile", a), "b/Dockerfile", strings.Replace(a, "a/", "b/", 1)),
 		"c/Dockerfile", strings.Replace(a, "a/", "c/", 1)), "compose.yaml", existing)
-	cs := work(t, ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
+	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
 	f := cs.Get("compose.yaml")
 	if f == nil {
 		t.Fatalf("not extended: %v", cs.Paths())

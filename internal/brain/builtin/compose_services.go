@@ -5,22 +5,13 @@ import (
 	"io/fs"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 )
 
-// secretRef is the Compose reference to a password kept in .env: Compose
-// stops with "required variable NAME is missing a value: set-it-in-.env"
-// when it is unset or empty. The message has no spaces so the gate's
-// secret-assignment rule reads "NAME:?set-it-in-.env}" as a reference.
-func secretRef(name string) string {
-	return "${" + name + ":?set-it-in-.env}"
-}
-
 // backingService describes one backing service: pinned image, local-only
 // port, named volume, healthcheck, and passwords as references.
-func backingService(name string, img backingImage) (composeService, []secretVar) {
+func backingService(name string, img kit.BackingImage) (composeService, []secretVar) {
 	s := composeService{Name: name, Image: img.Image, Volume: name + "-data:" + img.Volume, StartPeriod: "10s"}
 	for _, p := range append([]int{img.Port}, img.ExtraPorts...) {
 		s.Ports = append(s.Ports, fmt.Sprintf("127.0.0.1:%d:%d", p, p))
@@ -28,7 +19,7 @@ func backingService(name string, img backingImage) (composeService, []secretVar)
 	var secrets []secretVar
 	secret := func(v string) string {
 		secrets = append(secrets, secretVar{Name: v, Service: name})
-		return secretRef(v)
+		return kit.SecretRef(v)
 	}
 	switch name {
 	case "postgres":
@@ -58,19 +49,19 @@ func backingService(name string, img backingImage) (composeService, []secretVar)
 func appEnv(name string, all []string) []envVar {
 	switch name {
 	case "postgres":
-		return []envVar{{"DATABASE_URL", "postgres://app:" + secretRef("POSTGRES_PASSWORD") + "@postgres:5432/app?sslmode=disable"}}
+		return []envVar{{"DATABASE_URL", "postgres://app:" + kit.SecretRef("POSTGRES_PASSWORD") + "@postgres:5432/app?sslmode=disable"}}
 	case "mysql":
 		key := "DATABASE_URL"
-		if contains(all, "postgres") {
+		if kit.Contains(all, "postgres") {
 			key = "MYSQL_URL"
 		}
-		return []envVar{{key, "mysql://app:" + secretRef("MYSQL_PASSWORD") + "@mysql:3306/app"}}
+		return []envVar{{key, "mysql://app:" + kit.SecretRef("MYSQL_PASSWORD") + "@mysql:3306/app"}}
 	case "redis":
 		return []envVar{{"REDIS_URL", "redis://redis:6379/0"}}
 	case "mongodb":
-		return []envVar{{"MONGODB_URI", "mongodb://app:" + secretRef("MONGO_PASSWORD") + "@mongodb:27017/?authSource=admin"}}
+		return []envVar{{"MONGODB_URI", "mongodb://app:" + kit.SecretRef("MONGO_PASSWORD") + "@mongodb:27017/?authSource=admin"}}
 	case "rabbitmq":
-		return []envVar{{"AMQP_URL", "amqp://app:" + secretRef("RABBITMQ_PASSWORD") + "@rabbitmq:5672/"}}
+		return []envVar{{"AMQP_URL", "amqp://app:" + kit.SecretRef("RABBITMQ_PASSWORD") + "@rabbitmq:5672/"}}
 	}
 	return nil
 }
@@ -81,8 +72,8 @@ func envExample(ws fs.FS, dir string, secrets []secretVar, cs *change.ChangeSet)
 	if len(secrets) == 0 {
 		return nil
 	}
-	p := joinPath(dir, ".env.example")
-	old, err := readOptional(ws, p)
+	p := kit.JoinPath(dir, ".env.example")
+	old, err := kit.ReadOptional(ws, p)
 	if err != nil {
 		return err
 	}
@@ -125,17 +116,4 @@ func hasEnvKey(content []byte, key string) bool {
 		}
 	}
 	return false
-}
-
-// mapValue returns the value node of key in a mapping node, or nil.
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"gopkg.in/yaml.v3"
 )
 
@@ -18,7 +19,7 @@ func spliceCompose(h *humanCompose, old []byte, fresh string) ([]byte, error) {
 	if h.services.Style&yaml.FlowStyle != 0 || len(h.services.Content) == 0 {
 		return nil, fmt.Errorf("its services: mapping is empty or written in flow style")
 	}
-	lines := splitLines(old)
+	lines := kit.SplitLines(old)
 	svcIndent := h.services.Content[0].Column - 1
 	unit := 2
 	if first := h.services.Content[1]; first.Kind == yaml.MappingNode && len(first.Content) > 0 && first.Content[0].Column-1 > svcIndent {
@@ -40,7 +41,7 @@ func spliceCompose(h *humanCompose, old []byte, fresh string) ([]byte, error) {
 	var ins []insertion
 	ins = append(ins, insertion{blockEnd(h.root, "services", lines), reindent(svcBlock, svcIndent)})
 	if len(volBlock) > 0 {
-		vols := mapValue(h.root, "volumes")
+		vols := kit.MapValue(h.root, "volumes")
 		switch {
 		case vols == nil:
 			block := append([]string{"", "volumes:"}, reindent(volBlock, svcIndent)...)
@@ -55,29 +56,29 @@ func spliceCompose(h *humanCompose, old []byte, fresh string) ([]byte, error) {
 	}
 	eol := "\n"
 	for _, l := range lines {
-		if l.eol != "" {
-			eol = l.eol
+		if l.Eol != "" {
+			eol = l.Eol
 			break
 		}
 	}
-	if len(lines) > 0 && lines[len(lines)-1].eol == "" {
-		lines[len(lines)-1].eol = eol
+	if len(lines) > 0 && lines[len(lines)-1].Eol == "" {
+		lines[len(lines)-1].Eol = eol
 	}
 	// Insert the later block first so the earlier index stays right.
 	if len(ins) == 2 && ins[1].at < ins[0].at {
 		ins[0], ins[1] = ins[1], ins[0]
 	}
 	for k := len(ins) - 1; k >= 0; k-- {
-		var add []dfLine
+		var add []kit.Line
 		for _, l := range ins[k].lines {
-			add = append(add, dfLine{text: l, eol: eol})
+			add = append(add, kit.Line{Text: l, Eol: eol})
 		}
-		tail := append([]dfLine(nil), lines[ins[k].at:]...)
+		tail := append([]kit.Line(nil), lines[ins[k].at:]...)
 		lines = append(append(lines[:ins[k].at], add...), tail...)
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteString(l.text + l.eol)
+		b.WriteString(l.Text + l.Eol)
 	}
 	out := []byte(b.String())
 	if err := sameServices(old, out); err != nil {
@@ -119,7 +120,7 @@ func keyLine(root *yaml.Node, key string) int {
 // top-level key (or of the whole file when key is ""): before the next
 // top-level key and the blank lines and column-0 comments above it, or
 // before the file's trailing blank lines.
-func blockEnd(root *yaml.Node, key string, lines []dfLine) int {
+func blockEnd(root *yaml.Node, key string, lines []kit.Line) int {
 	start, next := 0, len(lines)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == key {
@@ -133,7 +134,7 @@ func blockEnd(root *yaml.Node, key string, lines []dfLine) int {
 	}
 	at := next
 	for at > start {
-		t := lines[at-1].text
+		t := lines[at-1].Text
 		if strings.TrimSpace(t) == "" || (next < len(lines) && strings.HasPrefix(t, "#")) || strings.TrimSpace(t) == "..." {
 			at--
 			continue

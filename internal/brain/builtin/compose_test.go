@@ -1,16 +1,16 @@
 package builtin
 
 import (
-	"github.com/devops-lead/devops-lead/internal/intent"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"gopkg.in/yaml.v3"
 )
 
 // composeFile is the part of a Compose file the tests read.
@@ -45,18 +45,18 @@ func parseCompose(t *testing.T, content string) composeFile {
 func TestComposeAllBacking(t *testing.T) {
 	repo, fsys := monoRepo()
 	// The api's Dockerfile comes from the container task; web has one.
-	dep := change.New("container", ContainerMode)
+	dep := change.New("container", kit.ContainerMode)
 	dep.Put("services/api/Dockerfile", []byte("FROM x:1\n"), nil, "")
 	fsys = withFile(fsys, "services/web/Dockerfile", "FROM y:1\n")
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,mysql,redis,mongodb,rabbitmq"}}
-	cs := work(t, ComposeMode, task, repo, fsys, dep)
+	cs := work(t, kit.ComposeMode, task, repo, fsys, dep)
 
 	content := fileOf(t, cs, "compose.yaml")
 	c := parseCompose(t, content)
 	if c.Version != "" {
 		t.Errorf("compose.yaml has the obsolete version key")
 	}
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestComposeFromDepsAndSkips(t *testing.T) {
 	// No params: the backing services come from the services' deps (web
 	// uses redis). api has no Dockerfile anywhere, so it is skipped.
 	fsys = withFile(fsys, "services/web/Dockerfile", "FROM y:1\n")
-	cs := work(t, ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
+	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
 	content := fileOf(t, cs, "compose.yaml")
 	c := parseCompose(t, content)
 	if _, ok := c.Services["api"]; ok {
@@ -139,13 +139,13 @@ func TestComposeFocusDir(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "services/api", Language: stack.Go, Port: 8080}}}
 	fsys := fstest.MapFS{"services/api/Dockerfile": {Data: []byte("FROM x:1\n")}}
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres", "dir": "services/api"}}
-	cs := work(t, ComposeMode, task, repo, fsys)
+	cs := work(t, kit.ComposeMode, task, repo, fsys)
 	c := parseCompose(t, fileOf(t, cs, "services/api/compose.yaml"))
 	if b := c.Services["api"].Build; b == nil || b.Context != "." {
 		t.Errorf("build context in the focus dir = %+v, want .", b)
 	}
 	fileOf(t, cs, "services/api/.env.example")
-	if got := relDir("a/b", "c"); got != "../../c" {
+	if got := kit.RelDir("a/b", "c"); got != "../../c" {
 		t.Errorf("relDir(a/b, c) = %q", got)
 	}
 }
@@ -157,7 +157,7 @@ func TestComposeExtendsExisting(t *testing.T) {
 	fsys = withFile(withFile(fsys, "Dockerfile", goDockerfileOK), "docker-compose.yml", existing)
 	fsys = withFile(fsys, ".env.example", "POSTGRES_PASSWORD=change-me")
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,redis"}}
-	cs := work(t, ComposeMode, task, repo, fsys)
+	cs := work(t, kit.ComposeMode, task, repo, fsys)
 	if cs.Get("compose.yaml") != nil {
 		t.Fatalf("a second Compose file was written next to docker-compose.yml")
 	}
@@ -192,14 +192,14 @@ func TestComposeExtendsExisting(t *testing.T) {
 
 	// A file that already has everything is left alone.
 	full := withFile(fsys, "docker-compose.yml", string(f.Content))
-	if cs := work(t, ComposeMode, task, repo, full); !cs.Empty() {
+	if cs := work(t, kit.ComposeMode, task, repo, full); !cs.Empty() {
 		t.Errorf("complete Compose file changed: %v", cs.Paths())
 	}
 }
 
 func TestComposeNothingToDo(t *testing.T) {
 	repo, fsys := goRepo()
-	in := engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": ""}}
+	in := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": ""}}
 	_, err := New().Work(t.Context(), engine.WorkInput{Task: in, Repo: repo, Workspace: fsys})
 	if err == nil || !strings.Contains(err.Error(), "nothing to put") {
 		t.Errorf("err = %v", err)

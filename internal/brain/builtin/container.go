@@ -5,30 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
-	"github.com/devops-lead/devops-lead/internal/workspace"
 )
-
-// ContainerMode is the slug of the container specialist.
-const ContainerMode = "containerization-developer"
 
 // containerize is the container specialist: a Dockerfile and a
 // .dockerignore for each service of the task. An existing Dockerfile that
 // passes the gate with no errors is kept; one with errors is replaced and
 // the file's note lists what was wrong with it.
 func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return nil, err
 	}
-	services, err := taskServices(in.Repo, in.Task)
+	services, err := kit.TaskServices(in.Repo, in.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +49,9 @@ func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 // containerizeService adds one service's Dockerfile and .dockerignore.
 // An existing Dockerfile is never replaced: the findings with a safe line
 // edit are fixed in place and the rest are named in the note.
-func containerizeService(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, shared map[string]ignoreData, cs *change.ChangeSet) error {
-	dfPath := joinPath(s.Dir, "Dockerfile")
-	old, err := readOptional(ws, dfPath)
+func containerizeService(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, shared map[string]ignoreData, cs *change.ChangeSet) error {
+	dfPath := kit.JoinPath(s.Dir, "Dockerfile")
+	old, err := kit.ReadOptional(ws, dfPath)
 	if err != nil {
 		return err
 	}
@@ -115,7 +110,7 @@ func checkAgainstRepo(ws fs.FS, s *stack.Service, cs *change.ChangeSet, dfPath s
 	if len(bad) == 0 {
 		return nil
 	}
-	return unsupportedContext(*s, "the Dockerfile the built-in specialist can write for it would not build there ("+describeFindings(bad)+")")
+	return unsupportedContext(*s, "the Dockerfile the built-in specialist can write for it would not build there ("+kit.DescribeFindings(bad)+")")
 }
 
 // patchNote lists a patch's edits and the findings it left, for people.
@@ -135,11 +130,11 @@ func patchNote(pt dfPatch) string {
 // workspace root's file serves every unit sharing it (shared).
 func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string, shared map[string]ignoreData) error {
 	atContext := shared != nil
-	p := joinPath(s.Dir, ".dockerignore")
+	p := kit.JoinPath(s.Dir, ".dockerignore")
 	if atContext && contextDiffers(*s) {
-		p = joinPath(buildContext(*s), ".dockerignore")
+		p = kit.JoinPath(buildContext(*s), ".dockerignore")
 	}
-	old, err := readOptional(ws, p)
+	old, err := kit.ReadOptional(ws, p)
 	if err != nil || old != nil || cs.Get(p) != nil {
 		return err
 	}
@@ -198,7 +193,7 @@ type dockerfileData struct {
 
 // renderDockerfile renders a service's Dockerfile and says what it
 // assumed.
-func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service) ([]byte, []string, error) {
+func renderDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.Service) ([]byte, []string, error) {
 	variant := ""
 	switch {
 	case s.Language == stack.Java:
@@ -206,19 +201,19 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Serv
 	case s.Language == stack.Node && s.PackageManager == "bun":
 		variant = "bun"
 	}
-	imgs, err := tbl.imagesFor(s, variant)
+	imgs, err := tbl.ImagesFor(s, variant)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := checkServiceText(s); err != nil {
 		return nil, nil, err
 	}
-	d := dockerfileData{Name: serviceName(*s), Dir: s.Dir, BuildImage: imgs.Build, Runtime: imgs.Runtime, Port: s.Port}
+	d := dockerfileData{Name: kit.ServiceName(*s), Dir: s.Dir, BuildImage: imgs.Build, Runtime: imgs.Runtime, Port: s.Port}
 	if d.Port < 0 || d.Port > 65535 {
 		d.Port = 0
 	}
 	if contextDiffers(*s) {
-		if !safePath(buildContext(*s)) {
+		if !kit.SafePath(buildContext(*s)) {
 			return nil, nil, unsupportedContext(*s, "its path has characters a Dockerfile cannot take safely")
 		}
 		if !inside(buildContext(*s), s.Dir) {
@@ -229,7 +224,7 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Serv
 	}
 	var notes []string
 	if imgs.Assumed {
-		notes = append(notes, fmt.Sprintf("no %s version is stated in %s, so the image uses the default %s from images.yaml", s.Language, dirLabel(s.Dir), imgs.Version))
+		notes = append(notes, fmt.Sprintf("no %s version is stated in %s, so the image uses the default %s from images.yaml", s.Language, kit.DirLabel(s.Dir), imgs.Version))
 	}
 	if d.Port == 0 {
 		d.Port = imgs.Port
@@ -263,44 +258,6 @@ func renderDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Serv
 	return out, append(notes, more...), nil
 }
 
-// taskServices returns the services the task names, or, when it names
-// none, every detected unit that runs as a service or a worker. A unit
-// whose kind is something else (a CLI, a library, a GitHub Action, a site,
-// a test fixture, an example) is only containerized or deployed when the
-// task names it; a unit of unknown kind counts as a service. A named
-// service that was not detected is an error.
-func taskServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
-	if repo == nil {
-		return nil, nil
-	}
-	if len(t.Services) == 0 {
-		var out []stack.Service
-		for _, s := range repo.Services {
-			if runsAsService(s) {
-				out = append(out, s)
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
-		return out, nil
-	}
-	var out []stack.Service
-	for _, dir := range t.Services {
-		s := repo.Service(dir)
-		if s == nil {
-			return nil, fmt.Errorf("task %s names service %q, which stack detection did not find: remove it from the task or add its manifest", t.ID, dir)
-		}
-		out = append(out, *s)
-	}
-	return out, nil
-}
-
-// runsAsService reports whether a unit is containerized and deployed
-// without being named: services and workers, and units detection could
-// not classify.
-func runsAsService(s stack.Service) bool {
-	return s.Kind == "" || s.Kind == stack.KindService || s.Kind == stack.KindWorker
-}
-
 // skippedUnits names the units taskServices leaves out and why, for the
 // error when nothing is left.
 func skippedUnits(repo *stack.Repo) string {
@@ -309,58 +266,11 @@ func skippedUnits(repo *stack.Repo) string {
 	}
 	var parts []string
 	for _, s := range repo.Services {
-		if !runsAsService(s) {
-			parts = append(parts, fmt.Sprintf("%s is a %s", dirLabel(s.Dir), s.Kind))
+		if !kit.RunsAsService(s) {
+			parts = append(parts, fmt.Sprintf("%s is a %s", kit.DirLabel(s.Dir), s.Kind))
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// readOptional reads a workspace file, returning nil for a missing one.
-func readOptional(ws fs.FS, p string) ([]byte, error) {
-	if ws == nil {
-		return nil, nil
-	}
-	b, err := workspace.ReadFile(ws, p, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	return b, nil
-}
-
-// exists reports whether the workspace has the file.
-func exists(ws fs.FS, p string) bool { return ws != nil && workspace.Exists(ws, p) }
-
-// joinPath joins a service dir and a file name as a clean slash path.
-func joinPath(dir, name string) string {
-	if dir == "" || dir == "." {
-		return name
-	}
-	return path.Join(dir, name)
-}
-
-// dirLabel names a directory for people.
-func dirLabel(dir string) string {
-	if dir == "" || dir == "." {
-		return "the repository root"
-	}
-	return dir
-}
-
-// describeFindings summarises up to three findings for a note.
-func describeFindings(fs []validate.Finding) string {
-	var parts []string
-	for i, f := range fs {
-		if i == 3 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(fs)-3))
-			break
-		}
-		parts = append(parts, fmt.Sprintf("line %d: [%s] %s", f.Line, f.Rule, f.Message))
-	}
-	return fmt.Sprintf("%d error(s): %s", len(fs), strings.Join(parts, "; "))
 }
 
 // checkServiceText refuses detected values that would break out of the
@@ -372,26 +282,15 @@ func checkServiceText(s *stack.Service) error {
 	for i, m := range s.Mains {
 		paths[fmt.Sprintf("main package %d", i+1)] = m
 	}
-	for _, what := range sortedKeys(paths) {
-		if v := paths[what]; v != "" && !safePath(v) {
-			return fmt.Errorf("the %s %q of service %s has characters a Dockerfile cannot take safely: rename it to letters, digits and ./_-@+", what, v, dirLabel(s.Dir))
+	for _, what := range kit.SortedKeys(paths) {
+		if v := paths[what]; v != "" && !kit.SafePath(v) {
+			return fmt.Errorf("the %s %q of service %s has characters a Dockerfile cannot take safely: rename it to letters, digits and ./_-@+", what, v, kit.DirLabel(s.Dir))
 		}
 	}
 	for what, v := range map[string]string{"build": s.Build} {
 		if strings.ContainsAny(v, "\r\n\x00") {
-			return fmt.Errorf("the %s command of %s spans several lines: put it in a script and reference that instead", what, dirLabel(s.Dir))
+			return fmt.Errorf("the %s command of %s spans several lines: put it in a script and reference that instead", what, kit.DirLabel(s.Dir))
 		}
 	}
 	return nil
-}
-
-// safePath reports whether p holds only path characters that need no
-// quoting in a Dockerfile or shell line.
-func safePath(p string) bool {
-	for _, r := range p {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("./_-@+", r)) {
-			return false
-		}
-	}
-	return true
 }

@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
-	"golang.org/x/mod/modfile"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"golang.org/x/mod/modfile"
 )
 
 // buildContext returns the directory a service's image is built from,
@@ -45,14 +45,14 @@ func contextDiffers(s stack.Service) bool {
 // ctxRel returns the path p relative to the directory ctx that holds it,
 // without a leading "./" ("." for ctx itself).
 func ctxRel(ctx, p string) string {
-	return strings.TrimPrefix(relDir(ctx, p), "./")
+	return strings.TrimPrefix(kit.RelDir(ctx, p), "./")
 }
 
 // contextLine is the docker build command, paths from the repository
 // root, that the first line of a Dockerfile built from another context
 // states; the gate reads it to check the Dockerfile against that context.
 func contextLine(s stack.Service) string {
-	return fmt.Sprintf("docker build -f %s %s", joinPath(s.Dir, "Dockerfile"), buildContext(s))
+	return fmt.Sprintf("docker build -f %s %s", kit.JoinPath(s.Dir, "Dockerfile"), buildContext(s))
 }
 
 // contextMembers lists the workspace's members that hold manifest, each
@@ -64,10 +64,10 @@ func contextMembers(ws fs.FS, s *stack.Service, ctx string, w *stack.Workspace, 
 	var out []string
 	for _, m := range members {
 		rel := ctxRel(ctx, m)
-		if !inside(ctx, m) || !safePath(rel) {
+		if !inside(ctx, m) || !kit.SafePath(rel) {
 			return nil, unsupportedContext(*s, fmt.Sprintf("the workspace member %q is outside it or has characters a Dockerfile cannot take safely", m))
 		}
-		if exists(ws, joinPath(m, manifest)) {
+		if kit.Exists(ws, kit.JoinPath(m, manifest)) {
 			out = append(out, rel)
 		}
 	}
@@ -79,7 +79,7 @@ func contextMembers(ws fs.FS, s *stack.Service, ctx string, w *stack.Workspace, 
 // supported, instead of writing a Dockerfile the gate would refuse.
 func unsupportedContext(s stack.Service, what string) error {
 	return fmt.Errorf("cannot containerize %s: it builds from the context %s, and %s; write its Dockerfile by hand (docker build -f %s %s) or ask for another unit",
-		dirLabel(s.Dir), dirLabel(buildContext(s)), what, joinPath(s.Dir, "Dockerfile"), buildContext(s))
+		kit.DirLabel(s.Dir), kit.DirLabel(buildContext(s)), what, kit.JoinPath(s.Dir, "Dockerfile"), buildContext(s))
 }
 
 // goModule is one Go module the image needs: its directory relative to the
@@ -113,27 +113,27 @@ func goContextModules(ws fs.FS, repo *stack.Repo, s stack.Service) ([]goModule, 
 		}
 		seen[dir] = true
 		if !inside(ctx, dir) {
-			return unsupportedContext(s, fmt.Sprintf("the module in %s it needs lies outside that context", dirLabel(dir)))
+			return unsupportedContext(s, fmt.Sprintf("the module in %s it needs lies outside that context", kit.DirLabel(dir)))
 		}
-		gm := joinPath(dir, "go.mod")
-		data, err := readOptional(ws, gm)
+		gm := kit.JoinPath(dir, "go.mod")
+		data, err := kit.ReadOptional(ws, gm)
 		if err != nil {
 			return err
 		}
 		if data == nil {
-			return unsupportedContext(s, fmt.Sprintf("%s, a module it replaces, has no go.mod", dirLabel(dir)))
+			return unsupportedContext(s, fmt.Sprintf("%s, a module it replaces, has no go.mod", kit.DirLabel(dir)))
 		}
 		f, err := modfile.Parse(gm, data, nil)
 		if err != nil {
 			return unsupportedContext(s, fmt.Sprintf("%s does not parse (%v)", gm, err))
 		}
 		rel := ctxRel(ctx, dir)
-		if !safePath(rel) {
+		if !kit.SafePath(rel) {
 			return unsupportedContext(s, fmt.Sprintf("the directory %q has characters a Dockerfile cannot take safely", rel))
 		}
-		files := joinPath(rel, "go.mod")
-		if exists(ws, joinPath(dir, "go.sum")) {
-			files += " " + joinPath(rel, "go.sum")
+		files := kit.JoinPath(rel, "go.mod")
+		if kit.Exists(ws, kit.JoinPath(dir, "go.sum")) {
+			files += " " + kit.JoinPath(rel, "go.sum")
 		}
 		out = append(out, goModule{Dir: rel, Files: files})
 		replaced := map[string]bool{}
@@ -149,7 +149,7 @@ func goContextModules(ws fs.FS, repo *stack.Repo, s stack.Service) ([]goModule, 
 			for _, req := range f.Require {
 				if d, ok := local[req.Mod.Path]; ok && !replaced[req.Mod.Path] && d != dir {
 					return unsupportedContext(s, fmt.Sprintf("it requires %s from %s without a replace directive (only go.work points there), and the image builds without go.work; add replace %s => %s to its go.mod",
-						req.Mod.Path, dirLabel(d), req.Mod.Path, relDir(dir, d)))
+						req.Mod.Path, kit.DirLabel(d), req.Mod.Path, kit.RelDir(dir, d)))
 				}
 			}
 		}
@@ -161,7 +161,7 @@ func goContextModules(ws fs.FS, repo *stack.Repo, s stack.Service) ([]goModule, 
 		}
 		return nil
 	}
-	if err := visit(path.Clean(joinPath(s.Dir, ".")), true); err != nil {
+	if err := visit(path.Clean(kit.JoinPath(s.Dir, ".")), true); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -184,14 +184,14 @@ func inside(dir, p string) bool {
 // deps or already in the repository) builds from that context; any other
 // from its own directory, as before.
 func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, dockerfile string) {
-	dockerfile = joinPath(s.Dir, "Dockerfile")
-	own := path.Clean(joinPath(s.Dir, "."))
+	dockerfile = kit.JoinPath(s.Dir, "Dockerfile")
+	own := path.Clean(kit.JoinPath(s.Dir, "."))
 	if kept := keptDockerfile(ws, deps, s); kept != "" {
 		// The repository builds the unit from a Dockerfile of its own
 		// elsewhere (docker/Dockerfile): images are built from it, from
 		// the unit's directory or, when its COPY lines need it, the
 		// repository root.
-		content, _ := readOptional(ws, kept)
+		content, _ := kit.ReadOptional(ws, kept)
 		if content != nil && !copiesFit(ws, content, own) && copiesFit(ws, content, ".") {
 			return ".", kept
 		}
@@ -209,7 +209,7 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 		}
 	}
 	if content == nil {
-		content, _ = readOptional(ws, dockerfile)
+		content, _ = kit.ReadOptional(ws, dockerfile)
 	}
 	if strings.Contains(string(content), "# "+contextLine(s)+"\n") {
 		return buildContext(s), dockerfile
@@ -227,7 +227,7 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 // Dockerfile.prod), when <dir>/Dockerfile exists neither in the
 // repository nor in the changes before this task; "" otherwise.
 func keptDockerfile(ws fs.FS, deps []*change.ChangeSet, s stack.Service) string {
-	own := joinPath(s.Dir, "Dockerfile")
+	own := kit.JoinPath(s.Dir, "Dockerfile")
 	for _, cs := range deps {
 		if cs != nil {
 			if f := cs.Get(own); f != nil && f.Op != change.Delete {
@@ -235,16 +235,16 @@ func keptDockerfile(ws fs.FS, deps []*change.ChangeSet, s stack.Service) string 
 			}
 		}
 	}
-	if ws == nil || exists(ws, own) {
+	if ws == nil || kit.Exists(ws, own) {
 		return ""
 	}
 	var cands []string
 	for _, d := range otherDockerfileDirs {
-		cands = append(cands, joinPath(joinPath(s.Dir, d), "Dockerfile"))
+		cands = append(cands, kit.JoinPath(kit.JoinPath(s.Dir, d), "Dockerfile"))
 	}
-	cands = append(cands, joinPath(s.Dir, "Dockerfile.prod"), joinPath(s.Dir, "Dockerfile.production"))
+	cands = append(cands, kit.JoinPath(s.Dir, "Dockerfile.prod"), kit.JoinPath(s.Dir, "Dockerfile.production"))
 	for _, c := range cands {
-		if exists(ws, c) {
+		if kit.Exists(ws, c) {
 			return c
 		}
 	}
@@ -287,7 +287,7 @@ func copiesFit(ws fs.FS, content []byte, dir string) bool {
 			if rel == "" {
 				continue
 			}
-			if !exists(ws, joinPath(dir, rel)) {
+			if !kit.Exists(ws, kit.JoinPath(dir, rel)) {
 				return false
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -157,7 +158,7 @@ func TestContainerBuildContext(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := mapFS(tc.files)
-			cs := work(t, ContainerMode, engine.Task{ID: "container"}, tc.repo, fsys)
+			cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, tc.repo, fsys)
 			df := fileOf(t, cs, tc.df)
 			if !strings.HasPrefix(df, "# docker build -f ") {
 				t.Errorf("the first line does not state the build context:\n%s", df)
@@ -194,7 +195,7 @@ func TestContainerBuildContextKeepsDockerignore(t *testing.T) {
 		"svc/main.go":   "package main\n",
 		"lib/go.mod":    "module x/lib\n",
 	})
-	cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 	if got := strings.Join(cs.Paths(), ","); got != "svc/Dockerfile" {
 		t.Errorf("paths = %s, want only svc/Dockerfile", got)
 	}
@@ -232,7 +233,7 @@ func TestContainerBuildContextUnsupported(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := &stack.Repo{Services: append([]stack.Service{tc.svc}, tc.more...)}
-			in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode, Services: []string{tc.svc.Dir}}, Repo: repo, Workspace: mapFS(tc.files)}
+			in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode, Services: []string{tc.svc.Dir}}, Repo: repo, Workspace: mapFS(tc.files)}
 			cs, err := New().Work(context.Background(), in)
 			if err == nil {
 				t.Fatalf("no error; wrote:\n%s", cs.Diff())
@@ -262,20 +263,20 @@ func TestImageBuildsUseTheContext(t *testing.T) {
 		"services/billing/cmd/billing/main.go": "package main\n",
 		"libs/money/go.mod":                    "module example.com/money\n",
 	})
-	dep := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	dep := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 
-	compose := work(t, ComposeMode, engine.Task{ID: "compose"}, repo, fsys, dep)
+	compose := work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys, dep)
 	c := fileOf(t, compose, "compose.yaml")
 	if !strings.Contains(c, "context: \".\"\n      dockerfile: services/billing/Dockerfile\n") {
 		t.Errorf("compose.yaml does not build from the root with the unit's Dockerfile:\n%s", c)
 	}
-	ci := work(t, CICDMode, engine.Task{ID: "ci", Params: map[string]string{"workflows": "image"}}, repo, fsys, dep)
+	ci := work(t, kit.CICDMode, engine.Task{ID: "ci", Params: map[string]string{"workflows": "image"}}, repo, fsys, dep)
 	img := fileOf(t, ci, ImageWorkflowPath)
 	if !strings.Contains(img, "context: .\n") || !strings.Contains(img, "file: services/billing/Dockerfile\n") {
 		t.Errorf("the image workflow does not build from the root with -f:\n%s", img)
 	}
-	deploy := change.New(TaskDeploy, CICDMode)
-	in := engine.WorkInput{Task: engine.Task{ID: TaskDeploy, Mode: CICDMode, Services: []string{"services/billing"},
+	deploy := change.New(kit.TaskDeploy, kit.CICDMode)
+	in := engine.WorkInput{Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Services: []string{"services/billing"},
 		Params: map[string]string{"deploy": "cloudrun"}}, Repo: repo, Workspace: fsys, Deps: []*change.ChangeSet{dep}}
 	if err := ciWriteDeploy(in, "", deploy); err != nil {
 		t.Fatal(err)
@@ -338,7 +339,7 @@ func TestContainerSelfCheck(t *testing.T) {
 		"svc/main.go":     "package main\n",
 		"libs/lib/go.mod": "module x/lib\n",
 	})
-	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: repo, Workspace: fsys}
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: repo, Workspace: fsys}
 	cs, err := New().Work(context.Background(), in)
 	if err == nil {
 		t.Fatalf("no error; wrote:\n%s", cs.Diff())
@@ -362,7 +363,7 @@ func TestContainerSharedDockerignore(t *testing.T) {
 		"api/go.mod": "module x/api\n\ngo 1.22\n\nreplace x/lib => ../lib\n", "api/main.go": "package main\n", "lib/go.mod": "module x/lib\n",
 		"package.json": `{"workspaces":["web"]}`, "package-lock.json": "{}", "web/package.json": `{"name":"web"}`, "web/index.js": "",
 	})
-	cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 	ign := fileOf(t, cs, ".dockerignore")
 	for _, w := range []string{"**/node_modules\n", "**/*.test\n"} {
 		if !strings.Contains(ign, w) {

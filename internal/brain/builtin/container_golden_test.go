@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -55,12 +56,12 @@ func TestGoldenSpecialists(t *testing.T) {
 	pyR := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Python, Version: "3.12", PackageManager: "uv",
 		Start: "uvicorn api.main:app --host 0.0.0.0 --port 8000", Port: 8000}}}
 
-	checkGolden(t, "container-go", work(t, ContainerMode, engine.Task{ID: "container"}, goR, goFS))
-	checkGolden(t, "container-monorepo", work(t, ContainerMode, engine.Task{ID: "container"}, monoR, monoFS))
-	checkGolden(t, "container-java-gradle", work(t, ContainerMode, engine.Task{ID: "container"}, javaR, javaFS))
-	checkGolden(t, "container-python-uv", work(t, ContainerMode, engine.Task{ID: "container"}, pyR, pyFS))
+	checkGolden(t, "container-go", work(t, kit.ContainerMode, engine.Task{ID: "container"}, goR, goFS))
+	checkGolden(t, "container-monorepo", work(t, kit.ContainerMode, engine.Task{ID: "container"}, monoR, monoFS))
+	checkGolden(t, "container-java-gradle", work(t, kit.ContainerMode, engine.Task{ID: "container"}, javaR, javaFS))
+	checkGolden(t, "container-python-uv", work(t, kit.ContainerMode, engine.Task{ID: "container"}, pyR, pyFS))
 
-	dep := work(t, ContainerMode, engine.Task{ID: "container"}, monoR, monoFS)
+	dep := work(t, kit.ContainerMode, engine.Task{ID: "container"}, monoR, monoFS)
 	compose := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,redis"}}
-	checkGolden(t, "compose-monorepo", work(t, ComposeMode, compose, monoR, monoFS, dep))
+	checkGolden(t, "compose-monorepo", work(t, kit.ComposeMode, compose, monoR, monoFS, dep))
 }

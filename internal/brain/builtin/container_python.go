@@ -5,15 +5,15 @@ import (
 	"io/fs"
 	"strings"
 
-	toml "github.com/pelletier/go-toml/v2"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	toml "github.com/pelletier/go-toml/v2"
 )
 
 // pythonScripts returns the console scripts a unit's pyproject.toml
 // declares ([project.scripts] and poetry's [tool.poetry.scripts]).
 func pythonScripts(ws fs.FS, s *stack.Service) map[string]bool {
-	data, err := readOptional(ws, joinPath(s.Dir, "pyproject.toml"))
+	data, err := kit.ReadOptional(ws, kit.JoinPath(s.Dir, "pyproject.toml"))
 	if err != nil || data == nil {
 		return nil
 	}
@@ -59,7 +59,7 @@ func pythonNeedsProject(ws fs.FS, s *stack.Service) string {
 // uv.lock and every member's pyproject.toml are copied, the dependencies
 // of the one package installed (uv sync --package <name>
 // --no-install-workspace), then the sources and the package itself.
-func uvWorkspaceDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
+func uvWorkspaceDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
 	w := workspaceOf(repo, *s, "uv")
 	if s.PackageManager != "uv" || w == nil {
 		return nil, unsupportedContext(*s, "only a member of a uv workspace is built from a directory above it (poetry, pip and path dependencies are not supported)")
@@ -67,7 +67,7 @@ func uvWorkspaceDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack
 	if w.Lockfile == "" {
 		return nil, unsupportedContext(*s, "the uv workspace has no uv.lock to install from: commit one (uv lock)")
 	}
-	if s.Module == "" || !safePath(s.Module) {
+	if s.Module == "" || !kit.SafePath(s.Module) {
 		return nil, unsupportedContext(*s, "its project name is unknown, so uv sync --package cannot name it")
 	}
 	ctx := buildContext(*s)
@@ -89,6 +89,6 @@ func uvWorkspaceDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack
 	d.Install = "uv sync --frozen --no-dev --package " + s.Module + " --no-install-workspace"
 	d.Build = "uv sync --frozen --no-dev --package " + s.Module
 	notes := []string{fmt.Sprintf("%s is a member of the uv workspace at %s, so the image builds from there (%s) with uv sync --package %s and the workspace's uv.lock",
-		dirLabel(s.Dir), dirLabel(ctx), contextLine(*s), s.Module)}
+		kit.DirLabel(s.Dir), kit.DirLabel(ctx), contextLine(*s), s.Module)}
 	return pythonRun(ws, s, d, notes)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
@@ -19,8 +20,8 @@ func goDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDat
 	mains := append([]string(nil), s.Mains...)
 	sort.Strings(mains)
 	if len(mains) == 0 {
-		if !exists(ws, joinPath(s.Dir, "main.go")) {
-			return nil, fmt.Errorf("no Go main package found in %s: add a main package (./cmd/<name>) or say in the issue which package to build", dirLabel(s.Dir))
+		if !kit.Exists(ws, kit.JoinPath(s.Dir, "main.go")) {
+			return nil, fmt.Errorf("no Go main package found in %s: add a main package (./cmd/<name>) or say in the issue which package to build", kit.DirLabel(s.Dir))
 		}
 		mains = []string{"."}
 	}
@@ -33,7 +34,7 @@ func goDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDat
 	}
 	if len(mains) > 1 {
 		notes = append(notes, fmt.Sprintf("%s has %d main packages (%s); the image builds %s — add a Dockerfile per binary if you need the others",
-			dirLabel(s.Dir), len(mains), strings.Join(mains, ", "), main))
+			kit.DirLabel(s.Dir), len(mains), strings.Join(mains, ", "), main))
 	}
 	if !strings.HasPrefix(main, ".") {
 		main = "./" + main
@@ -41,7 +42,7 @@ func goDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDat
 	d.Main = main
 	d.Binary = binaryName(path.Base(main), s.Name)
 	d.Copy = "go.mod"
-	if exists(ws, joinPath(s.Dir, "go.sum")) {
+	if kit.Exists(ws, kit.JoinPath(s.Dir, "go.sum")) {
 		d.Copy = "go.mod go.sum"
 	}
 	if contextDiffers(*s) {
@@ -53,19 +54,19 @@ func goDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDat
 		d.Workdir = ctxRel(buildContext(*s), s.Dir)
 		var dirs []string
 		for _, m := range mods[1:] {
-			dirs = append(dirs, joinPath(buildContext(*s), m.Dir))
+			dirs = append(dirs, kit.JoinPath(buildContext(*s), m.Dir))
 		}
 		if len(dirs) > 0 {
 			notes = append(notes, fmt.Sprintf("%s replaces modules with %s, so the image builds from %s (%s) and copies only those modules",
-				dirLabel(s.Dir), strings.Join(dirs, ", "), dirLabel(buildContext(*s)), contextLine(*s)))
+				kit.DirLabel(s.Dir), strings.Join(dirs, ", "), kit.DirLabel(buildContext(*s)), contextLine(*s)))
 		} else {
-			notes = append(notes, fmt.Sprintf("the image builds from %s (%s) and copies only %s", dirLabel(buildContext(*s)), contextLine(*s), dirLabel(s.Dir)))
+			notes = append(notes, fmt.Sprintf("the image builds from %s (%s) and copies only %s", kit.DirLabel(buildContext(*s)), contextLine(*s), kit.DirLabel(s.Dir)))
 		}
 	}
 	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
-	if hasFramework(s, "cgo") {
+	if kit.HasFramework(s, "cgo") {
 		d.Cgo = true
-		notes = append(notes, fmt.Sprintf("a direct dependency of %s only builds with cgo (go-sqlite3 and the like), so the build runs with CGO_ENABLED=1 (the golang bookworm image has gcc) and the runtime is %s, which carries glibc", dirLabel(s.Dir), d.Runtime))
+		notes = append(notes, fmt.Sprintf("a direct dependency of %s only builds with cgo (go-sqlite3 and the like), so the build runs with CGO_ENABLED=1 (the golang bookworm image has gcc) and the runtime is %s, which carries glibc", kit.DirLabel(s.Dir), d.Runtime))
 	}
 	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
 	return notes, nil
@@ -129,7 +130,7 @@ func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) 
 	var notes []string
 	if lock == "" {
 		for _, l := range nodeLocks[pm] {
-			if exists(ws, joinPath(s.Dir, l)) {
+			if kit.Exists(ws, kit.JoinPath(s.Dir, l)) {
 				lock = l
 				break
 			}
@@ -140,7 +141,7 @@ func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) 
 	if lock != "" {
 		manifests = append(manifests, lock)
 	} else {
-		notes = append(notes, fmt.Sprintf("no %s lock file in %s, so installs are not reproducible: commit one", pm, dirLabel(s.Dir)))
+		notes = append(notes, fmt.Sprintf("no %s lock file in %s, so installs are not reproducible: commit one", pm, kit.DirLabel(s.Dir)))
 	}
 	switch pm {
 	case "pnpm":
@@ -151,10 +152,10 @@ func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) 
 		}
 	case "yarn":
 		d.Setup = []string{"corepack enable"}
-		if exists(ws, joinPath(s.Dir, ".yarnrc.yml")) {
+		if kit.Exists(ws, kit.JoinPath(s.Dir, ".yarnrc.yml")) {
 			manifests = append(manifests, ".yarnrc.yml")
 			d.Install = "yarn install --immutable"
-			if exists(ws, joinPath(s.Dir, ".yarn/releases")) {
+			if kit.Exists(ws, kit.JoinPath(s.Dir, ".yarn/releases")) {
 				d.Dirs = append(d.Dirs, ".yarn/releases") // where yarnPath points
 			}
 		} else {
@@ -197,13 +198,13 @@ func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDa
 		return nil, unsupportedContext(*s, "the workspace has no lockfile to install from: commit one")
 	}
 	lock := ctxRel(ctx, w.Lockfile)
-	if !safePath(lock) || strings.Contains(lock, "/") {
+	if !kit.SafePath(lock) || strings.Contains(lock, "/") {
 		return nil, unsupportedContext(*s, fmt.Sprintf("its lockfile %s is not at the workspace root", w.Lockfile))
 	}
 	d.Lockfile = true
 	manifests := []string{"package.json", lock}
 	for _, f := range []string{"pnpm-workspace.yaml", ".npmrc", ".yarnrc.yml", "bunfig.toml"} {
-		if exists(ws, joinPath(ctx, f)) {
+		if kit.Exists(ws, kit.JoinPath(ctx, f)) {
 			manifests = append(manifests, f)
 		}
 	}
@@ -214,12 +215,12 @@ func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDa
 	d.Members = members
 	d.Copy = strings.Join(manifests, " ")
 	name := s.Module
-	if name != "" && !safePath(name) {
+	if name != "" && !kit.SafePath(name) {
 		name = ""
 	}
 	d.Filter = name
 	notes := []string{fmt.Sprintf("%s is a member of the %s workspace at %s, so the image builds from there (%s) with the workspace lockfile %s",
-		dirLabel(s.Dir), pm, dirLabel(ctx), contextLine(*s), w.Lockfile)}
+		kit.DirLabel(s.Dir), pm, kit.DirLabel(ctx), contextLine(*s), w.Lockfile)}
 	d.BuildDir = d.Workdir
 	switch pm {
 	case "pnpm":
@@ -234,9 +235,9 @@ func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDa
 	case "yarn":
 		d.Setup = []string{"corepack enable"}
 		d.Install = "yarn install --frozen-lockfile"
-		if exists(ws, joinPath(ctx, ".yarnrc.yml")) {
+		if kit.Exists(ws, kit.JoinPath(ctx, ".yarnrc.yml")) {
 			d.Install = "yarn install --immutable"
-			if exists(ws, joinPath(ctx, ".yarn/releases")) {
+			if kit.Exists(ws, kit.JoinPath(ctx, ".yarn/releases")) {
 				d.Dirs = append(d.Dirs, ".yarn/releases")
 			}
 		}
@@ -279,16 +280,16 @@ func nodeCmd(ws fs.FS, s *stack.Service, pm string) (cmd, note string, err error
 		return jsonArgs(start...), "the start command (" + s.Start + ") runs through " + strings.Join(start, " "), nil
 	}
 	for _, f := range []string{"server.js", "index.js", "app.js", "main.js"} {
-		if exists(ws, joinPath(s.Dir, f)) {
+		if kit.Exists(ws, kit.JoinPath(s.Dir, f)) {
 			return jsonArgs(runtime, f), "no start script or main in package.json, so it runs " + f, nil
 		}
 	}
-	return "", "", fmt.Errorf("cannot tell how to start the Node service in %s: add a \"start\" script or \"main\" to package.json", dirLabel(s.Dir))
+	return "", "", fmt.Errorf("cannot tell how to start the Node service in %s: add a \"start\" script or \"main\" to package.json", kit.DirLabel(s.Dir))
 }
 
 // startScript returns package.json's scripts.start in dir, or "".
 func startScript(ws fs.FS, dir string) string {
-	data, err := readOptional(ws, joinPath(dir, "package.json"))
+	data, err := kit.ReadOptional(ws, kit.JoinPath(dir, "package.json"))
 	if err != nil || data == nil {
 		return ""
 	}
@@ -304,18 +305,18 @@ func startScript(ws fs.FS, dir string) string {
 
 // pythonDockerfile fills the Python template: a virtualenv built with
 // pip, poetry or uv, copied into a slim runtime that runs as uid 10001.
-func pythonDockerfile(tbl *imageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
+func pythonDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
 	if contextDiffers(*s) {
 		return uvWorkspaceDockerfile(tbl, ws, repo, s, d)
 	}
 	var notes []string
 	pm := s.PackageManager
-	has := func(f string) bool { return exists(ws, joinPath(s.Dir, f)) }
+	has := func(f string) bool { return kit.Exists(ws, kit.JoinPath(s.Dir, f)) }
 	switch pm {
 	case "poetry", "uv":
 	case "pipenv":
 		if !has("requirements.txt") {
-			return nil, fmt.Errorf("%s uses pipenv, which the built-in container specialist does not run: commit a requirements.txt (pipenv requirements > requirements.txt) and ask again", dirLabel(s.Dir))
+			return nil, fmt.Errorf("%s uses pipenv, which the built-in container specialist does not run: commit a requirements.txt (pipenv requirements > requirements.txt) and ask again", kit.DirLabel(s.Dir))
 		}
 		notes = append(notes, "pipenv is not run in the image; it installs requirements.txt with pip")
 		pm = "pip"
@@ -389,7 +390,7 @@ func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err erro
 	entry := s.Entry
 	if entry == "" {
 		for _, f := range []string{"main.py", "app.py", "manage.py", "server.py"} {
-			if exists(ws, joinPath(s.Dir, f)) {
+			if kit.Exists(ws, kit.JoinPath(s.Dir, f)) {
 				entry = f
 				break
 			}
@@ -404,7 +405,7 @@ func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err erro
 	case entry != "":
 		return jsonArgs("python", "-m", entry), "", nil
 	}
-	return "", "", fmt.Errorf("cannot tell how to start the Python service in %s: add a main.py or a [project.scripts] entry, or state the start command", dirLabel(s.Dir))
+	return "", "", fmt.Errorf("cannot tell how to start the Python service in %s: add a main.py or a [project.scripts] entry, or state the start command", kit.DirLabel(s.Dir))
 }
 
 // rustDockerfile fills the Rust template: cargo build --release, run the
@@ -415,20 +416,20 @@ func rustDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileD
 	if s.Entry != "" && binaryName(s.Entry) == s.Entry {
 		d.Binary = s.Entry // the bin target detection chose
 	}
-	d.Lockfile = exists(ws, joinPath(s.Dir, "Cargo.lock"))
+	d.Lockfile = kit.Exists(ws, kit.JoinPath(s.Dir, "Cargo.lock"))
 	if contextDiffers(*s) {
 		// A workspace member: Cargo.lock and the path dependencies are at
 		// the workspace root, where cargo builds the one crate.
 		if workspaceOf(repo, *s, "cargo") == nil {
 			return nil, unsupportedContext(*s, "no Cargo workspace rooted there lists it (a crate whose path dependencies lie outside its directory is not supported)")
 		}
-		if s.Module == "" || !safePath(s.Module) {
+		if s.Module == "" || !kit.SafePath(s.Module) {
 			return nil, unsupportedContext(*s, "its crate name is unknown, so cargo build -p cannot name it")
 		}
 		d.Filter = s.Module
-		d.Lockfile = s.WorkspaceLock != "" && exists(ws, s.WorkspaceLock)
+		d.Lockfile = s.WorkspaceLock != "" && kit.Exists(ws, s.WorkspaceLock)
 		notes = append(notes, fmt.Sprintf("%s is a member of the Cargo workspace at %s, so the image builds from there (%s) with cargo build -p %s",
-			dirLabel(s.Dir), dirLabel(buildContext(*s)), contextLine(*s), s.Module))
+			kit.DirLabel(s.Dir), kit.DirLabel(buildContext(*s)), contextLine(*s), s.Module))
 	}
 	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
 	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
@@ -456,7 +457,7 @@ func javaWrapper(ws fs.FS, s *stack.Service) string {
 	if s.PackageManager == "gradle" {
 		w = "gradlew"
 	}
-	if exists(ws, joinPath(s.Dir, w)) {
+	if kit.Exists(ws, kit.JoinPath(s.Dir, w)) {
 		return "./" + w
 	}
 	return ""
@@ -517,7 +518,7 @@ type ignoreData struct {
 
 func dockerignoreData(_ fs.FS, s *stack.Service) ignoreData {
 	return ignoreData{Langs: map[string]bool{string(s.Language): true}, Build: s.Build != "", Gradle: s.PackageManager == "gradle",
-		Nested: contextDiffers(*s), Context: dirLabel(buildContext(*s))}
+		Nested: contextDiffers(*s), Context: kit.DirLabel(buildContext(*s))}
 }
 
 // sharedIgnores merges the .dockerignore data of the services that build
@@ -530,7 +531,7 @@ func sharedIgnores(ws fs.FS, services []stack.Service) map[string]ignoreData {
 		if !contextDiffers(*s) {
 			continue
 		}
-		p := joinPath(buildContext(*s), ".dockerignore")
+		p := kit.JoinPath(buildContext(*s), ".dockerignore")
 		d := dockerignoreData(ws, s)
 		if prev, ok := out[p]; ok {
 			for l := range prev.Langs {

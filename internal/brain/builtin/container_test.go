@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -151,8 +152,8 @@ func TestContainerStacks(t *testing.T) {
 				fsys[k] = &fstest.MapFile{Data: []byte(v)}
 			}
 			repo := &stack.Repo{Services: []stack.Service{tc.svc}}
-			cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
-			df := fileOf(t, cs, joinPath(tc.svc.Dir, "Dockerfile"))
+			cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+			df := fileOf(t, cs, kit.JoinPath(tc.svc.Dir, "Dockerfile"))
 			for _, w := range tc.want {
 				if !strings.Contains(df, w) {
 					t.Errorf("Dockerfile lacks %q:\n%s", w, df)
@@ -163,10 +164,10 @@ func TestContainerStacks(t *testing.T) {
 					t.Errorf("Dockerfile has %q:\n%s", w, df)
 				}
 			}
-			if note := cs.Get(joinPath(tc.svc.Dir, "Dockerfile")).Note; !strings.Contains(note, tc.note) {
+			if note := cs.Get(kit.JoinPath(tc.svc.Dir, "Dockerfile")).Note; !strings.Contains(note, tc.note) {
 				t.Errorf("note %q lacks %q", note, tc.note)
 			}
-			ign := fileOf(t, cs, joinPath(tc.svc.Dir, ".dockerignore"))
+			ign := fileOf(t, cs, kit.JoinPath(tc.svc.Dir, ".dockerignore"))
 			for _, w := range []string{".git\n", ".env\n"} {
 				if !strings.Contains(ign, w) {
 					t.Errorf(".dockerignore lacks %q", w)
@@ -195,14 +196,14 @@ func gateWithRepo(t *testing.T, cs *change.ChangeSet, fsys fstest.MapFS) {
 func TestContainerExistingDockerfile(t *testing.T) {
 	repo, fsys := goRepo()
 	// A Dockerfile that passes the gate is kept: only .dockerignore is added.
-	cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, withFile(fsys, "Dockerfile", goDockerfileOK))
+	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, withFile(fsys, "Dockerfile", goDockerfileOK))
 	if got := strings.Join(cs.Paths(), ","); got != ".dockerignore" {
 		t.Errorf("with a valid Dockerfile the change set is %q, want only .dockerignore", got)
 	}
 	// One with errors is patched in place, never replaced, and the note
 	// says what changed and why.
 	bad := withFile(withFile(fsys, "Dockerfile", goDockerfileBad), ".dockerignore", ".git\n")
-	cs = work(t, ContainerMode, engine.Task{ID: "container"}, repo, bad)
+	cs = work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, bad)
 	f := cs.Get("Dockerfile")
 	if f == nil || !strings.Contains(f.Note, "patched the existing Dockerfile") || !strings.Contains(f.Note, "pinned to golang:1.22-bookworm") {
 		t.Fatalf("invalid Dockerfile not patched with a note: %+v", f)
@@ -221,7 +222,7 @@ func TestContainerExistingDockerfile(t *testing.T) {
 }
 
 func TestContainerErrors(t *testing.T) {
-	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
 	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "no service to containerize") {
 		t.Errorf("no services: err = %v", err)
 	}
@@ -280,18 +281,18 @@ func TestTaskServicesKinds(t *testing.T) {
 		}
 		return strings.Join(out, ",")
 	}
-	got, err := taskServices(repo, engine.Task{ID: "container"})
+	got, err := kit.TaskServices(repo, engine.Task{ID: "container"})
 	if err != nil || dirs(got) != "api,old,worker" {
 		t.Errorf("unnamed: %q, %v; want api,old,worker", dirs(got), err)
 	}
 	// A unit the task names is taken whatever its kind.
-	got, err = taskServices(repo, engine.Task{ID: "container", Services: []string{"tools/gen", "docs"}})
+	got, err = kit.TaskServices(repo, engine.Task{ID: "container", Services: []string{"tools/gen", "docs"}})
 	if err != nil || dirs(got) != "tools/gen,docs" {
 		t.Errorf("named: %q, %v", dirs(got), err)
 	}
 	// Nothing runnable: the error names what was skipped and why.
 	only := &stack.Repo{Services: []stack.Service{{Name: "lib", Dir: ".", Language: stack.Go, Kind: stack.KindLibrary}}}
-	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: only, Workspace: fstest.MapFS{}}
+	in := engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: only, Workspace: fstest.MapFS{}}
 	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "the repository root is a library") {
 		t.Errorf("library only: err = %v", err)
 	}

@@ -6,10 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // A Dockerfile a person wrote is patched, never rewritten: the gate's
@@ -29,10 +29,6 @@ type dfPatch struct {
 	Left []string
 }
 
-// dfLine is one line of the file with its line ending ("\n", "\r\n" or
-// "" for a last line without one).
-type dfLine struct{ text, eol string }
-
 // dfEdit replaces lines [start, end] (1-based) with repl; an insertion
 // has end == start-1 and goes before line start.
 type dfEdit struct {
@@ -50,7 +46,7 @@ type dfStageInfo struct {
 
 // patchDockerfile applies the safe fixes for the gate's findings on an
 // existing Dockerfile.
-func patchDockerfile(tbl *imageTable, s *stack.Service, p string, content []byte) dfPatch {
+func patchDockerfile(tbl *kit.ImageTable, s *stack.Service, p string, content []byte) dfPatch {
 	out := dfPatch{Content: content}
 	findings := validate.CheckFile(p, content, validate.Options{})
 	if len(validate.Errors(findings)) == 0 {
@@ -70,7 +66,7 @@ func patchDockerfile(tbl *imageTable, s *stack.Service, p string, content []byte
 		}
 		return out
 	}
-	lines := splitLines(content)
+	lines := kit.SplitLines(content)
 	budget := maxReplaced(lines)
 	var edits []dfEdit
 	// Errors first, so the budget of changed lines goes to them before the
@@ -113,7 +109,7 @@ func patchDockerfile(tbl *imageTable, s *stack.Service, p string, content []byte
 
 // fixFor returns the line edit for one finding and why, or the reason
 // there is none.
-func fixFor(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, meta map[string]string, lines []dfLine, f validate.Finding) (*dfEdit, string, string) {
+func fixFor(tbl *kit.ImageTable, s *stack.Service, stages []*dfStageInfo, meta map[string]string, lines []kit.Line, f validate.Finding) (*dfEdit, string, string) {
 	switch f.Rule {
 	case "dockerfile-base-latest", "dockerfile-base-untagged":
 		return pinBase(tbl, s, stages, lines, f.Line)
@@ -131,10 +127,10 @@ func fixFor(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, meta map[s
 // do not count): a quarter of the non-blank lines, at least 3. It is the
 // engine's change policy limit for a person's file (engine.MaxRewritten
 // in the policy work), kept here so a patch never exceeds it.
-func maxReplaced(lines []dfLine) int {
+func maxReplaced(lines []kit.Line) int {
 	n := 0
 	for _, l := range lines {
-		if strings.TrimSpace(l.text) != "" {
+		if strings.TrimSpace(l.Text) != "" {
 			n++
 		}
 	}
@@ -181,33 +177,13 @@ func dfStages(root *parser.Node) ([]*dfStageInfo, map[string]string) {
 	return stages, meta
 }
 
-// splitLines splits content into lines, keeping each line's ending.
-func splitLines(content []byte) []dfLine {
-	var out []dfLine
-	rest := string(content)
-	for rest != "" {
-		i := strings.IndexByte(rest, '\n')
-		if i < 0 {
-			out = append(out, dfLine{text: rest})
-			break
-		}
-		l := dfLine{text: rest[:i], eol: "\n"}
-		if strings.HasSuffix(l.text, "\r") {
-			l.text, l.eol = l.text[:len(l.text)-1], "\r\n"
-		}
-		out = append(out, l)
-		rest = rest[i+1:]
-	}
-	return out
-}
-
 // applyEdits applies non-overlapping edits, last first, so every line
 // not edited keeps its bytes and its line ending.
-func applyEdits(lines []dfLine, edits []dfEdit) []byte {
+func applyEdits(lines []kit.Line, edits []dfEdit) []byte {
 	eol := "\n"
 	for _, l := range lines {
-		if l.eol != "" {
-			eol = l.eol
+		if l.Eol != "" {
+			eol = l.Eol
 			break
 		}
 	}
@@ -219,25 +195,25 @@ func applyEdits(lines []dfLine, edits []dfEdit) []byte {
 		return edits[i].end >= edits[i].start && edits[j].end < edits[j].start
 	})
 	for _, e := range edits {
-		var repl []dfLine
+		var repl []kit.Line
 		for k, r := range e.repl {
 			le := eol
 			if e.end >= e.start && k == len(e.repl)-1 {
-				le = lines[e.end-1].eol // a replaced last line keeps its ending
+				le = lines[e.end-1].Eol // a replaced last line keeps its ending
 			}
-			repl = append(repl, dfLine{text: r, eol: le})
+			repl = append(repl, kit.Line{Text: r, Eol: le})
 		}
-		if e.start > len(lines) && len(lines) > 0 && lines[len(lines)-1].eol == "" {
-			lines[len(lines)-1].eol = eol // appending after a last line without a newline
-			repl[len(repl)-1].eol = ""
+		if e.start > len(lines) && len(lines) > 0 && lines[len(lines)-1].Eol == "" {
+			lines[len(lines)-1].Eol = eol // appending after a last line without a newline
+			repl[len(repl)-1].Eol = ""
 		}
-		tail := append([]dfLine(nil), lines[e.end:]...)
+		tail := append([]kit.Line(nil), lines[e.end:]...)
 		lines = append(append(lines[:e.start-1], repl...), tail...)
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteString(l.text)
-		b.WriteString(l.eol)
+		b.WriteString(l.Text)
+		b.WriteString(l.Eol)
 	}
 	return []byte(b.String())
 }

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // The three line edits of a Dockerfile patch: pin a base image, add a
@@ -22,7 +22,7 @@ var fromImageRe = regexp.MustCompile(`(?i)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)`)
 // pinBase pins a latest or untagged base image to the images.yaml tag of
 // its language, at the service's version when the image is the service's
 // language.
-func pinBase(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, lines []dfLine, line int) (*dfEdit, string, string) {
+func pinBase(tbl *kit.ImageTable, s *stack.Service, stages []*dfStageInfo, lines []kit.Line, line int) (*dfEdit, string, string) {
 	st := stageAt(stages, line)
 	if st == nil || st.from.EndLine != st.from.StartLine || line < 1 || line > len(lines) {
 		return nil, "", "the FROM spans several lines, so it is not edited"
@@ -30,36 +30,36 @@ func pinBase(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, lines []d
 	if strings.Contains(st.base, "$") {
 		return nil, "", "the image comes from a build argument; pin the argument's default instead"
 	}
-	repo, _, _ := splitImage(st.base)
+	repo, _, _ := kit.SplitImage(st.base)
 	lang, ref, ok := tableImage(tbl, repo, st == stages[len(stages)-1])
 	if !ok {
 		return nil, "", fmt.Sprintf("images.yaml has no tag for %s, so there is no known version to pin it to", repo)
 	}
 	version, source := "", ""
 	if l := tbl.Languages[lang]; string(s.Language) == lang {
-		imgs, err := tbl.imagesFor(s, "")
+		imgs, err := tbl.ImagesFor(s, "")
 		if err != nil {
 			return nil, "", err.Error()
 		}
-		version, source = imgs.Version, fmt.Sprintf("the %s version of %s", lang, dirLabel(s.Dir))
+		version, source = imgs.Version, fmt.Sprintf("the %s version of %s", lang, kit.DirLabel(s.Dir))
 		if imgs.Assumed {
-			source = fmt.Sprintf("the images.yaml default, as %s states no %s version", dirLabel(s.Dir), lang)
+			source = fmt.Sprintf("the images.yaml default, as %s states no %s version", kit.DirLabel(s.Dir), lang)
 		}
 	} else {
 		version, source = l.DefaultVersion, fmt.Sprintf("the images.yaml default for %s", lang)
 	}
-	_, tag, _ := splitImage(strings.ReplaceAll(ref, "{version}", version))
+	_, tag, _ := kit.SplitImage(strings.ReplaceAll(ref, "{version}", version))
 	// latest and no tag are the full image: keep the full variant, so the
 	// tools the build relies on stay there.
 	full := strings.Replace(strings.Replace(tag, "-slim-", "-", 1), "-slim", "", 1)
 	pinned := repoPart(st.base) + ":" + full
-	l := lines[line-1].text
+	l := lines[line-1].Text
 	m := fromImageRe.FindStringSubmatchIndex(l)
 	if m == nil || l[m[4]:m[5]] != st.base {
 		return nil, "", "the FROM line is written in a way the patcher does not edit"
 	}
 	what := "the latest tag"
-	if _, t, _ := splitImage(st.base); t == "" {
+	if _, t, _ := kit.SplitImage(st.base); t == "" {
 		what = "no tag (which means latest)"
 	}
 	why := fmt.Sprintf("FROM %s had %s; pinned to %s, the images.yaml tag for %s", st.base, what, pinned, source)
@@ -67,23 +67,6 @@ func pinBase(tbl *imageTable, s *stack.Service, stages []*dfStageInfo, lines []d
 		why += fmt.Sprintf(" (without -slim: %s is the full image, so the build keeps its tools)", st.base)
 	}
 	return &dfEdit{start: line, end: line, repl: []string{l[:m[4]] + pinned + l[m[5]:]}}, why, ""
-}
-
-// splitImage splits an image reference into repository (lower case,
-// without docker.io/ and library/), tag and digest.
-func splitImage(ref string) (repo, tag, digest string) {
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref, digest = ref[:i], ref[i+1:]
-	}
-	repo = ref
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		repo, tag = ref[:i], ref[i+1:]
-	}
-	repo = strings.ToLower(repo)
-	for _, p := range []string{"docker.io/", "index.docker.io/", "library/"} {
-		repo = strings.TrimPrefix(repo, p)
-	}
-	return repo, tag, digest
 }
 
 // repoPart returns the reference as written without its tag or digest.
@@ -100,15 +83,15 @@ func repoPart(ref string) string {
 // tableImage finds the language image of images.yaml whose repository is
 // repo; final prefers a runtime image, else a build image. Only images
 // whose tag follows the language version count.
-func tableImage(tbl *imageTable, repo string, final bool) (lang, ref string, ok bool) {
+func tableImage(tbl *kit.ImageTable, repo string, final bool) (lang, ref string, ok bool) {
 	var build, runtime [2]string
-	for _, name := range sortedKeys(tbl.Languages) {
+	for _, name := range kit.SortedKeys(tbl.Languages) {
 		l := tbl.Languages[name]
-		if r, _, _ := splitImage(l.Runtime); r == repo && strings.Contains(l.Runtime, "{version}") && runtime[0] == "" {
+		if r, _, _ := kit.SplitImage(l.Runtime); r == repo && strings.Contains(l.Runtime, "{version}") && runtime[0] == "" {
 			runtime = [2]string{name, l.Runtime}
 		}
-		for _, pm := range sortedKeys(l.Build) {
-			if r, _, _ := splitImage(l.Build[pm]); r == repo && strings.Contains(l.Build[pm], "{version}") && build[0] == "" {
+		for _, pm := range kit.SortedKeys(l.Build) {
+			if r, _, _ := kit.SplitImage(l.Build[pm]); r == repo && strings.Contains(l.Build[pm], "{version}") && build[0] == "" {
 				build = [2]string{name, l.Build[pm]}
 			}
 		}
@@ -138,12 +121,12 @@ var userCreateRe = regexp.MustCompile(`\b(?:useradd|adduser)\b([^&;|]*)`)
 // addUser adds a non-root USER to the final stage, after its last RUN
 // (so no step that may need root changes) and before the CMD or
 // ENTRYPOINT that follows it.
-func addUser(stages []*dfStageInfo, meta map[string]string, lines []dfLine) (*dfEdit, string, string) {
+func addUser(stages []*dfStageInfo, meta map[string]string, lines []kit.Line) (*dfEdit, string, string) {
 	final := stages[len(stages)-1]
 	chain := stageChain(stages, final)
 	base := chain[len(chain)-1].base
 	resolved := expandMeta(base, meta)
-	repo, tag, _ := splitImage(resolved)
+	repo, tag, _ := kit.SplitImage(resolved)
 	if rootImages[repo] {
 		return nil, "", fmt.Sprintf("the final stage runs on %s, which starts as root and drops privileges itself or needs root-owned paths; an unprivileged variant of the image is the fix, and that is the author's choice", repo)
 	}
@@ -194,20 +177,20 @@ func addUser(stages []*dfStageInfo, meta map[string]string, lines []dfLine) (*df
 	for _, n := range final.nodes[lastRun+1:] {
 		if isInstr(n, "cmd") || isInstr(n, "entrypoint") {
 			at = n.StartLine
-			for at > 1 && strings.HasPrefix(strings.TrimSpace(lines[at-2].text), "#") {
+			for at > 1 && strings.HasPrefix(strings.TrimSpace(lines[at-2].Text), "#") {
 				at-- // keep the comment above the CMD with the CMD
 			}
 			break
 		}
 	}
 	if at == len(lines)+1 {
-		for at > 1 && strings.TrimSpace(lines[at-2].text) == "" {
+		for at > 1 && strings.TrimSpace(lines[at-2].Text) == "" {
 			at-- // before trailing blank lines
 		}
 	}
 	indent := ""
 	if at <= len(lines) {
-		indent = lines[at-1].text[:len(lines[at-1].text)-len(strings.TrimLeft(lines[at-1].text, " \t"))]
+		indent = lines[at-1].Text[:len(lines[at-1].Text)-len(strings.TrimLeft(lines[at-1].Text, " \t"))]
 	}
 	why := fmt.Sprintf("the final stage ran as root; added USER %s (%s) after the last RUN, so every build step still runs as before; files the stages copied stay owned by root and readable by all, so the program can read them but not write into them", user, source)
 	return &dfEdit{start: at, end: at - 1, repl: []string{indent + "USER " + user}}, why, ""
@@ -256,7 +239,7 @@ func expandMeta(ref string, meta map[string]string) string {
 // execFormCmd turns a one-line shell-form CMD into exec form when it is
 // a plain command (no variables, quotes, operators or globs) and its stage
 // has no ENTRYPOINT, which would receive the shell as arguments.
-func execFormCmd(stages []*dfStageInfo, lines []dfLine, line int) (*dfEdit, string, string) {
+func execFormCmd(stages []*dfStageInfo, lines []kit.Line, line int) (*dfEdit, string, string) {
 	var st *dfStageInfo
 	var cmd *parser.Node
 	for _, s := range stages {
@@ -276,7 +259,7 @@ func execFormCmd(stages []*dfStageInfo, lines []dfLine, line int) (*dfEdit, stri
 			}
 		}
 	}
-	l := lines[line-1].text
+	l := lines[line-1].Text
 	if cmd.EndLine != cmd.StartLine || len(cmd.Heredocs) > 0 {
 		return nil, "", "the CMD spans several lines"
 	}

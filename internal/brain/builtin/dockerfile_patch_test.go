@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
@@ -35,7 +36,7 @@ ENTRYPOINT ["/bin/sh", "-c", "goose -dir /migrations postgres \"$DATABASE_URL\" 
 `
 
 func TestPatchDockerfile(t *testing.T) {
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestPatchDockerfile(t *testing.T) {
 }
 
 func TestPatchDockerfileUserGoesAfterLastRun(t *testing.T) {
-	tbl, _ := loadImages()
+	tbl, _ := kit.LoadImages()
 	in := "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"-m\", \"app\"]\nRUN pip install --no-cache-dir -r requirements.txt\n\n"
 	pt := patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Python, Version: "3.12"}, "Dockerfile", []byte(in))
 	want := in[:len(in)-1] + "USER 65532:65532\n\n"
@@ -177,7 +178,7 @@ func TestPatchDockerfileUserGoesAfterLastRun(t *testing.T) {
 func TestContainerPatchesExistingDockerfile(t *testing.T) {
 	repo, fsys := goRepo()
 	fsys = withFile(fsys, "Dockerfile", goMigrateDockerfile)
-	cs := work(t, ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 	f := cs.Get("Dockerfile")
 	if f == nil {
 		t.Fatalf("the Dockerfile missing USER was not patched: %v", cs.Paths())
@@ -199,7 +200,7 @@ func TestContainerPatchThroughEngine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Node, Version: "20", Start: "node server.js", Port: 3000}}}
 	df := "FROM node:20-bookworm-slim\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"
 	fsys := withFile(withFile(nil, "package.json", "{}"), "Dockerfile", df)
-	task := engine.Task{ID: "container", Mode: ContainerMode, Files: []string{"Dockerfile", ".dockerignore"}}
+	task := engine.Task{ID: "container", Mode: kit.ContainerMode, Files: []string{"Dockerfile", ".dockerignore"}}
 	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
 	tr := e.RunTask(t.Context(), engine.Issue{Title: "containerize"}, &engine.Plan{}, repo, fsys, task, nil)
 	if tr.Status != engine.StatusDone {
@@ -227,7 +228,7 @@ func FuzzPatchDockerfile(f *testing.F) {
 		"FROM --platform=$BUILDPLATFORM golang:latest AS x\n", "ARG B=node\nFROM ${B}\nCMD x \\\n y\n", "FROM python\r\nRUN useradd -m app\r\n"} {
 		f.Add(s)
 	}
-	tbl, _ := loadImages()
+	tbl, _ := kit.LoadImages()
 	f.Fuzz(func(t *testing.T, in string) {
 		pt := patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Node, Version: "20"}, "Dockerfile", []byte(in))
 		if len(pt.Edits) == 0 && string(pt.Content) != in {

@@ -10,16 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/change"
+	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-
-	"github.com/devops-lead/devops-lead/internal/change"
-	"github.com/devops-lead/devops-lead/internal/engine"
 )
-
-// InfraMode is the slug of the infrastructure (Terraform) specialist.
-const InfraMode = "infrastructure-specialist"
 
 // cloudInfra is what the Terraform templates of a cloud are rendered
 // from; the lead's task Params decide it (cloud=aws|gcp,
@@ -182,7 +179,7 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 	}
 	switch cp := pr["compute"]; {
 	case cp == "" || cp == "none":
-	case contains(computesOf[c], cp):
+	case kit.Contains(computesOf[c], cp):
 		a.Compute = cp
 	default:
 		return nil, fmt.Errorf("task %q asks for compute %q on %s: the built-in infrastructure specialist writes compute=%s; other ways of running need the Gemini brain", in.Task.ID, cp, c, strings.Join(computesOf[c], "|"))
@@ -191,9 +188,9 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 		return nil, fmt.Errorf("task %q asks for a database without a service to use it: set compute=%s, or plan the database with the Gemini brain", in.Task.ID, computesOf[c][0])
 	}
 	if a.Cluster() {
-		a.K8sName = k8sName(pr["k8s_name"])
+		a.K8sName = kit.K8sName(pr["k8s_name"])
 		if pr["k8s_name"] == "" {
-			a.K8sName = k8sName(pr["name"])
+			a.K8sName = kit.K8sName(pr["name"])
 		}
 		if a.K8sName == "" {
 			a.K8sName = a.Name
@@ -243,7 +240,7 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	if dir == "." && in.Task.Params["dir"] == "" {
 		dir = "infra"
 	}
-	if !safePath(dir) || !fs.ValidPath(dir) {
+	if !kit.SafePath(dir) || !fs.ValidPath(dir) {
 		return nil, fmt.Errorf("task %q has dir %q: give a relative path inside the repository", in.Task.ID, in.Task.Params["dir"])
 	}
 	ex, err := readRoot(in.Workspace, dir)
@@ -274,8 +271,8 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 				name = a.Cloud + "_" + name
 			}
 		}
-		p := joinPath(dir, name)
-		if exists(in.Workspace, p) {
+		p := kit.JoinPath(dir, name)
+		if kit.Exists(in.Workspace, p) {
 			return nil, fmt.Errorf("%s exists and the Terraform root also has %s: rename one of them so the %s files can be added", p, f.name, a.Cloud)
 		}
 		cs.Put(p, content, nil, "")
@@ -289,7 +286,7 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		if err != nil {
 			return nil, err
 		}
-		cs.Put(joinPath(dir, "README.md"), readme, nil, "")
+		cs.Put(kit.JoinPath(dir, "README.md"), readme, nil, "")
 	}
 	return cs, nil
 }
@@ -333,8 +330,8 @@ func readRoot(ws fs.FS, dir string) (*tfRoot, error) {
 		if !strings.HasSuffix(e.Name(), ".tf") {
 			continue
 		}
-		p := joinPath(dir, e.Name())
-		src, err := readOptional(ws, p)
+		p := kit.JoinPath(dir, e.Name())
+		src, err := kit.ReadOptional(ws, p)
 		if err != nil {
 			return nil, fmt.Errorf("read the existing Terraform file %s: %w", p, err)
 		}

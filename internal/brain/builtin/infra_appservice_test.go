@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -105,12 +106,12 @@ func TestInfraAzureAppService(t *testing.T) {
 }
 
 func TestDesignAzureAppService(t *testing.T) {
-	task := engine.Task{ID: "architect", Mode: AzureArchitectMode, Params: map[string]string{"cloud": "azure", "name": "api", "compute": "appservice", "database": "postgres"}}
+	task := engine.Task{ID: "architect", Mode: kit.AzureArchitectMode, Params: map[string]string{"cloud": "azure", "name": "api", "compute": "appservice", "database": "postgres"}}
 	cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Deploy to an Azure Web App"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	note := fileOf(t, cs, AzureDesignPath)
+	note := fileOf(t, cs, kit.AzureDesignPath)
 	for _, w := range []string{"**App Service (Web App for Containers)** (chosen)", "Linux App Service plan + web app", "web app --VNet integration, Entra ID token--> PostgreSQL", "points `web_app_name` at it", "the registry, the web\n  app"} {
 		if !strings.Contains(note, w) {
 			t.Errorf("the note lacks %q:\n%s", w, note)
@@ -121,13 +122,13 @@ func TestDesignAzureAppService(t *testing.T) {
 			t.Errorf("the note has %q:\n%s", a, note)
 		}
 	}
-	infraGate(t, AzureArchitectMode, cs)
+	infraGate(t, kit.AzureArchitectMode, cs)
 }
 
 func TestCIWriteDeployAppService(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "services/api", Language: stack.Go}}}
 	in := engine.WorkInput{
-		Task: engine.Task{ID: TaskDeploy, Mode: CICDMode, Params: map[string]string{"workflows": "deploy", "deploy": "appservice", "infra_dir": "terraform"}},
+		Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: map[string]string{"workflows": "deploy", "deploy": "appservice", "infra_dir": "terraform"}},
 		Repo: repo, Workspace: fstest.MapFS{},
 	}
 	cs, err := cicd(context.Background(), in)
@@ -156,5 +157,5 @@ func TestCIWriteDeployAppService(t *testing.T) {
 			t.Errorf("deploy workflow has %q:\n%s", bad, got)
 		}
 	}
-	infraGate(t, CICDMode, cs)
+	infraGate(t, kit.CICDMode, cs)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -184,14 +185,14 @@ func TestDesignAWSCompute(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			task := engine.Task{ID: "architect", Mode: AWSArchitectMode, Params: tc.params}
+			task := engine.Task{ID: "architect", Mode: kit.AWSArchitectMode, Params: tc.params}
 			cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Host it on AWS"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := cs.Get(AWSDesignPath)
+			f := cs.Get(kit.AWSDesignPath)
 			if f == nil || len(cs.Files) != 1 {
-				t.Fatalf("want only %s: %v", AWSDesignPath, cs.Paths())
+				t.Fatalf("want only %s: %v", kit.AWSDesignPath, cs.Paths())
 			}
 			got := string(f.Content)
 			for _, w := range tc.want {
@@ -204,7 +205,7 @@ func TestDesignAWSCompute(t *testing.T) {
 					t.Errorf("the note has %q:\n%s", a, got)
 				}
 			}
-			infraGate(t, AWSArchitectMode, cs)
+			infraGate(t, kit.AWSArchitectMode, cs)
 		})
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-
-	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
 // azureRole is one azurerm_role_assignment of a root: its role and the
@@ -227,7 +227,7 @@ func TestInfraAzureContainerAppsHasNoCluster(t *testing.T) {
 			}
 		}
 	}
-	infraGate(t, InfraMode, cs)
+	infraGate(t, kit.InfraMode, cs)
 	loadRoot(t, cs, "infra", nil)
 }
 
@@ -268,14 +268,14 @@ func TestDesignAzureCompute(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			task := engine.Task{ID: "architect", Mode: AzureArchitectMode, Params: tc.params}
+			task := engine.Task{ID: "architect", Mode: kit.AzureArchitectMode, Params: tc.params}
 			cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Host it on Azure"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := cs.Get(AzureDesignPath)
+			f := cs.Get(kit.AzureDesignPath)
 			if f == nil || len(cs.Files) != 1 {
-				t.Fatalf("files = %v, want %s only", cs.Paths(), AzureDesignPath)
+				t.Fatalf("files = %v, want %s only", cs.Paths(), kit.AzureDesignPath)
 			}
 			note := string(f.Content)
 			for _, w := range tc.want {
@@ -288,7 +288,7 @@ func TestDesignAzureCompute(t *testing.T) {
 					t.Errorf("the note has %q:\n%s", a, note)
 				}
 			}
-			infraGate(t, AzureArchitectMode, cs)
+			infraGate(t, kit.AzureArchitectMode, cs)
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/terraform-config-inspect/tfconfig"
@@ -207,7 +208,7 @@ func checkRoot(t *testing.T, params map[string]string, want rootWant) (map[strin
 	if bad := undeclaredRefs(t, byName); len(bad) > 0 {
 		t.Errorf("references to nothing declared: %v", bad)
 	}
-	infraGate(t, InfraMode, cs)
+	infraGate(t, kit.InfraMode, cs)
 	mod := loadRoot(t, cs, "infra", nil)
 	if got := keys(mod.Variables); got != want.vars {
 		t.Errorf("variables = %s, want %s", got, want.vars)

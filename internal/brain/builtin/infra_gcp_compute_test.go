@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -140,14 +141,14 @@ func TestDesignGCPCompute(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			task := engine.Task{ID: "architect", Mode: GCPArchitectMode, Params: tc.params}
+			task := engine.Task{ID: "architect", Mode: kit.GCPArchitectMode, Params: tc.params}
 			cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Run it on Google Cloud"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := cs.Get(GCPDesignPath)
+			f := cs.Get(kit.GCPDesignPath)
 			if f == nil {
-				t.Fatalf("no %s: %v", GCPDesignPath, cs.Paths())
+				t.Fatalf("no %s: %v", kit.GCPDesignPath, cs.Paths())
 			}
 			got := string(f.Content)
 			for _, w := range tc.want {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -15,13 +16,13 @@ type cloudProfile struct {
 }
 
 var cloudProfiles = map[string]cloudProfile{
-	"aws": {label: "AWS", architect: AWSArchitectMode, designPath: AWSDesignPath,
+	"aws": {label: "AWS", architect: kit.AWSArchitectMode, designPath: kit.AWSDesignPath,
 		dbWhat: "RDS PostgreSQL in private subnets", bucketWhat: "a private S3 bucket for uploads",
 		example: "\"deploy the API to AWS with a Postgres database\" (App Runner, ECR, RDS, GitHub OIDC) or \"add an S3 bucket for uploads\""},
-	"gcp": {label: "Google Cloud", architect: GCPArchitectMode, designPath: GCPDesignPath,
+	"gcp": {label: "Google Cloud", architect: kit.GCPArchitectMode, designPath: kit.GCPDesignPath,
 		dbWhat: "Cloud SQL PostgreSQL with IAM authentication", bucketWhat: "a Cloud Storage bucket for uploads (uniform access, public access prevention)",
 		example: "\"deploy the API to Cloud Run with a Postgres database\" or \"add a GCS bucket for uploads\""},
-	"azure": {label: "Azure", architect: AzureArchitectMode, designPath: AzureDesignPath,
+	"azure": {label: "Azure", architect: kit.AzureArchitectMode, designPath: kit.AzureDesignPath,
 		dbWhat: "a private PostgreSQL flexible server with Entra ID authentication", bucketWhat: "a private storage account for uploads",
 		example: "\"host the API on Azure Container Apps with a Postgres database\" or \"add Azure storage for uploads\""},
 }
@@ -57,7 +58,7 @@ func (p *planner) cloudTasks(container bool) func() {
 	cp := cloudProfiles[in.Cloud]
 	def := computeProfiles[computesOf[in.Cloud][0]]
 	declined := len(p.plan.Declined)
-	if in.Compute != "" && !contains(computesOf[in.Cloud], in.Compute) {
+	if in.Compute != "" && !kit.Contains(computesOf[in.Cloud], in.Compute) {
 		var labels []string
 		for _, c := range computesOf[in.Cloud] {
 			labels = append(labels, computeProfiles[c].label)
@@ -70,9 +71,9 @@ func (p *planner) cloudTasks(container bool) func() {
 	}
 	if in.Compute != "" && !in.Postgres && len(in.OtherDB) == 0 {
 		for _, sv := range p.scope {
-			if contains(sv.Deps, "postgres") {
+			if kit.Contains(sv.Deps, "postgres") {
 				in.Postgres = true
-				p.note("%s uses PostgreSQL in its dependencies, so the %s plan adds %s", dirLabel(sv.Dir), cp.label, cp.dbWhat)
+				p.note("%s uses PostgreSQL in its dependencies, so the %s plan adds %s", kit.DirLabel(sv.Dir), cp.label, cp.dbWhat)
 				break
 			}
 		}
@@ -95,7 +96,7 @@ func (p *planner) cloudTasks(container bool) func() {
 		}
 		return nil
 	}
-	if p.declineMode("the "+cp.label+" design note", cp.architect) || p.declineMode("the "+cp.label+" Terraform", InfraMode) {
+	if p.declineMode("the "+cp.label+" design note", cp.architect) || p.declineMode("the "+cp.label+" Terraform", kit.InfraMode) {
 		return nil
 	}
 	comp := computeProfiles[in.Compute]
@@ -130,7 +131,7 @@ func (p *planner) cloudTasks(container bool) func() {
 	params["why"] = why
 	dir := params["dir"]
 	arch := engine.Task{
-		ID: TaskArchitect, Mode: cp.architect, Title: cp.label + " design: " + strings.Join(what, ", "),
+		ID: kit.TaskArchitect, Mode: cp.architect, Title: cp.label + " design: " + strings.Join(what, ", "),
 		Goal:  "Write " + cp.designPath + ": the choice of " + strings.Join(what, ", ") + ", the options weighed, the resource list with why, the data flow and the follow-up tasks.",
 		Why:   why + "; the design comes first so the Terraform implements a reviewed decision",
 		Files: []string{cp.designPath},
@@ -141,11 +142,11 @@ func (p *planner) cloudTasks(container bool) func() {
 		Params: params,
 	}
 	infra := engine.Task{
-		ID: TaskInfra, Mode: InfraMode, Title: "Terraform for " + cp.label + " in " + dir + "/",
+		ID: kit.TaskInfra, Mode: kit.InfraMode, Title: "Terraform for " + cp.label + " in " + dir + "/",
 		Goal: "Write a Terraform root in " + dir + "/ with " + strings.Join(what, ", ") +
 			": versions.tf with pinned providers, providers.tf without credentials, described variables, outputs, and a backend left for you to configure.",
 		Why:       "it implements the " + cp.label + " design note, so it runs after the architect task",
-		DependsOn: []string{TaskArchitect},
+		DependsOn: []string{kit.TaskArchitect},
 		Acceptance: []string{
 			"`terraform init -backend=false && terraform validate` succeeds in " + dir + "/",
 			"required_version and every provider are pinned from devops-lead's version table",
@@ -157,7 +158,7 @@ func (p *planner) cloudTasks(container bool) func() {
 	}
 	delete(infra.Params, "why")
 	for _, f := range infraFilesFor(params) {
-		infra.Files = append(infra.Files, joinPath(dir, f))
+		infra.Files = append(infra.Files, kit.JoinPath(dir, f))
 	}
 	p.plan.Tasks = append(p.plan.Tasks, arch, infra)
 	p.terraformTask(in.Cloud, dir, in.Compute, in.Bucket)
@@ -189,7 +190,7 @@ func (p *planner) computeParams(params map[string]string) {
 			p.note("the load balancer checks GET %s, which %s states", hp, src)
 		}
 	case clusterComputes[params["compute"]]:
-		params["k8s_name"] = k8sName(serviceName(sv))
+		params["k8s_name"] = kit.K8sName(kit.ServiceName(sv))
 		params["k8s_namespace"] = p.k8sNamespace()
 	}
 }
@@ -206,11 +207,11 @@ func (p *planner) k8sNamespace() string {
 // terraformTask plans the workflow that checks, plans and applies the
 // Terraform root through pull requests.
 func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
-	if exists(p.in.Workspace, TerraformWorkflowPath) {
+	if kit.Exists(p.in.Workspace, TerraformWorkflowPath) {
 		p.note("the repository has %s: the plan keeps it and adds no Terraform workflow", TerraformWorkflowPath)
 		return
 	}
-	if p.declineMode("the Terraform workflow", CICDMode) {
+	if p.declineMode("the Terraform workflow", kit.CICDMode) {
 		return
 	}
 	params := map[string]string{"workflows": "terraform", "cloud": cloud, "infra_dir": dir}
@@ -221,13 +222,13 @@ func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
 		params["bucket"] = "true"
 	}
 	p.plan.Tasks = append(p.plan.Tasks, engine.Task{
-		ID: TaskTerraform, Mode: CICDMode, Title: "GitHub Actions: Terraform plan and apply for " + dir + "/",
+		ID: kit.TaskTerraform, Mode: kit.CICDMode, Title: "GitHub Actions: Terraform plan and apply for " + dir + "/",
 		Goal: "Write " + TerraformWorkflowPath + ": on pull requests that touch " + dir + "/, terraform fmt -check, init -backend=false, validate and a plan through OIDC; " +
 			"on pushes to the default branch, apply in the production environment.",
 		Why:       "the Terraform root is planned in pull requests and applied after review instead of from a laptop, so it runs after the infra task",
 		Params:    params,
 		Files:     []string{TerraformWorkflowPath},
-		DependsOn: []string{TaskInfra},
+		DependsOn: []string{kit.TaskInfra},
 		Acceptance: []string{
 			"authentication through OIDC only, no keys or client secrets; permissions: contents: read at the top and id-token: write only on the plan and apply jobs",
 			"apply runs only on pushes to the default branch, in the production environment; required reviewers on that environment (Settings > Environments) make every apply wait for approval",
@@ -263,7 +264,7 @@ const (
 // deployTask plans the deploy workflow of the compute; on a cluster it
 // applies the Kubernetes task's manifests, so it comes after that task.
 func (p *planner) deployTask(compute, infraDir string, container bool) {
-	if p.declineMode("the deploy workflow", CICDMode) {
+	if p.declineMode("the deploy workflow", kit.CICDMode) {
 		return
 	}
 	da, target := deployAuth[compute], deployTargets[compute]
@@ -272,12 +273,12 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		da.what = strings.Replace(da.what, "apply the Kubernetes manifests with that image to the", "install the Helm chart with that image (helm upgrade --install) on the", 1)
 	}
 	t := engine.Task{
-		ID: TaskDeploy, Mode: CICDMode, Title: "GitHub Actions: deploy to " + computeProfiles[compute].label,
+		ID: kit.TaskDeploy, Mode: kit.CICDMode, Title: "GitHub Actions: deploy to " + computeProfiles[compute].label,
 		Goal:      "Write " + target.path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
 		Why:       "the pipeline ships what the Terraform creates, so it runs after the infra task",
 		Params:    map[string]string{"workflows": "deploy", "deploy": compute, "infra_dir": infraDir},
 		Files:     []string{target.path},
-		DependsOn: []string{TaskInfra},
+		DependsOn: []string{kit.TaskInfra},
 		Acceptance: []string{
 			da.auth,
 			"actions are pinned to full commit SHAs; id-token: write only on the deploy job",
@@ -301,8 +302,8 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 			n := len(t.Acceptance) - 1 // before "the gate reports no errors"
 			t.Acceptance = append(t.Acceptance[:n:n], "the Cloud SQL Auth Proxy sidecar's placeholders are filled in from repository variables, and the deploy stops when one is unset", t.Acceptance[n])
 		}
-		if p.allowed(planK8sMode) {
-			t.DependsOn = append(t.DependsOn, TaskK8s)
+		if p.allowed(kit.PlanK8sMode) {
+			t.DependsOn = append(t.DependsOn, kit.TaskK8s)
 			t.Why += map[bool]string{false: ", the k8s task because it applies those manifests", true: ", the k8s task because it installs that chart"}[helm]
 		}
 	}
@@ -310,7 +311,7 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 		t.Services = []string{p.scope[0].Dir}
 	}
 	if container {
-		t.DependsOn = append(t.DependsOn, TaskContainer)
+		t.DependsOn = append(t.DependsOn, kit.TaskContainer)
 		t.Why += " and the container task because it builds the Dockerfile"
 	}
 	p.plan.Tasks = append(p.plan.Tasks, t)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 )
 
 // Where new Terraform goes: into an existing root only when that root
@@ -81,7 +83,7 @@ func chooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoi
 	}
 	if len(users) > 0 {
 		c.Dir = users[0]
-		c.Notes = append(c.Notes, fmt.Sprintf("the repository has a Terraform root in %s that uses the %s provider: the new files are added to it, and no existing file is overwritten", dirLabel(users[0]), provider))
+		c.Notes = append(c.Notes, fmt.Sprintf("the repository has a Terraform root in %s that uses the %s provider: the new files are added to it, and no existing file is overwritten", kit.DirLabel(users[0]), provider))
 		if len(users) > 1 {
 			c.Notes = append(c.Notes, fmt.Sprintf("%d Terraform roots use the %s provider (%s); the plan uses %s (name another folder in the request to choose it)", len(users), provider, strings.Join(users, ", "), users[0]))
 		}
@@ -113,9 +115,9 @@ func newRootDir(ws fs.FS, own []string, cloud, focus string) string {
 	}
 	sort.Strings(parents)
 	if len(parents) == 0 {
-		parents = append(parents, joinPath(base, "infra"))
+		parents = append(parents, kit.JoinPath(base, "infra"))
 		for _, d := range []string{"infra", "terraform", "infrastructure", "deploy/terraform"} {
-			if p := joinPath(base, d); isDir(ws, p) {
+			if p := kit.JoinPath(base, d); isDir(ws, p) {
 				parents = []string{p}
 				break
 			}
@@ -125,9 +127,9 @@ func newRootDir(ws fs.FS, own []string, cloud, focus string) string {
 	for _, r := range own {
 		taken[r] = true
 	}
-	dir := joinPath(parents[0], cloud)
+	dir := kit.JoinPath(parents[0], cloud)
 	for i := 2; taken[dir] || hasTF(ws, dir); i++ {
-		dir = joinPath(parents[0], fmt.Sprintf("%s-%d", cloud, i))
+		dir = kit.JoinPath(parents[0], fmt.Sprintf("%s-%d", cloud, i))
 	}
 	return dir
 }

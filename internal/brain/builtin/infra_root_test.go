@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -90,7 +91,7 @@ func TestInfraAddsToExistingRoot(t *testing.T) {
 	fsys = withFile(fsys, "examples/aws/main.tf", tfAWS)
 	repo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{TerraformRoots: []string{"examples/aws", "infra"}}}
 	p := plan(t, "We need an S3 bucket for uploads on AWS", "", repo, fsys)
-	it := task(p, TaskInfra)
+	it := task(p, kit.TaskInfra)
 	if it == nil || it.Params["dir"] != "infra" {
 		t.Fatalf("infra task %+v (tasks %q)", it, taskIDs(p))
 	}
@@ -113,5 +114,5 @@ func TestInfraAddsToExistingRoot(t *testing.T) {
 	if cs.Get("infra/aws_variables.tf") == nil {
 		t.Errorf("variables.tf is taken, so the new variables go to aws_variables.tf: %v", cs.Paths())
 	}
-	infraGate(t, InfraMode, cs)
+	infraGate(t, kit.InfraMode, cs)
 }

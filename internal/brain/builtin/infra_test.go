@@ -9,19 +9,19 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/hashicorp/terraform-config-inspect/tfconfig"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/validate"
 	"github.com/devops-lead/devops-lead/modes"
+	"github.com/hashicorp/terraform-config-inspect/tfconfig"
 )
 
 // infraWork runs the infrastructure specialist on params over fsys.
 func infraWork(t *testing.T, params map[string]string, fsys fstest.MapFS) (*change.ChangeSet, error) {
 	t.Helper()
-	task := engine.Task{ID: "infra", Mode: InfraMode, Params: params}
+	task := engine.Task{ID: "infra", Mode: kit.InfraMode, Params: params}
 	return New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fsys})
 }
 
@@ -170,7 +170,7 @@ variable "region" {
 	if strings.Contains(string(cs.Get("terraform/variables.tf").Content), `"region"`) {
 		t.Error("variables.tf declares region again")
 	}
-	infraGate(t, InfraMode, cs)
+	infraGate(t, kit.InfraMode, cs)
 	mod := loadRoot(t, cs, "terraform", existing)
 	if got := keys(mod.Variables); got != "environment,name,region" {
 		t.Errorf("variables = %s", got)
@@ -197,7 +197,7 @@ func TestInfraExistingOtherProvider(t *testing.T) {
 	if cs.Get("infra/aws_versions.tf") == nil {
 		t.Fatalf("no aws_versions.tf: %v", cs.Paths())
 	}
-	infraGate(t, InfraMode, cs)
+	infraGate(t, kit.InfraMode, cs)
 	mod := loadRoot(t, cs, "infra", existing)
 	if mod.RequiredProviders["aws"] == nil || mod.RequiredProviders["google"] == nil {
 		t.Errorf("required providers = %v", keys(mod.RequiredProviders))

@@ -3,6 +3,8 @@ package builtin
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 )
 
 // tfVersion is one row of the Terraform version table: a constraint and
@@ -33,7 +35,7 @@ var rePostgresMajor = regexp.MustCompile(`^postgres:(\d+)(-|$)`)
 // default to: the one images.yaml pins for local Compose, so development
 // and the cloud run the same major.
 func postgresMajor() (string, error) {
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return "", err
 	}

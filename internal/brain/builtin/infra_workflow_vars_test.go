@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -34,7 +35,7 @@ func TestTerraformWorkflowSetsRequiredVariables(t *testing.T) {
 				}
 				mod := loadRoot(t, cs, "infra", nil)
 				wf := map[string]string{"workflows": "terraform", "cloud": cloud, "infra_dir": "infra", "compute": compute, "bucket": extra["bucket"]}
-				in := engine.WorkInput{Task: engine.Task{ID: TaskTerraform, Mode: CICDMode, Params: wf}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
+				in := engine.WorkInput{Task: engine.Task{ID: kit.TaskTerraform, Mode: kit.CICDMode, Params: wf}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
 				out, err := cicd(context.Background(), in)
 				if err != nil {
 					t.Fatalf("%v: %v", wf, err)

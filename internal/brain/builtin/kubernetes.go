@@ -8,14 +8,11 @@ import (
 	"path"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
-	"github.com/devops-lead/devops-lead/internal/validate"
 )
-
-// KubernetesMode is the slug of the Kubernetes specialist.
-const KubernetesMode = "kubernetes-specialist"
 
 // k8sParams are the task's Params: dir=k8s|deploy, autoscaling, ingress,
 // kustomize, helm and cloudsql_proxy (each "true" or "false"), and
@@ -30,22 +27,6 @@ type k8sParams struct {
 	AzureWorkloadIdentity           bool
 	CloudSQLProxy                   bool
 }
-
-// AzureClientIDPlaceholder stands for the app identity's client id in the
-// ServiceAccount annotation; the AKS deploy workflow replaces it.
-const AzureClientIDPlaceholder = "AZURE_APP_CLIENT_ID"
-
-// The placeholders of the Cloud SQL Auth Proxy sidecar and the app's
-// database settings, which the GKE deploy workflow replaces with the
-// repository variables of the same names: the instance connection name,
-// the login service account the proxy impersonates, its IAM database user
-// and the database name.
-const (
-	GCPDBConnectionNamePlaceholder = "GCP_DB_CONNECTION_NAME"
-	GCPDBServiceAccountPlaceholder = "GCP_DB_SERVICE_ACCOUNT"
-	GCPDBUserPlaceholder           = "GCP_DB_USER"
-	GCPDBNamePlaceholder           = "GCP_DB_NAME"
-)
 
 // The ports the Cloud SQL Auth Proxy sidecar takes in the pod: PostgreSQL
 // on 127.0.0.1, and its health checks (/startup, /liveness) for the
@@ -126,18 +107,18 @@ func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	if err != nil {
 		return nil, err
 	}
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return nil, err
 	}
-	services, err := taskServices(in.Repo, in.Task)
+	services, err := kit.TaskServices(in.Repo, in.Task)
 	if err != nil {
 		return nil, err
 	}
 	if len(services) == 0 {
 		return nil, errors.New("no service to deploy: stack detection found no application in the focus; say which directory holds it")
 	}
-	owner, repo, known := githubRepoOf(in.Issue.URL)
+	owner, repo, known := kit.GitHubRepoOf(in.Issue.URL)
 	var existing map[string]string
 	if in.Repo != nil && !p.Helm {
 		existing = k8sObjects(in.Workspace, in.Repo.Artifacts.Kubernetes)
@@ -195,24 +176,24 @@ func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 
 // k8sAppFor works out one service's manifest data and the notes on what
 // was assumed.
-func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others map[string]bool, owner, repo string, known bool) (k8sApp, []string, error) {
+func k8sAppFor(tbl *kit.ImageTable, ws fs.FS, s *stack.Service, p k8sParams, others map[string]bool, owner, repo string, known bool) (k8sApp, []string, error) {
 	several := len(others) > 0
 	var notes []string
-	app := k8sApp{Name: k8sName(serviceName(*s)), Port: s.Port, UID: k8sUID(s.Language), Autoscaling: p.Autoscaling,
+	app := k8sApp{Name: kit.K8sName(kit.ServiceName(*s)), Port: s.Port, UID: k8sUID(s.Language), Autoscaling: p.Autoscaling,
 		CPURequest: "100m", MemRequest: "128Mi", CPULimit: "500m", MemLimit: "256Mi"}
 	if s.Language == stack.Java {
 		app.MemRequest, app.MemLimit = "512Mi", "1Gi"
 	}
 	if p.AzureWorkloadIdentity {
-		app.AzureClientID = AzureClientIDPlaceholder
+		app.AzureClientID = kit.AzureClientIDPlaceholder
 	}
 	if app.Port <= 0 || app.Port > 65535 {
-		imgs, err := tbl.imagesFor(s, "")
+		imgs, err := tbl.ImagesFor(s, "")
 		if err != nil {
-			return k8sApp{}, nil, fmt.Errorf("service %s states no port, so the container port cannot be chosen: %w", dirLabel(s.Dir), err)
+			return k8sApp{}, nil, fmt.Errorf("service %s states no port, so the container port cannot be chosen: %w", kit.DirLabel(s.Dir), err)
 		}
 		app.Port = imgs.Port
-		notes = append(notes, fmt.Sprintf("no port found in %s, so the container port is %d, the usual %s port (as in the Dockerfile)", dirLabel(s.Dir), app.Port, s.Language))
+		notes = append(notes, fmt.Sprintf("no port found in %s, so the container port is %d, the usual %s port (as in the Dockerfile)", kit.DirLabel(s.Dir), app.Port, s.Language))
 	}
 	if p.CloudSQLProxy {
 		sql, err := k8sCloudSQLFor(tbl, s, app.Port)
@@ -251,17 +232,17 @@ func k8sAppFor(tbl *imageTable, ws fs.FS, s *stack.Service, p k8sParams, others 
 // k8sCloudSQLFor is the Cloud SQL Auth Proxy sidecar of a service whose
 // container listens on port: the image from images.yaml and the
 // placeholders the deploy fills in. The proxy's ports must be free.
-func k8sCloudSQLFor(tbl *imageTable, s *stack.Service, port int) (*k8sCloudSQL, error) {
-	img, err := tbl.sidecar(sidecarCloudSQLProxy)
+func k8sCloudSQLFor(tbl *kit.ImageTable, s *stack.Service, port int) (*k8sCloudSQL, error) {
+	img, err := tbl.Sidecar(kit.SidecarCloudSQLProxy)
 	if err != nil {
 		return nil, err
 	}
 	if port == cloudSQLProxyPort || port == cloudSQLProxyHealthPort {
-		return nil, fmt.Errorf("service %s listens on port %d, which the Cloud SQL Auth Proxy sidecar takes in the pod (%d for PostgreSQL, %d for its health checks): move the app to another port", dirLabel(s.Dir), port, cloudSQLProxyPort, cloudSQLProxyHealthPort)
+		return nil, fmt.Errorf("service %s listens on port %d, which the Cloud SQL Auth Proxy sidecar takes in the pod (%d for PostgreSQL, %d for its health checks): move the app to another port", kit.DirLabel(s.Dir), port, cloudSQLProxyPort, cloudSQLProxyHealthPort)
 	}
 	return &k8sCloudSQL{Image: img.Image, UID: img.UID, Port: cloudSQLProxyPort, HealthPort: cloudSQLProxyHealthPort,
-		Instance: GCPDBConnectionNamePlaceholder, ServiceAccount: GCPDBServiceAccountPlaceholder,
-		User: GCPDBUserPlaceholder, Database: GCPDBNamePlaceholder}, nil
+		Instance: kit.GCPDBConnectionNamePlaceholder, ServiceAccount: kit.GCPDBServiceAccountPlaceholder,
+		User: kit.GCPDBUserPlaceholder, Database: kit.GCPDBNamePlaceholder}, nil
 }
 
 // cloudSQLNote says what the Cloud SQL Auth Proxy sidecar does and which
@@ -278,7 +259,7 @@ func cloudSQLNote(c *k8sCloudSQL) string {
 func saNote(app k8sApp) string {
 	switch {
 	case app.AzureClientID != "":
-		return "a ServiceAccount of its own, with no API token mounted; the app identity of the Terraform root trusts it through AKS workload identity, and the deploy workflow fills in its client id (" + AzureClientIDPlaceholder + ")"
+		return "a ServiceAccount of its own, with no API token mounted; the app identity of the Terraform root trusts it through AKS workload identity, and the deploy workflow fills in its client id (" + kit.AzureClientIDPlaceholder + ")"
 	case app.CloudSQL != nil:
 		return "a ServiceAccount of its own, with no API token mounted; through Workload Identity Federation for GKE it is the app's identity on Google Cloud, which the Terraform root lets impersonate the database login service account (output db_service_account)"
 	}
@@ -295,7 +276,7 @@ func k8sImageName(s *stack.Service, several bool, owner, repo string, known bool
 		name = "ghcr.io/" + owner + "/" + repo
 	}
 	if several {
-		name += "/" + ciImageName(joinPath(s.Dir, "Dockerfile"))
+		name += "/" + ciImageName(kit.JoinPath(s.Dir, "Dockerfile"))
 	}
 	return name
 }
@@ -312,32 +293,6 @@ func k8sUID(l stack.Language) int {
 		return 1000
 	}
 	return 10001
-}
-
-// k8sName turns a service name into a DNS-1123 label (lowercase letters,
-// digits and dashes, at most 63 characters), "app" when nothing is left.
-func k8sName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	n := b.String()
-	for strings.Contains(n, "--") {
-		n = strings.ReplaceAll(n, "--", "-")
-	}
-	if len(n) > 50 { // room for suffixes such as -tls
-		n = n[:50]
-	}
-	n = strings.Trim(n, "-")
-	if n == "" || n[0] >= '0' && n[0] <= '9' {
-		n = strings.TrimSuffix("app-"+n, "-")
-	}
-	return n
 }
 
 // k8sWriteApp renders one service's manifests into dir and returns the
@@ -371,7 +326,7 @@ func k8sWriteApp(ws fs.FS, cs *change.ChangeSet, dir string, app k8sApp, p k8sPa
 		if err != nil {
 			return nil, err
 		}
-		if err := keepOrPut(ws, cs, target, out, d.note); err != nil {
+		if err := kit.KeepOrPut(ws, cs, target, out, d.note); err != nil {
 			return nil, err
 		}
 		files = append(files, d.file)
@@ -403,7 +358,7 @@ func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []s
 	if err != nil {
 		return err
 	}
-	if err := keepOrPut(ws, cs, path.Join(dir, "base", "kustomization.yaml"), out, "the base: every service's manifests"); err != nil {
+	if err := kit.KeepOrPut(ws, cs, path.Join(dir, "base", "kustomization.yaml"), out, "the base: every service's manifests"); err != nil {
 		return err
 	}
 	for _, env := range []string{"staging", "production"} {
@@ -412,29 +367,9 @@ func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []s
 			return err
 		}
 		note := fmt.Sprintf("the %s overlay, in namespace %s (create it or change the name); IMAGE_TAG is a placeholder the deploy replaces with kustomize edit set image", env, env)
-		if err := keepOrPut(ws, cs, path.Join(dir, "overlays", env, "kustomization.yaml"), out, note); err != nil {
+		if err := kit.KeepOrPut(ws, cs, path.Join(dir, "overlays", env, "kustomization.yaml"), out, note); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// keepOrPut writes a file unless the workspace already has one at that
-// path that passes the gate with no errors: that one is kept. A failing one
-// is replaced, and the note says why. The Kubernetes and monitoring
-// specialists share it.
-func keepOrPut(ws fs.FS, cs *change.ChangeSet, p string, content []byte, note string) error {
-	old, err := readOptional(ws, p)
-	if err != nil {
-		return err
-	}
-	if old != nil {
-		errs := validate.Errors(validate.CheckFile(p, old, validate.Options{}))
-		if len(errs) == 0 {
-			return nil
-		}
-		note = "replaced the existing file because the gate found " + describeFindings(errs) + "; " + note
-	}
-	cs.Put(p, content, old, note)
 	return nil
 }

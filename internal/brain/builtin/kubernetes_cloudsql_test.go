@@ -7,12 +7,12 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/devops-lead/devops-lead/internal/engine"
-	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 // TestKubernetesCloudSQLProxy: with cloudsql_proxy=true every Deployment
@@ -20,11 +20,11 @@ import (
 // restricted pod rules with no errors and no warnings, and the app gets its
 // database settings; without the param neither is written.
 func TestKubernetesCloudSQLProxy(t *testing.T) {
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy, err := tbl.sidecar(sidecarCloudSQLProxy)
+	proxy, err := tbl.Sidecar(kit.SidecarCloudSQLProxy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,9 +33,9 @@ func TestKubernetesCloudSQLProxy(t *testing.T) {
 		{"cloudsql_proxy": "true"},
 		{"cloudsql_proxy": "true", "kustomize": "true", "autoscaling": "true", "ingress": "true"},
 	} {
-		cs := work(t, KubernetesMode, engine.Task{ID: TaskK8s, Params: params}, repo, fstest.MapFS{})
-		strictGate(t, KubernetesMode, cs)
-		infraGate(t, KubernetesMode, cs)
+		cs := work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s, Params: params}, repo, fstest.MapFS{})
+		strictGate(t, kit.KubernetesMode, cs)
+		infraGate(t, kit.KubernetesMode, cs)
 		base := "k8s"
 		if params["kustomize"] == "true" {
 			base = "k8s/base"
@@ -63,12 +63,12 @@ func TestKubernetesCloudSQLProxy(t *testing.T) {
 			}
 			for _, a := range []string{"--private-ip", "--auto-iam-authn", "--structured-logs", "--port=5432", "--health-check",
 				"--http-address=0.0.0.0", "--http-port=9801",
-				"--impersonate-service-account=" + GCPDBServiceAccountPlaceholder, GCPDBConnectionNamePlaceholder} {
+				"--impersonate-service-account=" + kit.GCPDBServiceAccountPlaceholder, kit.GCPDBConnectionNamePlaceholder} {
 				if !slices.Contains(s.Args, a) {
 					t.Errorf("%s: proxy args %q lack %q", p, s.Args, a)
 				}
 			}
-			if s.Args[len(s.Args)-1] != GCPDBConnectionNamePlaceholder {
+			if s.Args[len(s.Args)-1] != kit.GCPDBConnectionNamePlaceholder {
 				t.Errorf("%s: the instance is not the last argument: %q", p, s.Args)
 			}
 			sc := s.SecurityContext
@@ -84,12 +84,12 @@ func TestKubernetesCloudSQLProxy(t *testing.T) {
 				env[e.Name] = e.Value
 			}
 			for k, v := range map[string]string{"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": "5432",
-				"DATABASE_USER": GCPDBUserPlaceholder, "DATABASE_NAME": GCPDBNamePlaceholder} {
+				"DATABASE_USER": kit.GCPDBUserPlaceholder, "DATABASE_NAME": kit.GCPDBNamePlaceholder} {
 				if env[k] != v {
 					t.Errorf("%s: app env %s = %q, want %q", p, k, env[k], v)
 				}
 			}
-			for _, w := range []string{"Cloud SQL Auth Proxy", GCPDBConnectionNamePlaceholder, GCPDBServiceAccountPlaceholder, GCPDBUserPlaceholder, GCPDBNamePlaceholder} {
+			for _, w := range []string{"Cloud SQL Auth Proxy", kit.GCPDBConnectionNamePlaceholder, kit.GCPDBServiceAccountPlaceholder, kit.GCPDBUserPlaceholder, kit.GCPDBNamePlaceholder} {
 				if !strings.Contains(f.Note, w) {
 					t.Errorf("%s: note lacks %q: %s", p, w, f.Note)
 				}
@@ -102,8 +102,8 @@ func TestKubernetesCloudSQLProxy(t *testing.T) {
 
 	// Without the param (or with false) the manifests are the ones
 	// written before the sidecar existed.
-	plain := work(t, KubernetesMode, engine.Task{ID: TaskK8s}, repo, fstest.MapFS{})
-	off := work(t, KubernetesMode, engine.Task{ID: TaskK8s, Params: map[string]string{"cloudsql_proxy": "false"}}, repo, fstest.MapFS{})
+	plain := work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s}, repo, fstest.MapFS{})
+	off := work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s, Params: map[string]string{"cloudsql_proxy": "false"}}, repo, fstest.MapFS{})
 	if plain.Diff() != off.Diff() {
 		t.Error("cloudsql_proxy=false changed the manifests")
 	}
@@ -127,7 +127,7 @@ func TestKubernetesCloudSQLProxyBadInput(t *testing.T) {
 		{map[string]string{"cloudsql_proxy": "true"}, stack.Service{Name: "api", Dir: "api", Language: stack.Go, Port: 5432}, "port 5432"},
 		{map[string]string{"cloudsql_proxy": "true"}, stack.Service{Name: "api", Dir: "api", Language: stack.Go, Port: 9801}, "port 9801"},
 	} {
-		in := engine.WorkInput{Task: engine.Task{ID: TaskK8s, Mode: KubernetesMode, Params: tc.params},
+		in := engine.WorkInput{Task: engine.Task{ID: kit.TaskK8s, Mode: kit.KubernetesMode, Params: tc.params},
 			Repo: &stack.Repo{Services: []stack.Service{tc.svc}}, Workspace: fstest.MapFS{}}
 		if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v port %d: err %v, want %q", tc.params, tc.svc.Port, err, tc.want)

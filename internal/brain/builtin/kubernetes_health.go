@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/workspace"
 )
@@ -42,7 +42,7 @@ func serviceHealthPath(ws fs.FS, s *stack.Service, others map[string]bool) (stri
 		if src == "" {
 			src = "the code"
 		}
-		return s.HealthPath, joinPath(s.Dir, src), nil
+		return s.HealthPath, kit.JoinPath(s.Dir, src), nil
 	}
 	return k8sHealthPath(ws, s.Dir, others)
 }
@@ -93,7 +93,7 @@ func k8sHealthPath(ws fs.FS, dir string, others map[string]bool) (string, string
 		return nil
 	})
 	if err != nil && !errors.Is(err, errHealthDone) {
-		return "", "", fmt.Errorf("search %s for a health endpoint: %w", dirLabel(dir), err)
+		return "", "", fmt.Errorf("search %s for a health endpoint: %w", kit.DirLabel(dir), err)
 	}
 	for _, hp := range k8sHealthPaths {
 		if src, ok := found[hp]; ok {
@@ -111,17 +111,4 @@ func k8sStatesPath(src, hp string) bool {
 		}
 	}
 	return false
-}
-
-var githubIssueURLRE = regexp.MustCompile(`^https://github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100})/(?:issues|pull)/[0-9]+$`)
-
-// githubRepoOf returns the lowercase owner and repository of a GitHub
-// issue or pull request URL, as GHCR names images; ok is false for any
-// other text.
-func githubRepoOf(url string) (owner, repo string, ok bool) {
-	m := githubIssueURLRE.FindStringSubmatch(url)
-	if m == nil || m[2] == "." || m[2] == ".." {
-		return "", "", false
-	}
-	return strings.ToLower(m[1]), strings.ToLower(m[2]), true
 }

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -63,7 +64,7 @@ func helmChartDir(name string) string { return path.Join(HelmChartsDir, name) }
 // chart devops-lead did not write is not merged into.
 func helmWriteChart(ws fs.FS, cs *change.ChangeSet, s *stack.Service, app k8sApp, p k8sParams, notes []string, known bool) error {
 	dir := helmChartDir(app.Name)
-	old, err := readOptional(ws, path.Join(dir, "Chart.yaml"))
+	old, err := kit.ReadOptional(ws, path.Join(dir, "Chart.yaml"))
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func helmWriteChart(ws fs.FS, cs *change.ChangeSet, s *stack.Service, app k8sApp
 		if err != nil {
 			return err
 		}
-		if err := keepOrPut(ws, cs, path.Join(dir, f.file), out, helmNote(f.file, v, notes)); err != nil {
+		if err := kit.KeepOrPut(ws, cs, path.Join(dir, f.file), out, helmNote(f.file, v, notes)); err != nil {
 			return err
 		}
 	}

@@ -8,12 +8,12 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	"gopkg.in/yaml.v3"
 )
 
 // helmChartFiles are the files of one chart, relative to charts/<name>/.
@@ -127,7 +127,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 			url: "https://github.com/Acme/Shop/issues/3", autoscaling: true, ingress: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in := engine.WorkInput{Issue: engine.Issue{Title: "helm", URL: tc.url}, Task: engine.Task{ID: "k8s", Mode: KubernetesMode, Params: tc.params},
+			in := engine.WorkInput{Issue: engine.Issue{Title: "helm", URL: tc.url}, Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: tc.params},
 				Repo: repo, Workspace: helmRepo}
 			cs := workIn(t, in)
 			var want []string
@@ -234,7 +234,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 					t.Errorf("deployment.yaml lacks %q", w)
 				}
 			}
-			infraGate(t, KubernetesMode, cs)
+			infraGate(t, kit.KubernetesMode, cs)
 		})
 	}
 }
@@ -244,9 +244,9 @@ func TestKubernetesHelmChart(t *testing.T) {
 // sets with --set-string.
 func TestKubernetesHelmExtras(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Python, Port: 8000}}}
-	aks := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "workload_identity": "azure"}}, repo, fstest.MapFS{})
+	aks := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "workload_identity": "azure"}}, repo, fstest.MapFS{})
 	v := helmValuesOf(t, aks, "charts/api")
-	if v.Azure == nil || !v.Azure.Enabled || v.Azure.ClientID != AzureClientIDPlaceholder || v.CloudSQL != nil {
+	if v.Azure == nil || !v.Azure.Enabled || v.Azure.ClientID != kit.AzureClientIDPlaceholder || v.CloudSQL != nil {
 		t.Errorf("aks values: %+v %+v", v.Azure, v.CloudSQL)
 	}
 	if n := aks.Get("charts/api/templates/serviceaccount.yaml").Note; !strings.Contains(n, "AKS workload identity") {
@@ -257,24 +257,24 @@ func TestKubernetesHelmExtras(t *testing.T) {
 			t.Errorf("serviceaccount.yaml lacks %q", w)
 		}
 	}
-	infraGate(t, KubernetesMode, aks)
+	infraGate(t, kit.KubernetesMode, aks)
 
-	gke := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "cloudsql_proxy": "true", "autoscaling": "true"}}, repo, fstest.MapFS{})
+	gke := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "cloudsql_proxy": "true", "autoscaling": "true"}}, repo, fstest.MapFS{})
 	v = helmValuesOf(t, gke, "charts/api")
 	c := v.CloudSQL
 	if c == nil || !c.Enabled || !strings.HasPrefix(c.Image, "gcr.io/cloud-sql-connectors/cloud-sql-proxy:") || c.RunAsUser != 65532 ||
-		c.InstanceConnectionName != GCPDBConnectionNamePlaceholder || c.ImpersonateServiceAccount != GCPDBServiceAccountPlaceholder ||
-		c.DatabaseUser != GCPDBUserPlaceholder || c.DatabaseName != GCPDBNamePlaceholder || v.Azure != nil {
+		c.InstanceConnectionName != kit.GCPDBConnectionNamePlaceholder || c.ImpersonateServiceAccount != kit.GCPDBServiceAccountPlaceholder ||
+		c.DatabaseUser != kit.GCPDBUserPlaceholder || c.DatabaseName != kit.GCPDBNamePlaceholder || v.Azure != nil {
 		t.Errorf("gke values: %+v", c)
 	}
 	if n := gke.Get("charts/api/values.yaml").Note; !strings.Contains(n, "Cloud SQL Auth Proxy") {
 		t.Errorf("values note: %s", n)
 	}
-	infraGate(t, KubernetesMode, gke)
+	infraGate(t, kit.KubernetesMode, gke)
 
 	// The proxy's ports stay the proxy's.
 	taken := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Go, Port: 5432}}}
-	in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: KubernetesMode, Params: map[string]string{"helm": "true", "cloudsql_proxy": "true"}}, Repo: taken}
+	in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: map[string]string{"helm": "true", "cloudsql_proxy": "true"}}, Repo: taken}
 	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "Cloud SQL Auth Proxy") {
 		t.Errorf("port 5432 with the proxy: err = %v", err)
 	}
@@ -293,7 +293,7 @@ func TestKubernetesHelmBadInput(t *testing.T) {
 		{map[string]string{"helm": "true"}, fstest.MapFS{"charts/api/Chart.yaml": {Data: []byte("apiVersion: v2\nname: api\nversion: 1.2.3\n")}},
 			"charts/api/ holds a Helm chart devops-lead did not write"},
 	} {
-		in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: KubernetesMode, Params: tc.params}, Repo: repo, Workspace: tc.fsys}
+		in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: tc.params}, Repo: repo, Workspace: tc.fsys}
 		_, err := New().Work(context.Background(), in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v, want %q", tc.params, err, tc.want)
@@ -306,14 +306,14 @@ func TestKubernetesHelmBadInput(t *testing.T) {
 func TestKubernetesHelmRerun(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
 	task := engine.Task{ID: "k8s", Params: map[string]string{"helm": "true"}}
-	first := work(t, KubernetesMode, task, repo, fstest.MapFS{})
+	first := work(t, kit.KubernetesMode, task, repo, fstest.MapFS{})
 	fsys := fstest.MapFS{}
 	for _, f := range first.Files {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
 	fsys["charts/api/values.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(fsys["charts/api/values.yaml"].Data), "replicaCount: 2", "replicaCount: 3", 1))}
 	delete(fsys, "charts/api/templates/NOTES.txt")
-	again := work(t, KubernetesMode, task, repo, fsys)
+	again := work(t, kit.KubernetesMode, task, repo, fsys)
 	if got := again.Paths(); !slices.Equal(got, []string{"charts/api/templates/NOTES.txt"}) {
 		t.Errorf("paths %v, want only the missing NOTES.txt", got)
 	}
@@ -324,7 +324,7 @@ func TestKubernetesHelmRerun(t *testing.T) {
 // Deployment, and values that turn every switch the other way still pass.
 func TestKubernetesHelmGateRenders(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
-	cs := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "autoscaling": "true", "ingress": "true"}}, repo, helmRepo)
+	cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "autoscaling": "true", "ingress": "true"}}, repo, helmRepo)
 	values := fileOf(t, cs, "charts/api/values.yaml")
 	gate := func(values string) []validate.Finding {
 		var files []validate.File

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -56,8 +57,8 @@ func overlayRun(t *testing.T, files map[string]string, params map[string]string)
 		}
 	}
 	repo := &stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}
-	cs := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: params}, repo, fsys)
-	strictGate(t, KubernetesMode, cs)
+	cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: params}, repo, fsys)
+	strictGate(t, kit.KubernetesMode, cs)
 	return cs, fsys
 }
 
@@ -186,7 +187,7 @@ func TestK8sOverlaysErrors(t *testing.T) {
 			fsys[p] = &fstest.MapFile{Data: []byte(c)}
 			k8s = append(k8s, p)
 		}
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k", Mode: KubernetesMode, Params: tc.params},
+		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k", Mode: kit.KubernetesMode, Params: tc.params},
 			Repo: &stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}, Workspace: fsys})
 		if err == nil {
 			t.Errorf("%s: want an error", tc.name)
@@ -214,7 +215,7 @@ func TestK8sOverlaysIdempotent(t *testing.T) {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 		k8s = append(k8s, f.Path)
 	}
-	again := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"overlays": "staging,production"}},
+	again := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"overlays": "staging,production"}},
 		&stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}, fsys)
 	if !again.Empty() {
 		t.Errorf("a second run writes %v", again.Paths())

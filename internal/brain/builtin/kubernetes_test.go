@@ -6,15 +6,14 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"sigs.k8s.io/yaml"
-
-	appsv1 "k8s.io/api/apps/v1"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // strictGate runs the gate with the mode's writes globs on every file and
@@ -103,9 +102,9 @@ func TestKubernetesPlainAndKustomize(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			task := engine.Task{ID: "k8s", Params: tc.params}
 			in := engine.WorkInput{Issue: engine.Issue{Title: "deploy", URL: tc.url}, Task: task, Repo: repo, Workspace: files}
-			in.Task.Mode = KubernetesMode
+			in.Task.Mode = kit.KubernetesMode
 			cs := workIn(t, in)
-			strictGate(t, KubernetesMode, cs)
+			strictGate(t, kit.KubernetesMode, cs)
 			checkWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.Contains(string(f.Content), ":latest") {
@@ -138,7 +137,7 @@ func workIn(t *testing.T, in engine.WorkInput) *change.ChangeSet {
 func TestKubernetesDeploymentDecodes(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
 	for _, auto := range []string{"false", "true"} {
-		cs := work(t, KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"autoscaling": auto}}, repo, fstest.MapFS{})
+		cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"autoscaling": auto}}, repo, fstest.MapFS{})
 		var d appsv1.Deployment
 		if err := yaml.UnmarshalStrict([]byte(fileOf(t, cs, "k8s/api/deployment.yaml")), &d); err != nil {
 			t.Fatal(err)
@@ -170,13 +169,13 @@ func TestKubernetesBadInput(t *testing.T) {
 		{map[string]string{"autoscaling": "yes please"}, nil, "must be true or false"},
 		{nil, []string{"nope"}, "did not find"},
 	} {
-		in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: KubernetesMode, Params: tc.params, Services: tc.svcs}, Repo: repo}
+		in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: tc.params, Services: tc.svcs}, Repo: repo}
 		_, err := New().Work(context.Background(), in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v, want %q", tc.params, err, tc.want)
 		}
 	}
-	if _, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: KubernetesMode}, Repo: &stack.Repo{}}); err == nil {
+	if _, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode}, Repo: &stack.Repo{}}); err == nil {
 		t.Error("no service: want an error")
 	}
 }
@@ -185,13 +184,13 @@ func TestKubernetesBadInput(t *testing.T) {
 // replaced with a note saying why.
 func TestKubernetesExisting(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
-	first := work(t, KubernetesMode, engine.Task{ID: "k8s"}, repo, fstest.MapFS{})
+	first := work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fstest.MapFS{})
 	fsys := fstest.MapFS{}
 	for _, f := range first.Files {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
 	fsys["k8s/api/deployment.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: api, image: api}]\n")}
-	again := work(t, KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
+	again := work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
 	if got := again.Paths(); len(got) != 1 || got[0] != "k8s/api/deployment.yaml" {
 		t.Fatalf("paths %v, want only the failing deployment replaced", got)
 	}
@@ -203,7 +202,7 @@ func TestKubernetesExisting(t *testing.T) {
 func TestK8sName(t *testing.T) {
 	for in, want := range map[string]string{"API": "api", "my_app.v2": "my-app-v2", "--": "app", "9lives": "app-9lives",
 		strings.Repeat("a", 80): strings.Repeat("a", 50)} {
-		if got := k8sName(in); got != want {
+		if got := kit.K8sName(in); got != want {
 			t.Errorf("k8sName(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -218,7 +217,7 @@ func TestGithubRepoOf(t *testing.T) {
 		"https://github.com/a/../issues/1":      "",
 		"":                                      "",
 	} {
-		o, r, ok := githubRepoOf(in)
+		o, r, ok := kit.GitHubRepoOf(in)
 		got := ""
 		if ok {
 			got = o + "/" + r
@@ -235,7 +234,7 @@ func TestKubernetesExistingObjectElsewhere(t *testing.T) {
 	svc := "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports: [{port: 80}]\n---\nnot: [valid\n"
 	fsys := fstest.MapFS{"deploy/all.yaml": {Data: []byte(svc)}}
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}, Artifacts: stack.Artifacts{Kubernetes: []string{"deploy/all.yaml", "deploy/missing.yaml"}}}
-	cs := work(t, KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
+	cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
 	if cs.Get("k8s/api/service.yaml") != nil {
 		t.Error("the Service was written again")
 	}

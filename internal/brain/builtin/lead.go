@@ -7,20 +7,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
-)
-
-// The mode slug of the Compose specialist and the task ids of the
-// built-in plan contract (CICDMode is in cicd.go, ContainerMode in
-// container.go).
-const (
-	ComposeMode = "docker-compose-specialist"
-
-	TaskContainer = "container"
-	TaskCI        = "ci"
-	TaskCompose   = "compose"
 )
 
 // Plan implements engine.Brain: it reads the issue (as data: its words are
@@ -191,8 +181,8 @@ func (p *planner) build() {
 func (p *planner) explainOrder() {
 	var after []string
 	for _, t := range p.plan.Tasks {
-		if contains(t.DependsOn, TaskContainer) {
-			after = append(after, map[string]string{TaskCI: "the image workflow", TaskCompose: "Compose", TaskK8s: "the Kubernetes Deployments", TaskDeploy: "the deploy workflow"}[t.ID])
+		if kit.Contains(t.DependsOn, kit.TaskContainer) {
+			after = append(after, map[string]string{kit.TaskCI: "the image workflow", kit.TaskCompose: "Compose", kit.TaskK8s: "the Kubernetes Deployments", kit.TaskDeploy: "the deploy workflow"}[t.ID])
 		}
 	}
 	if len(after) > 0 {
@@ -224,7 +214,7 @@ func (p *planner) services() []stack.Service {
 		if running && (s.Kind == stack.KindLibrary || s.Kind == stack.KindFixture || s.Kind == stack.KindExample) {
 			continue
 		}
-		for _, n := range []string{s.Name, lastElem(s.Dir)} {
+		for _, n := range []string{s.Name, kit.LastElem(s.Dir)} {
 			key := strings.TrimSpace(intent.Norm(n))
 			if key == "" || toolWords[key] || genericWords[key] {
 				continue
@@ -257,7 +247,7 @@ func (p *planner) services() []stack.Service {
 	}
 	var run []stack.Service
 	for _, s := range units {
-		if runsAsService(s) || (p.req.Publish && !p.req.Container && p.builtFromDockerfile(s)) {
+		if kit.RunsAsService(s) || (p.req.Publish && !p.req.Container && p.builtFromDockerfile(s)) {
 			run = append(run, s)
 		} else {
 			p.notRunnable = append(p.notRunnable, s)
@@ -343,7 +333,7 @@ func describeKinds(ss []stack.Service) string {
 		if s.Kind != "" && strings.ContainsRune("aeiou", rune(s.Kind[0])) {
 			article = "an"
 		}
-		d := fmt.Sprintf("%s is %s %s", dirLabel(s.Dir), article, s.Kind)
+		d := fmt.Sprintf("%s is %s %s", kit.DirLabel(s.Dir), article, s.Kind)
 		if s.KindReason != "" {
 			d += " (" + s.KindReason + ")"
 		}
@@ -385,7 +375,7 @@ func unsupportedNames(us []stack.Unsupported) string {
 	for _, u := range us {
 		if !seen[u.Language] {
 			seen[u.Language] = true
-			out = append(out, fmt.Sprintf("%s (%s)", stack.LanguageName(u.Language), joinPath(u.Dir, u.Manifest)))
+			out = append(out, fmt.Sprintf("%s (%s)", stack.LanguageName(u.Language), kit.JoinPath(u.Dir, u.Manifest)))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -396,15 +386,4 @@ func (p *planner) focusPhrase() string {
 		return fmt.Sprintf(" that could be read (%d manifest(s) had problems: %s)", len(w), strings.Join(w, "; "))
 	}
 	return " in the repository"
-}
-
-// lastElem returns the last element of a slash path ("" for ".").
-func lastElem(dir string) string {
-	if dir == "" || dir == "." {
-		return ""
-	}
-	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
-		return dir[i+1:]
-	}
-	return dir
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
@@ -24,11 +25,11 @@ func BenchmarkPlan(b *testing.B) {
 func BenchmarkContainerAndCompose(b *testing.B) {
 	repo, fsys := monoRepo()
 	for b.Loop() {
-		cs, err := containerize(context.Background(), engine.WorkInput{Task: engine.Task{ID: "container", Mode: ContainerMode}, Repo: repo, Workspace: fsys})
+		cs, err := containerize(context.Background(), engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: repo, Workspace: fsys})
 		if err != nil {
 			b.Fatal(err)
 		}
-		task := engine.Task{ID: "compose", Mode: ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}
+		task := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}
 		if _, err := composeLocal(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys, Deps: []*change.ChangeSet{cs}}); err != nil {
 			b.Fatal(err)
 		}

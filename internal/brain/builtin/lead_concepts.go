@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -279,7 +280,7 @@ func (p *planner) ciConcepts() bool {
 func (p *planner) migrationFile() string {
 	names := map[string][]string{"travis": {".travis.yml", ".travis.yaml"}, "circleci": {".circleci/config.yml", ".circleci/config.yaml"}}
 	for _, n := range names[p.req.MigrateFrom] {
-		if exists(p.in.Workspace, n) {
+		if kit.Exists(p.in.Workspace, n) {
 			return n
 		}
 	}
@@ -306,7 +307,7 @@ func (p *planner) languageFree() bool {
 // builtFromDockerfile reports whether the repository already builds an
 // image of the unit from a Dockerfile of its own.
 func (p *planner) builtFromDockerfile(s stack.Service) bool {
-	return slices.Contains(p.in.Repo.Artifacts.Dockerfiles, joinPath(s.Dir, "Dockerfile")) || p.otherDockerfile(s) != ""
+	return slices.Contains(p.in.Repo.Artifacts.Dockerfiles, kit.JoinPath(s.Dir, "Dockerfile")) || p.otherDockerfile(s) != ""
 }
 
 // declineUnsupported declines, when the repository's code is only in
@@ -349,7 +350,7 @@ func (p *planner) declineUnsupported() bool {
 	}
 	if len(what) > 0 {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: the repository is written in %s, which the built-in specialists cannot build yet (set GEMINI_API_KEY to plan it with the Gemini brain)",
-			capitalise(strings.Join(what, ", ")), langs))
+			kit.Capitalise(strings.Join(what, ", ")), langs))
 	}
 	return r.Publish || r.Compose || r.Dependabot || r.Release || r.Infra.Any() || r.MigrateFrom != ""
 }
@@ -390,9 +391,9 @@ func (p *planner) declineNamedUnsupported() {
 		return
 	}
 	for _, u := range p.in.Repo.Unsupported {
-		if r.Has(unsupportedWords[u.Language]...) || (lastElem(u.Dir) != "" && r.Has(strings.TrimSpace(intent.Norm(lastElem(u.Dir))))) {
+		if r.Has(unsupportedWords[u.Language]...) || (kit.LastElem(u.Dir) != "" && r.Has(strings.TrimSpace(intent.Norm(kit.LastElem(u.Dir))))) {
 			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s (%s): written in %s, which the built-in specialists cannot build yet; the plan covers the units it can build",
-				dirLabel(u.Dir), joinPath(u.Dir, u.Manifest), stack.LanguageName(u.Language)))
+				kit.DirLabel(u.Dir), kit.JoinPath(u.Dir, u.Manifest), stack.LanguageName(u.Language)))
 		}
 	}
 }

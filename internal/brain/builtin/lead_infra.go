@@ -5,26 +5,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
-)
-
-// The task ids of the infrastructure plan contract, and the modes the
-// lead plans besides InfraMode (infra.go) and AWSArchitectMode
-// (architect.go); their specialists live in kubernetes*.go,
-// monitoring*.go and worker*.go.
-const (
-	planK8sMode        = "kubernetes-specialist"
-	planMonitoringMode = "monitoring-specialist"
-	planWorkerMode     = "cloudflare-workers-specialist"
-
-	TaskArchitect  = "architect"
-	TaskInfra      = "infra"
-	TaskK8s        = "k8s"
-	TaskMonitoring = "monitoring"
-	TaskWorker     = "worker"
-	TaskDeploy     = "deploy"
-	TaskTerraform  = "terraform"
 )
 
 // needsImage reports whether the infrastructure plan runs a container
@@ -75,13 +58,13 @@ func (p *planner) k8sTask(container bool) {
 	if in.Helm {
 		what = "the Helm charts"
 	}
-	if p.declineMode(what, planK8sMode) {
+	if p.declineMode(what, kit.PlanK8sMode) {
 		return
 	}
 	dir, found := p.k8sDirFound()
 	b := func(v bool) string { return fmt.Sprint(v) }
 	t := engine.Task{
-		ID: TaskK8s, Mode: planK8sMode, Title: "Kubernetes manifests for " + strings.Join(serviceNames(p.scope), ", "),
+		ID: kit.TaskK8s, Mode: kit.PlanK8sMode, Title: "Kubernetes manifests for " + strings.Join(serviceNames(p.scope), ", "),
 		Goal:     "Write Kubernetes manifests in " + dir + "/: a Deployment and a Service per service" + k8sExtras(in) + ", with restricted pod security, requests and limits, and probes.",
 		Why:      "the request asks to run the services on Kubernetes",
 		Services: p.scopeDirs(),
@@ -120,7 +103,7 @@ func (p *planner) k8sTask(container bool) {
 		p.note("Kubernetes manifests exist under %s/: the k8s task adds to them", dir)
 	}
 	if container {
-		t.DependsOn = []string{TaskContainer}
+		t.DependsOn = []string{kit.TaskContainer}
 		t.Why += "; it runs after the container task because the Deployments run its images"
 	}
 	if azureIdentity(in) {
@@ -164,7 +147,7 @@ func (p *planner) overlayEnvs() string {
 // new files only, the manifests people wrote are kept as they are.
 func (p *planner) overlayTask(envs string, container bool) {
 	t := engine.Task{
-		ID: TaskK8s, Mode: planK8sMode,
+		ID: kit.TaskK8s, Mode: kit.PlanK8sMode,
 		Title:  "Kustomize overlays for " + strings.ReplaceAll(envs, ",", " and "),
 		Goal:   "Add kustomize overlays for " + strings.ReplaceAll(envs, ",", " and ") + " on top of the Kubernetes manifests the repository has (" + describeList(p.in.Repo.Artifacts.Kubernetes, 3) + "), each with its own namespace, environment label and image tags, without changing the manifests.",
 		Why:    "the request asks for environments on the existing Kubernetes manifests",
@@ -178,7 +161,7 @@ func (p *planner) overlayTask(envs string, container bool) {
 	dir := path.Dir(p.in.Repo.Artifacts.Kubernetes[0])
 	t.Files = []string{path.Join(dir, "kustomization.yaml"), path.Join(dir, "overlays") + "/", "kustomize/overlays/"}
 	if container {
-		t.DependsOn = []string{TaskContainer}
+		t.DependsOn = []string{kit.TaskContainer}
 	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
 }
@@ -248,7 +231,7 @@ func k8sExtras(in *intent.Infra) string {
 // monitoringTask plans alerts (and a dashboard).
 func (p *planner) monitoringTask() {
 	in := &p.req.Infra
-	if p.declineMode("monitoring and alerting", planMonitoringMode) {
+	if p.declineMode("monitoring and alerting", kit.PlanMonitoringMode) {
 		return
 	}
 	target := "prometheus"
@@ -273,7 +256,7 @@ func (p *planner) monitoringTask() {
 		return
 	}
 	t := engine.Task{
-		ID: TaskMonitoring, Mode: planMonitoringMode, Title: "Alerts" + map[bool]string{true: " and a dashboard", false: ""}[in.Dashboard],
+		ID: kit.TaskMonitoring, Mode: kit.PlanMonitoringMode, Title: "Alerts" + map[bool]string{true: " and a dashboard", false: ""}[in.Dashboard],
 		Goal: "Write Prometheus alerting rules for error rate, latency and availability" +
 			map[bool]string{true: " and a Grafana dashboard", false: ""}[in.Dashboard] + ", " +
 			map[string]string{"kubernetes": "as PrometheusRule and ServiceMonitor objects for Kubernetes", "prometheus": "as rule files for a Prometheus server"}[target] + ".",
@@ -302,8 +285,8 @@ func (p *planner) monitoringTask() {
 	}
 	if target == "kubernetes" {
 		t.Why += " on Kubernetes"
-		if in.K8s && p.allowed(planK8sMode) {
-			t.DependsOn = []string{TaskK8s}
+		if in.K8s && p.allowed(kit.PlanK8sMode) {
+			t.DependsOn = []string{kit.TaskK8s}
 			t.Why += "; it runs after the k8s task because the alerts select its workloads"
 		}
 	}
@@ -313,7 +296,7 @@ func (p *planner) monitoringTask() {
 // workerTask plans a Cloudflare Worker in front of the service.
 func (p *planner) workerTask() {
 	in := &p.req.Infra
-	if p.declineMode("the Cloudflare Worker", planWorkerMode) {
+	if p.declineMode("the Cloudflare Worker", kit.PlanWorkerMode) {
 		return
 	}
 	name := "edge"
@@ -322,7 +305,7 @@ func (p *planner) workerTask() {
 	}
 	dir := path.Join("workers", name)
 	t := engine.Task{
-		ID: TaskWorker, Mode: planWorkerMode, Title: "Cloudflare Worker " + name,
+		ID: kit.TaskWorker, Mode: kit.PlanWorkerMode, Title: "Cloudflare Worker " + name,
 		Goal: "Write a Cloudflare Worker (" + name + ") with its wrangler configuration" +
 			map[bool]string{true: " and the bindings " + strings.Join(in.Bindings, ", "), false: ""}[len(in.Bindings) > 0] + ".",
 		Why:    "the request asks for a Cloudflare Worker",

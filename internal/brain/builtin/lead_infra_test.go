@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -242,7 +243,7 @@ func TestInfraEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if task(p, TaskInfra) == nil || task(p, TaskArchitect) == nil || task(p, TaskTerraform) == nil {
+			if task(p, kit.TaskInfra) == nil || task(p, kit.TaskArchitect) == nil || task(p, kit.TaskTerraform) == nil {
 				t.Fatalf("tasks = %q (declined %q, questions %q)", taskIDs(p), p.Declined, p.Questions)
 			}
 			res, err := e.Work(context.Background(), issue, p, repo, fsys)
@@ -257,22 +258,22 @@ func TestInfraEndToEnd(t *testing.T) {
 					t.Errorf("task %s finding: %s", tr.Task.ID, f)
 				}
 				switch tr.Task.ID {
-				case TaskInfra:
-					infraGate(t, InfraMode, tr.ChangeSet)
+				case kit.TaskInfra:
+					infraGate(t, kit.InfraMode, tr.ChangeSet)
 					loadRoot(t, tr.ChangeSet, tr.Task.Params["dir"], nil)
 					for _, f := range tr.Task.Files {
 						if tr.ChangeSet.Get(f) == nil {
 							t.Errorf("planned file %s was not written", f)
 						}
 					}
-				case TaskTerraform, TaskDeploy:
-					infraGate(t, CICDMode, tr.ChangeSet)
+				case kit.TaskTerraform, kit.TaskDeploy:
+					infraGate(t, kit.CICDMode, tr.ChangeSet)
 					if len(tr.ChangeSet.Files) != 1 || tr.ChangeSet.Get(tr.Task.Files[0]) == nil {
 						t.Errorf("task %s wrote %v, planned %v", tr.Task.ID, tr.ChangeSet.Paths(), tr.Task.Files)
 					}
-				case TaskK8s:
-					infraGate(t, KubernetesMode, tr.ChangeSet)
-				case TaskArchitect:
+				case kit.TaskK8s:
+					infraGate(t, kit.KubernetesMode, tr.ChangeSet)
+				case kit.TaskArchitect:
 					infraGate(t, tr.Task.Mode, tr.ChangeSet)
 					doc := tr.ChangeSet.Get(tr.Task.Files[0])
 					if doc == nil || !strings.Contains(string(doc.Content), "## Resources") {
@@ -299,7 +300,7 @@ func TestPlanDeployHooked(t *testing.T) {
 	if got := taskIDs(p); got != "container,architect,infra,terraform,deploy" {
 		t.Fatalf("tasks = %q (declined %q)", got, p.Declined)
 	}
-	d := task(p, TaskDeploy)
+	d := task(p, kit.TaskDeploy)
 	if got := strings.Join(d.DependsOn, ","); got != "infra,container" {
 		t.Errorf("deploy depends on %q", got)
 	}
@@ -314,7 +315,7 @@ func TestPlanDeployHooked(t *testing.T) {
 func TestPlanDeployHookedWhy(t *testing.T) {
 	goR, goFS := goRepo()
 	p := plan(t, "Deploy this API to AWS", "", goR, goFS)
-	if got := task(p, TaskContainer).Why; !strings.HasSuffix(got, "because the deploy workflow builds from its Dockerfiles") {
+	if got := task(p, kit.TaskContainer).Why; !strings.HasSuffix(got, "because the deploy workflow builds from its Dockerfiles") {
 		t.Errorf("container why = %q", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -30,17 +31,17 @@ func TestPlanByKind(t *testing.T) {
 		noteAbsnt string
 	}{
 		{name: "a CLI gets CI, not an image", repo: &stack.Repo{Services: []stack.Service{cli}},
-			req: "containerize this service and add CI", modes: []string{CICDMode},
+			req: "containerize this service and add CI", modes: []string{kit.CICDMode},
 			declined: "a container image: the repository has no service or worker to run (the repository root is a cli (a main package that serves nothing))"},
 		{name: "a CLI is not deployed", repo: &stack.Repo{Services: []stack.Service{cli}},
 			req: "deploy it to Cloud Run with Terraform", question: "I found no service or worker to containerize or deploy: the repository root is a cli"},
 		{name: "naming the CLI containerizes it", repo: &stack.Repo{Services: []stack.Service{cli, api}},
-			req: "containerize gh", modes: []string{ContainerMode}, services: map[string][]string{TaskContainer: {"."}}},
+			req: "containerize gh", modes: []string{kit.ContainerMode}, services: map[string][]string{kit.TaskContainer: {"."}}},
 		{name: "the service, not the library or the example", repo: &stack.Repo{Services: []stack.Service{api, ex, lib}},
-			req: "containerize this service", modes: []string{ContainerMode}, services: map[string][]string{TaskContainer: {"api"}},
+			req: "containerize this service", modes: []string{kit.ContainerMode}, services: map[string][]string{kit.TaskContainer: {"api"}},
 			notes: "left alone: sdk is a library (no main package)", noteAbsnt: "examples/demo"},
 		{name: "CI covers the library but not the example", repo: &stack.Repo{Services: []stack.Service{api, ex, lib}},
-			req: "add CI", modes: []string{CICDMode}, services: map[string][]string{TaskCI: {"api", "sdk"}}},
+			req: "add CI", modes: []string{kit.CICDMode}, services: map[string][]string{kit.TaskCI: {"api", "sdk"}}},
 		{name: "a library named like the tool is not named by the request", repo: &stack.Repo{Services: []stack.Service{
 			{Name: "terratest", Dir: ".", Language: stack.Go, Kind: stack.KindLibrary, KindReason: "no main package"},
 			{Name: "terraform", Dir: "modules/terraform", Language: stack.Go, Kind: stack.KindLibrary, KindReason: "no main package"}}},
@@ -48,7 +49,7 @@ func TestPlanByKind(t *testing.T) {
 		{name: "an OCaml repository is named", repo: &stack.Repo{Services: []stack.Service{}, Unsupported: []stack.Unsupported{{Dir: ".", Language: "ocaml", Manifest: "dune-project"}}},
 			req: "add CI and containerize it", declined: "CI that builds and tests it (dune build @runtest), a Dockerfile: the repository is written in OCaml (dune-project), which the built-in specialists cannot build"},
 		{name: "an unsupported unit beside a service is noted", repo: &stack.Repo{Services: []stack.Service{api}, Unsupported: []stack.Unsupported{{Dir: "cart", Language: "dotnet", Manifest: "cart.csproj"}}},
-			req: "containerize this service", modes: []string{ContainerMode}, notes: "not built by the built-in specialists: .NET (cart/cart.csproj)"},
+			req: "containerize this service", modes: []string{kit.ContainerMode}, notes: "not built by the built-in specialists: .NET (cart/cart.csproj)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +110,7 @@ func TestPlanKeepsDockerfileElsewhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := task(p, TaskContainer) != nil; got != tc.container {
+		if got := task(p, kit.TaskContainer) != nil; got != tc.container {
 			t.Errorf("%v: container task %v, want %v (notes %q)", tc.dockerfiles, got, tc.container, p.Notes)
 		}
 		if tc.note != "" && !strings.Contains(strings.Join(p.Notes, "\n"), tc.note) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -47,8 +48,8 @@ const (
 
 // dockerfile checks a service's existing Dockerfile with the gate.
 func (p *planner) dockerfile(s stack.Service) (dockerfileState, []validate.Finding) {
-	path := joinPath(s.Dir, "Dockerfile")
-	old, err := readOptional(p.in.Workspace, path)
+	path := kit.JoinPath(s.Dir, "Dockerfile")
+	old, err := kit.ReadOptional(p.in.Workspace, path)
 	if err != nil || old == nil {
 		return dockerfileMissing, nil
 	}
@@ -71,7 +72,7 @@ func (p *planner) otherDockerfile(s stack.Service) string {
 	for _, df := range p.in.Repo.Artifacts.Dockerfiles {
 		dir, name := path.Dir(df), path.Base(df)
 		lower := strings.ToLower(name)
-		if df == joinPath(s.Dir, "Dockerfile") || strings.Contains(lower, "dev") || strings.Contains(lower, "test") {
+		if df == kit.JoinPath(s.Dir, "Dockerfile") || strings.Contains(lower, "dev") || strings.Contains(lower, "test") {
 			continue
 		}
 		if dir == s.Dir && (strings.HasPrefix(name, "Dockerfile.") || strings.HasSuffix(name, ".Dockerfile")) {
@@ -79,7 +80,7 @@ func (p *planner) otherDockerfile(s stack.Service) string {
 			continue
 		}
 		for _, d := range otherDockerfileDirs {
-			if dir == joinPath(s.Dir, d) && (name == "Dockerfile" || strings.HasPrefix(name, "Dockerfile.")) {
+			if dir == kit.JoinPath(s.Dir, d) && (name == "Dockerfile" || strings.HasPrefix(name, "Dockerfile.")) {
 				found = append(found, df)
 			}
 		}
@@ -98,7 +99,7 @@ func (p *planner) containerTask() *engine.Task {
 	var missing, todo []stack.Service
 	for _, s := range p.scope {
 		state, errs := p.dockerfile(s)
-		path := joinPath(s.Dir, "Dockerfile")
+		path := kit.JoinPath(s.Dir, "Dockerfile")
 		if other := p.otherDockerfile(s); state == dockerfileMissing && other != "" && (r.Container || keptDockerfile(p.in.Workspace, nil, s) != "") {
 			if !r.Container && !r.Publish && !r.Compose && !needsImage(&r.Infra) {
 				continue // nothing in the request builds an image
@@ -107,7 +108,7 @@ func (p *planner) containerTask() *engine.Task {
 			// of its own elsewhere: a second one beside it would only
 			// compete with it, and images, Compose and deployments build
 			// from it.
-			p.note("%s already builds %s: it is kept, no second Dockerfile is written beside it, and images are built from it", other, dirLabel(s.Dir))
+			p.note("%s already builds %s: it is kept, no second Dockerfile is written beside it, and images are built from it", other, kit.DirLabel(s.Dir))
 			continue
 		}
 		switch state {
@@ -123,10 +124,10 @@ func (p *planner) containerTask() *engine.Task {
 			}
 		case dockerfileInvalid:
 			if r.Container {
-				p.note("%s exists but the gate finds %s; the container task patches what it safely can and says what it leaves", path, describeFindings(errs))
+				p.note("%s exists but the gate finds %s; the container task patches what it safely can and says what it leaves", path, kit.DescribeFindings(errs))
 				todo = append(todo, s)
 			} else {
-				p.note("%s exists but the gate finds %s; ask to \"containerize\" to have it patched", path, describeFindings(errs))
+				p.note("%s exists but the gate finds %s; ask to \"containerize\" to have it patched", path, kit.DescribeFindings(errs))
 			}
 		}
 	}
@@ -135,13 +136,13 @@ func (p *planner) containerTask() *engine.Task {
 	if !need || len(p.scope) == 0 {
 		return nil
 	}
-	if !p.allowed(ContainerMode) {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the Dockerfile(s): %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), ContainerMode))
+	if !p.allowed(kit.ContainerMode) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the Dockerfile(s): %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), kit.ContainerMode))
 		return nil
 	}
 	if len(todo) == 0 {
 		for _, s := range p.scope {
-			if p.otherDockerfile(s) == "" || exists(p.in.Workspace, joinPath(s.Dir, "Dockerfile")) {
+			if p.otherDockerfile(s) == "" || kit.Exists(p.in.Workspace, kit.JoinPath(s.Dir, "Dockerfile")) {
 				todo = append(todo, s) // its Dockerfile is fine: the specialist confirms and adds what is missing
 			}
 		}
@@ -167,7 +168,7 @@ func (p *planner) containerTask() *engine.Task {
 		why = fmt.Sprintf("%s %s no Dockerfile yet, and %s needs one", strings.Join(serviceNames(missing), ", "), verb, needer)
 	}
 	t := engine.Task{
-		ID: TaskContainer, Mode: ContainerMode,
+		ID: kit.TaskContainer, Mode: kit.ContainerMode,
 		Title: "Containerize " + strings.Join(serviceNames(todo), ", "),
 		Goal: "Write a Dockerfile and a .dockerignore for " + strings.Join(serviceNames(todo), ", ") +
 			": multi-stage where the stack compiles, pinned base image tags from images.yaml, a non-root user, exec-form CMD/ENTRYPOINT and the service's port exposed.",
@@ -182,11 +183,11 @@ func (p *planner) containerTask() *engine.Task {
 		Services: p.taskDirs(todo),
 	}
 	for _, s := range todo {
-		t.Files = append(t.Files, joinPath(s.Dir, "Dockerfile"), joinPath(s.Dir, ".dockerignore"))
+		t.Files = append(t.Files, kit.JoinPath(s.Dir, "Dockerfile"), kit.JoinPath(s.Dir, ".dockerignore"))
 		// A new Dockerfile built from a context above the unit (a
 		// workspace root) gets that context's .dockerignore.
-		if state, _ := p.dockerfile(s); state == dockerfileMissing && contextDiffers(s) && !slices.Contains(t.Files, joinPath(buildContext(s), ".dockerignore")) {
-			t.Files = append(t.Files, joinPath(buildContext(s), ".dockerignore"))
+		if state, _ := p.dockerfile(s); state == dockerfileMissing && contextDiffers(s) && !slices.Contains(t.Files, kit.JoinPath(buildContext(s), ".dockerignore")) {
+			t.Files = append(t.Files, kit.JoinPath(buildContext(s), ".dockerignore"))
 		}
 		p.noteAssumptions(s)
 	}
@@ -205,7 +206,7 @@ func (p *planner) taskDirs(ss []stack.Service) []string {
 
 // noteAssumptions notes a version or port the Dockerfile will assume.
 func (p *planner) noteAssumptions(s stack.Service) {
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return
 	}
@@ -213,11 +214,11 @@ func (p *planner) noteAssumptions(s stack.Service) {
 	if !ok {
 		return
 	}
-	if cutVersion(s.Version, l.VersionParts) == "" {
-		p.note("%s states no %s version; the image uses %s %s, the default in images.yaml", dirLabel(s.Dir), s.Language, s.Language, l.DefaultVersion)
+	if kit.CutVersion(s.Version, l.VersionParts) == "" {
+		p.note("%s states no %s version; the image uses %s %s, the default in images.yaml", kit.DirLabel(s.Dir), s.Language, s.Language, l.DefaultVersion)
 	}
 	if s.Port == 0 {
-		p.note("no port found for %s; the image exposes %d, the usual %s port", dirLabel(s.Dir), l.Port, s.Language)
+		p.note("no port found for %s; the image exposes %d, the usual %s port", kit.DirLabel(s.Dir), l.Port, s.Language)
 	}
 }
 
@@ -229,8 +230,8 @@ func (p *planner) ciTask(container bool) {
 	if !r.CI && !r.Publish && !p.ciConcepts() {
 		return
 	}
-	if !p.allowed(CICDMode) {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the GitHub Actions workflows: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), CICDMode))
+	if !p.allowed(kit.CICDMode) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the GitHub Actions workflows: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), kit.CICDMode))
 		return
 	}
 	var workflows, files, goals, acc, whys []string
@@ -332,7 +333,7 @@ func (p *planner) ciTask(container bool) {
 			p.note("%s already deploys: the plan adds the merge trigger to it instead of writing a second deploy workflow", wf)
 		} else {
 			label := cdTools[p.cd["tool"]].label
-			goals = append(goals, "deploy "+label+" in "+dirLabel(p.cd["tool_dir"])+" on every merge to the default branch, with a dry run (synth or package) on pull requests")
+			goals = append(goals, "deploy "+label+" in "+kit.DirLabel(p.cd["tool_dir"])+" on every merge to the default branch, with a dry run (synth or package) on pull requests")
 			acc = append(acc, "cloud credentials come through OIDC and repository variables, never secrets in the file", "deploys never overlap")
 			p.note("the repository already deploys with %s: the plan runs that on merge and writes no new infrastructure", label)
 		}
@@ -341,7 +342,7 @@ func (p *planner) ciTask(container bool) {
 	if dir := p.workerDir(); dir != "" {
 		workflows = append(workflows, "worker")
 		params["worker_dir"] = dir
-		goals = append(goals, "deploy the existing Cloudflare Worker in "+dirLabel(dir)+" with wrangler from the default branch")
+		goals = append(goals, "deploy the existing Cloudflare Worker in "+kit.DirLabel(dir)+" with wrangler from the default branch")
 		acc = append(acc, "the Cloudflare API token and account id come from repository secrets, never from the file")
 		whys = append(whys, "deploying the existing Cloudflare Worker")
 		p.note("the repository already has a Cloudflare Worker (%s): the plan deploys it with a workflow and writes no new Worker", p.in.Repo.Artifacts.Wrangler[0])
@@ -349,7 +350,7 @@ func (p *planner) ciTask(container bool) {
 	params["workflows"] = strings.Join(workflows, ",")
 	files = append(files, cov.paths()...)
 	t := engine.Task{
-		ID: TaskCI, Mode: CICDMode,
+		ID: kit.TaskCI, Mode: kit.CICDMode,
 		Params:   params,
 		Files:    files,
 		Services: p.taskDirs(scope),
@@ -359,7 +360,7 @@ func (p *planner) ciTask(container bool) {
 	if len(workflows) == 1 && workflows[0] == "dependabot" {
 		t.Title = "Dependabot"
 	}
-	t.Goal = capitalise(strings.Join(goals, "; and ")) + "."
+	t.Goal = kit.Capitalise(strings.Join(goals, "; and ")) + "."
 	t.Acceptance = acc
 	switch why := strings.Join(whys, " and "); why {
 	case "CI":
@@ -372,7 +373,7 @@ func (p *planner) ciTask(container bool) {
 		t.Why = "the request asks for " + why
 	}
 	if r.Publish && container {
-		t.DependsOn = []string{TaskContainer}
+		t.DependsOn = []string{kit.TaskContainer}
 		t.Why += "; it runs after the container task because the image workflow builds its Dockerfile"
 	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
@@ -386,8 +387,8 @@ func (p *planner) composeTask(container bool) {
 	if !r.Compose {
 		return
 	}
-	if !p.allowed(ComposeMode) {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the Compose file: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), ComposeMode))
+	if !p.allowed(kit.ComposeMode) {
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the Compose file: %s may not delegate to %s; add it to delegates_to in the lead's mode file", p.leadName(), kit.ComposeMode))
 		return
 	}
 	backing := map[string]bool{}
@@ -397,7 +398,7 @@ func (p *planner) composeTask(container bool) {
 	var fromDeps []string
 	for _, s := range p.scope {
 		for _, d := range s.Deps {
-			if !backing[d] && contains(intent.BackingOrder(), d) {
+			if !backing[d] && kit.Contains(intent.BackingOrder(), d) {
 				backing[d] = true
 				fromDeps = append(fromDeps, d)
 			}
@@ -414,16 +415,16 @@ func (p *planner) composeTask(container bool) {
 		p.note("the dependencies also use %s, so Compose adds %s too", strings.Join(fromDeps, ", "), map[bool]string{true: "them", false: "it"}[len(fromDeps) > 1])
 	}
 	dir := p.composeDir()
-	file := joinPath(dir, "compose.yaml")
+	file := kit.JoinPath(dir, "compose.yaml")
 	if existing := p.existingCompose(dir); existing != "" {
 		file = existing
 		p.note("%s exists: the Compose task adds only the services it lacks and keeps the rest", existing)
 	}
 	t := engine.Task{
-		ID: TaskCompose, Mode: ComposeMode,
+		ID: kit.TaskCompose, Mode: kit.ComposeMode,
 		Title:    "Compose for local development",
 		Params:   map[string]string{"backing": strings.Join(list, ",")},
-		Files:    []string{file, joinPath(dir, ".env.example")},
+		Files:    []string{file, kit.JoinPath(dir, ".env.example")},
 		Services: p.scopeDirs(),
 		Why:      "the request asks for a local development stack",
 		Acceptance: []string{
@@ -449,7 +450,7 @@ func (p *planner) composeTask(container bool) {
 	}
 	t.Goal = goal + " for local development."
 	if container {
-		t.DependsOn = []string{TaskContainer}
+		t.DependsOn = []string{kit.TaskContainer}
 		t.Why += "; it runs after the container task because Compose builds the app from its Dockerfile"
 	}
 	p.plan.Tasks = append(p.plan.Tasks, t)
@@ -473,7 +474,7 @@ func (p *planner) composeDir() string {
 // existingCompose returns an existing Compose file in dir, if any.
 func (p *planner) existingCompose(dir string) string {
 	for _, n := range composeNames {
-		if f := joinPath(dir, n); exists(p.in.Workspace, f) {
+		if f := kit.JoinPath(dir, n); kit.Exists(p.in.Workspace, f) {
 			return f
 		}
 	}
@@ -508,7 +509,7 @@ func describeScope(ss []stack.Service) string {
 	}
 	var parts []string
 	for _, s := range ss {
-		parts = append(parts, fmt.Sprintf("%s (%s, %s)", s.Name, s.Language, dirLabel(s.Dir)))
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", s.Name, s.Language, kit.DirLabel(s.Dir)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -518,7 +519,7 @@ func serviceNames(ss []stack.Service) []string {
 	for i, s := range ss {
 		out[i] = s.Name
 		if out[i] == "" {
-			out[i] = dirLabel(s.Dir)
+			out[i] = kit.DirLabel(s.Dir)
 		}
 	}
 	return out
@@ -530,20 +531,4 @@ func serviceDirs(ss []stack.Service) []string {
 		out[i] = s.Dir
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -282,7 +283,7 @@ func TestPlanOnlyDelegatesAllowed(t *testing.T) {
 	repo, fsys := goRepo()
 	reg := defaultModes(t)
 	lead := *reg.Lead()
-	lead.DelegatesTo = []string{CICDMode} // no container, no compose
+	lead.DelegatesTo = []string{kit.CICDMode} // no container, no compose
 	in := engine.PlanInput{Issue: engine.Issue{Title: "Add CI and a compose file with postgres"}, Repo: repo, Workspace: fsys, Lead: &lead}
 	p, err := New().Plan(context.Background(), in)
 	if err != nil {
@@ -291,7 +292,7 @@ func TestPlanOnlyDelegatesAllowed(t *testing.T) {
 	if got := taskIDs(p); got != "ci" {
 		t.Errorf("tasks = %q, want ci only", got)
 	}
-	if !anyContains(p.Declined, "may not delegate to "+ComposeMode) {
+	if !anyContains(p.Declined, "may not delegate to "+kit.ComposeMode) {
 		t.Errorf("declined %q does not say compose is not delegable", p.Declined)
 	}
 }

@@ -9,14 +9,11 @@ import (
 	"regexp"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
+	"gopkg.in/yaml.v3"
 )
-
-// MonitoringMode is the slug of the monitoring specialist.
-const MonitoringMode = "monitoring-specialist"
 
 // monDir is where the monitoring specialist writes.
 const monDir = "monitoring"
@@ -77,18 +74,18 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 			return nil, fmt.Errorf("task %s: probe_targets: %q is not an http(s) URL", in.Task.ID, u)
 		}
 	}
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return nil, err
 	}
-	services, err := taskServices(in.Repo, in.Task)
+	services, err := kit.TaskServices(in.Repo, in.Task)
 	if err != nil {
 		return nil, err
 	}
 	if len(services) == 0 && choice.Service {
 		return nil, errors.New("no service to monitor: stack detection found no application in the focus; say which directory holds it")
 	}
-	owner, repo, known := githubRepoOf(in.Issue.URL)
+	owner, repo, known := kit.GitHubRepoOf(in.Issue.URL)
 	runbook := "https://github.com/OWNER/REPO/blob/HEAD/" + monDir + "/runbook.md"
 	if known {
 		runbook = "https://github.com/" + owner + "/" + repo + "/blob/HEAD/" + monDir + "/runbook.md"
@@ -99,7 +96,7 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
 	put := func(p string, content []byte, note string) error {
-		return keepOrPut(in.Workspace, cs, p, content, note)
+		return kit.KeepOrPut(in.Workspace, cs, p, content, note)
 	}
 	var all, probed []monService
 	used := map[string]bool{}
@@ -108,14 +105,14 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 			return nil, err
 		}
 		s := &services[i]
-		ms := monService{Name: k8sName(serviceName(*s)), Port: s.Port, HealthPath: s.HealthPath}
+		ms := monService{Name: kit.K8sName(kit.ServiceName(*s)), Port: s.Port, HealthPath: s.HealthPath}
 		if used[ms.Name] {
 			return nil, fmt.Errorf("two services map to the name %q: name them in separate tasks", ms.Name)
 		}
 		used[ms.Name] = true
 		ms.Service = ms.Name
 		if ms.Port <= 0 || ms.Port > 65535 {
-			imgs, err := tbl.imagesFor(s, "")
+			imgs, err := tbl.ImagesFor(s, "")
 			if err != nil {
 				return nil, err
 			}

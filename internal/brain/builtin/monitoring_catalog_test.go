@@ -2,19 +2,19 @@ package builtin
 
 import (
 	"context"
-	"github.com/devops-lead/devops-lead/internal/intent"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/intent"
+	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
-
-	"github.com/devops-lead/devops-lead/internal/engine"
-	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 // exporterMetrics are the metric names each exporter publishes (checked
@@ -160,9 +160,9 @@ func TestMonitoringAlertSets(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := engine.WorkInput{Issue: engine.Issue{Title: "alerts"},
-				Task: engine.Task{ID: "monitoring", Mode: MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}}
+				Task: engine.Task{ID: "monitoring", Mode: kit.MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}}
 			cs := workIn(t, in)
-			strictGate(t, MonitoringMode, cs)
+			strictGate(t, kit.MonitoringMode, cs)
 			checkWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.HasSuffix(f.Path, "-alerts.yml") {
@@ -192,7 +192,7 @@ func TestMonitoringAlertSetErrors(t *testing.T) {
 		{map[string]string{"alerts": "redis"}, &stack.Repo{}},
 		{map[string]string{"alert_names": "NodeOnFire"}, &stack.Repo{}},
 	} {
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}})
+		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: kit.MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}})
 		if err == nil {
 			t.Errorf("%v: want an error", tc.params)
 		}
@@ -225,7 +225,7 @@ func TestAlertTaskParams(t *testing.T) {
 func TestMonitoringAlertSetsKeepPrometheusYML(t *testing.T) {
 	existing := "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [\"app:8080\"]\n"
 	fsys := fstest.MapFS{"monitoring/prometheus/prometheus.yml": {Data: []byte(existing)}}
-	cs := work(t, MonitoringMode, engine.Task{ID: "m", Params: map[string]string{"alerts": "postgres,node"}}, &stack.Repo{}, fsys)
+	cs := work(t, kit.MonitoringMode, engine.Task{ID: "m", Params: map[string]string{"alerts": "postgres,node"}}, &stack.Repo{}, fsys)
 	if cs.Get("monitoring/prometheus/prometheus.yml") != nil {
 		t.Fatal("the repository's prometheus.yml is rewritten")
 	}

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/engine"
+	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
-
-	"github.com/devops-lead/devops-lead/internal/engine"
-	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 func TestMonitoringTargets(t *testing.T) {
@@ -46,9 +46,9 @@ func TestMonitoringTargets(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := engine.WorkInput{Issue: engine.Issue{Title: "alerts", URL: tc.url},
-				Task: engine.Task{ID: "monitoring", Mode: MonitoringMode, Params: tc.params}, Repo: repo, Workspace: fstest.MapFS{}}
+				Task: engine.Task{ID: "monitoring", Mode: kit.MonitoringMode, Params: tc.params}, Repo: repo, Workspace: fstest.MapFS{}}
 			cs := workIn(t, in)
-			strictGate(t, MonitoringMode, cs)
+			strictGate(t, kit.MonitoringMode, cs)
 			checkWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.HasSuffix(f.Path, ".json") && !json.Valid(f.Content) {
@@ -63,7 +63,7 @@ func TestMonitoringTargets(t *testing.T) {
 // and every alert has the four annotations and labels an on-call needs.
 func TestMonitoringRulesLoad(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
-	cs := work(t, MonitoringMode, engine.Task{ID: "monitoring"}, repo, fstest.MapFS{})
+	cs := work(t, kit.MonitoringMode, engine.Task{ID: "monitoring"}, repo, fstest.MapFS{})
 	content := []byte(fileOf(t, cs, "monitoring/prometheus/rules/api.yml"))
 	groups, errs := rulefmt.Parse(content, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil)
 	if len(errs) > 0 {
@@ -89,12 +89,12 @@ func TestMonitoringRulesLoad(t *testing.T) {
 func TestMonitoringBadParams(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
 	for _, p := range []map[string]string{{"target": "nagios"}, {"dashboard": "maybe"}} {
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: MonitoringMode, Params: p}, Repo: repo})
+		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: kit.MonitoringMode, Params: p}, Repo: repo})
 		if err == nil {
 			t.Errorf("%v: want an error", p)
 		}
 	}
-	if _, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: MonitoringMode}, Repo: &stack.Repo{}}); err == nil {
+	if _, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: kit.MonitoringMode}, Repo: &stack.Repo{}}); err == nil {
 		t.Error("no service: want an error")
 	}
 }
@@ -106,13 +106,13 @@ func TestInfraSpecialistsIdempotent(t *testing.T) {
 		mode   string
 		params map[string]string
 	}{
-		{KubernetesMode, map[string]string{"autoscaling": "true", "ingress": "true", "kustomize": "true"}},
-		{KubernetesMode, map[string]string{"dir": "deploy"}},
-		{MonitoringMode, map[string]string{"target": "kubernetes", "dashboard": "true"}},
-		{MonitoringMode, map[string]string{"target": "prometheus", "dashboard": "true"}},
-		{MonitoringMode, map[string]string{"alerts": "service,postgres,node,http"}},
-		{MonitoringMode, map[string]string{"target": "kubernetes", "alerts": "http,postgres"}},
-		{WorkerMode, map[string]string{"name": "edge", "bindings": "kv:CACHE"}},
+		{kit.KubernetesMode, map[string]string{"autoscaling": "true", "ingress": "true", "kustomize": "true"}},
+		{kit.KubernetesMode, map[string]string{"dir": "deploy"}},
+		{kit.MonitoringMode, map[string]string{"target": "kubernetes", "dashboard": "true"}},
+		{kit.MonitoringMode, map[string]string{"target": "prometheus", "dashboard": "true"}},
+		{kit.MonitoringMode, map[string]string{"alerts": "service,postgres,node,http"}},
+		{kit.MonitoringMode, map[string]string{"target": "kubernetes", "alerts": "http,postgres"}},
+		{kit.WorkerMode, map[string]string{"name": "edge", "bindings": "kv:CACHE"}},
 	} {
 		first := work(t, tc.mode, engine.Task{ID: "x", Params: tc.params}, repo, fstest.MapFS{})
 		fsys := fstest.MapFS{}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/registry"
@@ -90,7 +91,7 @@ func sameTask(a, b engine.Task) bool {
 // compose task's params, so the compose specialist writes them as it
 // writes every backing service.
 func withAskedServices(t engine.Task, in engine.WorkInput, asks []reviewAsk) engine.Task {
-	if t.Mode != ComposeMode {
+	if t.Mode != kit.ComposeMode {
 		return t
 	}
 	var list []string
@@ -304,7 +305,7 @@ func describeAsk(a reviewAsk) string {
 // applyService reports the services a compose task now writes; other
 // tasks do not write compose files.
 func applyService(t engine.Task, cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
-	if t.Mode != ComposeMode {
+	if t.Mode != kit.ComposeMode {
 		rep.skipped("add the %s service: this pull request is the %s task; ask for it on the issue, where the compose task writes backing services", a.Value, t.ID)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"gopkg.in/yaml.v3"
 )
@@ -196,7 +197,7 @@ func dfEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 // imageRepo is a reference's repository without registry defaults
 // ("docker.io/library/node:22" and "node:22" are both "node").
 func imageRepo(ref string) string {
-	repo, _, _ := splitImage(ref)
+	repo, _, _ := kit.SplitImage(ref)
 	repo = strings.TrimPrefix(repo, "docker.io/")
 	return strings.TrimPrefix(repo, "library/")
 }
@@ -236,7 +237,7 @@ var reJavaInTag = regexp.MustCompile(`(temurin-|jdk-?|corretto-?)\d+`)
 
 // retag returns ref with the version in its tag set for the ask, or "".
 func retag(ref string, a reviewAsk) string {
-	repo, tag, digest := splitImage(ref)
+	repo, tag, digest := kit.SplitImage(ref)
 	name := imageRepo(ref)
 	if digest != "" || tag == "" {
 		return ""
@@ -248,7 +249,7 @@ func retag(ref string, a reviewAsk) string {
 			return ""
 		}
 		tag = a.Value
-	case !contains(imgs, name):
+	case !kit.Contains(imgs, name):
 		return ""
 	case name == "maven" || name == "gradle":
 		if !reJavaInTag.MatchString(tag) {
@@ -437,17 +438,17 @@ func wfStep(content []byte, a reviewAsk) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	jobs := mapValue(root, "jobs")
+	jobs := kit.MapValue(root, "jobs")
 	if jobs == nil || jobs.Kind != yaml.MappingNode {
 		return nil, "", nil
 	}
 	for i := 1; i < len(jobs.Content); i += 2 {
-		steps := mapValue(jobs.Content[i], "steps")
+		steps := kit.MapValue(jobs.Content[i], "steps")
 		if steps == nil || steps.Kind != yaml.SequenceNode || len(steps.Content) == 0 {
 			continue
 		}
 		for _, st := range steps.Content {
-			if r := mapValue(st, "run"); r != nil && strings.TrimSpace(r.Value) == a.Value {
+			if r := kit.MapValue(st, "run"); r != nil && strings.TrimSpace(r.Value) == a.Value {
 				return nil, "", nil // already there
 			}
 		}
@@ -459,7 +460,7 @@ func wfStep(content []byte, a reviewAsk) ([]byte, string, error) {
 		}
 		at := blockEndAfter(lines, last.Line-1, dash)
 		pad := strings.Repeat(" ", dash)
-		lines = insertLines(lines, at, pad+"- name: "+ciScalar(a.Value), pad+"  run: "+ciScalar(a.Value))
+		lines = insertLines(lines, at, pad+"- name: "+kit.YAMLScalar(a.Value), pad+"  run: "+kit.YAMLScalar(a.Value))
 		return joinText(lines), "a step running `" + a.Value + "` in job " + jobs.Content[i-1].Value, nil
 	}
 	return nil, "", nil
@@ -471,7 +472,7 @@ func wfEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 	if !reEnvName.MatchString(a.Target) || strings.ContainsAny(a.Value, "\n\r") || strings.Contains(a.Value, "${{") {
 		return nil, "", fmt.Errorf("%q is not a variable name and value the built-in brain writes", a.Target)
 	}
-	val := ciScalar(a.Value)
+	val := kit.YAMLScalar(a.Value)
 	if strings.HasPrefix(a.Value, "${") {
 		val = "${{ secrets." + a.Target + " }}"
 	}
@@ -481,11 +482,11 @@ func wfEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 	}
 	lines := splitText(content)
 	set := a.Target + ": " + val
-	if env := mapValue(root, "env"); env != nil {
+	if env := kit.MapValue(root, "env"); env != nil {
 		if env.Kind != yaml.MappingNode || len(env.Content) == 0 {
 			return nil, "", errors.New("its env is not a mapping")
 		}
-		if v := mapValue(env, a.Target); v != nil {
+		if v := kit.MapValue(env, a.Target); v != nil {
 			lines[v.Line-1] = strings.Repeat(" ", env.Content[0].Column-1) + set
 			return joinText(lines), "env " + set, nil
 		}
@@ -505,14 +506,14 @@ func wfEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 // composeApps returns the compose services built from a Dockerfile (the
 // repository's own), name and node.
 func composeApps(root *yaml.Node) ([]string, []*yaml.Node) {
-	svcs := mapValue(root, "services")
+	svcs := kit.MapValue(root, "services")
 	if svcs == nil || svcs.Kind != yaml.MappingNode {
 		return nil, nil
 	}
 	var names []string
 	var nodes []*yaml.Node
 	for i := 0; i+1 < len(svcs.Content); i += 2 {
-		if mapValue(svcs.Content[i+1], "build") != nil {
+		if kit.MapValue(svcs.Content[i+1], "build") != nil {
 			names = append(names, svcs.Content[i].Value)
 			nodes = append(nodes, svcs.Content[i+1])
 		}
@@ -531,7 +532,7 @@ func composePort(content []byte, a reviewAsk) ([]byte, string, error) {
 	lines := splitText(content)
 	var done []string
 	for j, app := range apps {
-		ports := mapValue(app, "ports")
+		ports := kit.MapValue(app, "ports")
 		if ports == nil || ports.Kind != yaml.SequenceNode {
 			continue
 		}
@@ -577,7 +578,7 @@ func composeEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 	}
 	val := a.Value
 	if strings.HasPrefix(val, "${") {
-		val = secretRef(a.Target)
+		val = kit.SecretRef(a.Target)
 	}
 	root, err := yamlRoot(content)
 	if err != nil {
@@ -589,21 +590,21 @@ func composeEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 	// From the last service up, so earlier line numbers stay right.
 	for j := len(apps) - 1; j >= 0; j-- {
 		app := apps[j]
-		env := mapValue(app, "environment")
+		env := kit.MapValue(app, "environment")
 		switch {
 		case env == nil:
 			k := app.Content[0]
 			pad := strings.Repeat(" ", k.Column-1)
-			lines = insertLines(lines, k.Line-1, pad+"environment:", pad+"  "+a.Target+": "+ciScalar(val))
+			lines = insertLines(lines, k.Line-1, pad+"environment:", pad+"  "+a.Target+": "+kit.YAMLScalar(val))
 		case env.Kind == yaml.MappingNode && len(env.Content) > 0:
-			if mapValue(env, a.Target) != nil {
+			if kit.MapValue(env, a.Target) != nil {
 				return nil, "", fmt.Errorf("service %s already sets %s; change it by hand", names[j], a.Target)
 			}
 			k := env.Content[0]
-			lines = insertLines(lines, k.Line-1, strings.Repeat(" ", k.Column-1)+a.Target+": "+ciScalar(val))
+			lines = insertLines(lines, k.Line-1, strings.Repeat(" ", k.Column-1)+a.Target+": "+kit.YAMLScalar(val))
 		case env.Kind == yaml.SequenceNode && len(env.Content) > 0:
 			k := env.Content[0]
-			lines = insertLines(lines, k.Line-1, strings.Repeat(" ", k.Column-3)+"- "+ciScalar(a.Target+"="+val))
+			lines = insertLines(lines, k.Line-1, strings.Repeat(" ", k.Column-3)+"- "+kit.YAMLScalar(a.Target+"="+val))
 		default:
 			continue
 		}
@@ -624,7 +625,7 @@ func k8sPort(content []byte, a reviewAsk) ([]byte, string, error) {
 		re := yamlLine(`containerPort`)
 		var seen []string
 		for _, l := range lines {
-			if m := re.FindStringSubmatch(l); m != nil && !contains(seen, m[3]) {
+			if m := re.FindStringSubmatch(l); m != nil && !kit.Contains(seen, m[3]) {
 				seen = append(seen, m[3])
 			}
 		}
@@ -664,14 +665,14 @@ func renameYAMLKey(content []byte, section, from, to string, refs []string) ([]b
 	if err != nil {
 		return nil, err
 	}
-	sec := mapValue(root, section)
-	if sec == nil || sec.Kind != yaml.MappingNode || mapValue(sec, from) == nil {
+	sec := kit.MapValue(root, section)
+	if sec == nil || sec.Kind != yaml.MappingNode || kit.MapValue(sec, from) == nil {
 		return nil, nil
 	}
 	if !reYAMLName.MatchString(to) {
 		return nil, fmt.Errorf("%q is not a name the built-in brain writes", to)
 	}
-	if mapValue(sec, to) != nil {
+	if kit.MapValue(sec, to) != nil {
 		return nil, fmt.Errorf("%s already has %s", section, to)
 	}
 	lines := splitText(content)
@@ -687,7 +688,7 @@ func renameYAMLKey(content []byte, section, from, to string, refs []string) ([]b
 			rename(sec.Content[i])
 		}
 		for _, r := range refs {
-			v := mapValue(sec.Content[i+1], r)
+			v := kit.MapValue(sec.Content[i+1], r)
 			if v == nil {
 				continue
 			}
@@ -734,7 +735,7 @@ func k8sContainers(content []byte) ([]*yaml.Node, error) {
 		}
 		n := doc.Content[0]
 		for _, k := range []string{"spec", "template", "spec", "containers"} {
-			if n = mapValue(n, k); n == nil {
+			if n = kit.MapValue(n, k); n == nil {
 				break
 			}
 		}
@@ -768,11 +769,11 @@ func k8sEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 		entry := func(pad string) []string {
 			return []string{pad + "- name: " + a.Target, pad + "  value: " + strconvQuote(a.Value)}
 		}
-		env := mapValue(c, "env")
+		env := kit.MapValue(c, "env")
 		switch {
 		case env != nil && env.Kind == yaml.SequenceNode && len(env.Content) > 0:
 			for _, e := range env.Content {
-				if v := mapValue(e, "name"); v != nil && v.Value == a.Target {
+				if v := kit.MapValue(e, "name"); v != nil && v.Value == a.Target {
 					return nil, "", fmt.Errorf("the container already sets %s; change it by hand", a.Target)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
@@ -67,7 +68,7 @@ spec:
 // TestReviewEdits applies each kind of instruction to a pull request's
 // files and checks the lines it changed, and that each file still parses.
 func TestReviewEdits(t *testing.T) {
-	cs := change.New("ci", CICDMode)
+	cs := change.New("ci", kit.CICDMode)
 	cs.Put(".github/workflows/ci.yml", []byte(reviseWorkflow), nil, "")
 	cs.Put("compose.yaml", []byte(reviseCompose), nil, "")
 	cs.Put("k8s/web/deployment.yaml", []byte(reviseK8s), nil, "")
@@ -84,7 +85,7 @@ func TestReviewEdits(t *testing.T) {
 		"Please make it faster.",
 	}, "\n")
 	reading := readFeedback([]engine.Feedback{{Body: body}})
-	rep := applyReview(context.Background(), nil, engine.Task{Mode: CICDMode}, cs, reading.Asks)
+	rep := applyReview(context.Background(), nil, engine.Task{Mode: kit.CICDMode}, cs, reading.Asks)
 	get := func(p string) string { return string(cs.Get(p).Content) }
 	wf := get(".github/workflows/ci.yml")
 	for _, want := range []string{"runs-on: ubuntu-latest", `node-version: "22"`, "      - name: npm run lint\n        run: npm run lint\n  deploy:", "\n  LOG_LEVEL: debug\n\njobs:", "API_TOKEN: ${{ secrets.API_TOKEN }}"} {
@@ -137,7 +138,7 @@ func (badDigests) Digest(context.Context, string) (string, error) { return "sha2
 // nothing and is reported.
 func TestReviewPinsNeverInvent(t *testing.T) {
 	for _, d := range []DigestResolver{failingDigests{}, badDigests{}} {
-		cs := change.New("compose", ComposeMode)
+		cs := change.New("compose", kit.ComposeMode)
 		cs.Put("compose.yaml", []byte(reviseCompose), nil, "")
 		rep := applyReview(context.Background(), d, engine.Task{}, cs, []reviewAsk{{Kind: askPinDigest}})
 		if strings.Contains(string(cs.Get("compose.yaml").Content), "@sha256") || len(rep.notDone) != 1 || !strings.Contains(rep.notDone[0], "pin redis:7-alpine by digest") {
@@ -149,7 +150,7 @@ func TestReviewPinsNeverInvent(t *testing.T) {
 // TestReviewDropAndRename: a file the pull request adds may be dropped or
 // renamed; a file the repository has is never renamed.
 func TestReviewDropAndRename(t *testing.T) {
-	cs := change.New("container", ContainerMode)
+	cs := change.New("container", kit.ContainerMode)
 	cs.Put("Dockerfile", []byte("FROM scratch\n"), nil, "")
 	cs.Put(".dockerignore", []byte("x\n"), nil, "")
 	cs.Put("README.md", []byte("new\n"), []byte("old\n"), "")

@@ -11,15 +11,15 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	ggcr "github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/registry"
 	"github.com/devops-lead/devops-lead/internal/stack"
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func nodeRepo() (*stack.Repo, fstest.MapFS) {
@@ -76,7 +76,7 @@ func TestReviseExposeAndPin(t *testing.T) {
 	repo, fsys := nodeRepo()
 	issue := engine.Issue{Title: "Containerize the web app"}
 	p := plan(t, issue.Title, "", repo, fsys)
-	ct := task(p, TaskContainer)
+	ct := task(p, kit.TaskContainer)
 	if ct == nil {
 		t.Fatalf("no container task: %+v", p.Tasks)
 	}
@@ -148,7 +148,7 @@ func TestReviseComposeAddsService(t *testing.T) {
 	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
 	issue := engine.Issue{Title: "Add docker compose for local development"}
 	p := plan(t, issue.Title, "", repo, fsys)
-	ct := task(p, TaskCompose)
+	ct := task(p, kit.TaskCompose)
 	if ct == nil {
 		t.Fatalf("no compose task: %+v", p.Tasks)
 	}
@@ -170,7 +170,7 @@ func TestReviseComposeAddsService(t *testing.T) {
 		t.Errorf("notes: %s", notes)
 	}
 
-	k8sTask := engine.Task{ID: TaskContainer, Mode: ContainerMode}
+	k8sTask := engine.Task{ID: kit.TaskContainer, Mode: kit.ContainerMode}
 	cs := &change.ChangeSet{}
 	rep := applyReview(context.Background(), nil, k8sTask, cs, []reviewAsk{{Kind: askService, Value: "redis"}})
 	if len(rep.notDone) != 1 || !strings.Contains(rep.notDone[0], "add the redis service: this pull request is the container task") {

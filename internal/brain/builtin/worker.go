@@ -9,13 +9,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
 )
-
-// WorkerMode is the slug of the Cloudflare Workers specialist.
-const WorkerMode = "cloudflare-workers-specialist"
 
 // workerEnvs are the named environments every Worker gets, in deploy
 // order.
@@ -94,7 +92,7 @@ func worker(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if exists(in.Workspace, f.path) {
+		if kit.Exists(in.Workspace, f.path) {
 			kept = append(kept, f.path)
 			continue
 		}
@@ -123,7 +121,7 @@ func wkDataFor(in engine.WorkInput, name string, bindings []wkBinding) (wkData, 
 	if err != nil {
 		return wkData{}, fmt.Errorf("the deploy workflow needs actions/setup-node from the pin table: %w", err)
 	}
-	tbl, err := loadImages()
+	tbl, err := kit.LoadImages()
 	if err != nil {
 		return wkData{}, err
 	}

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/pelletier/go-toml/v2"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
+	"github.com/pelletier/go-toml/v2"
 )
 
 func TestWorkerOutputs(t *testing.T) {
@@ -47,8 +47,8 @@ func TestWorkerOutputs(t *testing.T) {
 			if fsys == nil {
 				fsys = fstest.MapFS{}
 			}
-			cs := work(t, WorkerMode, engine.Task{ID: "worker", Params: tc.params}, nil, fsys)
-			strictGate(t, WorkerMode, cs)
+			cs := work(t, kit.WorkerMode, engine.Task{ID: "worker", Params: tc.params}, nil, fsys)
+			strictGate(t, kit.WorkerMode, cs)
 			for p, subs := range tc.want {
 				got := fileOf(t, cs, p)
 				for _, s := range subs {
@@ -91,7 +91,7 @@ func TestWorkerBadParams(t *testing.T) {
 		{"name": "ok", "bindings": "kv:ORIGIN"},
 		{"name": "ok", "bindings": "kv:A\"]\n[evil"},
 	} {
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "worker", Mode: WorkerMode, Params: p}})
+		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "worker", Mode: kit.WorkerMode, Params: p}})
 		if err == nil {
 			t.Errorf("%v: want an error", p)
 		}
@@ -101,7 +101,7 @@ func TestWorkerBadParams(t *testing.T) {
 // Existing Worker files are kept and the notes say so.
 func TestWorkerKeepsExisting(t *testing.T) {
 	fsys := fstest.MapFS{"workers/edge/wrangler.toml": {Data: []byte("name = \"edge\"\n")}}
-	cs := work(t, WorkerMode, engine.Task{ID: "worker", Params: map[string]string{"name": "edge"}}, nil, fsys)
+	cs := work(t, kit.WorkerMode, engine.Task{ID: "worker", Params: map[string]string{"name": "edge"}}, nil, fsys)
 	if cs.Get("workers/edge/wrangler.toml") != nil {
 		t.Error("the existing wrangler.toml was overwritten")
 	}

@@ -1,15 +1,12 @@
-package builtin
+package kit
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
+	"io/fs"
 	"strings"
 	"text/template"
 )
-
-//go:embed templates
-var templatesFS embed.FS
 
 // funcs are the helpers templates may call.
 var funcs = template.FuncMap{
@@ -22,13 +19,16 @@ var funcs = template.FuncMap{
 	"default": func(def, v string) string { return map[bool]string{true: def, false: v}[v == ""] },
 }
 
-// render executes the embedded template at templates/<name> with data.
-func render(name string, data any) ([]byte, error) { return renderDelims(name, data, "{{", "}}") }
+// Render executes the template at templates/<name> in fsys (a specialist's
+// embedded templates) with data.
+func Render(fsys fs.FS, name string, data any) ([]byte, error) {
+	return RenderDelims(fsys, name, data, "{{", "}}")
+}
 
-// renderDelims is render with other action delimiters, for templates whose
+// RenderDelims is Render with other action delimiters, for templates whose
 // output holds {{ }} of its own (Helm charts).
-func renderDelims(name string, data any, left, right string) ([]byte, error) {
-	src, err := templatesFS.ReadFile("templates/" + name)
+func RenderDelims(fsys fs.FS, name string, data any, left, right string) ([]byte, error) {
+	src, err := fs.ReadFile(fsys, "templates/"+name)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}

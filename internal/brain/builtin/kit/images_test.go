@@ -1,21 +1,21 @@
-package builtin
+package kit
 
 import (
-	"github.com/devops-lead/devops-lead/internal/intent"
 	"strings"
 	"testing"
 
 	"github.com/devops-lead/devops-lead/internal/images"
+	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
 func TestImageTable(t *testing.T) {
-	tbl, err := loadImages()
+	tbl, err := LoadImages()
 	if err != nil {
 		t.Fatalf("images.yaml: %v", err)
 	}
 	for _, lang := range []stack.Language{stack.Go, stack.Node, stack.Python, stack.Rust, stack.Java} {
-		imgs, err := tbl.imagesFor(&stack.Service{Language: lang, Dir: "."}, "")
+		imgs, err := tbl.ImagesFor(&stack.Service{Language: lang, Dir: "."}, "")
 		if err != nil {
 			t.Fatalf("%s: %v", lang, err)
 		}
@@ -34,7 +34,7 @@ func TestImageTable(t *testing.T) {
 			t.Errorf("no image for backing service %s", b)
 		}
 	}
-	if _, err := tbl.imagesFor(&stack.Service{Language: "cobol", Dir: "x"}, ""); err == nil {
+	if _, err := tbl.ImagesFor(&stack.Service{Language: "cobol", Dir: "x"}, ""); err == nil {
 		t.Errorf("an unknown language got images")
 	}
 }
@@ -68,7 +68,7 @@ func TestCutVersion(t *testing.T) {
 		{"1.8", 1, "8"}, {"21", 1, "21"}, {"3", 2, "3"}, {"", 2, ""}, {"lts", 1, ""},
 	}
 	for _, tc := range tests {
-		if got := cutVersion(tc.in, tc.parts); got != tc.want {
+		if got := CutVersion(tc.in, tc.parts); got != tc.want {
 			t.Errorf("cutVersion(%q, %d) = %q, want %q", tc.in, tc.parts, got, tc.want)
 		}
 	}
@@ -78,18 +78,18 @@ func TestCutVersion(t *testing.T) {
 // its non-root uid, and a sidecar image without a tag, with latest or
 // without a uid is refused.
 func TestImageTableSidecars(t *testing.T) {
-	tbl, err := loadImages()
+	tbl, err := LoadImages()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := tbl.sidecar(sidecarCloudSQLProxy)
+	p, err := tbl.Sidecar(SidecarCloudSQLProxy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(p.Image, "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.") || p.UID != 65532 {
 		t.Errorf("cloud SQL proxy sidecar = %+v", p)
 	}
-	if _, err := tbl.sidecar("nope"); err == nil || !strings.Contains(err.Error(), "sidecars") {
+	if _, err := tbl.Sidecar("nope"); err == nil || !strings.Contains(err.Error(), "sidecars") {
 		t.Errorf("an unknown sidecar: err = %v", err)
 	}
 	for _, bad := range []string{
@@ -110,7 +110,7 @@ func TestImageTableSidecars(t *testing.T) {
 // The specialists read the one shared table of internal/images, the one
 // the gate checks FROM lines against.
 func TestImageTableIsShared(t *testing.T) {
-	tbl, err := loadImages()
+	tbl, err := LoadImages()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package builtin
+package kit
 
 import (
 	"fmt"
@@ -10,41 +10,41 @@ import (
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
-// imageTable is the project's image table (internal/images, images.yaml
+// ImageTable is the project's image table (internal/images, images.yaml
 // there): the base images per language, the images of backing services and
 // of sidecars, tags only. The specialists' helpers hang off it.
-type imageTable struct{ *images.Table }
+type ImageTable struct{ *images.Table }
 
 // The table's entries, under the names the specialists use.
 type (
-	backingImage = images.Service
+	BackingImage = images.Service
 	sidecarImage = images.Sidecar
 )
 
-// sidecarCloudSQLProxy is the Cloud SQL Auth Proxy's key in sidecars.
-const sidecarCloudSQLProxy = "cloudsql-proxy"
+// SidecarCloudSQLProxy is the Cloud SQL Auth Proxy's key in sidecars.
+const SidecarCloudSQLProxy = "cloudsql-proxy"
 
-// loadImages returns the embedded image table.
-func loadImages() (*imageTable, error) {
+// LoadImages returns the embedded image table.
+func LoadImages() (*ImageTable, error) {
 	t, err := images.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load the image table: %w", err)
 	}
-	return &imageTable{t}, nil
+	return &ImageTable{t}, nil
 }
 
 // parseImages decodes and checks an image table (see images.Parse).
-func parseImages(data []byte) (*imageTable, error) {
+func parseImages(data []byte) (*ImageTable, error) {
 	t, err := images.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("parse the image table: %w", err)
 	}
-	return &imageTable{t}, nil
+	return &ImageTable{t}, nil
 }
 
-// sidecar returns the named sidecar's image, or an error saying it is
+// Sidecar returns the named sidecar's image, or an error saying it is
 // missing from images.yaml.
-func (t *imageTable) sidecar(name string) (sidecarImage, error) {
+func (t *ImageTable) Sidecar(name string) (sidecarImage, error) {
 	s, ok := t.Sidecars[name]
 	if !ok {
 		return sidecarImage{}, fmt.Errorf("no image for the sidecar %s in images.yaml: add one under sidecars", name)
@@ -63,16 +63,16 @@ type baseImages struct {
 	Port int
 }
 
-// imagesFor picks the build and runtime images for a service. variant
+// ImagesFor picks the build and runtime images for a service. variant
 // selects a build image other than the default ("maven", "gradle", "bun");
 // the runtime is the one for the service's need (runtimeNeed) when the
 // table has one.
-func (t *imageTable) imagesFor(s *stack.Service, variant string) (baseImages, error) {
+func (t *ImageTable) ImagesFor(s *stack.Service, variant string) (baseImages, error) {
 	l, ok := t.Languages[string(s.Language)]
 	if !ok {
 		return baseImages{}, fmt.Errorf("no base image for language %q in images.yaml: add one or containerize %s by hand", s.Language, s.Dir)
 	}
-	v, assumed := cutVersion(s.Version, l.VersionParts), false
+	v, assumed := CutVersion(s.Version, l.VersionParts), false
 	if v == "" {
 		v, assumed = l.DefaultVersion, true
 	}
@@ -84,7 +84,7 @@ func (t *imageTable) imagesFor(s *stack.Service, variant string) (baseImages, er
 	if need := runtimeNeed(s); need != "" {
 		r, ok := l.Runtimes[need]
 		if !ok {
-			return baseImages{}, fmt.Errorf("images.yaml has no %s runtime image for %s (needed by %s): add one under runtimes", need, s.Language, dirLabel(s.Dir))
+			return baseImages{}, fmt.Errorf("images.yaml has no %s runtime image for %s (needed by %s): add one under runtimes", need, s.Language, DirLabel(s.Dir))
 		}
 		runtime = r
 	}
@@ -98,7 +98,7 @@ func (t *imageTable) imagesFor(s *stack.Service, variant string) (baseImages, er
 // default.
 func runtimeNeed(s *stack.Service) string {
 	switch {
-	case s.Language == stack.Go && hasFramework(s, "cgo"):
+	case s.Language == stack.Go && HasFramework(s, "cgo"):
 		return "cgo"
 	case s.Language == stack.Node && s.PackageManager == "bun":
 		return "bun"
@@ -106,8 +106,8 @@ func runtimeNeed(s *stack.Service) string {
 	return ""
 }
 
-// hasFramework reports whether detection saw the framework f.
-func hasFramework(s *stack.Service, f string) bool {
+// HasFramework reports whether detection saw the framework f.
+func HasFramework(s *stack.Service, f string) bool {
 	for _, x := range s.Frameworks {
 		if x == f {
 			return true
@@ -118,10 +118,10 @@ func hasFramework(s *stack.Service, f string) bool {
 
 var versionRe = regexp.MustCompile(`\d+(\.\d+)*`)
 
-// cutVersion takes the first dotted number in a version statement
+// CutVersion takes the first dotted number in a version statement
 // ("^20.11", ">=3.12", "1.22.3", "1.8") and keeps its first parts parts;
 // Java's "1.8" becomes "8". It returns "" when there is no number.
-func cutVersion(v string, parts int) string {
+func CutVersion(v string, parts int) string {
 	m := versionRe.FindString(v)
 	if m == "" {
 		return ""
@@ -138,5 +138,22 @@ func cutVersion(v string, parts int) string {
 	return strings.Join(fs, ".")
 }
 
-// sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string { return images.SortedKeys(m) }
+// SortedKeys returns a map's keys in order, for deterministic output.
+func SortedKeys[V any](m map[string]V) []string { return images.SortedKeys(m) }
+
+// SplitImage splits an image reference into repository (lower case,
+// without docker.io/ and library/), tag and digest.
+func SplitImage(ref string) (repo, tag, digest string) {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref, digest = ref[:i], ref[i+1:]
+	}
+	repo = ref
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		repo, tag = ref[:i], ref[i+1:]
+	}
+	repo = strings.ToLower(repo)
+	for _, p := range []string{"docker.io/", "index.docker.io/", "library/"} {
+		repo = strings.TrimPrefix(repo, p)
+	}
+	return repo, tag, digest
+}
