@@ -31,7 +31,7 @@ func New() *Brain { return &Brain{} }
 func (*Brain) Name() string { return "builtin" }
 
 // specialist produces the ChangeSet for one task of its mode.
-type specialist func(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error)
+type specialist = kit.Specialist
 
 // specialists binds each mode slug to its built-in specialist.
 var specialists = map[string]specialist{
