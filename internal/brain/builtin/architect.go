@@ -40,7 +40,7 @@ func writeDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 	if why == "" {
 		why = "the cloud was asked for."
 	}
-	content, err := render("architect/"+a.Cloud+".md.tmpl", struct {
+	content, err := Render("architect/"+a.Cloud+".md.tmpl", struct {
 		*cloudInfra
 		Request, Dir, Why string
 	}{a, quoteTitle(in.Issue.Title), dir, kit.Capitalise(why)})

@@ -318,7 +318,7 @@ func ciWriteCI(in engine.WorkInput, p ciParams, services []stack.Service, existi
 			tmpl, model = "cicd/jobs.yml.tmpl", ciAsJobs(data)
 		}
 	}
-	out, err := render(tmpl, model)
+	out, err := Render(tmpl, model)
 	if err != nil {
 		return err
 	}

@@ -350,7 +350,7 @@ func cdWriteNode(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Ch
 		CancelInProgress: "${{ github.event_name == 'pull_request' }}",
 		Jobs:             []cxJob{check, deploy},
 	}
-	out, err := render("cicd/jobs.yml.tmpl", data)
+	out, err := Render("cicd/jobs.yml.tmpl", data)
 	if err != nil {
 		return err
 	}
@@ -415,7 +415,7 @@ func cdWriteAzd(in engine.WorkInput, p ciParams, dir, cfg string, cs *change.Cha
 		CancelInProgress: "false",
 		Jobs:             []cxJob{job},
 	}
-	out, err := render("cicd/jobs.yml.tmpl", data)
+	out, err := Render("cicd/jobs.yml.tmpl", data)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func ciWriteDependabot(in engine.WorkInput, services []stack.Service, cs *change
 		return ups[i].Ecosystem < ups[j].Ecosystem
 	})
 	ups = append([]ciUpdate{{Ecosystem: "github-actions", Directory: "/"}}, ups...)
-	out, err := render("cicd/dependabot.yml.tmpl", ups)
+	out, err := Render("cicd/dependabot.yml.tmpl", ups)
 	if err != nil {
 		return err
 	}

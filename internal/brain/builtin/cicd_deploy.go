@@ -175,7 +175,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 			note += fmt.Sprintf("; installs the chart %s/ as release %s in namespace %s with helm upgrade --install (helm and kubectl come with GitHub's ubuntu-latest runners)", data["Manifests"], data["K8sName"], data["Namespace"])
 		}
 	}
-	content, err := render(target.tmpl, data)
+	content, err := Render(target.tmpl, data)
 	if err != nil {
 		return err
 	}

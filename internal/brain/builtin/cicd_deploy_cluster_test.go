@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -91,7 +92,7 @@ func TestCIWriteDeployClusters(t *testing.T) {
 			if strings.Contains(got, "<no value>") || strings.Contains(got, "{{name}}") {
 				t.Errorf("template left unrendered parts:\n%s", got)
 			}
-			infraGate(t, kit.CICDMode, cs)
+			kittest.InfraGate(t, kit.CICDMode, cs)
 		})
 	}
 
@@ -196,7 +197,7 @@ func k8sManifests(t *testing.T, repo *stack.Repo, params map[string]string) *cha
 	if err != nil {
 		t.Fatal(err)
 	}
-	infraGate(t, kit.KubernetesMode, cs)
+	kittest.InfraGate(t, kit.KubernetesMode, cs)
 	return cs
 }
 
@@ -279,7 +280,7 @@ func TestCIWriteDeployAKSWorkloadIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	infraGate(t, kit.CICDMode, cs)
+	kittest.InfraGate(t, kit.CICDMode, cs)
 	wf := cs.Get(AKSDeployWorkflowPath).Content
 	if !strings.Contains(string(wf), "AZURE_APP_CLIENT_ID: ${{ vars.AZURE_APP_CLIENT_ID }}") {
 		t.Errorf("the workflow does not read AZURE_APP_CLIENT_ID:\n%s", wf)
@@ -319,7 +320,7 @@ func TestCIWriteDeployGKECloudSQLProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	infraGate(t, kit.CICDMode, cs)
+	kittest.InfraGate(t, kit.CICDMode, cs)
 	f := cs.Get(GKEDeployWorkflowPath)
 	wf := string(f.Content)
 	for _, v := range []string{kit.GCPDBConnectionNamePlaceholder, kit.GCPDBServiceAccountPlaceholder, kit.GCPDBUserPlaceholder, kit.GCPDBNamePlaceholder} {

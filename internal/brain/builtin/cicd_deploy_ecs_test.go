@@ -6,6 +6,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -59,7 +60,7 @@ func TestCIWriteDeployECS(t *testing.T) {
 	if strings.Index(got, ":production") > strings.Index(got, "aws ecs update-service") {
 		t.Errorf("the deployment starts before the production tag moves:\n%s", got)
 	}
-	infraGate(t, kit.CICDMode, cs)
+	kittest.InfraGate(t, kit.CICDMode, cs)
 
 	in.Workspace = fstest.MapFS{ECSDeployWorkflowPath: {Data: []byte("name: x\n")}}
 	if err := ciWriteDeploy(in, "", change.New("d", kit.CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
@@ -82,7 +83,7 @@ func TestCIWriteDeployHelm(t *testing.T) {
 			if !strings.Contains(f.Note, "helm upgrade --install") {
 				t.Errorf("note: %s", f.Note)
 			}
-			infraGate(t, kit.CICDMode, cs)
+			kittest.InfraGate(t, kit.CICDMode, cs)
 			ciLintClean(t, tc.path, f.Content)
 
 			script := workflowStep(t, f.Content, "Install the chart with the new image and wait for the rollout")

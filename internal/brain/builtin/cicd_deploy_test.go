@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -44,7 +45,7 @@ func TestCIWriteDeploy(t *testing.T) {
 		// an environment does not carry.
 		t.Errorf("the App Runner job runs in an environment:\n%s", got)
 	}
-	infraGate(t, kit.CICDMode, cs)
+	kittest.InfraGate(t, kit.CICDMode, cs)
 
 	// It never replaces an existing deploy workflow, and checks its params.
 	in.Workspace = fstest.MapFS{DeployWorkflowPath: {Data: []byte("name: x\n")}}
@@ -106,7 +107,7 @@ func TestCIWriteDeployClouds(t *testing.T) {
 			if has := strings.Contains(got, "    environment: production"); has != c.env {
 				t.Errorf("environment on the job = %v, want %v", has, c.env)
 			}
-			infraGate(t, kit.CICDMode, cs)
+			kittest.InfraGate(t, kit.CICDMode, cs)
 
 			in.Workspace = fstest.MapFS{c.path: {Data: []byte("name: x\n")}}
 			if err := ciWriteDeploy(in, "", change.New("d", kit.CICDMode)); err == nil || !strings.Contains(err.Error(), "exists") {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -175,7 +176,7 @@ func TestCICDLeavesUnpatchableCI(t *testing.T) {
 		if !strings.Contains(notes, "test.yml runs the tests of . but fails the gate") || !strings.Contains(notes, "left as it is") || !strings.Contains(notes, c.why) {
 			t.Errorf("%s: the plan's notes do not say why test.yml is left alone:\n%s", name, notes)
 		}
-		if ci := task(p, kit.TaskCI); ci == nil || len(ci.Files) != 0 {
+		if ci := kittest.Task(p, kit.TaskCI); ci == nil || len(ci.Files) != 0 {
 			t.Errorf("%s: the ci task should name no files (nothing to write): %+v", name, ci)
 		}
 	}

@@ -122,7 +122,7 @@ func ciWriteImage(in engine.WorkInput, p ciParams, services []stack.Service, cov
 		CancelInProgress: "${{ github.event_name == 'pull_request' }}",
 		Jobs:             jobs,
 	}
-	out, err := render("cicd/workflow.yml.tmpl", data)
+	out, err := Render("cicd/workflow.yml.tmpl", data)
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func ciWriteMigrated(in engine.WorkInput, p ciParams, existing []ciExisting, cs 
 		CancelInProgress: "true",
 		Jobs:             m.jobs,
 	}
-	out, err := render("cicd/jobs.yml.tmpl", data)
+	out, err := Render("cicd/jobs.yml.tmpl", data)
 	if err != nil {
 		return err
 	}

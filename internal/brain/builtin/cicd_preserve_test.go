@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
@@ -141,7 +142,7 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 	for _, c := range cases {
 		t.Run(engine.Slug(c.request), func(t *testing.T) {
 			ws := preserveRepo()
-			e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+			e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 			issue := engine.Issue{Title: c.request}
 			plan, repo, err := e.Plan(context.Background(), issue, ws)
 			if err != nil {
@@ -244,16 +245,16 @@ func TestDeployRequestPlansNoCI(t *testing.T) {
 		"add CI and deploy it to Cloud Run":                      true,
 		"deploy to Cloud Run and run the tests on pull requests": true,
 	} {
-		e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+		e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 		plan, _, err := e.Plan(context.Background(), engine.Issue{Title: request}, preserveRepo())
 		if err != nil {
 			t.Fatalf("%s: %v", request, err)
 		}
-		if got := task(plan, kit.TaskCI) != nil; got != wantCI {
-			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, taskIDs(plan))
+		if got := kittest.Task(plan, kit.TaskCI) != nil; got != wantCI {
+			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, kittest.TaskIDs(plan))
 		}
-		if task(plan, kit.TaskDeploy) == nil {
-			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, taskIDs(plan))
+		if kittest.Task(plan, kit.TaskDeploy) == nil {
+			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, kittest.TaskIDs(plan))
 		}
 	}
 }

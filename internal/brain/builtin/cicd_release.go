@@ -144,7 +144,7 @@ func ciWriteRelease(in engine.WorkInput, services []stack.Service, existing []ci
 		CancelInProgress: "false",
 		Jobs:             []cxJob{job},
 	}
-	out, err := render("cicd/jobs.yml.tmpl", data)
+	out, err := Render("cicd/jobs.yml.tmpl", data)
 	if err != nil {
 		return err
 	}

@@ -183,7 +183,7 @@ func ciWriteTerraform(in engine.WorkInput, defaultBranch string, cs *change.Chan
 			data.Auth = p.Uses()
 		}
 	}
-	content, err := render("cicd/terraform.yml.tmpl", data)
+	content, err := Render("cicd/terraform.yml.tmpl", data)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -75,7 +76,7 @@ func TestCIWriteTerraform(t *testing.T) {
 			if strings.Contains(got, "github.event.pull_request.title") || strings.Contains(got, "${{ github.event") {
 				t.Errorf("event text in the workflow:\n%s", got)
 			}
-			infraGate(t, kit.CICDMode, cs)
+			kittest.InfraGate(t, kit.CICDMode, cs)
 		})
 	}
 }

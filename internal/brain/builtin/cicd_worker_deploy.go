@@ -208,7 +208,7 @@ func ciWriteWorkerDeploy(in engine.WorkInput, p ciParams, existing []ciExisting,
 			notes = append(notes, fmt.Sprintf("%s names the environments %s; the workflow deploys the top-level Worker: add environment: <name> to the deploy step's with: to deploy one of them", cfg, strings.Join(envs, ", ")))
 		}
 	}
-	out, err := render("cicd/jobs.yml.tmpl", data)
+	out, err := Render("cicd/jobs.yml.tmpl", data)
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 			return nil, err
 		}
 	} else {
-		out, err := render("compose/compose.yaml.tmpl", data)
+		out, err := Render("compose/compose.yaml.tmpl", data)
 		if err != nil {
 			return nil, err
 		}

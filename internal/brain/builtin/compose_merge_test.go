@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
@@ -68,9 +69,9 @@ func addedLines(t *testing.T, old, merged string) []string {
 
 func TestComposeMergeKeepsEveryLine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Python, Port: 8000, Deps: []string{"postgres", "redis"}}}}
-	fsys := withFile(withFile(nil, "Dockerfile", "FROM python:3.12-slim-bookworm\nUSER 10001\n"), "compose.yaml", devCompose)
+	fsys := kittest.WithFile(kittest.WithFile(nil, "Dockerfile", "FROM python:3.12-slim-bookworm\nUSER 10001\n"), "compose.yaml", devCompose)
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,redis,rabbitmq"}}
-	cs := work(t, kit.ComposeMode, task, repo, fsys)
+	cs := kittest.Work(t, kit.ComposeMode, task, repo, fsys)
 	f := cs.Get("compose.yaml")
 	if f == nil {
 		t.Fatalf("compose.yaml not extended: %v", cs.Paths())
@@ -108,7 +109,7 @@ func TestComposeMergeKeepsEveryLine(t *testing.T) {
 		}
 	}
 	// .env.example lists the new passwords only.
-	env := fileOf(t, cs, ".env.example")
+	env := kittest.FileOf(t, cs, ".env.example")
 	if !strings.Contains(env, "RABBITMQ_PASSWORD=") || strings.Contains(env, "POSTGRES_PASSWORD") {
 		t.Errorf(".env.example:\n%s", env)
 	}
@@ -117,8 +118,8 @@ func TestComposeMergeKeepsEveryLine(t *testing.T) {
 func TestComposeMergePorts(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "api", Language: stack.Go, Port: 8080}}}
 	existing := "services:\n  proxy:\n    image: nginx:1.27\n    ports:\n      - 8080:80\n      - target: 443\n        published: \"8443\"\n  cache:\n    image: memcached:1.6\n    ports: [\"127.0.0.1:6379-6380:11211\"]\n"
-	fsys := withFile(withFile(nil, "api/Dockerfile", "FROM x:1\n"), "docker-compose.yml", existing)
-	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "redis"}}, repo, fsys)
+	fsys := kittest.WithFile(kittest.WithFile(nil, "api/Dockerfile", "FROM x:1\n"), "docker-compose.yml", existing)
+	cs := kittest.Work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "redis"}}, repo, fsys)
 	f := cs.Get("docker-compose.yml")
 	if f == nil {
 		t.Fatalf("not extended: %v", cs.Paths())
@@ -134,7 +135,7 @@ func TestComposeMergePorts(t *testing.T) {
 			t.Errorf("note lacks %q: %s", w, f.Note)
 		}
 	}
-	gateClean(t, cs)
+	kittest.GateClean(t, cs)
 }
 
 func TestComposeMergeVolumesAndLineEndings(t *testing.T) {
@@ -147,9 +148,9 @@ func TestComposeMergeVolumesAndLineEndings(t *testing.T) {
 		"no final newline":   "services:\n  api:\n    build: .",
 	} {
 		t.Run(name, func(t *testing.T) {
-			fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
-			cs := work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
-			got := string(fileOf(t, cs, "compose.yaml"))
+			fsys := kittest.WithFile(kittest.WithFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
+			cs := kittest.Work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
+			got := string(kittest.FileOf(t, cs, "compose.yaml"))
 			norm := strings.ReplaceAll(got, "\r\n", "\n")
 			if strings.Contains(existing, "\r\n") && strings.Count(got, "\r\n") != strings.Count(got, "\n") {
 				t.Errorf("line endings mixed: %q", got)
@@ -165,15 +166,15 @@ func TestComposeMergeVolumesAndLineEndings(t *testing.T) {
 			if !strings.Contains(norm, "  postgres-data:") {
 				t.Errorf("volume not declared:\n%s", got)
 			}
-			gateClean(t, cs)
+			kittest.GateClean(t, cs)
 		})
 	}
 }
 
 func TestComposeMergeNoop(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Python, Port: 8000}}}
-	fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
-	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
+	fsys := kittest.WithFile(kittest.WithFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
+	cs := kittest.Work(t, kit.ComposeMode, engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres"}}, repo, fsys)
 	if !cs.Empty() {
 		t.Errorf("a file with every requested service changed: %v\n%s", cs.Paths(), cs.Diff())
 	}
@@ -183,11 +184,11 @@ func TestComposeMergeNoop(t *testing.T) {
 // change, and there must be no "bug in devops-lead".
 func TestComposeMergeThroughEngine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Python, Port: 8000}}}
-	fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
+	fsys := kittest.WithFile(kittest.WithFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", devCompose)
 	// Files as the lead plans them: the change policy lets a task modify
 	// only the existing files it names.
 	task := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": "postgres,redis"}, Files: []string{"compose.yaml", ".env.example"}}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	tr := e.RunTask(context.Background(), engine.Issue{Title: "compose with redis"}, &engine.Plan{}, repo, fsys, task, nil)
 	if tr.Status != engine.StatusDone {
 		t.Fatalf("status %s: %s %v", tr.Status, tr.Error, tr.Findings)
@@ -225,7 +226,7 @@ func FuzzComposeMerge(f *testing.F) {
 	}
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Go, Port: 8080}}}
 	f.Fuzz(func(t *testing.T, existing string) {
-		fsys := withFile(withFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
+		fsys := kittest.WithFile(kittest.WithFile(nil, "Dockerfile", "FROM x:1\n"), "compose.yaml", existing)
 		in := engine.WorkInput{Task: engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}, Repo: repo, Workspace: fsys}
 		start := time.Now()
 		cs, err := New().Work(context.Background(), in)
@@ -261,9 +262,9 @@ func TestComposeMergeWorkspaceBuilds(t *testing.T) {
 		{Name: "c", Dir: "c", Language: stack.Go, Port: 8083, Context: "."},
 	}}
 	existing := "services:\n  alpha:\n    build:\n      context: .\n      dockerfile: a/Dockerfile\n  gamma:\n    build:\n      context: ./c\n      dockerfile: Dockerfile.dev\n"
-	fsys := withFile(withFile(withFile(withFile(nil, "a/Dockerfile", a), "b/Dockerfile", strings.Replace(a, "a/", "b/", 1)),
+	fsys := kittest.WithFile(kittest.WithFile(kittest.WithFile(kittest.WithFile(nil, "a/Dockerfile", a), "b/Dockerfile", strings.Replace(a, "a/", "b/", 1)),
 		"c/Dockerfile", strings.Replace(a, "a/", "c/", 1)), "compose.yaml", existing)
-	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
+	cs := kittest.Work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
 	f := cs.Get("compose.yaml")
 	if f == nil {
 		t.Fatalf("not extended: %v", cs.Paths())

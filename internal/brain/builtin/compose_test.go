@@ -6,6 +6,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
@@ -43,15 +44,15 @@ func parseCompose(t *testing.T, content string) composeFile {
 }
 
 func TestComposeAllBacking(t *testing.T) {
-	repo, fsys := monoRepo()
+	repo, fsys := kittest.MonoRepo()
 	// The api's Dockerfile comes from the container task; web has one.
 	dep := change.New("container", kit.ContainerMode)
 	dep.Put("services/api/Dockerfile", []byte("FROM x:1\n"), nil, "")
-	fsys = withFile(fsys, "services/web/Dockerfile", "FROM y:1\n")
+	fsys = kittest.WithFile(fsys, "services/web/Dockerfile", "FROM y:1\n")
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,mysql,redis,mongodb,rabbitmq"}}
-	cs := work(t, kit.ComposeMode, task, repo, fsys, dep)
+	cs := kittest.Work(t, kit.ComposeMode, task, repo, fsys, dep)
 
-	content := fileOf(t, cs, "compose.yaml")
+	content := kittest.FileOf(t, cs, "compose.yaml")
 	c := parseCompose(t, content)
 	if c.Version != "" {
 		t.Errorf("compose.yaml has the obsolete version key")
@@ -103,22 +104,22 @@ func TestComposeAllBacking(t *testing.T) {
 	if api.Environment["MYSQL_URL"] == "" || api.Environment["REDIS_URL"] != "redis://redis:6379/0" {
 		t.Errorf("app env = %v", api.Environment)
 	}
-	env := fileOf(t, cs, ".env.example")
+	env := kittest.FileOf(t, cs, ".env.example")
 	for _, k := range []string{"POSTGRES_PASSWORD=", "MYSQL_PASSWORD=", "MYSQL_ROOT_PASSWORD=", "MONGO_PASSWORD=", "RABBITMQ_PASSWORD="} {
 		if !strings.Contains(env, "\n"+k+"change-me\n") {
 			t.Errorf(".env.example lacks a placeholder for %s:\n%s", k, env)
 		}
 	}
-	gateClean(t, cs)
+	kittest.GateClean(t, cs)
 }
 
 func TestComposeFromDepsAndSkips(t *testing.T) {
-	repo, fsys := monoRepo()
+	repo, fsys := kittest.MonoRepo()
 	// No params: the backing services come from the services' deps (web
 	// uses redis). api has no Dockerfile anywhere, so it is skipped.
-	fsys = withFile(fsys, "services/web/Dockerfile", "FROM y:1\n")
-	cs := work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
-	content := fileOf(t, cs, "compose.yaml")
+	fsys = kittest.WithFile(fsys, "services/web/Dockerfile", "FROM y:1\n")
+	cs := kittest.Work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys)
+	content := kittest.FileOf(t, cs, "compose.yaml")
 	c := parseCompose(t, content)
 	if _, ok := c.Services["api"]; ok {
 		t.Errorf("api has no Dockerfile but is in compose.yaml")
@@ -132,32 +133,32 @@ func TestComposeFromDepsAndSkips(t *testing.T) {
 	if cs.Get(".env.example") != nil {
 		t.Errorf("redis needs no password, yet .env.example was written")
 	}
-	gateClean(t, cs)
+	kittest.GateClean(t, cs)
 }
 
 func TestComposeFocusDir(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "services/api", Language: stack.Go, Port: 8080}}}
 	fsys := fstest.MapFS{"services/api/Dockerfile": {Data: []byte("FROM x:1\n")}}
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres", "dir": "services/api"}}
-	cs := work(t, kit.ComposeMode, task, repo, fsys)
-	c := parseCompose(t, fileOf(t, cs, "services/api/compose.yaml"))
+	cs := kittest.Work(t, kit.ComposeMode, task, repo, fsys)
+	c := parseCompose(t, kittest.FileOf(t, cs, "services/api/compose.yaml"))
 	if b := c.Services["api"].Build; b == nil || b.Context != "." {
 		t.Errorf("build context in the focus dir = %+v, want .", b)
 	}
-	fileOf(t, cs, "services/api/.env.example")
+	kittest.FileOf(t, cs, "services/api/.env.example")
 	if got := kit.RelDir("a/b", "c"); got != "../../c" {
 		t.Errorf("relDir(a/b, c) = %q", got)
 	}
 }
 
 func TestComposeExtendsExisting(t *testing.T) {
-	repo, fsys := goRepo()
+	repo, fsys := kittest.GoRepo()
 	repo.Services[0].Deps = []string{"postgres", "redis"}
 	existing := "services:\n  db:\n    image: postgres:16\n  # the cache\n  cache:\n    image: memcached:1.6\n"
-	fsys = withFile(withFile(fsys, "Dockerfile", goDockerfileOK), "docker-compose.yml", existing)
-	fsys = withFile(fsys, ".env.example", "POSTGRES_PASSWORD=change-me")
+	fsys = kittest.WithFile(kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK), "docker-compose.yml", existing)
+	fsys = kittest.WithFile(fsys, ".env.example", "POSTGRES_PASSWORD=change-me")
 	task := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,redis"}}
-	cs := work(t, kit.ComposeMode, task, repo, fsys)
+	cs := kittest.Work(t, kit.ComposeMode, task, repo, fsys)
 	if cs.Get("compose.yaml") != nil {
 		t.Fatalf("a second Compose file was written next to docker-compose.yml")
 	}
@@ -188,17 +189,17 @@ func TestComposeExtendsExisting(t *testing.T) {
 	if cs.Get(".env.example") != nil {
 		t.Errorf(".env.example changed although redis needs no password")
 	}
-	gateClean(t, cs)
+	kittest.GateClean(t, cs)
 
 	// A file that already has everything is left alone.
-	full := withFile(fsys, "docker-compose.yml", string(f.Content))
-	if cs := work(t, kit.ComposeMode, task, repo, full); !cs.Empty() {
+	full := kittest.WithFile(fsys, "docker-compose.yml", string(f.Content))
+	if cs := kittest.Work(t, kit.ComposeMode, task, repo, full); !cs.Empty() {
 		t.Errorf("complete Compose file changed: %v", cs.Paths())
 	}
 }
 
 func TestComposeNothingToDo(t *testing.T) {
-	repo, fsys := goRepo()
+	repo, fsys := kittest.GoRepo()
 	in := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": ""}}
 	_, err := New().Work(t.Context(), engine.WorkInput{Task: in, Repo: repo, Workspace: fsys})
 	if err == nil || !strings.Contains(err.Error(), "nothing to put") {

@@ -143,7 +143,7 @@ func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra str
 	if d, ok := shared[p]; ok && data.Nested {
 		data = d
 	}
-	content, err := render("container/dockerignore.tmpl", data)
+	content, err := Render("container/dockerignore.tmpl", data)
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func renderDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := render("container/"+string(s.Language)+".Dockerfile.tmpl", d)
+	out, err := Render("container/"+string(s.Language)+".Dockerfile.tmpl", d)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -158,8 +159,8 @@ func TestContainerBuildContext(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := mapFS(tc.files)
-			cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, tc.repo, fsys)
-			df := fileOf(t, cs, tc.df)
+			cs := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, tc.repo, fsys)
+			df := kittest.FileOf(t, cs, tc.df)
 			if !strings.HasPrefix(df, "# docker build -f ") {
 				t.Errorf("the first line does not state the build context:\n%s", df)
 			}
@@ -173,7 +174,7 @@ func TestContainerBuildContext(t *testing.T) {
 					t.Errorf("Dockerfile has %q:\n%s", w, df)
 				}
 			}
-			ign := fileOf(t, cs, tc.ignore)
+			ign := kittest.FileOf(t, cs, tc.ignore)
 			if !strings.Contains(ign, "**/") {
 				t.Errorf("the context's .dockerignore does not apply at every depth:\n%s", ign)
 			}
@@ -195,7 +196,7 @@ func TestContainerBuildContextKeepsDockerignore(t *testing.T) {
 		"svc/main.go":   "package main\n",
 		"lib/go.mod":    "module x/lib\n",
 	})
-	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	cs := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 	if got := strings.Join(cs.Paths(), ","); got != "svc/Dockerfile" {
 		t.Errorf("paths = %s, want only svc/Dockerfile", got)
 	}
@@ -263,15 +264,15 @@ func TestImageBuildsUseTheContext(t *testing.T) {
 		"services/billing/cmd/billing/main.go": "package main\n",
 		"libs/money/go.mod":                    "module example.com/money\n",
 	})
-	dep := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	dep := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 
-	compose := work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys, dep)
-	c := fileOf(t, compose, "compose.yaml")
+	compose := kittest.Work(t, kit.ComposeMode, engine.Task{ID: "compose"}, repo, fsys, dep)
+	c := kittest.FileOf(t, compose, "compose.yaml")
 	if !strings.Contains(c, "context: \".\"\n      dockerfile: services/billing/Dockerfile\n") {
 		t.Errorf("compose.yaml does not build from the root with the unit's Dockerfile:\n%s", c)
 	}
-	ci := work(t, kit.CICDMode, engine.Task{ID: "ci", Params: map[string]string{"workflows": "image"}}, repo, fsys, dep)
-	img := fileOf(t, ci, ImageWorkflowPath)
+	ci := kittest.Work(t, kit.CICDMode, engine.Task{ID: "ci", Params: map[string]string{"workflows": "image"}}, repo, fsys, dep)
+	img := kittest.FileOf(t, ci, ImageWorkflowPath)
 	if !strings.Contains(img, "context: .\n") || !strings.Contains(img, "file: services/billing/Dockerfile\n") {
 		t.Errorf("the image workflow does not build from the root with -f:\n%s", img)
 	}
@@ -363,8 +364,8 @@ func TestContainerSharedDockerignore(t *testing.T) {
 		"api/go.mod": "module x/api\n\ngo 1.22\n\nreplace x/lib => ../lib\n", "api/main.go": "package main\n", "lib/go.mod": "module x/lib\n",
 		"package.json": `{"workspaces":["web"]}`, "package-lock.json": "{}", "web/package.json": `{"name":"web"}`, "web/index.js": "",
 	})
-	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
-	ign := fileOf(t, cs, ".dockerignore")
+	cs := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	ign := kittest.FileOf(t, cs, ".dockerignore")
 	for _, w := range []string{"**/node_modules\n", "**/*.test\n"} {
 		if !strings.Contains(ign, w) {
 			t.Errorf("the shared .dockerignore lacks %q:\n%s", w, ign)

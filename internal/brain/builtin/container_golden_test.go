@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -48,20 +49,20 @@ func checkGolden(t *testing.T, name string, cs *change.ChangeSet) {
 }
 
 func TestGoldenSpecialists(t *testing.T) {
-	goR, goFS := goRepo()
-	monoR, monoFS := monoRepo()
+	goR, goFS := kittest.GoRepo()
+	monoR, monoFS := kittest.MonoRepo()
 	javaFS := fstest.MapFS{"build.gradle.kts": {}, "gradlew": {}}
 	javaR := &stack.Repo{Services: []stack.Service{{Name: "orders", Dir: ".", Language: stack.Java, Version: "21", PackageManager: "gradle", Port: 8081}}}
 	pyFS := fstest.MapFS{"pyproject.toml": {}, "uv.lock": {}}
 	pyR := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: ".", Language: stack.Python, Version: "3.12", PackageManager: "uv",
 		Start: "uvicorn api.main:app --host 0.0.0.0 --port 8000", Port: 8000}}}
 
-	checkGolden(t, "container-go", work(t, kit.ContainerMode, engine.Task{ID: "container"}, goR, goFS))
-	checkGolden(t, "container-monorepo", work(t, kit.ContainerMode, engine.Task{ID: "container"}, monoR, monoFS))
-	checkGolden(t, "container-java-gradle", work(t, kit.ContainerMode, engine.Task{ID: "container"}, javaR, javaFS))
-	checkGolden(t, "container-python-uv", work(t, kit.ContainerMode, engine.Task{ID: "container"}, pyR, pyFS))
+	checkGolden(t, "container-go", kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, goR, goFS))
+	checkGolden(t, "container-monorepo", kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, monoR, monoFS))
+	checkGolden(t, "container-java-gradle", kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, javaR, javaFS))
+	checkGolden(t, "container-python-uv", kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, pyR, pyFS))
 
-	dep := work(t, kit.ContainerMode, engine.Task{ID: "container"}, monoR, monoFS)
+	dep := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, monoR, monoFS)
 	compose := engine.Task{ID: "compose", Params: map[string]string{"backing": "postgres,redis"}}
-	checkGolden(t, "compose-monorepo", work(t, kit.ComposeMode, compose, monoR, monoFS, dep))
+	checkGolden(t, "compose-monorepo", kittest.Work(t, kit.ComposeMode, compose, monoR, monoFS, dep))
 }

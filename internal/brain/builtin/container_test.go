@@ -8,55 +8,12 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
 )
-
-// work runs a built-in specialist on one task, twice, and checks the two
-// results are byte-identical.
-func work(t *testing.T, mode string, task engine.Task, repo *stack.Repo, fsys fstest.MapFS, deps ...*change.ChangeSet) *change.ChangeSet {
-	t.Helper()
-	task.Mode = mode
-	in := engine.WorkInput{Issue: engine.Issue{Title: "test"}, Task: task, Repo: repo, Workspace: fsys, Deps: deps}
-	cs, err := New().Work(context.Background(), in)
-	if err != nil {
-		t.Fatalf("%s: %v", mode, err)
-	}
-	again, err := New().Work(context.Background(), in)
-	if err != nil {
-		t.Fatalf("%s (again): %v", mode, err)
-	}
-	if cs.Diff() != again.Diff() {
-		t.Fatalf("%s output is not deterministic", mode)
-	}
-	return cs
-}
-
-// gateClean runs the validation gate on every file and fails on errors;
-// warnings are logged.
-func gateClean(t *testing.T, cs *change.ChangeSet) {
-	t.Helper()
-	for _, f := range cs.Files {
-		for _, fd := range validate.CheckFile(f.Path, f.Content, validate.Options{}) {
-			if fd.Severity == validate.Error {
-				t.Errorf("gate error: %s\n%s", fd, f.Content)
-			} else {
-				t.Logf("gate %s", fd)
-			}
-		}
-	}
-}
-
-func fileOf(t *testing.T, cs *change.ChangeSet, p string) string {
-	t.Helper()
-	f := cs.Get(p)
-	if f == nil {
-		t.Fatalf("no %s in %v", p, cs.Paths())
-	}
-	return string(f.Content)
-}
 
 func TestContainerStacks(t *testing.T) {
 	tests := []struct {
@@ -152,8 +109,8 @@ func TestContainerStacks(t *testing.T) {
 				fsys[k] = &fstest.MapFile{Data: []byte(v)}
 			}
 			repo := &stack.Repo{Services: []stack.Service{tc.svc}}
-			cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
-			df := fileOf(t, cs, kit.JoinPath(tc.svc.Dir, "Dockerfile"))
+			cs := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+			df := kittest.FileOf(t, cs, kit.JoinPath(tc.svc.Dir, "Dockerfile"))
 			for _, w := range tc.want {
 				if !strings.Contains(df, w) {
 					t.Errorf("Dockerfile lacks %q:\n%s", w, df)
@@ -167,13 +124,13 @@ func TestContainerStacks(t *testing.T) {
 			if note := cs.Get(kit.JoinPath(tc.svc.Dir, "Dockerfile")).Note; !strings.Contains(note, tc.note) {
 				t.Errorf("note %q lacks %q", note, tc.note)
 			}
-			ign := fileOf(t, cs, kit.JoinPath(tc.svc.Dir, ".dockerignore"))
+			ign := kittest.FileOf(t, cs, kit.JoinPath(tc.svc.Dir, ".dockerignore"))
 			for _, w := range []string{".git\n", ".env\n"} {
 				if !strings.Contains(ign, w) {
 					t.Errorf(".dockerignore lacks %q", w)
 				}
 			}
-			gateClean(t, cs)
+			kittest.GateClean(t, cs)
 			gateWithRepo(t, cs, fsys)
 		})
 	}
@@ -194,16 +151,16 @@ func gateWithRepo(t *testing.T, cs *change.ChangeSet, fsys fstest.MapFS) {
 }
 
 func TestContainerExistingDockerfile(t *testing.T) {
-	repo, fsys := goRepo()
+	repo, fsys := kittest.GoRepo()
 	// A Dockerfile that passes the gate is kept: only .dockerignore is added.
-	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, withFile(fsys, "Dockerfile", goDockerfileOK))
+	cs := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK))
 	if got := strings.Join(cs.Paths(), ","); got != ".dockerignore" {
 		t.Errorf("with a valid Dockerfile the change set is %q, want only .dockerignore", got)
 	}
 	// One with errors is patched in place, never replaced, and the note
 	// says what changed and why.
-	bad := withFile(withFile(fsys, "Dockerfile", goDockerfileBad), ".dockerignore", ".git\n")
-	cs = work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, bad)
+	bad := kittest.WithFile(kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileBad), ".dockerignore", ".git\n")
+	cs = kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, bad)
 	f := cs.Get("Dockerfile")
 	if f == nil || !strings.Contains(f.Note, "patched the existing Dockerfile") || !strings.Contains(f.Note, "pinned to golang:1.22-bookworm") {
 		t.Fatalf("invalid Dockerfile not patched with a note: %+v", f)
@@ -218,7 +175,7 @@ func TestContainerExistingDockerfile(t *testing.T) {
 	if cs.Get(".dockerignore") != nil {
 		t.Errorf("an existing .dockerignore was overwritten")
 	}
-	gateClean(t, cs)
+	kittest.GateClean(t, cs)
 }
 
 func TestContainerErrors(t *testing.T) {

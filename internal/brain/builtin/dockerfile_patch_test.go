@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	"github.com/devops-lead/devops-lead/internal/validate"
@@ -176,9 +177,9 @@ func TestPatchDockerfileUserGoesAfterLastRun(t *testing.T) {
 }
 
 func TestContainerPatchesExistingDockerfile(t *testing.T) {
-	repo, fsys := goRepo()
-	fsys = withFile(fsys, "Dockerfile", goMigrateDockerfile)
-	cs := work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
+	repo, fsys := kittest.GoRepo()
+	fsys = kittest.WithFile(fsys, "Dockerfile", goMigrateDockerfile)
+	cs := kittest.Work(t, kit.ContainerMode, engine.Task{ID: "container"}, repo, fsys)
 	f := cs.Get("Dockerfile")
 	if f == nil {
 		t.Fatalf("the Dockerfile missing USER was not patched: %v", cs.Paths())
@@ -191,7 +192,7 @@ func TestContainerPatchesExistingDockerfile(t *testing.T) {
 			t.Errorf("note %q lacks %q", f.Note, w)
 		}
 	}
-	gateClean(t, cs)
+	kittest.GateClean(t, cs)
 }
 
 // Through the engine: a finding the patch does not fix (a secret-looking
@@ -199,9 +200,9 @@ func TestContainerPatchesExistingDockerfile(t *testing.T) {
 func TestContainerPatchThroughEngine(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "web", Dir: ".", Language: stack.Node, Version: "20", Start: "node server.js", Port: 3000}}}
 	df := "FROM node:20-bookworm-slim\nARG NPM_TOKEN\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"
-	fsys := withFile(withFile(nil, "package.json", "{}"), "Dockerfile", df)
+	fsys := kittest.WithFile(kittest.WithFile(nil, "package.json", "{}"), "Dockerfile", df)
 	task := engine.Task{ID: "container", Mode: kit.ContainerMode, Files: []string{"Dockerfile", ".dockerignore"}}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	tr := e.RunTask(t.Context(), engine.Issue{Title: "containerize"}, &engine.Plan{}, repo, fsys, task, nil)
 	if tr.Status != engine.StatusDone {
 		t.Fatalf("status %s: %s %v", tr.Status, tr.Error, tr.Findings)
@@ -224,7 +225,7 @@ func TestContainerPatchThroughEngine(t *testing.T) {
 // FuzzPatchDockerfile: any file is patched without a panic, and a patch
 // only ever adds or edits lines it names.
 func FuzzPatchDockerfile(f *testing.F) {
-	for _, s := range []string{goMigrateDockerfile, goDockerfileBad, "FROM node\nCMD npm start\n", "FROM a AS b\nFROM b\nEXPOSE 8080\n",
+	for _, s := range []string{goMigrateDockerfile, kittest.GoDockerfileBad, "FROM node\nCMD npm start\n", "FROM a AS b\nFROM b\nEXPOSE 8080\n",
 		"FROM --platform=$BUILDPLATFORM golang:latest AS x\n", "ARG B=node\nFROM ${B}\nCMD x \\\n y\n", "FROM python\r\nRUN useradd -m app\r\n"} {
 		f.Add(s)
 	}

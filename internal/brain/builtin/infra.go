@@ -255,7 +255,7 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		if !f.when(a) || (f.name == "versions.tf" && ex.pinned[providerOf[a.Cloud]]) || (f.name == "providers.tf" && ex.providers[providerOf[a.Cloud]]) {
 			continue
 		}
-		content, err := render("infra/"+a.Cloud+"/"+f.name+".tmpl", a)
+		content, err := Render("infra/"+a.Cloud+"/"+f.name+".tmpl", a)
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +278,7 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		cs.Put(p, content, nil, "")
 	}
 	if (dir == "infra" || strings.HasPrefix(dir, "infra/") || dir == "terraform" || strings.HasPrefix(dir, "terraform/")) && !ex.files["README.md"] {
-		readme, err := render("infra/"+a.Cloud+"/README.md.tmpl", struct {
+		readme, err := Render("infra/"+a.Cloud+"/README.md.tmpl", struct {
 			*cloudInfra
 			Dir   string
 			Files []string

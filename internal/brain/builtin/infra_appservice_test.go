@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -111,7 +112,7 @@ func TestDesignAzureAppService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	note := fileOf(t, cs, kit.AzureDesignPath)
+	note := kittest.FileOf(t, cs, kit.AzureDesignPath)
 	for _, w := range []string{"**App Service (Web App for Containers)** (chosen)", "Linux App Service plan + web app", "web app --VNet integration, Entra ID token--> PostgreSQL", "points `web_app_name` at it", "the registry, the web\n  app"} {
 		if !strings.Contains(note, w) {
 			t.Errorf("the note lacks %q:\n%s", w, note)
@@ -122,7 +123,7 @@ func TestDesignAzureAppService(t *testing.T) {
 			t.Errorf("the note has %q:\n%s", a, note)
 		}
 	}
-	infraGate(t, kit.AzureArchitectMode, cs)
+	kittest.InfraGate(t, kit.AzureArchitectMode, cs)
 }
 
 func TestCIWriteDeployAppService(t *testing.T) {
@@ -157,5 +158,5 @@ func TestCIWriteDeployAppService(t *testing.T) {
 			t.Errorf("deploy workflow has %q:\n%s", bad, got)
 		}
 	}
-	infraGate(t, kit.CICDMode, cs)
+	kittest.InfraGate(t, kit.CICDMode, cs)
 }

@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -205,7 +206,7 @@ func TestDesignAWSCompute(t *testing.T) {
 					t.Errorf("the note has %q:\n%s", a, got)
 				}
 			}
-			infraGate(t, kit.AWSArchitectMode, cs)
+			kittest.InfraGate(t, kit.AWSArchitectMode, cs)
 		})
 	}
 }

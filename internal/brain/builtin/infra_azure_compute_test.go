@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -227,8 +228,8 @@ func TestInfraAzureContainerAppsHasNoCluster(t *testing.T) {
 			}
 		}
 	}
-	infraGate(t, kit.InfraMode, cs)
-	loadRoot(t, cs, "infra", nil)
+	kittest.InfraGate(t, kit.InfraMode, cs)
+	kittest.LoadRoot(t, cs, "infra", nil)
 }
 
 func TestDesignAzureCompute(t *testing.T) {
@@ -288,7 +289,7 @@ func TestDesignAzureCompute(t *testing.T) {
 					t.Errorf("the note has %q:\n%s", a, note)
 				}
 			}
-			infraGate(t, kit.AzureArchitectMode, cs)
+			kittest.InfraGate(t, kit.AzureArchitectMode, cs)
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/terraform-config-inspect/tfconfig"
@@ -208,8 +209,8 @@ func checkRoot(t *testing.T, params map[string]string, want rootWant) (map[strin
 	if bad := undeclaredRefs(t, byName); len(bad) > 0 {
 		t.Errorf("references to nothing declared: %v", bad)
 	}
-	infraGate(t, kit.InfraMode, cs)
-	mod := loadRoot(t, cs, "infra", nil)
+	kittest.InfraGate(t, kit.InfraMode, cs)
+	mod := kittest.LoadRoot(t, cs, "infra", nil)
 	if got := keys(mod.Variables); got != want.vars {
 		t.Errorf("variables = %s, want %s", got, want.vars)
 	}

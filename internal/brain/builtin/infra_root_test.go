@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -86,14 +87,14 @@ func TestChooseTerraformRoot(t *testing.T) {
 // An AWS request in a repository whose infra/ root already uses the aws
 // provider adds files to it and changes none of its files.
 func TestInfraAddsToExistingRoot(t *testing.T) {
-	goR, goFS := goRepo()
-	fsys := withFile(withFile(goFS, "infra/main.tf", tfAWS), "infra/variables.tf", "variable \"name\" {\n  type = string\n}\n")
-	fsys = withFile(fsys, "examples/aws/main.tf", tfAWS)
+	goR, goFS := kittest.GoRepo()
+	fsys := kittest.WithFile(kittest.WithFile(goFS, "infra/main.tf", tfAWS), "infra/variables.tf", "variable \"name\" {\n  type = string\n}\n")
+	fsys = kittest.WithFile(fsys, "examples/aws/main.tf", tfAWS)
 	repo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{TerraformRoots: []string{"examples/aws", "infra"}}}
 	p := plan(t, "We need an S3 bucket for uploads on AWS", "", repo, fsys)
-	it := task(p, kit.TaskInfra)
+	it := kittest.Task(p, kit.TaskInfra)
 	if it == nil || it.Params["dir"] != "infra" {
-		t.Fatalf("infra task %+v (tasks %q)", it, taskIDs(p))
+		t.Fatalf("infra task %+v (tasks %q)", it, kittest.TaskIDs(p))
 	}
 	in := engine.WorkInput{Task: *it, Repo: repo, Workspace: fsys}
 	cs, err := New().Work(context.Background(), in)
@@ -114,5 +115,5 @@ func TestInfraAddsToExistingRoot(t *testing.T) {
 	if cs.Get("infra/aws_variables.tf") == nil {
 		t.Errorf("variables.tf is taken, so the new variables go to aws_variables.tf: %v", cs.Paths())
 	}
-	infraGate(t, kit.InfraMode, cs)
+	kittest.InfraGate(t, kit.InfraMode, cs)
 }

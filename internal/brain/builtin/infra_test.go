@@ -2,20 +2,15 @@ package builtin
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
-	"github.com/devops-lead/devops-lead/internal/mode"
-	"github.com/devops-lead/devops-lead/internal/validate"
-	"github.com/devops-lead/devops-lead/modes"
-	"github.com/hashicorp/terraform-config-inspect/tfconfig"
 )
 
 // infraWork runs the infrastructure specialist on params over fsys.
@@ -23,56 +18,6 @@ func infraWork(t *testing.T, params map[string]string, fsys fstest.MapFS) (*chan
 	t.Helper()
 	task := engine.Task{ID: "infra", Mode: kit.InfraMode, Params: params}
 	return New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fsys})
-}
-
-// infraGate runs the whole gate (with the mode's writes globs) over cs and
-// fails on any error, or any warning.
-func infraGate(t *testing.T, slug string, cs *change.ChangeSet) {
-	t.Helper()
-	reg, err := mode.Load(modes.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := reg.Get(slug)
-	if m == nil {
-		t.Fatalf("no mode %s", slug)
-	}
-	var files []validate.File
-	for _, f := range cs.Files {
-		files = append(files, validate.File{Path: f.Path, Content: f.Content})
-	}
-	for _, f := range validate.Check(files, validate.Options{Allowed: m.MayWrite, Owner: slug}) {
-		if f.Severity == validate.Error || f.Severity == validate.Warning {
-			t.Errorf("gate: %s", f.String())
-		}
-	}
-}
-
-// loadRoot writes the ChangeSet's files under dir into a temp directory
-// and loads it with terraform-config-inspect.
-func loadRoot(t *testing.T, cs *change.ChangeSet, dir string, existing fstest.MapFS) *tfconfig.Module {
-	t.Helper()
-	tmp := t.TempDir()
-	write := func(p string, b []byte) {
-		if !strings.HasPrefix(p, dir+"/") {
-			return
-		}
-		full := filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(p, dir+"/")))
-		if err := os.WriteFile(full, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for p, f := range existing {
-		write(p, f.Data)
-	}
-	for _, f := range cs.Files {
-		write(f.Path, f.Content)
-	}
-	mod, diags := tfconfig.LoadModule(tmp)
-	if diags.HasErrors() || len(diags) > 0 {
-		t.Fatalf("tfconfig diagnostics: %v", diags)
-	}
-	return mod
 }
 
 func keys[V any](m map[string]V) string {
@@ -170,8 +115,8 @@ variable "region" {
 	if strings.Contains(string(cs.Get("terraform/variables.tf").Content), `"region"`) {
 		t.Error("variables.tf declares region again")
 	}
-	infraGate(t, kit.InfraMode, cs)
-	mod := loadRoot(t, cs, "terraform", existing)
+	kittest.InfraGate(t, kit.InfraMode, cs)
+	mod := kittest.LoadRoot(t, cs, "terraform", existing)
 	if got := keys(mod.Variables); got != "environment,name,region" {
 		t.Errorf("variables = %s", got)
 	}
@@ -197,8 +142,8 @@ func TestInfraExistingOtherProvider(t *testing.T) {
 	if cs.Get("infra/aws_versions.tf") == nil {
 		t.Fatalf("no aws_versions.tf: %v", cs.Paths())
 	}
-	infraGate(t, kit.InfraMode, cs)
-	mod := loadRoot(t, cs, "infra", existing)
+	kittest.InfraGate(t, kit.InfraMode, cs)
+	mod := kittest.LoadRoot(t, cs, "infra", existing)
 	if mod.RequiredProviders["aws"] == nil || mod.RequiredProviders["google"] == nil {
 		t.Errorf("required providers = %v", keys(mod.RequiredProviders))
 	}
@@ -339,7 +284,7 @@ func TestInfraClusterNamespace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mod := loadRoot(t, cs, "infra", nil)
+			mod := kittest.LoadRoot(t, cs, "infra", nil)
 			v := mod.Variables["k8s_namespace"]
 			want := ns
 			if want == "" {

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -33,7 +34,7 @@ func TestTerraformWorkflowSetsRequiredVariables(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%v: %v", params, err)
 				}
-				mod := loadRoot(t, cs, "infra", nil)
+				mod := kittest.LoadRoot(t, cs, "infra", nil)
 				wf := map[string]string{"workflows": "terraform", "cloud": cloud, "infra_dir": "infra", "compute": compute, "bucket": extra["bucket"]}
 				in := engine.WorkInput{Task: engine.Task{ID: kit.TaskTerraform, Mode: kit.CICDMode, Params: wf}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
 				out, err := cicd(context.Background(), in)

@@ -322,7 +322,7 @@ func k8sWriteApp(ws fs.FS, cs *change.ChangeSet, dir string, app k8sApp, p k8sPa
 			kept = append(kept, fmt.Sprintf("%s %s (already in %s)", d.kind, app.Name, at))
 			continue
 		}
-		out, err := render("kubernetes/"+d.tmpl+".yaml.tmpl", app)
+		out, err := Render("kubernetes/"+d.tmpl+".yaml.tmpl", app)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +354,7 @@ type k8sKustomization struct {
 // k8sWriteKustomize writes the base kustomization and the staging and
 // production overlays, which set the image tags.
 func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []string, images []k8sImage) error {
-	out, err := render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: resources})
+	out, err := Render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: resources})
 	if err != nil {
 		return err
 	}
@@ -362,7 +362,7 @@ func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []s
 		return err
 	}
 	for _, env := range []string{"staging", "production"} {
-		out, err := render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Namespace: env, Resources: []string{"../../base"}, Images: images})
+		out, err := Render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Namespace: env, Resources: []string{"../../base"}, Images: images})
 		if err != nil {
 			return err
 		}

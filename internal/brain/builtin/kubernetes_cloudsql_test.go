@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,14 +29,14 @@ func TestKubernetesCloudSQLProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI, k8sNodeWeb, k8sPyRoot}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI, kittest.K8sNodeWeb, kittest.K8sPyRoot}}
 	for _, params := range []map[string]string{
 		{"cloudsql_proxy": "true"},
 		{"cloudsql_proxy": "true", "kustomize": "true", "autoscaling": "true", "ingress": "true"},
 	} {
-		cs := work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s, Params: params}, repo, fstest.MapFS{})
-		strictGate(t, kit.KubernetesMode, cs)
-		infraGate(t, kit.KubernetesMode, cs)
+		cs := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s, Params: params}, repo, fstest.MapFS{})
+		kittest.StrictGate(t, kit.KubernetesMode, cs)
+		kittest.InfraGate(t, kit.KubernetesMode, cs)
 		base := "k8s"
 		if params["kustomize"] == "true" {
 			base = "k8s/base"
@@ -102,8 +103,8 @@ func TestKubernetesCloudSQLProxy(t *testing.T) {
 
 	// Without the param (or with false) the manifests are the ones
 	// written before the sidecar existed.
-	plain := work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s}, repo, fstest.MapFS{})
-	off := work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s, Params: map[string]string{"cloudsql_proxy": "false"}}, repo, fstest.MapFS{})
+	plain := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s}, repo, fstest.MapFS{})
+	off := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: kit.TaskK8s, Params: map[string]string{"cloudsql_proxy": "false"}}, repo, fstest.MapFS{})
 	if plain.Diff() != off.Diff() {
 		t.Error("cloudsql_proxy=false changed the manifests")
 	}
@@ -122,8 +123,8 @@ func TestKubernetesCloudSQLProxyBadInput(t *testing.T) {
 		svc    stack.Service
 		want   string
 	}{
-		{map[string]string{"cloudsql_proxy": "yes"}, k8sGoAPI, "must be true or false"},
-		{map[string]string{"cloudsql_proxy": "true", "workload_identity": "azure"}, k8sGoAPI, "set one of them"},
+		{map[string]string{"cloudsql_proxy": "yes"}, kittest.K8sGoAPI, "must be true or false"},
+		{map[string]string{"cloudsql_proxy": "true", "workload_identity": "azure"}, kittest.K8sGoAPI, "set one of them"},
 		{map[string]string{"cloudsql_proxy": "true"}, stack.Service{Name: "api", Dir: "api", Language: stack.Go, Port: 5432}, "port 5432"},
 		{map[string]string{"cloudsql_proxy": "true"}, stack.Service{Name: "api", Dir: "api", Language: stack.Go, Port: 9801}, "port 9801"},
 	} {

@@ -78,7 +78,7 @@ func helmWriteChart(ws fs.FS, cs *change.ChangeSet, s *stack.Service, app k8sApp
 		if strings.HasPrefix(f.tmpl, "helm/chart/") {
 			out, err = renderHelm(f.tmpl, v)
 		} else {
-			out, err = render(f.tmpl, v)
+			out, err = Render(f.tmpl, v)
 		}
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -98,7 +99,7 @@ type helmChartValues struct {
 func helmValuesOf(t *testing.T, cs *change.ChangeSet, chart string) helmChartValues {
 	t.Helper()
 	var v helmChartValues
-	if err := yaml.Unmarshal([]byte(fileOf(t, cs, chart+"/values.yaml")), &v); err != nil {
+	if err := yaml.Unmarshal([]byte(kittest.FileOf(t, cs, chart+"/values.yaml")), &v); err != nil {
 		t.Fatalf("%s/values.yaml: %v", chart, err)
 	}
 	return v
@@ -115,7 +116,7 @@ var helmRepo = fstest.MapFS{
 // with the fields Helm requires, and values.yaml defaults that follow the
 // task params and the service.
 func TestKubernetesHelmChart(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI, k8sNodeWeb}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI, kittest.K8sNodeWeb}}
 	for _, tc := range []struct {
 		name                 string
 		params               map[string]string
@@ -129,7 +130,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := engine.WorkInput{Issue: engine.Issue{Title: "helm", URL: tc.url}, Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: tc.params},
 				Repo: repo, Workspace: helmRepo}
-			cs := workIn(t, in)
+			cs := kittest.WorkIn(t, in)
 			var want []string
 			for _, svc := range []string{"api", "web"} {
 				for _, f := range helmChartFiles {
@@ -149,13 +150,13 @@ func TestKubernetesHelmChart(t *testing.T) {
 			}
 
 			var meta helmChartMeta
-			if err := yaml.Unmarshal([]byte(fileOf(t, cs, "charts/api/Chart.yaml")), &meta); err != nil {
+			if err := yaml.Unmarshal([]byte(kittest.FileOf(t, cs, "charts/api/Chart.yaml")), &meta); err != nil {
 				t.Fatal(err)
 			}
 			if meta.APIVersion != "v2" || meta.Name != "api" || meta.Type != "application" || meta.Version != "0.1.0" || meta.AppVersion != "0.1.0" || meta.Description == "" {
 				t.Errorf("Chart.yaml: %+v", meta)
 			}
-			if c := fileOf(t, cs, "charts/api/Chart.yaml"); !strings.Contains(c, helmMarker) || !strings.Contains(c, "image.tag") {
+			if c := kittest.FileOf(t, cs, "charts/api/Chart.yaml"); !strings.Contains(c, helmMarker) || !strings.Contains(c, "image.tag") {
 				t.Errorf("Chart.yaml lacks the marker or the comment on image.tag:\n%s", c)
 			}
 
@@ -203,7 +204,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 
 			// The helpers are named after the chart, as helm create names
 			// them, and every template uses only its own chart's helpers.
-			helpers := fileOf(t, cs, "charts/web/templates/_helpers.tpl")
+			helpers := kittest.FileOf(t, cs, "charts/web/templates/_helpers.tpl")
 			for _, h := range []string{"name", "fullname", "chart", "labels", "selectorLabels", "serviceAccountName", "probe"} {
 				if !strings.Contains(helpers, `{{- define "web.`+h+`" -}}`) {
 					t.Errorf("_helpers.tpl does not define web.%s:\n%s", h, helpers)
@@ -226,7 +227,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 			}
 			// The image is IMAGE_TAG unless the deploy sets it, and the
 			// template never reads an image with latest.
-			dep := fileOf(t, cs, "charts/api/templates/deployment.yaml")
+			dep := kittest.FileOf(t, cs, "charts/api/templates/deployment.yaml")
 			for _, w := range []string{`image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"`,
 				`{{- toYaml .Values.podSecurityContext | nindent 8 }}`, `{{- toYaml .Values.securityContext | nindent 12 }}`,
 				`{{- toYaml .Values.resources | nindent 12 }}`, `{{- include "api.probe" . | nindent 12 }}`, "mountPath: /tmp"} {
@@ -234,7 +235,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 					t.Errorf("deployment.yaml lacks %q", w)
 				}
 			}
-			infraGate(t, kit.KubernetesMode, cs)
+			kittest.InfraGate(t, kit.KubernetesMode, cs)
 		})
 	}
 }
@@ -244,7 +245,7 @@ func TestKubernetesHelmChart(t *testing.T) {
 // sets with --set-string.
 func TestKubernetesHelmExtras(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Python, Port: 8000}}}
-	aks := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "workload_identity": "azure"}}, repo, fstest.MapFS{})
+	aks := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "workload_identity": "azure"}}, repo, fstest.MapFS{})
 	v := helmValuesOf(t, aks, "charts/api")
 	if v.Azure == nil || !v.Azure.Enabled || v.Azure.ClientID != kit.AzureClientIDPlaceholder || v.CloudSQL != nil {
 		t.Errorf("aks values: %+v %+v", v.Azure, v.CloudSQL)
@@ -253,13 +254,13 @@ func TestKubernetesHelmExtras(t *testing.T) {
 		t.Errorf("serviceaccount note: %s", n)
 	}
 	for _, w := range []string{"azure.workload.identity/client-id:", `required "set azureWorkloadIdentity.clientId`} {
-		if !strings.Contains(fileOf(t, aks, "charts/api/templates/serviceaccount.yaml"), w) {
+		if !strings.Contains(kittest.FileOf(t, aks, "charts/api/templates/serviceaccount.yaml"), w) {
 			t.Errorf("serviceaccount.yaml lacks %q", w)
 		}
 	}
-	infraGate(t, kit.KubernetesMode, aks)
+	kittest.InfraGate(t, kit.KubernetesMode, aks)
 
-	gke := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "cloudsql_proxy": "true", "autoscaling": "true"}}, repo, fstest.MapFS{})
+	gke := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "cloudsql_proxy": "true", "autoscaling": "true"}}, repo, fstest.MapFS{})
 	v = helmValuesOf(t, gke, "charts/api")
 	c := v.CloudSQL
 	if c == nil || !c.Enabled || !strings.HasPrefix(c.Image, "gcr.io/cloud-sql-connectors/cloud-sql-proxy:") || c.RunAsUser != 65532 ||
@@ -270,7 +271,7 @@ func TestKubernetesHelmExtras(t *testing.T) {
 	if n := gke.Get("charts/api/values.yaml").Note; !strings.Contains(n, "Cloud SQL Auth Proxy") {
 		t.Errorf("values note: %s", n)
 	}
-	infraGate(t, kit.KubernetesMode, gke)
+	kittest.InfraGate(t, kit.KubernetesMode, gke)
 
 	// The proxy's ports stay the proxy's.
 	taken := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Go, Port: 5432}}}
@@ -281,7 +282,7 @@ func TestKubernetesHelmExtras(t *testing.T) {
 }
 
 func TestKubernetesHelmBadInput(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
 	for _, tc := range []struct {
 		params map[string]string
 		fsys   fstest.MapFS
@@ -304,16 +305,16 @@ func TestKubernetesHelmBadInput(t *testing.T) {
 // A chart devops-lead wrote is kept as it is when asked again, and an
 // edited values.yaml that passes the gate is kept.
 func TestKubernetesHelmRerun(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
 	task := engine.Task{ID: "k8s", Params: map[string]string{"helm": "true"}}
-	first := work(t, kit.KubernetesMode, task, repo, fstest.MapFS{})
+	first := kittest.Work(t, kit.KubernetesMode, task, repo, fstest.MapFS{})
 	fsys := fstest.MapFS{}
 	for _, f := range first.Files {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
 	fsys["charts/api/values.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(fsys["charts/api/values.yaml"].Data), "replicaCount: 2", "replicaCount: 3", 1))}
 	delete(fsys, "charts/api/templates/NOTES.txt")
-	again := work(t, kit.KubernetesMode, task, repo, fsys)
+	again := kittest.Work(t, kit.KubernetesMode, task, repo, fsys)
 	if got := again.Paths(); !slices.Equal(got, []string{"charts/api/templates/NOTES.txt"}) {
 		t.Errorf("paths %v, want only the missing NOTES.txt", got)
 	}
@@ -323,9 +324,9 @@ func TestKubernetesHelmRerun(t *testing.T) {
 // restricted profile or drop the probes are found in the rendered
 // Deployment, and values that turn every switch the other way still pass.
 func TestKubernetesHelmGateRenders(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
-	cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "autoscaling": "true", "ingress": "true"}}, repo, helmRepo)
-	values := fileOf(t, cs, "charts/api/values.yaml")
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
+	cs := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"helm": "true", "autoscaling": "true", "ingress": "true"}}, repo, helmRepo)
+	values := kittest.FileOf(t, cs, "charts/api/values.yaml")
 	gate := func(values string) []validate.Finding {
 		var files []validate.File
 		for _, f := range cs.Files {

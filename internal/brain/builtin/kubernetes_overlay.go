@@ -13,11 +13,10 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/workspace"
+	"gopkg.in/yaml.v3"
 )
 
 // Overlays for manifests people wrote: Params["overlays"] is a comma list
@@ -150,7 +149,7 @@ func k8sOverlays(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 		for _, m := range manifests {
 			res = append(res, m.Rel)
 		}
-		out, err := render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: res})
+		out, err := Render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: res})
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +179,7 @@ func k8sOverlays(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 		if env != "production" && env != "prod" {
 			k.Replicas = workloads
 		}
-		out, err := render("kubernetes/overlay.yaml.tmpl", k)
+		out, err := Render("kubernetes/overlay.yaml.tmpl", k)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -57,8 +58,8 @@ func overlayRun(t *testing.T, files map[string]string, params map[string]string)
 		}
 	}
 	repo := &stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}
-	cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: params}, repo, fsys)
-	strictGate(t, kit.KubernetesMode, cs)
+	cs := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: params}, repo, fsys)
+	kittest.StrictGate(t, kit.KubernetesMode, cs)
 	return cs, fsys
 }
 
@@ -103,7 +104,7 @@ func TestK8sOverlaysOnPlainManifests(t *testing.T) {
 			t.Errorf("%s changed: the human files stay as they are", p)
 		}
 	}
-	base := fileOf(t, cs, "k8s/kustomization.yaml")
+	base := kittest.FileOf(t, cs, "k8s/kustomization.yaml")
 	for _, s := range []string{"- deployment.yaml", "- service.yaml"} {
 		if !strings.Contains(base, s) {
 			t.Errorf("base lacks %q:\n%s", s, base)
@@ -112,7 +113,7 @@ func TestK8sOverlaysOnPlainManifests(t *testing.T) {
 	if strings.Contains(base, "notes.yaml") || strings.Contains(base, "chart") {
 		t.Errorf("base lists a file that is no manifest:\n%s", base)
 	}
-	staging := fileOf(t, cs, "kustomize/overlays/staging/kustomization.yaml")
+	staging := kittest.FileOf(t, cs, "kustomize/overlays/staging/kustomization.yaml")
 	for _, s := range []string{"namespace: staging", "- ../../../k8s", "name: ghcr.io/acme/api", `newTag: "1.4.2"`, "count: 1", "environment: staging"} {
 		if !strings.Contains(staging, s) {
 			t.Errorf("staging lacks %q:\n%s", s, staging)
@@ -121,7 +122,7 @@ func TestK8sOverlaysOnPlainManifests(t *testing.T) {
 	if strings.Contains(staging, "busybox") {
 		t.Errorf("a digest-pinned image is listed:\n%s", staging)
 	}
-	prod := fileOf(t, cs, "kustomize/overlays/production/kustomization.yaml")
+	prod := kittest.FileOf(t, cs, "kustomize/overlays/production/kustomization.yaml")
 	if strings.Contains(prod, "replicas:") || !strings.Contains(prod, "namespace: production") {
 		t.Errorf("production overlay:\n%s", prod)
 	}
@@ -145,7 +146,7 @@ func TestK8sOverlaysAddMissingEnv(t *testing.T) {
 	if got := cs.Paths(); len(got) != 1 || got[0] != "deploy/overlays/staging/kustomization.yaml" {
 		t.Fatalf("wrote %v, want only the staging overlay", got)
 	}
-	if s := fileOf(t, cs, "deploy/overlays/staging/kustomization.yaml"); !strings.Contains(s, "- ../../base") {
+	if s := kittest.FileOf(t, cs, "deploy/overlays/staging/kustomization.yaml"); !strings.Contains(s, "- ../../base") {
 		t.Errorf("staging overlay does not build on the base:\n%s", s)
 	}
 	kustomizeBuild(t, fsys, cs, "deploy/overlays/staging")
@@ -156,7 +157,7 @@ func TestK8sOverlaysAddMissingEnv(t *testing.T) {
 func TestK8sOverlaysNestedAndExistingKustomization(t *testing.T) {
 	cs, fsys := overlayRun(t, map[string]string{"k8s/api/deployment.yaml": overlayDeployment, "k8s/web/service.yaml": strings.ReplaceAll(overlayService, "name: api", "name: web")},
 		map[string]string{"overlays": "staging"})
-	if s := fileOf(t, cs, "k8s/kustomization.yaml"); !strings.Contains(s, "- api/deployment.yaml") || !strings.Contains(s, "- web/service.yaml") {
+	if s := kittest.FileOf(t, cs, "k8s/kustomization.yaml"); !strings.Contains(s, "- api/deployment.yaml") || !strings.Contains(s, "- web/service.yaml") {
 		t.Errorf("base:\n%s", s)
 	}
 	kustomizeBuild(t, fsys, cs, "kustomize/overlays/staging")
@@ -195,7 +196,7 @@ func TestK8sOverlaysErrors(t *testing.T) {
 	}
 	// With dir given, two folders are fine.
 	cs, _ := overlayRun(t, two, map[string]string{"overlays": "staging", "dir": "deploy"})
-	if s := fileOf(t, cs, "kustomize/overlays/staging/kustomization.yaml"); !strings.Contains(s, "- ../../../deploy") {
+	if s := kittest.FileOf(t, cs, "kustomize/overlays/staging/kustomization.yaml"); !strings.Contains(s, "- ../../../deploy") {
 		t.Errorf("overlay on deploy:\n%s", s)
 	}
 	// The dir named kustomize: the overlays go elsewhere.
@@ -215,7 +216,7 @@ func TestK8sOverlaysIdempotent(t *testing.T) {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 		k8s = append(k8s, f.Path)
 	}
-	again := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"overlays": "staging,production"}},
+	again := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"overlays": "staging,production"}},
 		&stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}, fsys)
 	if !again.Empty() {
 		t.Errorf("a second run writes %v", again.Paths())

@@ -7,46 +7,12 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
-	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
-	"github.com/devops-lead/devops-lead/internal/validate"
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/yaml"
-)
-
-// strictGate runs the gate with the mode's writes globs on every file and
-// fails on any error or warning (notes are logged).
-func strictGate(t *testing.T, slug string, cs *change.ChangeSet) {
-	t.Helper()
-	reg, err := mode.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := reg.Get(slug)
-	if m == nil {
-		t.Fatalf("no mode %s", slug)
-	}
-	if cs.Empty() {
-		t.Fatal("the ChangeSet is empty")
-	}
-	for _, f := range cs.Files {
-		for _, fd := range validate.CheckFile(f.Path, f.Content, validate.Options{Allowed: m.MayWrite, Owner: m.Slug}) {
-			if fd.Severity == validate.Error || fd.Severity == validate.Warning {
-				t.Errorf("gate %s: %s\n%s", fd.Severity, fd, f.Content)
-			} else {
-				t.Logf("gate %s", fd)
-			}
-		}
-	}
-}
-
-var (
-	k8sGoAPI   = stack.Service{Name: "api", Dir: "svc/api", Language: stack.Go, Version: "1.25", Port: 9000}
-	k8sNodeWeb = stack.Service{Name: "web", Dir: "web", Language: stack.Node, PackageManager: "npm", Port: 3000}
-	k8sPyRoot  = stack.Service{Name: "My_App", Dir: ".", Language: stack.Python, PackageManager: "pip"}
-	k8sJava    = stack.Service{Name: "billing", Dir: "billing", Language: stack.Java, PackageManager: "maven"}
 )
 
 func TestKubernetesPlainAndKustomize(t *testing.T) {
@@ -63,7 +29,7 @@ func TestKubernetesPlainAndKustomize(t *testing.T) {
 		"billing/src/tests/A.java":   {Data: []byte(`"/healthz"`)},
 		"billing/src/main/Main.java": {Data: []byte("class Main {}")},
 	}
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI, k8sNodeWeb, k8sPyRoot, k8sJava}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI, kittest.K8sNodeWeb, kittest.K8sPyRoot, kittest.K8sJava}}
 	tests := []struct {
 		name   string
 		params map[string]string
@@ -103,9 +69,9 @@ func TestKubernetesPlainAndKustomize(t *testing.T) {
 			task := engine.Task{ID: "k8s", Params: tc.params}
 			in := engine.WorkInput{Issue: engine.Issue{Title: "deploy", URL: tc.url}, Task: task, Repo: repo, Workspace: files}
 			in.Task.Mode = kit.KubernetesMode
-			cs := workIn(t, in)
-			strictGate(t, kit.KubernetesMode, cs)
-			checkWrote(t, cs, tc.want, tc.absent)
+			cs := kittest.WorkIn(t, in)
+			kittest.StrictGate(t, kit.KubernetesMode, cs)
+			kittest.CheckWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.Contains(string(f.Content), ":latest") {
 					t.Errorf("%s uses latest", f.Path)
@@ -115,31 +81,14 @@ func TestKubernetesPlainAndKustomize(t *testing.T) {
 	}
 }
 
-// workIn runs a WorkInput twice and checks the output is deterministic.
-func workIn(t *testing.T, in engine.WorkInput) *change.ChangeSet {
-	t.Helper()
-	cs, err := New().Work(context.Background(), in)
-	if err != nil {
-		t.Fatalf("%s: %v", in.Task.Mode, err)
-	}
-	again, err := New().Work(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cs.Diff() != again.Diff() {
-		t.Fatalf("%s output is not deterministic", in.Task.Mode)
-	}
-	return cs
-}
-
 // The Deployment decodes into apps/v1 with the restricted settings the
 // gate asks for, and the HPA leaves replicas to the autoscaler.
 func TestKubernetesDeploymentDecodes(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
 	for _, auto := range []string{"false", "true"} {
-		cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"autoscaling": auto}}, repo, fstest.MapFS{})
+		cs := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s", Params: map[string]string{"autoscaling": auto}}, repo, fstest.MapFS{})
 		var d appsv1.Deployment
-		if err := yaml.UnmarshalStrict([]byte(fileOf(t, cs, "k8s/api/deployment.yaml")), &d); err != nil {
+		if err := yaml.UnmarshalStrict([]byte(kittest.FileOf(t, cs, "k8s/api/deployment.yaml")), &d); err != nil {
 			t.Fatal(err)
 		}
 		if (d.Spec.Replicas == nil) != (auto == "true") {
@@ -159,7 +108,7 @@ func TestKubernetesDeploymentDecodes(t *testing.T) {
 }
 
 func TestKubernetesBadInput(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
 	for _, tc := range []struct {
 		params map[string]string
 		svcs   []string
@@ -183,14 +132,14 @@ func TestKubernetesBadInput(t *testing.T) {
 // An existing manifest that passes the gate is kept; one that fails it is
 // replaced with a note saying why.
 func TestKubernetesExisting(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
-	first := work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fstest.MapFS{})
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
+	first := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fstest.MapFS{})
 	fsys := fstest.MapFS{}
 	for _, f := range first.Files {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
 	fsys["k8s/api/deployment.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: api, image: api}]\n")}
-	again := work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
+	again := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
 	if got := again.Paths(); len(got) != 1 || got[0] != "k8s/api/deployment.yaml" {
 		t.Fatalf("paths %v, want only the failing deployment replaced", got)
 	}
@@ -233,31 +182,12 @@ func TestGithubRepoOf(t *testing.T) {
 func TestKubernetesExistingObjectElsewhere(t *testing.T) {
 	svc := "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports: [{port: 80}]\n---\nnot: [valid\n"
 	fsys := fstest.MapFS{"deploy/all.yaml": {Data: []byte(svc)}}
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}, Artifacts: stack.Artifacts{Kubernetes: []string{"deploy/all.yaml", "deploy/missing.yaml"}}}
-	cs := work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}, Artifacts: stack.Artifacts{Kubernetes: []string{"deploy/all.yaml", "deploy/missing.yaml"}}}
+	cs := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, repo, fsys)
 	if cs.Get("k8s/api/service.yaml") != nil {
 		t.Error("the Service was written again")
 	}
 	if f := cs.Get("k8s/api/deployment.yaml"); f == nil || !strings.Contains(f.Note, "Service api (already in deploy/all.yaml)") {
 		t.Errorf("no note about the existing Service: %+v", f)
-	}
-}
-
-// checkWrote holds a ChangeSet to the substrings each file must have and
-// the paths it must not write.
-func checkWrote(t *testing.T, cs *change.ChangeSet, want map[string][]string, absent []string) {
-	t.Helper()
-	for p, subs := range want {
-		got := fileOf(t, cs, p)
-		for _, s := range subs {
-			if !strings.Contains(got, s) {
-				t.Errorf("%s lacks %q:\n%s", p, s, got)
-			}
-		}
-	}
-	for _, p := range absent {
-		if cs.Get(p) != nil {
-			t.Errorf("%s written, want none", p)
-		}
 	}
 }

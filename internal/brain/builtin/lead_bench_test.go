@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
 func BenchmarkPlan(b *testing.B) {
-	repo, fsys := monoRepo()
+	repo, fsys := kittest.MonoRepo()
 	in := engine.PlanInput{Issue: engine.Issue{Title: "Add CI, containerize the services, publish to GHCR and add compose with postgres and redis"},
 		Repo: repo, Workspace: fsys}
 	for b.Loop() {
@@ -23,7 +24,7 @@ func BenchmarkPlan(b *testing.B) {
 }
 
 func BenchmarkContainerAndCompose(b *testing.B) {
-	repo, fsys := monoRepo()
+	repo, fsys := kittest.MonoRepo()
 	for b.Loop() {
 		cs, err := containerize(context.Background(), engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: repo, Workspace: fsys})
 		if err != nil {
@@ -39,7 +40,7 @@ func BenchmarkContainerAndCompose(b *testing.B) {
 // TestPlanLongIssue checks a maximal issue body (GitHub caps bodies at
 // 65,536 characters) plans quickly: matching is linear in the text.
 func TestPlanLongIssue(t *testing.T) {
-	repo, fsys := goRepo()
+	repo, fsys := kittest.GoRepo()
 	body := strings.Repeat("please print add ci the lorem ipsum dolor ", 1600)[:65536]
 	start := time.Now()
 	p, err := New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "x", Body: body}, Repo: repo, Workspace: fsys})
@@ -49,7 +50,7 @@ func TestPlanLongIssue(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("planning a 64 KiB issue took %v", d)
 	}
-	if taskIDs(p) != "ci" {
-		t.Errorf("tasks = %q", taskIDs(p))
+	if kittest.TaskIDs(p) != "ci" {
+		t.Errorf("tasks = %q", kittest.TaskIDs(p))
 	}
 }

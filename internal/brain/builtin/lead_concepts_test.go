@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -115,7 +116,7 @@ func TestPlanConcepts(t *testing.T) {
 			if strings.Join(modes, ",") != strings.Join(tt.modes, ",") {
 				t.Errorf("modes %v, want %v (questions %q, declined %q)", modes, tt.modes, p.Questions, p.Declined)
 			}
-			if ci := task(p, kit.TaskCI); len(tt.params) > 0 {
+			if ci := kittest.Task(p, kit.TaskCI); len(tt.params) > 0 {
 				if ci == nil {
 					t.Fatalf("no ci task")
 				}
@@ -148,21 +149,21 @@ func checkConceptTask(t *testing.T, name string, p *engine.Plan) {
 	t.Helper()
 	switch name {
 	case "azure web app is app service":
-		if a := task(p, kit.TaskArchitect); a == nil || a.Params["compute"] != "appservice" {
+		if a := kittest.Task(p, kit.TaskArchitect); a == nil || a.Params["compute"] != "appservice" {
 			t.Errorf("architect task %+v, want compute appservice", a)
 		}
 	case "named postgres alerts":
-		m := task(p, kit.TaskMonitoring)
+		m := kittest.Task(p, kit.TaskMonitoring)
 		if m == nil || m.Params["alerts"] != "postgres" || !strings.Contains(m.Params["alert_names"], "PostgresqlTooManyConnections") ||
 			!strings.Contains(m.Params["alert_names"], "PostgresqlReplicationLag") || !strings.Contains(m.Goal, "postgres_exporter") {
 			t.Errorf("monitoring task %+v, want the two named PostgreSQL alerts from postgres_exporter", m)
 		}
 	case "cd of an existing deploy workflow":
-		if c := task(p, kit.TaskCI); c == nil || !slices.Contains(c.Files, ".github/workflows/deploy.yml") {
+		if c := kittest.Task(p, kit.TaskCI); c == nil || !slices.Contains(c.Files, ".github/workflows/deploy.yml") {
 			t.Errorf("ci task %+v does not declare the workflow it patches", c)
 		}
 	case "staging overlay on existing manifests":
-		if k := task(p, kit.TaskK8s); k == nil || k.Params["overlays"] != "staging" {
+		if k := kittest.Task(p, kit.TaskK8s); k == nil || k.Params["overlays"] != "staging" {
 			t.Errorf("k8s task %+v, want overlays=staging", k)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
 )
@@ -244,10 +245,10 @@ func (p *planner) monitoringTask() {
 	raw := r.Doc.Text(intent.Ask, intent.Code)
 	generic := len(p.scope) > 0 && r.Has("error rate", "errors", "latency", "slo", "slos", "availability", "requests",
 		"response time", "5xx", "the api", "the service", "the app")
-	sets, missing := alertTaskParams(r.Text+intent.Norm(r.Doc.Text(intent.Code)), raw, generic)
+	sets, missing := monitoring.AlertTaskParams(r.Text+intent.Norm(r.Doc.Text(intent.Code)), raw, generic)
 	if len(missing) > 0 {
 		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("the alerts %s: not in the built-in catalogue, which writes %s; name alerts from it, or set GEMINI_API_KEY to have the Gemini brain write the others",
-			strings.Join(missing, ", "), alertCatalogueSummary()))
+			strings.Join(missing, ", "), monitoring.AlertCatalogueSummary()))
 	}
 	if sets == nil && len(p.scope) == 0 {
 		if len(missing) == 0 {
@@ -274,12 +275,12 @@ func (p *planner) monitoringTask() {
 		for k, v := range sets {
 			t.Params[k] = v
 		}
-		t.Title = "Alerts: " + alertSetsTitle(sets["alerts"])
-		t.Goal = "Write Prometheus alerting rules " + alertSetsGoal(sets["alerts"], sets["alert_names"]) +
+		t.Title = "Alerts: " + monitoring.AlertSetsTitle(sets["alerts"])
+		t.Goal = "Write Prometheus alerting rules " + monitoring.AlertSetsGoal(sets["alerts"], sets["alert_names"]) +
 			map[bool]string{true: " and a Grafana dashboard", false: ""}[in.Dashboard] + ", " +
 			map[string]string{"kubernetes": "as PrometheusRule objects for Kubernetes", "prometheus": "as rule files and scrape jobs for a Prometheus server"}[target] +
 			", and a README naming the exporter each set needs."
-		if !strings.Contains(sets["alerts"], alertServiceSet) {
+		if !strings.Contains(sets["alerts"], monitoring.AlertServiceSet) {
 			t.Services = nil
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -15,8 +16,8 @@ import (
 // tasks, their order, the params of the contract with the specialists, and
 // what is declined.
 func TestPlanInfra(t *testing.T) {
-	goR, goFS := goRepo()
-	withDF := withFile(goFS, "Dockerfile", goDockerfileOK)
+	goR, goFS := kittest.GoRepo()
+	withDF := kittest.WithFile(goFS, "Dockerfile", kittest.GoDockerfileOK)
 	tfRepo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{TerraformRoots: []string{"terraform"}}}
 	k8sRepo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{Kubernetes: []string{"deploy/api.yaml"}}}
 	noDB := &stack.Repo{Services: []stack.Service{goR.Services[0]}}
@@ -46,7 +47,7 @@ func TestPlanInfra(t *testing.T) {
 			params: map[string]string{"infra.bucket": "true", "infra.compute": "", "infra.database": ""}},
 		{name: "s3 with no service", title: "We need an S3 bucket for uploads", repo: empty, fsys: fstest.MapFS{},
 			tasks: "architect,infra,terraform", params: map[string]string{"infra.name": "app"}},
-		{name: "existing terraform root", title: "Add an S3 bucket for uploads to our terraform", repo: tfRepo, fsys: withFile(goFS, "terraform/main.tf", "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n"),
+		{name: "existing terraform root", title: "Add an S3 bucket for uploads to our terraform", repo: tfRepo, fsys: kittest.WithFile(goFS, "terraform/main.tf", "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n"),
 			tasks: "architect,infra,terraform", params: map[string]string{"infra.dir": "terraform", "terraform.infra_dir": "terraform", "terraform.cloud": "aws"}, notes: []string{"Terraform root in terraform"}},
 		{name: "terraform no cloud", title: "Terraform for hosting the API with a database", repo: goR, fsys: withDF,
 			tasks: "architect,infra,terraform,deploy", params: map[string]string{"infra.compute": "apprunner", "infra.database": "postgres"},
@@ -107,7 +108,7 @@ func TestPlanInfra(t *testing.T) {
 			params: map[string]string{"infra.cloud": "azure", "infra.bucket": "true", "infra.compute": "", "terraform.bucket": "true",
 				"terraform.workflows": "terraform"}},
 		{name: "existing terraform workflow", title: "Add Azure storage for uploads", repo: goR,
-			fsys: withFile(goFS, ".github/workflows/terraform.yml", "name: terraform\n"), tasks: "architect,infra",
+			fsys: kittest.WithFile(goFS, ".github/workflows/terraform.yml", "name: terraform\n"), tasks: "architect,infra",
 			notes: []string{"keeps it"}},
 		{name: "k8s autoscaling", title: "Run it on Kubernetes with autoscaling", repo: goR, fsys: withDF,
 			tasks:  "k8s",
@@ -169,7 +170,7 @@ func TestPlanInfra(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := plan(t, tc.title, tc.body, tc.repo, tc.fsys)
-			if got := taskIDs(p); got != tc.tasks {
+			if got := kittest.TaskIDs(p); got != tc.tasks {
 				t.Fatalf("tasks = %q, want %q (declined %q, questions %q)", got, tc.tasks, p.Declined, p.Questions)
 			}
 			if (len(p.Questions) > 0) != tc.questions {
@@ -177,7 +178,7 @@ func TestPlanInfra(t *testing.T) {
 			}
 			for key, want := range tc.params {
 				id, k, _ := strings.Cut(key, ".")
-				tk := task(p, id)
+				tk := kittest.Task(p, id)
 				if tk == nil {
 					t.Fatalf("no task %s", id)
 				}
@@ -186,12 +187,12 @@ func TestPlanInfra(t *testing.T) {
 				}
 			}
 			for id, want := range tc.depends {
-				if got := strings.Join(task(p, id).DependsOn, ","); got != want {
+				if got := strings.Join(kittest.Task(p, id).DependsOn, ","); got != want {
 					t.Errorf("%s depends on %q, want %q", id, got, want)
 				}
 			}
 			for id, want := range tc.why {
-				if got := task(p, id).Why; !strings.Contains(got, want) {
+				if got := kittest.Task(p, id).Why; !strings.Contains(got, want) {
 					t.Errorf("%s why = %q, lacks %q", id, got, want)
 				}
 			}
@@ -237,14 +238,14 @@ func TestInfraEndToEnd(t *testing.T) {
 		"Run the shop on AKS with kustomize overlays, Postgres and storage for uploads",
 	} {
 		t.Run(title, func(t *testing.T) {
-			e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+			e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 			issue := engine.Issue{Title: title}
 			p, repo, err := e.Plan(context.Background(), issue, fsys)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if task(p, kit.TaskInfra) == nil || task(p, kit.TaskArchitect) == nil || task(p, kit.TaskTerraform) == nil {
-				t.Fatalf("tasks = %q (declined %q, questions %q)", taskIDs(p), p.Declined, p.Questions)
+			if kittest.Task(p, kit.TaskInfra) == nil || kittest.Task(p, kit.TaskArchitect) == nil || kittest.Task(p, kit.TaskTerraform) == nil {
+				t.Fatalf("tasks = %q (declined %q, questions %q)", kittest.TaskIDs(p), p.Declined, p.Questions)
 			}
 			res, err := e.Work(context.Background(), issue, p, repo, fsys)
 			if err != nil {
@@ -259,22 +260,22 @@ func TestInfraEndToEnd(t *testing.T) {
 				}
 				switch tr.Task.ID {
 				case kit.TaskInfra:
-					infraGate(t, kit.InfraMode, tr.ChangeSet)
-					loadRoot(t, tr.ChangeSet, tr.Task.Params["dir"], nil)
+					kittest.InfraGate(t, kit.InfraMode, tr.ChangeSet)
+					kittest.LoadRoot(t, tr.ChangeSet, tr.Task.Params["dir"], nil)
 					for _, f := range tr.Task.Files {
 						if tr.ChangeSet.Get(f) == nil {
 							t.Errorf("planned file %s was not written", f)
 						}
 					}
 				case kit.TaskTerraform, kit.TaskDeploy:
-					infraGate(t, kit.CICDMode, tr.ChangeSet)
+					kittest.InfraGate(t, kit.CICDMode, tr.ChangeSet)
 					if len(tr.ChangeSet.Files) != 1 || tr.ChangeSet.Get(tr.Task.Files[0]) == nil {
 						t.Errorf("task %s wrote %v, planned %v", tr.Task.ID, tr.ChangeSet.Paths(), tr.Task.Files)
 					}
 				case kit.TaskK8s:
-					infraGate(t, kit.KubernetesMode, tr.ChangeSet)
+					kittest.InfraGate(t, kit.KubernetesMode, tr.ChangeSet)
 				case kit.TaskArchitect:
-					infraGate(t, tr.Task.Mode, tr.ChangeSet)
+					kittest.InfraGate(t, tr.Task.Mode, tr.ChangeSet)
 					doc := tr.ChangeSet.Get(tr.Task.Files[0])
 					if doc == nil || !strings.Contains(string(doc.Content), "## Resources") {
 						t.Errorf("no design note: %v", tr.ChangeSet.Paths())
@@ -295,12 +296,12 @@ func TestQuoteTitle(t *testing.T) {
 // TestPlanDeployHooked: the pipeline comes last, after the Terraform and
 // the Dockerfile.
 func TestPlanDeployHooked(t *testing.T) {
-	goR, goFS := goRepo()
+	goR, goFS := kittest.GoRepo()
 	p := plan(t, "Deploy this API to AWS with a Postgres database", "", goR, goFS)
-	if got := taskIDs(p); got != "container,architect,infra,terraform,deploy" {
+	if got := kittest.TaskIDs(p); got != "container,architect,infra,terraform,deploy" {
 		t.Fatalf("tasks = %q (declined %q)", got, p.Declined)
 	}
-	d := task(p, kit.TaskDeploy)
+	d := kittest.Task(p, kit.TaskDeploy)
 	if got := strings.Join(d.DependsOn, ","); got != "infra,container" {
 		t.Errorf("deploy depends on %q", got)
 	}
@@ -313,9 +314,9 @@ func TestPlanDeployHooked(t *testing.T) {
 }
 
 func TestPlanDeployHookedWhy(t *testing.T) {
-	goR, goFS := goRepo()
+	goR, goFS := kittest.GoRepo()
 	p := plan(t, "Deploy this API to AWS", "", goR, goFS)
-	if got := task(p, kit.TaskContainer).Why; !strings.HasSuffix(got, "because the deploy workflow builds from its Dockerfiles") {
+	if got := kittest.Task(p, kit.TaskContainer).Why; !strings.HasSuffix(got, "because the deploy workflow builds from its Dockerfiles") {
 		t.Errorf("container why = %q", got)
 	}
 }

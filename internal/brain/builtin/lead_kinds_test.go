@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
@@ -110,7 +111,7 @@ func TestPlanKeepsDockerfileElsewhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := task(p, kit.TaskContainer) != nil; got != tc.container {
+		if got := kittest.Task(p, kit.TaskContainer) != nil; got != tc.container {
 			t.Errorf("%v: container task %v, want %v (notes %q)", tc.dockerfiles, got, tc.container, p.Notes)
 		}
 		if tc.note != "" && !strings.Contains(strings.Join(p.Notes, "\n"), tc.note) {

@@ -8,74 +8,14 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
-	"github.com/devops-lead/devops-lead/internal/mode"
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
-// goDockerfileOK passes the Dockerfile gate: pinned multi-stage build,
-// non-root user, exec-form entrypoint.
-const goDockerfileOK = `FROM golang:1.22-bookworm AS build
-WORKDIR /src
-COPY . .
-RUN CGO_ENABLED=0 go build -o /out/api ./cmd/api
-
-FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/api /usr/local/bin/api
-USER nonroot:nonroot
-ENTRYPOINT ["/usr/local/bin/api"]
-`
-
-// goDockerfileBad fails it: latest tag, root user, shell-form CMD.
-const goDockerfileBad = "FROM golang:latest\nCOPY . .\nRUN go build -o /app .\nCMD /app\n"
-
-func goRepo() (*stack.Repo, fstest.MapFS) {
-	repo := &stack.Repo{Services: []stack.Service{{
-		Name: "api", Dir: ".", Language: stack.Go, Version: "1.22", PackageManager: "go",
-		Mains: []string{"./cmd/api"}, Port: 8080, Deps: []string{"postgres"},
-	}}}
-	fsys := fstest.MapFS{
-		"go.mod":           {Data: []byte("module example.com/api\n\ngo 1.22\n")},
-		"go.sum":           {Data: []byte("")},
-		"cmd/api/main.go":  {Data: []byte("package main\n\nfunc main() {}\n")},
-		"internal/x/x.go":  {Data: []byte("package x\n")},
-		"README.md":        {Data: []byte("# api\n")},
-		"docs/overview.md": {Data: []byte("docs\n")},
-	}
-	return repo, fsys
-}
-
-func monoRepo() (*stack.Repo, fstest.MapFS) {
-	repo := &stack.Repo{Services: []stack.Service{
-		{Name: "api", Dir: "services/api", Language: stack.Go, Version: "1.23", Mains: []string{"."}, Port: 8080},
-		{Name: "web", Dir: "services/web", Language: stack.Node, Version: "20", PackageManager: "npm",
-			Lockfile: "package-lock.json", Start: "node server.js", Port: 3000, Deps: []string{"redis"}},
-	}}
-	fsys := fstest.MapFS{
-		"services/api/go.mod":             {Data: []byte("module example.com/api\n\ngo 1.23\n")},
-		"services/api/main.go":            {Data: []byte("package main\n")},
-		"services/web/package.json":       {Data: []byte(`{"name":"web","scripts":{"start":"node server.js"}}`)},
-		"services/web/package-lock.json":  {Data: []byte("{}")},
-		"services/web/server.js":          {Data: []byte("")},
-		"services/web/public/index.html":  {Data: []byte("")},
-		"services/api/internal/db/db.go":  {Data: []byte("package db\n")},
-		"services/web/src/routes/home.js": {Data: []byte("")},
-	}
-	return repo, fsys
-}
-
-func defaultModes(t *testing.T) *mode.Registry {
-	t.Helper()
-	reg, err := mode.Default()
-	if err != nil {
-		t.Fatalf("mode.Default: %v", err)
-	}
-	return reg
-}
-
 func plan(t *testing.T, title, body string, repo *stack.Repo, fsys fstest.MapFS) *engine.Plan {
 	t.Helper()
-	reg := defaultModes(t)
+	reg := kittest.DefaultModes(t)
 	in := engine.PlanInput{Issue: engine.Issue{Title: title, Body: body}, Repo: repo, Workspace: fsys, Lead: reg.Lead(), Modes: reg}
 	p, err := New().Plan(context.Background(), in)
 	if err != nil {
@@ -92,38 +32,12 @@ func plan(t *testing.T, title, body string, repo *stack.Repo, fsys fstest.MapFS)
 	return p
 }
 
-func taskIDs(p *engine.Plan) string {
-	var ids []string
-	for _, t := range p.Tasks {
-		ids = append(ids, t.ID)
-	}
-	return strings.Join(ids, ",")
-}
-
-func task(p *engine.Plan, id string) *engine.Task {
-	for i := range p.Tasks {
-		if p.Tasks[i].ID == id {
-			return &p.Tasks[i]
-		}
-	}
-	return nil
-}
-
-func withFile(fsys fstest.MapFS, name, content string) fstest.MapFS {
-	out := fstest.MapFS{}
-	for k, v := range fsys {
-		out[k] = v
-	}
-	out[name] = &fstest.MapFile{Data: []byte(content)}
-	return out
-}
-
 func TestPlanRequests(t *testing.T) {
-	goR, goFS := goRepo()
-	monoR, monoFS := monoRepo()
+	goR, goFS := kittest.GoRepo()
+	monoR, monoFS := kittest.MonoRepo()
 	empty := &stack.Repo{}
-	withDF := withFile(goFS, "Dockerfile", goDockerfileOK)
-	badDF := withFile(goFS, "Dockerfile", goDockerfileBad)
+	withDF := kittest.WithFile(goFS, "Dockerfile", kittest.GoDockerfileOK)
+	badDF := kittest.WithFile(goFS, "Dockerfile", kittest.GoDockerfileBad)
 
 	tests := []struct {
 		name        string
@@ -195,7 +109,7 @@ func TestPlanRequests(t *testing.T) {
 			services: map[string]string{"container": ""}},
 		{name: "kafka unsupported", title: "Compose with kafka and postgres", repo: goR, fsys: withDF, tasks: "compose",
 			params: map[string]string{"compose.backing": "postgres"}, declined: []string{"kafka in Compose"}},
-		{name: "focus note", title: "Compose for local dev", repo: &stack.Repo{Services: monoR.Services[1:], Focus: "services/web"}, fsys: withFile(monoFS, "services/web/Dockerfile", "x"),
+		{name: "focus note", title: "Compose for local dev", repo: &stack.Repo{Services: monoR.Services[1:], Focus: "services/web"}, fsys: kittest.WithFile(monoFS, "services/web/Dockerfile", "x"),
 			tasks: "compose", params: map[string]string{"compose.dir": "services/web"}, notes: []string{"focus is services/web"}},
 	}
 	for _, tc := range tests {
@@ -204,28 +118,28 @@ func TestPlanRequests(t *testing.T) {
 			if p.Brain != "builtin" || p.Summary == "" {
 				t.Errorf("brain %q, summary %q", p.Brain, p.Summary)
 			}
-			if got := taskIDs(p); got != tc.tasks {
+			if got := kittest.TaskIDs(p); got != tc.tasks {
 				t.Errorf("tasks = %q, want %q (declined %q, questions %q)", got, tc.tasks, p.Declined, p.Questions)
 			}
 			if (len(p.Questions) > 0) != tc.questions {
 				t.Errorf("questions = %q, want questions: %v", p.Questions, tc.questions)
 			}
 			if len(p.Questions) > 0 && len(p.Tasks) > 0 {
-				t.Errorf("a plan with questions has tasks: %q", taskIDs(p))
+				t.Errorf("a plan with questions has tasks: %q", kittest.TaskIDs(p))
 			}
 			for key, want := range tc.params {
 				id, k, _ := strings.Cut(key, ".")
-				if tk := task(p, id); tk == nil || tk.Params[k] != want {
+				if tk := kittest.Task(p, id); tk == nil || tk.Params[k] != want {
 					t.Errorf("%s = %v, want %q", key, tk, want)
 				}
 			}
 			for id, want := range tc.depends {
-				if tk := task(p, id); tk == nil || strings.Join(tk.DependsOn, ",") != want {
+				if tk := kittest.Task(p, id); tk == nil || strings.Join(tk.DependsOn, ",") != want {
 					t.Errorf("%s depends on %v, want %q", id, tk, want)
 				}
 			}
 			for id, want := range tc.services {
-				if tk := task(p, id); tk == nil || strings.Join(tk.Services, ",") != want {
+				if tk := kittest.Task(p, id); tk == nil || strings.Join(tk.Services, ",") != want {
 					t.Errorf("%s services %v, want %q", id, tk, want)
 				}
 			}
@@ -261,11 +175,11 @@ func anyContains(list []string, sub string) bool {
 }
 
 func TestPlanFiles(t *testing.T) {
-	repo, fsys := monoRepo()
+	repo, fsys := kittest.MonoRepo()
 	p := plan(t, "Containerize the services and add a compose file with redis", "", repo, fsys)
-	c := task(p, "container")
+	c := kittest.Task(p, "container")
 	if c == nil {
-		t.Fatalf("no container task: %q", taskIDs(p))
+		t.Fatalf("no container task: %q", kittest.TaskIDs(p))
 	}
 	if !strings.Contains(c.Why, "Compose builds from its Dockerfiles") {
 		t.Errorf("container Why does not explain the order: %q", c.Why)
@@ -274,14 +188,14 @@ func TestPlanFiles(t *testing.T) {
 	if got := strings.Join(c.Files, ","); got != want {
 		t.Errorf("container files = %q, want %q", got, want)
 	}
-	if cp := task(p, "compose"); cp == nil || cp.Files[0] != "compose.yaml" || cp.Params["backing"] != "redis" {
+	if cp := kittest.Task(p, "compose"); cp == nil || cp.Files[0] != "compose.yaml" || cp.Params["backing"] != "redis" {
 		t.Errorf("compose task = %+v", cp)
 	}
 }
 
 func TestPlanOnlyDelegatesAllowed(t *testing.T) {
-	repo, fsys := goRepo()
-	reg := defaultModes(t)
+	repo, fsys := kittest.GoRepo()
+	reg := kittest.DefaultModes(t)
 	lead := *reg.Lead()
 	lead.DelegatesTo = []string{kit.CICDMode} // no container, no compose
 	in := engine.PlanInput{Issue: engine.Issue{Title: "Add CI and a compose file with postgres"}, Repo: repo, Workspace: fsys, Lead: &lead}
@@ -289,7 +203,7 @@ func TestPlanOnlyDelegatesAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := taskIDs(p); got != "ci" {
+	if got := kittest.TaskIDs(p); got != "ci" {
 		t.Errorf("tasks = %q, want ci only", got)
 	}
 	if !anyContains(p.Declined, "may not delegate to "+kit.ComposeMode) {

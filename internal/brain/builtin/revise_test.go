@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/registry"
@@ -76,11 +77,11 @@ func TestReviseExposeAndPin(t *testing.T) {
 	repo, fsys := nodeRepo()
 	issue := engine.Issue{Title: "Containerize the web app"}
 	p := plan(t, issue.Title, "", repo, fsys)
-	ct := task(p, kit.TaskContainer)
+	ct := kittest.Task(p, kit.TaskContainer)
 	if ct == nil {
 		t.Fatalf("no container task: %+v", p.Tasks)
 	}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
 	if first.Status != engine.StatusDone {
 		t.Fatalf("first run: %s %s", first.Status, first.Error)
@@ -144,15 +145,15 @@ func TestReviseExposeAndPin(t *testing.T) {
 // request has the compose specialist write redis beside postgres; on
 // another task's pull request the service is named as not done.
 func TestReviseComposeAddsService(t *testing.T) {
-	repo, fsys := goRepo()
-	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
+	repo, fsys := kittest.GoRepo()
+	fsys = kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK)
 	issue := engine.Issue{Title: "Add docker compose for local development"}
 	p := plan(t, issue.Title, "", repo, fsys)
-	ct := task(p, kit.TaskCompose)
+	ct := kittest.Task(p, kit.TaskCompose)
 	if ct == nil {
 		t.Fatalf("no compose task: %+v", p.Tasks)
 	}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
 	if first.Status != engine.StatusDone || strings.Contains(string(first.ChangeSet.Get("compose.yaml").Content), "redis") {
 		t.Fatalf("first run: %s %s", first.Status, first.Error)

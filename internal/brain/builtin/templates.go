@@ -12,8 +12,8 @@ import (
 //go:embed templates
 var templatesFS embed.FS
 
-// render executes the embedded template at templates/<name> with data.
-func render(name string, data any) ([]byte, error) { return kit.Render(templatesFS, name, data) }
+// Render executes the embedded template at templates/<name> with data.
+func Render(name string, data any) ([]byte, error) { return kit.Render(templatesFS, name, data) }
 
 // renderDelims is render with other action delimiters (Helm charts).
 func renderDelims(name string, data any, left, right string) ([]byte, error) {

@@ -96,7 +96,7 @@ func worker(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error)
 			kept = append(kept, f.path)
 			continue
 		}
-		out, err := render("worker/"+f.tmpl, d)
+		out, err := Render("worker/"+f.tmpl, d)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
 	"github.com/pelletier/go-toml/v2"
@@ -47,10 +48,10 @@ func TestWorkerOutputs(t *testing.T) {
 			if fsys == nil {
 				fsys = fstest.MapFS{}
 			}
-			cs := work(t, kit.WorkerMode, engine.Task{ID: "worker", Params: tc.params}, nil, fsys)
-			strictGate(t, kit.WorkerMode, cs)
+			cs := kittest.Work(t, kit.WorkerMode, engine.Task{ID: "worker", Params: tc.params}, nil, fsys)
+			kittest.StrictGate(t, kit.WorkerMode, cs)
 			for p, subs := range tc.want {
-				got := fileOf(t, cs, p)
+				got := kittest.FileOf(t, cs, p)
 				for _, s := range subs {
 					if !strings.Contains(got, s) {
 						t.Errorf("%s lacks %q:\n%s", p, s, got)
@@ -58,7 +59,7 @@ func TestWorkerOutputs(t *testing.T) {
 				}
 			}
 			for p, subs := range tc.absent {
-				got := fileOf(t, cs, p)
+				got := kittest.FileOf(t, cs, p)
 				for _, s := range subs {
 					if strings.Contains(got, s) {
 						t.Errorf("%s has %q:\n%s", p, s, got)
@@ -101,7 +102,7 @@ func TestWorkerBadParams(t *testing.T) {
 // Existing Worker files are kept and the notes say so.
 func TestWorkerKeepsExisting(t *testing.T) {
 	fsys := fstest.MapFS{"workers/edge/wrangler.toml": {Data: []byte("name = \"edge\"\n")}}
-	cs := work(t, kit.WorkerMode, engine.Task{ID: "worker", Params: map[string]string{"name": "edge"}}, nil, fsys)
+	cs := kittest.Work(t, kit.WorkerMode, engine.Task{ID: "worker", Params: map[string]string{"name": "edge"}}, nil, fsys)
 	if cs.Get("workers/edge/wrangler.toml") != nil {
 		t.Error("the existing wrangler.toml was overwritten")
 	}

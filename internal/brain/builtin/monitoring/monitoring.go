@@ -1,4 +1,4 @@
-package builtin
+package monitoring
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ type monService struct {
 	HealthPath string
 }
 
-// monitoring is the monitoring specialist: alert rules for each service
+// Work is the monitoring specialist: alert rules for each service
 // (availability, error rate, latency, saturation) as a PrometheusRule and a
 // ServiceMonitor when target=kubernetes, else a rules file per service and
 // a prometheus.yml that scrapes them; a runbook the alerts link to; and a
@@ -47,7 +47,7 @@ type monService struct {
 // its scrape job). Params["alert_names"] keeps only the named alerts of
 // their sets (and brings their sets in). Params["probe_targets"] is the
 // URLs the http set probes (default: each service's health endpoint).
-func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	target := in.Task.Params["target"]
 	switch target {
 	case "":
@@ -147,7 +147,7 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		return nil, err
 	}
 	if target == "prometheus" {
-		out, err := render("monitoring/prometheus.yml.tmpl", monScrape{Services: all, Sets: choice.Sets, ProbeTargets: probeTargets})
+		out, err := templates.Render("prometheus.yml.tmpl", monScrape{Services: all, Sets: choice.Sets, ProbeTargets: probeTargets})
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +171,7 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		}
 	}
 	if dashboard && choice.Service {
-		out, err := render("monitoring/provisioning.yaml.tmpl", nil)
+		out, err := templates.Render("provisioning.yaml.tmpl", nil)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,7 @@ func monitoring(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 			return nil, err
 		}
 	}
-	out, err := render("monitoring/runbook.md.tmpl", append(all, sections...))
+	out, err := templates.Render("runbook.md.tmpl", append(all, sections...))
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func monWriteRules(put func(p string, content []byte, note string) error, target
 	if err := put(path.Join(monDir, "kubernetes", name+"-rules.yaml"), out, note+"; the saturation alert needs cAdvisor and kube-state-metrics"); err != nil {
 		return err
 	}
-	sm, err := render("monitoring/servicemonitor.yaml.tmpl", struct{ Name string }{name})
+	sm, err := templates.Render("servicemonitor.yaml.tmpl", struct{ Name string }{name})
 	if err != nil {
 		return err
 	}

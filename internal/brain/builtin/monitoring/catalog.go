@@ -1,11 +1,12 @@
-package builtin
+package monitoring
 
 import (
 	"fmt"
-	"github.com/devops-lead/devops-lead/internal/intent"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/devops-lead/devops-lead/internal/intent"
 )
 
 // The catalogue of named alert sets: alerts people ask for by name
@@ -57,10 +58,10 @@ type catalogAlert struct {
 	Words, Weak []string
 }
 
-// alertServiceSet is the Params["alerts"] value for the generic
+// AlertServiceSet is the Params["alerts"] value for the generic
 // per-service alerts (availability, error rate, latency, saturation), the
 // default.
-const alertServiceSet = "service"
+const AlertServiceSet = "service"
 
 // fsReal selects the file systems worth alerting on.
 const fsReal = `fstype!~"tmpfs|overlay|squashfs|ramfs"`
@@ -410,7 +411,7 @@ func parseAlertChoice(alerts, names string) (monAlertChoice, error) {
 	var c monAlertChoice
 	var setNames []string
 	for _, s := range monSplitList(strings.ToLower(alerts)) {
-		if s == alertServiceSet {
+		if s == AlertServiceSet {
 			c.Service = true
 			continue
 		}
@@ -467,7 +468,7 @@ func monSplitList(s string) []string {
 	return out
 }
 
-// alertTaskParams is what the lead sets on a monitoring task for a
+// AlertTaskParams is what the lead sets on a monitoring task for a
 // request: alerts (the sets named, with service kept when the request
 // also asks for the service's own alerts, which the lead says through
 // withService) and alert_names (the specific alerts named, empty when the
@@ -475,14 +476,14 @@ func monSplitList(s string) []string {
 // that the catalogue cannot write (alertCatalogUnknown), for the lead to
 // say so. text is the normalised request, raw the request as written. With
 // no set named, params is nil: the task keeps its default (service).
-func alertTaskParams(text, raw string, withService bool) (params map[string]string, missing []string) {
+func AlertTaskParams(text, raw string, withService bool) (params map[string]string, missing []string) {
 	sets, names := alertCatalogMatch(text)
 	missing = alertCatalogUnknown(raw)
 	if len(sets) == 0 {
 		return nil, missing
 	}
 	if withService {
-		sets = append([]string{alertServiceSet}, sets...)
+		sets = append([]string{AlertServiceSet}, sets...)
 	}
 	params = map[string]string{"alerts": strings.Join(sets, ",")}
 	if len(names) > 0 {
@@ -491,9 +492,9 @@ func alertTaskParams(text, raw string, withService bool) (params map[string]stri
 	return params, missing
 }
 
-// alertCatalogueSummary names the catalogue's sets and their exporters,
+// AlertCatalogueSummary names the catalogue's sets and their exporters,
 // for the lead's messages.
-func alertCatalogueSummary() string {
+func AlertCatalogueSummary() string {
 	parts := []string{"error rate, latency and availability per service"}
 	for _, set := range alertCatalogue {
 		parts = append(parts, fmt.Sprintf("%s (%s)", set.Title, set.Exporter))
@@ -501,11 +502,11 @@ func alertCatalogueSummary() string {
 	return strings.Join(parts, ", ")
 }
 
-// alertSetsTitle names the sets of Params["alerts"] for a task title.
-func alertSetsTitle(alerts string) string {
+// AlertSetsTitle names the sets of Params["alerts"] for a task title.
+func AlertSetsTitle(alerts string) string {
 	var out []string
 	for _, name := range monSplitList(alerts) {
-		if name == alertServiceSet {
+		if name == AlertServiceSet {
 			out = append(out, "service")
 			continue
 		}
@@ -516,16 +517,16 @@ func alertSetsTitle(alerts string) string {
 	return strings.Join(out, ", ")
 }
 
-// alertSetsGoal says what a task's alerts are: each set with its exporter
+// AlertSetsGoal says what a task's alerts are: each set with its exporter
 // and the alerts it writes.
-func alertSetsGoal(alerts, names string) string {
+func AlertSetsGoal(alerts, names string) string {
 	want := map[string]bool{}
 	for _, n := range monSplitList(names) {
 		want[strings.ToLower(n)] = true
 	}
 	var out []string
 	for _, name := range monSplitList(alerts) {
-		if name == alertServiceSet {
+		if name == AlertServiceSet {
 			out = append(out, "for each service's error rate, latency and availability")
 			continue
 		}

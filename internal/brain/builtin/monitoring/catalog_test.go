@@ -1,4 +1,4 @@
-package builtin
+package monitoring
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -121,7 +122,7 @@ func TestParseAlertChoice(t *testing.T) {
 }
 
 func TestMonitoringAlertSets(t *testing.T) {
-	repo := &stack.Repo{Services: []stack.Service{k8sGoAPI}}
+	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
 	tests := []struct {
 		name   string
 		params map[string]string
@@ -161,9 +162,9 @@ func TestMonitoringAlertSets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := engine.WorkInput{Issue: engine.Issue{Title: "alerts"},
 				Task: engine.Task{ID: "monitoring", Mode: kit.MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}}
-			cs := workIn(t, in)
-			strictGate(t, kit.MonitoringMode, cs)
-			checkWrote(t, cs, tc.want, tc.absent)
+			cs := kittest.WorkIn(t, in)
+			kittest.StrictGate(t, kit.MonitoringMode, cs)
+			kittest.CheckWrote(t, cs, tc.want, tc.absent)
 			for _, f := range cs.Files {
 				if strings.HasSuffix(f.Path, "-alerts.yml") {
 					if _, errs := rulefmt.Parse(f.Content, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil); len(errs) > 0 {
@@ -192,7 +193,7 @@ func TestMonitoringAlertSetErrors(t *testing.T) {
 		{map[string]string{"alerts": "redis"}, &stack.Repo{}},
 		{map[string]string{"alert_names": "NodeOnFire"}, &stack.Repo{}},
 	} {
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: kit.MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}})
+		_, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "m", Mode: kit.MonitoringMode, Params: tc.params}, Repo: tc.repo, Workspace: fstest.MapFS{}})
 		if err == nil {
 			t.Errorf("%v: want an error", tc.params)
 		}
@@ -201,7 +202,7 @@ func TestMonitoringAlertSetErrors(t *testing.T) {
 
 func TestAlertTaskParams(t *testing.T) {
 	raw := "Add PostgreSQL alerts: PostgresqlDown, too many connections, replication lag, and table bloat"
-	p, missing := alertTaskParams(intent.Norm(raw), raw, false)
+	p, missing := AlertTaskParams(intent.Norm(raw), raw, false)
 	if p["alerts"] != "postgres" || p["alert_names"] != "PostgresqlDown,PostgresqlTooManyConnections,PostgresqlReplicationLag" {
 		t.Errorf("params %v", p)
 	}
@@ -211,11 +212,11 @@ func TestAlertTaskParams(t *testing.T) {
 	if _, err := parseAlertChoice(p["alerts"], p["alert_names"]); err != nil {
 		t.Errorf("the params do not parse: %v", err)
 	}
-	p, _ = alertTaskParams(intent.Norm("uptime and host alerts"), "uptime and host alerts", true)
+	p, _ = AlertTaskParams(intent.Norm("uptime and host alerts"), "uptime and host alerts", true)
 	if p["alerts"] != "service,node,http" || p["alert_names"] != "" {
 		t.Errorf("params %v", p)
 	}
-	if p, _ := alertTaskParams(intent.Norm("add alerting"), "add alerting", true); p != nil {
+	if p, _ := AlertTaskParams(intent.Norm("add alerting"), "add alerting", true); p != nil {
 		t.Errorf("no set named: params %v, want nil", p)
 	}
 }
@@ -225,7 +226,7 @@ func TestAlertTaskParams(t *testing.T) {
 func TestMonitoringAlertSetsKeepPrometheusYML(t *testing.T) {
 	existing := "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [\"app:8080\"]\n"
 	fsys := fstest.MapFS{"monitoring/prometheus/prometheus.yml": {Data: []byte(existing)}}
-	cs := work(t, kit.MonitoringMode, engine.Task{ID: "m", Params: map[string]string{"alerts": "postgres,node"}}, &stack.Repo{}, fsys)
+	cs := kittest.Work(t, kit.MonitoringMode, engine.Task{ID: "m", Params: map[string]string{"alerts": "postgres,node"}}, &stack.Repo{}, fsys)
 	if cs.Get("monitoring/prometheus/prometheus.yml") != nil {
 		t.Fatal("the repository's prometheus.yml is rewritten")
 	}

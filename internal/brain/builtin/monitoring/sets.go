@@ -1,4 +1,4 @@
-package builtin
+package monitoring
 
 import (
 	"fmt"
@@ -87,7 +87,7 @@ func monWriteSets(put func(p string, content []byte, note string) error, target,
 				return nil, err
 			}
 			if set.Name == "http" {
-				pr, err := render("monitoring/probe.yaml.tmpl", struct {
+				pr, err := templates.Render("probe.yaml.tmpl", struct {
 					Set     alertSet
 					Targets []string
 				}{set, probeTargets})
@@ -110,7 +110,7 @@ func monWriteSets(put func(p string, content []byte, note string) error, target,
 	if len(sets) == 0 {
 		return nil, nil
 	}
-	out, err := render("monitoring/README.md.tmpl", struct {
+	out, err := templates.Render("README.md.tmpl", struct {
 		K8s          bool
 		Sets         []alertSet
 		ProbeTargets []string
