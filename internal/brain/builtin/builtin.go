@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -43,7 +44,7 @@ var specialists = map[string]specialist{
 	kit.ComposeMode:        composeLocal,
 	kit.ContainerMode:      containerize,
 	kit.InfraMode:          writeInfra,
-	kit.KubernetesMode:     kubernetes,
+	kit.KubernetesMode:     kubernetes.Work,
 	kit.MonitoringMode:     monitoring.Work,
 	kit.WorkerMode:         worker,
 }

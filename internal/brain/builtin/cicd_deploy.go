@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/pins"
@@ -294,7 +295,7 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 			return fmt.Errorf("task %s: params kustomize=true and helm=true: pick one (the deploy installs a Helm chart or applies a kustomize overlay)", in.Task.ID)
 		}
 		helm = true
-		manifests = helmChartDir(name)
+		manifests = kubernetes.HelmChartDir(name)
 	default:
 		return fmt.Errorf("task %s: params helm=%q must be true or false", in.Task.ID, v)
 	}
@@ -326,6 +327,6 @@ func clusterDeployData(in engine.WorkInput, compute, dir string, data map[string
 	data["Kustomize"] = kustomize
 	data["Manifests"] = manifests
 	data["ManifestsQ"] = manifests // k8s or deploy, then DNS-label names: no quoting needed
-	data["ImageName"] = k8sImageName(svc, several, owner, repo, known)
+	data["ImageName"] = kubernetes.K8sImageName(svc, several, owner, repo, known)
 	return nil
 }

@@ -3,7 +3,6 @@ package builtin
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -67,22 +66,6 @@ func ciDockerfiles(in engine.WorkInput, services []stack.Service) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-var ciImageNameRE = regexp.MustCompile(`[^a-z0-9._-]+`)
-
-// ciImageName is the image's short name for a Dockerfile: its directory's
-// base name, "app" at the root.
-func ciImageName(dockerfile string) string {
-	d := path.Dir(dockerfile)
-	if d == "." {
-		return "app"
-	}
-	n := strings.Trim(ciImageNameRE.ReplaceAllString(strings.ToLower(path.Base(d)), "-"), "-._")
-	if n == "" {
-		return "app"
-	}
-	return n
 }
 
 // ciWriteImage writes the image workflow: one job per Dockerfile, building
@@ -176,7 +159,7 @@ func ciImageContext(in engine.WorkInput, services []stack.Service, dockerfile st
 // platforms, when set, are passed to the build; a platform other than
 // linux/amd64 also sets up QEMU.
 func ciImageJob(dockerfile, ctx string, several bool, registry string, platforms []string, used map[string]bool) (ciJob, error) {
-	name := ciImageName(dockerfile)
+	name := kit.CIImageName(dockerfile)
 	image := "ghcr.io/${{ github.repository }}"
 	if several {
 		image += "/" + name

@@ -301,11 +301,11 @@ func ciGoRelease(c *ciSvc, used map[string]bool) (string, []string, error) {
 				name = path.Base(c.s.Module)
 			}
 		}
-		name = strings.Trim(ciImageNameRE.ReplaceAllString(strings.ToLower(name), "-"), "-._")
+		name = strings.Trim(kit.CIImageNameRE.ReplaceAllString(strings.ToLower(name), "-"), "-._")
 		if used[name] && c.s.Dir != "." {
 			// Two services with a ./cmd/http each: name the second by
 			// its service too.
-			name = strings.Trim(ciImageNameRE.ReplaceAllString(strings.ToLower(path.Base(c.s.Dir)), "-"), "-._") + "-" + name
+			name = strings.Trim(kit.CIImageNameRE.ReplaceAllString(strings.ToLower(path.Base(c.s.Dir)), "-"), "-._") + "-" + name
 		}
 		if name == "" || used[name] {
 			c.note("the main package %s has no name of its own; it is not released", m)

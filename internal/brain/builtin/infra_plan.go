@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -185,7 +186,7 @@ func (p *planner) computeParams(params map[string]string) {
 				others[o.Dir] = true
 			}
 		}
-		if hp, src, err := serviceHealthPath(p.in.Workspace, &sv, others); err == nil && hp != "" {
+		if hp, src, err := kubernetes.ServiceHealthPath(p.in.Workspace, &sv, others); err == nil && hp != "" {
 			params["health_path"] = hp
 			p.note("the load balancer checks GET %s, which %s states", hp, src)
 		}

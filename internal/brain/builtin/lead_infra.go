@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
@@ -80,11 +81,11 @@ func (p *planner) k8sTask(container bool) {
 	}
 	if in.Helm {
 		t.Title = "Helm chart for " + strings.Join(serviceNames(p.scope), ", ")
-		t.Goal = "Write a Helm chart per service in " + HelmChartsDir + "/<name>/: Chart.yaml, values.yaml and templates for a Deployment, a Service, a ServiceAccount, " +
+		t.Goal = "Write a Helm chart per service in " + kubernetes.HelmChartsDir + "/<name>/: Chart.yaml, values.yaml and templates for a Deployment, a Service, a ServiceAccount, " +
 			"a HorizontalPodAutoscaler, a PodDisruptionBudget, an Ingress and a NetworkPolicy, with restricted pod security, requests and limits, and probes; " +
 			"values.yaml holds the image, replicas, resources and probes" + helmSwitches(in) + "."
 		t.Why = "the request asks for a Helm chart to run the services on Kubernetes"
-		t.Files = []string{HelmChartsDir + "/"}
+		t.Files = []string{kubernetes.HelmChartsDir + "/"}
 		t.Params = map[string]string{"helm": "true", "autoscaling": b(in.Autoscaling), "ingress": b(in.Ingress)}
 		t.Acceptance = []string{
 			"the chart renders with its values.yaml, and the rendered manifests decode strictly against the Kubernetes API types",
@@ -95,7 +96,7 @@ func (p *planner) k8sTask(container bool) {
 			p.note("kustomize overlays were not written: the Helm chart's values replace them (override them per environment with -f <file>)")
 		}
 		if found {
-			p.note("Kubernetes manifests exist under %s/: the k8s task writes a Helm chart in %s/ and leaves them as they are; objects applied from them must be deleted (or adopted by Helm) before the chart installs objects of the same names", dir, HelmChartsDir)
+			p.note("Kubernetes manifests exist under %s/: the k8s task writes a Helm chart in %s/ and leaves them as they are; objects applied from them must be deleted (or adopted by Helm) before the chart installs objects of the same names", dir, kubernetes.HelmChartsDir)
 		}
 		if charts := p.in.Repo.Artifacts.HelmCharts; len(charts) > 0 {
 			p.note("the repository has Helm charts in %s: the k8s task keeps a file of a chart devops-lead wrote that passes the gate, and stops at a chart it did not write", strings.Join(charts, ", "))

@@ -14,8 +14,3 @@ var templatesFS embed.FS
 
 // Render executes the embedded template at templates/<name> with data.
 func Render(name string, data any) ([]byte, error) { return kit.Render(templatesFS, name, data) }
-
-// renderDelims is render with other action delimiters (Helm charts).
-func renderDelims(name string, data any, left, right string) ([]byte, error) {
-	return kit.RenderDelims(templatesFS, name, data, left, right)
-}

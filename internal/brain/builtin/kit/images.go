@@ -2,6 +2,7 @@ package kit
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -156,4 +157,21 @@ func SplitImage(ref string) (repo, tag, digest string) {
 		repo = strings.TrimPrefix(repo, p)
 	}
 	return repo, tag, digest
+}
+
+// CIImageNameRE matches the runs of characters an image name may not hold.
+var CIImageNameRE = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// CIImageName is the image's short name for a Dockerfile: its directory's
+// base name, "app" at the root.
+func CIImageName(dockerfile string) string {
+	d := path.Dir(dockerfile)
+	if d == "." {
+		return "app"
+	}
+	n := strings.Trim(CIImageNameRE.ReplaceAllString(strings.ToLower(path.Base(d)), "-"), "-._")
+	if n == "" {
+		return "app"
+	}
+	return n
 }

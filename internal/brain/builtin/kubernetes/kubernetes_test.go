@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"context"
@@ -119,12 +119,12 @@ func TestKubernetesBadInput(t *testing.T) {
 		{nil, []string{"nope"}, "did not find"},
 	} {
 		in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: tc.params, Services: tc.svcs}, Repo: repo}
-		_, err := New().Work(context.Background(), in)
+		_, err := kittest.New().Work(context.Background(), in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v, want %q", tc.params, err, tc.want)
 		}
 	}
-	if _, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode}, Repo: &stack.Repo{}}); err == nil {
+	if _, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode}, Repo: &stack.Repo{}}); err == nil {
 		t.Error("no service: want an error")
 	}
 }

@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"errors"
@@ -32,11 +32,11 @@ var k8sSkipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": 
 
 var errHealthDone = errors.New("done")
 
-// serviceHealthPath is the service's health endpoint: the one the
+// ServiceHealthPath is the service's health endpoint: the one the
 // repository model found (Service.HealthPath, which also knows Spring's
 // actuator under its context path), else the bounded search below. It
 // returns the path and what states it.
-func serviceHealthPath(ws fs.FS, s *stack.Service, others map[string]bool) (string, string, error) {
+func ServiceHealthPath(ws fs.FS, s *stack.Service, others map[string]bool) (string, string, error) {
 	if s.HealthPath != "" {
 		src := s.HealthSource
 		if src == "" {

@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"bytes"
@@ -149,7 +149,7 @@ func k8sOverlays(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 		for _, m := range manifests {
 			res = append(res, m.Rel)
 		}
-		out, err := Render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: res})
+		out, err := templates.Render("kustomization.yaml.tmpl", k8sKustomization{Resources: res})
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +179,7 @@ func k8sOverlays(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 		if env != "production" && env != "prod" {
 			k.Replicas = workloads
 		}
-		out, err := Render("kubernetes/overlay.yaml.tmpl", k)
+		out, err := templates.Render("overlay.yaml.tmpl", k)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"bytes"
@@ -56,14 +56,14 @@ var helmFiles = []helmFile{
 	{"templates/NOTES.txt", "helm/chart/NOTES.txt.tmpl"},
 }
 
-// helmChartDir is the chart directory of a service's Kubernetes name.
-func helmChartDir(name string) string { return path.Join(HelmChartsDir, name) }
+// HelmChartDir is the chart directory of a service's Kubernetes name.
+func HelmChartDir(name string) string { return path.Join(HelmChartsDir, name) }
 
 // helmWriteChart writes one service's chart into charts/<name>/. A file
 // the workspace already has that passes the gate is kept (keepOrPut); a
 // chart devops-lead did not write is not merged into.
 func helmWriteChart(ws fs.FS, cs *change.ChangeSet, s *stack.Service, app k8sApp, p k8sParams, notes []string, known bool) error {
-	dir := helmChartDir(app.Name)
+	dir := HelmChartDir(app.Name)
 	old, err := kit.ReadOptional(ws, path.Join(dir, "Chart.yaml"))
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func helmWriteChart(ws fs.FS, cs *change.ChangeSet, s *stack.Service, app k8sApp
 		if strings.HasPrefix(f.tmpl, "helm/chart/") {
 			out, err = renderHelm(f.tmpl, v)
 		} else {
-			out, err = Render(f.tmpl, v)
+			out, err = templates.Render(f.tmpl, v)
 		}
 		if err != nil {
 			return err
@@ -134,5 +134,5 @@ func helmNote(file string, v helmValues, notes []string) string {
 // delimiters: what devops-lead fills in (the chart's name in the helper
 // names) is in [[ ]], and Helm's own {{ }} actions are written as they are.
 func renderHelm(name string, data any) ([]byte, error) {
-	return renderDelims(name, data, "[[", "]]")
+	return templates.RenderDelims(name, data, "[[", "]]")
 }

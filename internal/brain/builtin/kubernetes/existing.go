@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"bytes"
@@ -7,9 +7,8 @@ import (
 	"io/fs"
 	"sort"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/devops-lead/devops-lead/internal/workspace"
+	"gopkg.in/yaml.v3"
 )
 
 // k8sExistingMaxBytes bounds each existing manifest read.

@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"context"
@@ -276,7 +276,7 @@ func TestKubernetesHelmExtras(t *testing.T) {
 	// The proxy's ports stay the proxy's.
 	taken := &stack.Repo{Services: []stack.Service{{Name: "api", Dir: "", Language: stack.Go, Port: 5432}}}
 	in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: map[string]string{"helm": "true", "cloudsql_proxy": "true"}}, Repo: taken}
-	if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "Cloud SQL Auth Proxy") {
+	if _, err := kittest.New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), "Cloud SQL Auth Proxy") {
 		t.Errorf("port 5432 with the proxy: err = %v", err)
 	}
 }
@@ -295,7 +295,7 @@ func TestKubernetesHelmBadInput(t *testing.T) {
 			"charts/api/ holds a Helm chart devops-lead did not write"},
 	} {
 		in := engine.WorkInput{Task: engine.Task{ID: "k8s", Mode: kit.KubernetesMode, Params: tc.params}, Repo: repo, Workspace: tc.fsys}
-		_, err := New().Work(context.Background(), in)
+		_, err := kittest.New().Work(context.Background(), in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v, want %q", tc.params, err, tc.want)
 		}

@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"context"
@@ -130,7 +130,7 @@ func TestKubernetesCloudSQLProxyBadInput(t *testing.T) {
 	} {
 		in := engine.WorkInput{Task: engine.Task{ID: kit.TaskK8s, Mode: kit.KubernetesMode, Params: tc.params},
 			Repo: &stack.Repo{Services: []stack.Service{tc.svc}}, Workspace: fstest.MapFS{}}
-		if _, err := New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := kittest.New().Work(context.Background(), in); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v port %d: err %v, want %q", tc.params, tc.svc.Port, err, tc.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"context"
@@ -188,7 +188,7 @@ func TestK8sOverlaysErrors(t *testing.T) {
 			fsys[p] = &fstest.MapFile{Data: []byte(c)}
 			k8s = append(k8s, p)
 		}
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k", Mode: kit.KubernetesMode, Params: tc.params},
+		_, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "k", Mode: kit.KubernetesMode, Params: tc.params},
 			Repo: &stack.Repo{Artifacts: stack.Artifacts{Kubernetes: k8s}}, Workspace: fsys})
 		if err == nil {
 			t.Errorf("%s: want an error", tc.name)

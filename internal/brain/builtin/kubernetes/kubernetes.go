@@ -1,4 +1,4 @@
-package builtin
+package kubernetes
 
 import (
 	"context"
@@ -93,13 +93,13 @@ type k8sCloudSQL struct {
 	Instance, ServiceAccount, User, Database string
 }
 
-// kubernetes is the Kubernetes specialist: per service a ServiceAccount,
+// Work is the Kubernetes specialist: per service a ServiceAccount,
 // Deployment and Service, an Ingress and a NetworkPolicy when asked, and an
 // HorizontalPodAutoscaler with a PodDisruptionBudget when autoscaling is
 // asked; as plain manifests in <dir>/<service>/, as a Kustomize base with
 // staging and production overlays, or as a Helm chart in charts/<service>/
 // whose values.yaml turns them on.
-func kubernetes(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	if k8sOverlayRequested(in.Task) {
 		return k8sOverlays(ctx, in)
 	}
@@ -202,7 +202,7 @@ func k8sAppFor(tbl *kit.ImageTable, ws fs.FS, s *stack.Service, p k8sParams, oth
 		}
 		app.CloudSQL = sql
 	}
-	hp, src, err := serviceHealthPath(ws, s, others)
+	hp, src, err := ServiceHealthPath(ws, s, others)
 	if err != nil {
 		return k8sApp{}, nil, err
 	}
@@ -212,7 +212,7 @@ func k8sAppFor(tbl *kit.ImageTable, ws fs.FS, s *stack.Service, p k8sParams, oth
 	} else {
 		notes = append(notes, fmt.Sprintf("probes open a TCP connection to port %d: the code states no /healthz or /health endpoint", app.Port))
 	}
-	app.ImageName = k8sImageName(s, several, owner, repo, known)
+	app.ImageName = K8sImageName(s, several, owner, repo, known)
 	app.Image = app.ImageName + ":IMAGE_TAG"
 	app.ImageComment = "The image is the one the Image workflow pushes; IMAGE_TAG is set at deploy time (sha-<short commit> or a vX.Y.Z release)."
 	if !known {
@@ -266,17 +266,17 @@ func saNote(app k8sApp) string {
 	return "a ServiceAccount of its own, with no API token mounted"
 }
 
-// k8sImageName is the image (without a tag) the manifests of service s
+// K8sImageName is the image (without a tag) the manifests of service s
 // run: the one the Image workflow pushes to GHCR, with OWNER/REPO when the
 // repository is not known. Cluster deploy workflows replace it with the
 // image they push.
-func k8sImageName(s *stack.Service, several bool, owner, repo string, known bool) string {
+func K8sImageName(s *stack.Service, several bool, owner, repo string, known bool) string {
 	name := "ghcr.io/OWNER/REPO"
 	if known {
 		name = "ghcr.io/" + owner + "/" + repo
 	}
 	if several {
-		name += "/" + ciImageName(kit.JoinPath(s.Dir, "Dockerfile"))
+		name += "/" + kit.CIImageName(kit.JoinPath(s.Dir, "Dockerfile"))
 	}
 	return name
 }
@@ -322,7 +322,7 @@ func k8sWriteApp(ws fs.FS, cs *change.ChangeSet, dir string, app k8sApp, p k8sPa
 			kept = append(kept, fmt.Sprintf("%s %s (already in %s)", d.kind, app.Name, at))
 			continue
 		}
-		out, err := Render("kubernetes/"+d.tmpl+".yaml.tmpl", app)
+		out, err := templates.Render(d.tmpl+".yaml.tmpl", app)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +354,7 @@ type k8sKustomization struct {
 // k8sWriteKustomize writes the base kustomization and the staging and
 // production overlays, which set the image tags.
 func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []string, images []k8sImage) error {
-	out, err := Render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Resources: resources})
+	out, err := templates.Render("kustomization.yaml.tmpl", k8sKustomization{Resources: resources})
 	if err != nil {
 		return err
 	}
@@ -362,7 +362,7 @@ func k8sWriteKustomize(ws fs.FS, cs *change.ChangeSet, dir string, resources []s
 		return err
 	}
 	for _, env := range []string{"staging", "production"} {
-		out, err := Render("kubernetes/kustomization.yaml.tmpl", k8sKustomization{Namespace: env, Resources: []string{"../../base"}, Images: images})
+		out, err := templates.Render("kustomization.yaml.tmpl", k8sKustomization{Namespace: env, Resources: []string{"../../base"}, Images: images})
 		if err != nil {
 			return err
 		}
