@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
@@ -42,7 +43,7 @@ var specialists = map[string]specialist{
 	kit.AzureArchitectMode: writeDesign,
 	kit.CICDMode:           cicd,
 	kit.ComposeMode:        composeLocal,
-	kit.ContainerMode:      containerize,
+	kit.ContainerMode:      container.Work,
 	kit.InfraMode:          writeInfra,
 	kit.KubernetesMode:     kubernetes.Work,
 	kit.MonitoringMode:     monitoring.Work,

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/change"
@@ -130,7 +131,7 @@ func ciWriteDeploy(in engine.WorkInput, defaultBranch string, cs *change.ChangeS
 	if in.Repo != nil {
 		if s := in.Repo.Service(dir); s != nil {
 			// A Dockerfile written for a workspace root builds from there.
-			if c, df := imageBuild(in.Workspace, in.Deps, *s); (c != dir || df != kit.JoinPath(dir, "Dockerfile")) && kit.SafePath(c) && kit.SafePath(df) {
+			if c, df := container.ImageBuild(in.Workspace, in.Deps, *s); (c != dir || df != kit.JoinPath(dir, "Dockerfile")) && kit.SafePath(c) && kit.SafePath(df) {
 				bctx = c
 				fileJSON, err := json.Marshal(df)
 				if err != nil {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -50,7 +51,7 @@ func ciDockerfiles(in engine.WorkInput, services []stack.Service) []string {
 		for _, s := range services {
 			if p := path.Join(s.Dir, "Dockerfile"); workspace.Exists(in.Workspace, p) {
 				consider(p)
-			} else if kept := keptDockerfile(in.Workspace, in.Deps, s); kept != "" {
+			} else if kept := container.KeptDockerfile(in.Workspace, in.Deps, s); kept != "" {
 				found[kept] = true // the unit's own Dockerfile, kept elsewhere
 			}
 		}
@@ -147,7 +148,7 @@ func ciDirList(services []stack.Service) string {
 // from a workspace root (imageBuild), else its directory.
 func ciImageContext(in engine.WorkInput, services []stack.Service, dockerfile string) string {
 	for _, s := range services {
-		if ctx, df := imageBuild(in.Workspace, in.Deps, s); df == dockerfile {
+		if ctx, df := container.ImageBuild(in.Workspace, in.Deps, s); df == dockerfile {
 			return ctx
 		}
 	}

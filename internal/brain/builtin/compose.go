@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -163,7 +164,7 @@ func composeModel(tbl *kit.ImageTable, in engine.WorkInput, dir string, services
 	}
 	for _, s := range services {
 		df := kit.JoinPath(s.Dir, "Dockerfile")
-		if !kit.Exists(in.Workspace, df) && !inDeps(in.Deps, df) && keptDockerfile(in.Workspace, in.Deps, s) == "" {
+		if !kit.Exists(in.Workspace, df) && !inDeps(in.Deps, df) && container.KeptDockerfile(in.Workspace, in.Deps, s) == "" {
 			notes = append(notes, fmt.Sprintf("%s has no Dockerfile, so it is not in the Compose file; containerize it first", kit.DirLabel(s.Dir)))
 			continue
 		}
@@ -174,8 +175,8 @@ func composeModel(tbl *kit.ImageTable, in engine.WorkInput, dir string, services
 				port = l.Port
 			}
 		}
-		bctx, bdf := imageBuild(in.Workspace, in.Deps, s)
-		app := composeService{Name: name, Context: kit.RelDir(dir, bctx), Dockerfile: ctxRel(bctx, bdf), Own: kit.RelDir(dir, s.Dir)}
+		bctx, bdf := container.ImageBuild(in.Workspace, in.Deps, s)
+		app := composeService{Name: name, Context: kit.RelDir(dir, bctx), Dockerfile: container.CtxRel(bctx, bdf), Own: kit.RelDir(dir, s.Dir)}
 		if port > 0 {
 			host := port
 			for hostPorts[host] {

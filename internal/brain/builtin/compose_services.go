@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 )
@@ -24,21 +25,21 @@ func backingService(name string, img kit.BackingImage) (composeService, []secret
 	switch name {
 	case "postgres":
 		s.Env = []envVar{{"POSTGRES_USER", "app"}, {"POSTGRES_DB", "app"}, {"POSTGRES_PASSWORD", secret("POSTGRES_PASSWORD")}}
-		s.Healthcheck = jsonArgs("CMD", "pg_isready", "-U", "app", "-d", "app")
+		s.Healthcheck = container.JsonArgs("CMD", "pg_isready", "-U", "app", "-d", "app")
 	case "mysql":
 		s.Env = []envVar{{"MYSQL_DATABASE", "app"}, {"MYSQL_USER", "app"}, {"MYSQL_PASSWORD", secret("MYSQL_PASSWORD")},
 			{"MYSQL_ROOT_PASSWORD", secret("MYSQL_ROOT_PASSWORD")}}
-		s.Healthcheck = jsonArgs("CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent")
+		s.Healthcheck = container.JsonArgs("CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent")
 		s.StartPeriod = "30s"
 	case "redis":
-		s.Healthcheck = jsonArgs("CMD", "redis-cli", "ping")
+		s.Healthcheck = container.JsonArgs("CMD", "redis-cli", "ping")
 	case "mongodb":
 		s.Env = []envVar{{"MONGO_INITDB_ROOT_USERNAME", "app"}, {"MONGO_INITDB_ROOT_PASSWORD", secret("MONGO_PASSWORD")}}
-		s.Healthcheck = jsonArgs("CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok")
+		s.Healthcheck = container.JsonArgs("CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok")
 		s.StartPeriod = "20s"
 	case "rabbitmq":
 		s.Env = []envVar{{"RABBITMQ_DEFAULT_USER", "app"}, {"RABBITMQ_DEFAULT_PASS", secret("RABBITMQ_PASSWORD")}}
-		s.Healthcheck = jsonArgs("CMD", "rabbitmq-diagnostics", "-q", "ping")
+		s.Healthcheck = container.JsonArgs("CMD", "rabbitmq-diagnostics", "-q", "ping")
 		s.StartPeriod = "30s"
 	}
 	return s, secrets

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
@@ -26,7 +27,7 @@ func BenchmarkPlan(b *testing.B) {
 func BenchmarkContainerAndCompose(b *testing.B) {
 	repo, fsys := kittest.MonoRepo()
 	for b.Loop() {
-		cs, err := containerize(context.Background(), engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: repo, Workspace: fsys})
+		cs, err := container.Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "container", Mode: kit.ContainerMode}, Repo: repo, Workspace: fsys})
 		if err != nil {
 			b.Fatal(err)
 		}

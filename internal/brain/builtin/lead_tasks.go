@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/intent"
@@ -60,10 +61,6 @@ func (p *planner) dockerfile(s stack.Service) (dockerfileState, []validate.Findi
 	return dockerfileValid, nil
 }
 
-// otherDockerfileDirs are the folders beside a unit where repositories
-// keep the unit's Dockerfile.
-var otherDockerfileDirs = []string{"docker", "build", "deploy", ".docker", "build/docker", "build/package"}
-
 // otherDockerfile returns a Dockerfile the repository keeps for the unit
 // outside <dir>/Dockerfile (docker/Dockerfile, build/package/Dockerfile,
 // Dockerfile.prod), or "". Development and test Dockerfiles do not count.
@@ -79,7 +76,7 @@ func (p *planner) otherDockerfile(s stack.Service) string {
 			found = append(found, df)
 			continue
 		}
-		for _, d := range otherDockerfileDirs {
+		for _, d := range kit.OtherDockerfileDirs {
 			if dir == kit.JoinPath(s.Dir, d) && (name == "Dockerfile" || strings.HasPrefix(name, "Dockerfile.")) {
 				found = append(found, df)
 			}
@@ -100,7 +97,7 @@ func (p *planner) containerTask() *engine.Task {
 	for _, s := range p.scope {
 		state, errs := p.dockerfile(s)
 		path := kit.JoinPath(s.Dir, "Dockerfile")
-		if other := p.otherDockerfile(s); state == dockerfileMissing && other != "" && (r.Container || keptDockerfile(p.in.Workspace, nil, s) != "") {
+		if other := p.otherDockerfile(s); state == dockerfileMissing && other != "" && (r.Container || container.KeptDockerfile(p.in.Workspace, nil, s) != "") {
 			if !r.Container && !r.Publish && !r.Compose && !needsImage(&r.Infra) {
 				continue // nothing in the request builds an image
 			}
@@ -186,8 +183,8 @@ func (p *planner) containerTask() *engine.Task {
 		t.Files = append(t.Files, kit.JoinPath(s.Dir, "Dockerfile"), kit.JoinPath(s.Dir, ".dockerignore"))
 		// A new Dockerfile built from a context above the unit (a
 		// workspace root) gets that context's .dockerignore.
-		if state, _ := p.dockerfile(s); state == dockerfileMissing && contextDiffers(s) && !slices.Contains(t.Files, kit.JoinPath(buildContext(s), ".dockerignore")) {
-			t.Files = append(t.Files, kit.JoinPath(buildContext(s), ".dockerignore"))
+		if state, _ := p.dockerfile(s); state == dockerfileMissing && container.ContextDiffers(s) && !slices.Contains(t.Files, kit.JoinPath(container.BuildContext(s), ".dockerignore")) {
+			t.Files = append(t.Files, kit.JoinPath(container.BuildContext(s), ".dockerignore"))
 		}
 		p.noteAssumptions(s)
 	}

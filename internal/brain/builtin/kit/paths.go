@@ -94,3 +94,7 @@ func LastElem(dir string) string {
 	}
 	return dir
 }
+
+// OtherDockerfileDirs are the folders beside a unit where repositories
+// keep the unit's Dockerfile.
+var OtherDockerfileDirs = []string{"docker", "build", "deploy", ".docker", "build/docker", "build/package"}

@@ -1,4 +1,4 @@
-package builtin
+package container
 
 import (
 	"bytes"
@@ -16,11 +16,11 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// buildContext returns the directory a service's image is built from,
+// BuildContext returns the directory a service's image is built from,
 // relative to the repository root: its detected Context (the smallest
 // directory holding the unit, its local dependencies and its lockfile),
 // else its own directory.
-func buildContext(s stack.Service) string {
+func BuildContext(s stack.Service) string {
 	c := s.Context
 	if c == "" {
 		c = s.Dir
@@ -31,20 +31,20 @@ func buildContext(s stack.Service) string {
 	return path.Clean(c)
 }
 
-// contextDiffers reports whether the service builds from a context other
+// ContextDiffers reports whether the service builds from a context other
 // than its own directory (a workspace root, a common parent of replaced
 // modules).
-func contextDiffers(s stack.Service) bool {
+func ContextDiffers(s stack.Service) bool {
 	d := s.Dir
 	if d == "" {
 		d = "."
 	}
-	return buildContext(s) != path.Clean(d)
+	return BuildContext(s) != path.Clean(d)
 }
 
-// ctxRel returns the path p relative to the directory ctx that holds it,
+// CtxRel returns the path p relative to the directory ctx that holds it,
 // without a leading "./" ("." for ctx itself).
-func ctxRel(ctx, p string) string {
+func CtxRel(ctx, p string) string {
 	return strings.TrimPrefix(kit.RelDir(ctx, p), "./")
 }
 
@@ -52,7 +52,7 @@ func ctxRel(ctx, p string) string {
 // root, that the first line of a Dockerfile built from another context
 // states; the gate reads it to check the Dockerfile against that context.
 func contextLine(s stack.Service) string {
-	return fmt.Sprintf("docker build -f %s %s", kit.JoinPath(s.Dir, "Dockerfile"), buildContext(s))
+	return fmt.Sprintf("docker build -f %s %s", kit.JoinPath(s.Dir, "Dockerfile"), BuildContext(s))
 }
 
 // contextMembers lists the workspace's members that hold manifest, each
@@ -63,7 +63,7 @@ func contextMembers(ws fs.FS, s *stack.Service, ctx string, w *stack.Workspace, 
 	sort.Strings(members)
 	var out []string
 	for _, m := range members {
-		rel := ctxRel(ctx, m)
+		rel := CtxRel(ctx, m)
 		if !inside(ctx, m) || !kit.SafePath(rel) {
 			return nil, unsupportedContext(*s, fmt.Sprintf("the workspace member %q is outside it or has characters a Dockerfile cannot take safely", m))
 		}
@@ -79,7 +79,7 @@ func contextMembers(ws fs.FS, s *stack.Service, ctx string, w *stack.Workspace, 
 // supported, instead of writing a Dockerfile the gate would refuse.
 func unsupportedContext(s stack.Service, what string) error {
 	return fmt.Errorf("cannot containerize %s: it builds from the context %s, and %s; write its Dockerfile by hand (docker build -f %s %s) or ask for another unit",
-		kit.DirLabel(s.Dir), kit.DirLabel(buildContext(s)), what, kit.JoinPath(s.Dir, "Dockerfile"), buildContext(s))
+		kit.DirLabel(s.Dir), kit.DirLabel(BuildContext(s)), what, kit.JoinPath(s.Dir, "Dockerfile"), BuildContext(s))
 }
 
 // goModule is one Go module the image needs: its directory relative to the
@@ -95,7 +95,7 @@ type goModule struct {
 // repository without a replace (found only through go.work) is not
 // supported: the image builds without go.work.
 func goContextModules(ws fs.FS, repo *stack.Repo, s stack.Service) ([]goModule, error) {
-	ctx := buildContext(s)
+	ctx := BuildContext(s)
 	local := map[string]string{} // module path -> dir, for the repository's Go units
 	if repo != nil {
 		for _, u := range repo.Services {
@@ -127,7 +127,7 @@ func goContextModules(ws fs.FS, repo *stack.Repo, s stack.Service) ([]goModule, 
 		if err != nil {
 			return unsupportedContext(s, fmt.Sprintf("%s does not parse (%v)", gm, err))
 		}
-		rel := ctxRel(ctx, dir)
+		rel := CtxRel(ctx, dir)
 		if !kit.SafePath(rel) {
 			return unsupportedContext(s, fmt.Sprintf("the directory %q has characters a Dockerfile cannot take safely", rel))
 		}
@@ -177,16 +177,16 @@ func inside(dir, p string) bool {
 	return dir == "." || p == dir || strings.HasPrefix(p, dir+"/")
 }
 
-// imageBuild returns how a service's image is built: the context
+// ImageBuild returns how a service's image is built: the context
 // directory and the Dockerfile, both relative to the repository root. A
 // Dockerfile whose text states the service's context line (one the
 // container specialist wrote for a workspace or replace layout, planned in
 // deps or already in the repository) builds from that context; any other
 // from its own directory, as before.
-func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, dockerfile string) {
+func ImageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, dockerfile string) {
 	dockerfile = kit.JoinPath(s.Dir, "Dockerfile")
 	own := path.Clean(kit.JoinPath(s.Dir, "."))
-	if kept := keptDockerfile(ws, deps, s); kept != "" {
+	if kept := KeptDockerfile(ws, deps, s); kept != "" {
 		// The repository builds the unit from a Dockerfile of its own
 		// elsewhere (docker/Dockerfile): images are built from it, from
 		// the unit's directory or, when its COPY lines need it, the
@@ -197,7 +197,7 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 		}
 		return own, kept
 	}
-	if !contextDiffers(s) {
+	if !ContextDiffers(s) {
 		return own, dockerfile
 	}
 	var content []byte
@@ -212,21 +212,21 @@ func imageBuild(ws fs.FS, deps []*change.ChangeSet, s stack.Service) (ctx, docke
 		content, _ = kit.ReadOptional(ws, dockerfile)
 	}
 	if strings.Contains(string(content), "# "+contextLine(s)+"\n") {
-		return buildContext(s), dockerfile
+		return BuildContext(s), dockerfile
 	}
 	// A person's Dockerfile written for the workspace root (COPY uv.lock,
 	// COPY backend/pyproject.toml backend/) builds from there.
-	if content != nil && !copiesFit(ws, content, own) && copiesFit(ws, content, buildContext(s)) {
-		return buildContext(s), dockerfile
+	if content != nil && !copiesFit(ws, content, own) && copiesFit(ws, content, BuildContext(s)) {
+		return BuildContext(s), dockerfile
 	}
 	return own, dockerfile
 }
 
-// keptDockerfile returns the Dockerfile the repository keeps for the unit
+// KeptDockerfile returns the Dockerfile the repository keeps for the unit
 // outside <dir>/Dockerfile (docker/Dockerfile, build/package/Dockerfile,
 // Dockerfile.prod), when <dir>/Dockerfile exists neither in the
 // repository nor in the changes before this task; "" otherwise.
-func keptDockerfile(ws fs.FS, deps []*change.ChangeSet, s stack.Service) string {
+func KeptDockerfile(ws fs.FS, deps []*change.ChangeSet, s stack.Service) string {
 	own := kit.JoinPath(s.Dir, "Dockerfile")
 	for _, cs := range deps {
 		if cs != nil {
@@ -239,7 +239,7 @@ func keptDockerfile(ws fs.FS, deps []*change.ChangeSet, s stack.Service) string 
 		return ""
 	}
 	var cands []string
-	for _, d := range otherDockerfileDirs {
+	for _, d := range kit.OtherDockerfileDirs {
 		cands = append(cands, kit.JoinPath(kit.JoinPath(s.Dir, d), "Dockerfile"))
 	}
 	cands = append(cands, kit.JoinPath(s.Dir, "Dockerfile.prod"), kit.JoinPath(s.Dir, "Dockerfile.production"))
@@ -302,7 +302,7 @@ func workspaceOf(repo *stack.Repo, s stack.Service, tools ...string) *stack.Work
 	if repo == nil {
 		return nil
 	}
-	ctx := buildContext(s)
+	ctx := BuildContext(s)
 	for i := range repo.Workspaces {
 		w := &repo.Workspaces[i]
 		if path.Clean(w.Dir) != ctx || !slices.Contains(tools, w.Tool) {

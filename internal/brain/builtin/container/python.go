@@ -1,4 +1,4 @@
-package builtin
+package container
 
 import (
 	"fmt"
@@ -70,8 +70,8 @@ func uvWorkspaceDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *s
 	if s.Module == "" || !kit.SafePath(s.Module) {
 		return nil, unsupportedContext(*s, "its project name is unknown, so uv sync --package cannot name it")
 	}
-	ctx := buildContext(*s)
-	lock := ctxRel(ctx, w.Lockfile)
+	ctx := BuildContext(*s)
+	lock := CtxRel(ctx, w.Lockfile)
 	if lock != "uv.lock" {
 		return nil, unsupportedContext(*s, fmt.Sprintf("its lockfile %s is not at the workspace root", w.Lockfile))
 	}

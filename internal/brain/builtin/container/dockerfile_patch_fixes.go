@@ -1,4 +1,4 @@
-package builtin
+package container
 
 import (
 	"fmt"
@@ -273,6 +273,6 @@ func execFormCmd(stages []*dfStageInfo, lines []kit.Line, line int) (*dfEdit, st
 	if !ok || !strings.EqualFold(word, "cmd") {
 		return nil, "", "the CMD uses shell syntax (variables, quotes, operators), which exec form would change"
 	}
-	why := fmt.Sprintf("CMD in shell form runs under /bin/sh, which does not pass signals on; the same command in exec form is CMD %s", jsonArgs(args...))
-	return &dfEdit{start: line, end: line, repl: []string{indent + word + " " + jsonArgs(args...)}}, why, ""
+	why := fmt.Sprintf("CMD in shell form runs under /bin/sh, which does not pass signals on; the same command in exec form is CMD %s", JsonArgs(args...))
+	return &dfEdit{start: line, end: line, repl: []string{indent + word + " " + JsonArgs(args...)}}, why, ""
 }

@@ -1,4 +1,4 @@
-package builtin
+package container
 
 import (
 	"bytes"
@@ -45,25 +45,25 @@ func goDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDat
 	if kit.Exists(ws, kit.JoinPath(s.Dir, "go.sum")) {
 		d.Copy = "go.mod go.sum"
 	}
-	if contextDiffers(*s) {
+	if ContextDiffers(*s) {
 		mods, err := goContextModules(ws, repo, *s)
 		if err != nil {
 			return nil, err
 		}
 		d.Modules = mods
-		d.Workdir = ctxRel(buildContext(*s), s.Dir)
+		d.Workdir = CtxRel(BuildContext(*s), s.Dir)
 		var dirs []string
 		for _, m := range mods[1:] {
-			dirs = append(dirs, kit.JoinPath(buildContext(*s), m.Dir))
+			dirs = append(dirs, kit.JoinPath(BuildContext(*s), m.Dir))
 		}
 		if len(dirs) > 0 {
 			notes = append(notes, fmt.Sprintf("%s replaces modules with %s, so the image builds from %s (%s) and copies only those modules",
-				kit.DirLabel(s.Dir), strings.Join(dirs, ", "), kit.DirLabel(buildContext(*s)), contextLine(*s)))
+				kit.DirLabel(s.Dir), strings.Join(dirs, ", "), kit.DirLabel(BuildContext(*s)), contextLine(*s)))
 		} else {
-			notes = append(notes, fmt.Sprintf("the image builds from %s (%s) and copies only %s", kit.DirLabel(buildContext(*s)), contextLine(*s), kit.DirLabel(s.Dir)))
+			notes = append(notes, fmt.Sprintf("the image builds from %s (%s) and copies only %s", kit.DirLabel(BuildContext(*s)), contextLine(*s), kit.DirLabel(s.Dir)))
 		}
 	}
-	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
+	d.Cmd = JsonArgs("/usr/local/bin/" + d.Binary)
 	if kit.HasFramework(s, "cgo") {
 		d.Cgo = true
 		notes = append(notes, fmt.Sprintf("a direct dependency of %s only builds with cgo (go-sqlite3 and the like), so the build runs with CGO_ENABLED=1 (the golang bookworm image has gcc) and the runtime is %s, which carries glibc", kit.DirLabel(s.Dir), d.Runtime))
@@ -93,7 +93,7 @@ func nodeDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileD
 	if pm == "bun" {
 		d.User = "bun"
 	}
-	if contextDiffers(*s) {
+	if ContextDiffers(*s) {
 		more, err := nodeWorkspace(ws, repo, s, d, pm)
 		if err != nil {
 			return nil, err
@@ -112,9 +112,9 @@ func nodeDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileD
 	d.Cmd = cmd
 	probe := fmt.Sprintf("require('net').connect(%d, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))", d.Port)
 	if pm == "bun" {
-		d.Healthcheck = jsonArgs("bun", "-e", probe)
+		d.Healthcheck = JsonArgs("bun", "-e", probe)
 	} else {
-		d.Healthcheck = jsonArgs("node", "-e", probe)
+		d.Healthcheck = JsonArgs("node", "-e", probe)
 	}
 	return notes, nil
 }
@@ -189,7 +189,7 @@ func nodeSingle(ws fs.FS, s *stack.Service, d *dockerfileData, pm, lock string) 
 // --workspace); the build runs for the unit and the image starts in its
 // directory.
 func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData, pm string) ([]string, error) {
-	ctx := buildContext(*s)
+	ctx := BuildContext(*s)
 	w := workspaceOf(repo, *s, "npm", "pnpm", "yarn", "bun")
 	if w == nil {
 		return nil, unsupportedContext(*s, "no npm, pnpm, yarn or bun workspace rooted there lists it")
@@ -197,7 +197,7 @@ func nodeWorkspace(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileDa
 	if w.Lockfile == "" {
 		return nil, unsupportedContext(*s, "the workspace has no lockfile to install from: commit one")
 	}
-	lock := ctxRel(ctx, w.Lockfile)
+	lock := CtxRel(ctx, w.Lockfile)
 	if !kit.SafePath(lock) || strings.Contains(lock, "/") {
 		return nil, unsupportedContext(*s, fmt.Sprintf("its lockfile %s is not at the workspace root", w.Lockfile))
 	}
@@ -267,21 +267,21 @@ func nodeCmd(ws fs.FS, s *stack.Service, pm string) (cmd, note string, err error
 	script := startScript(ws, s.Dir)
 	for _, c := range []string{script, s.Start} {
 		if args, ok := splitSimple(c); ok && len(args) > 1 && (args[0] == runtime || args[0] == "node") {
-			return jsonArgs(args...), "", nil
+			return JsonArgs(args...), "", nil
 		}
 	}
 	if script != "" {
-		return jsonArgs(start...), "the start script (" + script + ") runs through " + strings.Join(start, " "), nil
+		return JsonArgs(start...), "the start script (" + script + ") runs through " + strings.Join(start, " "), nil
 	}
 	if s.Entry != "" {
-		return jsonArgs(runtime, s.Entry), "", nil
+		return JsonArgs(runtime, s.Entry), "", nil
 	}
 	if s.Start != "" {
-		return jsonArgs(start...), "the start command (" + s.Start + ") runs through " + strings.Join(start, " "), nil
+		return JsonArgs(start...), "the start command (" + s.Start + ") runs through " + strings.Join(start, " "), nil
 	}
 	for _, f := range []string{"server.js", "index.js", "app.js", "main.js"} {
 		if kit.Exists(ws, kit.JoinPath(s.Dir, f)) {
-			return jsonArgs(runtime, f), "no start script or main in package.json, so it runs " + f, nil
+			return JsonArgs(runtime, f), "no start script or main in package.json, so it runs " + f, nil
 		}
 	}
 	return "", "", fmt.Errorf("cannot tell how to start the Node service in %s: add a \"start\" script or \"main\" to package.json", kit.DirLabel(s.Dir))
@@ -306,7 +306,7 @@ func startScript(ws fs.FS, dir string) string {
 // pythonDockerfile fills the Python template: a virtualenv built with
 // pip, poetry or uv, copied into a slim runtime that runs as uid 10001.
 func pythonDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileData) ([]string, error) {
-	if contextDiffers(*s) {
+	if ContextDiffers(*s) {
 		return uvWorkspaceDockerfile(tbl, ws, repo, s, d)
 	}
 	var notes []string
@@ -382,10 +382,10 @@ func pythonDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.
 // pythonCmd decides how the Python image starts.
 func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err error) {
 	if args, ok := splitSimple(s.Start); ok && len(args) > 0 {
-		return jsonArgs(args...), "", nil
+		return JsonArgs(args...), "", nil
 	}
 	if s.Start != "" {
-		return jsonArgs("sh", "-c", s.Start), "the start command uses shell syntax, so it runs through sh -c", nil
+		return JsonArgs("sh", "-c", s.Start), "the start command uses shell syntax, so it runs through sh -c", nil
 	}
 	entry := s.Entry
 	if entry == "" {
@@ -398,12 +398,12 @@ func pythonCmd(ws fs.FS, s *stack.Service, port int) (cmd, note string, err erro
 	}
 	switch {
 	case entry == "manage.py":
-		return jsonArgs("python", "manage.py", "runserver", fmt.Sprintf("0.0.0.0:%d", port)),
+		return JsonArgs("python", "manage.py", "runserver", fmt.Sprintf("0.0.0.0:%d", port)),
 			"Django's runserver is for development: switch CMD to gunicorn or uvicorn for production", nil
 	case strings.HasSuffix(entry, ".py"):
-		return jsonArgs("python", entry), "", nil
+		return JsonArgs("python", entry), "", nil
 	case entry != "":
-		return jsonArgs("python", "-m", entry), "", nil
+		return JsonArgs("python", "-m", entry), "", nil
 	}
 	return "", "", fmt.Errorf("cannot tell how to start the Python service in %s: add a main.py or a [project.scripts] entry, or state the start command", kit.DirLabel(s.Dir))
 }
@@ -417,7 +417,7 @@ func rustDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileD
 		d.Binary = s.Entry // the bin target detection chose
 	}
 	d.Lockfile = kit.Exists(ws, kit.JoinPath(s.Dir, "Cargo.lock"))
-	if contextDiffers(*s) {
+	if ContextDiffers(*s) {
 		// A workspace member: Cargo.lock and the path dependencies are at
 		// the workspace root, where cargo builds the one crate.
 		if workspaceOf(repo, *s, "cargo") == nil {
@@ -429,9 +429,9 @@ func rustDockerfile(ws fs.FS, repo *stack.Repo, s *stack.Service, d *dockerfileD
 		d.Filter = s.Module
 		d.Lockfile = s.WorkspaceLock != "" && kit.Exists(ws, s.WorkspaceLock)
 		notes = append(notes, fmt.Sprintf("%s is a member of the Cargo workspace at %s, so the image builds from there (%s) with cargo build -p %s",
-			kit.DirLabel(s.Dir), kit.DirLabel(buildContext(*s)), contextLine(*s), s.Module))
+			kit.DirLabel(s.Dir), kit.DirLabel(BuildContext(*s)), contextLine(*s), s.Module))
 	}
-	d.Cmd = jsonArgs("/usr/local/bin/" + d.Binary)
+	d.Cmd = JsonArgs("/usr/local/bin/" + d.Binary)
 	notes = append(notes, "no HEALTHCHECK: the distroless runtime has no shell or HTTP client; let the orchestrator probe the port")
 	if !d.Lockfile {
 		notes = append(notes, "no Cargo.lock, so builds are not reproducible: commit one")
@@ -494,7 +494,7 @@ func javaDockerfile(ws fs.FS, s *stack.Service, d *dockerfileData) ([]string, er
 	if strings.HasPrefix(tool, "./") {
 		d.Build = "chmod +x " + tool + " && " + d.Build
 	}
-	d.Cmd = jsonArgs("java", "-jar", "/app/app.jar")
+	d.Cmd = JsonArgs("java", "-jar", "/app/app.jar")
 	notes := []string{"no HEALTHCHECK: the JRE image has no HTTP client; add one with your health endpoint (e.g. Spring Boot Actuator) if you need it"}
 	if !boot {
 		notes = append(notes, "the jar must be runnable (Main-Class in its manifest) for java -jar to start it")
@@ -518,7 +518,7 @@ type ignoreData struct {
 
 func dockerignoreData(_ fs.FS, s *stack.Service) ignoreData {
 	return ignoreData{Langs: map[string]bool{string(s.Language): true}, Build: s.Build != "", Gradle: s.PackageManager == "gradle",
-		Nested: contextDiffers(*s), Context: kit.DirLabel(buildContext(*s))}
+		Nested: ContextDiffers(*s), Context: kit.DirLabel(BuildContext(*s))}
 }
 
 // sharedIgnores merges the .dockerignore data of the services that build
@@ -528,10 +528,10 @@ func sharedIgnores(ws fs.FS, services []stack.Service) map[string]ignoreData {
 	out := map[string]ignoreData{}
 	for i := range services {
 		s := &services[i]
-		if !contextDiffers(*s) {
+		if !ContextDiffers(*s) {
 			continue
 		}
-		p := kit.JoinPath(buildContext(*s), ".dockerignore")
+		p := kit.JoinPath(BuildContext(*s), ".dockerignore")
 		d := dockerignoreData(ws, s)
 		if prev, ok := out[p]; ok {
 			for l := range prev.Langs {
@@ -561,8 +561,8 @@ func binaryName(names ...string) string {
 	return "app"
 }
 
-// jsonArgs renders an exec-form argument list (["a", "b"]).
-func jsonArgs(args ...string) string {
+// JsonArgs renders an exec-form argument list (["a", "b"]).
+func JsonArgs(args ...string) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		var b bytes.Buffer
@@ -599,6 +599,6 @@ func pythonRun(ws fs.FS, s *stack.Service, d *dockerfileData, notes []string) ([
 		notes = append(notes, note)
 	}
 	d.Cmd = cmd
-	d.Healthcheck = jsonArgs("python", "-c", fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), 3).close()", d.Port))
+	d.Healthcheck = JsonArgs("python", "-c", fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), 3).close()", d.Port))
 	return notes, nil
 }

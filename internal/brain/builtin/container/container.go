@@ -1,4 +1,4 @@
-package builtin
+package container
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 	"github.com/devops-lead/devops-lead/internal/validate"
 )
 
-// containerize is the container specialist: a Dockerfile and a
+// Work is the container specialist: a Dockerfile and a
 // .dockerignore for each service of the task. An existing Dockerfile that
 // passes the gate with no errors is kept; one with errors is replaced and
 // the file's note lists what was wrong with it.
-func containerize(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	tbl, err := kit.LoadImages()
 	if err != nil {
 		return nil, err
@@ -131,8 +131,8 @@ func patchNote(pt dfPatch) string {
 func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra string, shared map[string]ignoreData) error {
 	atContext := shared != nil
 	p := kit.JoinPath(s.Dir, ".dockerignore")
-	if atContext && contextDiffers(*s) {
-		p = kit.JoinPath(buildContext(*s), ".dockerignore")
+	if atContext && ContextDiffers(*s) {
+		p = kit.JoinPath(BuildContext(*s), ".dockerignore")
 	}
 	old, err := kit.ReadOptional(ws, p)
 	if err != nil || old != nil || cs.Get(p) != nil {
@@ -143,7 +143,7 @@ func addDockerignore(ws fs.FS, s *stack.Service, cs *change.ChangeSet, extra str
 	if d, ok := shared[p]; ok && data.Nested {
 		data = d
 	}
-	content, err := Render("container/dockerignore.tmpl", data)
+	content, err := templates.Render("dockerignore.tmpl", data)
 	if err != nil {
 		return err
 	}
@@ -212,15 +212,15 @@ func renderDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.
 	if d.Port < 0 || d.Port > 65535 {
 		d.Port = 0
 	}
-	if contextDiffers(*s) {
-		if !kit.SafePath(buildContext(*s)) {
+	if ContextDiffers(*s) {
+		if !kit.SafePath(BuildContext(*s)) {
 			return nil, nil, unsupportedContext(*s, "its path has characters a Dockerfile cannot take safely")
 		}
-		if !inside(buildContext(*s), s.Dir) {
+		if !inside(BuildContext(*s), s.Dir) {
 			return nil, nil, unsupportedContext(*s, "that context does not hold the unit")
 		}
 		d.ContextLine = contextLine(*s)
-		d.Workdir = ctxRel(buildContext(*s), s.Dir)
+		d.Workdir = CtxRel(BuildContext(*s), s.Dir)
 	}
 	var notes []string
 	if imgs.Assumed {
@@ -241,7 +241,7 @@ func renderDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.
 	case stack.Rust:
 		more, err = rustDockerfile(ws, repo, s, &d)
 	case stack.Java:
-		if contextDiffers(*s) {
+		if ContextDiffers(*s) {
 			return nil, nil, unsupportedContext(*s, "the built-in specialist does not yet build one module of a multi-module Java build")
 		}
 		more, err = javaDockerfile(ws, s, &d)
@@ -251,7 +251,7 @@ func renderDockerfile(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := Render("container/"+string(s.Language)+".Dockerfile.tmpl", d)
+	out, err := templates.Render(string(s.Language)+".Dockerfile.tmpl", d)
 	if err != nil {
 		return nil, nil, err
 	}
