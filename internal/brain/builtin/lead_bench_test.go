@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/compose"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
@@ -32,7 +33,7 @@ func BenchmarkContainerAndCompose(b *testing.B) {
 			b.Fatal(err)
 		}
 		task := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": "postgres,redis"}}
-		if _, err := composeLocal(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys, Deps: []*change.ChangeSet{cs}}); err != nil {
+		if _, err := compose.Work(context.Background(), engine.WorkInput{Task: task, Repo: repo, Workspace: fsys, Deps: []*change.ChangeSet{cs}}); err != nil {
 			b.Fatal(err)
 		}
 	}

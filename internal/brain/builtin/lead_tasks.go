@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/compose"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -470,7 +471,7 @@ func (p *planner) composeDir() string {
 
 // existingCompose returns an existing Compose file in dir, if any.
 func (p *planner) existingCompose(dir string) string {
-	for _, n := range composeNames {
+	for _, n := range compose.ComposeNames {
 		if f := kit.JoinPath(dir, n); kit.Exists(p.in.Workspace, f) {
 			return f
 		}

@@ -1,4 +1,4 @@
-package builtin
+package compose
 
 import (
 	"strings"
@@ -201,7 +201,7 @@ func TestComposeExtendsExisting(t *testing.T) {
 func TestComposeNothingToDo(t *testing.T) {
 	repo, fsys := kittest.GoRepo()
 	in := engine.Task{ID: "compose", Mode: kit.ComposeMode, Params: map[string]string{"backing": ""}}
-	_, err := New().Work(t.Context(), engine.WorkInput{Task: in, Repo: repo, Workspace: fsys})
+	_, err := kittest.New().Work(t.Context(), engine.WorkInput{Task: in, Repo: repo, Workspace: fsys})
 	if err == nil || !strings.Contains(err.Error(), "nothing to put") {
 		t.Errorf("err = %v", err)
 	}

@@ -1,4 +1,4 @@
-package builtin
+package compose
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
-// composeNames are the Compose file names, in the order Compose prefers.
-var composeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+// ComposeNames are the Compose file names, in the order Compose prefers.
+var ComposeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
 
 // composeData feeds templates/compose/compose.yaml.tmpl.
 type composeData struct {
@@ -47,13 +47,13 @@ type envVar struct{ Key, Value string }
 // lists.
 type secretVar struct{ Name, Service string }
 
-// composeLocal is the Compose specialist: compose.yaml with the app
+// Work is the Compose specialist: compose.yaml with the app
 // services built from their Dockerfiles and the backing services the task
 // lists, each with a pinned image, a healthcheck and a named volume;
 // passwords are ${VAR:?...} references listed with placeholders in
 // .env.example. An existing Compose file is extended with the services it
 // lacks, or left alone when it has them all.
-func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	tbl, err := kit.LoadImages()
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 		return nil, err
 	}
 	existing := ""
-	for _, n := range composeNames {
+	for _, n := range ComposeNames {
 		if p := kit.JoinPath(dir, n); kit.Exists(in.Workspace, p) {
 			existing = p
 			break
@@ -95,7 +95,7 @@ func composeLocal(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, 
 			return nil, err
 		}
 	} else {
-		out, err := Render("compose/compose.yaml.tmpl", data)
+		out, err := templates.Render("compose.yaml.tmpl", data)
 		if err != nil {
 			return nil, err
 		}

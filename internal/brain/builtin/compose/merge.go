@@ -1,4 +1,4 @@
-package builtin
+package compose
 
 import (
 	"fmt"
@@ -161,7 +161,7 @@ func extendCompose(ws fs.FS, p string, d composeData, secrets []secretVar, notes
 	if len(missing.Apps) == 0 && len(missing.Backing) == 0 {
 		return nil, nil // it has everything: the lead's plan says it is kept
 	}
-	fresh, err := Render("compose/compose.yaml.tmpl", missing)
+	fresh, err := templates.Render("compose.yaml.tmpl", missing)
 	if err != nil {
 		return nil, err
 	}
