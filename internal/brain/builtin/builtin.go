@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/compose"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
@@ -42,7 +43,7 @@ var specialists = map[string]specialist{
 	kit.AWSArchitectMode:   writeDesign,
 	kit.GCPArchitectMode:   writeDesign,
 	kit.AzureArchitectMode: writeDesign,
-	kit.CICDMode:           cicd,
+	kit.CICDMode:           cicd.Work,
 	kit.ComposeMode:        compose.Work,
 	kit.ContainerMode:      container.Work,
 	kit.InfraMode:          writeInfra,

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 )
@@ -71,17 +73,17 @@ func TestCICDEndToEnd(t *testing.T) {
 				for _, f := range tr.Findings {
 					t.Errorf("%s finding: %s", tr.Task.ID, f)
 				}
-				for _, want := range []string{CIWorkflowPath, ImageWorkflowPath} {
+				for _, want := range []string{cicd.CIWorkflowPath, cicd.ImageWorkflowPath} {
 					if strings.Contains(ci.Params["workflows"], strings.TrimSuffix(want[len(".github/workflows/"):], ".yml")) &&
 						tr.ChangeSet.Get(want) == nil {
 						t.Errorf("the ci task asked for %s, the ChangeSet has %v", want, tr.ChangeSet.Paths())
 					}
 				}
-				if img := tr.ChangeSet.Get(ImageWorkflowPath); img != nil && !strings.Contains(string(img.Content), "file: Dockerfile") {
+				if img := tr.ChangeSet.Get(cicd.ImageWorkflowPath); img != nil && !strings.Contains(string(img.Content), "file: Dockerfile") {
 					t.Errorf("image.yml does not build the planned Dockerfile:\n%s", img.Content)
 				}
 				for _, f := range tr.ChangeSet.Files {
-					ciCheckWorkflow(t, f.Path, f.Content, reg.Get(kit.CICDMode))
+					kittest.CICheckWorkflow(t, f.Path, f.Content, reg.Get(kit.CICDMode))
 				}
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
@@ -34,14 +35,14 @@ func TestImageBuildsUseTheContext(t *testing.T) {
 		t.Errorf("compose.yaml does not build from the root with the unit's Dockerfile:\n%s", c)
 	}
 	ci := kittest.Work(t, kit.CICDMode, engine.Task{ID: "ci", Params: map[string]string{"workflows": "image"}}, repo, fsys, dep)
-	img := kittest.FileOf(t, ci, ImageWorkflowPath)
+	img := kittest.FileOf(t, ci, cicd.ImageWorkflowPath)
 	if !strings.Contains(img, "context: .\n") || !strings.Contains(img, "file: services/billing/Dockerfile\n") {
 		t.Errorf("the image workflow does not build from the root with -f:\n%s", img)
 	}
 	deploy := change.New(kit.TaskDeploy, kit.CICDMode)
 	in := engine.WorkInput{Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Services: []string{"services/billing"},
 		Params: map[string]string{"deploy": "cloudrun"}}, Repo: repo, Workspace: fsys, Deps: []*change.ChangeSet{dep}}
-	if err := ciWriteDeploy(in, "", deploy); err != nil {
+	if err := cicd.CIWriteDeploy(in, "", deploy); err != nil {
 		t.Fatal(err)
 	}
 	var dw string

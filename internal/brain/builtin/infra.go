@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -67,13 +68,8 @@ var computesOf = map[string][]string{
 	"azure": {"containerapps", "aks", "appservice"},
 }
 
-// clusterComputes are the computes that are Kubernetes clusters: the
-// service's manifests come from the kubernetes specialist and the deploy
-// workflow applies them.
-var clusterComputes = map[string]bool{"eks": true, "gke": true, "aks": true}
-
 // Cluster reports whether the root creates a Kubernetes cluster.
-func (a *cloudInfra) Cluster() bool { return clusterComputes[a.Compute] }
+func (a *cloudInfra) Cluster() bool { return kit.ClusterComputes[a.Compute] }
 
 // is reports whether the root's compute is c (for the file conditions).
 func is(c string) func(*cloudInfra) bool { return func(a *cloudInfra) bool { return a.Compute == c } }
@@ -161,17 +157,17 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 	if cloudFiles[c] == nil {
 		return nil, fmt.Errorf("the built-in infrastructure specialist writes Terraform for aws, gcp and azure, and task %q asks for cloud %q; plan it for one of those or set GEMINI_API_KEY to use the Gemini brain", in.Task.ID, c)
 	}
-	pg, err := postgresMajor()
+	pg, err := kit.PostgresMajor()
 	if err != nil {
 		return nil, err
 	}
 	a := &cloudInfra{
 		Cloud:          c,
 		Name:           infraName(pr["name"]),
-		TFVersion:      tfVersions["terraform"].Constraint,
-		AWSVersion:     tfVersions["aws"].Constraint,
-		GoogleVersion:  tfVersions["google"].Constraint,
-		AzurermVersion: tfVersions["azurerm"].Constraint,
+		TFVersion:      kit.TfVersions["terraform"].Constraint,
+		AWSVersion:     kit.TfVersions["aws"].Constraint,
+		GoogleVersion:  kit.TfVersions["google"].Constraint,
+		AzurermVersion: kit.TfVersions["azurerm"].Constraint,
 		PostgresMajor:  pg,
 		Postgres:       pr["database"] == "postgres",
 		Bucket:         pr["bucket"] == "true",
@@ -199,7 +195,7 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 		if a.K8sNamespace == "" {
 			a.K8sNamespace = "default"
 		}
-		if !reK8sNamespace.MatchString(a.K8sNamespace) {
+		if !cicd.ReK8sNamespace.MatchString(a.K8sNamespace) {
 			return nil, fmt.Errorf("task %q has k8s_namespace %q: give a Kubernetes namespace name (lower case letters, digits and hyphens)", in.Task.ID, a.K8sNamespace)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -132,13 +133,13 @@ func TestCIWriteDeployAppService(t *testing.T) {
 		Task: engine.Task{ID: kit.TaskDeploy, Mode: kit.CICDMode, Params: map[string]string{"workflows": "deploy", "deploy": "appservice", "infra_dir": "terraform"}},
 		Repo: repo, Workspace: fstest.MapFS{},
 	}
-	cs, err := cicd(context.Background(), in)
+	cs, err := cicd.Work(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := cs.Get(AppServiceDeployWorkflowPath)
+	f := cs.Get(cicd.AppServiceDeployWorkflowPath)
 	if f == nil || len(cs.Files) != 1 {
-		t.Fatalf("want only %s: %v", AppServiceDeployWorkflowPath, cs.Paths())
+		t.Fatalf("want only %s: %v", cicd.AppServiceDeployWorkflowPath, cs.Paths())
 	}
 	got := string(f.Content)
 	login, err := pins.Action("azure/login")

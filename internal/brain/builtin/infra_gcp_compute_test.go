@@ -170,7 +170,7 @@ func TestDesignGCPCompute(t *testing.T) {
 
 func mustPostgresMajor(t *testing.T) string {
 	t.Helper()
-	major, err := postgresMajor()
+	major, err := kit.PostgresMajor()
 	if err != nil || major == "" {
 		t.Fatalf("postgresMajor = %q, %v", major, err)
 	}

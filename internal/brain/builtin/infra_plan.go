@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -190,7 +191,7 @@ func (p *planner) computeParams(params map[string]string) {
 			params["health_path"] = hp
 			p.note("the load balancer checks GET %s, which %s states", hp, src)
 		}
-	case clusterComputes[params["compute"]]:
+	case kit.ClusterComputes[params["compute"]]:
 		params["k8s_name"] = kit.K8sName(kit.ServiceName(sv))
 		params["k8s_namespace"] = p.k8sNamespace()
 	}
@@ -208,8 +209,8 @@ func (p *planner) k8sNamespace() string {
 // terraformTask plans the workflow that checks, plans and applies the
 // Terraform root through pull requests.
 func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
-	if kit.Exists(p.in.Workspace, TerraformWorkflowPath) {
-		p.note("the repository has %s: the plan keeps it and adds no Terraform workflow", TerraformWorkflowPath)
+	if kit.Exists(p.in.Workspace, cicd.TerraformWorkflowPath) {
+		p.note("the repository has %s: the plan keeps it and adds no Terraform workflow", cicd.TerraformWorkflowPath)
 		return
 	}
 	if p.declineMode("the Terraform workflow", kit.CICDMode) {
@@ -224,11 +225,11 @@ func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
 	}
 	p.plan.Tasks = append(p.plan.Tasks, engine.Task{
 		ID: kit.TaskTerraform, Mode: kit.CICDMode, Title: "GitHub Actions: Terraform plan and apply for " + dir + "/",
-		Goal: "Write " + TerraformWorkflowPath + ": on pull requests that touch " + dir + "/, terraform fmt -check, init -backend=false, validate and a plan through OIDC; " +
+		Goal: "Write " + cicd.TerraformWorkflowPath + ": on pull requests that touch " + dir + "/, terraform fmt -check, init -backend=false, validate and a plan through OIDC; " +
 			"on pushes to the default branch, apply in the production environment.",
 		Why:       "the Terraform root is planned in pull requests and applied after review instead of from a laptop, so it runs after the infra task",
 		Params:    params,
-		Files:     []string{TerraformWorkflowPath},
+		Files:     []string{cicd.TerraformWorkflowPath},
 		DependsOn: []string{kit.TaskInfra},
 		Acceptance: []string{
 			"authentication through OIDC only, no keys or client secrets; permissions: contents: read at the top and id-token: write only on the plan and apply jobs",
@@ -243,15 +244,15 @@ func (p *planner) terraformTask(cloud, dir, compute string, bucket bool) {
 // deployAuth says, per compute, what the deploy workflow does and how it
 // gets credentials.
 var deployAuth = map[string]struct{ what, auth string }{
-	"apprunner": {"push the image to ECR (commit SHA and " + deployTag + ") and start an App Runner deployment", awsDeployAuth},
-	"ecs":       {"push the image to ECR (commit SHA and " + deployTag + "), force a new ECS deployment and wait until the service is stable", awsDeployAuth},
+	"apprunner": {"push the image to ECR (commit SHA and " + cicd.DeployTag + ") and start an App Runner deployment", awsDeployAuth},
+	"ecs":       {"push the image to ECR (commit SHA and " + cicd.DeployTag + "), force a new ECS deployment and wait until the service is stable", awsDeployAuth},
 	"eks": {"push the image to ECR (commit SHA), apply the Kubernetes manifests with that image to the EKS cluster and wait for the rollout",
 		awsDeployAuth + "; the role's EKS access entry edits one namespace"},
-	"cloudrun": {"push the image to Artifact Registry (commit SHA and " + deployTag + ") and deploy a new Cloud Run revision", gcpDeployAuth},
+	"cloudrun": {"push the image to Artifact Registry (commit SHA and " + cicd.DeployTag + ") and deploy a new Cloud Run revision", gcpDeployAuth},
 	"gke": {"push the image to Artifact Registry (commit SHA), apply the Kubernetes manifests with that image to the GKE cluster and wait for the rollout",
 		gcpDeployAuth + "; cluster credentials from google-github-actions/get-gke-credentials"},
-	"containerapps": {"push the image to the container registry (commit SHA and " + deployTag + ") and roll a new Container Apps revision", azureDeployAuth},
-	"appservice":    {"push the image to the container registry (commit SHA and " + deployTag + ") and point the web app at the new image", azureDeployAuth},
+	"containerapps": {"push the image to the container registry (commit SHA and " + cicd.DeployTag + ") and roll a new Container Apps revision", azureDeployAuth},
+	"appservice":    {"push the image to the container registry (commit SHA and " + cicd.DeployTag + ") and point the web app at the new image", azureDeployAuth},
 	"aks": {"push the image to the container registry (commit SHA), apply the Kubernetes manifests with that image to the AKS cluster and wait for the rollout",
 		azureDeployAuth + "; kubectl signs in through kubelogin with the same identity, which Azure RBAC lets write one namespace"},
 }
@@ -268,17 +269,17 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 	if p.declineMode("the deploy workflow", kit.CICDMode) {
 		return
 	}
-	da, target := deployAuth[compute], deployTargets[compute]
-	helm := clusterComputes[compute] && p.req.Infra.Helm
+	da, target := deployAuth[compute], cicd.DeployTargets[compute]
+	helm := kit.ClusterComputes[compute] && p.req.Infra.Helm
 	if helm {
 		da.what = strings.Replace(da.what, "apply the Kubernetes manifests with that image to the", "install the Helm chart with that image (helm upgrade --install) on the", 1)
 	}
 	t := engine.Task{
 		ID: kit.TaskDeploy, Mode: kit.CICDMode, Title: "GitHub Actions: deploy to " + computeProfiles[compute].label,
-		Goal:      "Write " + target.path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
+		Goal:      "Write " + target.Path + ": on pushes to the default branch, authenticate through GitHub OIDC, " + da.what + ".",
 		Why:       "the pipeline ships what the Terraform creates, so it runs after the infra task",
 		Params:    map[string]string{"workflows": "deploy", "deploy": compute, "infra_dir": infraDir},
-		Files:     []string{target.path},
+		Files:     []string{target.Path},
 		DependsOn: []string{kit.TaskInfra},
 		Acceptance: []string{
 			da.auth,
@@ -286,7 +287,7 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 			"the gate reports no errors",
 		},
 	}
-	if clusterComputes[compute] {
+	if kit.ClusterComputes[compute] {
 		in := &p.req.Infra
 		if helm {
 			t.Params["helm"] = "true"

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -37,11 +38,11 @@ func TestTerraformWorkflowSetsRequiredVariables(t *testing.T) {
 				mod := kittest.LoadRoot(t, cs, "infra", nil)
 				wf := map[string]string{"workflows": "terraform", "cloud": cloud, "infra_dir": "infra", "compute": compute, "bucket": extra["bucket"]}
 				in := engine.WorkInput{Task: engine.Task{ID: kit.TaskTerraform, Mode: kit.CICDMode, Params: wf}, Repo: &stack.Repo{}, Workspace: fstest.MapFS{}}
-				out, err := cicd(context.Background(), in)
+				out, err := cicd.Work(context.Background(), in)
 				if err != nil {
 					t.Fatalf("%v: %v", wf, err)
 				}
-				text := string(out.Get(TerraformWorkflowPath).Content)
+				text := string(out.Get(cicd.TerraformWorkflowPath).Content)
 				for name, v := range mod.Variables {
 					if v.Required && !strings.Contains(text, "TF_VAR_"+name+":") {
 						t.Errorf("%v: variable %s has no default and the Terraform workflow does not set TF_VAR_%s", params, name, name)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -170,7 +171,7 @@ func (p *planner) existingCD() bool {
 	if r.Infra.K8s || r.Infra.Compute != "" && !r.Infra.ComputeDefault {
 		return false
 	}
-	if tool, dir := cdToolOf(p.in.Workspace, nil); tool != "" {
+	if tool, dir := cicd.CDToolOf(p.in.Workspace, nil); tool != "" {
 		if named := cdTools[tool].iac; r.IaC == "" || r.IaC == named || (tool == "azd" && r.IaC == "Bicep") {
 			p.cd = map[string]string{"tool": tool, "tool_dir": dir}
 			r.IaC, r.Infra = "", intent.Infra{Monitoring: r.Infra.Monitoring, Dashboard: r.Infra.Dashboard}
@@ -181,7 +182,7 @@ func (p *planner) existingCD() bool {
 	if r.IaC != "" {
 		return false
 	}
-	if wf := cdDeployWorkflow(p.in.Workspace, p.in.Repo.Artifacts.Workflows); wf != "" {
+	if wf := cicd.CDDeployWorkflow(p.in.Workspace, p.in.Repo.Artifacts.Workflows); wf != "" {
 		p.cd = map[string]string{"tool": "workflow", "workflow": wf}
 		r.Infra = intent.Infra{Monitoring: r.Infra.Monitoring, Dashboard: r.Infra.Dashboard}
 		return true

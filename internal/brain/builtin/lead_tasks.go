@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/compose"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
@@ -236,7 +237,7 @@ func (p *planner) ciTask(container bool) {
 	// The existing workflows the task patches in place are named in its
 	// files, which the engine's change policy requires; what is kept or
 	// left alone goes to the plan's notes.
-	existing := ciExistingWorkflows(p.in.Workspace, p.in.Repo)
+	existing := cicd.CIExistingWorkflows(p.in.Workspace, p.in.Repo)
 	// CI builds and tests every unit of the product, libraries and CLIs
 	// too, even when the images asked beside it are for services only.
 	scope := p.scope
@@ -249,15 +250,15 @@ func (p *planner) ciTask(container bool) {
 		}
 		sort.Slice(scope, func(i, j int) bool { return scope[i].Dir < scope[j].Dir })
 	}
-	cov := ciCover(existing, scope, ciOtherServices(p.in.Repo, scope), r.CI, r.Publish)
-	for _, n := range cov.notes {
+	cov := cicd.CICover(existing, scope, cicd.CIOtherServices(p.in.Repo, scope), r.CI, r.Publish)
+	for _, n := range cov.Notes {
 		p.note("%s", n)
 	}
 	params := map[string]string{}
 	if r.CI {
 		workflows = append(workflows, "ci")
-		if len(cov.covered) < len(scope) {
-			files = append(files, ciTarget(existing))
+		if len(cov.Covered) < len(scope) {
+			files = append(files, cicd.CITarget(existing))
 		}
 		goals = append(goals, "build, test and lint "+strings.Join(serviceNames(scope), ", ")+" on every push and pull request")
 		acc = append(acc, "the ci workflow runs on push and pull_request with the stack's own build, test and lint commands")
@@ -279,8 +280,8 @@ func (p *planner) ciTask(container bool) {
 	}
 	if r.Publish {
 		workflows = append(workflows, "image")
-		if !cov.images {
-			files = append(files, ImageWorkflowPath)
+		if !cov.Images {
+			files = append(files, cicd.ImageWorkflowPath)
 		}
 		params["registry"] = r.Registry
 		reg := map[string]string{"ghcr": "GitHub Container Registry (ghcr.io)", "dockerhub": "Docker Hub"}[r.Registry]
@@ -295,10 +296,10 @@ func (p *planner) ciTask(container bool) {
 			goals = append(goals, "build the image for "+r.Platforms+" with QEMU and Buildx")
 			acc = append(acc, "the image is built for "+r.Platforms)
 			whys = append(whys, "multi-arch images")
-			if cov.images {
+			if cov.Images {
 				for _, e := range existing {
-					if e.images && !slices.Contains(files, e.path) {
-						files = append(files, e.path)
+					if e.Images && !slices.Contains(files, e.Path) {
+						files = append(files, e.Path)
 					}
 				}
 			}
@@ -311,7 +312,7 @@ func (p *planner) ciTask(container bool) {
 		whys = append(whys, "dependency updates")
 	}
 	if r.Release {
-		if have := ciExistingRelease(p.in.Workspace, existing); have != "" {
+		if have := cicd.CIExistingRelease(p.in.Workspace, existing); have != "" {
 			p.note("the repository already releases with %s: it is kept, and no second release workflow is written beside it", have)
 		}
 		workflows = append(workflows, "release")
@@ -346,7 +347,7 @@ func (p *planner) ciTask(container bool) {
 		p.note("the repository already has a Cloudflare Worker (%s): the plan deploys it with a workflow and writes no new Worker", p.in.Repo.Artifacts.Wrangler[0])
 	}
 	params["workflows"] = strings.Join(workflows, ",")
-	files = append(files, cov.paths()...)
+	files = append(files, cov.Paths()...)
 	t := engine.Task{
 		ID: kit.TaskCI, Mode: kit.CICDMode,
 		Params:   params,

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -130,8 +131,8 @@ func wkDataFor(in engine.WorkInput, name string, bindings []wkBinding) (wkData, 
 		return wkData{}, fmt.Errorf("images.yaml has no node default_version for the deploy workflow's Node")
 	}
 	branch := in.Task.Params["branch"]
-	if branch == "" || !ciBranchRE.MatchString(branch) || strings.Contains(branch, "..") {
-		branch = ciDefaultBranch(in.Workspace, nil)
+	if branch == "" || !cicd.CIBranchRE.MatchString(branch) || strings.Contains(branch, "..") {
+		branch = cicd.CIDefaultBranch(in.Workspace, nil)
 	}
 	d := wkData{
 		Name: name, Path: ".github/workflows/deploy-worker-" + name + ".yml", Branch: branch, Node: node,
