@@ -17,6 +17,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/worker"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
@@ -49,7 +50,7 @@ var specialists = map[string]specialist{
 	kit.InfraMode:          writeInfra,
 	kit.KubernetesMode:     kubernetes.Work,
 	kit.MonitoringMode:     monitoring.Work,
-	kit.WorkerMode:         worker,
+	kit.WorkerMode:         worker.Work,
 }
 
 // Specialists lists the mode slugs the built-in brain can work as.

@@ -186,7 +186,7 @@ func TestInfraGCP(t *testing.T) {
 			vars:    "container_port,db_name,db_tier,db_version,deploy_branch,environment,github_repository,image_tag,name,project_id,public,region",
 			outputs: "db_connection_name,deploy_service_account,image_repository,service_url,uploads_bucket,workload_identity_provider",
 			contains: map[string][]string{
-				"versions.tf":          {`source  = "hashicorp/google"`, `version = "` + kit.TfVersions["google"].Constraint + `"`, `#   backend "gcs" {}`},
+				"versions.tf":          {`source  = "hashicorp/google"`, `version = "` + kit.TFVersions["google"].Constraint + `"`, `#   backend "gcs" {}`},
 				"cloudsql.tf":          {`ssl_mode     = "ENCRYPTED_ONLY"`, "CLOUD_IAM_SERVICE_ACCOUNT"},
 				"gcs.tf":               {`public_access_prevention    = "enforced"`, "roles/storage.objectUser"},
 				"workload_identity.tf": {"attribute_condition", "principalSet://"},

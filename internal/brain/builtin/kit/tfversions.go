@@ -14,9 +14,9 @@ type tfVersion struct {
 	From       string // where the constraint comes from
 }
 
-// TfVersions is the table of Terraform and provider constraints the
+// TFVersions is the table of Terraform and provider constraints the
 // infrastructure specialist writes. Update a row together with its From.
-var TfVersions = map[string]tfVersion{
+var TFVersions = map[string]tfVersion{
 	"terraform": {Constraint: ">= 1.6",
 		From: "Terraform 1.6 is the oldest release the generated code is written for (the >= 1.6 floor is common in public AWS roots of 2025-2026, e.g. the versions.tf files found by the project's code search)"},
 	"aws": {Source: "hashicorp/aws", Constraint: "~> 6.0",

@@ -1,4 +1,4 @@
-package builtin
+package worker
 
 // The versions the Cloudflare Workers specialist writes, with where each
 // came from. The pin table (internal/pins) has no Cloudflare action, so the

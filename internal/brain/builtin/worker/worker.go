@@ -1,4 +1,4 @@
-package builtin
+package worker
 
 import (
 	"bytes"
@@ -60,11 +60,11 @@ var wkKinds = map[string][2]string{
 	"queue": {"Queue", "Queue producer"},
 }
 
-// worker is the Cloudflare Workers specialist: a Worker under
+// Work is the Cloudflare Workers specialist: a Worker under
 // workers/<name>/ that proxies to the origin (wrangler.toml with staging
 // and production environments, src/index.ts, package.json) and a
 // deploy-worker workflow that runs the pinned Wrangler.
-func worker(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	name := in.Task.Params["name"]
 	if name == "" {
 		name = "edge"
@@ -97,7 +97,7 @@ func worker(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error)
 			kept = append(kept, f.path)
 			continue
 		}
-		out, err := Render("worker/"+f.tmpl, d)
+		out, err := templates.Render(f.tmpl, d)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package builtin
+package worker
 
 import (
 	"context"
@@ -92,7 +92,7 @@ func TestWorkerBadParams(t *testing.T) {
 		{"name": "ok", "bindings": "kv:ORIGIN"},
 		{"name": "ok", "bindings": "kv:A\"]\n[evil"},
 	} {
-		_, err := New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "worker", Mode: kit.WorkerMode, Params: p}})
+		_, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: engine.Task{ID: "worker", Mode: kit.WorkerMode, Params: p}})
 		if err == nil {
 			t.Errorf("%v: want an error", p)
 		}
