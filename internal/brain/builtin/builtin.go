@@ -14,6 +14,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/compose"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/container"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/infra"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
@@ -41,13 +42,13 @@ type specialist = kit.Specialist
 
 // specialists binds each mode slug to its built-in specialist.
 var specialists = map[string]specialist{
-	kit.AWSArchitectMode:   writeDesign,
-	kit.GCPArchitectMode:   writeDesign,
-	kit.AzureArchitectMode: writeDesign,
+	kit.AWSArchitectMode:   infra.WriteDesign,
+	kit.GCPArchitectMode:   infra.WriteDesign,
+	kit.AzureArchitectMode: infra.WriteDesign,
 	kit.CICDMode:           cicd.Work,
 	kit.ComposeMode:        compose.Work,
 	kit.ContainerMode:      container.Work,
-	kit.InfraMode:          writeInfra,
+	kit.InfraMode:          infra.Work,
 	kit.KubernetesMode:     kubernetes.Work,
 	kit.MonitoringMode:     monitoring.Work,
 	kit.WorkerMode:         worker.Work,

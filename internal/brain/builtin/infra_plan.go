@@ -5,29 +5,11 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/infra"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
-
-// cloudProfile is how the lead speaks of one cloud the built-in brain
-// writes Terraform for.
-type cloudProfile struct {
-	label, architect, designPath string
-	dbWhat, bucketWhat, example  string
-}
-
-var cloudProfiles = map[string]cloudProfile{
-	"aws": {label: "AWS", architect: kit.AWSArchitectMode, designPath: kit.AWSDesignPath,
-		dbWhat: "RDS PostgreSQL in private subnets", bucketWhat: "a private S3 bucket for uploads",
-		example: "\"deploy the API to AWS with a Postgres database\" (App Runner, ECR, RDS, GitHub OIDC) or \"add an S3 bucket for uploads\""},
-	"gcp": {label: "Google Cloud", architect: kit.GCPArchitectMode, designPath: kit.GCPDesignPath,
-		dbWhat: "Cloud SQL PostgreSQL with IAM authentication", bucketWhat: "a Cloud Storage bucket for uploads (uniform access, public access prevention)",
-		example: "\"deploy the API to Cloud Run with a Postgres database\" or \"add a GCS bucket for uploads\""},
-	"azure": {label: "Azure", architect: kit.AzureArchitectMode, designPath: kit.AzureDesignPath,
-		dbWhat: "a private PostgreSQL flexible server with Entra ID authentication", bucketWhat: "a private storage account for uploads",
-		example: "\"host the API on Azure Container Apps with a Postgres database\" or \"add Azure storage for uploads\""},
-}
 
 // computeProfile is how the lead speaks of one way of running the
 // service (a computesOf value).
@@ -57,31 +39,31 @@ var computeProfiles = map[string]computeProfile{
 // after the Kubernetes manifests it may apply, or nil.
 func (p *planner) cloudTasks(container bool) func() {
 	in := &p.req.Infra
-	cp := cloudProfiles[in.Cloud]
-	def := computeProfiles[computesOf[in.Cloud][0]]
+	cp := infra.CloudProfiles[in.Cloud]
+	def := computeProfiles[infra.ComputesOf[in.Cloud][0]]
 	declined := len(p.plan.Declined)
-	if in.Compute != "" && !kit.Contains(computesOf[in.Cloud], in.Compute) {
+	if in.Compute != "" && !kit.Contains(infra.ComputesOf[in.Cloud], in.Compute) {
 		var labels []string
-		for _, c := range computesOf[in.Cloud] {
+		for _, c := range infra.ComputesOf[in.Cloud] {
 			labels = append(labels, computeProfiles[c].label)
 		}
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s); say \"%s\" to get that, or set GEMINI_API_KEY to plan %s with the Gemini brain", in.Compute, cp.label, strings.Join(labels, ", "), def.label, in.Compute))
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s); say \"%s\" to get that, or set GEMINI_API_KEY to plan %s with the Gemini brain", in.Compute, cp.Label, strings.Join(labels, ", "), def.label, in.Compute))
 		in.Compute = ""
 	}
 	for _, db := range in.OtherDB {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s)", db, cp.label, cp.dbWhat))
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s on %s: not built into the built-in brain yet (it writes %s)", db, cp.Label, cp.DBWhat))
 	}
 	if in.Compute != "" && !in.Postgres && len(in.OtherDB) == 0 {
 		for _, sv := range p.scope {
 			if kit.Contains(sv.Deps, "postgres") {
 				in.Postgres = true
-				p.note("%s uses PostgreSQL in its dependencies, so the %s plan adds %s", kit.DirLabel(sv.Dir), cp.label, cp.dbWhat)
+				p.note("%s uses PostgreSQL in its dependencies, so the %s plan adds %s", kit.DirLabel(sv.Dir), cp.Label, cp.DBWhat)
 				break
 			}
 		}
 	}
 	if in.Postgres && in.Compute == "" {
-		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("a PostgreSQL database without a service on %s to use it: the built-in brain adds the database with a %s service; ask, for example, %s", cp.label, def.label, cp.example))
+		p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("a PostgreSQL database without a service on %s to use it: the built-in brain adds the database with a %s service; ask, for example, %s", cp.Label, def.label, cp.Example))
 		in.Postgres = false
 	}
 	if in.Compute == "" && !in.Bucket {
@@ -90,15 +72,15 @@ func (p *planner) cloudTasks(container bool) func() {
 			return nil // what was asked on the cloud is declined above
 		}
 		if r.CI || r.Container || r.Compose || r.Publish || in.K8s || in.Monitoring || in.Worker {
-			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s infrastructure: the request names nothing to create on %s; ask, for example, %s", cp.label, cp.label, cp.example))
+			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s infrastructure: the request names nothing to create on %s; ask, for example, %s", cp.Label, cp.Label, cp.Example))
 			return nil
 		}
 		if len(p.plan.Declined) == 0 {
-			p.ask(fmt.Sprintf("What should run on %s? The built-in brain can, for example, %s.", cp.label, cp.example))
+			p.ask(fmt.Sprintf("What should run on %s? The built-in brain can, for example, %s.", cp.Label, cp.Example))
 		}
 		return nil
 	}
-	if p.declineMode("the "+cp.label+" design note", cp.architect) || p.declineMode("the "+cp.label+" Terraform", kit.InfraMode) {
+	if p.declineMode("the "+cp.Label+" design note", cp.Architect) || p.declineMode("the "+cp.Label+" Terraform", kit.InfraMode) {
 		return nil
 	}
 	comp := computeProfiles[in.Compute]
@@ -109,7 +91,7 @@ func (p *planner) cloudTasks(container bool) func() {
 			p.note("%s deploys one service here; the plan deploys %s (name another service in the request to choose it)", comp.label, name)
 		}
 	}
-	params := map[string]string{"cloud": in.Cloud, "name": infraName(name), "dir": p.terraformDir()}
+	params := map[string]string{"cloud": in.Cloud, "name": infra.InfraName(name), "dir": p.terraformDir()}
 	var what []string
 	why := in.CloudWhy
 	if in.Compute != "" {
@@ -123,20 +105,20 @@ func (p *planner) cloudTasks(container bool) func() {
 	}
 	if in.Postgres {
 		params["database"] = "postgres"
-		what = append(what, cp.dbWhat)
+		what = append(what, cp.DBWhat)
 		why += "; PostgreSQL because the request or the dependencies use it"
 	}
 	if in.Bucket {
 		params["bucket"] = "true"
-		what = append(what, cp.bucketWhat)
+		what = append(what, cp.BucketWhat)
 	}
 	params["why"] = why
 	dir := params["dir"]
 	arch := engine.Task{
-		ID: kit.TaskArchitect, Mode: cp.architect, Title: cp.label + " design: " + strings.Join(what, ", "),
-		Goal:  "Write " + cp.designPath + ": the choice of " + strings.Join(what, ", ") + ", the options weighed, the resource list with why, the data flow and the follow-up tasks.",
+		ID: kit.TaskArchitect, Mode: cp.Architect, Title: cp.Label + " design: " + strings.Join(what, ", "),
+		Goal:  "Write " + cp.DesignPath + ": the choice of " + strings.Join(what, ", ") + ", the options weighed, the resource list with why, the data flow and the follow-up tasks.",
 		Why:   why + "; the design comes first so the Terraform implements a reviewed decision",
-		Files: []string{cp.designPath},
+		Files: []string{cp.DesignPath},
 		Acceptance: []string{
 			"the note states the choice, the alternatives and why",
 			"every resource the Terraform creates is listed with its reason",
@@ -144,10 +126,10 @@ func (p *planner) cloudTasks(container bool) func() {
 		Params: params,
 	}
 	infra := engine.Task{
-		ID: kit.TaskInfra, Mode: kit.InfraMode, Title: "Terraform for " + cp.label + " in " + dir + "/",
+		ID: kit.TaskInfra, Mode: kit.InfraMode, Title: "Terraform for " + cp.Label + " in " + dir + "/",
 		Goal: "Write a Terraform root in " + dir + "/ with " + strings.Join(what, ", ") +
 			": versions.tf with pinned providers, providers.tf without credentials, described variables, outputs, and a backend left for you to configure.",
-		Why:       "it implements the " + cp.label + " design note, so it runs after the architect task",
+		Why:       "it implements the " + cp.Label + " design note, so it runs after the architect task",
 		DependsOn: []string{kit.TaskArchitect},
 		Acceptance: []string{
 			"`terraform init -backend=false && terraform validate` succeeds in " + dir + "/",
@@ -322,11 +304,11 @@ func (p *planner) deployTask(compute, infraDir string, container bool) {
 // infraFilesFor lists the files the infrastructure task will write for
 // params in a new root.
 func infraFilesFor(params map[string]string) []string {
-	a := &cloudInfra{Compute: params["compute"], Postgres: params["database"] == "postgres", Bucket: params["bucket"] == "true"}
+	a := &infra.CloudInfra{Compute: params["compute"], Postgres: params["database"] == "postgres", Bucket: params["bucket"] == "true"}
 	var out []string
-	for _, f := range cloudFiles[params["cloud"]] {
-		if f.when(a) {
-			out = append(out, f.name)
+	for _, f := range infra.CloudFiles[params["cloud"]] {
+		if f.When(a) {
+			out = append(out, f.Name)
 		}
 	}
 	return out
@@ -343,7 +325,7 @@ func copyParams(m map[string]string) map[string]string {
 // terraformDir is the root the cloud's Terraform goes to (see
 // chooseTerraformRoot), with the reasons noted in the plan.
 func (p *planner) terraformDir() string {
-	c := chooseTerraformRoot(p.in.Workspace, p.in.Repo.Artifacts.TerraformRoots, p.req.Infra.Cloud, p.in.Repo.Focus)
+	c := infra.ChooseTerraformRoot(p.in.Workspace, p.in.Repo.Artifacts.TerraformRoots, p.req.Infra.Cloud, p.in.Repo.Focus)
 	for _, n := range c.Notes {
 		p.note("%s", n)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/infra"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/intent"
 	"github.com/devops-lead/devops-lead/internal/stack"
@@ -55,7 +56,7 @@ func (p *planner) checkSubstitutions() bool {
 			p.substitute(sub, "")
 		} else {
 			p.plan.Declined = append(p.plan.Declined, fmt.Sprintf("%s: devops-lead writes infrastructure as Terraform, not %s, so no %s infrastructure is planned; ask for Terraform to get it, or add %q to allow_substitutions in %s to have Terraform written for such requests",
-				r.IaC, r.IaC, cloudLabel(in.Cloud), sub.from+"->"+sub.to, repoConfigPath))
+				r.IaC, r.IaC, infra.CloudLabel(in.Cloud), sub.from+"->"+sub.to, repoConfigPath))
 			monitoring, worker := in.Monitoring, in.Worker
 			*in = intent.Infra{Monitoring: monitoring, Worker: worker, Dashboard: in.Dashboard, Bindings: in.Bindings}
 		}
@@ -119,7 +120,7 @@ func (p *planner) cdQuestion() bool {
 		return false
 	}
 	if r.CD && r.Infra.Cloud != "" && (r.Infra.Compute == "" || r.Infra.ComputeDefault) && !r.Infra.K8s && !r.Infra.Postgres && !r.Infra.Bucket && r.IaC == "" {
-		p.ask(fmt.Sprintf("The request asks to deploy to %s but not to which service. Deploy where: %s?", cloudLabel(r.Infra.Cloud),
+		p.ask(fmt.Sprintf("The request asks to deploy to %s but not to which service. Deploy where: %s?", infra.CloudLabel(r.Infra.Cloud),
 			map[string]string{"aws": "App Runner, ECS on Fargate or EKS", "gcp": "Cloud Run or GKE", "azure": "Container Apps, AKS or App Service"}[r.Infra.Cloud]))
 		return true
 	}
@@ -220,7 +221,7 @@ func (p *planner) tentativeQuestion() bool {
 		on   bool
 		name string
 	}{{r.CI, "CI"}, {r.Container || r.Publish, "container images"}, {r.Compose, "Compose"}, {r.Infra.K8s, "Kubernetes"},
-		{r.Infra.Cloud != "", cloudLabel(r.Infra.Cloud)}, {r.IaC != "", r.IaC}, {r.Infra.Monitoring, "monitoring"}, {r.Infra.Worker, "Cloudflare Workers"}} {
+		{r.Infra.Cloud != "", infra.CloudLabel(r.Infra.Cloud)}, {r.IaC != "", r.IaC}, {r.Infra.Monitoring, "monitoring"}, {r.Infra.Worker, "Cloudflare Workers"}} {
 		if t.on {
 			topics = append(topics, t.name)
 		}

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/infra"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
@@ -303,7 +304,7 @@ func (p *planner) workerTask() {
 	}
 	name := "edge"
 	if len(p.scope) > 0 {
-		name = infraName(p.scope[0].Name) + "-edge"
+		name = infra.InfraName(p.scope[0].Name) + "-edge"
 	}
 	dir := path.Join("workers", name)
 	t := engine.Task{

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/infra"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -287,7 +288,7 @@ func TestInfraEndToEnd(t *testing.T) {
 }
 
 func TestQuoteTitle(t *testing.T) {
-	got := quoteTitle("Deploy `x` [link](http://e) <b>\n" + strings.Repeat("é", 100))
+	got := infra.QuoteTitle("Deploy `x` [link](http://e) <b>\n" + strings.Repeat("é", 100))
 	if strings.ContainsAny(got, "`[]<>\n") || len(got) > 124 || !strings.HasSuffix(got, "...") {
 		t.Errorf("quoteTitle = %q", got)
 	}

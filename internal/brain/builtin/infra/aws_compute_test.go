@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -187,7 +187,7 @@ func TestDesignAWSCompute(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			task := engine.Task{ID: "architect", Mode: kit.AWSArchitectMode, Params: tc.params}
-			cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Host it on AWS"}})
+			cs, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Host it on AWS"}})
 			if err != nil {
 				t.Fatal(err)
 			}

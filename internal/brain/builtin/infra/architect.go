@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -17,10 +17,10 @@ var (
 	designPath     = map[string]string{"aws": kit.AWSDesignPath, "gcp": kit.GCPDesignPath, "azure": kit.AzureDesignPath}
 )
 
-// writeDesign is the AWS, GCP and Azure architect: the design note for the same
+// WriteDesign is the AWS, GCP and Azure architect: the design note for the same
 // Params the infrastructure task gets (cloud, compute, database, bucket,
 // name, port, dir), plus why (the lead's reason for the choice).
-func writeDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func WriteDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -40,10 +40,10 @@ func writeDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 	if why == "" {
 		why = "the cloud was asked for."
 	}
-	content, err := Render("architect/"+a.Cloud+".md.tmpl", struct {
-		*cloudInfra
+	content, err := templates.Render("architect/"+a.Cloud+".md.tmpl", struct {
+		*CloudInfra
 		Request, Dir, Why string
-	}{a, quoteTitle(in.Issue.Title), dir, kit.Capitalise(why)})
+	}{a, QuoteTitle(in.Issue.Title), dir, kit.Capitalise(why)})
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +56,9 @@ func writeDesign(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, e
 	return cs, nil
 }
 
-// quoteTitle makes an issue title safe to quote in Markdown: one line,
+// QuoteTitle makes an issue title safe to quote in Markdown: one line,
 // no backticks or markup that could form links, at most 120 bytes.
-func quoteTitle(s string) string {
+func QuoteTitle(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	s = strings.NewReplacer("`", "'", "<", "(", ">", ")", "[", "(", "]", ")", "\"", "'").Replace(s)
 	if len(s) > 120 {

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 func infraWork(t *testing.T, params map[string]string, fsys fstest.MapFS) (*change.ChangeSet, error) {
 	t.Helper()
 	task := engine.Task{ID: "infra", Mode: kit.InfraMode, Params: params}
-	return New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fsys})
+	return kittest.New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fsys})
 }
 
 func keys[V any](m map[string]V) string {
@@ -263,7 +263,7 @@ func TestInfraPostgresMajor(t *testing.T) {
 
 func TestInfraName(t *testing.T) {
 	for in, want := range map[string]string{"API Server": "api-server", "": "app", "9lives": "app-9lives", "a-very-long-service-name-indeed": "a-very-long-service"} {
-		if got := infraName(in); got != want {
+		if got := InfraName(in); got != want {
 			t.Errorf("infraName(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -109,7 +109,7 @@ func TestInfraAzureAppService(t *testing.T) {
 
 func TestDesignAzureAppService(t *testing.T) {
 	task := engine.Task{ID: "architect", Mode: kit.AzureArchitectMode, Params: map[string]string{"cloud": "azure", "name": "api", "compute": "appservice", "database": "postgres"}}
-	cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Deploy to an Azure Web App"}})
+	cs, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Deploy to an Azure Web App"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -19,11 +19,11 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
-// cloudInfra is what the Terraform templates of a cloud are rendered
+// CloudInfra is what the Terraform templates of a cloud are rendered
 // from; the lead's task Params decide it (cloud=aws|gcp,
 // compute=apprunner|cloudrun|"", database=postgres|"", bucket=true|false,
 // name, port, dir).
-type cloudInfra struct {
+type CloudInfra struct {
 	Cloud          string
 	Name           string
 	TFVersion      string
@@ -53,29 +53,29 @@ type cloudInfra struct {
 // infraFile is one file of a root and the condition under which it is
 // written.
 type infraFile struct {
-	name string
-	when func(*cloudInfra) bool
+	Name string
+	When func(*CloudInfra) bool
 }
 
-// cloudFiles are the files of a root per cloud, in order.
-var cloudFiles = map[string][]infraFile{"aws": awsFiles, "gcp": gcpFiles, "azure": azureFiles}
+// CloudFiles are the files of a root per cloud, in order.
+var CloudFiles = map[string][]infraFile{"aws": awsFiles, "gcp": gcpFiles, "azure": azureFiles}
 
-// computesOf are the ways of running a service each cloud's templates
+// ComputesOf are the ways of running a service each cloud's templates
 // write; the first is the default.
-var computesOf = map[string][]string{
+var ComputesOf = map[string][]string{
 	"aws":   {"apprunner", "ecs", "eks"},
 	"gcp":   {"cloudrun", "gke"},
 	"azure": {"containerapps", "aks", "appservice"},
 }
 
 // Cluster reports whether the root creates a Kubernetes cluster.
-func (a *cloudInfra) Cluster() bool { return kit.ClusterComputes[a.Compute] }
+func (a *CloudInfra) Cluster() bool { return kit.ClusterComputes[a.Compute] }
 
 // is reports whether the root's compute is c (for the file conditions).
-func is(c string) func(*cloudInfra) bool { return func(a *cloudInfra) bool { return a.Compute == c } }
+func is(c string) func(*CloudInfra) bool { return func(a *CloudInfra) bool { return a.Compute == c } }
 
 // hasCompute reports whether the root runs the service.
-func hasCompute(a *cloudInfra) bool { return a.Compute != "" }
+func hasCompute(a *CloudInfra) bool { return a.Compute != "" }
 
 // azureFiles are the files of an Azure root. The network is always there:
 // storage and the database are reached through it only.
@@ -91,8 +91,8 @@ var azureFiles = []infraFile{
 	{"containerapp.tf", is("containerapps")},
 	{"aks.tf", is("aks")},
 	{"appservice.tf", is("appservice")},
-	{"storage.tf", func(a *cloudInfra) bool { return a.Bucket }},
-	{"postgres.tf", func(a *cloudInfra) bool { return a.Postgres }},
+	{"storage.tf", func(a *CloudInfra) bool { return a.Bucket }},
+	{"postgres.tf", func(a *CloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},
 }
 
@@ -101,14 +101,14 @@ var gcpFiles = []infraFile{
 	{"versions.tf", always},
 	{"providers.tf", always},
 	{"variables.tf", always},
-	{"outputs.tf", func(a *cloudInfra) bool { return a.Compute != "" || a.Bucket || a.Postgres }},
+	{"outputs.tf", func(a *CloudInfra) bool { return a.Compute != "" || a.Bucket || a.Postgres }},
 	{"network.tf", is("gke")},
 	{"artifact_registry.tf", hasCompute},
 	{"cloudrun.tf", is("cloudrun")},
 	{"gke.tf", is("gke")},
 	{"workload_identity.tf", hasCompute},
-	{"gcs.tf", func(a *cloudInfra) bool { return a.Bucket }},
-	{"cloudsql.tf", func(a *cloudInfra) bool { return a.Postgres }},
+	{"gcs.tf", func(a *CloudInfra) bool { return a.Bucket }},
+	{"cloudsql.tf", func(a *CloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},
 }
 
@@ -117,29 +117,29 @@ var awsFiles = []infraFile{
 	{"versions.tf", always},
 	{"providers.tf", always},
 	{"variables.tf", always},
-	{"outputs.tf", func(a *cloudInfra) bool { return a.Compute != "" || a.Bucket || a.Postgres }},
-	{"network.tf", func(a *cloudInfra) bool { return a.Postgres || a.Compute == "ecs" || a.Compute == "eks" }},
+	{"outputs.tf", func(a *CloudInfra) bool { return a.Compute != "" || a.Bucket || a.Postgres }},
+	{"network.tf", func(a *CloudInfra) bool { return a.Postgres || a.Compute == "ecs" || a.Compute == "eks" }},
 	{"ecr.tf", hasCompute},
 	{"apprunner.tf", is("apprunner")},
 	{"alb.tf", is("ecs")},
 	{"ecs.tf", is("ecs")},
 	{"eks.tf", is("eks")},
 	{"github_oidc.tf", hasCompute},
-	{"s3.tf", func(a *cloudInfra) bool { return a.Bucket }},
-	{"rds.tf", func(a *cloudInfra) bool { return a.Postgres }},
+	{"s3.tf", func(a *CloudInfra) bool { return a.Bucket }},
+	{"rds.tf", func(a *CloudInfra) bool { return a.Postgres }},
 	{"terraform.tfvars.example", always},
 }
 
-func always(*cloudInfra) bool { return true }
+func always(*CloudInfra) bool { return true }
 
 var (
 	reNameChars  = regexp.MustCompile(`[^a-z0-9-]+`)
 	reHealthPath = regexp.MustCompile(`^/[A-Za-z0-9/_.-]{0,100}$`)
 )
 
-// infraName turns a service name into a resource name prefix: lower case
+// InfraName turns a service name into a resource name prefix: lower case
 // letters, digits and hyphens, starting with a letter, at most 20 bytes.
-func infraName(s string) string {
+func InfraName(s string) string {
 	n := strings.Trim(reNameChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if len(n) > 20 {
 		n = strings.Trim(n[:20], "-")
@@ -151,19 +151,19 @@ func infraName(s string) string {
 }
 
 // infraFor reads the task's Params.
-func infraFor(in engine.WorkInput) (*cloudInfra, error) {
+func infraFor(in engine.WorkInput) (*CloudInfra, error) {
 	pr := in.Task.Params
 	c := pr["cloud"]
-	if cloudFiles[c] == nil {
+	if CloudFiles[c] == nil {
 		return nil, fmt.Errorf("the built-in infrastructure specialist writes Terraform for aws, gcp and azure, and task %q asks for cloud %q; plan it for one of those or set GEMINI_API_KEY to use the Gemini brain", in.Task.ID, c)
 	}
 	pg, err := kit.PostgresMajor()
 	if err != nil {
 		return nil, err
 	}
-	a := &cloudInfra{
+	a := &CloudInfra{
 		Cloud:          c,
-		Name:           infraName(pr["name"]),
+		Name:           InfraName(pr["name"]),
 		TFVersion:      kit.TFVersions["terraform"].Constraint,
 		AWSVersion:     kit.TFVersions["aws"].Constraint,
 		GoogleVersion:  kit.TFVersions["google"].Constraint,
@@ -175,13 +175,13 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 	}
 	switch cp := pr["compute"]; {
 	case cp == "" || cp == "none":
-	case kit.Contains(computesOf[c], cp):
+	case kit.Contains(ComputesOf[c], cp):
 		a.Compute = cp
 	default:
-		return nil, fmt.Errorf("task %q asks for compute %q on %s: the built-in infrastructure specialist writes compute=%s; other ways of running need the Gemini brain", in.Task.ID, cp, c, strings.Join(computesOf[c], "|"))
+		return nil, fmt.Errorf("task %q asks for compute %q on %s: the built-in infrastructure specialist writes compute=%s; other ways of running need the Gemini brain", in.Task.ID, cp, c, strings.Join(ComputesOf[c], "|"))
 	}
 	if a.Postgres && a.Compute == "" {
-		return nil, fmt.Errorf("task %q asks for a database without a service to use it: set compute=%s, or plan the database with the Gemini brain", in.Task.ID, computesOf[c][0])
+		return nil, fmt.Errorf("task %q asks for a database without a service to use it: set compute=%s, or plan the database with the Gemini brain", in.Task.ID, ComputesOf[c][0])
 	}
 	if a.Cluster() {
 		a.K8sName = kit.K8sName(pr["k8s_name"])
@@ -219,7 +219,7 @@ func infraFor(in engine.WorkInput) (*cloudInfra, error) {
 // providerOf names each cloud's provider.
 var providerOf = map[string]string{"aws": "aws", "gcp": "google", "azure": "azurerm"}
 
-// writeInfra is the infrastructure specialist: an AWS, GCP or Azure Terraform root in
+// Work is the infrastructure specialist: an AWS, GCP or Azure Terraform root in
 // Params["dir"] (default infra). Files that already exist are kept: a
 // root that already pins its providers or configures the aws provider
 // gets no versions.tf or providers.tf, variables and outputs it already
@@ -227,7 +227,7 @@ var providerOf = map[string]string{"aws": "aws", "gcp": "google", "azure": "azur
 // written as <cloud>_<name>.tf. A root that pins other providers only gets
 // <cloud>_versions.tf with this cloud's provider (Terraform merges
 // required_providers blocks).
-func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
+func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 	a, err := infraFor(in)
 	if err != nil {
 		return nil, err
@@ -244,18 +244,18 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		return nil, err
 	}
 	cs := change.New(in.Task.ID, in.Task.Mode)
-	for _, f := range cloudFiles[a.Cloud] {
+	for _, f := range CloudFiles[a.Cloud] {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if !f.when(a) || (f.name == "versions.tf" && ex.pinned[providerOf[a.Cloud]]) || (f.name == "providers.tf" && ex.providers[providerOf[a.Cloud]]) {
+		if !f.When(a) || (f.Name == "versions.tf" && ex.pinned[providerOf[a.Cloud]]) || (f.Name == "providers.tf" && ex.providers[providerOf[a.Cloud]]) {
 			continue
 		}
-		content, err := Render("infra/"+a.Cloud+"/"+f.name+".tmpl", a)
+		content, err := templates.Render(a.Cloud+"/"+f.Name+".tmpl", a)
 		if err != nil {
 			return nil, err
 		}
-		name := f.name
+		name := f.Name
 		if strings.HasSuffix(name, ".tf") {
 			if content, err = dropDeclared(name, content, ex); err != nil {
 				return nil, err
@@ -269,13 +269,13 @@ func writeInfra(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, er
 		}
 		p := kit.JoinPath(dir, name)
 		if kit.Exists(in.Workspace, p) {
-			return nil, fmt.Errorf("%s exists and the Terraform root also has %s: rename one of them so the %s files can be added", p, f.name, a.Cloud)
+			return nil, fmt.Errorf("%s exists and the Terraform root also has %s: rename one of them so the %s files can be added", p, f.Name, a.Cloud)
 		}
 		cs.Put(p, content, nil, "")
 	}
 	if (dir == "infra" || strings.HasPrefix(dir, "infra/") || dir == "terraform" || strings.HasPrefix(dir, "terraform/")) && !ex.files["README.md"] {
-		readme, err := Render("infra/"+a.Cloud+"/README.md.tmpl", struct {
-			*cloudInfra
+		readme, err := templates.Render(a.Cloud+"/README.md.tmpl", struct {
+			*CloudInfra
 			Dir   string
 			Files []string
 		}{a, dir, changedNames(cs, dir)})

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -270,7 +270,7 @@ func TestDesignAzureCompute(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			task := engine.Task{ID: "architect", Mode: kit.AzureArchitectMode, Params: tc.params}
-			cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Host it on Azure"}})
+			cs, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Host it on Azure"}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // declares without a default must be given to plan and apply as TF_VAR_*,
 // or the workflow's non-interactive plan would fail.
 func TestTerraformWorkflowSetsRequiredVariables(t *testing.T) {
-	for cloud, computes := range computesOf {
+	for cloud, computes := range ComputesOf {
 		for _, compute := range append([]string{""}, computes...) {
 			for _, extra := range []map[string]string{{}, {"bucket": "true"}, {"bucket": "true", "database": "postgres"}} {
 				if compute == "" && extra["database"] != "" {

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"fmt"
@@ -52,10 +52,10 @@ type rootChoice struct {
 	Notes []string
 }
 
-// chooseTerraformRoot picks the root for cloud among the roots detection
+// ChooseTerraformRoot picks the root for cloud among the roots detection
 // found (directories with .tf files, relative to the repository root);
 // focus is the subtree the request is about ("" for all).
-func chooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoice {
+func ChooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoice {
 	var c rootChoice
 	provider := providerOf[cloud]
 	var own, users []string
@@ -78,7 +78,7 @@ func chooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoi
 		if ex.uses[provider] || isCloudDir(path.Base(r), cloud) && len(ex.uses) == 0 {
 			users = append(users, r)
 		} else {
-			c.Notes = append(c.Notes, fmt.Sprintf("the Terraform root %s does not use the %s provider, so the %s Terraform does not go there", r, provider, cloudLabel(cloud)))
+			c.Notes = append(c.Notes, fmt.Sprintf("the Terraform root %s does not use the %s provider, so the %s Terraform does not go there", r, provider, CloudLabel(cloud)))
 		}
 	}
 	if len(users) > 0 {
@@ -91,7 +91,7 @@ func chooseTerraformRoot(ws fs.FS, roots []string, cloud, focus string) rootChoi
 	}
 	c.Dir = newRootDir(ws, own, cloud, focus)
 	if len(c.Notes) > 0 {
-		c.Notes = append(c.Notes, fmt.Sprintf("the %s Terraform goes into a new root, %s", cloudLabel(cloud), c.Dir))
+		c.Notes = append(c.Notes, fmt.Sprintf("the %s Terraform goes into a new root, %s", CloudLabel(cloud), c.Dir))
 	}
 	return c
 }
@@ -144,10 +144,10 @@ func isCloudDir(name, cloud string) bool {
 	return false
 }
 
-// cloudLabel names a cloud for people.
-func cloudLabel(cloud string) string {
-	if p, ok := cloudProfiles[cloud]; ok {
-		return p.label
+// CloudLabel names a cloud for people.
+func CloudLabel(cloud string) string {
+	if p, ok := CloudProfiles[cloud]; ok {
+		return p.Label
 	}
 	return cloud
 }
@@ -176,4 +176,24 @@ func hasTF(ws fs.FS, dir string) bool {
 		}
 	}
 	return false
+}
+
+// cloudProfile is how the lead speaks of one cloud the built-in brain
+// writes Terraform for.
+type cloudProfile struct {
+	Label, Architect, DesignPath string
+	DBWhat, BucketWhat, Example  string
+}
+
+// CloudProfiles are the clouds by key (aws, gcp, azure).
+var CloudProfiles = map[string]cloudProfile{
+	"aws": {Label: "AWS", Architect: kit.AWSArchitectMode, DesignPath: kit.AWSDesignPath,
+		DBWhat: "RDS PostgreSQL in private subnets", BucketWhat: "a private S3 bucket for uploads",
+		Example: "\"deploy the API to AWS with a Postgres database\" (App Runner, ECR, RDS, GitHub OIDC) or \"add an S3 bucket for uploads\""},
+	"gcp": {Label: "Google Cloud", Architect: kit.GCPArchitectMode, DesignPath: kit.GCPDesignPath,
+		DBWhat: "Cloud SQL PostgreSQL with IAM authentication", BucketWhat: "a Cloud Storage bucket for uploads (uniform access, public access prevention)",
+		Example: "\"deploy the API to Cloud Run with a Postgres database\" or \"add a GCS bucket for uploads\""},
+	"azure": {Label: "Azure", Architect: kit.AzureArchitectMode, DesignPath: kit.AzureDesignPath,
+		DBWhat: "a private PostgreSQL flexible server with Entra ID authentication", BucketWhat: "a private storage account for uploads",
+		Example: "\"host the API on Azure Container Apps with a Postgres database\" or \"add Azure storage for uploads\""},
 }

@@ -1,4 +1,4 @@
-package builtin
+package infra
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -142,7 +143,7 @@ func TestDesignGCPCompute(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			task := engine.Task{ID: "architect", Mode: kit.GCPArchitectMode, Params: tc.params}
-			cs, err := New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Run it on Google Cloud"}})
+			cs, err := kittest.New().Work(context.Background(), engine.WorkInput{Task: task, Workspace: fstest.MapFS{}, Issue: engine.Issue{Title: "Run it on Google Cloud"}})
 			if err != nil {
 				t.Fatal(err)
 			}
