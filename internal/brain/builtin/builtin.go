@@ -64,6 +64,12 @@ func Specialists() []string {
 	return out
 }
 
+// Plan implements engine.Brain: the lead plans the request (see package
+// lead).
+func (b *Brain) Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, error) {
+	return leadPlan(ctx, in)
+}
+
 // Work implements engine.Brain: it runs the task's specialist. The
 // built-in specialists never produce a gate error on lines they write, so
 // a repair round (in.Findings set) is answered with a clear failure.

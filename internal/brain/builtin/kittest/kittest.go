@@ -27,12 +27,23 @@ import (
 // specialists they exercise.
 var Specialists map[string]kit.Specialist
 
+// Planner is the lead's Plan that Brain runs; the tests that plan set it.
+var Planner func(ctx context.Context, in engine.PlanInput) (*engine.Plan, error)
+
 // Brain runs a task's specialist from Specialists, as the built-in brain
 // does for a task without findings or review feedback.
 type Brain struct{}
 
 // New returns the stand-in brain.
 func New() Brain { return Brain{} }
+
+// Plan runs Planner.
+func (Brain) Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, error) {
+	if Planner == nil {
+		return nil, fmt.Errorf("kittest: no planner set by these tests")
+	}
+	return Planner(ctx, in)
+}
 
 // Work runs the specialist of the task's mode.
 func (Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
