@@ -17,6 +17,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/infra"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/lead"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/worker"
 	"github.com/devops-lead/devops-lead/internal/change"
@@ -67,7 +68,7 @@ func Specialists() []string {
 // Plan implements engine.Brain: the lead plans the request (see package
 // lead).
 func (b *Brain) Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, error) {
-	return leadPlan(ctx, in)
+	return lead.Plan(ctx, in)
 }
 
 // Work implements engine.Brain: it runs the task's specialist. The

@@ -19,7 +19,7 @@ func TestReviseReadsTheReview(t *testing.T) {
 	repo, fsys := kittest.GoRepo()
 	fsys = kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK)
 	issue := engine.Issue{Title: "Run it on Kubernetes"}
-	p := plan(t, issue.Title, "", repo, fsys)
+	p := kittest.Plan(t, issue.Title, "", repo, fsys)
 	k8s := kittest.Task(p, kit.TaskK8s)
 	if k8s == nil || k8s.Params["autoscaling"] != "false" {
 		t.Fatalf("plan: %+v", p.Tasks)

@@ -19,7 +19,7 @@ func TestInfraAddsToExistingRoot(t *testing.T) {
 	fsys := kittest.WithFile(kittest.WithFile(goFS, "infra/main.tf", kittest.TFAWS), "infra/variables.tf", "variable \"name\" {\n  type = string\n}\n")
 	fsys = kittest.WithFile(fsys, "examples/aws/main.tf", kittest.TFAWS)
 	repo := &stack.Repo{Services: goR.Services, Artifacts: stack.Artifacts{TerraformRoots: []string{"examples/aws", "infra"}}}
-	p := plan(t, "We need an S3 bucket for uploads on AWS", "", repo, fsys)
+	p := kittest.Plan(t, "We need an S3 bucket for uploads on AWS", "", repo, fsys)
 	it := kittest.Task(p, kit.TaskInfra)
 	if it == nil || it.Params["dir"] != "infra" {
 		t.Fatalf("infra task %+v (tasks %q)", it, kittest.TaskIDs(p))

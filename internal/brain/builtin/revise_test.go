@@ -76,7 +76,7 @@ func pushAll(t *testing.T, refs []string) (string, map[string]string) {
 func TestReviseExposeAndPin(t *testing.T) {
 	repo, fsys := nodeRepo()
 	issue := engine.Issue{Title: "Containerize the web app"}
-	p := plan(t, issue.Title, "", repo, fsys)
+	p := kittest.Plan(t, issue.Title, "", repo, fsys)
 	ct := kittest.Task(p, kit.TaskContainer)
 	if ct == nil {
 		t.Fatalf("no container task: %+v", p.Tasks)
@@ -148,7 +148,7 @@ func TestReviseComposeAddsService(t *testing.T) {
 	repo, fsys := kittest.GoRepo()
 	fsys = kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK)
 	issue := engine.Issue{Title: "Add docker compose for local development"}
-	p := plan(t, issue.Title, "", repo, fsys)
+	p := kittest.Plan(t, issue.Title, "", repo, fsys)
 	ct := kittest.Task(p, kit.TaskCompose)
 	if ct == nil {
 		t.Fatalf("no compose task: %+v", p.Tasks)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -209,4 +210,25 @@ func CheckWrote(t *testing.T, cs *change.ChangeSet, want map[string][]string, ab
 			t.Errorf("%s written, want none", p)
 		}
 	}
+}
+
+// Plan runs Planner on the request twice, checks the plan against the
+// embedded modes and that both runs plan the same.
+func Plan(t *testing.T, title, body string, repo *stack.Repo, fsys fstest.MapFS) *engine.Plan {
+	t.Helper()
+	reg := DefaultModes(t)
+	in := engine.PlanInput{Issue: engine.Issue{Title: title, Body: body}, Repo: repo, Workspace: fsys, Lead: reg.Lead(), Modes: reg}
+	p, err := New().Plan(context.Background(), in)
+	if err != nil {
+		t.Fatalf("Plan(%q): %v", title, err)
+	}
+	if err := engine.CheckPlan(p, reg); err != nil {
+		t.Fatalf("Plan(%q) is invalid: %v", title, err)
+	}
+	// Deterministic: the same input plans the same way.
+	again, err := New().Plan(context.Background(), in)
+	if err != nil || !reflect.DeepEqual(p, again) {
+		t.Fatalf("Plan(%q) is not deterministic", title)
+	}
+	return p
 }

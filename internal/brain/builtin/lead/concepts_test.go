@@ -1,4 +1,4 @@
-package builtin
+package lead
 
 import (
 	"context"
@@ -105,7 +105,7 @@ func TestPlanConcepts(t *testing.T) {
 			if tt.ws != nil {
 				in.Workspace = tt.ws
 			}
-			p, err := New().Plan(context.Background(), in)
+			p, err := kittest.New().Plan(context.Background(), in)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package builtin
+package lead
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func TestPlanByKind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: tt.req}, Repo: tt.repo})
+			p, err := kittest.New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: tt.req}, Repo: tt.repo})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestPlanKeepsDockerfileElsewhere(t *testing.T) {
 		{nil, true, ""},
 	} {
 		repo := &stack.Repo{Services: []stack.Service{api}, Artifacts: stack.Artifacts{Dockerfiles: tc.dockerfiles}}
-		p, err := New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "containerize this service"}, Repo: repo})
+		p, err := kittest.New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "containerize this service"}, Repo: repo})
 		if err != nil {
 			t.Fatal(err)
 		}

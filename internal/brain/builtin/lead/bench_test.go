@@ -1,4 +1,4 @@
-package builtin
+package lead
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func BenchmarkPlan(b *testing.B) {
 	in := engine.PlanInput{Issue: engine.Issue{Title: "Add CI, containerize the services, publish to GHCR and add compose with postgres and redis"},
 		Repo: repo, Workspace: fsys}
 	for b.Loop() {
-		if _, err := New().Plan(context.Background(), in); err != nil {
+		if _, err := kittest.New().Plan(context.Background(), in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -45,7 +45,7 @@ func TestPlanLongIssue(t *testing.T) {
 	repo, fsys := kittest.GoRepo()
 	body := strings.Repeat("please print add ci the lorem ipsum dolor ", 1600)[:65536]
 	start := time.Now()
-	p, err := New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "x", Body: body}, Repo: repo, Workspace: fsys})
+	p, err := kittest.New().Plan(context.Background(), engine.PlanInput{Issue: engine.Issue{Title: "x", Body: body}, Repo: repo, Workspace: fsys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package builtin
+package lead
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 	"github.com/devops-lead/devops-lead/internal/stack"
 )
 
-// leadPlan reads the issue (as data: its words are
+// Plan reads the issue (as data: its words are
 // matched, never obeyed) and the detected stack, and plans at most one
 // task per mode — container, then ci, then compose — or asks questions
 // when the request is too vague or needs something that is not there. What
 // it will not do goes to Plan.Declined with the reason.
-func leadPlan(ctx context.Context, in engine.PlanInput) (*engine.Plan, error) {
+func Plan(ctx context.Context, in engine.PlanInput) (*engine.Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
