@@ -164,6 +164,7 @@ func writeRepo(w io.Writer, r *stack.Repo) error {
 		if n := s.TestNeeds; n != nil {
 			p.field("tests need", testNeedsLabel(n))
 		}
+		p.field("image", imageLabel(s.Image))
 		if len(s.Env) > 0 {
 			var names []string
 			for _, e := range s.Env {
@@ -189,6 +190,9 @@ func writeRepo(w io.Writer, r *stack.Repo) error {
 		p.printf("\nUnsupported (named, not built by the built-in specialists):\n")
 		for _, u := range r.Unsupported {
 			p.printf("  %s: %s (%s)\n", u.Dir, stack.LanguageName(u.Language), u.Manifest)
+			if l := imageLabel(u.Image); l != "" {
+				p.printf("    image: %s\n", l)
+			}
 		}
 	}
 	a := r.Artifacts
@@ -272,4 +276,27 @@ func testNeedsLabel(n *stack.TestNeeds) string {
 		out += "; withheld " + strings.Join(n.Withheld, ", ")
 	}
 	return out + " (" + n.Source + ")"
+}
+
+// imageLabel describes what a unit's own Dockerfile builds: its user and
+// uid (or why it cannot run under restricted pod security) and port.
+func imageLabel(i *stack.Image) string {
+	if i == nil {
+		return ""
+	}
+	parts := []string{i.Dockerfile}
+	switch {
+	case i.NonRoot():
+		parts = append(parts, fmt.Sprintf("runs as uid %d (%s)", i.UID, i.UIDSource))
+	case i.User == "":
+		parts = append(parts, "no USER (root unless the base image says otherwise)")
+	case i.UID == 0:
+		parts = append(parts, "runs as root")
+	default:
+		parts = append(parts, "USER "+i.User+" without a fixed uid")
+	}
+	if i.Port != 0 {
+		parts = append(parts, fmt.Sprintf("exposes %d", i.Port))
+	}
+	return strings.Join(parts, ", ")
 }

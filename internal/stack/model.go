@@ -398,6 +398,11 @@ func (d *detector) finishModel(repo *Repo) {
 	for i := range repo.Services {
 		s := &repo.Services[i]
 		d.buildContext(s, roots, local[s.Dir])
+		s.Image = d.imageOf(s.Dir)
+	}
+	for i := range repo.Unsupported {
+		u := &repo.Unsupported[i]
+		u.Image = d.imageOf(u.Dir)
 	}
 	if len(repo.Workspaces) == 0 {
 		repo.Workspaces = nil

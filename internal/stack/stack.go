@@ -3,6 +3,8 @@
 // already has. It reads only manifests, within a cap on files and bytes.
 package stack
 
+import "path"
+
 // Language names a service's main language.
 type Language string
 
@@ -107,6 +109,9 @@ type Service struct {
 	// where they run today (an existing workflow job or Compose); nil when
 	// nothing gives them any.
 	TestNeeds *TestNeeds `json:"test_needs,omitempty"`
+	// Image is what the unit's own Dockerfile (in Dir) builds, when it has
+	// one: the user it runs as and the port it exposes.
+	Image *Image `json:"image,omitempty"`
 }
 
 // Kind is what a unit of the repository is. Only services are
@@ -153,6 +158,10 @@ type Unsupported struct {
 	// Manifest is the file that showed the language (dune-project,
 	// composer.json, Gemfile, DESCRIPTION, CMakeLists.txt, mix.exs, *.csproj).
 	Manifest string `json:"manifest"`
+	// Image is what the unit's own Dockerfile (in Dir) builds; nil when
+	// it has none. A deployment needs no knowledge of the language when
+	// the image exists.
+	Image *Image `json:"image,omitempty"`
 }
 
 // Workspace is a multi-package root: go.work, a Cargo, npm, pnpm, yarn,
@@ -213,6 +222,29 @@ func (r *Repo) Service(dir string) *Service {
 	for i := range r.Services {
 		if r.Services[i].Dir == dir {
 			return &r.Services[i]
+		}
+	}
+	return nil
+}
+
+// ImageUnit returns, for a unit in an unsupported language whose own
+// Dockerfile builds an image that runs as a fixed non-root uid and
+// exposes a port, a Service a deployment can run without knowing the
+// language: its name, directory, port and image. nil otherwise.
+func (r *Repo) ImageUnit(dir string) *Service {
+	for _, u := range r.Unsupported {
+		if u.Dir != dir || !u.Image.NonRoot() || u.Image.Port == 0 {
+			continue
+		}
+		name := path.Base(u.Dir)
+		if u.Dir == "." || u.Dir == "" {
+			name = "app"
+		}
+		return &Service{
+			Name: name, Dir: u.Dir, Language: Language(u.Language), Manifest: u.Manifest,
+			Port: u.Image.Port, PortSource: u.Image.Dockerfile + " (EXPOSE)",
+			Kind: KindService, KindReason: "its Dockerfile builds an image that exposes a port",
+			Context: u.Dir, Image: u.Image,
 		}
 	}
 	return nil

@@ -51,12 +51,17 @@ func Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSet, error) {
 // edit are fixed in place and the rest are named in the note.
 func containerizeService(tbl *kit.ImageTable, ws fs.FS, repo *stack.Repo, s *stack.Service, shared map[string]ignoreData, cs *change.ChangeSet) error {
 	dfPath := kit.JoinPath(s.Dir, "Dockerfile")
+	if kept := KeptDockerfile(ws, nil, *s); kept != "" {
+		// The repository builds the unit from a Dockerfile elsewhere
+		// (docker/Dockerfile): that one is patched, no second is written.
+		dfPath = kept
+	}
 	old, err := kit.ReadOptional(ws, dfPath)
 	if err != nil {
 		return err
 	}
 	if old != nil {
-		pt := patchDockerfile(tbl, s, dfPath, old)
+		pt := patchDockerfile(tbl, ws, s, dfPath, old)
 		kept := ""
 		switch {
 		case len(pt.Edits) > 0:

@@ -3,6 +3,7 @@ package container
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -46,9 +47,12 @@ type dfStageInfo struct {
 
 // patchDockerfile applies the safe fixes for the gate's findings on an
 // existing Dockerfile.
-func patchDockerfile(tbl *kit.ImageTable, s *stack.Service, p string, content []byte) dfPatch {
+func patchDockerfile(tbl *kit.ImageTable, ws fs.FS, s *stack.Service, p string, content []byte) dfPatch {
 	out := dfPatch{Content: content}
 	findings := validate.CheckFile(p, content, validate.Options{})
+	// The one build-context rule with a safe line edit: cgo turned off
+	// for a package that needs it.
+	findings = append(findings, CgoFindings(ws, *s, p, content)...)
 	if len(validate.Errors(findings)) == 0 {
 		return out
 	}
@@ -117,6 +121,8 @@ func fixFor(tbl *kit.ImageTable, s *stack.Service, stages []*dfStageInfo, meta m
 		return addUser(stages, meta, lines)
 	case "dockerfile-json-cmd":
 		return execFormCmd(stages, lines, f.Line)
+	case cgoRule:
+		return enableCgo(stages, meta, lines, f.Line)
 	case "dockerfile-user-root":
 		return nil, "", "the file switches to root on purpose there; which user the program may run as is the author's call"
 	}

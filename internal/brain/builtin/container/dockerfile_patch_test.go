@@ -95,7 +95,7 @@ func TestPatchDockerfile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pt := patchDockerfile(tbl, tc.svc, "Dockerfile", []byte(tc.in))
+			pt := patchDockerfile(tbl, nil, tc.svc, "Dockerfile", []byte(tc.in))
 			eol := "\n"
 			if strings.Contains(tc.in, "\r\n") {
 				eol = "\r\n"
@@ -159,18 +159,18 @@ func TestPatchDockerfile(t *testing.T) {
 func TestPatchDockerfileUserGoesAfterLastRun(t *testing.T) {
 	tbl, _ := kit.LoadImages()
 	in := "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"-m\", \"app\"]\nRUN pip install --no-cache-dir -r requirements.txt\n\n"
-	pt := patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Python, Version: "3.12"}, "Dockerfile", []byte(in))
+	pt := patchDockerfile(tbl, nil, &stack.Service{Dir: ".", Language: stack.Python, Version: "3.12"}, "Dockerfile", []byte(in))
 	want := in[:len(in)-1] + "USER 65532:65532\n\n"
 	if string(pt.Content) != want {
 		t.Errorf("USER not appended after the last RUN, before trailing blank lines:\n%q\nwant\n%q", pt.Content, want)
 	}
 	// A file without a final newline gets the USER line on its own line.
-	pt = patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Python}, "Dockerfile", []byte("FROM python:3.12-slim-bookworm\nRUN pip install -r r.txt"))
+	pt = patchDockerfile(tbl, nil, &stack.Service{Dir: ".", Language: stack.Python}, "Dockerfile", []byte("FROM python:3.12-slim-bookworm\nRUN pip install -r r.txt"))
 	if string(pt.Content) != "FROM python:3.12-slim-bookworm\nRUN pip install -r r.txt\nUSER 65532:65532" {
 		t.Errorf("no final newline: %q", pt.Content)
 	}
 	// An unparsable file is not touched.
-	pt = patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Go}, "Dockerfile", []byte("RUN echo\n"))
+	pt = patchDockerfile(tbl, nil, &stack.Service{Dir: ".", Language: stack.Go}, "Dockerfile", []byte("RUN echo\n"))
 	if string(pt.Content) != "RUN echo\n" || len(pt.Left) == 0 {
 		t.Errorf("a file without FROM was changed or not reported: %q %q", pt.Content, pt.Left)
 	}
@@ -204,7 +204,7 @@ func FuzzPatchDockerfile(f *testing.F) {
 	}
 	tbl, _ := kit.LoadImages()
 	f.Fuzz(func(t *testing.T, in string) {
-		pt := patchDockerfile(tbl, &stack.Service{Dir: ".", Language: stack.Node, Version: "20"}, "Dockerfile", []byte(in))
+		pt := patchDockerfile(tbl, nil, &stack.Service{Dir: ".", Language: stack.Node, Version: "20"}, "Dockerfile", []byte(in))
 		if len(pt.Edits) == 0 && string(pt.Content) != in {
 			t.Errorf("changed without an edit note: %q -> %q", in, pt.Content)
 		}

@@ -63,6 +63,11 @@ func TaskServices(repo *stack.Repo, t engine.Task) ([]stack.Service, error) {
 	for _, dir := range t.Services {
 		s := repo.Service(dir)
 		if s == nil {
+			// A unit in a language the specialists cannot build, run
+			// from the image its own Dockerfile builds.
+			s = repo.ImageUnit(dir)
+		}
+		if s == nil {
 			return nil, fmt.Errorf("task %s names service %q, which stack detection did not find: remove it from the task or add its manifest", t.ID, dir)
 		}
 		out = append(out, *s)

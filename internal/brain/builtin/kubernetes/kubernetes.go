@@ -219,7 +219,17 @@ func k8sAppFor(tbl *kit.ImageTable, ws fs.FS, s *stack.Service, p k8sParams, oth
 		app.ImageComment = "The image is the one the Image workflow pushes: replace OWNER/REPO with your lowercase GitHub owner and repository; IMAGE_TAG is set at deploy time (sha-<short commit> or a vX.Y.Z release)."
 		notes = append(notes, "OWNER/REPO in the image name is a placeholder: the issue did not say which GitHub repository this is")
 	}
-	notes = append(notes, fmt.Sprintf("runs as uid %d, the %s image's non-root user, with a read-only root filesystem and an emptyDir at /tmp", app.UID, s.Language))
+	if s.Image.NonRoot() {
+		// The repository's own Dockerfile says who the image runs as:
+		// its files belong to that user.
+		app.UID = s.Image.UID
+		notes = append(notes, fmt.Sprintf("runs as uid %d, the user %s runs as (%s), with a read-only root filesystem and an emptyDir at /tmp", app.UID, s.Image.Dockerfile, s.Image.UIDSource))
+		if !knownLanguage(s.Language) {
+			notes = append(notes, fmt.Sprintf("devops-lead did not write %s: if the program writes outside /tmp (logs, pid or cache files under its own directory), mount an emptyDir there or turn readOnlyRootFilesystem off", s.Image.Dockerfile))
+		}
+	} else {
+		notes = append(notes, fmt.Sprintf("runs as uid %d, the %s image's non-root user, with a read-only root filesystem and an emptyDir at /tmp", app.UID, s.Language))
+	}
 	if app.CloudSQL != nil {
 		notes = append(notes, cloudSQLNote(app.CloudSQL))
 	}
@@ -279,6 +289,16 @@ func K8sImageName(s *stack.Service, several bool, owner, repo string, known bool
 		name += "/" + kit.CIImageName(kit.JoinPath(s.Dir, "Dockerfile"))
 	}
 	return name
+}
+
+// knownLanguage reports whether the built-in specialists build units of
+// language l (the others are run only from their own Dockerfile).
+func knownLanguage(l stack.Language) bool {
+	switch l {
+	case stack.Go, stack.Node, stack.Python, stack.Rust, stack.Java:
+		return true
+	}
+	return false
 }
 
 // k8sUID is the numeric non-root user of the runtime images the container

@@ -346,7 +346,7 @@ func (p *planner) declineUnsupported() bool {
 		what = append(what, "a Compose file that runs it")
 		r.Compose = false
 	}
-	if needsImage(&r.Infra) {
+	if needsImage(&r.Infra) && !p.deployImages() {
 		what = append(what, "a deployment of it")
 		r.Infra = intent.Infra{}
 	}
@@ -355,6 +355,56 @@ func (p *planner) declineUnsupported() bool {
 			kit.Capitalise(strings.Join(what, ", ")), langs))
 	}
 	return r.Publish || r.Compose || r.Dependabot || r.Release || r.Infra.Any() || r.MigrateFrom != ""
+}
+
+// deployImages takes, for a request to run the repository on Kubernetes
+// (manifests or a Helm chart, no cloud to create), the units in
+// unsupported languages whose own Dockerfile builds the image as the
+// scope: running an image needs no knowledge of the language, only the
+// uid it runs as and the port it exposes. A unit whose image cannot run
+// under restricted pod security as it is gets the reason declined. It
+// reports whether any unit is left to deploy.
+func (p *planner) deployImages() bool {
+	in := &p.req.Infra
+	if !in.K8s || computeProfiles[in.Compute].label != "" || in.Cloud != "" {
+		return false
+	}
+	var scope []stack.Service
+	var declined []string
+	for _, u := range p.in.Repo.Unsupported {
+		if u.Image == nil {
+			continue
+		}
+		if s := p.in.Repo.ImageUnit(u.Dir); s != nil {
+			scope = append(scope, *s)
+			continue
+		}
+		why := u.Image.Problem()
+		if why == "" {
+			why = u.Image.Dockerfile + " exposes no port, so the Service cannot say where to send traffic: add an EXPOSE line with the port the server listens on"
+		}
+		declined = append(declined, fmt.Sprintf("Running %s (%s) on Kubernetes: %s", kit.DirLabel(u.Dir), stack.LanguageName(u.Language), why))
+	}
+	p.plan.Declined = append(p.plan.Declined, declined...)
+	if len(scope) == 0 {
+		return len(declined) > 0 && p.declinedDeploy()
+	}
+	p.scope = scope
+	if !p.req.Publish {
+		p.note("nothing in this plan builds or pushes the image the manifests run: ask for \"publish the image to GHCR\" (the image workflow builds the Dockerfile as it is) or push it yourself, and set the image in the manifests")
+	}
+	for _, s := range scope {
+		p.note("%s is written in %s, which the built-in specialists cannot build, but %s builds its image: the Kubernetes pods run that image as uid %d (%s) on port %d (EXPOSE)",
+			kit.DirLabel(s.Dir), stack.LanguageName(string(s.Language)), s.Image.Dockerfile, s.Image.UID, s.Image.UIDSource, s.Port)
+	}
+	return true
+}
+
+// declinedDeploy drops the deployment from the request once each unit's
+// reason was declined, and reports false so no generic reason is added.
+func (p *planner) declinedDeploy() bool {
+	p.req.Infra = intent.Infra{}
+	return true
 }
 
 // unsupportedChecks are the usual build and test commands of the

@@ -57,10 +57,21 @@ func (p *planner) dockerfile(s stack.Service) (dockerfileState, []validate.Findi
 		return dockerfileMissing, nil
 	}
 	errs := validate.Errors(validate.CheckFile(path, old, validate.Options{}))
+	errs = append(errs, container.CgoFindings(p.in.Workspace, s, path, old)...)
 	if len(errs) > 0 {
 		return dockerfileInvalid, errs
 	}
 	return dockerfileValid, nil
+}
+
+// keptCgo are the gate's cgo findings on a Dockerfile the repository
+// keeps for s outside its directory.
+func (p *planner) keptCgo(s stack.Service, other string) []validate.Finding {
+	old, err := kit.ReadOptional(p.in.Workspace, other)
+	if err != nil || old == nil {
+		return nil
+	}
+	return container.CgoFindings(p.in.Workspace, s, other, old)
 }
 
 // otherDockerfile returns a Dockerfile the repository keeps for the unit
@@ -108,6 +119,14 @@ func (p *planner) containerTask() *engine.Task {
 			// compete with it, and images, Compose and deployments build
 			// from it.
 			p.note("%s already builds %s: it is kept, no second Dockerfile is written beside it, and images are built from it", other, kit.DirLabel(s.Dir))
+			if errs := p.keptCgo(s, other); len(errs) > 0 {
+				if r.Container && container.KeptDockerfile(p.in.Workspace, nil, s) == other {
+					p.note("%s builds with cgo off, but the gate finds %s; the container task patches that line", other, kit.DescribeFindings(errs))
+					todo = append(todo, s)
+				} else {
+					p.note("%s builds with cgo off, but the gate finds %s; ask to \"containerize\" to have it patched", other, kit.DescribeFindings(errs))
+				}
+			}
 			continue
 		}
 		switch state {
@@ -182,7 +201,11 @@ func (p *planner) containerTask() *engine.Task {
 		Services: p.taskDirs(todo),
 	}
 	for _, s := range todo {
-		t.Files = append(t.Files, kit.JoinPath(s.Dir, "Dockerfile"), kit.JoinPath(s.Dir, ".dockerignore"))
+		df := kit.JoinPath(s.Dir, "Dockerfile")
+		if kept := container.KeptDockerfile(p.in.Workspace, nil, s); kept != "" {
+			df = kept // patched where it is
+		}
+		t.Files = append(t.Files, df, kit.JoinPath(s.Dir, ".dockerignore"))
 		// A new Dockerfile built from a context above the unit (a
 		// workspace root) gets that context's .dockerignore.
 		if state, _ := p.dockerfile(s); state == dockerfileMissing && container.ContextDiffers(s) && !slices.Contains(t.Files, kit.JoinPath(container.BuildContext(s), ".dockerignore")) {
