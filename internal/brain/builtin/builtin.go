@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/compose"
@@ -87,36 +86,7 @@ func (b *Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSe
 			in.Task.Mode, in.Findings[0].String())
 	}
 	if len(in.Feedback) > 0 {
-		return b.revise(ctx, in, s)
+		return revise(ctx, in, s, b.Digests)
 	}
 	return s(ctx, in)
-}
-
-// revised is the task as the built-in lead plans it when the reviewers'
-// comments are read as part of the request: "add autoscaling" on the
-// Kubernetes pull request turns its autoscaling param on. The built-in
-// brain understands what its lead understands in a request, no more; a
-// review it cannot act on gives the same task, and so the same files.
-func (b *Brain) revised(ctx context.Context, in engine.WorkInput) (engine.Task, error) {
-	var asked []string
-	for _, f := range in.Feedback {
-		if s := strings.TrimSpace(f.Body); s != "" {
-			asked = append(asked, s)
-		}
-	}
-	issue := in.Issue
-	issue.Body = strings.TrimSpace(issue.Body + "\n\n" + strings.Join(asked, "\n\n"))
-	p, err := b.Plan(ctx, engine.PlanInput{Issue: issue, Repo: in.Repo, Workspace: in.Workspace})
-	if err != nil {
-		return engine.Task{}, fmt.Errorf("read the review as part of the request: %w", err)
-	}
-	var ids []string
-	for _, t := range p.Tasks {
-		if t.ID == in.Task.ID && t.Mode == in.Task.Mode {
-			return t, nil
-		}
-		ids = append(ids, t.ID)
-	}
-	return engine.Task{}, fmt.Errorf("with the review read as part of the request, the built-in lead no longer plans task %q (it plans: %s); ask for the change on the issue with `/devops plan <what you need>`",
-		in.Task.ID, strings.Join(ids, ", "))
 }

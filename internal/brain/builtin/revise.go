@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/lead"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/registry"
@@ -25,13 +26,13 @@ type DigestResolver interface {
 // the specialist's files for it, then the reviewers' instructions applied
 // to those files. What could not be done is said in the ChangeSet's Notes,
 // which the reply to the reviewer lists.
-func (b *Brain) revise(ctx context.Context, in engine.WorkInput, s specialist) (*change.ChangeSet, error) {
-	t, err := b.revised(ctx, in)
+func revise(ctx context.Context, in engine.WorkInput, s kit.Specialist, digests DigestResolver) (*change.ChangeSet, error) {
+	t, err := revised(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	reading := readFeedback(in.Feedback)
-	reading.Unclear = slices.DeleteFunc(reading.Unclear, func(u string) bool { return b.leadReads(ctx, in, t, u) })
+	reading.Unclear = slices.DeleteFunc(reading.Unclear, func(u string) bool { return leadReads(ctx, in, t, u) })
 	in.Task = withAskedServices(t, in, reading.Asks)
 	cs, err := s(ctx, in)
 	if err != nil {
@@ -40,7 +41,6 @@ func (b *Brain) revise(ctx context.Context, in engine.WorkInput, s specialist) (
 	if cs == nil {
 		cs = change.New(t.ID, t.Mode)
 	}
-	digests := b.Digests
 	if digests == nil {
 		digests = registry.FromEnv()
 	}
@@ -53,24 +53,24 @@ func (b *Brain) revise(ctx context.Context, in engine.WorkInput, s specialist) (
 // review when it planned the revised task (revised): the task it plans
 // without that sentence differs from the revised one ("add autoscaling"
 // turns a param on), or the sentence alone changes the task as it stood.
-func (b *Brain) leadReads(ctx context.Context, in engine.WorkInput, revisedTask engine.Task, sentence string) bool {
+func leadReads(ctx context.Context, in engine.WorkInput, revisedTask engine.Task, sentence string) bool {
 	var without []string
 	for _, f := range in.Feedback {
 		without = append(without, strings.Replace(f.Body, sentence, "", 1))
 	}
-	if t, ok := b.planTask(ctx, in, without); ok && !sameTask(t, revisedTask) {
+	if t, ok := planTask(ctx, in, without); ok && !sameTask(t, revisedTask) {
 		return true
 	}
-	t, ok := b.planTask(ctx, in, []string{sentence})
+	t, ok := planTask(ctx, in, []string{sentence})
 	return ok && !sameTask(t, in.Task)
 }
 
 // planTask is the task as the lead plans it with texts added to the
 // issue; false when it no longer plans the task.
-func (b *Brain) planTask(ctx context.Context, in engine.WorkInput, texts []string) (engine.Task, bool) {
+func planTask(ctx context.Context, in engine.WorkInput, texts []string) (engine.Task, bool) {
 	issue := in.Issue
 	issue.Body = strings.TrimSpace(issue.Body + "\n\n" + strings.Join(texts, "\n\n"))
-	p, err := b.Plan(ctx, engine.PlanInput{Issue: issue, Repo: in.Repo, Workspace: in.Workspace})
+	p, err := lead.Plan(ctx, engine.PlanInput{Issue: issue, Repo: in.Repo, Workspace: in.Workspace})
 	if err != nil {
 		return engine.Task{}, false
 	}
@@ -461,4 +461,33 @@ func validDigest(d string) bool {
 		}
 	}
 	return true
+}
+
+// revised is the task as the built-in lead plans it when the reviewers'
+// comments are read as part of the request: "add autoscaling" on the
+// Kubernetes pull request turns its autoscaling param on. The built-in
+// brain understands what its lead understands in a request, no more; a
+// review it cannot act on gives the same task, and so the same files.
+func revised(ctx context.Context, in engine.WorkInput) (engine.Task, error) {
+	var asked []string
+	for _, f := range in.Feedback {
+		if s := strings.TrimSpace(f.Body); s != "" {
+			asked = append(asked, s)
+		}
+	}
+	issue := in.Issue
+	issue.Body = strings.TrimSpace(issue.Body + "\n\n" + strings.Join(asked, "\n\n"))
+	p, err := lead.Plan(ctx, engine.PlanInput{Issue: issue, Repo: in.Repo, Workspace: in.Workspace})
+	if err != nil {
+		return engine.Task{}, fmt.Errorf("read the review as part of the request: %w", err)
+	}
+	var ids []string
+	for _, t := range p.Tasks {
+		if t.ID == in.Task.ID && t.Mode == in.Task.Mode {
+			return t, nil
+		}
+		ids = append(ids, t.ID)
+	}
+	return engine.Task{}, fmt.Errorf("with the review read as part of the request, the built-in lead no longer plans task %q (it plans: %s); ask for the change on the issue with `/devops plan <what you need>`",
+		in.Task.ID, strings.Join(ids, ", "))
 }
