@@ -3,6 +3,11 @@
 // detected stack, and each specialist renders embedded templates. It is the
 // default when no LLM key is set, and every file it writes must pass the
 // validation gate with no errors.
+//
+// This package only binds the parts together: the lead is package lead,
+// review handling package revise, each specialist its own package (cicd,
+// compose, container, infra, kubernetes, monitoring, worker), and what
+// several of them share is package kit. README.md lists them.
 package builtin
 
 import (
@@ -18,6 +23,7 @@ import (
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/kubernetes"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/lead"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/monitoring"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/revise"
 	"github.com/devops-lead/devops-lead/internal/brain/builtin/worker"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
@@ -30,6 +36,10 @@ type Brain struct {
 	// registry, or DEVOPS_LEAD_REGISTRY_MIRROR).
 	Digests DigestResolver
 }
+
+// DigestResolver resolves an image reference with a tag to the digest its
+// registry serves ("sha256:…"); *registry.Resolver is the production one.
+type DigestResolver = revise.DigestResolver
 
 // New returns the built-in brain.
 func New() *Brain { return &Brain{} }
@@ -86,7 +96,7 @@ func (b *Brain) Work(ctx context.Context, in engine.WorkInput) (*change.ChangeSe
 			in.Task.Mode, in.Findings[0].String())
 	}
 	if len(in.Feedback) > 0 {
-		return revise(ctx, in, s, b.Digests)
+		return revise.Revise(ctx, in, s, b.Digests)
 	}
 	return s(ctx, in)
 }

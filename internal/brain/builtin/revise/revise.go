@@ -1,4 +1,4 @@
-package builtin
+package revise
 
 import (
 	"context"
@@ -21,12 +21,12 @@ type DigestResolver interface {
 	Digest(ctx context.Context, ref string) (string, error)
 }
 
-// revise is Work for a task whose pull request was reviewed: the task as
+// Revise is Work for a task whose pull request was reviewed: the task as
 // the lead plans it with the review read as part of the request (revised),
 // the specialist's files for it, then the reviewers' instructions applied
 // to those files. What could not be done is said in the ChangeSet's Notes,
 // which the reply to the reviewer lists.
-func revise(ctx context.Context, in engine.WorkInput, s kit.Specialist, digests DigestResolver) (*change.ChangeSet, error) {
+func Revise(ctx context.Context, in engine.WorkInput, s kit.Specialist, digests DigestResolver) (*change.ChangeSet, error) {
 	t, err := revised(ctx, in)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func revise(ctx context.Context, in engine.WorkInput, s kit.Specialist, digests 
 	if digests == nil {
 		digests = registry.FromEnv()
 	}
-	rep := applyReview(ctx, digests, in.Task, cs, reading.Asks)
+	rep := ApplyReview(ctx, digests, in.Task, cs, reading.Asks)
 	cs.Notes = append(cs.Notes, rep.notes(reading)...)
 	return cs, nil
 }
@@ -90,7 +90,7 @@ func sameTask(a, b engine.Task) bool {
 // withAskedServices adds the backing services a review asks for to a
 // compose task's params, so the compose specialist writes them as it
 // writes every backing service.
-func withAskedServices(t engine.Task, in engine.WorkInput, asks []reviewAsk) engine.Task {
+func withAskedServices(t engine.Task, in engine.WorkInput, asks []ReviewAsk) engine.Task {
 	if t.Mode != kit.ComposeMode {
 		return t
 	}
@@ -112,7 +112,7 @@ func withAskedServices(t engine.Task, in engine.WorkInput, asks []reviewAsk) eng
 	}
 	n := len(list)
 	for _, a := range asks {
-		if a.Kind == askService && !slices.Contains(list, a.Value) {
+		if a.Kind == AskService && !slices.Contains(list, a.Value) {
 			list = append(list, a.Value)
 		}
 	}
@@ -131,7 +131,7 @@ func withAskedServices(t engine.Task, in engine.WorkInput, asks []reviewAsk) eng
 // reviewReport is what applying a review did and did not do.
 type reviewReport struct {
 	done    []string
-	notDone []string
+	NotDone []string
 }
 
 func (r *reviewReport) did(format string, args ...any) {
@@ -139,7 +139,7 @@ func (r *reviewReport) did(format string, args ...any) {
 }
 
 func (r *reviewReport) skipped(format string, args ...any) {
-	r.notDone = append(r.notDone, fmt.Sprintf(format, args...))
+	r.NotDone = append(r.NotDone, fmt.Sprintf(format, args...))
 }
 
 // notes renders the report for the reply: what was done, then every
@@ -150,7 +150,7 @@ func (r *reviewReport) notes(reading reviewReading) []string {
 	for _, d := range r.done {
 		out = append(out, "Done for the review: "+d+".")
 	}
-	for _, n := range r.notDone {
+	for _, n := range r.NotDone {
 		out = append(out, "Not done: "+n+".")
 	}
 	for _, u := range reading.Unclear {
@@ -187,13 +187,13 @@ func fileKind(p string, content []byte) string {
 	return ""
 }
 
-// applyReview applies the asks to the ChangeSet's files (each file's edit
+// ApplyReview applies the asks to the ChangeSet's files (each file's edit
 // re-parsed, so an edit that would break it is not made) and reports.
-func applyReview(ctx context.Context, digests DigestResolver, t engine.Task, cs *change.ChangeSet, asks []reviewAsk) *reviewReport {
+func ApplyReview(ctx context.Context, digests DigestResolver, t engine.Task, cs *change.ChangeSet, asks []ReviewAsk) *reviewReport {
 	rep := &reviewReport{}
 	for _, a := range asks {
 		switch a.Kind {
-		case askService:
+		case AskService:
 			applyService(t, cs, a, rep)
 		case askDrop:
 			applyDrop(cs, a, rep)
@@ -210,7 +210,7 @@ func applyReview(ctx context.Context, digests DigestResolver, t engine.Task, cs 
 
 // targets returns the ChangeSet's files an ask may edit: the commented
 // file for a line comment that the ChangeSet has, else every file.
-func targets(cs *change.ChangeSet, a reviewAsk) []*change.File {
+func targets(cs *change.ChangeSet, a ReviewAsk) []*change.File {
 	var out []*change.File
 	for _, f := range cs.Files {
 		if f.Op == change.Delete {
@@ -227,7 +227,7 @@ func targets(cs *change.ChangeSet, a reviewAsk) []*change.File {
 // fileEditor edits one kind of file for one ask: the new content, a
 // description of what changed ("" when the file has nothing the ask is
 // about) or an error saying why the file could not be edited.
-type fileEditor func(content []byte, a reviewAsk) ([]byte, string, error)
+type fileEditor func(content []byte, a ReviewAsk) ([]byte, string, error)
 
 var editors = map[string]map[string]fileEditor{
 	"dockerfile": {askPort: dfPort, askEnv: dfEnv, askBaseImage: dfBase, askVersion: dfVersion},
@@ -237,7 +237,7 @@ var editors = map[string]map[string]fileEditor{
 }
 
 // applyEdit runs the ask's editor over every file it applies to.
-func applyEdit(cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
+func applyEdit(cs *change.ChangeSet, a ReviewAsk, rep *reviewReport) {
 	var kinds []string
 	acted := false
 	for _, f := range targets(cs, a) {
@@ -273,7 +273,7 @@ func applyEdit(cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
 }
 
 // describeAsk says an ask in words.
-func describeAsk(a reviewAsk) string {
+func describeAsk(a ReviewAsk) string {
 	switch a.Kind {
 	case askPort:
 		if a.From != "" {
@@ -288,7 +288,7 @@ func describeAsk(a reviewAsk) string {
 		return "runner " + a.Value
 	case askEnv:
 		return "environment variable " + a.Target
-	case askService:
+	case AskService:
 		return "service " + a.Value
 	case askStep:
 		return "step `" + a.Value + "`"
@@ -304,7 +304,7 @@ func describeAsk(a reviewAsk) string {
 
 // applyService reports the services a compose task now writes; other
 // tasks do not write compose files.
-func applyService(t engine.Task, cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
+func applyService(t engine.Task, cs *change.ChangeSet, a ReviewAsk, rep *reviewReport) {
 	if t.Mode != kit.ComposeMode {
 		rep.skipped("add the %s service: this pull request is the %s task; ask for it on the issue, where the compose task writes backing services", a.Value, t.ID)
 		return
@@ -320,7 +320,7 @@ func applyService(t engine.Task, cs *change.ChangeSet, a reviewAsk, rep *reviewR
 
 // applyDrop drops a file from the pull request: a file it adds is not
 // added, a file it changes is left as the repository has it.
-func applyDrop(cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
+func applyDrop(cs *change.ChangeSet, a ReviewAsk, rep *reviewReport) {
 	want := a.Value
 	if want == "" {
 		want = a.Path
@@ -347,7 +347,7 @@ func applyDrop(cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
 
 // applyRename renames a compose service, a workflow job, or a file the
 // pull request adds (a file the repository has is never renamed).
-func applyRename(cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
+func applyRename(cs *change.ChangeSet, a ReviewAsk, rep *reviewReport) {
 	for _, f := range targets(cs, a) {
 		var out []byte
 		var err error
@@ -398,7 +398,7 @@ func applyRename(cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
 // applyPins pins every image the pull request's files name by tag to the
 // digest its registry serves now. A digest is never made up: an image the
 // registry does not answer for stays as it is, and the reply says why.
-func applyPins(ctx context.Context, digests DigestResolver, cs *change.ChangeSet, a reviewAsk, rep *reviewReport) {
+func applyPins(ctx context.Context, digests DigestResolver, cs *change.ChangeSet, a ReviewAsk, rep *reviewReport) {
 	cache := map[string]string{}
 	failed := map[string]error{}
 	resolve := func(ref string) (string, error) {

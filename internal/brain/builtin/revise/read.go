@@ -1,4 +1,4 @@
-package builtin
+package revise
 
 import (
 	"regexp"
@@ -21,15 +21,15 @@ const (
 	askBaseImage = "base-image" // Value an image reference
 	askRunner    = "runner"     // Value a runs-on label, From the one it replaces
 	askEnv       = "env"        // Target the name, Value the value or a ${NAME} reference
-	askService   = "service"    // Value a backing service the compose specialist knows
+	AskService   = "service"    // Value a backing service the compose specialist knows
 	askStep      = "step"       // Value a run: command
 	askRename    = "rename"     // Target the old name, Value the new one
 	askDrop      = "drop"       // Value a path the pull request has
 	askPinDigest = "pin-digest" // pin images by their registry digest
 )
 
-// reviewAsk is one instruction read from a review.
-type reviewAsk struct {
+// ReviewAsk is one instruction read from a review.
+type ReviewAsk struct {
 	Kind   string `yaml:"kind"`
 	Target string `yaml:"target,omitempty"`
 	Value  string `yaml:"value,omitempty"`
@@ -44,7 +44,7 @@ type reviewAsk struct {
 // instructions, and the sentences that ask for something it did not
 // understand.
 type reviewReading struct {
-	Asks      []reviewAsk
+	Asks      []ReviewAsk
 	Unclear   []string
 	Satisfied []string // asks the brain always honours (no secret values)
 }
@@ -152,13 +152,13 @@ func isRequest(s string) bool { return reRequest.MatchString(reOwnRegret.Replace
 var reSecretPolicy = regexp.MustCompile(`\b(don't|do not|never)\s+(commit|hardcode|hard-code|put|store|write)\b.*\b(token|password|secret|key|credential)s?\b`)
 
 // readSentence returns the instructions in one sentence.
-func readSentence(s string) []reviewAsk {
+func readSentence(s string) []ReviewAsk {
 	if !isRequest(s) {
 		return nil
 	}
 	low := strings.ToLower(s)
-	var out []reviewAsk
-	add := func(a reviewAsk) {
+	var out []ReviewAsk
+	add := func(a ReviewAsk) {
 		a.Said = s
 		out = append(out, a)
 	}
@@ -203,9 +203,9 @@ func readSentence(s string) []reviewAsk {
 
 // mergeAsks appends asks not already present (same kind, target and
 // value); a repeat that knows what it replaces fills in From.
-func mergeAsks(have, more []reviewAsk) []reviewAsk {
+func mergeAsks(have, more []ReviewAsk) []ReviewAsk {
 	for _, a := range more {
-		i := slices.IndexFunc(have, func(h reviewAsk) bool {
+		i := slices.IndexFunc(have, func(h ReviewAsk) bool {
 			return h.Kind == a.Kind && h.Target == a.Target && h.Value == a.Value
 		})
 		if i < 0 {
@@ -223,11 +223,11 @@ var reURL = regexp.MustCompile(`[a-z][a-z0-9+.-]*://\S+`)
 
 var rePinDigest = regexp.MustCompile(`\b(pin|pinned|pinning|lock)\b.*\b(digests?|sha256)\b|\bdigest-pin|@sha256\b|\bby (its |their )?(sha256 )?digests?\b`)
 
-func readPinDigest(low string) (reviewAsk, bool) {
+func readPinDigest(low string) (ReviewAsk, bool) {
 	if rePinDigest.MatchString(low) {
-		return reviewAsk{Kind: askPinDigest}, true
+		return ReviewAsk{Kind: askPinDigest}, true
 	}
-	return reviewAsk{}, false
+	return ReviewAsk{}, false
 }
 
 // reImageRef matches an image reference with a tag ("python:3.12-slim",
@@ -237,8 +237,8 @@ var reImageRef = regexp.MustCompile(`\b([a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9.
 
 // readImages reads image references: one a sentence names as a base
 // ("FROM", "base") is a base image; another sets that image's tag.
-func readImages(s, low string) []reviewAsk {
-	var out []reviewAsk
+func readImages(s, low string) []ReviewAsk {
+	var out []ReviewAsk
 	base := strings.Contains(low, "base") || strings.Contains(s, "FROM ")
 	replaced := map[string]string{} // repository -> the tag a reference replaces
 	for _, m := range reImageRef.FindAllStringSubmatchIndex(low, -1) {
@@ -253,10 +253,10 @@ func readImages(s, low string) []reviewAsk {
 			continue
 		}
 		if base {
-			out = append(out, reviewAsk{Kind: askBaseImage, Value: repo + ":" + tag})
+			out = append(out, ReviewAsk{Kind: askBaseImage, Value: repo + ":" + tag})
 			continue
 		}
-		out = append(out, reviewAsk{Kind: askVersion, Target: repo, Value: tag})
+		out = append(out, ReviewAsk{Kind: askVersion, Target: repo, Value: tag})
 	}
 	for i, a := range out {
 		if a.Kind == askVersion && replaced[a.Target] != "" {
@@ -274,12 +274,12 @@ var reRunnerLabel = regexp.MustCompile(`\b(?:ubuntu|windows|macos)-(?:latest|\d+
 
 // readRunner reads a runs-on label; "from A to B" and "B instead of A"
 // say which one is new.
-func readRunner(low string) (reviewAsk, bool) {
+func readRunner(low string) (ReviewAsk, bool) {
 	labels := reRunnerLabel.FindAllString(low, -1)
 	if len(labels) == 0 {
-		return reviewAsk{}, false
+		return ReviewAsk{}, false
 	}
-	a := reviewAsk{Kind: askRunner, Value: labels[len(labels)-1]}
+	a := ReviewAsk{Kind: askRunner, Value: labels[len(labels)-1]}
 	if i := strings.Index(low, "from "+labels[0]); i >= 0 && len(labels) > 1 {
 		a.From, a.Value = labels[0], labels[1]
 	} else if strings.Contains(low, labels[0]+" instead") {
@@ -301,11 +301,11 @@ var (
 )
 
 // readPort reads a port to expose or publish.
-func readPort(low string) (reviewAsk, bool) {
+func readPort(low string) (ReviewAsk, bool) {
 	if !rePortWord.MatchString(low) {
-		return reviewAsk{}, false
+		return ReviewAsk{}, false
 	}
-	a := reviewAsk{Kind: askPort}
+	a := ReviewAsk{Kind: askPort}
 	switch {
 	case reFromTo.MatchString(low):
 		m := reFromTo.FindStringSubmatch(low)
@@ -319,10 +319,10 @@ func readPort(low string) (reviewAsk, bool) {
 		all := rePortWanted.FindAllStringSubmatch(low, -1)
 		a.Value = all[len(all)-1][1]
 	default:
-		return reviewAsk{}, false
+		return ReviewAsk{}, false
 	}
 	if !validPort(a.Value) || (a.From != "" && !validPort(a.From)) {
-		return reviewAsk{}, false
+		return ReviewAsk{}, false
 	}
 	if a.From == "" {
 		// Two ports in the sentence: the other one is the one replaced.
@@ -371,29 +371,29 @@ var (
 // "from 17 to Java 21", "Go 1.23 and Python 3.12"). An action's own
 // version (setup-node v4) is not a language version: action pins come from
 // the pin table, not reviews.
-func readVersion(low string) []reviewAsk {
+func readVersion(low string) []ReviewAsk {
 	low = reToolAction.ReplaceAllString(low, " ")
 	if m := reLangKey.FindStringSubmatch(low); m != nil {
-		return validVersions(reviewAsk{Kind: askVersion, Target: m[1], Value: m[2]})
+		return validVersions(ReviewAsk{Kind: askVersion, Target: m[1], Value: m[2]})
 	}
 	lang := reLangAny.FindStringSubmatch(low)
 	if lang == nil {
 		return nil
 	}
 	if m := reFromTo.FindStringSubmatch(low); m != nil {
-		return validVersions(reviewAsk{Kind: askVersion, Target: languages[lang[1]], From: m[1], Value: m[2]})
+		return validVersions(ReviewAsk{Kind: askVersion, Target: languages[lang[1]], From: m[1], Value: m[2]})
 	}
-	var out []reviewAsk
+	var out []ReviewAsk
 	for _, m := range reLangWord.FindAllStringSubmatch(low, -1) {
-		out = append(out, validVersions(reviewAsk{Kind: askVersion, Target: languages[m[1]], Value: m[2]})...)
+		out = append(out, validVersions(ReviewAsk{Kind: askVersion, Target: languages[m[1]], Value: m[2]})...)
 	}
 	return out
 }
 
 // validVersions keeps the asks whose version has its language's shape
 // ("let's go to 22.04" is no Go version).
-func validVersions(as ...reviewAsk) []reviewAsk {
-	var out []reviewAsk
+func validVersions(as ...ReviewAsk) []ReviewAsk {
+	var out []ReviewAsk
 	for _, a := range as {
 		if langVersions[a.Target].MatchString(a.Value) {
 			out = append(out, a)
@@ -418,8 +418,8 @@ var (
 // readEnv reads environment variables to add. A name that looks like a
 // secret never keeps the value the review gave: it becomes a ${NAME}
 // reference (a repository or CI secret), and the value is dropped.
-func readEnv(s string) []reviewAsk {
-	var out []reviewAsk
+func readEnv(s string) []ReviewAsk {
+	var out []ReviewAsk
 	seen := map[string]bool{}
 	add := func(name, value string) {
 		if seen[name] {
@@ -430,7 +430,7 @@ func readEnv(s string) []reviewAsk {
 		if secretLooking(name, value) {
 			value = "${" + name + "}"
 		}
-		out = append(out, reviewAsk{Kind: askEnv, Target: name, Value: value})
+		out = append(out, ReviewAsk{Kind: askEnv, Target: name, Value: value})
 	}
 	for _, m := range reEnvWords.FindAllStringSubmatch(s, -1) {
 		add(m[1], m[2])
@@ -470,12 +470,12 @@ var backingNames = map[string]string{
 
 var reService = regexp.MustCompile(`\badd\b(?:\s+(?:a|an|the))?\s+(postgres|postgresql|mysql|redis|mongo|mongodb|rabbitmq)\b`)
 
-func readService(low string) (reviewAsk, bool) {
+func readService(low string) (ReviewAsk, bool) {
 	m := reService.FindStringSubmatch(low)
 	if m == nil {
-		return reviewAsk{}, false
+		return ReviewAsk{}, false
 	}
-	return reviewAsk{Kind: askService, Value: backingNames[m[1]]}, true
+	return ReviewAsk{Kind: AskService, Value: backingNames[m[1]]}, true
 }
 
 var (
@@ -486,14 +486,14 @@ var (
 
 // readStep reads a workflow step to add: a command in backticks, or
 // "a step that runs <command>".
-func readStep(s string) (reviewAsk, bool) {
+func readStep(s string) (ReviewAsk, bool) {
 	if m := reStepTick.FindStringSubmatch(s); m != nil {
-		return reviewAsk{Kind: askStep, Value: strings.TrimSpace(m[1])}, true
+		return ReviewAsk{Kind: askStep, Value: strings.TrimSpace(m[1])}, true
 	}
 	if m := reStepPlain.FindStringSubmatch(s); m != nil {
-		return reviewAsk{Kind: askStep, Value: strings.TrimSpace(m[1])}, true
+		return ReviewAsk{Kind: askStep, Value: strings.TrimSpace(m[1])}, true
 	}
-	return reviewAsk{}, false
+	return ReviewAsk{}, false
 }
 
 var (
@@ -503,12 +503,12 @@ var (
 )
 
 // readRename reads "rename X to Y" (and "X to Y and Z to W" after it).
-func readRename(s string) []reviewAsk {
+func readRename(s string) []ReviewAsk {
 	loc := reRenameStart.FindStringIndex(s)
 	if loc == nil {
 		return nil
 	}
-	var out []reviewAsk
+	var out []ReviewAsk
 	rest := s[loc[1]:]
 	for _, part := range regexp.MustCompile(`\s+and\s+|,\s*`).Split(rest, -1) {
 		m := reRenamePair.FindStringSubmatch(strings.TrimSpace(part))
@@ -519,7 +519,7 @@ func readRename(s string) []reviewAsk {
 		if slices.Contains(kindWords, strings.ToLower(from)) || to == "" {
 			continue
 		}
-		out = append(out, reviewAsk{Kind: askRename, Target: from, Value: to})
+		out = append(out, ReviewAsk{Kind: askRename, Target: from, Value: to})
 	}
 	return out
 }
@@ -533,18 +533,18 @@ var (
 // readDrop reads a file to drop from the pull request: named, or "remove
 // it" in a sentence naming one file. On a line comment, "remove this file"
 // is the commented file (the applier fills that in from the path).
-func readDrop(s string) (reviewAsk, bool) {
+func readDrop(s string) (ReviewAsk, bool) {
 	if m := reDropWhat.FindStringSubmatch(s); m != nil && !strings.Contains(strings.ToLower(s), " mention") {
-		return reviewAsk{Kind: askDrop, Value: m[1]}, true
+		return ReviewAsk{Kind: askDrop, Value: m[1]}, true
 	}
 	if reDropIt.MatchString(s) {
 		names := reFileName.FindAllString(s, -1)
 		if len(names) == 1 {
-			return reviewAsk{Kind: askDrop, Value: names[0]}, true
+			return ReviewAsk{Kind: askDrop, Value: names[0]}, true
 		}
 		if strings.Contains(strings.ToLower(s), "this file") {
-			return reviewAsk{Kind: askDrop}, true
+			return ReviewAsk{Kind: askDrop}, true
 		}
 	}
-	return reviewAsk{}, false
+	return ReviewAsk{}, false
 }

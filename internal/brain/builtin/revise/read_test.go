@@ -1,4 +1,4 @@
-package builtin
+package revise
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ type reviewCase struct {
 	File    string      `yaml:"file"`
 	Path    string      `yaml:"path"`
 	Review  string      `yaml:"review"`
-	Actions []reviewAsk `yaml:"actions"`
+	Actions []ReviewAsk `yaml:"actions"`
 	// Outcome is act (every request understood), answer (nothing to
 	// edit: the reply only answers) or partial (edits, and a request the
 	// reply must name as not done).
@@ -27,7 +27,7 @@ type reviewCase struct {
 // TestReviewCorpus scores the reader on real review comments: it fails
 // below 90% and lists every miss.
 func TestReviewCorpus(t *testing.T) {
-	files, err := filepath.Glob("../../../testdata/reviews/*.yaml")
+	files, err := filepath.Glob("../../../../testdata/reviews/*.yaml")
 	if err != nil || len(files) < 30 {
 		t.Fatalf("want at least 30 review cases, found %d (%v)", len(files), err)
 	}
@@ -73,7 +73,7 @@ func reviewMiss(c reviewCase, r reviewReading) string {
 			}
 		}
 		if !found {
-			return "want " + fmtAsks([]reviewAsk{want})
+			return "want " + fmtAsks([]ReviewAsk{want})
 		}
 	}
 	switch c.Outcome {
@@ -92,7 +92,7 @@ func reviewMiss(c reviewCase, r reviewReading) string {
 	return ""
 }
 
-func fmtAsks(as []reviewAsk) string {
+func fmtAsks(as []ReviewAsk) string {
 	var parts []string
 	for _, a := range as {
 		parts = append(parts, fmt.Sprintf("{%s target=%q value=%q from=%q}", a.Kind, a.Target, a.Value, a.From))

@@ -1,4 +1,4 @@
-package builtin
+package revise
 
 import (
 	"context"
@@ -85,7 +85,7 @@ func TestReviewEdits(t *testing.T) {
 		"Please make it faster.",
 	}, "\n")
 	reading := readFeedback([]engine.Feedback{{Body: body}})
-	rep := applyReview(context.Background(), nil, engine.Task{Mode: kit.CICDMode}, cs, reading.Asks)
+	rep := ApplyReview(context.Background(), nil, engine.Task{Mode: kit.CICDMode}, cs, reading.Asks)
 	get := func(p string) string { return string(cs.Get(p).Content) }
 	wf := get(".github/workflows/ci.yml")
 	for _, want := range []string{"runs-on: ubuntu-latest", `node-version: "22"`, "      - name: npm run lint\n        run: npm run lint\n  deploy:", "\n  LOG_LEVEL: debug\n\njobs:", "API_TOKEN: ${{ secrets.API_TOKEN }}"} {
@@ -140,8 +140,8 @@ func TestReviewPinsNeverInvent(t *testing.T) {
 	for _, d := range []DigestResolver{failingDigests{}, badDigests{}} {
 		cs := change.New("compose", kit.ComposeMode)
 		cs.Put("compose.yaml", []byte(reviseCompose), nil, "")
-		rep := applyReview(context.Background(), d, engine.Task{}, cs, []reviewAsk{{Kind: askPinDigest}})
-		if strings.Contains(string(cs.Get("compose.yaml").Content), "@sha256") || len(rep.notDone) != 1 || !strings.Contains(rep.notDone[0], "pin redis:7-alpine by digest") {
+		rep := ApplyReview(context.Background(), d, engine.Task{}, cs, []ReviewAsk{{Kind: askPinDigest}})
+		if strings.Contains(string(cs.Get("compose.yaml").Content), "@sha256") || len(rep.NotDone) != 1 || !strings.Contains(rep.NotDone[0], "pin redis:7-alpine by digest") {
 			t.Errorf("%T: %q %+v", d, cs.Get("compose.yaml").Content, rep)
 		}
 	}
@@ -154,7 +154,7 @@ func TestReviewDropAndRename(t *testing.T) {
 	cs.Put("Dockerfile", []byte("FROM scratch\n"), nil, "")
 	cs.Put(".dockerignore", []byte("x\n"), nil, "")
 	cs.Put("README.md", []byte("new\n"), []byte("old\n"), "")
-	rep := applyReview(context.Background(), nil, engine.Task{}, cs, []reviewAsk{
+	rep := ApplyReview(context.Background(), nil, engine.Task{}, cs, []ReviewAsk{
 		{Kind: askDrop, Value: ".dockerignore"},
 		{Kind: askRename, Target: "Dockerfile", Value: "web.Dockerfile"},
 		{Kind: askRename, Target: "README.md", Value: "README.txt"},
@@ -163,7 +163,7 @@ func TestReviewDropAndRename(t *testing.T) {
 	if got := strings.Join(cs.Paths(), ","); got != "README.md,web.Dockerfile" {
 		t.Errorf("paths = %s", got)
 	}
-	if len(rep.notDone) != 2 || !strings.Contains(rep.notDone[0], "never renames") || !strings.Contains(rep.notDone[1], "no such file") {
-		t.Errorf("not done: %q", rep.notDone)
+	if len(rep.NotDone) != 2 || !strings.Contains(rep.NotDone[0], "never renames") || !strings.Contains(rep.NotDone[1], "no such file") {
+		t.Errorf("not done: %q", rep.NotDone)
 	}
 }

@@ -1,4 +1,4 @@
-package builtin
+package revise
 
 import (
 	"bytes"
@@ -87,7 +87,7 @@ func joinText(lines []string) []byte    { return []byte(strings.Join(lines, "\n"
 // review names, else the only one) becomes the new one, and so do the
 // ENV PORT and HEALTHCHECK lines that name it; with no EXPOSE, one is
 // added before the final stage's HEALTHCHECK, CMD or ENTRYPOINT.
-func dfPort(content []byte, a reviewAsk) ([]byte, string, error) {
+func dfPort(content []byte, a ReviewAsk) ([]byte, string, error) {
 	lines := splitText(content)
 	old := a.From
 	var exposed []string
@@ -163,7 +163,7 @@ var reEnvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // dfEnv sets ENV NAME=value in the final stage. A secret is never baked
 // into an image.
-func dfEnv(content []byte, a reviewAsk) ([]byte, string, error) {
+func dfEnv(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if !reEnvName.MatchString(a.Target) || strings.ContainsAny(a.Value, "\n\r") {
 		return nil, "", fmt.Errorf("%q is not a variable name and value the built-in brain writes", a.Target)
 	}
@@ -204,7 +204,7 @@ func imageRepo(ref string) string {
 
 // dfBase sets the base image: the FROM lines of the same repository, else
 // the final stage's.
-func dfBase(content []byte, a reviewAsk) ([]byte, string, error) {
+func dfBase(content []byte, a ReviewAsk) ([]byte, string, error) {
 	lines := splitText(content)
 	froms := dfFroms(lines)
 	var hit []int
@@ -236,7 +236,7 @@ var reLeadVersion = regexp.MustCompile(`^\d+(?:\.\d+)*`)
 var reJavaInTag = regexp.MustCompile(`(temurin-|jdk-?|corretto-?)\d+`)
 
 // retag returns ref with the version in its tag set for the ask, or "".
-func retag(ref string, a reviewAsk) string {
+func retag(ref string, a ReviewAsk) string {
 	repo, tag, digest := kit.SplitImage(ref)
 	name := imageRepo(ref)
 	if digest != "" || tag == "" {
@@ -267,7 +267,7 @@ func retag(ref string, a reviewAsk) string {
 }
 
 // dfVersion sets a language's or an image's version in the FROM tags.
-func dfVersion(content []byte, a reviewAsk) ([]byte, string, error) {
+func dfVersion(content []byte, a ReviewAsk) ([]byte, string, error) {
 	lines := splitText(content)
 	var set []string
 	for _, f := range dfFroms(lines) {
@@ -331,7 +331,7 @@ func yamlPin(content []byte, resolve func(string) (string, error)) ([]byte, []st
 }
 
 // yamlImageVersion sets an image's tag on image: lines.
-func yamlImageVersion(content []byte, a reviewAsk) ([]byte, string, error) {
+func yamlImageVersion(content []byte, a ReviewAsk) ([]byte, string, error) {
 	lines := splitText(content)
 	var set []string
 	for i, l := range lines {
@@ -369,7 +369,7 @@ func replaceValues(lines []string, key, old, value string) int {
 var reRunnerValue = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // wfRunner sets runs-on.
-func wfRunner(content []byte, a reviewAsk) ([]byte, string, error) {
+func wfRunner(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if !reRunnerValue.MatchString(a.Value) {
 		return nil, "", fmt.Errorf("%q is not a runner label", a.Value)
 	}
@@ -383,7 +383,7 @@ func wfRunner(content []byte, a reviewAsk) ([]byte, string, error) {
 var reVersionValue = regexp.MustCompile(`^\d+(?:\.\d+){0,2}(?:\.x)?$`)
 
 // wfVersion sets setup-<language>'s version input.
-func wfVersion(content []byte, a reviewAsk) ([]byte, string, error) {
+func wfVersion(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if _, ok := languageImages[a.Target]; !ok {
 		return nil, "", nil
 	}
@@ -430,7 +430,7 @@ func blockEndAfter(lines []string, start, indent int) int {
 }
 
 // wfStep adds a run: step at the end of the first job that runs commands.
-func wfStep(content []byte, a reviewAsk) ([]byte, string, error) {
+func wfStep(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if strings.ContainsAny(a.Value, "\n\r") || strings.Contains(a.Value, "${{") {
 		return nil, "", fmt.Errorf("the built-in brain adds one-line commands without expressions only")
 	}
@@ -468,7 +468,7 @@ func wfStep(content []byte, a reviewAsk) ([]byte, string, error) {
 
 // wfEnv sets a workflow-level env entry; a secret comes from the
 // repository's secrets, never from the review.
-func wfEnv(content []byte, a reviewAsk) ([]byte, string, error) {
+func wfEnv(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if !reEnvName.MatchString(a.Target) || strings.ContainsAny(a.Value, "\n\r") || strings.Contains(a.Value, "${{") {
 		return nil, "", fmt.Errorf("%q is not a variable name and value the built-in brain writes", a.Target)
 	}
@@ -523,7 +523,7 @@ func composeApps(root *yaml.Node) ([]string, []*yaml.Node) {
 
 // composePort sets the container port of the app's port mappings (and
 // the host port when it was the same).
-func composePort(content []byte, a reviewAsk) ([]byte, string, error) {
+func composePort(content []byte, a ReviewAsk) ([]byte, string, error) {
 	root, err := yamlRoot(content)
 	if err != nil {
 		return nil, "", err
@@ -572,7 +572,7 @@ func composePort(content []byte, a reviewAsk) ([]byte, string, error) {
 
 // composeEnv sets an environment entry on the app services; a secret is
 // a reference to .env, never the value.
-func composeEnv(content []byte, a reviewAsk) ([]byte, string, error) {
+func composeEnv(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if !reEnvName.MatchString(a.Target) || strings.ContainsAny(a.Value, "\n\r") {
 		return nil, "", fmt.Errorf("%q is not a variable name and value the built-in brain writes", a.Target)
 	}
@@ -618,7 +618,7 @@ func composeEnv(content []byte, a reviewAsk) ([]byte, string, error) {
 
 // k8sPort sets containerPort, targetPort and port values equal to the old
 // port (named ports are left alone).
-func k8sPort(content []byte, a reviewAsk) ([]byte, string, error) {
+func k8sPort(content []byte, a ReviewAsk) ([]byte, string, error) {
 	lines := splitText(content)
 	old := a.From
 	if old == "" {
@@ -748,7 +748,7 @@ func k8sContainers(content []byte) ([]*yaml.Node, error) {
 // k8sEnv adds an env entry to each workload's app container. A secret is
 // not written: it belongs in a Kubernetes Secret, which the built-in brain
 // does not write.
-func k8sEnv(content []byte, a reviewAsk) ([]byte, string, error) {
+func k8sEnv(content []byte, a ReviewAsk) ([]byte, string, error) {
 	if !reEnvName.MatchString(a.Target) || strings.ContainsAny(a.Value, "\n\r") {
 		return nil, "", fmt.Errorf("%q is not a variable name and value the built-in brain writes", a.Target)
 	}
