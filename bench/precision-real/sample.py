@@ -5,13 +5,20 @@ by precision-real.sh), draws a seeded sample of up to N strict findings per
 kind, prints each with its source lines, and, given a labels file
 (TSV: repo, path, line, rule, message id, TP|FP, reason), prints the false-positive
 rate per kind for both presets with a 95% Wilson interval.
+
+The draw is per kind and stable (see draw): the findings already labelled
+come first (earlier seeded samples drew them), then the rest in an order
+fixed by a hash of the seed and each finding's key. Raising -n only adds
+findings; a fixed false positive that leaves the population is replaced
+by the next in that order. -kinds limits the printout and the scores to
+some kinds; -unlabelled (with -labels) prints only the sampled findings
+that still need a label. A label appended later for the same key wins.
 """
 import argparse
 import hashlib
 import json
 import math
 import os
-import random
 import sys
 
 KINDS = ["workflow", "dockerfile", "compose", "terraform", "kubernetes",
@@ -52,6 +59,21 @@ def key(repo, f):
     return (repo, f["path"], str(f.get("line", 0)), f["rule"], msgid(f))
 
 
+def rank(seed, k):
+    return hashlib.sha1(("%d\t" % seed + "\t".join(k)).encode()).hexdigest()
+
+
+def draw(items, n, seed, labels):
+    """Up to n findings of one kind, the same ones whatever the other kinds
+    hold: the findings already labelled (they were drawn by earlier seeded
+    samples of this script) first, then the others in an order fixed by a
+    hash of the seed and the finding's key. Raising n only adds findings,
+    and a finding that leaves the population (a fixed false positive) is
+    replaced by the next one in that order."""
+    order = sorted(items, key=lambda x: (key(*x) not in labels, rank(seed, key(*x))))
+    return order[:n]
+
+
 def wilson(fp, n):
     if n == 0:
         return (0.0, 0.0)
@@ -67,6 +89,9 @@ def main():
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("-seed", type=int, default=13)
     ap.add_argument("-labels")
+    ap.add_argument("-unlabelled", action="store_true",
+                    help="print only the sampled findings that have no label yet")
+    ap.add_argument("-kinds", help="comma-separated kinds to print (default: all)")
     ap.add_argument("out")
     ap.add_argument("dirs", nargs="+")
     a = ap.parse_args()
@@ -91,13 +116,6 @@ def main():
     for k in sorted(strict):
         repo, f = strict[k]
         by_kind[kind_of(f)].append((repo, f))
-    rng = random.Random(a.seed)
-    sample = {}
-    print("kind\tfindings(strict)\tfindings(recommended)")
-    for kind in KINDS:
-        items = by_kind[kind]
-        print(f"{kind}\t{len(items)}\t{sum(key(r, f) in rec for r, f in items)}")
-        sample[kind] = sorted(rng.sample(items, min(a.n, len(items))), key=lambda x: key(*x))
     labels = {}
     if a.labels:
         for line in open(a.labels):
@@ -105,9 +123,17 @@ def main():
                 continue
             c = line.rstrip("\n").split("\t")
             labels[tuple(c[:5])] = (c[5], c[6] if len(c) > 6 else "")
+    kinds = a.kinds.split(",") if a.kinds else KINDS
+    sample = {}
+    print("kind\tfindings(strict)\tfindings(recommended)")
+    for kind in KINDS:
+        items = by_kind[kind]
+        print(f"{kind}\t{len(items)}\t{sum(key(r, f) in rec for r, f in items)}")
+        sample[kind] = sorted(draw(items, a.n, a.seed, labels), key=lambda x: key(*x))
+    if a.labels and not a.unlabelled:
         print("\nkind\tpreset\tsample\tFP\trate\t95% interval")
         missing = 0
-        for kind in KINDS:
+        for kind in kinds:
             for preset in ("strict", "recommended"):
                 s = [x for x in sample[kind] if preset == "strict" or key(*x) in rec]
                 got = [labels.get(key(*x)) for x in s]
@@ -120,8 +146,10 @@ def main():
         if missing:
             print(f"\n{missing} sampled finding(s) have no label", file=sys.stderr)
         return
-    for kind in KINDS:
+    for kind in kinds:
         for repo, f in sample[kind]:
+            if a.unlabelled and key(repo, f) in labels:
+                continue
             line = f.get("line", 0) or 0
             print(f"\n=== [{kind}] {repo}\t{f['path']}\t{line}\t{f['rule']}\t{msgid(f)}\t"
                   f"{f['severity']}{'' if key(repo, f) in rec else ' (off in recommended)'}")

@@ -3,6 +3,7 @@ package validate
 import (
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -131,6 +132,10 @@ func KindOf(p string, content []byte) Kind {
 	case ext == ".yml" || ext == ".yaml":
 		s := string(content)
 		switch {
+		case yamlTemplateRe.MatchString(s):
+			// Liquid or Jinja text that writes YAML (a Jekyll site's
+			// rule-file template): not YAML itself, not rules.
+			return KindOther
 		case strings.Contains(s, "apiVersion:") && strings.Contains(s, "kind:"):
 			return KindKubernetes
 		case strings.Contains(s, "groups:") && (strings.Contains(s, "alert:") || strings.Contains(s, "record:")):
@@ -146,6 +151,12 @@ func KindOf(p string, content []byte) Kind {
 	}
 	return KindOther
 }
+
+// yamlTemplateRe matches a line that starts, at its first column, with a
+// Liquid or Jinja block tag ({% if %}, {%- for %}): no YAML document has
+// one there (a block scalar's lines are indented), and such files are
+// templates that produce YAML.
+var yamlTemplateRe = regexp.MustCompile(`(?m)^\{%-?[ \t]*[a-z]`)
 
 func isComposeName(base string) bool {
 	for _, n := range []string{"compose", "docker-compose"} {

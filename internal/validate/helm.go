@@ -32,6 +32,11 @@ var (
 		Help: "write apiVersion: v2, name: lower-case letters, digits and dashes (at most 63), version: MAJOR.MINOR.PATCH such as 0.1.0; " +
 			"quote a numeric appVersion (\"1.10\"); type is application or library; kubeVersion is a SemVer range; each dependency has a name and a version",
 	})
+	ruleHelmChartV1 = register(Rule{
+		ID: "helm-chart-v1", Kind: KindHelmChart, Severity: Error,
+		Summary: "Chart.yaml uses apiVersion v2, the Helm 3 chart format, not Helm 2's v1",
+		Help:    "write apiVersion: v2 and move the dependencies of a requirements.yaml under dependencies: in Chart.yaml; Helm 3 still installs v1 charts",
+	})
 	ruleHelmRender = register(Rule{
 		ID: "helm-render", Kind: KindHelmTemplate, Severity: Error,
 		Summary: "a Helm chart renders with its values.yaml: every template parses and executes (the manifests it renders then get the Kubernetes rules)",
@@ -81,7 +86,10 @@ func checkHelmChartFile(p string, content []byte) []Finding {
 	case k == nil || v == "":
 		bad(k, "Chart.yaml has no apiVersion: write apiVersion: v2")
 	case v == "v1":
-		bad(k, "apiVersion v1 is Helm 2's chart format: write apiVersion: v2 (and move requirements.yaml into dependencies)")
+		// Helm 3 still installs v1 charts: its own rule, so that a policy
+		// (recommended) can make it a warning.
+		line, col := ynLine(k)
+		out = append(out, ruleHelmChartV1.at(p, line, col, "apiVersion v1 is Helm 2's chart format, which Helm 3 still installs: write apiVersion: v2 (a requirements.yaml then moves into dependencies)"))
 	case v != "v2":
 		bad(k, "apiVersion %q is not a Helm chart API version: write apiVersion: v2", v)
 	}
@@ -372,18 +380,33 @@ func (c *helmChart) check() []Finding {
 }
 
 // helmDedupe drops repeated findings: several templates may stop on the
-// same line of a helper.
+// same line of a helper. A template another one includes (a checksum of
+// secrets.yaml in deployment.yaml) stops on the same line when rendered
+// itself and "while rendering" the other: one error, and Helm reports it
+// once, so the "while rendering" copy goes. Errors in a helper (never
+// rendered itself) keep one finding per template that hit them.
 func helmDedupe(fs []Finding) []Finding {
 	seen := map[Finding]bool{}
+	for _, f := range fs {
+		seen[f] = true
+	}
+	done := map[Finding]bool{}
 	out := fs[:0]
 	for _, f := range fs {
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
+		own := f
+		own.Message = helmWhileRe.ReplaceAllString(f.Message, "")
+		if done[f] || (own.Message != f.Message && seen[own]) {
+			continue
 		}
+		done[f] = true
+		out = append(out, f)
 	}
 	return out
 }
+
+// helmWhileRe is the tail errFinding adds when the error is in another
+// template than the one being rendered.
+var helmWhileRe = regexp.MustCompile(` \(while rendering [^()]*\)$`)
 
 // helmManifestSep splits rendered output into YAML documents.
 var helmManifestSep = regexp.MustCompile(`(?m)^---[ \t]*(?:#.*)?$`)

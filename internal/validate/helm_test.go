@@ -105,7 +105,7 @@ func TestHelmChartFile(t *testing.T) {
 		{"list", "- a\n", []string{"not a mapping"}},
 		{"empty", "", []string{"not a mapping"}},
 		{"missing", "description: x\n", []string{"no apiVersion", "no name", "no version"}},
-		{"helm2", "apiVersion: v1\nname: a\nversion: 0.1.0\n", []string{"Helm 2"}},
+		{"helm2", "apiVersion: v1\nname: a\nversion: 0.1.0\n", []string{"Helm 2"}}, // helm-chart-v1
 		{"api", "apiVersion: v3\nname: a\nversion: 0.1.0\n", []string{"not a Helm chart API version"}},
 		{"name", "apiVersion: v2\nname: My_App\nversion: 0.1.0\n", []string{"DNS-1123"}},
 		{"long", "apiVersion: v2\nname: " + strings.Repeat("a", 64) + "\nversion: 0.1.0\n", []string{"DNS-1123"}},
@@ -122,8 +122,12 @@ func TestHelmChartFile(t *testing.T) {
 			continue
 		}
 		for i, w := range c.want {
-			if got[i].Rule != "helm-chart" || !strings.Contains(got[i].Message, w) {
-				t.Errorf("%s: finding %d is %v, want helm-chart with %q", c.name, i, got[i], w)
+			rule := "helm-chart"
+			if c.name == "helm2" {
+				rule = "helm-chart-v1"
+			}
+			if got[i].Rule != rule || !strings.Contains(got[i].Message, w) {
+				t.Errorf("%s: finding %d is %v, want %s with %q", c.name, i, got[i], rule, w)
 			}
 		}
 	}
@@ -530,5 +534,42 @@ func TestHelmSubchartParentValues(t *testing.T) {
 	c := helmCoalesce(map[string]any{"a": map[string]any{"x": 1, "y": 2}, "b": 1}, map[string]any{"a": map[string]any{"y": 3}})
 	if a := c["a"].(map[string]any); a["x"] != 1 || a["y"] != 3 || c["b"] != 1 {
 		t.Errorf("helmCoalesce = %v", c)
+	}
+}
+
+// TestHelmChartV1IsAWarningInRecommended: Helm 3 installs apiVersion v1
+// charts (prometheus-community/helm-charts has eight), so recommended
+// reports the old format as a warning; strict keeps it an error.
+func TestHelmChartV1IsAWarningInRecommended(t *testing.T) {
+	fs := checkHelmChartFile("Chart.yaml", []byte("apiVersion: v1\nname: a\nversion: 0.1.0\n"))
+	if len(fs) != 1 || fs[0].Severity != Error {
+		t.Fatalf("strict: got %v, want one error", fs)
+	}
+	got := Policy{Preset: PresetRecommended}.Apply(fs)
+	if len(got) != 1 || got[0].Severity != Warning || got[0].Rule != "helm-chart-v1" {
+		t.Errorf("recommended: got %v, want one helm-chart-v1 warning", got)
+	}
+}
+
+// TestHelmRequiredInIncludedTemplateOnce: deployment.yaml includes
+// secrets.yaml for a checksum (as prometheus-postgres-exporter does), and
+// secrets.yaml calls required on an empty value; Helm stops with one
+// error, and the gate reports one finding, on secrets.yaml, not a second
+// one "while rendering templates/deployment.yaml".
+func TestHelmRequiredInIncludedTemplateOnce(t *testing.T) {
+	files := []File{
+		{Path: "c/Chart.yaml", Content: []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n")},
+		{Path: "c/values.yaml", Content: []byte("password: \"\"\n")},
+		{Path: "c/templates/deployment.yaml", Content: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    checksum: {{ include (print $.Template.BasePath \"/secrets.yaml\") . | sha256sum }}\n")},
+		{Path: "c/templates/secrets.yaml", Content: []byte("{{ $_ := required \"password is required\" .Values.password }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n")},
+	}
+	var render []Finding
+	for _, f := range Check(files, Options{}) {
+		if f.Rule == "helm-render" {
+			render = append(render, f)
+		}
+	}
+	if len(render) != 1 || render[0].Path != "c/templates/secrets.yaml" || render[0].Line != 1 || strings.Contains(render[0].Message, "while rendering") {
+		t.Errorf("got %v, want one helm-render finding on c/templates/secrets.yaml:1 without \"while rendering\"", render)
 	}
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -122,6 +123,12 @@ func checkK8sDoc(p string, doc *yaml.Node) []Finding {
 	if apiVersion == "monitoring.coreos.com/v1" && kind == "PrometheusRule" {
 		return checkPrometheusRuleCRD(p, doc, root)
 	}
+	if k8sHasPatchDirective(root) {
+		// A strategic-merge patch ($patch: delete, $setElementOrder,
+		// $retainKeys): kustomize applies it to an object defined
+		// elsewhere; the API never receives it as is.
+		return nil
+	}
 	newObj := k8sTypes[apiVersion+"/"+kind]
 	if newObj == nil {
 		if repl, removed := k8sRemovedAPIs[apiVersion]; removed && k8sKnownKind(kind) {
@@ -142,6 +149,9 @@ func checkK8sDoc(p string, doc *yaml.Node) []Finding {
 	name, _ := ynScalar(ynPath(root, "metadata", "name"))
 	if name == "" {
 		name = "(unnamed)"
+	}
+	if k8sPatchFragment(p, obj, root) {
+		return nil
 	}
 	if f, bad := k8sStructure(p, kind+"/"+name, obj, root); bad {
 		return []Finding{f}
@@ -269,4 +279,74 @@ func checkK8sWorkload(p, what string, obj any, root *yaml.Node) []Finding {
 		specNode = root
 	}
 	return checkPodSpec(p, what, spec, specNode, needProbes)
+}
+
+// k8sPatchFragment reports whether a workload document is a patch: in a
+// patch file (kubeadm's or kind's patches/, a kustomize overlay's
+// patches/ or *patch*.yaml), with a container that names no image. Such
+// a fragment sets a few fields of an object defined elsewhere, whose
+// selector, security context, resources and image it does not repeat;
+// the API refuses a container without an image, so it is never applied
+// as is.
+func k8sPatchFragment(p string, obj any, root *yaml.Node) bool {
+	_, specPath, _ := k8sPodTemplate(obj)
+	if specPath == nil || !k8sPatchFile(p) {
+		return false
+	}
+	return k8sImagelessContainer(ynPath(root, specPath...))
+}
+
+// k8sHasPatchDirective reports whether a mapping holds, at any depth, a
+// strategic-merge-patch directive: a key starting with "$" such as $patch.
+// No Kubernetes object has such a field.
+func k8sHasPatchDirective(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if k == "$patch" || k == "$retainKeys" || strings.HasPrefix(k, "$setElementOrder/") || strings.HasPrefix(k, "$deleteFromPrimitiveList/") {
+				return true
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k8sHasPatchDirective(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// k8sPatchFile reports whether a path names a patch: a directory called
+// patches or patch on the way, or a file name with "patch" in it.
+func k8sPatchFile(p string) bool {
+	dir, base := path.Split(strings.ToLower(p))
+	if strings.Contains(base, "patch") {
+		return true
+	}
+	for _, seg := range strings.Split(strings.Trim(dir, "/"), "/") {
+		if seg == "patches" || seg == "patch" {
+			return true
+		}
+	}
+	return false
+}
+
+// k8sImagelessContainer reports whether a pod spec node has a container
+// or init container without an image key.
+func k8sImagelessContainer(spec *yaml.Node) bool {
+	for _, key := range []string{"containers", "initContainers"} {
+		_, seq := ynGet(spec, key)
+		if seq == nil || seq.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, c := range seq.Content {
+			if k, _ := ynGet(ynDeref(c), "image"); k == nil {
+				return true
+			}
+		}
+	}
+	return false
 }

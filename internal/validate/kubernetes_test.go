@@ -136,3 +136,81 @@ func TestK8sWindowsPod(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sPatchFragmentsGetNoPodRules: kube-prometheus'
+// tests/e2e/kind/patches/kube-controller-manager.yaml is a kubeadm patch
+// that only lowers the controller manager's CPU request; it names no
+// image, and the pod rules (an empty image, no runAsNonRoot, no limits)
+// were about the fragment, not the pod kubeadm writes. The same Pod with
+// an image, or outside a patches directory, is still checked.
+func TestK8sPatchFragmentsGetNoPodRules(t *testing.T) {
+	patch := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-controller-manager\n  namespace: kube-system\nspec:\n  containers:\n    - name: kube-controller-manager\n      resources:\n        requests:\n          cpu: 1m\n"
+	for _, p := range []string{"tests/kind/patches/kube-controller-manager.yaml", "overlays/prod/resources-patch.yaml"} {
+		if fs := checkKubernetes(p, []byte(patch)); len(fs) != 0 {
+			t.Errorf("%s: got %v, want none on a patch", p, fs)
+		}
+	}
+	// A kustomize overlay's patches/resources.yaml (lornu-ai/lornu-ai)
+	// patches a Deployment's resources: no selector either.
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        resources:\n          limits: {cpu: 200m, memory: 256Mi}\n"
+	if fs := checkKubernetes("kubernetes/overlays/dev/patches/resources.yaml", []byte(deploy)); len(fs) != 0 {
+		t.Errorf("overlay patch Deployment: got %v, want none", fs)
+	}
+	if fs := checkKubernetes("kubernetes/base/deployment.yaml", []byte(deploy)); len(fs) == 0 || fs[0].Rule != "k8s-schema" {
+		t.Errorf("the same Deployment outside a patch path: got %v, want the missing selector", fs)
+	}
+	if fs := checkKubernetes("k8s/kube-controller-manager.yaml", []byte(patch)); len(fs) == 0 {
+		t.Errorf("an imageless Pod outside a patch path: got no findings, want the pod rules")
+	}
+	withImage := strings.Replace(patch, "    - name: kube-controller-manager\n", "    - name: kube-controller-manager\n      image: registry.k8s.io/kube-controller-manager:v1.33.0\n", 1)
+	if fs := checkKubernetes("tests/kind/patches/kcm.yaml", []byte(withImage)); len(fs) == 0 {
+		t.Errorf("a whole Pod under patches/: got no findings, want the pod rules")
+	}
+}
+
+// TestK8sResourcesLimitsImplyRequests: a container that sets limits but
+// no requests gets requests equal to its limits from the API server
+// (kubernetes/examples' vitess vttablet pod sets only limits), so only
+// what is really unset is reported.
+func TestK8sResourcesLimitsImplyRequests(t *testing.T) {
+	const pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: ghcr.io/example/app:1.0.0\n      resources:\n%s"
+	for _, c := range []struct{ res, want string }{
+		{"        limits: {cpu: 500m, memory: 1Gi}\n", ""},
+		{"        limits: {cpu: 500m}\n", "does not set requests.memory, limits.memory"},
+		{"        requests: {cpu: 100m, memory: 100Mi}\n", "does not set limits.cpu, limits.memory"},
+		{"        {}\n", "does not set requests.cpu, requests.memory, limits.cpu, limits.memory"},
+	} {
+		var got []string
+		for _, f := range checkKubernetes("k8s/p.yaml", []byte(fmt.Sprintf(pod, c.res))) {
+			if f.Rule == "k8s-resources" {
+				got = append(got, f.Message)
+			}
+		}
+		switch {
+		case c.want == "" && len(got) != 0:
+			t.Errorf("%q: got %v, want no k8s-resources finding", c.res, got)
+		case c.want != "" && (len(got) != 1 || !strings.HasSuffix(got[0], c.want)):
+			t.Errorf("%q: got %v, want one ending %q", c.res, got, c.want)
+		}
+	}
+}
+
+// TestK8sStrategicMergePatchDirectives: microservices-demo's
+// kustomize/components/without-loadgenerator/delete-loadgenerator.patch.yaml
+// deletes a Deployment with $patch: delete; a document with a patch
+// directive is a patch kustomize applies, not an object (no "unknown
+// field $patch", no pod rules). The same Deployment without it is checked.
+func TestK8sStrategicMergePatchDirectives(t *testing.T) {
+	del := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: loadgenerator\n$patch: delete\n"
+	if fs := checkKubernetes("kustomize/components/x/delete.yaml", []byte(del)); len(fs) != 0 {
+		t.Errorf("$patch: delete: got %v, want none", fs)
+	}
+	order := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      $setElementOrder/containers:\n        - name: web\n      containers:\n        - name: web\n          image: nginx\n"
+	if fs := checkKubernetes("k8s/web.yaml", []byte(order)); len(fs) != 0 {
+		t.Errorf("$setElementOrder: got %v, want none", fs)
+	}
+	plain := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: loadgenerator\nbogus: 1\n"
+	if fs := checkKubernetes("kustomize/components/x/delete.yaml", []byte(plain)); len(fs) != 1 || fs[0].Rule != "k8s-schema" {
+		t.Errorf("an unknown field without a patch directive: got %v, want one k8s-schema finding", fs)
+	}
+}

@@ -43,6 +43,7 @@ var presetRecommended = map[string]struct {
 	"k8s-seccomp":              {Warning, "Pod Security Standards: restricted profile, not baseline"},
 	"k8s-readonly-rootfs":      {Warning, "not in the Pod Security Standards; kube-score and checkov advise it"},
 	"compose-healthcheck":      {Warning, "Compose does not require a healthcheck"},
+	"helm-chart-v1":            {Warning, "Helm 3 installs apiVersion v1 charts; v2 is what helm create writes"},
 }
 
 // Policy decides the severity of each finding: a preset, then per-rule
@@ -149,8 +150,8 @@ func familyOf(id string) (Rule, bool) {
 }
 
 // Apply returns the findings with the policy's severities; findings of a
-// rule that is off, and, under recommended, tag-pinned first-party actions,
-// are dropped. The input is not modified.
+// rule that is off, and, under recommended, tag-pinned first-party actions
+// and alerts written with an explicit for: 0s, are dropped. The input is not modified.
 func (p Policy) Apply(fs []Finding) []Finding {
 	if p.Preset != PresetRecommended && len(p.Rules) == 0 {
 		return fs
@@ -184,6 +185,9 @@ func (p Policy) severity(f Finding) (Severity, bool) {
 	}
 	if fam.ID == ruleWorkflowUnpinned.ID && firstPartyTagPin(f.Message) {
 		return Off, false
+	}
+	if fam.ID == rulePromFor.ID && promForExplicitZero(f.Message) {
+		return Off, false // the author chose to fire at once
 	}
 	if e, ok := presetRecommended[fam.ID]; ok && fam.ID == f.Rule {
 		return e.sev, true

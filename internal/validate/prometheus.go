@@ -26,7 +26,7 @@ var (
 	rulePromFor = register(Rule{
 		ID: "prom-for", Kind: KindPrometheus, Severity: Warning,
 		Summary: "alerts wait a for: duration before firing",
-		Help:    "add for: 5m (or what fits the signal) so that one bad scrape does not page",
+		Help:    "add for: 5m (or what fits the signal) so that one bad scrape does not page; an explicit for: 0m (firing at once on purpose) is reported by strict only",
 	})
 	rulePromSeverity = register(Rule{
 		ID: "prom-severity", Kind: KindPrometheus, Severity: Warning,
@@ -142,8 +142,11 @@ func checkPromAlert(p string, r *yaml.Node) []Finding {
 	var out []Finding
 	line, col := k.Line, k.Column
 	forVal, _ := ynScalar(ynPath(r, "for"))
-	if d, err := model.ParseDuration(strings.TrimSpace(forVal)); forVal == "" || err != nil || d == 0 {
+	forVal = strings.TrimSpace(forVal)
+	if d, err := model.ParseDuration(forVal); forVal == "" || err != nil {
 		out = append(out, rulePromFor.at(p, line, col, "alert %s has no for: duration and fires on the first bad evaluation", name))
+	} else if d == 0 {
+		out = append(out, rulePromFor.at(p, line, col, "alert %s sets for: %s"+promForZeroTail, name, forVal))
 	}
 	if s, _ := ynScalar(ynPath(r, "labels", "severity")); strings.TrimSpace(s) == "" {
 		out = append(out, rulePromSeverity.at(p, line, col, "alert %s has no severity label", name))
@@ -161,6 +164,16 @@ func checkPromAlert(p string, r *yaml.Node) []Finding {
 		out = append(out, rulePromRunbook.at(p, line, col, "alert %s has no runbook_url annotation", name))
 	}
 	return out
+}
+
+// promForZeroTail ends the prom-for message of an alert that sets a zero
+// for: on purpose; the recommended preset does not report those.
+const promForZeroTail = " and fires on the first bad evaluation (strict asks for a wait)"
+
+// promForExplicitZero reports whether a prom-for message is about an
+// explicit zero for: rather than a missing one.
+func promForExplicitZero(msg string) bool {
+	return strings.HasSuffix(msg, promForZeroTail) && strings.Contains(msg, " sets for: ")
 }
 
 var (

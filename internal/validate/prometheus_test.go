@@ -32,8 +32,39 @@ func TestPrometheusForZero(t *testing.T) {
 		t.Errorf("complete alert: got %v, want none", got)
 	}
 	got := checkPrometheus("rules.yml", []byte(base+"        for: 0m\n"))
-	if len(got) != 1 || got[0].Rule != "prom-for" || got[0].Line != 4 {
-		t.Errorf("for: 0m: got %v, want one prom-for finding on line 4", got)
+	if len(got) != 1 || got[0].Rule != "prom-for" || got[0].Line != 4 || !strings.Contains(got[0].Message, "sets for: 0m") {
+		t.Errorf("for: 0m: got %v, want one prom-for finding on line 4 that says it sets for: 0m", got)
+	}
+	// An explicit zero is the author's choice (awesome-prometheus-alerts
+	// writes for: 0m on purpose): recommended drops it, strict keeps it;
+	// a missing for: stays in both.
+	if rec := (Policy{Preset: PresetRecommended}).Apply(got); len(rec) != 0 {
+		t.Errorf("for: 0m under recommended: got %v, want none", rec)
+	}
+	missing := checkPrometheus("rules.yml", []byte(base))
+	if len(missing) != 1 || !strings.Contains(missing[0].Message, "has no for: duration") {
+		t.Fatalf("no for: got %v, want one prom-for finding", missing)
+	}
+	if rec := (Policy{Preset: PresetRecommended}).Apply(missing); len(rec) != 1 {
+		t.Errorf("no for: under recommended: got %v, want it kept", rec)
+	}
+}
+
+// TestPrometheusLiquidTemplateIsNotRules: awesome-prometheus-alerts'
+// dist/template.yml is Liquid text that a Jekyll site turns into rule
+// files; it is not YAML and not a rules file, so no prom-parse error.
+func TestPrometheusLiquidTemplateIsNotRules(t *testing.T) {
+	tmpl := "groups:\n{% for group in site.data.rules %}\n- name: {{ group.name }}\n  rules:\n  {% for r in group.rules %}\n    - alert: {{ r.name }}\n      expr: {{ r.query }}\n  {% endfor %}\n{% endfor %}\n"
+	if k := KindOf("dist/template.yml", []byte(tmpl)); k != KindOther {
+		t.Errorf("KindOf(Liquid template) = %s, want %s", k, KindOther)
+	}
+	if fs := CheckFile("dist/template.yml", []byte(tmpl), Options{}); len(fs) != 0 {
+		t.Errorf("got %v, want no findings on a template", fs)
+	}
+	// A rules file whose block scalar holds an indented {% line is still rules.
+	rules := "groups:\n  - name: r\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations:\n          description: |\n            {% raw %}\n"
+	if k := KindOf("rules.yml", []byte(rules)); k != KindPrometheus {
+		t.Errorf("KindOf(rules with an indented {%% line) = %s, want %s", k, KindPrometheus)
 	}
 }
 

@@ -227,7 +227,8 @@ func k8sSeccompOK(psc *corev1.PodSecurityContext, sc *corev1.SecurityContext) bo
 	return prof != nil && (prof.Type == corev1.SeccompProfileTypeRuntimeDefault || prof.Type == corev1.SeccompProfileTypeLocalhost)
 }
 
-// k8sMissingResources lists the requests and limits a container lacks.
+// k8sMissingResources lists the requests and limits a container lacks; a
+// request whose limit is set is not lacking (the API server copies it).
 func k8sMissingResources(c *corev1.Container) []string {
 	var missing []string
 	for _, kind := range []string{"requests", "limits"} {
@@ -236,6 +237,9 @@ func k8sMissingResources(c *corev1.Container) []string {
 			list = c.Resources.Limits
 		}
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if _, limited := c.Resources.Limits[r]; kind == "requests" && limited {
+				continue // the API copies a limit into the missing request
+			}
 			if _, ok := list[r]; !ok {
 				missing = append(missing, kind+"."+string(r))
 			}

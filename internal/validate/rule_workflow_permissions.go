@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -54,30 +55,43 @@ func (wf *workflow) checkPermissions() []Finding {
 // run: text that show a job may need write on it. Scopes not listed are
 // assumed needed.
 var scopeUsers = map[string][]string{
-	"contents": {"git push", "git tag", "gh release", "gh api", "action-gh-release", "goreleaser", "git-auto-commit-action",
+	"contents": {"git push", "git tag", "git commit", "user.name", "user.email", "gh release", "gh api", "action-gh-release", "goreleaser", "git-auto-commit-action",
 		"create-pull-request", "release-action", "create-release", "release-please", "semantic-release", "changesets/action",
-		"github-script", "add-and-commit", "github-push-action"},
+		"github-script", "add-and-commit", "github-push-action", "jfrog/frogbot",
+		// the dependency submission API (anchore/sbom-action's
+		// dependency-snapshot, the *-dependency-submission actions)
+		"sbom-action", "dependency-submission"},
 	"packages": {"docker/login-action", "docker push", "build-push-action", "ghcr.io", "npm publish", "gh api",
 		"mvn deploy", "gradle publish", "github-script"},
 	"id-token": {"configure-aws-credentials", "google-github-actions/auth", "azure/login", "cosign", "actions/attest",
 		"gh-action-pypi-publish", "vault-action", "--provenance", "id_token", "id-token", "gh attestation",
 		"deploy-pages"},
 	"pull-requests": {"create-pull-request", "gh pr", "github-script", "pull-request", "labeler", "reviewdog",
-		"fetch-metadata", "release-please", "changesets/action", "gh api", "stale"},
-	"issues":          {"gh issue", "github-script", "stale", "issue", "labeler", "gh api"},
+		"fetch-metadata", "release-please", "changesets/action", "gh api", "stale",
+		"dependency-review-action", "jfrog/frogbot", // their pull request comments
+		"lock-threads"},
+	"issues":          {"gh issue", "github-script", "stale", "issue", "labeler", "gh api", "lock-threads"},
 	"pages":           {"deploy-pages"},
-	"security-events": {"codeql-action", "sarif"},
+	"security-events": {"codeql-action", "sarif", "jfrog/frogbot"},
 	"attestations":    {"actions/attest", "gh attestation"},
 }
 
 // checkTopWriteScopes warns on each top-level write scope that no job
 // appears to need, or that a workflow with several jobs grants to all.
+// Only the jobs without a permissions: block of their own inherit it.
 func (wf *workflow) checkTopWriteScopes() []Finding {
 	if wf.perms == nil || wf.perms.Kind != yaml.MappingNode {
 		return nil
 	}
-	texts := make([]string, len(wf.jobs))
-	for i, j := range wf.jobs {
+	// A job with a permissions: block of its own gets none of the top's.
+	var heirs []wfJob
+	for _, j := range wf.jobs {
+		if k, _ := mapGet(j.node, "permissions"); k == nil {
+			heirs = append(heirs, j)
+		}
+	}
+	texts := make([]string, len(heirs))
+	for i, j := range heirs {
 		texts[i] = jobText(j)
 	}
 	var out []Finding
@@ -88,8 +102,13 @@ func (wf *workflow) checkTopWriteScopes() []Finding {
 		}
 		words, known := scopeUsers[k.Value]
 		needed, callers := !known, 0
+		if len(heirs) == 0 {
+			out = append(out, ruleWorkflowBroadPermissions.at(wf.path, k.Line, k.Column,
+				"%s: write at the top reaches no job: every job sets its own permissions; drop it", k.Value))
+			continue
+		}
 		for i, t := range texts {
-			if u, _ := scalar(wf.jobs[i].node, "uses"); u != "" {
+			if u, _ := scalar(heirs[i].node, "uses"); u != "" {
 				// A job that calls a reusable workflow gets the caller's
 				// scopes, and what the callee does is not in this file
 				// (google/osv-scanner-action's uploads SARIF with the
@@ -108,11 +127,15 @@ func (wf *workflow) checkTopWriteScopes() []Finding {
 		case !needed:
 			out = append(out, ruleWorkflowBroadPermissions.at(wf.path, k.Line, k.Column,
 				"%s: write is granted at the top but no job appears to need it; use %s: read or drop it", k.Value, k.Value))
-		case callers == len(wf.jobs):
+		case callers == len(heirs):
 			// every job is a reusable-workflow call that may need it
-		case len(wf.jobs) > 1:
+		case len(heirs) > 1:
+			whom := fmt.Sprintf("all %d jobs", len(heirs))
+			if len(heirs) < len(wf.jobs) {
+				whom = fmt.Sprintf("the %d jobs without permissions of their own", len(heirs))
+			}
 			out = append(out, ruleWorkflowBroadPermissions.at(wf.path, k.Line, k.Column,
-				"%s: write is granted to all %d jobs; keep the top at read and grant write on the job that needs it", k.Value, len(wf.jobs)))
+				"%s: write is granted to %s; keep the top at read and grant write on the job that needs it", k.Value, whom))
 		}
 	}
 	return out

@@ -104,8 +104,10 @@ func (wf *workflow) typedInputs() map[string]bool {
 
 // safeEventSuffixes end event fields that hold numbers, ids, SHAs or
 // booleans (a repository's fork and private flags are set by GitHub, not
-// by whoever opens the pull request).
-var safeEventSuffixes = []string{".number", ".id", ".sha", ".run_id", ".run_number", ".run_attempt", ".merged", ".draft", ".fork", ".private"}
+// by whoever opens the pull request). workflow_run.head_sha and a push's
+// before and after are commit SHAs too.
+var safeEventSuffixes = []string{".number", ".id", ".sha", ".head_sha", ".base_sha", ".before", ".after",
+	".run_id", ".run_number", ".run_attempt", ".merged", ".draft", ".fork", ".private"}
 
 // untrustedIn returns the first attacker-controlled reference inside an
 // expression, or "".

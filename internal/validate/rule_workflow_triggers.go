@@ -16,21 +16,8 @@ var dangerousTriggers = map[string]string{
 // checkTriggers warns on pull_request_target and workflow_run in on:, in
 // any of its three forms (string, list, mapping).
 func (wf *workflow) checkTriggers() []Finding {
-	var events []*yaml.Node
-	switch {
-	case wf.on == nil:
-		return nil
-	case wf.on.Kind == yaml.ScalarNode:
-		events = []*yaml.Node{wf.on}
-	case wf.on.Kind == yaml.SequenceNode:
-		events = wf.on.Content
-	case wf.on.Kind == yaml.MappingNode:
-		for i := 0; i < len(wf.on.Content); i += 2 {
-			events = append(events, wf.on.Content[i])
-		}
-	}
 	var out []Finding
-	for _, e := range events {
+	for _, e := range wf.events() {
 		if why, ok := dangerousTriggers[e.Value]; ok && e.Kind == yaml.ScalarNode {
 			out = append(out, ruleWorkflowDangerousTrigger.at(wf.path, e.Line, e.Column,
 				"the %s trigger %s; use pull_request unless the job must write, and never run the fork's code", e.Value, why))
@@ -39,18 +26,56 @@ func (wf *workflow) checkTriggers() []Finding {
 	return out
 }
 
+// events returns the event name nodes of on:, in any of its three forms
+// (string, list, mapping).
+func (wf *workflow) events() []*yaml.Node {
+	switch {
+	case wf.on == nil:
+		return nil
+	case wf.on.Kind == yaml.ScalarNode:
+		return []*yaml.Node{wf.on}
+	case wf.on.Kind == yaml.SequenceNode:
+		return wf.on.Content
+	case wf.on.Kind == yaml.MappingNode:
+		var events []*yaml.Node
+		for i := 0; i < len(wf.on.Content); i += 2 {
+			events = append(events, wf.on.Content[i])
+		}
+		return events
+	}
+	return nil
+}
+
+// pullRequestOnly reports whether every event of the workflow is a pull
+// request one.
+func (wf *workflow) pullRequestOnly() bool {
+	events := wf.events()
+	for _, e := range events {
+		if e.Value != "pull_request" && e.Value != "pull_request_target" {
+			return false
+		}
+	}
+	return len(events) > 0
+}
+
 // pushingActions are actions that push with the checkout credentials.
 var pushingActions = []string{
 	"stefanzweifel/git-auto-commit-action@", "EndBug/add-and-commit@", "ad-m/github-push-action@",
 	"peter-evans/create-pull-request@",
 }
 
+// frogbotAction scans a pull request and comments on pull_request
+// events; on others (push, schedule) it scans the repository and opens
+// fix pull requests, pushing their branches.
+const frogbotAction = "jfrog/frogbot@"
+
 // checkPersistCredentials warns on actions/checkout steps that keep the token
 // in .git/config in jobs that never push.
 func (wf *workflow) checkPersistCredentials() []Finding {
 	var out []Finding
+	prOnly := wf.pullRequestOnly()
 	for _, j := range wf.jobs {
-		if jobPushes(j) {
+		if jobPushes(j, prOnly) {
 			continue
 		}
 		for _, s := range j.steps {
@@ -69,13 +94,25 @@ func (wf *workflow) checkPersistCredentials() []Finding {
 	return out
 }
 
-// jobPushes reports whether a job pushes commits or tags with git.
-func jobPushes(j wfJob) bool {
+// gitWriteSigns in a run: script show a job that pushes: git push itself,
+// or a commit identity set for a script that commits and pushes out of
+// sight (microservices-demo's make-release.yaml runs make-release.sh).
+var gitWriteSigns = []string{"git push", "user.name", "user.email"}
+
+// jobPushes reports whether a job pushes commits or tags with git;
+// prOnly says the workflow runs on pull request events only.
+func jobPushes(j wfJob, prOnly bool) bool {
 	for _, s := range j.steps {
-		if run, _ := scalar(s, "run"); strings.Contains(run, "git push") {
-			return true
+		run, _ := scalar(s, "run")
+		for _, w := range gitWriteSigns {
+			if strings.Contains(run, w) {
+				return true
+			}
 		}
 		uses, _ := scalar(s, "uses")
+		if strings.HasPrefix(uses, frogbotAction) && !prOnly {
+			return true
+		}
 		for _, a := range pushingActions {
 			if strings.HasPrefix(uses, a) {
 				return true

@@ -50,6 +50,9 @@ func TestWorkflowRules(t *testing.T) {
 		{"head_ref", wfHead + "      - run: git checkout ${{ github.head_ref }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"untyped input", wfHead + "      - run: echo ${{ inputs.name }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"via env", wfHead + "      - run: echo \"$T\"\n        env:\n          T: ${{ github.event.issue.title }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"workflow_run head_sha is a SHA", wfHead + "      - run: git checkout ${{ github.event.workflow_run.head_sha }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"push before and after are SHAs", wfHead + "      - run: git diff ${{ github.event.before }} ${{ github.event.after }}\n", ruleWorkflowUntrusted.ID, 0},
+		{"workflow_run head_branch is text", wfHead + "      - run: echo ${{ github.event.workflow_run.head_branch }}\n", ruleWorkflowUntrusted.ID, 1},
 		{"fork flag is a boolean", wfHead + "      - run: echo \"${{ github.event.pull_request.head.repo.fork }}\"\n", ruleWorkflowUntrusted.ID, 0},
 		{"two in one line", wfHead + "      - run: echo ${{ github.head_ref }} ${{ github.event.comment.body }}\n", ruleWorkflowUntrusted.ID, 2},
 		{"prt string", "on: pull_request_target\npermissions: {}\njobs: {}\n", ruleWorkflowDangerousTrigger.ID, 1},
@@ -65,6 +68,23 @@ func TestWorkflowRules(t *testing.T) {
 		{"reusable call and a plain job", "on: push\npermissions:\n  security-events: write\njobs:\n  a:\n    uses: ./.github/workflows/scan.yml\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n", ruleWorkflowPermissions.ID, 1},
 		{"pages deploy needs id-token", "on: push\npermissions:\n  pages: write\n  id-token: write\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/deploy-pages@v4\n", ruleWorkflowPermissions.ID, 0},
 		{"stale needs pull-requests", "on: push\npermissions:\n  issues: write\n  pull-requests: write\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n", ruleWorkflowPermissions.ID, 0},
+		// starter-workflows' code-scanning templates: dependency review
+		// comments on the pull request, Frogbot comments, opens fix pull
+		// requests and uploads SARIF, anchore/sbom-action submits the
+		// dependency snapshot; a job with permissions of its own gets
+		// nothing from the top.
+		{"dependency review comments", "on: pull_request\npermissions:\n  contents: read\n  pull-requests: write\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/dependency-review-action@v4\n        with:\n          comment-summary-in-pr: always\n", ruleWorkflowPermissions.ID, 0},
+		{"frogbot scan and fix", "on: push\npermissions:\n  contents: write\n  pull-requests: write\n  security-events: write\njobs:\n  f:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPermissions.ID, 0},
+		{"frogbot on pull requests only comments", "name: t\non: pull_request\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPersistCredentials.ID, 1},
+		{"frogbot pushes fix branches", wfHead + "      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - uses: jfrog/frogbot@5d9c42c30f1169d8be4ba5510b40e75ffcbbc2a9\n", ruleWorkflowPersistCredentials.ID, 0},
+		{"sbom dependency snapshot", "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anchore/sbom-action@bb716408e75840bbb01e839347cd213767269d4a\n        with:\n          dependency-snapshot: true\n", ruleWorkflowPermissions.ID, 0},
+		// microservices-demo's make-release.yaml: a script commits and
+		// pushes a release branch after the job sets a git identity.
+		{"release script pushes", "on: workflow_dispatch\npermissions:\n  contents: write\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - run: |\n          git config --global user.name \"github-actions[bot]\"\n          bash ./docs/releasing/make-release.sh\n", ruleWorkflowPermissions.ID, 0},
+		{"release script keeps the token", "on: workflow_dispatch\npermissions:\n  contents: write\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8\n      - run: |\n          git config --global user.email \"bot@example.com\"\n          ./release.sh\n", ruleWorkflowPersistCredentials.ID, 0},
+		{"lock-threads locks issues and pull requests", "on: schedule\npermissions:\n  issues: write\n  pull-requests: write\njobs:\n  l:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: dessant/lock-threads@89ae32b08ed1a541efecbab17912962a5e38981c\n", ruleWorkflowPermissions.ID, 0},
+		{"every job overrides", "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    permissions:\n      contents: write\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 1},
+		{"one heir of two", "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    permissions: {}\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n", ruleWorkflowPermissions.ID, 0},
 		{"secrets inherit", "on: push\npermissions: {}\njobs:\n  c:\n    uses: ./.github/workflows/r.yml\n    secrets: inherit\n", ruleWorkflowSecretsInherit.ID, 1},
 	}
 	for _, c := range cases {
@@ -74,6 +94,17 @@ func TestWorkflowRules(t *testing.T) {
 				t.Errorf("%s: %d findings, want %d; all: %v", c.rule, got, c.want, fs)
 			}
 		})
+	}
+}
+
+// TestWorkflowTopScopeReachesNoJob: when every job sets its own
+// permissions, the top-level write reaches none of them, and the message
+// says so rather than that no job needs the scope.
+func TestWorkflowTopScopeReachesNoJob(t *testing.T) {
+	src := "on: push\npermissions:\n  contents: write\njobs:\n  s:\n    permissions:\n      contents: write\n    runs-on: ubuntu-latest\n    steps:\n      - run: git push\n"
+	fs := checkWorkflow(".github/workflows/t.yml", []byte(src))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "reaches no job") || fs[0].Line != 3 {
+		t.Errorf("got %v, want one finding on line 3 saying the top-level write reaches no job", fs)
 	}
 }
 
