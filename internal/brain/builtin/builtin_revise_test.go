@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -14,15 +16,15 @@ import (
 // changes nothing; and a review that moves the work out of the task is
 // refused with the way forward.
 func TestReviseReadsTheReview(t *testing.T) {
-	repo, fsys := goRepo()
-	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
+	repo, fsys := kittest.GoRepo()
+	fsys = kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK)
 	issue := engine.Issue{Title: "Run it on Kubernetes"}
-	p := plan(t, issue.Title, "", repo, fsys)
-	k8s := task(p, TaskK8s)
+	p := kittest.Plan(t, issue.Title, "", repo, fsys)
+	k8s := kittest.Task(p, kit.TaskK8s)
 	if k8s == nil || k8s.Params["autoscaling"] != "false" {
 		t.Fatalf("plan: %+v", p.Tasks)
 	}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	first := e.RunTask(context.Background(), issue, p, repo, fsys, *k8s, nil)
 	if first.Status != engine.StatusDone {
 		t.Fatalf("first run: %s %s", first.Status, first.Error)

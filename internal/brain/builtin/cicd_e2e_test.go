@@ -6,6 +6,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/mode"
 )
@@ -45,12 +48,12 @@ func TestCICDEndToEnd(t *testing.T) {
 			}
 			var ci *engine.Task
 			for i := range p.Tasks {
-				if p.Tasks[i].Mode == CICDMode {
+				if p.Tasks[i].Mode == kit.CICDMode {
 					ci = &p.Tasks[i]
 				}
 			}
 			if ci == nil {
-				t.Fatalf("the plan has no %s task: %+v", CICDMode, p.Tasks)
+				t.Fatalf("the plan has no %s task: %+v", kit.CICDMode, p.Tasks)
 			}
 			if !strings.Contains(ci.Params["workflows"], "image") || ci.Params["registry"] != "ghcr" {
 				t.Errorf("the lead did not ask for an image pushed to GHCR: %v", ci.Params)
@@ -64,23 +67,23 @@ func TestCICDEndToEnd(t *testing.T) {
 					t.Errorf("task %s: %s %s %v", tr.Task.ID, tr.Status, tr.Error, tr.Findings)
 					continue
 				}
-				if tr.Task.Mode != CICDMode {
+				if tr.Task.Mode != kit.CICDMode {
 					continue
 				}
 				for _, f := range tr.Findings {
 					t.Errorf("%s finding: %s", tr.Task.ID, f)
 				}
-				for _, want := range []string{CIWorkflowPath, ImageWorkflowPath} {
+				for _, want := range []string{cicd.CIWorkflowPath, cicd.ImageWorkflowPath} {
 					if strings.Contains(ci.Params["workflows"], strings.TrimSuffix(want[len(".github/workflows/"):], ".yml")) &&
 						tr.ChangeSet.Get(want) == nil {
 						t.Errorf("the ci task asked for %s, the ChangeSet has %v", want, tr.ChangeSet.Paths())
 					}
 				}
-				if img := tr.ChangeSet.Get(ImageWorkflowPath); img != nil && !strings.Contains(string(img.Content), "file: Dockerfile") {
+				if img := tr.ChangeSet.Get(cicd.ImageWorkflowPath); img != nil && !strings.Contains(string(img.Content), "file: Dockerfile") {
 					t.Errorf("image.yml does not build the planned Dockerfile:\n%s", img.Content)
 				}
 				for _, f := range tr.ChangeSet.Files {
-					ciCheckWorkflow(t, f.Path, f.Content, reg.Get(CICDMode))
+					kittest.CICheckWorkflow(t, f.Path, f.Content, reg.Get(kit.CICDMode))
 				}
 			}
 		})

@@ -4,123 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/cicd"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
-
-// Workflows shaped like the ones real repositories have (written for
-// these tests): an OS and version matrix with integration build tags, a
-// Postgres service with a migration step, and a Cypress run for a web
-// front end. go.yml and cypress.yml use actions at majors the pins table
-// does not have, so no minimal patch can pin them; tests.yml uses the
-// table's majors and lacks only pins and permissions.
-const (
-	preserveGoYML = `name: Go
-
-on:
-  push:
-    branches: [main]
-  pull_request:
-
-permissions:
-  contents: read
-
-jobs:
-  test:
-    strategy:
-      fail-fast: false
-      matrix:
-        os: [ubuntu-latest, macos-latest, windows-latest]
-        go: ["1.22", "1.23"]
-    runs-on: ${{ matrix.os }}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-go@v5
-        with:
-          go-version: ${{ matrix.go }}
-      - run: go build ./...
-      - run: go test -race ./...
-  integration:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-go@v5
-        with:
-          go-version-file: go.mod
-      - run: go test -tags integration ./...
-`
-	preserveTestsYML = `# Integration tests against a real database.
-name: tests
-
-on:
-  pull_request:
-  push:
-    branches: [main]
-
-jobs:
-  postgres:
-    runs-on: ubuntu-latest
-    services:
-      postgres:
-        image: postgres:16
-        env:
-          POSTGRES_USER: ledger
-          POSTGRES_PASSWORD: ledger
-          POSTGRES_DB: ledger_test
-        ports:
-          - 5432:5432
-        options: >-
-          --health-cmd "pg_isready -U ledger"
-          --health-interval 5s
-          --health-timeout 5s
-          --health-retries 10
-    env:
-      DATABASE_URL: postgres://ledger:ledger@localhost:5432/ledger_test?sslmode=disable
-    steps:
-      - uses: actions/checkout@v6
-      - uses: actions/setup-go@v6
-        with:
-          go-version-file: go.mod
-      # Migrations first, the way production runs them.
-      - name: Migrate
-        run: go run github.com/golang-migrate/migrate/v4/cmd/migrate@v4.18.1 -path db/migrations -database "$DATABASE_URL" up
-      - run: go test -tags integration ./...
-`
-	preserveCypressYML = `name: e2e
-on:
-  pull_request:
-jobs:
-  cypress:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: cypress-io/github-action@v6
-        with:
-          working-directory: web
-          build: npm run build
-          start: npm start
-`
-)
-
-// preserveRepo is a Go service with a database, integration tests behind
-// a build tag, and the three workflows above.
-func preserveRepo() fstest.MapFS {
-	files := map[string]string{
-		"go.mod":                           "module example.com/ledger\n\ngo 1.23\n\nrequire github.com/jackc/pgx/v5 v5.7.1\n",
-		"go.sum":                           "",
-		"main.go":                          "package main\n\nimport (\n\t\"net/http\"\n\t\"os\"\n)\n\nfunc main() {\n\tport := os.Getenv(\"PORT\")\n\tif port == \"\" {\n\t\tport = \"8080\"\n\t}\n\thttp.ListenAndServe(\":\"+port, nil)\n}\n",
-		"ledger_integration_test.go":       "//go:build integration\n\npackage main\n\nimport \"testing\"\n\nfunc TestLedger(t *testing.T) {}\n",
-		"db/migrations/0001_init.up.sql":   "CREATE TABLE entries (id bigserial primary key);\n",
-		"db/migrations/0001_init.down.sql": "DROP TABLE entries;\n",
-		"web/cypress/e2e/home.cy.js":       "describe('home', () => { it('loads', () => { cy.visit('/') }) })\n",
-		".github/workflows/go.yml":         preserveGoYML,
-		".github/workflows/tests.yml":      preserveTestsYML,
-		".github/workflows/cypress.yml":    preserveCypressYML,
-	}
-	return ciMapFS(files)
-}
 
 // On each of the three everyday requests the existing workflows survive:
 // nothing is deleted, no workflow the request is not about is touched, and
@@ -139,8 +29,8 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(engine.Slug(c.request), func(t *testing.T) {
-			ws := preserveRepo()
-			e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+			ws := kittest.PreserveRepo()
+			e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 			issue := engine.Issue{Title: c.request}
 			plan, repo, err := e.Plan(context.Background(), issue, ws)
 			if err != nil {
@@ -161,7 +51,7 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 						t.Errorf("task %s broke the change policy: %s", tr.Task.ID, f)
 					}
 				}
-				if tr.Task.Mode == CICDMode && tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
+				if tr.Task.Mode == kit.CICDMode && tr.Status != engine.StatusDone && tr.Status != engine.StatusNoop {
 					t.Errorf("task %s: %s %s %v", tr.Task.ID, tr.Status, tr.Error, tr.Findings)
 				}
 				if tr.ChangeSet == nil {
@@ -177,13 +67,13 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 						t.Errorf("task %s modifies %s, which %q is not about", tr.Task.ID, f.Path, c.request)
 					case existed && strings.TrimSpace(f.Note) == "":
 						t.Errorf("task %s modifies %s with no reason", tr.Task.ID, f.Path)
-					case !existed && f.Path == CIWorkflowPath:
+					case !existed && f.Path == cicd.CIWorkflowPath:
 						t.Errorf("task %s adds a second CI beside the workflows that test the service", tr.Task.ID)
 					}
 				}
 			}
 			if c.modified[".github/workflows/tests.yml"] {
-				f := findFile(res, ".github/workflows/tests.yml")
+				f := kittest.FindFile(res, ".github/workflows/tests.yml")
 				if f == nil {
 					t.Fatalf("tests.yml, which fails only on pins and permissions, is not patched")
 				}
@@ -198,7 +88,7 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 				}
 				// go.yml uses checkout v4 and setup-go v5, majors the table
 				// keeps for pinning in place: pinned, its matrix kept.
-				g := findFile(res, ".github/workflows/go.yml")
+				g := kittest.FindFile(res, ".github/workflows/go.yml")
 				if g == nil {
 					t.Fatalf("go.yml, which fails only on pins, is not patched")
 				}
@@ -220,17 +110,6 @@ func TestRequestsPreserveWorkflows(t *testing.T) {
 	}
 }
 
-func findFile(res *engine.Result, p string) *change.File {
-	for _, tr := range res.Tasks {
-		if tr.ChangeSet != nil {
-			if f := tr.ChangeSet.Get(p); f != nil {
-				return f
-			}
-		}
-	}
-	return nil
-}
-
 // A deploy request plans no CI task, even when it calls its deploy
 // workflow a pipeline or names GitHub Actions; words that name CI itself
 // still plan one beside the deployment.
@@ -243,16 +122,16 @@ func TestDeployRequestPlansNoCI(t *testing.T) {
 		"add CI and deploy it to Cloud Run":                      true,
 		"deploy to Cloud Run and run the tests on pull requests": true,
 	} {
-		e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
-		plan, _, err := e.Plan(context.Background(), engine.Issue{Title: request}, preserveRepo())
+		e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
+		plan, _, err := e.Plan(context.Background(), engine.Issue{Title: request}, kittest.PreserveRepo())
 		if err != nil {
 			t.Fatalf("%s: %v", request, err)
 		}
-		if got := task(plan, TaskCI) != nil; got != wantCI {
-			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, taskIDs(plan))
+		if got := kittest.Task(plan, kit.TaskCI) != nil; got != wantCI {
+			t.Errorf("%q: a ci task planned = %v, want %v (tasks %s)", request, got, wantCI, kittest.TaskIDs(plan))
 		}
-		if task(plan, TaskDeploy) == nil {
-			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, taskIDs(plan))
+		if kittest.Task(plan, kit.TaskDeploy) == nil {
+			t.Errorf("%q: no deploy workflow planned (tasks %s)", request, kittest.TaskIDs(plan))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
 	"github.com/devops-lead/devops-lead/internal/engine"
 )
 
@@ -31,14 +32,14 @@ func TestEngineEndToEnd(t *testing.T) {
 	}
 	for name, fsys := range repos {
 		t.Run(name, func(t *testing.T) {
-			reg := defaultModes(t)
+			reg := kittest.DefaultModes(t)
 			e := &engine.Engine{Brain: New(), Modes: reg}
 			issue := engine.Issue{Title: "Containerize the app and add a compose file for local development with postgres and redis"}
 			p, repo, err := e.Plan(context.Background(), issue, fsys)
 			if err != nil {
 				t.Fatalf("plan: %v", err)
 			}
-			if got := taskIDs(p); got != "container,compose" {
+			if got := kittest.TaskIDs(p); got != "container,compose" {
 				t.Fatalf("tasks = %q (questions %q)", got, p.Questions)
 			}
 			res, err := e.Work(context.Background(), issue, p, repo, fsys)

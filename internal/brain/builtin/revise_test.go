@@ -9,63 +9,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	ggcr "github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kit"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/kittest"
+	"github.com/devops-lead/devops-lead/internal/brain/builtin/revise"
 	"github.com/devops-lead/devops-lead/internal/change"
 	"github.com/devops-lead/devops-lead/internal/engine"
 	"github.com/devops-lead/devops-lead/internal/registry"
-	"github.com/devops-lead/devops-lead/internal/stack"
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
 )
-
-func nodeRepo() (*stack.Repo, fstest.MapFS) {
-	repo := &stack.Repo{Services: []stack.Service{{
-		Name: "web", Dir: ".", Language: stack.Node, Version: "22", PackageManager: "npm",
-		Lockfile: "package-lock.json", Start: "node server.js", Port: 3000,
-	}}}
-	fsys := fstest.MapFS{
-		"package.json":      {Data: []byte(`{"name":"web","scripts":{"start":"node server.js"}}`)},
-		"package-lock.json": {Data: []byte("{}")},
-		"server.js":         {Data: []byte("require('http').createServer().listen(3000)\n")},
-	}
-	return repo, fsys
-}
-
-var reFromLine = regexp.MustCompile(`(?m)^FROM\s+(?:--\S+\s+)*(\S+)`)
-
-// pushAll serves an in-memory registry on loopback holding a random image
-// for each reference, and returns its host and each reference's digest.
-func pushAll(t *testing.T, refs []string) (string, map[string]string) {
-	t.Helper()
-	srv := httptest.NewServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	out := map[string]string{}
-	for _, r := range refs {
-		tag, err := name.NewTag(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := random.Image(128, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		to, err := name.NewTag(host+"/"+tag.RepositoryStr()+":"+tag.TagStr(), name.Insecure)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.Write(to, img); err != nil {
-			t.Fatal(err)
-		}
-		d, _ := img.Digest()
-		out[r] = d.String()
-	}
-	return host, out
-}
 
 // TestReviseExposeAndPin is the user's case: on a container pull request,
 // "expose 8081 and pin base images by digest" exposes 8081 and pins every
@@ -73,14 +25,14 @@ func pushAll(t *testing.T, refs []string) (string, map[string]string) {
 // passes. With the registry unreachable, nothing is pinned and the notes
 // say so.
 func TestReviseExposeAndPin(t *testing.T) {
-	repo, fsys := nodeRepo()
+	repo, fsys := kittest.NodeRepo()
 	issue := engine.Issue{Title: "Containerize the web app"}
-	p := plan(t, issue.Title, "", repo, fsys)
-	ct := task(p, TaskContainer)
+	p := kittest.Plan(t, issue.Title, "", repo, fsys)
+	ct := kittest.Task(p, kit.TaskContainer)
 	if ct == nil {
 		t.Fatalf("no container task: %+v", p.Tasks)
 	}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
 	if first.Status != engine.StatusDone {
 		t.Fatalf("first run: %s %s", first.Status, first.Error)
@@ -90,7 +42,7 @@ func TestReviseExposeAndPin(t *testing.T) {
 		t.Fatalf("no Dockerfile: %v", first.ChangeSet.Paths())
 	}
 	var refs []string
-	for _, m := range reFromLine.FindAllStringSubmatch(string(df.Content), -1) {
+	for _, m := range kittest.ReFromLine.FindAllStringSubmatch(string(df.Content), -1) {
 		if strings.Contains(m[1], ":") && !slices.Contains(refs, m[1]) {
 			refs = append(refs, m[1])
 		}
@@ -98,7 +50,7 @@ func TestReviseExposeAndPin(t *testing.T) {
 	if len(refs) == 0 || !strings.Contains(strings.Join(refs, " "), "node:22") {
 		t.Fatalf("FROM lines: %v\n%s", refs, df.Content)
 	}
-	host, digests := pushAll(t, refs)
+	host, digests := kittest.PushAll(t, refs)
 
 	fb := []engine.Feedback{{Author: "alice", Body: "expose 8081 and pin base images by digest"}}
 	b := &Brain{Digests: &registry.Resolver{Mirror: host}}
@@ -144,15 +96,15 @@ func TestReviseExposeAndPin(t *testing.T) {
 // request has the compose specialist write redis beside postgres; on
 // another task's pull request the service is named as not done.
 func TestReviseComposeAddsService(t *testing.T) {
-	repo, fsys := goRepo()
-	fsys = withFile(fsys, "Dockerfile", goDockerfileOK)
+	repo, fsys := kittest.GoRepo()
+	fsys = kittest.WithFile(fsys, "Dockerfile", kittest.GoDockerfileOK)
 	issue := engine.Issue{Title: "Add docker compose for local development"}
-	p := plan(t, issue.Title, "", repo, fsys)
-	ct := task(p, TaskCompose)
+	p := kittest.Plan(t, issue.Title, "", repo, fsys)
+	ct := kittest.Task(p, kit.TaskCompose)
 	if ct == nil {
 		t.Fatalf("no compose task: %+v", p.Tasks)
 	}
-	e := &engine.Engine{Brain: New(), Modes: defaultModes(t)}
+	e := &engine.Engine{Brain: New(), Modes: kittest.DefaultModes(t)}
 	first := e.RunTask(context.Background(), issue, p, repo, fsys, *ct, nil)
 	if first.Status != engine.StatusDone || strings.Contains(string(first.ChangeSet.Get("compose.yaml").Content), "redis") {
 		t.Fatalf("first run: %s %s", first.Status, first.Error)
@@ -170,10 +122,10 @@ func TestReviseComposeAddsService(t *testing.T) {
 		t.Errorf("notes: %s", notes)
 	}
 
-	k8sTask := engine.Task{ID: TaskContainer, Mode: ContainerMode}
+	k8sTask := engine.Task{ID: kit.TaskContainer, Mode: kit.ContainerMode}
 	cs := &change.ChangeSet{}
-	rep := applyReview(context.Background(), nil, k8sTask, cs, []reviewAsk{{Kind: askService, Value: "redis"}})
-	if len(rep.notDone) != 1 || !strings.Contains(rep.notDone[0], "add the redis service: this pull request is the container task") {
-		t.Errorf("not done: %q", rep.notDone)
+	rep := revise.ApplyReview(context.Background(), nil, k8sTask, cs, []revise.ReviewAsk{{Kind: revise.AskService, Value: "redis"}})
+	if len(rep.NotDone) != 1 || !strings.Contains(rep.NotDone[0], "add the redis service: this pull request is the container task") {
+		t.Errorf("not done: %q", rep.NotDone)
 	}
 }
