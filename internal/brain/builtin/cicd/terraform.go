@@ -214,5 +214,5 @@ func tfVersionFor(ws fs.FS, dir string) (string, string) {
 			}
 		}
 	}
-	return kit.TFVersions["terraform"].Constraint, "devops-lead's Terraform version table (internal/brain/builtin/infra_versions.go), the root's required_version"
+	return kit.TFVersions["terraform"].Constraint, "devops-lead's Terraform version table (internal/brain/builtin/kit/tfversions.go), the root's required_version"
 }
