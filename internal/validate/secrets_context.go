@@ -39,6 +39,38 @@ func isProseFile(p string) bool {
 	return false
 }
 
+// catalogDirs are the directory names translation catalogs live in.
+var catalogDirs = map[string]bool{
+	"locales": true, "locale": true, "lang": true, "langs": true, "i18n": true, "l10n": true, "intl": true,
+	"translations": true, "translation": true,
+}
+
+// localeNameRe matches a file name that is a language tag: en, de-DE,
+// pt_BR, zh-Hant-TW.
+var localeNameRe = regexp.MustCompile(`^(?:[a-z]{2}|[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?[-_](?:[A-Z]{2}|[a-z]{2}|\d{3})|[a-z]{2,3}[-_][A-Z][a-z]{3})$`)
+
+// isMessageCatalog reports a translation catalog (JSON, YAML, properties,
+// gettext): its values are text shown to people ("password": "Heslo",
+// "forgot_your_password": "..."), keyed by what the text is about. A path
+// counts when a directory is named like locales/, lang/ or i18n/, or when
+// the file's own name is a language tag under a directory called messages.
+func isMessageCatalog(p string) bool {
+	ext := strings.ToLower(path.Ext(p))
+	switch ext {
+	case ".json", ".yml", ".yaml", ".properties", ".po", ".pot", ".toml", ".ftl", ".arb", ".xlf", ".xliff":
+	default:
+		return false
+	}
+	dirs := strings.Split(path.Dir(p), "/")
+	for _, d := range dirs {
+		if catalogDirs[strings.ToLower(d)] {
+			return true
+		}
+	}
+	name := strings.TrimSuffix(path.Base(p), path.Ext(p))
+	return localeNameRe.MatchString(name) && strings.EqualFold(dirs[len(dirs)-1], "messages")
+}
+
 // isYAMLPath reports whether p is a YAML file by its name.
 func isYAMLPath(p string) bool {
 	ext := strings.ToLower(path.Ext(p))
@@ -289,7 +321,7 @@ type secretFileContext struct {
 }
 
 func newSecretFileContext(p string, lines []string) secretFileContext {
-	c := secretFileContext{lockfile: isLockfile(p), prose: isProseFile(p)}
+	c := secretFileContext{lockfile: isLockfile(p), prose: isProseFile(p) || isMessageCatalog(p)}
 	if isYAMLPath(p) {
 		c.yaml = yamlLines(lines)
 	}
@@ -318,7 +350,7 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 	v := strings.Trim(val, "`")
 	lv := strings.ToLower(v)
 	if permissionValues[lv] || versionRe.MatchString(v) || valueNamesSecret(v) || isReferenceKey(key) ||
-		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) {
+		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) || strings.HasPrefix(v, "#/") {
 		return true
 	}
 	line := lines[lineIdx]

@@ -253,3 +253,34 @@ func TestSecretProseKeyOutsideYAML(t *testing.T) {
 		t.Errorf("a JSON key of its own is still reported: %v", fs)
 	}
 }
+
+// TestSecretMessageCatalog: translation catalogs hold text about
+// passwords and tokens ("password": "Heslo"), not credentials; a value
+// that reads as a generated token is still reported there.
+func TestSecretMessageCatalog(t *testing.T) {
+	for _, p := range []string{"src/lang/cs-CZ.json", "public/intl/messages/de-DE.json", "apps/web/locales/fr-FR.json",
+		"src/i18n/es/common.json", "config/locales/en.yml"} {
+		text := "{\n  \"password\": \"Heslo\",\n  \"forgot_your_password\": \"Glömt ditt lösenord?\"\n}\n"
+		if fs := checkSecrets(p, []byte(text)); len(fs) != 0 {
+			t.Errorf("%s: want no finding, got %v", p, fs)
+		}
+		real := "{\n  \"api_key\": \"" + fakeSecret("k9", 30) + "\"\n}\n"
+		if fs := checkSecrets(p, []byte(real)); len(fs) != 1 {
+			t.Errorf("%s: a random-looking token is still reported, got %v", p, fs)
+		}
+	}
+	for _, p := range []string{"config/settings.json", "messages/app.json", "src/language.json"} {
+		if fs := checkSecrets(p, []byte("{\n  \"password\": \"Heslo1\"\n}\n")); len(fs) != 1 {
+			t.Errorf("%s is not a catalog: want one finding, got %v", p, fs)
+		}
+	}
+}
+
+// TestSecretJSONPointer: an OpenAPI $ref-like value ("#/components/...")
+// points at a schema.
+func TestSecretJSONPointer(t *testing.T) {
+	text := "{\n  \"lookup_secret\": \"#/components/schemas/updateSettingsFlowWithLookupMethod\"\n}\n"
+	if fs := checkSecrets("spec/api.json", []byte(text)); len(fs) != 0 {
+		t.Errorf("want no finding, got %v", fs)
+	}
+}

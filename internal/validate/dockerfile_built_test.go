@@ -1,0 +1,99 @@
+package validate
+
+import (
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestDockerfileCopyBuiltOutside: a COPY source a declared build step
+// writes before docker build (a Makefile target, go build -o in a
+// workflow, GoReleaser's binaries) is not missing; one nothing builds is.
+func TestDockerfileCopyBuiltOutside(t *testing.T) {
+	const scratch = "FROM scratch\nADD explorer explorer\nADD README.md README.md\nENTRYPOINT [\"/explorer\"]\n"
+	tests := []ctxCase{
+		{
+			name: "a Makefile target beside the Dockerfile builds it",
+			repo: map[string]string{"explorer/README.md": "x", "explorer/explorer.go": "package main\n",
+				"explorer/Makefile": "TAG = 1.1\n\nexplorer: explorer.go\n\tgo build ./explorer.go\n\ncontainer: explorer\n\tdocker build -t x:$(TAG) .\n"},
+			set: map[string]string{"explorer/Dockerfile": scratch},
+			df:  "explorer/Dockerfile",
+		},
+		{
+			name: "a root Makefile writes it with -o",
+			repo: map[string]string{"svc/README.md": "x", "Makefile": "build:\n\tCGO_ENABLED=0 go build -o ./svc/explorer ./cmd/explorer\n"},
+			set:  map[string]string{"svc/Dockerfile": scratch},
+			df:   "svc/Dockerfile",
+		},
+		{
+			name: "a workflow step writes it with -o",
+			repo: map[string]string{"README.md": "x", ".github/workflows/release.yml": "jobs:\n  b:\n    steps:\n      - run: go build -o explorer .\n"},
+			set:  map[string]string{"Dockerfile": scratch},
+			df:   "Dockerfile",
+		},
+		{
+			name: "GoReleaser builds images from the Dockerfile",
+			repo: map[string]string{"README.md": "x", ".goreleaser.yaml": "builds:\n  - binary: explorer\ndockers:\n  - image_templates: [\"x/y:{{ .Tag }}\"]\n    dockerfile: Dockerfile\n"},
+			set:  map[string]string{"Dockerfile": scratch},
+			df:   "Dockerfile",
+		},
+		{
+			name: "a Makefile that builds something else is no evidence",
+			repo: map[string]string{"explorer/README.md": "x",
+				"explorer/Makefile": "server: main.go\n\tgo build -o server .\nEXPLORER := explorer\n\ncontainer: server\n\tdocker build .\n"},
+			set:  map[string]string{"explorer/Dockerfile": scratch},
+			df:   "explorer/Dockerfile",
+			want: []string{"2 dockerfile-copy-missing"},
+		},
+		{
+			name: "GoReleaser building another Dockerfile is no evidence",
+			repo: map[string]string{"README.md": "x", ".goreleaser.yaml": "dockers:\n  - dockerfile: build/Dockerfile\n"},
+			set:  map[string]string{"Dockerfile": scratch},
+			df:   "Dockerfile",
+			want: []string{"2 dockerfile-copy-missing"},
+		},
+		{
+			name: "a target above the Makefile's directory does not count",
+			repo: map[string]string{"README.md": "x", "svc/Makefile": "../explorer:\n\tgo build -o ../explorer\n"},
+			set:  map[string]string{"Dockerfile": scratch},
+			df:   "Dockerfile",
+			want: []string{"2 dockerfile-copy-missing"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := runCtxCase(t, tc)
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, tc.df+":"+w)
+			}
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestDockerfileScratchWasm: a FROM scratch image whose command is a
+// WebAssembly module is run by a Wasm runtime, with no Linux user to
+// switch to; a scratch image running a Linux binary still needs USER.
+func TestDockerfileScratchWasm(t *testing.T) {
+	const build = "FROM rust:1.83 AS build\nRUN cargo build --target wasm32-wasi --release\n"
+	for _, final := range []string{
+		"FROM scratch\nENTRYPOINT [ \"kafka.wasm\" ]\nCOPY --link --from=build /kafka.wasm /kafka.wasm\n",
+		"FROM scratch\nCOPY --from=build /app.wasm /app.wasm\nCMD [\"/app.wasm\"]\n",
+	} {
+		if fs := checkDockerfile("Dockerfile", []byte(build+final)); hasRule(fs, ruleDockerfileUserMissing.ID) {
+			t.Errorf("a Wasm module in scratch needs no USER: %v", fs)
+		}
+	}
+	bin := build + "FROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n"
+	if fs := checkDockerfile("Dockerfile", []byte(bin)); !hasRule(fs, ruleDockerfileUserMissing.ID) {
+		t.Errorf("a Linux binary in scratch still needs USER: %v", fs)
+	}
+	alpine := build + "FROM alpine:3.20\nCOPY --from=build /app.wasm /app.wasm\nENTRYPOINT [\"/app.wasm\"]\n"
+	if fs := checkDockerfile("Dockerfile", []byte(alpine)); !hasRule(fs, ruleDockerfileUserMissing.ID) {
+		t.Errorf("a base with a shell still needs USER: %v", fs)
+	}
+}
