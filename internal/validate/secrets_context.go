@@ -268,6 +268,14 @@ func valueNamesSecret(v string) bool {
 	return false
 }
 
+// durationRe matches a duration (720h, 1h30m, 15m): a token's lifetime
+// (refresh_token: "720h" under a ttl block), not a token.
+var durationRe = regexp.MustCompile(`^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+$`)
+
+// metasyntacticRe matches the stand-in words tests use for values (foo1,
+// bar2, baz): never a credential.
+var metasyntacticRe = regexp.MustCompile(`^(?:foo|bar|baz|qux|quux)[-_]?\d*$`)
+
 var versionRe = regexp.MustCompile(`^[\^~><=v]*\d+(?:\.\d+)*(?:[-+.][0-9A-Za-z.-]*)?$`)
 
 // entropy returns the Shannon entropy of s in bits per character.
@@ -312,16 +320,32 @@ func looksRandom(v string) bool {
 	return letters && (digits || other) && entropy(v) >= 3.5
 }
 
+// isASCIIWithDigit reports a value of ASCII characters with a digit among
+// them, as generated tokens are and translated words rarely are.
+func isASCIIWithDigit(v string) bool {
+	digit := false
+	for _, c := range v {
+		if c > 0x7f {
+			return false
+		}
+		digit = digit || c >= '0' && c <= '9'
+	}
+	return digit
+}
+
 // secretFileContext is what checkSecrets knows of a file before it looks
 // at its lines.
 type secretFileContext struct {
 	lockfile bool
 	prose    bool
+	// catalog is a translation catalog: its values are words in any
+	// language, so only a token-like value (ASCII, with digits) counts.
+	catalog bool
 	yaml     []yamlLine
 }
 
 func newSecretFileContext(p string, lines []string) secretFileContext {
-	c := secretFileContext{lockfile: isLockfile(p), prose: isProseFile(p) || isMessageCatalog(p)}
+	c := secretFileContext{lockfile: isLockfile(p), prose: isProseFile(p), catalog: isMessageCatalog(p)}
 	if isYAMLPath(p) {
 		c.yaml = yamlLines(lines)
 	}
@@ -350,7 +374,8 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 	v := strings.Trim(val, "`")
 	lv := strings.ToLower(v)
 	if permissionValues[lv] || versionRe.MatchString(v) || valueNamesSecret(v) || isReferenceKey(key) ||
-		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) || strings.HasPrefix(v, "#/") {
+		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) || strings.HasPrefix(v, "#/") ||
+		durationRe.MatchString(v) || metasyntacticRe.MatchString(lv) {
 		return true
 	}
 	line := lines[lineIdx]
@@ -378,6 +403,9 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 		}
 	}
 	if prose && !looksRandom(v) {
+		return true
+	}
+	if c.catalog && !(looksRandom(v) && isASCIIWithDigit(v)) {
 		return true
 	}
 	return false

@@ -260,7 +260,8 @@ func TestSecretProseKeyOutsideYAML(t *testing.T) {
 func TestSecretMessageCatalog(t *testing.T) {
 	for _, p := range []string{"src/lang/cs-CZ.json", "public/intl/messages/de-DE.json", "apps/web/locales/fr-FR.json",
 		"src/i18n/es/common.json", "config/locales/en.yml"} {
-		text := "{\n  \"password\": \"Heslo\",\n  \"forgot_your_password\": \"Glömt ditt lösenord?\"\n}\n"
+		text := "{\n  \"password\": \"Heslo\",\n  \"forgot_your_password\": \"Glömt ditt lösenord?\",\n" +
+			"  \"brevoApiKey\": \"Brevo-API-Schlüssel\",\n  \"Token\": \"Berechtigungs-Code\"\n}\n"
 		if fs := checkSecrets(p, []byte(text)); len(fs) != 0 {
 			t.Errorf("%s: want no finding, got %v", p, fs)
 		}
@@ -282,5 +283,21 @@ func TestSecretJSONPointer(t *testing.T) {
 	text := "{\n  \"lookup_secret\": \"#/components/schemas/updateSettingsFlowWithLookupMethod\"\n}\n"
 	if fs := checkSecrets("spec/api.json", []byte(text)); len(fs) != 0 {
 		t.Errorf("want no finding, got %v", fs)
+	}
+}
+
+// TestSecretDurationsAndStandIns: a token lifetime ("720h") and test
+// stand-ins (foo1, bar2) are not credentials; a real-looking value is.
+func TestSecretDurationsAndStandIns(t *testing.T) {
+	for _, text := range []string{
+		"{\n  \"ttl\": {\n    \"refresh_token\": \"720h\",\n    \"access_token\": \"1h30m\"\n  }\n}\n",
+		"{\n  \"searchApiKey\": \"foo5\",\n  \"writeApiKey\": \"bar5\"\n}\n",
+	} {
+		if fs := checkSecrets("expected.json", []byte(text)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", text, fs)
+		}
+	}
+	if fs := checkSecrets("c.json", []byte("{\n  \"writeApiKey\": \"barn720hx\"\n}\n")); len(fs) != 1 {
+		t.Errorf("want one finding, got %v", fs)
 	}
 }
