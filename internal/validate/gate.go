@@ -242,6 +242,10 @@ func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding 
 			if env := composeDotEnv(p, opts); env != nil {
 				checks = []checker{func(p string, content []byte) []Finding { return checkComposeEnv(p, content, env) }}
 			}
+		case KindTerraform:
+			if opts.Workspace != nil {
+				checks = []checker{func(p string, content []byte) []Finding { return checkTerraformInModule(p, content, opts) }}
+			}
 		case KindDockerfile:
 			if opts.Workspace != nil {
 				if wp, ok := joinInside(opts.Base, p); ok {

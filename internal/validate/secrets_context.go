@@ -426,9 +426,16 @@ func keyMaterialFollows(lines []string, i, e int) bool {
 		if t == "" {
 			continue
 		}
-		return strings.HasPrefix(t, "Proc-Type:") || !strings.Contains(t, " ") && isBase64Run(t)
+		return strings.HasPrefix(t, "Proc-Type:") || !strings.Contains(t, " ") && isBase64Run(t) && !repeatsFiller(t)
 	}
 	return false
+}
+
+// repeatsFiller reports a long line of low entropy, such as a word
+// repeated to stand in for key material ("privatekeyprivatekey...");
+// base64 of a real key is close to 6 bits a character.
+func repeatsFiller(t string) bool {
+	return len(t) >= 32 && entropy(t) < 4
 }
 
 // isBase64Run reports whether s starts with at least 8 base64 characters.

@@ -301,3 +301,16 @@ func TestSecretDurationsAndStandIns(t *testing.T) {
 		t.Errorf("want one finding, got %v", fs)
 	}
 }
+
+// TestSecretPrivateKeyFiller: a header followed by a repeated word (a
+// sample config's stand-in) is not a key; real-looking material is.
+func TestSecretPrivateKeyFiller(t *testing.T) {
+	filler := "# github-app.private-key: |\n#   -----BEGIN " + "RSA PRIVATE KEY-----\n#   privatekeyprivatekeyprivatekeyprivatekey\n#   -----END RSA PRIVATE KEY-----\n"
+	if fs := checkSecrets("config.example.yml", []byte(filler)); len(fs) != 0 {
+		t.Errorf("want no finding, got %v", fs)
+	}
+	real := "key: |\n  -----BEGIN " + "PRIVATE KEY-----\n  MIIJQwIBADANBgkqhkiG9w0BAQEFAASCCS0wggkpAgEAAoICAQCPrHPExpLkhNYd\n"
+	if fs := checkSecrets("configuration.yml", []byte(real)); len(fs) != 1 {
+		t.Errorf("want one finding, got %v", fs)
+	}
+}
