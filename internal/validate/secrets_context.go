@@ -341,7 +341,7 @@ type secretFileContext struct {
 	// catalog is a translation catalog: its values are words in any
 	// language, so only a token-like value (ASCII, with digits) counts.
 	catalog bool
-	yaml     []yamlLine
+	yaml    []yamlLine
 }
 
 func newSecretFileContext(p string, lines []string) secretFileContext {
