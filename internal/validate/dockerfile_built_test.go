@@ -97,3 +97,36 @@ func TestDockerfileScratchWasm(t *testing.T) {
 		t.Errorf("a base with a shell still needs USER: %v", fs)
 	}
 }
+
+// TestDockerfileUserUnknownBase: FROM an ARG with no default may be an
+// image that sets its own USER: not called root; a known base is.
+func TestDockerfileUserUnknownBase(t *testing.T) {
+	unknown := "ARG SENTRY_IMAGE\nFROM ${SENTRY_IMAGE}\nRUN pip install x==1\n"
+	if fs := checkDockerfile("Dockerfile", []byte(unknown)); hasRule(fs, ruleDockerfileUserMissing.ID) {
+		t.Errorf("unknown base: %v", fs)
+	}
+	known := "ARG IMAGE=python:3.12-slim\nFROM ${IMAGE}\nRUN pip install x==1\n"
+	if fs := checkDockerfile("Dockerfile", []byte(known)); !hasRule(fs, ruleDockerfileUserMissing.ID) {
+		t.Errorf("a base with a default is known: %v", fs)
+	}
+}
+
+// TestIntendedSplitting: $(cond && echo 'word') left unquoted is the
+// optional-argument idiom; other unquoted substitutions are not.
+func TestIntendedSplitting(t *testing.T) {
+	for line, want := range map[string]bool{
+		`		$(test "${gnuArch%%-*}" != 'riscv64' && echo '--with-lto') \`:         true,
+		`		$([ "$(apk --print-arch)" != 'ppc64le' ] && echo 'nss_wrapper') \`:    true,
+		`	apt-get install -y $(cat packages.txt) \`:                              false,
+		`	x=$(ls) $(test -n "$y" && echo '--flag')`:                              false,
+		`	rm -rf $(test -d /x && echo /x/*)`:                                     false,
+		`		$(test "${gnuArch%%-*}" != 'riscv64' && echo '--with-lto --other') \`: false,
+	} {
+		if got := intendedSplitting(2046, line); got != want {
+			t.Errorf("%q: got %v, want %v", line, got, want)
+		}
+	}
+	if intendedSplitting(2086, `$(test x && echo 'y')`) {
+		t.Error("only SC2046")
+	}
+}

@@ -98,7 +98,13 @@ func (df *dockerfile) checkUser() []Finding {
 			}
 			return nil
 		}
-		img, _ := df.expandArgs(s.from.BaseName)
+		img, known := df.expandArgs(s.from.BaseName)
+		if !known {
+			// FROM ${IMAGE} with no default: which user the base image
+			// sets is unknown (dockerfile-base-arg says the base cannot
+			// be checked), so "runs as root" would be a guess.
+			return nil
+		}
 		if _, tag, _ := imageTag(img); strings.Contains(tag, "nonroot") {
 			return nil
 		}

@@ -22,7 +22,9 @@ func checkTerraformInModule(p string, content []byte, opts Options) []Finding {
 	}
 	kept := out[:0]
 	for _, f := range out {
-		if f.Rule == ruleTFRequiredProviders.ID && strings.Contains(f.Message, "required_providers") && !strings.HasPrefix(f.Message, "provider ") {
+		// Only a terraform block without required_providers; a versions.tf
+		// with no terraform block at all is still told to add one.
+		if f.Rule == ruleTFRequiredProviders.ID && f.Message == "the terraform block has no required_providers" {
 			continue
 		}
 		kept = append(kept, f)

@@ -1,0 +1,61 @@
+package validate
+
+import (
+	"testing"
+	"testing/fstest"
+)
+
+// TestComposeRepoOverlay: a deploy or override file beside compose.yml
+// names services the base file defines; alone it does not load, with the
+// base beside it the missing image is not reported. A service the base
+// does not define still is.
+func TestComposeRepoOverlay(t *testing.T) {
+	base := []byte("services:\n  db:\n    image: postgres:17\n  adminer:\n    image: adminer:5\n")
+	overlay := []byte("services:\n  db:\n    restart: always\n  adminer:\n    restart: always\n")
+	ws := fstest.MapFS{"compose.yml": {Data: base}, "compose.deploy.yml": {Data: overlay}}
+	if fs := CheckFile("compose.deploy.yml", overlay, Options{Workspace: ws}); hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("an overlay of compose.yml: %v", fs)
+	}
+	if fs := CheckFile("compose.deploy.yml", overlay, Options{}); !hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("alone, the overlay does not load: %v", rulesOf(fs))
+	}
+	stray := []byte("services:\n  cache:\n    restart: always\n")
+	ws["compose.override.yml"] = &fstest.MapFile{Data: stray}
+	if fs := CheckFile("compose.override.yml", stray, Options{Workspace: ws}); !hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("a service no base file defines is still incomplete: %v", rulesOf(fs))
+	}
+}
+
+// TestComposeRepoImageHealthcheck: a dependency built from a Dockerfile
+// whose target stage has a HEALTHCHECK has a healthcheck; one built
+// without, or whose HEALTHCHECK is NONE, has none.
+func TestComposeRepoImageHealthcheck(t *testing.T) {
+	compose := []byte("services:\n  backend:\n    build:\n      context: backend\n      target: development\n" +
+		"  frontend:\n    image: nginx:1.27\n    depends_on:\n      - backend\n")
+	for df, want := range map[string]bool{
+		"FROM node:22 AS development\nHEALTHCHECK --interval=30s CMD node healthcheck.js\nCMD [\"node\", \"app.js\"]\nFROM development AS dev-envs\n": false,
+		"FROM node:22 AS base\nHEALTHCHECK CMD true\nFROM base AS development\nCMD [\"node\", \"app.js\"]\n":                                          false,
+		"FROM node:22 AS development\nCMD [\"node\", \"app.js\"]\n":                                                                                   true,
+		"FROM node:22 AS development\nHEALTHCHECK NONE\n":                                                                                             true,
+	} {
+		ws := fstest.MapFS{"compose.yaml": {Data: compose}, "backend/Dockerfile": {Data: []byte(df)}}
+		if fs := CheckFile("compose.yaml", compose, Options{Workspace: ws}); hasRule(fs, ruleComposeHealthcheckDep.ID) != want {
+			t.Errorf("%q: want a healthcheck finding %v, got %v", df, want, rulesOf(fs))
+		}
+	}
+}
+
+// TestComposeBooleanSecretSwitch: MYSQL_ALLOW_EMPTY_PASSWORD=true is a
+// switch, not a password.
+func TestComposeBooleanSecretSwitch(t *testing.T) {
+	src := []byte("services:\n  mysql:\n    image: mysql:9.2\n    environment:\n      - MYSQL_ALLOW_EMPTY_PASSWORD=true\n      - MYSQL_RANDOM_ROOT_PASSWORD=yes\n      - MYSQL_PASSWORD=petclinic\n")
+	n := 0
+	for _, f := range checkCompose("docker-compose.yml", src) {
+		if f.Rule == ruleComposeSecret.ID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("want one plaintext-secret finding (MYSQL_PASSWORD), got %d", n)
+	}
+}
