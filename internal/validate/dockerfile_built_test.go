@@ -130,3 +130,33 @@ func TestIntendedSplitting(t *testing.T) {
 		t.Error("only SC2046")
 	}
 }
+
+// TestAptDistClean: apt-get dist-clean removes the lists.
+func TestAptDistClean(t *testing.T) {
+	base := "FROM debian:trixie-slim\nRUN set -eux; apt-get update; apt-get install -y --no-install-recommends tk-dev=8.6.16-1; %s\nUSER 1000\n"
+	if fs := checkDockerfile("Dockerfile", []byte(strings.Replace(base, "%s", "apt-get dist-clean", 1))); hasRule(fs, ruleDockerfileAptLists.ID) {
+		t.Errorf("dist-clean removes the lists: %v", fs)
+	}
+	if fs := checkDockerfile("Dockerfile", []byte(strings.Replace(base, "%s", "apt-get clean", 1))); !hasRule(fs, ruleDockerfileAptLists.ID) {
+		t.Errorf("clean keeps the lists: %v", rulesOf(fs))
+	}
+}
+
+// TestDockerignoreGitInSubdirectory: a backend/.dockerignore serves the
+// context backend/, which has no .git; the root's and a Dockerfile's own
+// ignore file still need it.
+func TestDockerignoreGitInSubdirectory(t *testing.T) {
+	has := func(p string) bool {
+		for _, f := range checkDockerignore(p, []byte("node_modules\n.env\n")) {
+			if f.Rule == ruleDockerignoreMissing.ID && strings.HasPrefix(f.Message, ".git ") {
+				return true
+			}
+		}
+		return false
+	}
+	for p, want := range map[string]bool{".dockerignore": true, "backend/.dockerignore": false, "docker/app.Dockerfile.dockerignore": true, "Dockerfile.dockerignore": true} {
+		if got := has(p); got != want {
+			t.Errorf("%s: .git finding %v, want %v", p, got, want)
+		}
+	}
+}

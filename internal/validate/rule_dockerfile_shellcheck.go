@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"path"
 	"regexp"
 	"strings"
 )
@@ -16,4 +17,15 @@ var optionalWordRe = regexp.MustCompile(`&&\s*(?:echo|printf)\s+(?:'[^'\s*?]+'|"
 // line is about the optional-word idiom.
 func intendedSplitting(code int, scriptLine string) bool {
 	return code == 2046 && strings.Count(scriptLine, "$(") == strings.Count(scriptLine, `"$(`)+1 && optionalWordRe.MatchString(scriptLine)
+}
+
+// aptDistCleanRe finds apt-get dist-clean, which deletes the package
+// lists as rm -rf /var/lib/apt/lists/* does.
+var aptDistCleanRe = regexp.MustCompile(`\bapt(?:-get)?\s+(?:-\S+\s+)*dist-clean\b`)
+
+// subdirIgnoreFile reports a file named exactly .dockerignore in a
+// directory below the root the paths are relative to.
+func subdirIgnoreFile(p string) bool {
+	p = strings.TrimPrefix(strings.ReplaceAll(p, `\`, "/"), "./")
+	return strings.Contains(p, "/") && !strings.HasPrefix(p, "../") && !strings.HasPrefix(p, "/") && path.Base(p) == ".dockerignore"
 }
