@@ -122,12 +122,23 @@ func TestIntendedSplitting(t *testing.T) {
 		`	rm -rf $(test -d /x && echo /x/*)`:                                     false,
 		`		$(test "${gnuArch%%-*}" != 'riscv64' && echo '--with-lto --other') \`: false,
 	} {
-		if got := intendedSplitting(2046, line); got != want {
+		if got := intendedSplitting(2046, []string{line}, 0); got != want {
 			t.Errorf("%q: got %v, want %v", line, got, want)
 		}
 	}
-	if intendedSplitting(2086, `$(test x && echo 'y')`) {
-		t.Error("only SC2046")
+	if intendedSplitting(2086, []string{`x $(test x && echo 'y')`}, 0) {
+		t.Error("the idiom is SC2046's")
+	}
+	for script, want := range map[string]bool{
+		"apt-mark auto '.*' > /dev/null; \\\n\tapt-mark manual $savedAptMark; \\":                                true,
+		"set -eux; \\\n\tapk add --no-cache --virtual .build-deps \\\n\t\tbison \\\n\t\t$DOCKER_PG_LLVM_DEPS \\": true,
+		"set -eux; \\\n\techo $USERNAME ALL > /etc/sudoers.d/$USERNAME":                                          false,
+		"apk add curl; \\\n\tnode build.js $TARGETPLATFORM":                                                      false,
+	} {
+		lines := strings.Split(script, "\n")
+		if got := intendedSplitting(2086, lines, len(lines)-1); got != want {
+			t.Errorf("%q: got %v, want %v", script, got, want)
+		}
 	}
 }
 

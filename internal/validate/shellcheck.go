@@ -387,7 +387,7 @@ func shellcheckDockerfile(exe, p string, content []byte) []Finding {
 		if !ok || c.Line < 2 {
 			continue
 		}
-		if lines := strings.Split(r.script, "\n"); c.Line-2 < len(lines) && intendedSplitting(c.Code, lines[c.Line-2]) {
+		if intendedSplitting(c.Code, strings.Split(r.script, "\n"), c.Line-2) {
 			continue
 		}
 		out = append(out, shellcheckFinding(p, r.line+c.Line-2, c.Column, c.Code, c.Level, c.Message))
