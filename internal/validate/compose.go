@@ -148,23 +148,31 @@ func composeLoad(p string, doc, root *yaml.Node, env map[string]string) (f Findi
 		ConfigFiles: []types.ConfigFile{{Filename: p, Content: []byte("{}"), Config: cfg}},
 		Environment: types.Mapping{},
 	}
-	_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
-		o.SetProjectName("validate", true)
-		o.SkipInclude = true
-		o.SkipExtends = false // extends from other files were stripped above
-		o.SkipResolveEnvironment = true
-		o.ResolvePaths = false
-		o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
-		if o.Interpolate != nil {
-			o.Interpolate.LookupValue = func(name string) (string, bool) {
-				if v, ok := env[name]; ok {
-					return v, true
+	load := func(unset func() (string, bool)) error {
+		_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
+			o.SetProjectName("validate", true)
+			o.SkipInclude = true
+			o.SkipExtends = false // extends from other files were stripped above
+			o.SkipResolveEnvironment = true
+			o.ResolvePaths = false
+			o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
+			if o.Interpolate != nil {
+				o.Interpolate.LookupValue = func(name string) (string, bool) {
+					if v, ok := env[name]; ok {
+						return v, true
+					}
+					return unset()
 				}
-				return "1", true
 			}
-		}
-	})
-	if err == nil {
+		})
+		return err
+	}
+	// A variable the file's .env does not set reads as "1" (so that
+	// ports: ${PORT}:80 loads); when that fails, as unset (so that
+	// "${HOST:-127.0.0.1}:8000:8000" takes its default): the file is
+	// reported only when neither environment loads it.
+	err := load(func() (string, bool) { return "1", true })
+	if err == nil || load(func() (string, bool) { return "", false }) == nil {
 		return Finding{}, true
 	}
 	line, col := composeErrPos(root, err.Error())

@@ -59,3 +59,16 @@ func TestComposeBooleanSecretSwitch(t *testing.T) {
 		t.Errorf("want one plaintext-secret finding (MYSQL_PASSWORD), got %d", n)
 	}
 }
+
+// TestComposeDefaultsWhenUnset: "${HOST:-127.0.0.1}:${PORT:-8000}:8000"
+// loads with its defaults; a file broken either way is still reported.
+func TestComposeDefaultsWhenUnset(t *testing.T) {
+	ok := []byte("services:\n  vllm:\n    image: vllm/vllm-openai:v0.9.2\n    ports:\n      - \"${QWEN_VLLM_HOST:-127.0.0.1}:${QWEN_VLLM_PORT:-8000}:8000\"\n")
+	if fs := checkCompose("docker-compose.yml", ok); hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("defaults load: %v", fs)
+	}
+	bad := []byte("services:\n  vllm:\n    image: vllm/vllm-openai:v0.9.2\n    ports:\n      - \"300.1.1.1:8000:8000\"\n")
+	if fs := checkCompose("docker-compose.yml", bad); !hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("a bad address is still reported: %v", rulesOf(fs))
+	}
+}
