@@ -171,3 +171,20 @@ func TestDockerignoreGitInSubdirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileWindowsAndGitSource: a Windows base has no uid to switch
+// to; COPY .git is not missing (a clone has it).
+func TestDockerfileWindowsAndGitSource(t *testing.T) {
+	win := "FROM mcr.microsoft.com/windows/servercore:ltsc2025\nSHELL [\"powershell\", \"-Command\"]\nCMD [\"python\"]\n"
+	if fs := checkDockerfile("Dockerfile", []byte(win)); hasRule(fs, ruleDockerfileUserMissing.ID) {
+		t.Errorf("Windows base: %v", fs)
+	}
+	got := runCtxCase(t, ctxCase{
+		repo: map[string]string{"README.md": "x"},
+		set:  map[string]string{"Dockerfile": "FROM python:3.12-slim\nCOPY .git ./.git\nCOPY missing.txt ./\nUSER 1000\n"},
+		df:   "Dockerfile",
+	})
+	if strings.Join(got, ",") != "Dockerfile:3 dockerfile-copy-missing" {
+		t.Errorf("want only the missing file, got %q", got)
+	}
+}

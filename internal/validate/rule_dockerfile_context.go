@@ -246,6 +246,9 @@ func (cx *buildContext) checkCopies(df *dockerfile) []Finding {
 				wp := path.Join(cx.dir, src.rel)
 				exists, _ := cx.repo.stat(wp)
 				switch {
+				case !exists && (src.rel == ".git" || strings.HasPrefix(src.rel, ".git/")):
+					// Every clone has .git; an export (git archive, a
+					// tarball) does not, and that is not the Dockerfile's fault.
 				case !exists && (cx.repo.gitignored(wp) || cx.builtOutside(wp)):
 					// Built before docker build runs (a goreleaser binary,
 					// dist/, a Makefile target): the repository cannot hold it.

@@ -108,6 +108,11 @@ func (df *dockerfile) checkUser() []Finding {
 		if _, tag, _ := imageTag(img); strings.Contains(tag, "nonroot") {
 			return nil
 		}
+		if isWindowsImage(img) {
+			// Windows containers have no root or uid: they run as
+			// ContainerAdministrator or ContainerUser, set by name.
+			return nil
+		}
 		if strings.EqualFold(img, "scratch") && (!starts || startsWasm(final) || startsWasm(s)) {
 			// An image of files only (no CMD or ENTRYPOINT), copied from
 			// or mounted by others: it runs no process as any user. Nor

@@ -56,3 +56,11 @@ func subdirIgnoreFile(p string) bool {
 	p = strings.TrimPrefix(strings.ReplaceAll(p, `\`, "/"), "./")
 	return strings.Contains(p, "/") && !strings.HasPrefix(p, "../") && !strings.HasPrefix(p, "/") && path.Base(p) == ".dockerignore"
 }
+
+// isWindowsImage reports a Windows base image (servercore, nanoserver,
+// windows), whose users are Windows accounts, not uids.
+func isWindowsImage(img string) bool {
+	l := strings.ToLower(img)
+	return strings.HasPrefix(l, "mcr.microsoft.com/windows") || strings.HasPrefix(l, "mcr.microsoft.com/powershell:") && strings.Contains(l, "windowsservercore") ||
+		strings.HasPrefix(l, "microsoft/windowsservercore") || strings.HasPrefix(l, "microsoft/nanoserver")
+}
