@@ -33,6 +33,12 @@ func checkComposeRepo(p string, content []byte, opts Options) []Finding {
 			}
 		}
 	}
+	if !isComposeBaseName(path.Base(wp)) {
+		// an overlay: a dependency's healthcheck may be in the base file
+		for name := range composeBaseHealthy(repo, wp) {
+			imageHealthy[name] = true
+		}
+	}
 	kept := out[:0]
 	for _, f := range out {
 		switch f.Rule {
@@ -88,6 +94,40 @@ func composeBaseServices(repo repoView, wp string) map[string]bool {
 			_, img := ynGet(kv[1], "image")
 			_, build := ynGet(kv[1], "build")
 			if img != nil || build != nil {
+				out[kv[0].Value] = true
+			}
+		}
+	}
+	return out
+}
+
+// isComposeBaseName reports whether name is one docker compose reads by
+// default.
+func isComposeBaseName(name string) bool {
+	for _, b := range composeBaseNames {
+		if name == b {
+			return true
+		}
+	}
+	return false
+}
+
+// composeBaseHealthy returns the services of the base Compose files
+// beside wp that have a healthcheck there.
+func composeBaseHealthy(repo repoView, wp string) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range composeBaseNames {
+		data, ok := repo.readFile(path.Join(path.Dir(wp), name))
+		if !ok {
+			continue
+		}
+		docs, err := yamlDocs(data)
+		if err != nil || len(docs) != 1 {
+			continue
+		}
+		_, services := ynGet(ynRoot(docs[0]), "services")
+		for _, kv := range ynPairs(services) {
+			if composeHasHealthcheck(kv[1]) {
 				out[kv[0].Value] = true
 			}
 		}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -70,5 +71,23 @@ func TestComposeDefaultsWhenUnset(t *testing.T) {
 	bad := []byte("services:\n  vllm:\n    image: vllm/vllm-openai:v0.9.2\n    ports:\n      - \"300.1.1.1:8000:8000\"\n")
 	if fs := checkCompose("docker-compose.yml", bad); !hasRule(fs, ruleComposeParse.ID) {
 		t.Errorf("a bad address is still reported: %v", rulesOf(fs))
+	}
+}
+
+// TestComposeOverlayHealthcheckInBase: compose.override.yml's playwright
+// depends on backend, whose healthcheck is in compose.yml.
+func TestComposeOverlayHealthcheckInBase(t *testing.T) {
+	base := []byte("services:\n  backend:\n    image: app:1\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n  mail:\n    image: mailpit:1\n")
+	over := []byte("services:\n  backend:\n    ports:\n      - \"8000:8000\"\n  mail:\n    ports:\n      - \"8025:8025\"\n" +
+		"  playwright:\n    image: pw:1\n    depends_on:\n      - backend\n      - mail\n")
+	ws := fstest.MapFS{"compose.yml": {Data: base}, "compose.override.yml": {Data: over}}
+	var deps []string
+	for _, f := range CheckFile("compose.override.yml", over, Options{Workspace: ws}) {
+		if f.Rule == ruleComposeHealthcheckDep.ID {
+			deps = append(deps, f.Message)
+		}
+	}
+	if len(deps) != 1 || !strings.Contains(deps[0], "depends on mail,") {
+		t.Errorf("want only mail reported, got %q", deps)
 	}
 }
