@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 )
@@ -148,36 +149,58 @@ func composeLoad(p string, doc, root *yaml.Node, env map[string]string) (f Findi
 		ConfigFiles: []types.ConfigFile{{Filename: p, Content: []byte("{}"), Config: cfg}},
 		Environment: types.Mapping{},
 	}
-	load := func(unset func() (string, bool)) error {
-		_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
-			o.SetProjectName("validate", true)
-			o.SkipInclude = true
-			o.SkipExtends = false // extends from other files were stripped above
-			o.SkipResolveEnvironment = true
-			o.ResolvePaths = false
-			o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
-			if o.Interpolate != nil {
-				o.Interpolate.LookupValue = func(name string) (string, bool) {
-					if v, ok := env[name]; ok {
-						return v, true
-					}
-					return unset()
+	_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
+		o.SetProjectName("validate", true)
+		o.SkipInclude = true
+		o.SkipExtends = false // extends from other files were stripped above
+		o.SkipResolveEnvironment = true
+		o.ResolvePaths = false
+		o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
+		if o.Interpolate != nil {
+			// A variable the file's .env does not set reads as "1" (so
+			// that ports: ${PORT}:80 loads), except where the file gives
+			// it a default: "${HOST:-127.0.0.1}:8000:8000" takes its
+			// default, as docker compose would without the variable.
+			o.Interpolate.LookupValue = func(name string) (string, bool) {
+				if v, ok := env[name]; ok {
+					return v, true
 				}
+				return "1", true
 			}
-		})
-		return err
-	}
-	// A variable the file's .env does not set reads as "1" (so that
-	// ports: ${PORT}:80 loads); when that fails, as unset (so that
-	// "${HOST:-127.0.0.1}:8000:8000" takes its default): the file is
-	// reported only when neither environment loads it.
-	err := load(func() (string, bool) { return "1", true })
-	if err == nil || load(func() (string, bool) { return "", false }) == nil {
+			sub := o.Interpolate.Substitute
+			if sub == nil {
+				sub = template.Substitute
+			}
+			o.Interpolate.Substitute = func(v string, m template.Mapping) (string, error) {
+				return sub(composeDefaults(v, env), m)
+			}
+		}
+	})
+	if err == nil {
 		return Finding{}, true
 	}
 	line, col := composeErrPos(root, err.Error())
 	msg := strings.TrimPrefix(err.Error(), "validating "+p+": ")
 	return ruleComposeParse.at(p, line, col, "the Compose file does not load: %s", msg), false
+}
+
+// composeDefaultRe finds ${NAME:-default} and ${NAME-default} with a
+// plain default (no nested variable).
+var composeDefaultRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^${}]*)\}`)
+
+// composeDefaults replaces each ${NAME:-default} whose NAME env does not
+// set with its default.
+func composeDefaults(v string, env map[string]string) string {
+	if !strings.Contains(v, "${") {
+		return v
+	}
+	return composeDefaultRe.ReplaceAllStringFunc(v, func(m string) string {
+		sm := composeDefaultRe.FindStringSubmatch(m)
+		if _, set := env[sm[1]]; set {
+			return m
+		}
+		return sm[2]
+	})
 }
 
 // composeStripFileRefs drops the keys that make the loader read other
