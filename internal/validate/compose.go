@@ -149,34 +149,40 @@ func composeLoad(p string, doc, root *yaml.Node, env map[string]string) (f Findi
 		ConfigFiles: []types.ConfigFile{{Filename: p, Content: []byte("{}"), Config: cfg}},
 		Environment: types.Mapping{},
 	}
-	_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
-		o.SetProjectName("validate", true)
-		o.SkipInclude = true
-		o.SkipExtends = false // extends from other files were stripped above
-		o.SkipResolveEnvironment = true
-		o.ResolvePaths = false
-		o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
-		if o.Interpolate != nil {
-			// A variable the file's .env does not set reads as "1" (so
-			// that ports: ${PORT}:80 loads), except where the file gives
-			// it a default: "${HOST:-127.0.0.1}:8000:8000" takes its
-			// default, as docker compose would without the variable.
-			o.Interpolate.LookupValue = func(name string) (string, bool) {
-				if v, ok := env[name]; ok {
-					return v, true
+	load := func(unset string, required bool) error {
+		_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
+			o.SetProjectName("validate", true)
+			o.SkipInclude = true
+			o.SkipExtends = false // extends from other files were stripped above
+			o.SkipResolveEnvironment = true
+			o.ResolvePaths = false
+			o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
+			if o.Interpolate != nil {
+				o.Interpolate.LookupValue = func(name string) (string, bool) {
+					if v, ok := env[name]; ok {
+						return v, true
+					}
+					return unset, true
 				}
-				return "1", true
+				sub := o.Interpolate.Substitute
+				if sub == nil {
+					sub = template.Substitute
+				}
+				o.Interpolate.Substitute = func(v string, m template.Mapping) (string, error) {
+					return sub(composeDefaults(v, env, required), m)
+				}
 			}
-			sub := o.Interpolate.Substitute
-			if sub == nil {
-				sub = template.Substitute
-			}
-			o.Interpolate.Substitute = func(v string, m template.Mapping) (string, error) {
-				return sub(composeDefaults(v, env), m)
-			}
-		}
-	})
-	if err == nil {
+		})
+		return err
+	}
+	// The variables the file's .env does not set are unknown: the file is
+	// loaded with them all "1" (so that ports: ${PORT}:80 loads) and,
+	// when that fails, empty ("${HTTP_BIND}:${HTTP_PORT}:80" binds all
+	// addresses, ${HOME}/.ssh is a path) except the ${NAME:?msg} ones the
+	// file requires; a default (${HOST:-127.0.0.1}) applies in both. It is
+	// reported only when neither loads.
+	err := load("1", false)
+	if err == nil || load("", true) == nil {
 		return Finding{}, true
 	}
 	line, col := composeErrPos(root, err.Error())
@@ -184,13 +190,13 @@ func composeLoad(p string, doc, root *yaml.Node, env map[string]string) (f Findi
 	return ruleComposeParse.at(p, line, col, "the Compose file does not load: %s", msg), false
 }
 
-// composeDefaultRe finds ${NAME:-default} and ${NAME-default} with a
-// plain default (no nested variable).
-var composeDefaultRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^${}]*)\}`)
+// composeDefaultRe finds ${NAME:-default}, ${NAME-default}, ${NAME:?msg}
+// and ${NAME?msg} with plain text after the operator.
+var composeDefaultRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?])([^${}]*)\}`)
 
 // composeDefaults replaces each ${NAME:-default} whose NAME env does not
-// set with its default.
-func composeDefaults(v string, env map[string]string) string {
+// set with its default and, when required, each ${NAME:?msg} with "1".
+func composeDefaults(v string, env map[string]string, required bool) string {
 	if !strings.Contains(v, "${") {
 		return v
 	}
@@ -199,7 +205,13 @@ func composeDefaults(v string, env map[string]string) string {
 		if _, set := env[sm[1]]; set {
 			return m
 		}
-		return sm[2]
+		switch {
+		case strings.HasSuffix(sm[2], "-"):
+			return sm[3]
+		case required:
+			return "1"
+		}
+		return m
 	})
 }
 

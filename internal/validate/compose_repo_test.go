@@ -91,3 +91,18 @@ func TestComposeOverlayHealthcheckInBase(t *testing.T) {
 		t.Errorf("want only mail reported, got %q", deps)
 	}
 }
+
+// TestComposeEmptyVariables: "${HTTP_BIND}:${HTTP_PORT}:80" and
+// ${HOME}/.ssh load with the variables empty, while ${PW:?set PW} stays
+// satisfied; a file broken whatever the variables is still reported.
+func TestComposeEmptyVariables(t *testing.T) {
+	ok := []byte("services:\n  nginx:\n    image: nginx:1.27\n    ports:\n      - \"${HTTP_BIND}:${HTTP_PORT}:80\"\n" +
+		"    volumes:\n      - ${HOME}/.ssh:/root/.ssh:ro\n    environment:\n      PW: ${PW:?set PW}\n")
+	if fs := checkCompose("compose.yml", ok); hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("loads with the variables set: %v", fs)
+	}
+	bad := []byte("services:\n  nginx:\n    image: nginx:1.27\n    ports:\n      - \"${HTTP_BIND}:${HTTP_PORT}:80\"\n    volumes:\n      - nope:/x\n")
+	if fs := checkCompose("compose.yml", bad); !hasRule(fs, ruleComposeParse.ID) {
+		t.Errorf("an undefined volume is still reported: %v", rulesOf(fs))
+	}
+}
