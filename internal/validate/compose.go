@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 )
@@ -148,28 +149,70 @@ func composeLoad(p string, doc, root *yaml.Node, env map[string]string) (f Findi
 		ConfigFiles: []types.ConfigFile{{Filename: p, Content: []byte("{}"), Config: cfg}},
 		Environment: types.Mapping{},
 	}
-	_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
-		o.SetProjectName("validate", true)
-		o.SkipInclude = true
-		o.SkipExtends = false // extends from other files were stripped above
-		o.SkipResolveEnvironment = true
-		o.ResolvePaths = false
-		o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
-		if o.Interpolate != nil {
-			o.Interpolate.LookupValue = func(name string) (string, bool) {
-				if v, ok := env[name]; ok {
-					return v, true
+	load := func(unset string, required bool) error {
+		_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
+			o.SetProjectName("validate", true)
+			o.SkipInclude = true
+			o.SkipExtends = false // extends from other files were stripped above
+			o.SkipResolveEnvironment = true
+			o.ResolvePaths = false
+			o.SkipConsistencyCheck = hasInclude || extendsFile // parts of the model live elsewhere
+			if o.Interpolate != nil {
+				o.Interpolate.LookupValue = func(name string) (string, bool) {
+					if v, ok := env[name]; ok {
+						return v, true
+					}
+					return unset, true
 				}
-				return "1", true
+				sub := o.Interpolate.Substitute
+				if sub == nil {
+					sub = template.Substitute
+				}
+				o.Interpolate.Substitute = func(v string, m template.Mapping) (string, error) {
+					return sub(composeDefaults(v, env, required), m)
+				}
 			}
-		}
-	})
-	if err == nil {
+		})
+		return err
+	}
+	// The variables the file's .env does not set are unknown: the file is
+	// loaded with them all "1" (so that ports: ${PORT}:80 loads) and,
+	// when that fails, empty ("${HTTP_BIND}:${HTTP_PORT}:80" binds all
+	// addresses, ${HOME}/.ssh is a path) except the ${NAME:?msg} ones the
+	// file requires; a default (${HOST:-127.0.0.1}) applies in both. It is
+	// reported only when neither loads.
+	err := load("1", false)
+	if err == nil || load("", true) == nil {
 		return Finding{}, true
 	}
 	line, col := composeErrPos(root, err.Error())
 	msg := strings.TrimPrefix(err.Error(), "validating "+p+": ")
 	return ruleComposeParse.at(p, line, col, "the Compose file does not load: %s", msg), false
+}
+
+// composeDefaultRe finds ${NAME:-default}, ${NAME-default}, ${NAME:?msg}
+// and ${NAME?msg} with plain text after the operator.
+var composeDefaultRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?])([^${}]*)\}`)
+
+// composeDefaults replaces each ${NAME:-default} whose NAME env does not
+// set with its default and, when required, each ${NAME:?msg} with "1".
+func composeDefaults(v string, env map[string]string, required bool) string {
+	if !strings.Contains(v, "${") {
+		return v
+	}
+	return composeDefaultRe.ReplaceAllStringFunc(v, func(m string) string {
+		sm := composeDefaultRe.FindStringSubmatch(m)
+		if _, set := env[sm[1]]; set {
+			return m
+		}
+		switch {
+		case strings.HasSuffix(sm[2], "-"):
+			return sm[3]
+		case required:
+			return "1"
+		}
+		return m
+	})
 }
 
 // composeStripFileRefs drops the keys that make the loader read other

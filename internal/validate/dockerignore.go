@@ -70,6 +70,13 @@ func checkDockerignore(path string, content []byte) []Finding {
 		required = append(required, struct{ path, why string }{"node_modules", "host-built Node modules"})
 	}
 	for _, r := range required {
+		if r.path == ".git" && subdirIgnoreFile(path) {
+			// A .dockerignore below the repository root applies to a
+			// context that is that directory, which holds no .git (the
+			// history lives at the root); only a <Dockerfile>.dockerignore
+			// also applies to a context at the root.
+			continue
+		}
 		if ok, err := pm.MatchesOrParentMatches(r.path); err == nil && !ok {
 			out = append(out, ruleDockerignoreMissing.at(path, 0, 0,
 				"%s is not excluded, so %s would be sent with the build context; add a line %s", r.path, r.why, r.path))

@@ -250,8 +250,12 @@ func checkFileKind(p string, content []byte, kind Kind, opts Options) []Finding 
 		checks := checkersFor(kind)
 		switch kind {
 		case KindCompose:
-			if env := composeDotEnv(p, opts); env != nil {
-				checks = []checker{func(p string, content []byte) []Finding { return checkComposeEnv(p, content, env) }}
+			if opts.Workspace != nil {
+				checks = []checker{func(p string, content []byte) []Finding { return checkComposeRepo(p, content, opts) }}
+			}
+		case KindTerraform:
+			if opts.Workspace != nil {
+				checks = []checker{func(p string, content []byte) []Finding { return checkTerraformInModule(p, content, opts) }}
 			}
 		case KindDockerfile:
 			if opts.Workspace != nil {

@@ -98,10 +98,16 @@ func secretEnvKey(k string) bool {
 // under /run/secrets/ (where Compose mounts a service's secrets:, as in
 // docker/awesome-compose's react-express-mysql, whose backend reads
 // DATABASE_PASSWORD=/run/secrets/db-password as a file) names the secret,
-// it does not hold it.
+// it does not hold it. A boolean is a setting about the secret.
 func literalSecretValue(v string) bool {
 	v = strings.TrimSpace(v)
 	if strings.HasPrefix(v, "/run/secrets/") || strings.HasPrefix(v, "/var/run/secrets/") {
+		return false
+	}
+	switch strings.ToLower(strings.Trim(v, `"'`)) {
+	case "true", "false", "yes", "no", "on", "off", "0", "1":
+		// a switch about the secret (MYSQL_ALLOW_EMPTY_PASSWORD=true,
+		// MYSQL_RANDOM_ROOT_PASSWORD=yes), not one
 		return false
 	}
 	return v != "" && !strings.Contains(v, "$")

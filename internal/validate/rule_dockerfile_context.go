@@ -246,9 +246,12 @@ func (cx *buildContext) checkCopies(df *dockerfile) []Finding {
 				wp := path.Join(cx.dir, src.rel)
 				exists, _ := cx.repo.stat(wp)
 				switch {
-				case !exists && cx.repo.gitignored(wp):
+				case !exists && (src.rel == ".git" || strings.HasPrefix(src.rel, ".git/")):
+					// Every clone has .git; an export (git archive, a
+					// tarball) does not, and that is not the Dockerfile's fault.
+				case !exists && (cx.repo.gitignored(wp) || cx.builtOutside(wp)):
 					// Built before docker build runs (a goreleaser binary,
-					// dist/): the repository cannot hold it.
+					// dist/, a Makefile target): the repository cannot hold it.
 				case !exists:
 					out = append(out, ruleDockerfileCopyMissing.at(df.path, c.line, 1,
 						"%s %s: %s does not exist in the build context %s; fix the path or build from the directory that holds it",

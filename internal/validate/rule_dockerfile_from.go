@@ -98,13 +98,26 @@ func (df *dockerfile) checkUser() []Finding {
 			}
 			return nil
 		}
-		img, _ := df.expandArgs(s.from.BaseName)
+		img, known := df.expandArgs(s.from.BaseName)
+		if !known {
+			// FROM ${IMAGE} with no default: which user the base image
+			// sets is unknown (dockerfile-base-arg says the base cannot
+			// be checked), so "runs as root" would be a guess.
+			return nil
+		}
 		if _, tag, _ := imageTag(img); strings.Contains(tag, "nonroot") {
 			return nil
 		}
-		if strings.EqualFold(img, "scratch") && !starts {
+		if isWindowsImage(img) {
+			// Windows containers have no root or uid: they run as
+			// ContainerAdministrator or ContainerUser, set by name.
+			return nil
+		}
+		if strings.EqualFold(img, "scratch") && (!starts || startsWasm(final) || startsWasm(s)) {
 			// An image of files only (no CMD or ENTRYPOINT), copied from
-			// or mounted by others: it runs no process as any user.
+			// or mounted by others: it runs no process as any user. Nor
+			// does one whose command is a WebAssembly module: a Wasm
+			// runtime (platform wasi/wasm) runs it, with no Linux user.
 			return nil
 		}
 		s = df.stageNamed(img, s)
@@ -122,6 +135,28 @@ func stageStarts(s *dfStage) bool {
 		}
 	}
 	return false
+}
+
+// startsWasm reports whether the last ENTRYPOINT (or, without one, the
+// last CMD) of a stage runs a WebAssembly module (a .wasm file).
+func startsWasm(s *dfStage) bool {
+	var entry, cmd []string
+	for _, c := range s.cmds {
+		switch x := c.cmd.(type) {
+		case *instructions.EntrypointCommand:
+			entry = x.CmdLine
+		case *instructions.CmdCommand:
+			cmd = x.CmdLine
+		}
+	}
+	if len(entry) == 0 {
+		entry = cmd
+	}
+	if len(entry) == 0 {
+		return false
+	}
+	first := strings.Fields(entry[0])
+	return len(first) > 0 && strings.HasSuffix(strings.ToLower(first[0]), ".wasm")
 }
 
 // stageNamed returns the earlier stage named name, or nil.

@@ -111,7 +111,8 @@ func (df *dockerfile) checkRun(r *instructions.RunCommand, c dfCmd, pipefailShel
 		out = append(out, ruleDockerfileNoRecommends.at(df.path, line, 1,
 			"apt-get install without --no-install-recommends pulls in extra packages; add the flag"))
 	}
-	if aptInstall && !strings.Contains(script, "/var/lib/apt/lists") && !mountsAptCache(c.flags) {
+	// apt-get dist-clean (apt 2.7+, Debian trixie) removes the lists too.
+	if aptInstall && !strings.Contains(script, "/var/lib/apt/lists") && !aptDistCleanRe.MatchString(script) && !mountsAptCache(c.flags) {
 		out = append(out, ruleDockerfileAptLists.at(df.path, line, 1,
 			"the apt package lists stay in this layer; end the RUN with && rm -rf /var/lib/apt/lists/*"))
 	}

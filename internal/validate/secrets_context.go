@@ -39,6 +39,38 @@ func isProseFile(p string) bool {
 	return false
 }
 
+// catalogDirs are the directory names translation catalogs live in.
+var catalogDirs = map[string]bool{
+	"locales": true, "locale": true, "lang": true, "langs": true, "i18n": true, "l10n": true, "intl": true,
+	"translations": true, "translation": true,
+}
+
+// localeNameRe matches a file name that is a language tag: en, de-DE,
+// pt_BR, zh-Hant-TW.
+var localeNameRe = regexp.MustCompile(`^(?:[a-z]{2}|[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?[-_](?:[A-Z]{2}|[a-z]{2}|\d{3})|[a-z]{2,3}[-_][A-Z][a-z]{3})$`)
+
+// isMessageCatalog reports a translation catalog (JSON, YAML, properties,
+// gettext): its values are text shown to people ("password": "Heslo",
+// "forgot_your_password": "..."), keyed by what the text is about. A path
+// counts when a directory is named like locales/, lang/ or i18n/, or when
+// the file's own name is a language tag under a directory called messages.
+func isMessageCatalog(p string) bool {
+	ext := strings.ToLower(path.Ext(p))
+	switch ext {
+	case ".json", ".yml", ".yaml", ".properties", ".po", ".pot", ".toml", ".ftl", ".arb", ".xlf", ".xliff":
+	default:
+		return false
+	}
+	dirs := strings.Split(path.Dir(p), "/")
+	for _, d := range dirs {
+		if catalogDirs[strings.ToLower(d)] {
+			return true
+		}
+	}
+	name := strings.TrimSuffix(path.Base(p), path.Ext(p))
+	return localeNameRe.MatchString(name) && strings.EqualFold(dirs[len(dirs)-1], "messages")
+}
+
 // isYAMLPath reports whether p is a YAML file by its name.
 func isYAMLPath(p string) bool {
 	ext := strings.ToLower(path.Ext(p))
@@ -236,6 +268,14 @@ func valueNamesSecret(v string) bool {
 	return false
 }
 
+// durationRe matches a duration (720h, 1h30m, 15m): a token's lifetime
+// (refresh_token: "720h" under a ttl block), not a token.
+var durationRe = regexp.MustCompile(`^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+$`)
+
+// metasyntacticRe matches the stand-in words tests use for values (foo1,
+// bar2, baz): never a credential.
+var metasyntacticRe = regexp.MustCompile(`^(?:foo|bar|baz|qux|quux)[-_]?\d*$`)
+
 var versionRe = regexp.MustCompile(`^[\^~><=v]*\d+(?:\.\d+)*(?:[-+.][0-9A-Za-z.-]*)?$`)
 
 // entropy returns the Shannon entropy of s in bits per character.
@@ -280,16 +320,32 @@ func looksRandom(v string) bool {
 	return letters && (digits || other) && entropy(v) >= 3.5
 }
 
+// isASCIIWithDigit reports a value of ASCII characters with a digit among
+// them, as generated tokens are and translated words rarely are.
+func isASCIIWithDigit(v string) bool {
+	digit := false
+	for _, c := range v {
+		if c > 0x7f {
+			return false
+		}
+		digit = digit || c >= '0' && c <= '9'
+	}
+	return digit
+}
+
 // secretFileContext is what checkSecrets knows of a file before it looks
 // at its lines.
 type secretFileContext struct {
 	lockfile bool
 	prose    bool
-	yaml     []yamlLine
+	// catalog is a translation catalog: its values are words in any
+	// language, so only a token-like value (ASCII, with digits) counts.
+	catalog bool
+	yaml    []yamlLine
 }
 
 func newSecretFileContext(p string, lines []string) secretFileContext {
-	c := secretFileContext{lockfile: isLockfile(p), prose: isProseFile(p)}
+	c := secretFileContext{lockfile: isLockfile(p), prose: isProseFile(p), catalog: isMessageCatalog(p)}
 	if isYAMLPath(p) {
 		c.yaml = yamlLines(lines)
 	}
@@ -318,7 +374,8 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 	v := strings.Trim(val, "`")
 	lv := strings.ToLower(v)
 	if permissionValues[lv] || versionRe.MatchString(v) || valueNamesSecret(v) || isReferenceKey(key) ||
-		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) {
+		looksLikePath(v) || decodedPlaceholder(v) || strings.Contains(v, `\`) || strings.HasPrefix(v, "#/") ||
+		durationRe.MatchString(v) || metasyntacticRe.MatchString(lv) {
 		return true
 	}
 	line := lines[lineIdx]
@@ -348,6 +405,9 @@ func (c secretFileContext) assignmentIsReference(lines []string, lineIdx, keyCol
 	if prose && !looksRandom(v) {
 		return true
 	}
+	if c.catalog && !(looksRandom(v) && isASCIIWithDigit(v)) {
+		return true
+	}
 	return false
 }
 
@@ -366,9 +426,16 @@ func keyMaterialFollows(lines []string, i, e int) bool {
 		if t == "" {
 			continue
 		}
-		return strings.HasPrefix(t, "Proc-Type:") || !strings.Contains(t, " ") && isBase64Run(t)
+		return strings.HasPrefix(t, "Proc-Type:") || !strings.Contains(t, " ") && isBase64Run(t) && !repeatsFiller(t)
 	}
 	return false
+}
+
+// repeatsFiller reports a long line of low entropy, such as a word
+// repeated to stand in for key material ("privatekeyprivatekey...");
+// base64 of a real key is close to 6 bits a character.
+func repeatsFiller(t string) bool {
+	return len(t) >= 32 && entropy(t) < 4
 }
 
 // isBase64Run reports whether s starts with at least 8 base64 characters.

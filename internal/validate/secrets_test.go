@@ -253,3 +253,64 @@ func TestSecretProseKeyOutsideYAML(t *testing.T) {
 		t.Errorf("a JSON key of its own is still reported: %v", fs)
 	}
 }
+
+// TestSecretMessageCatalog: translation catalogs hold text about
+// passwords and tokens ("password": "Heslo"), not credentials; a value
+// that reads as a generated token is still reported there.
+func TestSecretMessageCatalog(t *testing.T) {
+	for _, p := range []string{"src/lang/cs-CZ.json", "public/intl/messages/de-DE.json", "apps/web/locales/fr-FR.json",
+		"src/i18n/es/common.json", "config/locales/en.yml"} {
+		text := "{\n  \"password\": \"Heslo\",\n  \"forgot_your_password\": \"Glömt ditt lösenord?\",\n" +
+			"  \"brevoApiKey\": \"Brevo-API-Schlüssel\",\n  \"Token\": \"Berechtigungs-Code\"\n}\n"
+		if fs := checkSecrets(p, []byte(text)); len(fs) != 0 {
+			t.Errorf("%s: want no finding, got %v", p, fs)
+		}
+		real := "{\n  \"api_key\": \"" + fakeSecret("k9", 30) + "\"\n}\n"
+		if fs := checkSecrets(p, []byte(real)); len(fs) != 1 {
+			t.Errorf("%s: a random-looking token is still reported, got %v", p, fs)
+		}
+	}
+	for _, p := range []string{"config/settings.json", "messages/app.json", "src/language.json"} {
+		if fs := checkSecrets(p, []byte("{\n  \"password\": \"Heslo1\"\n}\n")); len(fs) != 1 {
+			t.Errorf("%s is not a catalog: want one finding, got %v", p, fs)
+		}
+	}
+}
+
+// TestSecretJSONPointer: an OpenAPI $ref-like value ("#/components/...")
+// points at a schema.
+func TestSecretJSONPointer(t *testing.T) {
+	text := "{\n  \"lookup_secret\": \"#/components/schemas/updateSettingsFlowWithLookupMethod\"\n}\n"
+	if fs := checkSecrets("spec/api.json", []byte(text)); len(fs) != 0 {
+		t.Errorf("want no finding, got %v", fs)
+	}
+}
+
+// TestSecretDurationsAndStandIns: a token lifetime ("720h") and test
+// stand-ins (foo1, bar2) are not credentials; a real-looking value is.
+func TestSecretDurationsAndStandIns(t *testing.T) {
+	for _, text := range []string{
+		"{\n  \"ttl\": {\n    \"refresh_token\": \"720h\",\n    \"access_token\": \"1h30m\"\n  }\n}\n",
+		"{\n  \"searchApiKey\": \"foo5\",\n  \"writeApiKey\": \"bar5\"\n}\n",
+	} {
+		if fs := checkSecrets("expected.json", []byte(text)); len(fs) != 0 {
+			t.Errorf("%q: want no finding, got %v", text, fs)
+		}
+	}
+	if fs := checkSecrets("c.json", []byte("{\n  \"writeApiKey\": \"barn720hx\"\n}\n")); len(fs) != 1 {
+		t.Errorf("want one finding, got %v", fs)
+	}
+}
+
+// TestSecretPrivateKeyFiller: a header followed by a repeated word (a
+// sample config's stand-in) is not a key; real-looking material is.
+func TestSecretPrivateKeyFiller(t *testing.T) {
+	filler := "# github-app.private-key: |\n#   -----BEGIN " + "RSA PRIVATE KEY-----\n#   privatekeyprivatekeyprivatekeyprivatekey\n#   -----END RSA PRIVATE KEY-----\n"
+	if fs := checkSecrets("config.example.yml", []byte(filler)); len(fs) != 0 {
+		t.Errorf("want no finding, got %v", fs)
+	}
+	real := "key: |\n  -----BEGIN " + "PRIVATE KEY-----\n  MIIJQwIBADANBgkqhkiG9w0BAQEFAASCCS0wggkpAgEAAoICAQCPrHPExpLkhNYd\n"
+	if fs := checkSecrets("configuration.yml", []byte(real)); len(fs) != 1 {
+		t.Errorf("want one finding, got %v", fs)
+	}
+}

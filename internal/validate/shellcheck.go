@@ -387,6 +387,9 @@ func shellcheckDockerfile(exe, p string, content []byte) []Finding {
 		if !ok || c.Line < 2 {
 			continue
 		}
+		if intendedSplitting(c.Code, strings.Split(r.script, "\n"), c.Line-2) {
+			continue
+		}
 		out = append(out, shellcheckFinding(p, r.line+c.Line-2, c.Column, c.Code, c.Level, c.Message))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
