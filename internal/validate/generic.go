@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"path"
 	"strings"
 
 	toml "github.com/pelletier/go-toml/v2"
@@ -52,11 +51,39 @@ func checkYAML(p string, content []byte) []Finding {
 
 // checkJSON parses a JSON file: one value, nothing after it. Files that
 // their tools read as JSON with comments (tsconfig.json, devcontainer.json,
-// VS Code settings) may hold comments and trailing commas.
+// VS Code settings) may hold comments and trailing commas, and so may a
+// TypeScript configuration under another name (a base.json that a
+// tsconfig extends: its compilerOptions or tsconfig $schema say so).
 func checkJSON(p string, content []byte) []Finding {
-	if isJSONC(p) {
-		content = stripJSONC(content)
+	if isJSONWithComments(p) {
+		return parseJSON(p, stripJSONC(content))
 	}
+	out := parseJSON(p, content)
+	if len(out) > 0 && tsconfigShaped(stripJSONC(content)) {
+		return nil
+	}
+	return out
+}
+
+// tsconfigShaped reports whether a JSON-with-comments text parses to a
+// TypeScript configuration: an object with compilerOptions, or whose
+// $schema is the tsconfig schema.
+func tsconfigShaped(content []byte) bool {
+	if len(parseJSON("", content)) > 0 {
+		return false
+	}
+	var v struct {
+		Schema          string          `json:"$schema"`
+		CompilerOptions json.RawMessage `json:"compilerOptions"`
+	}
+	if json.Unmarshal(content, &v) != nil {
+		return false
+	}
+	return len(v.CompilerOptions) > 0 || strings.Contains(v.Schema, "tsconfig")
+}
+
+// parseJSON reports where a JSON text stops being one JSON value.
+func parseJSON(p string, content []byte) []Finding {
 	dec := json.NewDecoder(bytes.NewReader(content))
 	dec.UseNumber()
 	var v any
@@ -85,14 +112,6 @@ func checkJSON(p string, content []byte) []Finding {
 }
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-// isJSONC reports whether a path names a JSON-with-comments file.
-func isJSONC(p string) bool {
-	base := strings.ToLower(path.Base(p))
-	return strings.HasPrefix(base, "tsconfig") || strings.HasPrefix(base, "jsconfig") ||
-		base == "devcontainer.json" || base == ".devcontainer.json" ||
-		strings.HasPrefix(p, ".vscode/") || strings.Contains(p, "/.vscode/")
-}
 
 // stripJSONC blanks comments and trailing commas outside strings, keeping
 // every other byte where it was so that positions stay right.

@@ -44,6 +44,29 @@ func TestStripJSONC(t *testing.T) {
 	}
 }
 
+// TestCheckJSONTsconfigShaped: a TypeScript configuration under another
+// name (a base.json a tsconfig extends) may hold comments, as tsc reads it;
+// other JSON files may not, and a broken tsconfig-shaped file is still
+// reported.
+func TestCheckJSONTsconfigShaped(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, in string
+		findings       int
+	}{
+		{"compilerOptions with comments", "tooling/typescript/base.json", "{\n  \"compilerOptions\": {\n    /** Base Options */\n    \"strict\": true,\n  },\n}\n", 0},
+		{"tsconfig $schema with comments", "config/shared.json", "{\n  \"$schema\": \"https://json.schemastore.org/tsconfig\",\n  // extended by the apps\n  \"extends\": \"./base.json\"\n}\n", 0},
+		{"other JSON with comments", "data/users.json", "{\n  // a comment\n  \"users\": []\n}\n", 1},
+		{"tsconfig-shaped but broken", "tooling/typescript/base.json", "{\n  \"compilerOptions\": {\n    \"strict\": true\n  \n", 1},
+		{"a config named like its tool keeps its comments", ".devcontainer/devcontainer.json", "{\n  // the image\n  \"image\": \"mcr.microsoft.com/devcontainers/go:1\"\n}\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkJSON(tc.path, []byte(tc.in)); len(got) != tc.findings {
+				t.Errorf("got %v, want %d finding(s)", got, tc.findings)
+			}
+		})
+	}
+}
+
 func TestCheckYAMLMultiDoc(t *testing.T) {
 	good := []byte("a: 1\n---\nb: [1, 2]\n")
 	if got := checkYAML("x.yaml", good); len(got) != 0 {
