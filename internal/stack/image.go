@@ -190,17 +190,33 @@ var userFlagsWithValue = map[string]bool{
 	"-e": true, "--expiredate": true, "-f": true, "--inactive": true, "-p": true, "--password": true,
 }
 
-// addUsers records the users a RUN line creates with a fixed uid: the
-// user is the first word that is neither an option nor an option's value.
+// addUsers records the users a RUN line creates with a fixed uid.
 func (s *dockerStage) addUsers(run string) {
-	for _, cmd := range reUserAdd.FindAllString(run, -1) {
-		m := reUIDFlag.FindStringSubmatch(cmd)
-		if m == nil {
-			continue
+	for _, u := range CreatedUsers(run) {
+		if u.UID >= 0 {
+			s.uids[u.Name] = u.UID
 		}
-		uid, err := strconv.Atoi(m[1])
-		if err != nil {
-			continue
+	}
+}
+
+// CreatedUser is a user a RUN line creates with useradd or adduser.
+type CreatedUser struct {
+	Name string
+	// UID is the uid given with -u or --uid; -1 when none is.
+	UID int
+}
+
+// CreatedUsers lists the users a shell command creates with useradd or
+// adduser (Debian and BusyBox spellings), in order: the user is the first
+// word that is neither an option nor an option's value.
+func CreatedUsers(run string) []CreatedUser {
+	var out []CreatedUser
+	for _, cmd := range reUserAdd.FindAllString(run, -1) {
+		uid := -1
+		if m := reUIDFlag.FindStringSubmatch(cmd); m != nil {
+			if v, err := strconv.Atoi(m[1]); err == nil {
+				uid = v
+			}
 		}
 		fields := strings.Fields(cmd)[1:]
 		for i := 0; i < len(fields); i++ {
@@ -212,11 +228,12 @@ func (s *dockerStage) addUsers(run string) {
 				continue
 			}
 			if f != "" {
-				s.uids[f] = uid
+				out = append(out, CreatedUser{Name: f, UID: uid})
 			}
 			break
 		}
 	}
+	return out
 }
 
 // nodeArgs are an instruction's arguments as the parser split them.

@@ -115,8 +115,6 @@ var rootImages = map[string]bool{
 	"redis": true, "rabbitmq": true, "haproxy": true, "caddy": true, "php": true, "wordpress": true,
 }
 
-// userCreateRe finds the user a RUN creates with useradd or adduser.
-var userCreateRe = regexp.MustCompile(`\b(?:useradd|adduser)\b([^&;|]*)`)
 
 // addUser adds a non-root USER to the final stage, after its last RUN
 // (so no step that may need root changes) and before the CMD or
@@ -147,11 +145,8 @@ func addUser(stages []*dfStageInfo, meta map[string]string, lines []kit.Line) (*
 			if !isInstr(n, "run") {
 				continue
 			}
-			if m := userCreateRe.FindAllStringSubmatch(n.Original, -1); m != nil {
-				f := strings.Fields(m[len(m)-1][1])
-				if len(f) > 0 && validUserName(f[len(f)-1]) {
-					user, source = f[len(f)-1], fmt.Sprintf("the user the RUN on line %d creates", n.StartLine)
-				}
+			if us := stack.CreatedUsers(n.Original); len(us) > 0 && validUserName(us[len(us)-1].Name) {
+				user, source = us[len(us)-1].Name, fmt.Sprintf("the user the RUN on line %d creates", n.StartLine)
 			}
 		}
 	}
