@@ -64,6 +64,32 @@ func TestUnsupportedLanguageRunsItsOwnImage(t *testing.T) {
 			}
 		})
 	}
+	t.Run("cloud run builds the Dockerfile as it is", func(t *testing.T) {
+		dir := copyTree(t, filepath.Join(realworldDir, "ruby-app-dockerfile"))
+		out := t.TempDir()
+		code, js, errs := runCLI(t, "", "run", "--repo", dir, "--out", out, "--quiet", "--json", "deploy it to Cloud Run with Terraform")
+		if code != 0 {
+			t.Fatalf("exit %d: %s\n%s", code, errs, js)
+		}
+		var res struct {
+			Tasks []engine.TaskResult `json:"tasks"`
+		}
+		if err := json.Unmarshal([]byte(js), &res); err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range res.Tasks {
+			if tr.Status != engine.StatusDone {
+				t.Errorf("task %s: %s %s", tr.Task.ID, tr.Status, tr.Error)
+			}
+		}
+		tfvars, err := os.ReadFile(filepath.Join(out, "infra", "gcp", "variables.tf"))
+		if err != nil || !strings.Contains(string(tfvars), "3000") {
+			t.Errorf("the Cloud Run service does not listen on the Dockerfile's port 3000 (%v):\n%s", err, tfvars)
+		}
+		if _, err := os.Stat(filepath.Join(out, "Dockerfile")); err == nil {
+			t.Error("the Dockerfile was rewritten")
+		}
+	})
 	t.Run("a user without a fixed uid is declined", func(t *testing.T) {
 		dir := copyTree(t, filepath.Join(realworldDir, "ruby-app-dockerfile"))
 		df := filepath.Join(dir, "Dockerfile")

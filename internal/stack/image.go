@@ -33,18 +33,19 @@ type Image struct {
 // NonRoot reports whether the image runs as a known non-root uid.
 func (i *Image) NonRoot() bool { return i != nil && i.UID > 0 }
 
-// Problem says, for people, why the image cannot run under restricted
-// pod security as it is, and what to change; "" when it can.
+// Problem says, for people, why devops-lead will not deploy the image as
+// it is (it deploys only a fixed non-root uid, as restricted pod security
+// asks), and what to change; "" when it will.
 func (i *Image) Problem() string {
 	switch {
 	case i == nil:
 		return "there is no Dockerfile to build the image from"
 	case i.UID == 0 && i.User == "":
-		return i.Dockerfile + " sets no USER, so the image runs as root, which restricted pod security refuses: add a non-root user with a fixed uid (`USER 10001`)"
+		return i.Dockerfile + " sets no USER, so the image runs as root, which devops-lead does not deploy (restricted pod security refuses it too): add a non-root user with a fixed uid (`USER 10001`)"
 	case i.UID == 0:
-		return i.Dockerfile + " runs as root (USER " + i.User + "), which restricted pod security refuses: switch to a non-root user with a fixed uid (`USER 10001`)"
+		return i.Dockerfile + " runs as root (USER " + i.User + "), which devops-lead does not deploy (restricted pod security refuses it too): switch to a non-root user with a fixed uid (`USER 10001`)"
 	case i.UID < 0:
-		return i.Dockerfile + "'s USER " + i.User + " has no fixed uid, so Kubernetes cannot verify it is not root: create the user with one (`useradd -u 10001 " + userName(i.User) + "`) or write `USER 10001`"
+		return i.Dockerfile + "'s USER " + i.User + " has no fixed uid, so neither devops-lead nor Kubernetes can verify it is not root: create the user with one (`useradd -u 10001 " + userName(i.User) + "`) or write `USER 10001`"
 	}
 	return ""
 }

@@ -358,16 +358,21 @@ func (p *planner) declineUnsupported() bool {
 }
 
 // deployImages takes, for a request to run the repository on Kubernetes
-// (manifests or a Helm chart, no cloud to create), the units in
-// unsupported languages whose own Dockerfile builds the image as the
-// scope: running an image needs no knowledge of the language, only the
-// uid it runs as and the port it exposes. A unit whose image cannot run
-// under restricted pod security as it is gets the reason declined. It
-// reports whether any unit is left to deploy.
+// or a cloud's container service, the units in unsupported languages
+// whose own Dockerfile builds the image as the scope: running an image
+// needs no knowledge of the language, only the uid it runs as and the
+// port it exposes. A unit whose image does not run as a fixed non-root
+// uid or exposes no port gets the reason declined. It reports whether
+// any unit is left to deploy.
 func (p *planner) deployImages() bool {
 	in := &p.req.Infra
-	if !in.K8s || computeProfiles[in.Compute].label != "" || in.Cloud != "" {
+	cloud := computeProfiles[in.Compute].label
+	if !in.K8s && cloud == "" {
 		return false
+	}
+	where := "on Kubernetes"
+	if cloud != "" {
+		where = "on " + cloud
 	}
 	var scope []stack.Service
 	var declined []string
@@ -381,21 +386,21 @@ func (p *planner) deployImages() bool {
 		}
 		why := u.Image.Problem()
 		if why == "" {
-			why = u.Image.Dockerfile + " exposes no port, so the Service cannot say where to send traffic: add an EXPOSE line with the port the server listens on"
+			why = u.Image.Dockerfile + " exposes no port, so nothing can say where to send traffic: add an EXPOSE line with the port the server listens on"
 		}
-		declined = append(declined, fmt.Sprintf("Running %s (%s) on Kubernetes: %s", kit.DirLabel(u.Dir), stack.LanguageName(u.Language), why))
+		declined = append(declined, fmt.Sprintf("Running %s (%s) %s: %s", kit.DirLabel(u.Dir), stack.LanguageName(u.Language), where, why))
 	}
 	p.plan.Declined = append(p.plan.Declined, declined...)
 	if len(scope) == 0 {
 		return len(declined) > 0 && p.declinedDeploy()
 	}
 	p.scope = scope
-	if !p.req.Publish {
+	if cloud == "" && !p.req.Publish {
 		p.note("nothing in this plan builds or pushes the image the manifests run: ask for \"publish the image to GHCR\" (the image workflow builds the Dockerfile as it is) or push it yourself, and set the image in the manifests")
 	}
 	for _, s := range scope {
-		p.note("%s is written in %s, which the built-in specialists cannot build, but %s builds its image: the Kubernetes pods run that image as uid %d (%s) on port %d (EXPOSE)",
-			kit.DirLabel(s.Dir), stack.LanguageName(string(s.Language)), s.Image.Dockerfile, s.Image.UID, s.Image.UIDSource, s.Port)
+		p.note("%s is written in %s, which the built-in specialists cannot build, but %s builds its image: it runs %s as uid %d (%s) on port %d (EXPOSE); the environment a %s program reads is not read, so set its variables (database, secrets) yourself",
+			kit.DirLabel(s.Dir), stack.LanguageName(string(s.Language)), s.Image.Dockerfile, where, s.Image.UID, s.Image.UIDSource, s.Port, stack.LanguageName(string(s.Language)))
 	}
 	return true
 }
