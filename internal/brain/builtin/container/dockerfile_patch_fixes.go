@@ -115,7 +115,6 @@ var rootImages = map[string]bool{
 	"redis": true, "rabbitmq": true, "haproxy": true, "caddy": true, "php": true, "wordpress": true,
 }
 
-
 // addUser adds a non-root USER to the final stage, after its last RUN
 // (so no step that may need root changes) and before the CMD or
 // ENTRYPOINT that follows it.
