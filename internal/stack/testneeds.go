@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"io/fs"
 	"net/url"
 	"path"
 	"regexp"
@@ -122,6 +123,7 @@ func (d *detector) composeTestNeeds(s *Service) *TestNeeds {
 		if yaml.Unmarshal(data, &c) != nil {
 			return false
 		}
+		vars := d.composeDotEnv(cf)
 		for _, n := range sortedKeys(c.Services) {
 			app := c.Services[n]
 			if !composeBuilds(path.Dir(cf), app.Build, s.Dir, s.Name) {
@@ -139,13 +141,13 @@ func (d *detector) composeTestNeeds(s *Service) *TestNeeds {
 					continue
 				}
 				hosts[dep] = true
-				svcs = append(svcs, TestService{Kind: kind, Tag: tag, Env: settingsOf(envPairs(b.Environment), testServiceEnvKeys)})
+				svcs = append(svcs, TestService{Kind: kind, Tag: tag, Env: settingsOf(envPairsWith(b.Environment, vars), testServiceEnvKeys)})
 			}
 			if len(svcs) == 0 {
 				continue
 			}
 			out = &TestNeeds{Services: dedupeTestServices(svcs), Source: cf}
-			out.Env, out.Withheld = appTestEnv(envPairs(app.Environment), hosts)
+			out.Env, out.Withheld = appTestEnv(envPairsWith(app.Environment, vars), hosts)
 			return true
 		}
 		return false
@@ -269,12 +271,19 @@ func composeDependsOn(v any) []string {
 
 // envPair is one variable a Compose file or workflow sets: its value
 // resolved (value) and as written (raw).
-type envPair struct{ name, value, raw string }
+type envPair struct {
+	name, value, raw string
+	vars             map[string]string // the .env values raw may interpolate
+}
 
 // envPairs reads an environment given as a map or a KEY=VALUE list.
 // Values that are not plain text (workflow expressions, unresolved
 // interpolation without a default) are kept empty.
-func envPairs(v any) []envPair {
+func envPairs(v any) []envPair { return envPairsWith(v, nil) }
+
+// envPairsWith is envPairs with the values Compose interpolates from the
+// .env file beside it.
+func envPairsWith(v any, vars map[string]string) []envPair {
 	var out []envPair
 	add := func(k string, val any) {
 		s := ""
@@ -284,7 +293,7 @@ func envPairs(v any) []envPair {
 		case int, int64, float64, bool:
 			s = yamlScalarString(t)
 		}
-		out = append(out, envPair{k, plainEnvValue(s), s})
+		out = append(out, envPair{k, interpolate(s, vars), s, vars})
 	}
 	switch t := v.(type) {
 	case map[string]any:
@@ -311,28 +320,67 @@ func yamlScalarString(v any) string {
 	return strings.TrimSpace(string(b))
 }
 
-var reInterpDefault = regexp.MustCompile(`\$\{(\w+)(:?-([^}]*))?\}`)
+// reInterp matches Compose interpolation: ${NAME}, ${NAME:-default},
+// ${NAME-default}, ${NAME:?message} and ${NAME?message}.
+var reInterp = regexp.MustCompile(`\$\{(\w+)(?:(:?[-?])([^}]*))?\}`)
 
-// plainEnvValue resolves Compose interpolation to its default
-// ("${DB_HOST:-db}" → "db"); a value that depends on something unknown
-// (a variable without default, a workflow expression) becomes "".
-func plainEnvValue(s string) string {
+// interpolate resolves Compose interpolation with the variables of the
+// .env file beside the Compose file (vars, nil for none), then defaults
+// ("${DB_HOST:-db}" → "db"); a value that still depends on something
+// unknown (a variable without default, a workflow expression) becomes "".
+func interpolate(s string, vars map[string]string) string {
 	if strings.Contains(s, "${{") {
 		return ""
 	}
 	unknown := false
-	s = reInterpDefault.ReplaceAllStringFunc(s, func(m string) string {
-		g := reInterpDefault.FindStringSubmatch(m)
-		if g[2] == "" {
-			unknown = true
-			return ""
+	s = reInterp.ReplaceAllStringFunc(s, func(m string) string {
+		g := reInterp.FindStringSubmatch(m)
+		v, set := vars[g[1]]
+		if set && (v != "" || !strings.HasPrefix(g[2], ":")) {
+			return v
 		}
-		return g[3]
+		if strings.HasSuffix(g[2], "-") {
+			return g[3]
+		}
+		unknown = true
+		return ""
 	})
 	if unknown || strings.Contains(s, "$") {
 		return ""
 	}
 	return s
+}
+
+// composeDotEnv reads the .env file beside a Compose file, which docker
+// compose interpolates the file with; nil when there is none. Only the
+// names the tests' services and settings use are ever copied from it, and
+// credentials are withheld by name as for any value.
+func (d *detector) composeDotEnv(cf string) map[string]string {
+	p := join(path.Dir(cf), ".env")
+	if st, err := fs.Stat(d.fsys, p); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	data, ok := d.optRead(p, sourceHeadBytes)
+	if !ok {
+		return nil
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.HasPrefix(k, "#") || strings.ContainsAny(k, " \t") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		vars[k] = v
+	}
+	return vars
 }
 
 // settingsOf keeps the pairs whose names are in keep and have a value.
@@ -358,7 +406,7 @@ func appTestEnv(pairs []envPair, hosts map[string]bool) (env []EnvVar, withheld 
 		}
 		seen[p.name] = true
 		v := p.value
-		if u := serviceURL(p.raw, hosts); u != nil {
+		if u := serviceURL(p.raw, p.vars, hosts); u != nil {
 			env = append(env, EnvVar{Name: p.name, Default: u.String()})
 			continue
 		}
@@ -398,9 +446,9 @@ var reUserinfoInterp = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*://[^:/@$]*)
 // and returns it pointing at localhost, without its password (the CI
 // services run without one). A password given by interpolation is
 // dropped before the rest is resolved; anything else unknown gives nil.
-func serviceURL(raw string, hosts map[string]bool) *url.URL {
+func serviceURL(raw string, vars map[string]string, hosts map[string]bool) *url.URL {
 	raw = reUserinfoInterp.ReplaceAllString(raw, "$1@")
-	v := plainEnvValue(raw)
+	v := interpolate(raw, vars)
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" || u.Host == "" || !hosts[u.Hostname()] {
 		return nil

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -56,6 +57,55 @@ func TestTestNeedsFromCompose(t *testing.T) {
 	}
 	if !reflect.DeepEqual(s.TestNeeds, want) {
 		t.Errorf("test needs:\n got %s\nwant %s", dump(s.TestNeeds), dump(want))
+	}
+}
+
+// TestTestNeedsComposeDotEnv: the .env beside a Compose file gives the
+// values Compose interpolates (${POSTGRES_DB}, ${DB_PORT:-5432} set there),
+// passwords in it are still never copied, and a variable it lacks stays
+// unknown.
+func TestTestNeedsComposeDotEnv(t *testing.T) {
+	repo := mustDetect(t, map[string]string{
+		"api/go.mod":  "module example.com/api\n\ngo 1.22\n",
+		"api/main.go": "package main\n\nfunc main() {}\n",
+		".env":        "# local settings\nPOSTGRES_DB=shop\nexport POSTGRES_USER=\"shopper\"\nPOSTGRES_PASSWORD=hunter2\nDB_PORT=6543 # not the default\nEMPTY=\n",
+		"compose.yaml": `services:
+  api:
+    build: ./api
+    depends_on: [db]
+    environment:
+      DATABASE_URL: postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@db:${DB_PORT:-5432}/${POSTGRES_DB}
+      DB_NAME: ${POSTGRES_DB:?set it}
+      MODE: ${EMPTY:-test}
+      REGION: ${REGION}
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_DB: ${POSTGRES_DB}
+      POSTGRES_USER: ${POSTGRES_USER}
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}
+`,
+	}, Options{})
+	s := repo.Service("api")
+	if s == nil {
+		t.Fatalf("no api service: %s", dump(repo))
+	}
+	want := &TestNeeds{
+		Source: "compose.yaml",
+		Services: []TestService{
+			{Kind: "postgres", Tag: "16", Env: []EnvVar{{Name: "POSTGRES_DB", Default: "shop"}, {Name: "POSTGRES_USER", Default: "shopper"}}},
+		},
+		Env: []EnvVar{
+			{Name: "DATABASE_URL", Default: "postgres://shopper@localhost:6543/shop"},
+			{Name: "DB_NAME", Default: "shop"},
+			{Name: "MODE", Default: "test"},
+		},
+	}
+	if !reflect.DeepEqual(s.TestNeeds, want) {
+		t.Errorf("test needs:\n got %s\nwant %s", dump(s.TestNeeds), dump(want))
+	}
+	if b := dump(s.TestNeeds); strings.Contains(b, "hunter2") {
+		t.Errorf("a password from .env was copied: %s", b)
 	}
 }
 
