@@ -69,9 +69,6 @@ func checkJSON(p string, content []byte) []Finding {
 // TypeScript configuration: an object with compilerOptions, or whose
 // $schema is the tsconfig schema.
 func tsconfigShaped(content []byte) bool {
-	if len(parseJSON("", content)) > 0 {
-		return false
-	}
 	var v struct {
 		Schema          string          `json:"$schema"`
 		CompilerOptions json.RawMessage `json:"compilerOptions"`

@@ -59,13 +59,13 @@ func enableCgo(stages []*dfStageInfo, meta map[string]string, lines []kit.Line, 
 	if st == nil {
 		return nil, "", "the line is outside every stage"
 	}
-	build := strings.ToLower(expandMeta(stageChain(stages, st)[len(stageChain(stages, st))-1].base, meta))
+	build := rootBase(stages, st, meta)
 	brepo, btag, _ := kit.SplitImage(build)
 	if brepo != "golang" || strings.Contains(btag, "alpine") || strings.Contains(build, "$") {
 		return nil, "", fmt.Sprintf("the Go build runs on %s, which may have no C compiler: enable cgo there by hand (CGO_ENABLED=1 with gcc, on Alpine also musl-dev), or move to a pure-Go package", build)
 	}
 	final := stages[len(stages)-1]
-	run := strings.ToLower(expandMeta(stageChain(stages, final)[len(stageChain(stages, final))-1].base, meta))
+	run := rootBase(stages, final, meta)
 	if !glibcImage(run) {
 		return nil, "", fmt.Sprintf("the final stage runs on %s, which has no glibc for a cgo binary: switch it to gcr.io/distroless/base-debian12 or debian:bookworm-slim and build with CGO_ENABLED=1, or move to a pure-Go package", run)
 	}
@@ -87,6 +87,13 @@ func enableCgo(stages []*dfStageInfo, meta map[string]string, lines []kit.Line, 
 		}
 	}
 	return nil, "", "CGO_ENABLED=0 is set in a way the patcher does not edit (a build argument passed in, or a variable)"
+}
+
+// rootBase is the image a stage is built on at the root of its chain of
+// stages, ARGs expanded, in lower case.
+func rootBase(stages []*dfStageInfo, st *dfStageInfo, meta map[string]string) string {
+	chain := stageChain(stages, st)
+	return strings.ToLower(expandMeta(chain[len(chain)-1].base, meta))
 }
 
 // glibcImage reports whether an image reference is one with glibc: Debian

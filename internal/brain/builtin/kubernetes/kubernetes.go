@@ -224,7 +224,7 @@ func k8sAppFor(tbl *kit.ImageTable, ws fs.FS, s *stack.Service, p k8sParams, oth
 		// its files belong to that user.
 		app.UID = s.Image.UID
 		notes = append(notes, fmt.Sprintf("runs as uid %d, the user %s runs as (%s), with a read-only root filesystem and an emptyDir at /tmp", app.UID, s.Image.Dockerfile, s.Image.UIDSource))
-		if !knownLanguage(s.Language) {
+		if _, built := tbl.Languages[string(s.Language)]; !built {
 			notes = append(notes, fmt.Sprintf("devops-lead did not write %s: if the program writes outside /tmp (logs, pid or cache files under its own directory), mount an emptyDir there or turn readOnlyRootFilesystem off", s.Image.Dockerfile))
 		}
 	} else {
@@ -289,16 +289,6 @@ func K8sImageName(s *stack.Service, several bool, owner, repo string, known bool
 		name += "/" + kit.CIImageName(kit.JoinPath(s.Dir, "Dockerfile"))
 	}
 	return name
-}
-
-// knownLanguage reports whether the built-in specialists build units of
-// language l (the others are run only from their own Dockerfile).
-func knownLanguage(l stack.Language) bool {
-	switch l {
-	case stack.Go, stack.Node, stack.Python, stack.Rust, stack.Java:
-		return true
-	}
-	return false
 }
 
 // k8sUID is the numeric non-root user of the runtime images the container

@@ -107,6 +107,43 @@ func TestKubernetesDeploymentDecodes(t *testing.T) {
 	}
 }
 
+// TestKubernetesUIDFromDockerfile: pods run as the uid the unit's own
+// Dockerfile fixes (its files belong to that user); without one, as the
+// usual uid of the images the container specialist writes. A unit in a
+// language the specialists do not build is told its image's writes may
+// need an emptyDir.
+func TestKubernetesUIDFromDockerfile(t *testing.T) {
+	own := kittest.K8sGoAPI
+	own.Image = &stack.Image{Dockerfile: "svc/api/Dockerfile", User: "app", UID: 1001, UIDSource: "USER 1001", Port: 9000}
+	rootImg := kittest.K8sGoAPI
+	rootImg.Image = &stack.Image{Dockerfile: "svc/api/Dockerfile", UID: 0}
+	ruby := stack.Service{Name: "web", Dir: "web", Language: "ruby", Port: 3000, Kind: stack.KindService,
+		Image: &stack.Image{Dockerfile: "web/Dockerfile", User: "rails", UID: 991, UIDSource: "useradd -u 991", Port: 3000}}
+	for _, tc := range []struct {
+		name, path, uid string
+		svc             stack.Service
+		emptyDirNote    bool
+	}{
+		{"the Dockerfile's uid", "k8s/api/deployment.yaml", "runAsUser: 1001", own, false},
+		{"a root Dockerfile keeps the language's uid", "k8s/api/deployment.yaml", "runAsUser: 65532", rootImg, false},
+		{"an unsupported language", "k8s/web/deployment.yaml", "runAsUser: 991", ruby, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := kittest.Work(t, kit.KubernetesMode, engine.Task{ID: "k8s"}, &stack.Repo{Services: []stack.Service{tc.svc}}, fstest.MapFS{})
+			if got := kittest.FileOf(t, cs, tc.path); !strings.Contains(got, tc.uid) {
+				t.Errorf("%s lacks %q:\n%s", tc.path, tc.uid, got)
+			}
+			var notes []string
+			for _, f := range cs.Files {
+				notes = append(notes, f.Note)
+			}
+			if got := strings.Contains(strings.Join(notes, "\n"), "mount an emptyDir there"); got != tc.emptyDirNote {
+				t.Errorf("emptyDir note present = %v, want %v", got, tc.emptyDirNote)
+			}
+		})
+	}
+}
+
 func TestKubernetesBadInput(t *testing.T) {
 	repo := &stack.Repo{Services: []stack.Service{kittest.K8sGoAPI}}
 	for _, tc := range []struct {

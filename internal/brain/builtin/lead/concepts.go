@@ -392,7 +392,11 @@ func (p *planner) deployImages() bool {
 	}
 	p.plan.Declined = append(p.plan.Declined, declined...)
 	if len(scope) == 0 {
-		return len(declined) > 0 && p.declinedDeploy()
+		if len(declined) == 0 {
+			return false
+		}
+		p.req.Infra = intent.Infra{}
+		return true
 	}
 	p.scope = scope
 	if cloud == "" && !p.req.Publish {
@@ -402,13 +406,6 @@ func (p *planner) deployImages() bool {
 		p.note("%s is written in %s, which the built-in specialists cannot build, but %s builds its image: it runs %s as uid %d (%s) on port %d (EXPOSE); the environment a %s program reads is not read, so set its variables (database, secrets) yourself",
 			kit.DirLabel(s.Dir), stack.LanguageName(string(s.Language)), s.Image.Dockerfile, where, s.Image.UID, s.Image.UIDSource, s.Port, stack.LanguageName(string(s.Language)))
 	}
-	return true
-}
-
-// declinedDeploy drops the deployment from the request once each unit's
-// reason was declined, and reports false so no generic reason is added.
-func (p *planner) declinedDeploy() bool {
-	p.req.Infra = intent.Infra{}
 	return true
 }
 
