@@ -162,6 +162,19 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 		}
 		targets = append(targets, t)
 	}
+	if want("postgres-outbox") && dbURL != "" {
+		db, err := jobs.Open(ctx, "", dbURL)
+		if err != nil {
+			return err
+		}
+		o := jobs.NewOutbox(db)
+		t, err := serveTarget("PostgreSQL outbox only, queue stopped", o, quiet, nil, func() { o.Close(); db.Close() })
+		if err != nil {
+			return err
+		}
+		t.baseline = false
+		targets = append(targets, t)
+	}
 
 	body := payload(size, 0)
 	seq := 0

@@ -249,7 +249,13 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("outbox migration: %w", err)
 		}
 	}
-	return db.migrateIdentity(ctx)
+	if err := db.migrateSettled(ctx); err != nil {
+		return err
+	}
+	if err := db.migrateIdentity(ctx); err != nil {
+		return err
+	}
+	return db.migratePending(ctx)
 }
 
 // q rewrites ? placeholders to $1, $2... for PostgreSQL.

@@ -278,7 +278,7 @@ func TestDispatchIsExactlyOnceAcrossACrash(t *testing.T) {
 			t.Fatalf("dispatch: %d %v", n, err)
 		}
 		// Simulate the crash: the mark is lost.
-		if _, err := db.Outbox.ExecContext(ctx, "UPDATE devops_lead_deliveries SET dispatched_at = NULL"); err != nil {
+		if _, err := db.Outbox.ExecContext(ctx, "INSERT INTO devops_lead_pending (id, key, size, received_at) VALUES ('once', 'acme/api#9', 20, 1)"); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := q.DispatchOnce(ctx); err != nil || n != 1 {

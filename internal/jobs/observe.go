@@ -73,13 +73,9 @@ type Levels struct {
 func (q *Queue) Levels(ctx context.Context) (*Levels, error) {
 	now := time.Now()
 	l := &Levels{Jobs: map[string]int64{}}
-	var oldest sql.NullInt64
-	if err := q.db.Outbox.QueryRowContext(ctx, `SELECT COUNT(*), MIN(received_at) FROM devops_lead_deliveries WHERE dispatched_at IS NULL`).
-		Scan(&l.OutboxPending, &oldest); err != nil {
-		return nil, fmt.Errorf("outbox depth: %w", err)
-	}
-	if oldest.Valid {
-		l.OutboxOldest = max(0, now.Sub(time.Unix(0, oldest.Int64)))
+	var err error
+	if l.OutboxPending, l.OutboxOldest, err = q.db.pendingLevel(ctx, now); err != nil {
+		return nil, err
 	}
 	rows, err := q.db.SQL.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
 	if err != nil {

@@ -50,6 +50,9 @@ type Outbox struct {
 	// checkpoint; stopCheckpoint ends the checkpointer.
 	unchecked      atomic.Int64
 	stopCheckpoint chan struct{}
+	// recent keeps what was stored lately for the bursts that run it
+	// (batch.go).
+	recent recent
 }
 
 // committedBatch is a batch whose transaction committed, with its
@@ -64,6 +67,7 @@ const maxUnsynced = 4
 
 type saveReq struct {
 	d   *webhook.Delivery
+	key string // the issue lock its job serialises on (dispatchKey)
 	res chan saveRes
 }
 
@@ -129,7 +133,9 @@ func NewOutbox(db *DB) *Outbox {
 // for an event identity (d.Identity) already stored under another ID: a
 // signed body replayed under a new X-GitHub-Delivery.
 func (o *Outbox) Save(ctx context.Context, d *webhook.Delivery) (bool, error) {
-	req := &saveReq{d: d, res: make(chan saveRes, 1)}
+	// The key is read from the payload here, in the request's goroutine,
+	// not on the writer's one path.
+	req := &saveReq{d: d, key: dispatchKey(d.Repo, d.Number, d.Event, d.Payload), res: make(chan saveRes, 1)}
 	o.closeMu.Lock()
 	if o.closed {
 		o.closeMu.Unlock()
@@ -269,9 +275,12 @@ func (o *Outbox) answer(batch []*saveReq, results []saveRes, err error) {
 	for i, r := range batch {
 		if err != nil {
 			r.res <- saveRes{err: err}
-		} else {
-			r.res <- results[i]
+			continue
 		}
+		if results[i].isNew {
+			o.recent.put(r.d)
+		}
+		r.res <- results[i]
 	}
 	if err == nil {
 		select {
@@ -290,15 +299,21 @@ const outboxColumns = 11
 // insertQuery is the INSERT of n deliveries, built once per n. No
 // conflict target: a delivery id or an event identity already stored
 // both make the delivery a duplicate, and RETURNING names the rows that
-// were new.
+// were new. Each new delivery also gets its row in devops_lead_pending,
+// which the dispatcher reads (pending.go): on PostgreSQL in the same
+// statement; on SQLite by pendingQuery, in the same transaction.
+// dispatched_at is 0 for every delivery the pending table tracks.
 func (o *Outbox) insertQuery(n int) string {
 	if q, ok := o.queries.Load(n); ok {
 		return q.(string)
 	}
 	var b strings.Builder
+	if o.db.Postgres {
+		b.WriteString(`WITH ins AS (`)
+	}
 	b.WriteString(`INSERT INTO devops_lead_deliveries
-		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at, identity) VALUES `)
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", outboxColumns), ", ") + ")"
+		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at, identity, dispatched_at) VALUES `)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", outboxColumns), ", ") + ", 0)"
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
@@ -306,8 +321,30 @@ func (o *Outbox) insertQuery(n int) string {
 		b.WriteString(row)
 	}
 	b.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
+	if o.db.Postgres {
+		b.WriteString(`) INSERT INTO devops_lead_pending (id, key, size, received_at)
+		SELECT v.id, v.key, v.size, v.received_at FROM ins JOIN (VALUES `)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?::text, ?::text, ?::bigint, ?::bigint)")
+		}
+		b.WriteString(`) AS v(id, key, size, received_at) ON v.id = ins.id RETURNING id`)
+	}
 	q := o.db.q(b.String())
 	o.queries.Store(n, q)
+	return q
+}
+
+// pendingQuery is SQLite's INSERT of n rows into devops_lead_pending.
+func (o *Outbox) pendingQuery(n int) string {
+	if q, ok := o.queries.Load(-n); ok {
+		return q.(string)
+	}
+	q := `INSERT INTO devops_lead_pending (id, key, size, received_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")
+	o.queries.Store(-n, q)
 	return q
 }
 
@@ -323,6 +360,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	keep := make([]bool, len(batch))
 	seen := make(map[string]struct{}, 2*len(batch))
 	args := make([]any, 0, outboxColumns*len(batch))
+	var pend []pendingRow
 	rows := 0
 	for i, r := range batch {
 		d := r.d
@@ -340,8 +378,14 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 		rows++
 		args = append(args, d.ID, d.Event, d.Action, d.Installation, d.Repo, d.Number, d.Sender,
 			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano(), nullable(d.Identity))
+		pend = append(pend, pendingRow{id: d.ID, key: r.key, size: int64(len(d.Payload)), received: d.ReceivedAt.UnixNano()})
 	}
-	inserted, err := o.insert(ctx, o.insertQuery(rows), args, rows)
+	if o.db.Postgres {
+		for _, p := range pend {
+			args = append(args, p.id, p.key, p.size, p.received)
+		}
+	}
+	inserted, err := o.insert(ctx, o.insertQuery(rows), args, pend)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +402,8 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 // on PostgreSQL the statement commits by itself, durably; on SQLite it
 // runs in a transaction, and the syncer makes the commit durable before
 // any request of the batch is answered.
-func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (map[string]struct{}, error) {
+func (o *Outbox) insert(ctx context.Context, query string, args []any, pend []pendingRow) (map[string]struct{}, error) {
+	n := len(pend)
 	inserted := make(map[string]struct{}, n)
 	scan := func(rows *sql.Rows) error {
 		defer rows.Close()
@@ -413,6 +458,17 @@ func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (m
 	if err := scan(rows); err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
+	var pargs []any
+	for _, p := range pend {
+		if _, ok := inserted[p.id]; ok {
+			pargs = append(pargs, p.id, p.key, p.size, p.received)
+		}
+	}
+	if len(pargs) > 0 {
+		if _, err := tx.ExecContext(ctx, o.pendingQuery(len(pargs)/4), pargs...); err != nil {
+			return nil, fmt.Errorf("store deliveries: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit deliveries: %w", err)
 	}
@@ -421,26 +477,35 @@ func (o *Outbox) insert(ctx context.Context, query string, args []any, n int) (m
 
 // Delivery loads a stored delivery.
 func (db *DB) Delivery(ctx context.Context, id string) (*webhook.Delivery, error) {
+	d, _, err := db.loadDelivery(ctx, id)
+	return d, err
+}
+
+// loadDelivery loads a stored delivery and reports whether a burst
+// already ran it (batch.go).
+func (db *DB) loadDelivery(ctx context.Context, id string) (*webhook.Delivery, bool, error) {
 	d := &webhook.Delivery{ID: id}
 	var received int64
-	st, err := db.prepared(ctx, db.q(`SELECT event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
-		FROM devops_lead_deliveries WHERE id = ?`))
+	var settled sql.NullString
+	st, err := db.prepared(ctx, db.q(`SELECT event, action, installation, repo, number, sender, sender_is_bot, payload, received_at,
+		(SELECT state FROM devops_lead_settled s WHERE s.id = d.id)
+		FROM devops_lead_deliveries d WHERE id = ?`))
 	if err != nil {
-		return nil, fmt.Errorf("load delivery %s: %w", id, err)
+		return nil, false, fmt.Errorf("load delivery %s: %w", id, err)
 	}
 	err = st.QueryRowContext(ctx, id).
-		Scan(&d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &d.Payload, &received)
+		Scan(&d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &d.Payload, &received, &settled)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("delivery %s is not stored", id)
+		return nil, false, fmt.Errorf("delivery %s is not stored", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load delivery %s: %w", id, err)
+		return nil, false, fmt.Errorf("load delivery %s: %w", id, err)
 	}
 	if len(d.Payload) == 0 {
-		return nil, fmt.Errorf("delivery %s is older than the retention window: its payload was pruned", id)
+		return nil, false, fmt.Errorf("delivery %s is older than the retention window: its payload was pruned", id)
 	}
 	d.ReceivedAt = time.Unix(0, received).UTC()
-	return d, nil
+	return d, settled.String == settledDone, nil
 }
 
 // nullable stores an empty identity as NULL, which the unique index does

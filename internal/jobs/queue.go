@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -109,6 +107,9 @@ type Queue struct {
 	beatDone     chan struct{}
 	mu           sync.Mutex
 	started      bool
+	// burstSlots bounds the deliveries bursts run at once (batch.go).
+	burstOnce  sync.Once
+	burstSlots chan struct{}
 }
 
 // New builds the queue over an open database.
@@ -130,6 +131,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker{q: q})
 	river.AddWorker(workers, &taskWorker{q: q})
+	river.AddWorker(workers, &burstWorker{q: q})
 	cfg := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:           workers,
@@ -143,7 +145,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 		// running a minute after the longest timeout: a job whose process
 		// died that the start sweep (recovery.go) did not release.
 		JobTimeout:           opts.DeliveryTimeout,
-		RescueStuckJobsAfter: max(opts.DeliveryTimeout, opts.TaskTimeout) + rescueMargin,
+		RescueStuckJobsAfter: max(2*opts.DeliveryTimeout, opts.TaskTimeout) + rescueMargin,
 		RetryPolicy:          OutageBackoff{},
 	}
 	if opts.RetryDelay > 0 {
@@ -271,44 +273,29 @@ const (
 )
 
 // DispatchOnce turns up to one batch of stored, undispatched deliveries
-// into River jobs, then marks them dispatched. River's unique-by-args
-// insert makes the hand-off exactly once: if the process dies between the
-// two steps, the next dispatch of the same delivery is skipped as a
-// duplicate.
+// into River jobs, then marks them dispatched: a job each, or, for a round
+// of batchFrom deliveries or more (a burst), one job for them all
+// (batch.go). River's unique-by-args insert makes the hand-off exactly
+// once: if the process dies between the two steps, the next dispatch of
+// the same deliveries is skipped as a duplicate. A later round that
+// gathers them differently makes a second job; the settled marks and the
+// issue locks keep either from running a delivery the other ran.
 func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
-	// Events that can be about a task's pull request bring their payload,
-	// to find the plan's issue they serialise on (webhook.PlanIssue).
-	rows, err := q.db.Outbox.QueryContext(ctx, q.db.q(`SELECT id, repo, number, installation, event,
-		CASE WHEN event IN ('pull_request', 'pull_request_review', 'pull_request_review_comment', 'issue_comment') THEN payload END
-		FROM devops_lead_deliveries WHERE dispatched_at IS NULL ORDER BY received_at LIMIT `+strconv.Itoa(dispatchBatch)))
+	round, err := q.db.nextPending(ctx, dispatchBatch)
 	if err != nil {
 		return 0, err
 	}
-	var params []river.InsertManyParams
-	var ids []any
-	for rows.Next() {
-		var id, repo, event string
-		var number int
-		var inst int64
-		var payload []byte
-		if err := rows.Scan(&id, &repo, &number, &inst, &event, &payload); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		d := webhook.Delivery{Repo: repo, Number: number, Installation: inst}
-		if plan := webhook.PlanIssue(event, payload); plan > 0 {
-			d.Number = plan
-		}
-		params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id, Key: d.Key()},
-			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if len(params) == 0 {
+	if len(round) == 0 {
 		return 0, nil
+	}
+	var params []river.InsertManyParams
+	if len(round) >= batchFrom {
+		params = burstParams(round)
+	} else {
+		for _, p := range round {
+			params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: p.id, Key: p.key},
+				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+		}
 	}
 	if _, err := q.client.InsertMany(ctx, params); err != nil {
 		return 0, fmt.Errorf("insert jobs: %w", err)
@@ -316,12 +303,10 @@ func (q *Queue) DispatchOnce(ctx context.Context) (int, error) {
 	if err := q.db.syncRiver(); err != nil {
 		return 0, fmt.Errorf("insert jobs: %w", err)
 	}
-	args := append([]any{time.Now().UnixNano()}, ids...)
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	if _, err := q.db.Outbox.ExecContext(ctx, q.db.q(`UPDATE devops_lead_deliveries SET dispatched_at = ? WHERE id IN (`+marks+`)`), args...); err != nil {
-		return 0, fmt.Errorf("mark dispatched: %w", err)
+	if err := q.db.markDispatched(ctx, round); err != nil {
+		return 0, err
 	}
-	return len(params), nil
+	return len(round), nil
 }
 
 type deliveryWorker struct {
@@ -358,12 +343,15 @@ func (w *deliveryWorker) Timeout(*river.Job[DeliveryArgs]) time.Duration {
 
 func (w *deliveryWorker) work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
 	q := w.q
-	d, err := q.db.Delivery(ctx, job.Args.DeliveryID)
+	d, ranInBurst, err := q.db.loadDelivery(ctx, job.Args.DeliveryID)
 	if err != nil {
 		if stopErr := stopped(ctx); stopErr != nil {
 			return stopErr
 		}
 		return river.JobCancel(err)
+	}
+	if ranInBurst {
+		return nil // a burst that overlapped this job's dispatch ran it
 	}
 	log := q.log.With("delivery", d.ID, "event", d.Event, "repo", d.Repo, "issue", d.Number, "attempt", job.Attempt)
 	log.Info("job start")

@@ -149,6 +149,18 @@ func TestIdentityMigrationUpgradesAnOldOutbox(t *testing.T) {
 			if err != nil || string(d.Payload) != "{}" {
 				t.Fatalf("old delivery %+v %v", d, err)
 			}
+			// The first open moves the undispatched deliveries into the
+			// pending table; once dispatched, a later open moves none back.
+			want := 2
+			if i == 1 {
+				want = 0
+			}
+			if err := db.Outbox.QueryRow("SELECT COUNT(*) FROM devops_lead_pending").Scan(&n); err != nil || n != want {
+				t.Fatalf("open %d: %d pending %v, want %d", i+1, n, err, want)
+			}
+			if _, err := db.Outbox.Exec("DELETE FROM devops_lead_pending"); err != nil {
+				t.Fatal(err)
+			}
 			db.Close()
 		}
 	})

@@ -69,6 +69,7 @@ func (p *Pruner) PruneOnce(ctx context.Context) (Pruned, error) {
 	empty := p.DB.q(`UPDATE devops_lead_deliveries SET payload = ? WHERE id IN (
 		SELECT id FROM devops_lead_deliveries
 		WHERE received_at < ? AND dispatched_at IS NOT NULL AND length(payload) > 0
+		AND NOT EXISTS (SELECT 1 FROM devops_lead_pending p WHERE p.id = devops_lead_deliveries.id)
 		ORDER BY received_at LIMIT ?)`)
 	n, err := p.batches(ctx, empty, []byte{}, payloadCutoff)
 	out.Payloads = n
@@ -80,11 +81,18 @@ func (p *Pruner) PruneOnce(ctx context.Context) (Pruned, error) {
 	del := p.DB.q(`DELETE FROM devops_lead_deliveries WHERE id IN (
 		SELECT id FROM devops_lead_deliveries
 		WHERE received_at < ? AND dispatched_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM devops_lead_pending p WHERE p.id = devops_lead_deliveries.id)
 		ORDER BY received_at LIMIT ?)`)
 	n, err = p.batches(ctx, del, rowCutoff)
 	out.Rows = n
 	if err != nil {
 		return out, fmt.Errorf("prune deliveries: %w", err)
+	}
+	// The marks of deliveries bursts settled (batch.go) go with their rows.
+	settled := p.DB.q(`DELETE FROM devops_lead_settled WHERE id IN (
+		SELECT id FROM devops_lead_settled WHERE settled_at < ? LIMIT ?)`)
+	if _, err := p.batches(ctx, settled, rowCutoff); err != nil {
+		return out, fmt.Errorf("prune settled marks: %w", err)
 	}
 	return out, nil
 }

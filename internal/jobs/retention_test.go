@@ -42,7 +42,7 @@ func TestPrunerKeepsDedupeForTheWindow(t *testing.T) {
 			save(fmt.Sprintf("d-%d", i), int64(100+i), start.Add(time.Duration(i)*time.Second))
 		}
 		save("pending", 999, start)
-		if _, err := db.Outbox.ExecContext(ctx, db.q(`UPDATE devops_lead_deliveries SET dispatched_at = ? WHERE id <> 'pending'`), start.UnixNano()); err != nil {
+		if _, err := db.Outbox.ExecContext(ctx, `DELETE FROM devops_lead_pending WHERE id <> 'pending'`); err != nil {
 			t.Fatal(err)
 		}
 		now := start
@@ -115,7 +115,7 @@ func TestPrunerBatchesAreBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Outbox.ExecContext(ctx, `UPDATE devops_lead_deliveries SET dispatched_at = 1`); err != nil {
+	if _, err := db.Outbox.ExecContext(ctx, `DELETE FROM devops_lead_pending`); err != nil {
 		t.Fatal(err)
 	}
 	p := &Pruner{DB: db, Window: time.Hour, Batch: 2, MaxBatches: 3}
@@ -181,7 +181,7 @@ func TestSQLiteCommitsAreDurable(t *testing.T) {
 		t.Error("deliveries dispatched though River's commit could not be synced")
 	}
 	var undispatched int
-	if err := db.Outbox.QueryRow(`SELECT COUNT(*) FROM devops_lead_deliveries WHERE dispatched_at IS NULL`).Scan(&undispatched); err != nil {
+	if err := db.Outbox.QueryRow(`SELECT COUNT(*) FROM devops_lead_pending`).Scan(&undispatched); err != nil {
 		t.Fatal(err)
 	}
 	if undispatched == 0 {
@@ -204,7 +204,7 @@ func TestPrunerRunPrunesAtStartAndStops(t *testing.T) {
 	if _, err := o.Save(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Outbox.ExecContext(ctx, `UPDATE devops_lead_deliveries SET dispatched_at = 1`); err != nil {
+	if _, err := db.Outbox.ExecContext(ctx, `DELETE FROM devops_lead_pending`); err != nil {
 		t.Fatal(err)
 	}
 	future := d.ReceivedAt.Add(3 * time.Hour)

@@ -17,6 +17,11 @@ var rePlanMarker = regexp.MustCompile(`<!-- devops-lead:pr:([0-9]+):[a-z0-9][a-z
 // serialise with the issue's own events and commands, so two jobs never
 // write the plan's state at once.
 func PlanIssue(event string, payload []byte) int {
+	switch event {
+	case "pull_request", "pull_request_review", "pull_request_review_comment", "issue_comment":
+	default:
+		return 0 // about an issue, never a task's pull request
+	}
 	var p struct {
 		PullRequest *struct {
 			Body string `json:"body"`

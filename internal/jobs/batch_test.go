@@ -1,0 +1,339 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/devops-lead/devops-lead/internal/webhook"
+)
+
+// saveBurst stores deliveries with the queue not started and dispatches
+// them in one round, which must become one burst job.
+func saveBurst(t *testing.T, q *Queue, ds []*webhook.Delivery) {
+	t.Helper()
+	ctx := context.Background()
+	for _, d := range ds {
+		if _, err := q.Outbox.Save(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := q.DispatchOnce(ctx); err != nil || n != len(ds) {
+		t.Fatalf("dispatch: %d %v, want %d", n, err, len(ds))
+	}
+	res, err := q.client.JobList(ctx, river.NewJobListParams().First(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Jobs) != 1 || res.Jobs[0].Kind != (DeliveriesArgs{}).Kind() {
+		var kinds []string
+		for _, j := range res.Jobs {
+			kinds = append(kinds, j.Kind)
+		}
+		t.Fatalf("a round of %d deliveries made jobs %v, want one burst", len(ds), kinds)
+	}
+	var args DeliveriesArgs
+	if err := json.Unmarshal(res.Jobs[0].EncodedArgs, &args); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, d := range ds {
+		want = append(want, d.ID)
+	}
+	if !slices.Equal(args.IDs, want) {
+		t.Fatalf("burst holds %v, want %v in the order received", args.IDs, want)
+	}
+}
+
+// burstOf makes n deliveries over issues 1..issues, in turn.
+func burstOf(prefix string, n, issues int) []*webhook.Delivery {
+	var ds []*webhook.Delivery
+	start := time.Now()
+	for i := range n {
+		d := delivery(fmt.Sprintf("%s-%02d", prefix, i), "acme/api", 1+i%issues)
+		d.ReceivedAt = start.Add(time.Duration(i) * time.Millisecond)
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+func settledStates(t *testing.T, db *DB) map[string]string {
+	t.Helper()
+	rows, err := db.Outbox.Query(`SELECT id, state FROM devops_lead_settled`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, state string
+		if err := rows.Scan(&id, &state); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = state
+	}
+	return out
+}
+
+// orderRecorder records the order deliveries ran in.
+type orderRecorder struct {
+	*recorder
+	mu    sync.Mutex
+	order []string
+}
+
+func (o *orderRecorder) Process(ctx context.Context, d *webhook.Delivery) error {
+	err := o.recorder.Process(ctx, d)
+	o.mu.Lock()
+	o.order = append(o.order, d.ID)
+	o.mu.Unlock()
+	return err
+}
+
+// TestBurstRunsEachDeliveryOnceInIssueOrder: a round of many deliveries
+// is one job; each delivery runs once, one issue's in the order they came,
+// never two of one issue at once; all end settled and no lock is left.
+func TestBurstRunsEachDeliveryOnceInIssueOrder(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		db := openTestDB(t, backend)
+		rec := &orderRecorder{recorder: newRecorder()}
+		rec.hold = 5 * time.Millisecond
+		q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := burstOf("b", 24, 5)
+		saveBurst(t, q, ds)
+		if err := q.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, rec.recorder, len(ds))
+		time.Sleep(200 * time.Millisecond)
+		if err := q.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, d := range ds {
+			if rec.done[d.ID] != 1 {
+				t.Errorf("%s ran %d times, want once", d.ID, rec.done[d.ID])
+			}
+		}
+		if rec.overlap {
+			t.Error("two deliveries of one issue ran at the same time")
+		}
+		last := map[int]int{}
+		for _, id := range rec.order {
+			var i int
+			fmt.Sscanf(id, "b-%d", &i)
+			issue := 1 + i%5
+			if prev, ok := last[issue]; ok && prev > i {
+				t.Errorf("issue %d ran b-%02d after b-%02d", issue, i, prev)
+			}
+			last[issue] = i
+		}
+		states := settledStates(t, db)
+		for _, d := range ds {
+			if states[d.ID] != settledDone {
+				t.Errorf("%s settled %q, want done", d.ID, states[d.ID])
+			}
+		}
+		var locks int
+		if err := db.Outbox.QueryRow(`SELECT COUNT(*) FROM devops_lead_locks`).Scan(&locks); err != nil || locks != 0 {
+			t.Errorf("%d locks left (%v)", locks, err)
+		}
+	})
+}
+
+// TestBurstHandsOffWhatItCannotRun: an issue another job holds, and a
+// delivery that failed on a transient error, go to jobs of their own and
+// run once there; a permanent failure is not retried.
+func TestBurstHandsOffWhatItCannotRun(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		db := openTestDB(t, backend)
+		rec := newRecorder()
+		ds := burstOf("h", 12, 4)
+		rec.failOnce["h-00"] = true // issue 1
+		rec.perm["h-05"] = true     // issue 2
+		q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond, RetryDelay: 50 * time.Millisecond, MaxAttempts: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Issue 3 (h-02, h-06, h-10) is held by another job of this
+		// process (so the start sweep leaves it) for a while.
+		if ok, err := db.lock(context.Background(), "acme/api#3", q.ClientID()+"/job-999999", 700*time.Millisecond); !ok || err != nil {
+			t.Fatal("lock", ok, err)
+		}
+		saveBurst(t, q, ds)
+		if err := q.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, rec, len(ds))
+		time.Sleep(300 * time.Millisecond)
+		if err := q.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, d := range ds {
+			want := 1
+			if d.ID == "h-05" {
+				want = 0
+			}
+			if rec.done[d.ID] != want {
+				t.Errorf("%s ran %d times, want %d", d.ID, rec.done[d.ID], want)
+			}
+		}
+		states := settledStates(t, db)
+		for id, want := range map[string]string{"h-00": settledHanded, "h-02": settledHanded, "h-06": settledHanded,
+			"h-10": settledHanded, "h-05": settledDone, "h-01": settledDone, "h-11": settledDone} {
+			if states[id] != want {
+				t.Errorf("%s settled %q, want %q", id, states[id], want)
+			}
+		}
+		res, err := q.client.JobList(context.Background(), river.NewJobListParams().Kinds(DeliveryArgs{}.Kind()).First(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var own []string
+		for _, j := range res.Jobs {
+			var a DeliveryArgs
+			if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+				t.Fatal(err)
+			}
+			own = append(own, a.DeliveryID)
+			if a.DeliveryID == "h-00" && j.MaxAttempts != 2 {
+				t.Errorf("the retried delivery's own job has %d attempts, want 2 (the burst was the first)", j.MaxAttempts)
+			}
+		}
+		slices.Sort(own)
+		if want := []string{"h-00", "h-02", "h-06", "h-10"}; !slices.Equal(own, want) {
+			t.Errorf("jobs of their own for %v, want %v", own, want)
+		}
+	})
+}
+
+// TestBurstRunAgainSkipsWhatItFinished: a delivery a burst already
+// settled is not run again, by the burst run again or by a job of its own
+// that an overlapping dispatch queued.
+func TestBurstRunAgainSkipsWhatItFinished(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		db := openTestDB(t, backend)
+		rec := newRecorder()
+		q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := burstOf("s", 10, 3)
+		saveBurst(t, q, ds)
+		ctx := context.Background()
+		// An earlier run finished s-00 and s-01 and handed s-02 off.
+		if err := db.markSettled(ctx, []string{"s-00", "s-01", "s-02"}, []string{settledDone, settledDone, settledHanded}); err != nil {
+			t.Fatal(err)
+		}
+		// A dispatch that overlapped the burst's queued s-01 alone.
+		if _, err := q.client.Insert(ctx, DeliveryArgs{DeliveryID: "s-01", Key: "acme/api#2"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, rec, 7)
+		time.Sleep(300 * time.Millisecond)
+		if err := q.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, d := range ds {
+			want := 1
+			if d.ID <= "s-02" {
+				want = 0
+			}
+			if rec.done[d.ID] != want {
+				t.Errorf("%s ran %d times, want %d", d.ID, rec.done[d.ID], want)
+			}
+		}
+	})
+}
+
+// cutProcessor blocks on one delivery until its context ends and runs
+// the others at once.
+type cutProcessor struct {
+	*recorder
+	slow    string
+	started chan struct{}
+	once    sync.Once
+}
+
+func (c *cutProcessor) Process(ctx context.Context, d *webhook.Delivery) error {
+	if d.ID == c.slow {
+		c.once.Do(func() { close(c.started) })
+		<-ctx.Done()
+		return fmt.Errorf("calling GitHub: %w", ctx.Err())
+	}
+	return c.recorder.Process(ctx, d)
+}
+
+// TestBurstCutByShutdownRunsTheRestNextStart: a burst cut at the end of
+// the shutdown grace is not failed; the next start runs what it had not
+// finished, and nothing it had.
+func TestBurstCutByShutdownRunsTheRestNextStart(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		db := openTestDB(t, backend)
+		cut := &cutProcessor{recorder: newRecorder(), slow: "c-03", started: make(chan struct{})}
+		opts := Options{Workers: 4, PollInterval: 50 * time.Millisecond, MaxAttempts: 1}
+		q, err := New(db, cut, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := burstOf("c", 9, 3)
+		saveBurst(t, q, ds)
+		if err := q.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-cut.started:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the slow delivery never started")
+		}
+		// c-03 is issue 1's second: c-06 waits behind it; the other
+		// issues finish.
+		waitFor(t, cut.recorder, 7)
+		grace, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		if err := q.Stop(grace); err != nil {
+			t.Fatal(err)
+		}
+		var state string
+		if err := db.SQL.QueryRow(`SELECT state FROM river_job WHERE kind = 'github_deliveries'`).Scan(&state); err != nil || state != "available" {
+			t.Fatalf("cut burst is %q (%v), want available", state, err)
+		}
+		cut.slow = "" // runs at once next time
+		q2, err := New(db, cut, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q2.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, cut.recorder, 2)
+		time.Sleep(300 * time.Millisecond)
+		if err := q2.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		cut.mu.Lock()
+		defer cut.mu.Unlock()
+		for _, d := range ds {
+			if cut.done[d.ID] != 1 {
+				t.Errorf("%s ran %d times, want once", d.ID, cut.done[d.ID])
+			}
+		}
+	})
+}
