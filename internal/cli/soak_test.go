@@ -92,7 +92,11 @@ func TestSoakKillRestart(t *testing.T) {
 		"GITHUB_APP_ID=77", "GITHUB_APP_SLUG=devops-lead", "GITHUB_WEBHOOK_SECRET="+hookSecret, "GITHUB_API_URL="+gh.URL,
 		"GITHUB_PRIVATE_KEY="+string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		"DEVOPS_LEAD_DB="+filepath.Join(dir, "queue.db"), "GEMINI_API_KEY=")
+	// A DATABASE_URL in the caller's environment must not turn the
+	// SQLite run into one on a shared PostgreSQL database (where an
+	// earlier run's deliveries would make these duplicates).
 	db := "SQLite"
+	env = append(env, "DATABASE_URL=")
 	if os.Getenv(jobstest.EnvVar) != "" {
 		env = append(env, "DATABASE_URL="+jobstest.PostgresURL(t))
 		db = "PostgreSQL"

@@ -13,8 +13,8 @@ package jobs
 //     (see below);
 //   - runs each issue's deliveries in order, issues side by side, at most
 //     Options.Workers deliveries at a time across the queue's bursts;
-//   - as each issue's deliveries end, records them settled and releases
-//     that issue's lock, gathering the issues that ended meanwhile into
+//   - records each delivery settled as it ends, and releases each issue's
+//     lock once its deliveries have, gathering what ended meanwhile into
 //     one statement of each.
 //
 // A delivery is settled once the burst is done with it: it ran, failed
@@ -175,49 +175,51 @@ func (w *burstWorker) Work(ctx context.Context, job *river.Job[DeliveriesArgs]) 
 	jctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopRenew := b.renew(jctx, cancel)
-	ended := make(chan []*burstItem)
+	// Each delivery is recorded settled as soon as it is, and each issue's
+	// lock released once its deliveries are: what ended while the last
+	// statement was written goes into the next one.
+	ended := make(chan settleMsg, len(items)+len(keys))
 	var wg sync.WaitGroup
 	for _, k := range keys {
 		if !got[k] {
 			continue
 		}
 		wg.Add(1)
-		go func(chain []*burstItem) {
+		go func(key string, chain []*burstItem) {
 			defer wg.Done()
-			b.runChain(jctx, chain)
-			ended <- chain
-		}(chains[k])
+			b.runChain(jctx, chain, ended)
+			ended <- settleMsg{key: key}
+		}(k, chains[k])
 	}
 	go func() {
 		wg.Wait()
 		close(ended)
 	}()
-	// Issues that ended while the last settle was written are settled and
-	// released together.
 	var settleErr error
-	for chain := range ended {
-		group := chain
+	for m := range ended {
+		group := []settleMsg{m}
 	more:
 		for {
 			select {
-			case c, ok := <-ended:
+			case m, ok := <-ended:
 				if !ok {
 					break more
 				}
-				group = append(group, c...)
+				group = append(group, m)
 			default:
 				break more
 			}
 		}
+		var settledItems []*burstItem
 		var keysEnded []string
-		seen := map[string]bool{}
-		for _, it := range group {
-			if !seen[it.key] {
-				seen[it.key] = true
-				keysEnded = append(keysEnded, it.key)
+		for _, m := range group {
+			if m.item != nil {
+				settledItems = append(settledItems, m.item)
+			} else {
+				keysEnded = append(keysEnded, m.key)
 			}
 		}
-		if err := b.settle(group, keysEnded); err != nil && settleErr == nil {
+		if err := b.settle(settledItems, keysEnded); err != nil && settleErr == nil {
 			settleErr = err
 		}
 	}
@@ -258,8 +260,16 @@ func (q *Queue) slots() chan struct{} {
 	return q.burstSlots
 }
 
-// runChain runs one issue's deliveries in order.
-func (b *burst) runChain(ctx context.Context, chain []*burstItem) {
+// settleMsg is a delivery a burst settled, or (item nil) an issue whose
+// deliveries all ended.
+type settleMsg struct {
+	item *burstItem
+	key  string
+}
+
+// runChain runs one issue's deliveries in order and sends each it
+// settles to ended.
+func (b *burst) runChain(ctx context.Context, chain []*burstItem, ended chan<- settleMsg) {
 	q := b.q
 	slots := q.slots()
 	for _, it := range chain {
@@ -269,6 +279,7 @@ func (b *burst) runChain(ctx context.Context, chain []*burstItem) {
 		}
 		if time.Since(b.start) > q.opts.DeliveryTimeout {
 			it.settled = settledHanded // not started in time: a job of its own
+			ended <- settleMsg{item: it}
 			continue
 		}
 		select {
@@ -281,7 +292,9 @@ func (b *burst) runChain(ctx context.Context, chain []*burstItem) {
 		<-slots
 		if it.settled == "" {
 			b.unsettled.Add(1)
+			continue
 		}
+		ended <- settleMsg{item: it}
 	}
 }
 

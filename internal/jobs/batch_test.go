@@ -1,16 +1,22 @@
 package jobs
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/devops-lead/devops-lead/internal/jobs/jobstest"
 	"github.com/devops-lead/devops-lead/internal/webhook"
 )
 
@@ -333,6 +339,139 @@ func TestBurstCutByShutdownRunsTheRestNextStart(t *testing.T) {
 		for _, d := range ds {
 			if cut.done[d.ID] != 1 {
 				t.Errorf("%s ran %d times, want once", d.ID, cut.done[d.ID])
+			}
+		}
+	})
+}
+
+// burstChildEnv makes TestRecoveryChild's binary run TestBurstChild.
+const burstChildEnv = "DEVOPS_LEAD_BURST_CHILD"
+
+// burstStuck runs every delivery at once but k-04, in which it blocks
+// until the process is killed.
+type burstStuck struct{}
+
+func (burstStuck) Process(ctx context.Context, d *webhook.Delivery) error {
+	if d.ID == "k-04" {
+		fmt.Printf("started %s\n", d.ID)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	fmt.Printf("ran %s\n", d.ID)
+	return nil
+}
+
+// TestBurstChild is the worker TestKilledBurstResumesAfterRestart kills:
+// it queues a burst of ten deliveries over three issues and runs it.
+func TestBurstChild(t *testing.T) {
+	if os.Getenv(burstChildEnv) == "" {
+		t.Skip("run by TestKilledBurstResumesAfterRestart")
+	}
+	ctx := context.Background()
+	db, err := Open(ctx, os.Getenv(childPathEnv), os.Getenv(childURLEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := New(db, burstStuck{}, Options{Workers: 4, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveBurst(t, q, burstOf("k", 10, 3))
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Minute) // the parent kills this process long before
+	t.Fatal("not killed")
+}
+
+// TestKilledBurstResumesAfterRestart: a worker process is SIGKILLed while
+// a burst runs, one issue's delivery blocked (and the next of that issue
+// waiting behind it), the other issues' finished. A new queue on the same
+// database runs the two that did not finish, within a minute, and none
+// that did.
+func TestKilledBurstResumesAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a child process")
+	}
+	backends(t, func(t *testing.T, backend string) {
+		var path, url string
+		switch backend {
+		case "sqlite":
+			path = filepath.Join(t.TempDir(), "queue.db")
+		case "postgres":
+			url = jobstest.PostgresURL(t)
+		}
+		child := exec.Command(os.Args[0], "-test.run=^TestBurstChild$", "-test.count=1")
+		child.Env = append(os.Environ(), burstChildEnv+"=1", childPathEnv+"="+path, childURLEnv+"="+url)
+		child.Stderr = os.Stderr
+		out, err := child.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+		lines := make(chan string, 20)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		ran := map[string]bool{}
+		started := false
+		for !started || len(ran) < 7 {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatal("the child ended before its burst ran")
+				}
+				if id, ok := strings.CutPrefix(l, "ran "); ok {
+					ran[id] = true
+				}
+				if l == "started k-04" {
+					started = true
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the child's burst never got there: ran %v, k-04 started %v", ran, started)
+			}
+		}
+		db := openAt(t, path, url)
+		// The issues that finished are recorded settled before the kill.
+		deadline := time.Now().Add(10 * time.Second)
+		for len(settledStates(t, db)) < 7 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := child.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		child.Wait()
+
+		rec := newRecorder()
+		begin := time.Now()
+		q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer q.Stop(context.Background())
+		waitFor(t, rec, 2)
+		t.Logf("%s: the rest of the burst ran %v after the restart", backend, time.Since(begin).Round(time.Millisecond))
+		time.Sleep(300 * time.Millisecond) // let a wrong second run show itself
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for i := range 10 {
+			id := fmt.Sprintf("k-%02d", i)
+			want := 0
+			if id == "k-04" || id == "k-07" {
+				want = 1
+			}
+			if rec.done[id] != want {
+				t.Errorf("after the restart %s ran %d times, want %d (the child ran %v)", id, rec.done[id], want, ran)
 			}
 		}
 	})

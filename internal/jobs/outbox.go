@@ -240,8 +240,8 @@ func (o *Outbox) syncer() {
 // runs a passive checkpoint on a connection of its own, beside the writer,
 // whenever checkpointBytes of payloads were committed or a second passed
 // with some: a passive checkpoint never blocks the writer. Under load the
-// writer's own checkpoint, at 8,000 pages, still runs (it must, for the
-// WAL to start over), but finds the pages already copied.
+// writer's own checkpoint, at 16,000 pages, still runs (it must, for the
+// WAL to start over; see Open).
 const (
 	checkpointBytes = 2 << 20
 	checkpointEvery = time.Second
