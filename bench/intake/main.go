@@ -46,6 +46,13 @@ import (
 
 const secret = "bench-secret"
 
+// The queue's settings; the defaults are serve's (config.Server: 4
+// workers, River polling every second).
+var (
+	workers = flag.Int("workers", 4, "queue workers (serve's default: 4)")
+	poll    = flag.Duration("poll", time.Second, "how often the queue's workers look for jobs (serve's default: 1s)")
+)
+
 func main() {
 	n := flag.Int("n", 3000, "deliveries per store, concurrency level and round")
 	levels := flag.String("c", "1,16,64", "concurrency levels")
@@ -252,7 +259,7 @@ func queueTarget(ctx context.Context, name, path, url string, quiet *slog.Logger
 	q, err := jobs.New(db, jobs.ProcessorFunc(func(context.Context, *webhook.Delivery) error {
 		processed.Add(1)
 		return nil
-	}), jobs.Options{Workers: 16, Logger: quiet, PollInterval: 20 * time.Millisecond})
+	}), jobs.Options{Workers: *workers, Logger: quiet, PollInterval: *poll})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -476,3 +476,32 @@ func TestKilledBurstResumesAfterRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestRecentIsBounded: the deliveries kept in memory for bursts stay
+// under recentCap, the oldest going first; a large payload is not kept;
+// take hands each out once.
+func TestRecentIsBounded(t *testing.T) {
+	var r recent
+	payload := make([]byte, 1<<20-1) // just under recentMaxPayload
+	n := recentCap/len(payload) + 5
+	for i := range n {
+		r.put(&webhook.Delivery{ID: fmt.Sprint("r-", i), Payload: payload, ReceivedAt: time.Now()})
+	}
+	r.put(&webhook.Delivery{ID: "huge", Payload: make([]byte, recentMaxPayload+1)})
+	if r.bytes > recentCap {
+		t.Fatalf("%d bytes kept, over the cap of %d", r.bytes, recentCap)
+	}
+	got := r.take([]string{"r-0", fmt.Sprint("r-", n-1), "huge"})
+	if _, ok := got["r-0"]; ok {
+		t.Error("the oldest delivery was not evicted")
+	}
+	if _, ok := got["huge"]; ok {
+		t.Error("a payload over recentMaxPayload was kept")
+	}
+	if d := got[fmt.Sprint("r-", n-1)]; d == nil || len(d.Payload) != len(payload) {
+		t.Fatal("the newest delivery is not kept")
+	}
+	if again := r.take([]string{fmt.Sprint("r-", n-1)}); len(again) != 0 {
+		t.Error("a delivery was handed out twice")
+	}
+}
