@@ -174,7 +174,7 @@ func (w *burstWorker) Work(ctx context.Context, job *river.Job[DeliveriesArgs]) 
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stopRenew := b.renew(jctx, cancel)
+	stopRenew := b.renew(cancel)
 	// Each delivery is recorded settled as soon as it is, and each issue's
 	// lock released once its deliveries are: what ended while the last
 	// statement was written goes into the next one.
@@ -404,53 +404,23 @@ func (b *burst) releaseAll() {
 // renew renews the burst's locks every LockTTL/3 until the returned stop
 // is called; if a renewal finds fewer locks than the burst holds, or
 // keeps failing for LockTTL, it cancels the burst (cause errLockLost).
-func (b *burst) renew(ctx context.Context, cancel context.CancelCauseFunc) (stop func()) {
+func (b *burst) renew(cancel context.CancelCauseFunc) (stop func()) {
 	q := b.q
-	ttl := q.opts.LockTTL
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(max(ttl/3, time.Millisecond))
-		defer tick.Stop()
-		renewed := time.Now()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			rctx, rcancel := context.WithTimeout(context.Background(), ttl/3+time.Second)
-			b.mu.Lock()
-			res, err := q.db.Outbox.ExecContext(rctx, q.db.q(`UPDATE devops_lead_locks SET expires_at = ? WHERE holder = ?`),
-				time.Now().Add(ttl).UnixNano(), b.holder)
-			var n int64
-			if err == nil {
-				n, err = res.RowsAffected()
-			}
-			held := b.held
-			b.mu.Unlock()
-			rcancel()
-			switch {
-			case err != nil && time.Since(renewed) < ttl:
-				q.log.Warn("renew issue locks", "holder", b.holder, "err", err)
-			case err != nil || n < held:
-				q.log.Error("issue lock lost; cancelling the burst", "holder", b.holder, "held", held, "renewed", n, "err", err)
-				b.lost.Store(true)
-				cancel(errLockLost)
-				return
-			default:
-				renewed = time.Now()
-			}
+	return q.renewing(func(rctx context.Context) (bool, error) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		res, err := q.db.Outbox.ExecContext(rctx, q.db.q(`UPDATE devops_lead_locks SET expires_at = ? WHERE holder = ?`),
+			time.Now().Add(q.opts.LockTTL).UnixNano(), b.holder)
+		if err != nil {
+			return false, err
 		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-	}
+		n, err := res.RowsAffected()
+		return n >= b.held, err
+	}, func(err error) {
+		q.log.Error("issue lock lost; cancelling the burst", "holder", b.holder, "err", err)
+		b.lost.Store(true)
+		cancel(errLockLost)
+	})
 }
 
 // burstDeliveries returns a burst's deliveries not yet settled, in the

@@ -1,12 +1,10 @@
 package jobs
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -401,25 +399,7 @@ func TestKilledBurstResumesAfterRestart(t *testing.T) {
 		case "postgres":
 			url = jobstest.PostgresURL(t)
 		}
-		child := exec.Command(os.Args[0], "-test.run=^TestBurstChild$", "-test.count=1")
-		child.Env = append(os.Environ(), burstChildEnv+"=1", childPathEnv+"="+path, childURLEnv+"="+url)
-		child.Stderr = os.Stderr
-		out, err := child.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := child.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { child.Process.Kill(); child.Wait() })
-		lines := make(chan string, 20)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		child, lines := startChild(t, "TestBurstChild", burstChildEnv+"=1", childPathEnv+"="+path, childURLEnv+"="+url)
 		ran := map[string]bool{}
 		started := false
 		for !started || len(ran) < 7 {

@@ -1,8 +1,10 @@
 // Package jobs is the durable queue behind `devops-lead serve`: an outbox
 // table of webhook deliveries written with group commit (many concurrent
-// requests share one transaction), a dispatcher that turns stored
-// deliveries into River jobs in the same transaction that marks them
-// dispatched, and River workers that run one job per issue at a time.
+// requests share one transaction), each with a row in a small pending
+// table; a dispatcher that turns pending deliveries into River jobs (one
+// per delivery, or one per burst of them, batch.go) and then takes them
+// off the pending table; and River workers that run one job per issue at
+// a time.
 // SQLite (modernc, pure Go, WAL) is the default; PostgreSQL through pgx
 // when a DATABASE_URL is given. Both go through database/sql, so the same
 // code serves both.

@@ -117,9 +117,36 @@ func (q *Queue) holdLock(ctx context.Context, key string, jobID int64) (context.
 		return ctx, nil, ok, err
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
+	var lost atomic.Bool
+	stop := q.renewing(func(rctx context.Context) (bool, error) {
+		return q.db.renewLock(rctx, key, holder, ttl)
+	}, func(err error) {
+		q.log.Error("issue lock lost; cancelling the job", "key", key, "holder", holder, "err", err)
+		lost.Store(true)
+		cancel(errLockLost)
+	})
+	release := func() bool {
+		stop()
+		cancel(nil)
+		rel, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer rcancel()
+		if err := q.db.unlock(rel, key, holder); err != nil {
+			q.log.Error("release issue lock", "key", key, "err", err)
+		}
+		return lost.Load()
+	}
+	return jctx, release, true, nil
+}
+
+// renewing calls renew every LockTTL/3 until the returned stop is called
+// (not when the job's context ends: a job that has not returned yet keeps
+// its lock). A renewal that fails while the lock still holds (within
+// LockTTL of the last good one) is tried again at the next tick; one that
+// reports the lock gone, or fails past that, calls lost and ends.
+func (q *Queue) renewing(renew func(context.Context) (bool, error), lost func(error)) (stop func()) {
+	ttl := q.opts.LockTTL
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	var lost atomic.Bool
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -133,34 +160,23 @@ func (q *Queue) holdLock(ctx context.Context, key string, jobID int64) (context.
 			case <-tick.C:
 			}
 			rctx, rcancel := context.WithTimeout(context.Background(), ttl/3+time.Second)
-			ok, err := q.db.renewLock(rctx, key, holder, ttl)
+			ok, err := renew(rctx)
 			rcancel()
 			switch {
 			case err != nil && time.Since(renewed) < ttl:
-				// The lock still holds until its expiry: try again.
-				q.log.Warn("renew issue lock", "key", key, "err", err)
+				q.log.Warn("renew issue lock", "err", err)
 			case err != nil || !ok:
-				q.log.Error("issue lock lost; cancelling the job", "key", key, "holder", holder, "err", err)
-				lost.Store(true)
-				cancel(errLockLost)
+				lost(err)
 				return
 			default:
 				renewed = time.Now()
 			}
 		}
 	}()
-	release := func() bool {
+	return func() {
 		close(done)
 		wg.Wait()
-		cancel(nil)
-		rel, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer rcancel()
-		if err := q.db.unlock(rel, key, holder); err != nil {
-			q.log.Error("release issue lock", "key", key, "err", err)
-		}
-		return lost.Load()
 	}
-	return jctx, release, true, nil
 }
 
 // recoverAtStart registers this process and releases what dead ones held,

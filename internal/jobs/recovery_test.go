@@ -89,25 +89,7 @@ func TestKilledJobResumesAfterRestart(t *testing.T) {
 		case "postgres":
 			url = jobstest.PostgresURL(t)
 		}
-		child := exec.Command(os.Args[0], "-test.run=^TestRecoveryChild$", "-test.count=1")
-		child.Env = append(os.Environ(), childEnv+"=1", childPathEnv+"="+path, childURLEnv+"="+url)
-		child.Stderr = os.Stderr
-		out, err := child.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := child.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { child.Process.Kill(); child.Wait() })
-		lines := make(chan string, 10)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		child, lines := startChild(t, "TestRecoveryChild", childEnv+"=1", childPathEnv+"="+path, childURLEnv+"="+url)
 		var childID string
 	wait:
 		for {
@@ -178,6 +160,33 @@ func TestKilledJobResumesAfterRestart(t *testing.T) {
 			t.Errorf("done %v overlap %v; want each once, never together", rec.done, rec.overlap)
 		}
 	})
+}
+
+// startChild runs the test binary again as a worker process that runs
+// only test, with env added, and returns it and its stdout's lines. The
+// process is killed at the end of the test if it still runs.
+func startChild(t *testing.T, test string, env ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	child.Env = append(os.Environ(), env...)
+	child.Stderr = os.Stderr
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	lines := make(chan string, 20)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	return child, lines
 }
 
 // openAt opens a database the test already made (a file or a URL).
