@@ -59,6 +59,7 @@ func main() {
 	size := flag.Int("size", 13800, "payload bytes")
 	rounds := flag.Int("rounds", 1, "rounds; each round measures every store in turn, and the table pools them")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (when empty, PostgreSQL is not measured)")
+	real := flag.Bool("real", false, "send GitHub-shaped payloads (they compress as real ones do) instead of ones padded with one repeated byte")
 	only := flag.String("stores", "memory,sqlite,postgres", "stores to measure: memory, sqlite, postgres, and sqlite-outbox and postgres-outbox (intake alone, the queue stopped)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
@@ -73,7 +74,10 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	err := run(*n, *levels, *size, *rounds, *dbURL, *only)
+	if *real {
+		makePayload = realPayload
+	}
+	err := run(*n, *levels, *size, *rounds, *dbURL, *only, *real)
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -100,7 +104,7 @@ type target struct {
 	errs map[int]int64
 }
 
-func run(n int, levels string, size, rounds int, dbURL, only string) error {
+func run(n int, levels string, size, rounds int, dbURL, only string, real bool) error {
 	var cs []int
 	for _, l := range strings.Split(levels, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(l))
@@ -189,7 +193,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 		targets = append(targets, t)
 	}
 
-	body := payload(size, 0)
+	body := makePayload(size, 0)
 	seq := 0
 	for range rounds {
 		for _, t := range targets {
@@ -214,8 +218,12 @@ func run(n int, levels string, size, rounds int, dbURL, only string) error {
 		}
 	}
 
-	fmt.Printf("webhook intake on loopback: %d-byte issues.labeled payloads, each delivery a distinct event, %d per store, level and round, %d round(s)\n\n",
-		len(body), n, rounds)
+	kind := "padded with one repeated byte"
+	if real {
+		kind = "GitHub-shaped (-real)"
+	}
+	fmt.Printf("webhook intake on loopback: %d-byte issues.labeled payloads, %s, each delivery a distinct event, %d per store, level and round, %d round(s)\n\n",
+		len(body), kind, n, rounds)
 	fmt.Printf("disk flush (write %d bytes + fdatasync, %d samples, in %s): median %s, p99 %s\n",
 		size, len(flush), dir, ms(pct(flush, 50)), ms(pct(flush, 99)))
 	for _, c := range cs {
@@ -311,7 +319,7 @@ func measure(t *target, c, n, size, base int) ([]time.Duration, time.Duration, t
 	for i := 1; i <= n; i++ {
 		// Each delivery is a distinct event (its own issue), so none is a
 		// replay of another.
-		b := payload(size, base+i)
+		b := makePayload(size, base+i)
 		ds[i] = delivery{body: b, id: fmt.Sprintf("bench-%s-%d", runID, base+i), sign: webhook.Sign(secret, b)}
 	}
 	var next, errs atomic.Int64
@@ -493,8 +501,12 @@ var (
 	runID     = strconv.FormatInt(time.Now().UnixNano(), 36)
 )
 
+// makePayload is the payload the run sends: payload, or realPayload with
+// -real.
+var makePayload = payload
+
 // payload is an issues.labeled document of one issue, padded to size
-// bytes.
+// bytes with one repeated byte.
 func payload(size, issue int) []byte {
 	head := `{"action":"labeled","installation":{"id":42},"repository":{"full_name":"acme/api","default_branch":"main"},` +
 		`"sender":{"login":"alice","type":"User"},"label":{"name":"devops"},"issue":{"id":` + fmt.Sprint(1000000+issue) +

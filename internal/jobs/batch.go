@@ -451,10 +451,10 @@ func (q *Queue) burstDeliveries(ctx context.Context, ids []string) ([]*burstItem
 	for _, id := range open {
 		d := byID[id]
 		switch {
-		case d == nil:
-			// Pruned, which only happens long after it ran.
-		case len(d.Payload) == 0:
-			return nil, fmt.Errorf("delivery %s is older than the retention window: its payload was pruned", id)
+		case d == nil || len(d.Payload) == 0:
+			// Pruned, which happens only long after the window: nothing
+			// is left to run (a delivery's own job is cancelled alike).
+			q.log.Error("delivery of a burst is no longer stored; skipped", "delivery", id)
 		default:
 			out = append(out, &burstItem{d: d, key: dispatchKey(d.Repo, d.Number, d.Event, d.Payload)})
 		}

@@ -485,3 +485,39 @@ func TestRecentIsBounded(t *testing.T) {
 		t.Error("a delivery was handed out twice")
 	}
 }
+
+// TestBurstSkipsAPrunedDelivery: a delivery of a burst whose payload was
+// pruned is skipped, and the others still run.
+func TestBurstSkipsAPrunedDelivery(t *testing.T) {
+	db := openTestDB(t, "sqlite")
+	rec := newRecorder()
+	q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := burstOf("p", 8, 2)
+	saveBurst(t, q, ds)
+	q.Outbox.recent.take([]string{"p-03"})
+	if _, err := db.Outbox.Exec(`UPDATE devops_lead_deliveries SET payload = ? WHERE id = 'p-03'`, []byte{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, rec, 7)
+	time.Sleep(200 * time.Millisecond)
+	if err := q.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, d := range ds {
+		want := 1
+		if d.ID == "p-03" {
+			want = 0
+		}
+		if rec.done[d.ID] != want {
+			t.Errorf("%s ran %d times, want %d", d.ID, rec.done[d.ID], want)
+		}
+	}
+}
