@@ -85,6 +85,20 @@ func settledStates(t *testing.T, db *DB) map[string]string {
 	return out
 }
 
+// checkRuns requires each delivery of ds to have run as often as want
+// says (rec.mu held by the caller).
+func checkRuns(t *testing.T, rec *recorder, ds []*webhook.Delivery, want func(id string) int) {
+	t.Helper()
+	for _, d := range ds {
+		if got, w := rec.done[d.ID], want(d.ID); got != w {
+			t.Errorf("%s ran %d times, want %d", d.ID, got, w)
+		}
+	}
+}
+
+// once is checkRuns' want for "every delivery once".
+func once(string) int { return 1 }
+
 // orderRecorder records the order deliveries ran in.
 type orderRecorder struct {
 	*recorder
@@ -124,11 +138,7 @@ func TestBurstRunsEachDeliveryOnceInIssueOrder(t *testing.T) {
 		}
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		for _, d := range ds {
-			if rec.done[d.ID] != 1 {
-				t.Errorf("%s ran %d times, want once", d.ID, rec.done[d.ID])
-			}
-		}
+		checkRuns(t, rec.recorder, ds, once)
 		if rec.overlap {
 			t.Error("two deliveries of one issue ran at the same time")
 		}
@@ -185,15 +195,12 @@ func TestBurstHandsOffWhatItCannotRun(t *testing.T) {
 		}
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		for _, d := range ds {
-			want := 1
-			if d.ID == "h-05" {
-				want = 0
+		checkRuns(t, rec, ds, func(id string) int {
+			if id == "h-05" {
+				return 0
 			}
-			if rec.done[d.ID] != want {
-				t.Errorf("%s ran %d times, want %d", d.ID, rec.done[d.ID], want)
-			}
-		}
+			return 1
+		})
 		states := settledStates(t, db)
 		for id, want := range map[string]string{"h-00": settledHanded, "h-02": settledHanded, "h-06": settledHanded,
 			"h-10": settledHanded, "h-05": settledDone, "h-01": settledDone, "h-11": settledDone} {
@@ -255,15 +262,12 @@ func TestBurstRunAgainSkipsWhatItFinished(t *testing.T) {
 		}
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		for _, d := range ds {
-			want := 1
-			if d.ID <= "s-02" {
-				want = 0
+		checkRuns(t, rec, ds, func(id string) int {
+			if id <= "s-02" {
+				return 0
 			}
-			if rec.done[d.ID] != want {
-				t.Errorf("%s ran %d times, want %d", d.ID, rec.done[d.ID], want)
-			}
-		}
+			return 1
+		})
 	})
 }
 
@@ -334,11 +338,7 @@ func TestBurstCutByShutdownRunsTheRestNextStart(t *testing.T) {
 		}
 		cut.mu.Lock()
 		defer cut.mu.Unlock()
-		for _, d := range ds {
-			if cut.done[d.ID] != 1 {
-				t.Errorf("%s ran %d times, want once", d.ID, cut.done[d.ID])
-			}
-		}
+		checkRuns(t, cut.recorder, ds, once)
 	})
 }
 
@@ -511,13 +511,10 @@ func TestBurstSkipsAPrunedDelivery(t *testing.T) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	for _, d := range ds {
-		want := 1
-		if d.ID == "p-03" {
-			want = 0
+	checkRuns(t, rec, ds, func(id string) int {
+		if id == "p-03" {
+			return 0
 		}
-		if rec.done[d.ID] != want {
-			t.Errorf("%s ran %d times, want %d", d.ID, rec.done[d.ID], want)
-		}
-	}
+		return 1
+	})
 }
