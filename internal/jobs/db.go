@@ -41,6 +41,9 @@ type DB struct {
 	// outboxWAL and riverWAL are the SQLite files' write-ahead logs,
 	// synced after the commits that must be durable (see syncOutbox).
 	outboxWAL, riverWAL string
+	// outboxFile is the SQLite outbox's database file, which the
+	// checkpointer syncs after each pass (see Outbox.checkpointer).
+	outboxFile string
 	// checkpointer is a second connection to the SQLite outbox that
 	// copies its WAL into the database file beside the writer (see
 	// Outbox.checkpointer), so intake's commits rarely do it themselves.
@@ -92,16 +95,13 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		if db.SQL, err = openSQLite(path, "NORMAL", ""); err != nil {
 			return nil, err
 		}
-		// Intake's connection checkpoints by itself only when the WAL
-		// reaches 16,000 pages (64 MB with 4 KB pages). Under steady load
-		// the checkpointer's passes copy the WAL as it grows but rarely
-		// leave it wholly copied when a write begins, which is when SQLite
-		// starts it over, so the WAL grows to this bound and that commit
-		// pays for the checkpoint (about 60 ms measured, once per 64 MB,
-		// against about 30 ms once per 32 MB at 8,000 pages: p99 at 16
-		// senders fell from about 30 ms to about 15 ms; see
-		// docs/reliability.md, "Third pass").
-		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL", "&_pragma=wal_autocheckpoint(16000)"); err != nil {
+		// Intake's connection checkpoints by itself when the WAL reaches
+		// 1,000 pages (4 MB with 4 KB pages, SQLite's default). Under
+		// steady load that is what starts the WAL over; the checkpointer
+		// has by then copied and synced nearly all of it, so the commit
+		// that does it pays for little (docs/reliability.md, "Third
+		// pass").
+		if db.Outbox, err = openSQLite(path+".outbox", "NORMAL", "&_pragma=wal_autocheckpoint(1000)"); err != nil {
 			db.SQL.Close()
 			return nil, err
 		}
@@ -109,7 +109,7 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
-		db.outboxWAL, db.riverWAL = path+".outbox-wal", path+"-wal"
+		db.outboxWAL, db.riverWAL, db.outboxFile = path+".outbox-wal", path+"-wal", path+".outbox"
 		db.driver = riversqlite.New(db.SQL)
 	default:
 		return nil, errors.New("jobs: give a SQLite path (--db) or a DATABASE_URL")
@@ -149,11 +149,13 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 // The file is opened by name each time, so a WAL that SQLite recreated is
 // never missed. No-ops on PostgreSQL, whose commits are durable when they
 // return.
-func (db *DB) syncOutbox() error { return syncWAL(db.outboxWAL) }
+func (db *DB) syncOutbox() error { return syncFile(db.outboxWAL) }
 
-func (db *DB) syncRiver() error { return syncWAL(db.riverWAL) }
+func (db *DB) syncRiver() error { return syncFile(db.riverWAL) }
 
-func syncWAL(path string) error {
+// syncFile puts a file's written pages on disk: a write-ahead log, or the
+// outbox's database file after a checkpoint pass.
+func syncFile(path string) error {
 	if path == "" {
 		return nil
 	}
