@@ -518,3 +518,31 @@ func TestBurstSkipsAPrunedDelivery(t *testing.T) {
 		return 1
 	})
 }
+
+// TestOlderReplicasDeliveriesAreAdopted: on a shared PostgreSQL database,
+// a delivery that a replica of an older version stored (dispatched_at
+// NULL, no pending row) and never dispatched is run by this version's
+// running replica within a few heartbeats.
+func TestOlderReplicasDeliveriesAreAdopted(t *testing.T) {
+	db := openTestDB(t, "postgres")
+	rec := newRecorder()
+	q, err := New(db, rec, Options{Workers: 2, PollInterval: 50 * time.Millisecond, Heartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(context.Background())
+	if _, err := db.Outbox.Exec(`INSERT INTO devops_lead_deliveries
+		(id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at, dispatched_at)
+		VALUES ('old-replica', 'issues', 'labeled', 42, 'acme/api', 7, 'alice', false, '\x7b7d', 1, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, rec, 1)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.done["old-replica"] != 1 {
+		t.Fatalf("done %v, want the older replica's delivery once", rec.done)
+	}
+}

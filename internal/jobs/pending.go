@@ -37,7 +37,7 @@ type pendingRow struct {
 // version wrote, the deliveries it left undispatched (dispatched_at NULL)
 // move into it, and get dispatched_at = 0 in the same transaction, so
 // that a second start (or a replica starting beside this one) moves none
-// twice.
+// twice (adoptUndispatched).
 func (db *DB) migratePending(ctx context.Context) error {
 	for _, stmt := range []string{
 		`CREATE TABLE IF NOT EXISTS devops_lead_pending (
@@ -52,9 +52,22 @@ func (db *DB) migratePending(ctx context.Context) error {
 			return fmt.Errorf("outbox migration: %w", err)
 		}
 	}
+	if _, err := db.adoptUndispatched(ctx); err != nil {
+		return fmt.Errorf("outbox migration: %w", err)
+	}
+	return nil
+}
+
+// adoptUndispatched moves deliveries with a NULL dispatched_at, which only
+// a version before the pending table writes, into the pending table, and
+// reports how many. It runs at every open, and on PostgreSQL on every
+// heartbeat too: during a rolling upgrade an older replica may store a
+// delivery and stop before it dispatches it, after this version's
+// replicas started.
+func (db *DB) adoptUndispatched(ctx context.Context) (int, error) {
 	tx, err := db.Outbox.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("outbox migration: %w", err)
+		return 0, err
 	}
 	defer tx.Rollback()
 	lock := `SELECT id, repo, number, event, CASE WHEN event IN ('pull_request', 'pull_request_review', 'pull_request_review_comment', 'issue_comment') THEN payload END, ` +
@@ -64,7 +77,7 @@ func (db *DB) migratePending(ctx context.Context) error {
 	}
 	rows, err := tx.QueryContext(ctx, lock)
 	if err != nil {
-		return fmt.Errorf("outbox migration: %w", err)
+		return 0, err
 	}
 	var moved []pendingRow
 	for rows.Next() {
@@ -74,28 +87,28 @@ func (db *DB) migratePending(ctx context.Context) error {
 		var payload []byte
 		if err := rows.Scan(&p.id, &repo, &number, &event, &payload, &p.size, &p.received); err != nil {
 			rows.Close()
-			return fmt.Errorf("outbox migration: %w", err)
+			return 0, err
 		}
 		p.key = dispatchKey(repo, number, event, payload)
 		moved = append(moved, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("outbox migration: %w", err)
+		return 0, err
 	}
 	for _, p := range moved {
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO devops_lead_pending (id, key, size, received_at) VALUES (?, ?, ?, ?)`),
 			p.id, p.key, p.size, p.received); err != nil {
-			return fmt.Errorf("outbox migration: %w", err)
+			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`UPDATE devops_lead_deliveries SET dispatched_at = 0 WHERE id = ?`), p.id); err != nil {
-			return fmt.Errorf("outbox migration: %w", err)
+			return 0, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("outbox migration: %w", err)
+		return 0, err
 	}
-	return nil
+	return len(moved), nil
 }
 
 // serial is the type of an integer key the database numbers itself.

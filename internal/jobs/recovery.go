@@ -214,6 +214,13 @@ func (q *Queue) heartbeatLoop() {
 		} else if err := q.sweep(ctx, false); err != nil {
 			q.log.Error("release the work of dead processes", "err", err)
 		}
+		if q.db.Postgres {
+			if n, err := q.db.adoptUndispatched(ctx); err != nil {
+				q.log.Error("adopt deliveries an older replica stored", "err", err)
+			} else if n > 0 {
+				q.log.Warn("deliveries an older replica stored and did not dispatch are queued here", "deliveries", n)
+			}
+		}
 		cancel()
 	}
 }
