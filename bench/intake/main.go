@@ -59,7 +59,7 @@ func main() {
 	size := flag.Int("size", 13800, "payload bytes")
 	rounds := flag.Int("rounds", 1, "rounds; each round measures every store in turn, and the table pools them")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (when empty, PostgreSQL is not measured)")
-	real := flag.Bool("real", false, "send GitHub-shaped payloads (they compress as real ones do) instead of ones padded with one repeated byte")
+	realistic := flag.Bool("real", false, "send GitHub-shaped payloads (they compress as real ones do) instead of ones padded with one repeated byte")
 	only := flag.String("stores", "memory,sqlite,postgres", "stores to measure: memory, sqlite, postgres, and sqlite-outbox and postgres-outbox (intake alone, the queue stopped)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
@@ -74,10 +74,10 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if *real {
+	if *realistic {
 		makePayload = realPayload
 	}
-	err := run(*n, *levels, *size, *rounds, *dbURL, *only, *real)
+	err := run(*n, *levels, *size, *rounds, *dbURL, *only, *realistic)
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -104,7 +104,7 @@ type target struct {
 	errs map[int]int64
 }
 
-func run(n int, levels string, size, rounds int, dbURL, only string, real bool) error {
+func run(n int, levels string, size, rounds int, dbURL, only string, realistic bool) error {
 	var cs []int
 	for _, l := range strings.Split(levels, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(l))
@@ -219,7 +219,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string, real bool) 
 	}
 
 	kind := "padded with one repeated byte"
-	if real {
+	if realistic {
 		kind = "GitHub-shaped (-real)"
 	}
 	fmt.Printf("webhook intake on loopback: %d-byte issues.labeled payloads, %s, each delivery a distinct event, %d per store, level and round, %d round(s)\n\n",

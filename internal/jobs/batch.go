@@ -77,11 +77,12 @@ func (db *DB) migrateSettled(ctx context.Context) error {
 	return nil
 }
 
-// pending is one delivery a dispatch round found.
+// pending is one delivery's row in devops_lead_pending (pending.go).
 type pending struct {
-	seq     int64 // its row in devops_lead_pending
-	id, key string
-	size    int64
+	seq      int64 // the row's key, in the order rows were written
+	id, key  string
+	size     int64 // payload bytes
+	received int64 // UnixNano
 }
 
 // burstParams groups a dispatch round into burst jobs of at most
@@ -254,12 +255,6 @@ type burst struct {
 	unsettled atomic.Int64
 }
 
-// slots returns the queue-wide bound on deliveries bursts run at once.
-func (q *Queue) slots() chan struct{} {
-	q.burstOnce.Do(func() { q.burstSlots = make(chan struct{}, q.opts.Workers) })
-	return q.burstSlots
-}
-
 // settleMsg is a delivery a burst settled, or (item nil) an issue whose
 // deliveries all ended.
 type settleMsg struct {
@@ -271,7 +266,7 @@ type settleMsg struct {
 // settles to ended.
 func (b *burst) runChain(ctx context.Context, chain []*burstItem, ended chan<- settleMsg) {
 	q := b.q
-	slots := q.slots()
+	slots := q.burstSlots
 	for _, it := range chain {
 		if ctx.Err() != nil {
 			b.unsettled.Add(1)
@@ -406,7 +401,7 @@ func (b *burst) releaseAll() {
 // keeps failing for LockTTL, it cancels the burst (cause errLockLost).
 func (b *burst) renew(cancel context.CancelCauseFunc) (stop func()) {
 	q := b.q
-	return q.renewing(func(rctx context.Context) (bool, error) {
+	return q.renewing(b.holder, func(rctx context.Context) (bool, error) {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		res, err := q.db.Outbox.ExecContext(rctx, q.db.q(`UPDATE devops_lead_locks SET expires_at = ? WHERE holder = ?`),

@@ -42,7 +42,7 @@ type Outbox struct {
 	done    chan struct{}
 	closeMu sync.Mutex
 	closed  bool
-	queries sync.Map // rows -> the INSERT for that many rows
+	queries sync.Map // n -> the INSERT of n deliveries; -n -> SQLite's INSERT of n pending rows
 	// committed carries, on SQLite, the batches committed but not yet
 	// synced from the writer to the syncer.
 	committed chan committedBatch
@@ -368,7 +368,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	keep := make([]bool, len(batch))
 	seen := make(map[string]struct{}, 2*len(batch))
 	args := make([]any, 0, outboxColumns*len(batch))
-	var pend []pendingRow
+	var pend []pending
 	rows := 0
 	for i, r := range batch {
 		d := r.d
@@ -386,7 +386,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 		rows++
 		args = append(args, d.ID, d.Event, d.Action, d.Installation, d.Repo, d.Number, d.Sender,
 			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano(), nullable(d.Identity))
-		pend = append(pend, pendingRow{id: d.ID, key: r.key, size: int64(len(d.Payload)), received: d.ReceivedAt.UnixNano()})
+		pend = append(pend, pending{id: d.ID, key: r.key, size: int64(len(d.Payload)), received: d.ReceivedAt.UnixNano()})
 	}
 	if o.db.Postgres {
 		for _, p := range pend {
@@ -410,7 +410,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 // on PostgreSQL the statement commits by itself, durably; on SQLite it
 // runs in a transaction, and the syncer makes the commit durable before
 // any request of the batch is answered.
-func (o *Outbox) insert(ctx context.Context, query string, args []any, pend []pendingRow) (map[string]struct{}, error) {
+func (o *Outbox) insert(ctx context.Context, query string, args []any, pend []pending) (map[string]struct{}, error) {
 	n := len(pend)
 	inserted := make(map[string]struct{}, n)
 	scan := func(rows *sql.Rows) error {

@@ -23,34 +23,23 @@ import (
 	"time"
 )
 
-// pendingRow is one delivery's row in devops_lead_pending. The table has
-// no index but its key, a sequence in the order rows were written (on
-// SQLite the rowid): the dispatcher reads it in that order and deletes by
-// it, and the table stays small, so nothing else needs one.
-type pendingRow struct {
-	id, key  string
-	size     int64
-	received int64
-}
-
-// migratePending creates the pending table. On a database an older
+// migratePending creates the pending table. It has no index but its key,
+// seq, a sequence in the order rows were written (on SQLite the rowid):
+// the dispatcher reads it in that order and deletes by it, and the table
+// stays small, so nothing else needs one. On a database an older
 // version wrote, the deliveries it left undispatched (dispatched_at NULL)
 // move into it, and get dispatched_at = 0 in the same transaction, so
 // that a second start (or a replica starting beside this one) moves none
 // twice (adoptUndispatched).
 func (db *DB) migratePending(ctx context.Context) error {
-	for _, stmt := range []string{
-		`CREATE TABLE IF NOT EXISTS devops_lead_pending (
-			seq ` + db.serial() + ` PRIMARY KEY,
+	if _, err := db.Outbox.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS devops_lead_pending (
+			seq `+db.serial()+` PRIMARY KEY,
 			id TEXT NOT NULL,
 			key TEXT NOT NULL,
 			size BIGINT NOT NULL,
 			received_at BIGINT NOT NULL
-		)`,
-	} {
-		if _, err := db.Outbox.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("outbox migration: %w", err)
-		}
+		)`); err != nil {
+		return fmt.Errorf("outbox migration: %w", err)
 	}
 	if _, err := db.adoptUndispatched(ctx); err != nil {
 		return fmt.Errorf("outbox migration: %w", err)
@@ -70,8 +59,7 @@ func (db *DB) adoptUndispatched(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	lock := `SELECT id, repo, number, event, CASE WHEN event IN ('pull_request', 'pull_request_review', 'pull_request_review_comment', 'issue_comment') THEN payload END, ` +
-		db.length() + `, received_at FROM devops_lead_deliveries WHERE dispatched_at IS NULL`
+	lock := `SELECT id, repo, number, event, payload, ` + db.length() + `, received_at FROM devops_lead_deliveries WHERE dispatched_at IS NULL`
 	if db.Postgres {
 		lock += ` FOR UPDATE`
 	}
@@ -79,9 +67,9 @@ func (db *DB) adoptUndispatched(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var moved []pendingRow
+	var moved []pending
 	for rows.Next() {
-		var p pendingRow
+		var p pending
 		var repo, event string
 		var number int
 		var payload []byte

@@ -108,7 +108,6 @@ type Queue struct {
 	mu           sync.Mutex
 	started      bool
 	// burstSlots bounds the deliveries bursts run at once (batch.go).
-	burstOnce  sync.Once
 	burstSlots chan struct{}
 }
 
@@ -127,7 +126,7 @@ func New(db *DB, proc Processor, opts Options) (*Queue, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	q := &Queue{db: db, proc: proc, opts: opts, log: opts.Logger, Outbox: NewOutbox(db)}
+	q := &Queue{db: db, proc: proc, opts: opts, log: opts.Logger, Outbox: NewOutbox(db), burstSlots: make(chan struct{}, opts.Workers)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker{q: q})
 	river.AddWorker(workers, &taskWorker{q: q})

@@ -118,7 +118,7 @@ func (q *Queue) holdLock(ctx context.Context, key string, jobID int64) (context.
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
 	var lost atomic.Bool
-	stop := q.renewing(func(rctx context.Context) (bool, error) {
+	stop := q.renewing(holder, func(rctx context.Context) (bool, error) {
 		return q.db.renewLock(rctx, key, holder, ttl)
 	}, func(err error) {
 		q.log.Error("issue lock lost; cancelling the job", "key", key, "holder", holder, "err", err)
@@ -143,7 +143,7 @@ func (q *Queue) holdLock(ctx context.Context, key string, jobID int64) (context.
 // its lock). A renewal that fails while the lock still holds (within
 // LockTTL of the last good one) is tried again at the next tick; one that
 // reports the lock gone, or fails past that, calls lost and ends.
-func (q *Queue) renewing(renew func(context.Context) (bool, error), lost func(error)) (stop func()) {
+func (q *Queue) renewing(holder string, renew func(context.Context) (bool, error), lost func(error)) (stop func()) {
 	ttl := q.opts.LockTTL
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -164,7 +164,7 @@ func (q *Queue) renewing(renew func(context.Context) (bool, error), lost func(er
 			rcancel()
 			switch {
 			case err != nil && time.Since(renewed) < ttl:
-				q.log.Warn("renew issue lock", "err", err)
+				q.log.Warn("renew issue lock", "holder", holder, "err", err)
 			case err != nil || !ok:
 				lost(err)
 				return
