@@ -439,13 +439,18 @@ func (q *Queue) burstDeliveries(ctx context.Context, ids []string) ([]*burstItem
 			missing = append(missing, id)
 		}
 	}
-	if err := q.db.loadDeliveries(ctx, missing, byID); err != nil {
+	unreadable, err := q.db.loadDeliveries(ctx, missing, byID)
+	if err != nil {
 		return nil, err
 	}
 	var out []*burstItem
 	for _, id := range open {
 		d := byID[id]
 		switch {
+		case unreadable[id] != nil:
+			// Its own job would fail the same way, for good: skipped, so
+			// the burst's other deliveries are not held up by it.
+			q.log.Error("delivery of a burst cannot be read; skipped", "delivery", id, "err", unreadable[id])
 		case d == nil || len(d.Payload) == 0:
 			// Pruned, which happens only long after the window: nothing
 			// is left to run (a delivery's own job is cancelled alike).
@@ -491,31 +496,41 @@ func (db *DB) settledAmong(ctx context.Context, ids []string) (map[string]bool, 
 	return out, nil
 }
 
-// loadDeliveries loads the stored deliveries of ids into byID.
-func (db *DB) loadDeliveries(ctx context.Context, ids []string, byID map[string]*webhook.Delivery) error {
+// loadDeliveries loads the stored deliveries of ids into byID, and
+// returns those whose payload does not decode, with the reason.
+func (db *DB) loadDeliveries(ctx context.Context, ids []string, byID map[string]*webhook.Delivery) (map[string]error, error) {
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	marks, args := inList(ids)
 	rows, err := db.Outbox.QueryContext(ctx, db.q(`SELECT id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
 		FROM devops_lead_deliveries WHERE id IN (`+marks+`)`), args...)
 	if err != nil {
-		return fmt.Errorf("load deliveries: %w", err)
+		return nil, fmt.Errorf("load deliveries: %w", err)
 	}
 	defer rows.Close()
+	var unreadable map[string]error
 	for rows.Next() {
 		d := &webhook.Delivery{}
 		var received int64
-		if err := rows.Scan(&d.ID, &d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &d.Payload, &received); err != nil {
-			return fmt.Errorf("load deliveries: %w", err)
+		var stored []byte
+		if err := rows.Scan(&d.ID, &d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &stored, &received); err != nil {
+			return nil, fmt.Errorf("load deliveries: %w", err)
+		}
+		if d.Payload, err = decodePayload(stored); err != nil {
+			if unreadable == nil {
+				unreadable = map[string]error{}
+			}
+			unreadable[d.ID] = err
+			continue
 		}
 		d.ReceivedAt = time.Unix(0, received).UTC()
 		byID[d.ID] = d
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load deliveries: %w", err)
+		return nil, fmt.Errorf("load deliveries: %w", err)
 	}
-	return nil
+	return unreadable, nil
 }
 
 // dispatchKey is the issue lock a delivery serialises on: its issue, or

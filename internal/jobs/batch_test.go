@@ -487,36 +487,40 @@ func TestRecentIsBounded(t *testing.T) {
 }
 
 // TestBurstSkipsAPrunedDelivery: a delivery of a burst whose payload was
-// pruned is skipped, and the others still run.
+// pruned, or does not decode, is skipped, and the others still run.
 func TestBurstSkipsAPrunedDelivery(t *testing.T) {
-	db := openTestDB(t, "sqlite")
-	rec := newRecorder()
-	q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond, MaxAttempts: 1})
-	if err != nil {
-		t.Fatal(err)
+	for name, stored := range map[string][]byte{"pruned": {}, "corrupt": {payloadS2, 0xff, 0xff, 0xff, 0xff}} {
+		t.Run(name, func(t *testing.T) {
+			db := openTestDB(t, "sqlite")
+			rec := newRecorder()
+			q, err := New(db, rec, Options{Workers: 4, PollInterval: 50 * time.Millisecond, MaxAttempts: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds := burstOf("p", 8, 2)
+			saveBurst(t, q, ds)
+			q.Outbox.recent.take([]string{"p-03"})
+			if _, err := db.Outbox.Exec(`UPDATE devops_lead_deliveries SET payload = ? WHERE id = 'p-03'`, stored); err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, rec, 7)
+			time.Sleep(200 * time.Millisecond)
+			if err := q.Stop(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			checkRuns(t, rec, ds, func(id string) int {
+				if id == "p-03" {
+					return 0
+				}
+				return 1
+			})
+		})
 	}
-	ds := burstOf("p", 8, 2)
-	saveBurst(t, q, ds)
-	q.Outbox.recent.take([]string{"p-03"})
-	if _, err := db.Outbox.Exec(`UPDATE devops_lead_deliveries SET payload = ? WHERE id = 'p-03'`, []byte{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, rec, 7)
-	time.Sleep(200 * time.Millisecond)
-	if err := q.Stop(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	checkRuns(t, rec, ds, func(id string) int {
-		if id == "p-03" {
-			return 0
-		}
-		return 1
-	})
 }
 
 // TestOlderReplicasDeliveriesAreAdopted: on a shared PostgreSQL database,

@@ -23,7 +23,7 @@ func TestOutboxBatchSettlesDuplicatesWithin(t *testing.T) {
 		mk := func(id, identity string) *saveReq {
 			d := delivery(id, "acme/api", 1)
 			d.Identity = identity
-			return &saveReq{d: d}
+			return newSaveReq(d)
 		}
 		batch := []*saveReq{
 			mk("a", "issues/labeled/issue:1"),

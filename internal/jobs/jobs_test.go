@@ -1,10 +1,12 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,9 +42,13 @@ func backends(t *testing.T, f func(t *testing.T, backend string)) {
 	}
 }
 
+// testPayload is the tests' payload: large enough to be stored
+// compressed (payload.go), as a real one is.
+var testPayload = []byte(`{"action":"labeled","issue":{"body":"` + strings.Repeat("Add a CI workflow. ", 40) + `"}}`)
+
 func delivery(id, repo string, number int) *webhook.Delivery {
 	return &webhook.Delivery{ID: id, Event: "issues", Action: "labeled", Installation: 42, Repo: repo, Number: number,
-		Sender: "alice", Payload: []byte(`{"action":"labeled"}`), ReceivedAt: time.Now()}
+		Sender: "alice", Payload: testPayload, ReceivedAt: time.Now()}
 }
 
 func TestOutboxGroupCommitDedupes(t *testing.T) {
@@ -81,7 +87,7 @@ func TestOutboxGroupCommitDedupes(t *testing.T) {
 			t.Fatalf("rows = %d %v", n, err)
 		}
 		d, err := db.Delivery(context.Background(), "d-3-7")
-		if err != nil || d.Repo != "acme/api" || d.Number != 7 || string(d.Payload) != `{"action":"labeled"}` {
+		if err != nil || d.Repo != "acme/api" || d.Number != 7 || !bytes.Equal(d.Payload, testPayload) {
 			t.Fatalf("loaded %+v %v", d, err)
 		}
 		o.Close()

@@ -47,7 +47,7 @@ type Outbox struct {
 	// synced from the writer to the syncer.
 	committed chan committedBatch
 	// unchecked counts the payload bytes committed since the last
-	// checkpoint; stopCheckpoint ends the checkpointer.
+	// checkpoint, as stored; stopCheckpoint ends the checkpointer.
 	unchecked      atomic.Int64
 	stopCheckpoint chan struct{}
 	// recent keeps what was stored lately for the bursts that run it
@@ -66,9 +66,17 @@ type committedBatch struct {
 const maxUnsynced = 4
 
 type saveReq struct {
-	d   *webhook.Delivery
-	key string // the issue lock its job serialises on (dispatchKey)
-	res chan saveRes
+	d      *webhook.Delivery
+	key    string // the issue lock its job serialises on (dispatchKey)
+	stored []byte // the payload as stored (encodePayload)
+	res    chan saveRes
+}
+
+// newSaveReq is the request to store d. The issue key is read from the
+// payload, and the payload compressed, here, in the request's goroutine,
+// not on the writer's one path.
+func newSaveReq(d *webhook.Delivery) *saveReq {
+	return &saveReq{d: d, key: dispatchKey(d.Repo, d.Number, d.Event, d.Payload), stored: encodePayload(d.Payload), res: make(chan saveRes, 1)}
 }
 
 type saveRes struct {
@@ -133,9 +141,7 @@ func NewOutbox(db *DB) *Outbox {
 // for an event identity (d.Identity) already stored under another ID: a
 // signed body replayed under a new X-GitHub-Delivery.
 func (o *Outbox) Save(ctx context.Context, d *webhook.Delivery) (bool, error) {
-	// The key is read from the payload here, in the request's goroutine,
-	// not on the writer's one path.
-	req := &saveReq{d: d, key: dispatchKey(d.Repo, d.Number, d.Event, d.Payload), res: make(chan saveRes, 1)}
+	req := newSaveReq(d)
 	o.closeMu.Lock()
 	if o.closed {
 		o.closeMu.Unlock()
@@ -189,7 +195,7 @@ func (o *Outbox) writer() {
 		}
 		if err == nil && o.stopCheckpoint != nil {
 			for _, r := range batch {
-				o.unchecked.Add(int64(len(r.d.Payload)))
+				o.unchecked.Add(int64(len(r.stored)))
 			}
 		}
 		if err == nil && o.committed != nil {
@@ -385,7 +391,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 		keep[i] = true
 		rows++
 		args = append(args, d.ID, d.Event, d.Action, d.Installation, d.Repo, d.Number, d.Sender,
-			d.SenderIsBot, d.Payload, d.ReceivedAt.UnixNano(), nullable(d.Identity))
+			d.SenderIsBot, r.stored, d.ReceivedAt.UnixNano(), nullable(d.Identity))
 		pend = append(pend, pending{id: d.ID, key: r.key, size: int64(len(d.Payload)), received: d.ReceivedAt.UnixNano()})
 	}
 	if o.db.Postgres {
@@ -502,7 +508,7 @@ func (db *DB) loadDelivery(ctx context.Context, id string) (*webhook.Delivery, b
 		return nil, false, fmt.Errorf("load delivery %s: %w", id, err)
 	}
 	err = st.QueryRowContext(ctx, id).
-		Scan(&d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, &d.Payload, &received, &settled)
+		Scan(&d.Event, &d.Action, &d.Installation, &d.Repo, &d.Number, &d.Sender, &d.SenderIsBot, payloadColumn{&d.Payload}, &received, &settled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("delivery %s is not stored", id)
 	}

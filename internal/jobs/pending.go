@@ -59,7 +59,7 @@ func (db *DB) adoptUndispatched(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	lock := `SELECT id, repo, number, event, payload, ` + db.length() + `, received_at FROM devops_lead_deliveries WHERE dispatched_at IS NULL`
+	lock := `SELECT id, repo, number, event, payload, received_at FROM devops_lead_deliveries WHERE dispatched_at IS NULL`
 	if db.Postgres {
 		lock += ` FOR UPDATE`
 	}
@@ -73,10 +73,11 @@ func (db *DB) adoptUndispatched(ctx context.Context) (int, error) {
 		var repo, event string
 		var number int
 		var payload []byte
-		if err := rows.Scan(&p.id, &repo, &number, &event, &payload, &p.size, &p.received); err != nil {
+		if err := rows.Scan(&p.id, &repo, &number, &event, payloadColumn{&payload}, &p.received); err != nil {
 			rows.Close()
 			return 0, err
 		}
+		p.size = int64(len(payload))
 		p.key = dispatchKey(repo, number, event, payload)
 		moved = append(moved, p)
 	}
@@ -105,15 +106,6 @@ func (db *DB) serial() string {
 		return "BIGSERIAL"
 	}
 	return "INTEGER" // an alias of the rowid
-}
-
-// length is the SQL function that gives a payload's size in bytes
-// without reading it.
-func (db *DB) length() string {
-	if db.Postgres {
-		return "octet_length(payload)"
-	}
-	return "length(payload)"
 }
 
 // nextPending returns up to n pending deliveries, oldest first.

@@ -95,7 +95,7 @@ func TestReplayInOneBatch(t *testing.T) {
 			}
 			return d
 		}
-		res, err := o.write([]*saveReq{{d: mk("a")}, {d: mk("b")}, {d: mk("a")}})
+		res, err := o.write([]*saveReq{newSaveReq(mk("a")), newSaveReq(mk("b")), newSaveReq(mk("a"))})
 		if err != nil {
 			t.Fatal(err)
 		}
