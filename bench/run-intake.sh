@@ -11,8 +11,10 @@
 # suite's .ci/postgres.sh turns it off), and stopped at the end; set
 # INTAKE_POSTGRES=0 to skip PostgreSQL. N (default 3000) deliveries per
 # store, level and round; ROUNDS (default 2) rounds, measured in turn.
-# REAL=1 sends GitHub-shaped payloads, which compress as real ones do,
-# instead of ones padded with one repeated byte.
+# The payloads are GitHub-shaped, and compress as real ones do; PADDED=1
+# sends ones padded with one repeated byte instead, which compress to
+# almost nothing (the outbox stores payloads compressed) and so flatter
+# both stores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${DATABASE_URL:-}
@@ -32,7 +34,7 @@ if [ -z "$url" ] && [ "${INTAKE_POSTGRES:-1}" = 1 ]; then
     echo "PostgreSQL is not installed (.ci/postgres.sh installs it); measuring SQLite only" >&2
   fi
 fi
-DATABASE_URL=$url go run ./bench/intake -n "${N:-3000}" -c 1,16,64 -rounds "${ROUNDS:-2}" ${REAL:+-real}
+DATABASE_URL=$url go run ./bench/intake -n "${N:-3000}" -c 1,16,64 -rounds "${ROUNDS:-2}" ${PADDED:+-padded}
 echo
 echo "GitHub API calls per opened pull request (in-memory GitHub, real go-github client):"
 echo

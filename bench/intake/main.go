@@ -59,7 +59,7 @@ func main() {
 	size := flag.Int("size", 13800, "payload bytes")
 	rounds := flag.Int("rounds", 1, "rounds; each round measures every store in turn, and the table pools them")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (when empty, PostgreSQL is not measured)")
-	realistic := flag.Bool("real", false, "send GitHub-shaped payloads (they compress as real ones do) instead of ones padded with one repeated byte")
+	padded := flag.Bool("padded", false, "send payloads padded with one repeated byte, which compress to almost nothing, instead of GitHub-shaped ones (which compress as real ones do)")
 	only := flag.String("stores", "memory,sqlite,postgres", "stores to measure: memory, sqlite, postgres, and sqlite-outbox and postgres-outbox (intake alone, the queue stopped)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
@@ -74,10 +74,10 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if *realistic {
-		makePayload = realPayload
+	if *padded {
+		makePayload = payload
 	}
-	err := run(*n, *levels, *size, *rounds, *dbURL, *only, *realistic)
+	err := run(*n, *levels, *size, *rounds, *dbURL, *only, !*padded)
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -218,9 +218,9 @@ func run(n int, levels string, size, rounds int, dbURL, only string, realistic b
 		}
 	}
 
-	kind := "padded with one repeated byte"
+	kind := "padded with one repeated byte (-padded)"
 	if realistic {
-		kind = "GitHub-shaped (-real)"
+		kind = "GitHub-shaped"
 	}
 	fmt.Printf("webhook intake on loopback: %d-byte issues.labeled payloads, %s, each delivery a distinct event, %d per store, level and round, %d round(s)\n\n",
 		len(body), kind, n, rounds)
@@ -501,9 +501,9 @@ var (
 	runID     = strconv.FormatInt(time.Now().UnixNano(), 36)
 )
 
-// makePayload is the payload the run sends: payload, or realPayload with
-// -real.
-var makePayload = payload
+// makePayload is the payload the run sends: realPayload, or payload with
+// -padded.
+var makePayload = realPayload
 
 // payload is an issues.labeled document of one issue, padded to size
 // bytes with one repeated byte.
