@@ -16,17 +16,7 @@ import (
 // maxBatch bounds how many deliveries share one transaction.
 const maxBatch = 256
 
-// Writers of the outbox. SQLite takes one writer at a time, so one
-// goroutine writes and every request queued meanwhile joins its next
-// batch. PostgreSQL commits concurrent transactions together (its own
-// group commit of the WAL flush), so a few writers keep batches
-// overlapping: one is being built while another waits for its flush.
-const (
-	sqliteWriters   = 1
-	postgresWriters = 4
-)
-
-// Outbox stores webhook deliveries durably with group commit: a writer
+// Outbox stores webhook deliveries durably with group commit: its writer
 // takes every request queued when it becomes free (at least one, at most
 // maxBatch) and stores them in one multi-row INSERT, so the requests that
 // arrive while a commit is on its way to disk share the next one, and a
@@ -35,6 +25,14 @@ const (
 // returns; on SQLite when a sync of the WAL that began after the commit
 // has returned (see syncer and DB.syncOutbox). It implements
 // webhook.Store.
+//
+// One goroutine writes, on SQLite and on PostgreSQL. SQLite takes one
+// writer at a time anyway. PostgreSQL would commit several writers'
+// transactions together, but what a delivery costs its server is mostly
+// per statement (a commit and its WAL flush, the protocol): with four
+// writers at 16 senders most statements carried one delivery, and the
+// server's CPU, on the same cores as intake, was the limit. One writer
+// makes the batches larger (docs/reliability.md, "Fifth pass").
 type Outbox struct {
 	db      *DB
 	reqs    chan *saveReq
@@ -87,21 +85,14 @@ type saveRes struct {
 // ErrClosed is returned by Save after Close.
 var ErrClosed = errors.New("the queue is shutting down")
 
-// NewOutbox starts the outbox writers.
+// NewOutbox starts the outbox's writer.
 func NewOutbox(db *DB) *Outbox {
 	o := &Outbox{db: db, reqs: make(chan *saveReq, maxBatch), stored: make(chan struct{}, 1), done: make(chan struct{})}
-	n := sqliteWriters
-	if db.Postgres {
-		n = postgresWriters
-	}
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o.writer()
-		}()
-	}
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		o.writer()
+	}()
 	checkpointed := make(chan struct{})
 	if db.checkpointer != nil {
 		o.stopCheckpoint = make(chan struct{})
@@ -123,7 +114,7 @@ func NewOutbox(db *DB) *Outbox {
 		close(synced)
 	}
 	go func() {
-		wg.Wait()
+		<-written
 		if o.committed != nil {
 			close(o.committed)
 		}
@@ -158,8 +149,8 @@ func (o *Outbox) Save(ctx context.Context, d *webhook.Delivery) (bool, error) {
 	}
 }
 
-// Close stops taking deliveries and waits for the writers to finish what
-// they have.
+// Close stops taking deliveries and waits for the writer to finish what
+// it has.
 func (o *Outbox) Close() {
 	o.closeMu.Lock()
 	if !o.closed {
@@ -188,7 +179,7 @@ func (o *Outbox) writer() {
 		}
 		results, err := o.write(batch)
 		if err != nil && o.db.Postgres {
-			// Two writers' batches holding the same two deliveries in
+			// Two replicas' batches holding the same two deliveries in
 			// opposite orders can deadlock; the statement rolled back, so
 			// it is safe to run again once.
 			results, err = o.write(batch)
