@@ -60,8 +60,13 @@ type committedBatch struct {
 	results []saveRes
 }
 
-// maxUnsynced bounds the batches committed and waiting for a sync.
-const maxUnsynced = 4
+// The writer hands the syncer a committed batch only when the syncer
+// takes it, at the start of a sync: the writer commits one batch while
+// the syncer syncs the one before, and whatever arrives meanwhile waits
+// for that sync to end and joins one batch, so there is one commit a
+// sync (docs/reliability.md, "Fifth pass"). Several committed batches
+// waiting for the same sync (a buffered channel) measured 8–10% more CPU
+// a delivery: every commit writes its index pages to the WAL again.
 
 type saveReq struct {
 	d      *webhook.Delivery
@@ -105,7 +110,7 @@ func NewOutbox(db *DB) *Outbox {
 	}
 	synced := make(chan struct{})
 	if db.outboxWAL != "" {
-		o.committed = make(chan committedBatch, maxUnsynced)
+		o.committed = make(chan committedBatch)
 		go func() {
 			defer close(synced)
 			o.syncer()
