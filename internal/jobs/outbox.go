@@ -42,7 +42,13 @@ type Outbox struct {
 	closed  bool
 	queries sync.Map // n -> the INSERT of n deliveries; -n -> SQLite's INSERT of n pending rows
 	// committed carries, on SQLite, the batches committed but not yet
-	// synced from the writer to the syncer.
+	// synced from the writer to the syncer. It is unbuffered: the writer
+	// hands a batch over only when the syncer takes it, at the start of a
+	// sync, so it commits one batch while the syncer syncs the one
+	// before, and whatever arrives meanwhile joins one batch: one commit
+	// a sync (docs/reliability.md, "Fifth pass"). Several commits waiting
+	// for the same sync measured 8–10% more CPU a delivery, each writing
+	// its index pages to the WAL again.
 	committed chan committedBatch
 	// unchecked counts the payload bytes committed since the last
 	// checkpoint, as stored; stopCheckpoint ends the checkpointer.
@@ -59,14 +65,6 @@ type committedBatch struct {
 	reqs    []*saveReq
 	results []saveRes
 }
-
-// The writer hands the syncer a committed batch only when the syncer
-// takes it, at the start of a sync: the writer commits one batch while
-// the syncer syncs the one before, and whatever arrives meanwhile waits
-// for that sync to end and joins one batch, so there is one commit a
-// sync (docs/reliability.md, "Fifth pass"). Several committed batches
-// waiting for the same sync (a buffered channel) measured 8–10% more CPU
-// a delivery: every commit writes its index pages to the WAL again.
 
 type saveReq struct {
 	d      *webhook.Delivery

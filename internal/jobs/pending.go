@@ -72,12 +72,21 @@ func (db *DB) adoptUndispatched(ctx context.Context) (int, error) {
 		var p pending
 		var repo, event string
 		var number int
-		var payload []byte
-		if err := rows.Scan(&p.id, &repo, &number, &event, payloadColumn{&payload}, &p.received); err != nil {
+		var stored []byte
+		if err := rows.Scan(&p.id, &repo, &number, &event, &stored, &p.received); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		p.size = int64(len(payload))
+		// A payload that does not decode still moves: its own job reports
+		// it, and it serialises on its own issue meanwhile.
+		payload, err := decodePayload(stored)
+		if err != nil {
+			payload = nil
+		}
+		p.size = int64(len(stored))
+		if len(payload) > 0 {
+			p.size = int64(len(payload))
+		}
 		p.key = dispatchKey(repo, number, event, payload)
 		moved = append(moved, p)
 	}

@@ -112,14 +112,16 @@ func TestIdentityMigrationUpgradesAnOldOutbox(t *testing.T) {
 		var path, url string
 		var old *sql.DB
 		var err error
-		blob, payload := "BLOB", "x'7b7d'"
+		// old-3's payload does not decode (payload.go): opening still
+		// moves it, and its own job reports it.
+		blob, payload, corrupt := "BLOB", "x'7b7d'", "x'01ffffffff'"
 		if backend == "sqlite" {
 			path = filepath.Join(t.TempDir(), "queue.db")
 			old, err = sql.Open("sqlite", "file:"+path+".outbox")
 		} else {
 			url = jobstest.PostgresURL(t)
 			old, err = sql.Open("pgx", url)
-			blob, payload = "BYTEA", "'\\x7b7d'"
+			blob, payload, corrupt = "BYTEA", "'\\x7b7d'", "'\\x01ffffffff'"
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -130,6 +132,7 @@ func TestIdentityMigrationUpgradesAnOldOutbox(t *testing.T) {
 				sender_is_bot BOOLEAN NOT NULL, payload ` + blob + ` NOT NULL, received_at BIGINT NOT NULL, dispatched_at BIGINT)`,
 			`INSERT INTO devops_lead_deliveries VALUES ('old-1','issues','labeled',42,'acme/api',1,'alice',false,` + payload + `,1,NULL)`,
 			`INSERT INTO devops_lead_deliveries VALUES ('old-2','issues','labeled',42,'acme/api',2,'alice',false,` + payload + `,2,NULL)`,
+			`INSERT INTO devops_lead_deliveries VALUES ('old-3','issues','labeled',42,'acme/api',3,'alice',false,` + corrupt + `,3,NULL)`,
 		} {
 			if _, err := old.Exec(stmt); err != nil {
 				t.Fatal(err)
@@ -142,7 +145,7 @@ func TestIdentityMigrationUpgradesAnOldOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			var n int
-			if err := db.Outbox.QueryRow("SELECT COUNT(*) FROM devops_lead_deliveries WHERE identity IS NULL").Scan(&n); err != nil || n != 2 {
+			if err := db.Outbox.QueryRow("SELECT COUNT(*) FROM devops_lead_deliveries WHERE identity IS NULL").Scan(&n); err != nil || n != 3 {
 				t.Fatalf("old rows %d %v", n, err)
 			}
 			d, err := db.Delivery(context.Background(), "old-1")
@@ -151,7 +154,10 @@ func TestIdentityMigrationUpgradesAnOldOutbox(t *testing.T) {
 			}
 			// The first open moves the undispatched deliveries into the
 			// pending table; once dispatched, a later open moves none back.
-			want := 2
+			if _, err := db.Delivery(context.Background(), "old-3"); err == nil || !strings.Contains(err.Error(), "corrupt") {
+				t.Fatalf("old-3: %v, want an error that names the corrupt payload", err)
+			}
+			want := 3
 			if i == 1 {
 				want = 0
 			}
