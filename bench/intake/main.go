@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -93,6 +94,10 @@ type target struct {
 	url       string
 	client    *http.Client
 	processed func() int64 // jobs run so far; nil without a queue
+	// serverCPU is the CPU time a local PostgreSQL server has used so
+	// far; nil when the store is not PostgreSQL or the server is not on
+	// this machine.
+	serverCPU func() time.Duration
 	baseline  bool
 	sent      int64
 	close     func()
@@ -100,6 +105,7 @@ type target struct {
 	lat  map[int][]time.Duration
 	wall map[int]time.Duration
 	cpu  map[int]time.Duration
+	srv  map[int]time.Duration // the server's CPU, with serverCPU
 	n    map[int]int
 	errs map[int]int64
 }
@@ -171,6 +177,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string, realistic b
 		if err != nil {
 			return err
 		}
+		t.serverCPU = localServerCPU(dbURL)
 		targets = append(targets, t)
 	}
 	if want("postgres-outbox") && dbURL != "" {
@@ -190,6 +197,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string, realistic b
 			return err
 		}
 		t.baseline = false
+		t.serverCPU = localServerCPU(dbURL)
 		targets = append(targets, t)
 	}
 
@@ -198,8 +206,15 @@ func run(n int, levels string, size, rounds int, dbURL, only string, realistic b
 	for range rounds {
 		for _, t := range targets {
 			for _, c := range cs {
+				var srv0 time.Duration
+				if t.serverCPU != nil {
+					srv0 = t.serverCPU()
+				}
 				lat, wall, cpu, errs := measure(t, c, n, size, seq)
 				t.cpu[c] += cpu
+				if t.serverCPU != nil {
+					t.srv[c] += t.serverCPU() - srv0
+				}
 				seq += n
 				t.sent += int64(n)
 				t.lat[c] = append(t.lat[c], lat...)
@@ -233,7 +248,7 @@ func run(n int, levels string, size, rounds int, dbURL, only string, realistic b
 	if pgNote != "" {
 		fmt.Printf("PostgreSQL: %s\n", pgNote)
 	}
-	fmt.Printf("\n| store | senders | deliveries/s | p50 ack | p99 ack | slowest ack | vs baseline | CPU/delivery | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("\n| store | senders | deliveries/s | p50 ack | p99 ack | slowest ack | vs baseline | CPU/delivery | server CPU/delivery | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	base := map[int]float64{}
 	for _, t := range targets {
 		for _, c := range cs {
@@ -245,7 +260,11 @@ func run(n int, levels string, size, rounds int, dbURL, only string, realistic b
 				ratio = fmt.Sprintf("%.0f%%", 100*rate/base[c])
 			}
 			cpu := float64(t.cpu[c].Microseconds()) / float64(t.n[c])
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %.0f µs | %d |\n", t.name, c, rate, ms(pct(t.lat[c], 50)), ms(pct(t.lat[c], 99)), ms(pct(t.lat[c], 100)), ratio, cpu, t.errs[c])
+			srv := "—"
+			if t.serverCPU != nil {
+				srv = fmt.Sprintf("%.0f µs", float64(t.srv[c].Microseconds())/float64(t.n[c]))
+			}
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %.0f µs | %s | %d |\n", t.name, c, rate, ms(pct(t.lat[c], 50)), ms(pct(t.lat[c], 99)), ms(pct(t.lat[c], 100)), ratio, cpu, srv, t.errs[c])
 		}
 	}
 	fmt.Println()
@@ -299,7 +318,7 @@ func serveTarget(name string, store webhook.Store, quiet *slog.Logger, processed
 	return &target{
 		name: name, url: "http://" + ln.Addr().String() + "/webhook", client: client, processed: processed,
 		close: func() { srv.Close(); stop() }, baseline: processed == nil,
-		lat: map[int][]time.Duration{}, wall: map[int]time.Duration{}, cpu: map[int]time.Duration{}, n: map[int]int{}, errs: map[int]int64{},
+		lat: map[int][]time.Duration{}, wall: map[int]time.Duration{}, cpu: map[int]time.Duration{}, srv: map[int]time.Duration{}, n: map[int]int{}, errs: map[int]int64{},
 	}, nil
 }
 
@@ -465,6 +484,54 @@ func schemaURL(ctx context.Context, dbURL, schema string) (string, error) {
 	}
 	return dbURL + sep + "search_path=" + schema, nil
 }
+
+// localServerCPU returns, for a PostgreSQL server on this machine (a
+// loopback URL, Linux's /proc), a function that sums the CPU time of
+// every process named postgres: the backends serving this run, the
+// server's background processes, and, through the postmaster's
+// children's time, the backends that have exited. Other PostgreSQL
+// servers on the machine are counted too; idle, they add little.
+func localServerCPU(dbURL string) func() time.Duration {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil
+	}
+	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+		return nil
+	}
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		return nil
+	}
+	return func() time.Duration {
+		var ticks int64
+		dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+		for _, path := range dirs {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid … utime stime cutime cstime: fields
+			// 14 to 17, counted after the comm's closing parenthesis.
+			open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+			if open < 0 || end < open || string(b[open+1:end]) != "postgres" {
+				continue
+			}
+			f := strings.Fields(string(b[end+1:]))
+			if len(f) < 15 {
+				continue
+			}
+			for _, v := range f[11:15] {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				ticks += n
+			}
+		}
+		return time.Duration(ticks) * time.Second / clockTicks
+	}
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc's CPU times, which is
+// 100 on every architecture Go supports there.
+const clockTicks = 100
 
 // cpuTime is the CPU time (user and system) the process has used: the
 // senders', the handler's and the store's, PostgreSQL's server excepted.

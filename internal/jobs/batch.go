@@ -471,14 +471,28 @@ func inList(ids []string) (string, []any) {
 	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
 }
 
+// among is the condition that col is one of values, and its arguments.
+// On PostgreSQL it is one array parameter (col = ANY(?)), so the
+// statement's text is the same for any number of values: prepared and
+// planned once per connection, where a list of parameters made a new
+// statement, parsed and planned anew, for nearly every burst's size
+// (docs/reliability.md, "Fifth pass"). On SQLite, a list of parameters.
+func (db *DB) among(col string, values []string) (string, []any) {
+	if db.Postgres {
+		return col + ` = ANY(?::text[])`, []any{values}
+	}
+	marks, args := inList(values)
+	return col + ` IN (` + marks + `)`, args
+}
+
 // settledAmong reports which of ids a burst has settled.
 func (db *DB) settledAmong(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	marks, args := inList(ids)
-	rows, err := db.Outbox.QueryContext(ctx, db.q(`SELECT id FROM devops_lead_settled WHERE id IN (`+marks+`)`), args...)
+	cond, args := db.among("id", ids)
+	rows, err := db.Outbox.QueryContext(ctx, db.q(`SELECT id FROM devops_lead_settled WHERE `+cond), args...)
 	if err != nil {
 		return nil, fmt.Errorf("look up settled deliveries: %w", err)
 	}
@@ -502,9 +516,9 @@ func (db *DB) loadDeliveries(ctx context.Context, ids []string, byID map[string]
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	marks, args := inList(ids)
+	cond, args := db.among("id", ids)
 	rows, err := db.Outbox.QueryContext(ctx, db.q(`SELECT id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
-		FROM devops_lead_deliveries WHERE id IN (`+marks+`)`), args...)
+		FROM devops_lead_deliveries WHERE `+cond), args...)
 	if err != nil {
 		return nil, fmt.Errorf("load deliveries: %w", err)
 	}
@@ -548,14 +562,23 @@ func dispatchKey(repo string, number int, event string, payload []byte) string {
 func (db *DB) lockMany(ctx context.Context, keys []string, holder string, ttl time.Duration) (map[string]bool, error) {
 	now := time.Now()
 	var b strings.Builder
-	b.WriteString(`INSERT INTO devops_lead_locks (key, holder, expires_at) VALUES `)
-	args := make([]any, 0, 3*len(keys)+1)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
+	var args []any
+	b.WriteString(`INSERT INTO devops_lead_locks (key, holder, expires_at) `)
+	if db.Postgres {
+		// One array parameter (see among); WHERE true keeps ON CONFLICT
+		// from reading as part of the FROM clause.
+		b.WriteString(`SELECT k, ?, ? FROM unnest(?::text[]) AS k WHERE true`)
+		args = []any{holder, now.Add(ttl).UnixNano(), keys}
+	} else {
+		b.WriteString(`VALUES `)
+		args = make([]any, 0, 3*len(keys)+1)
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, k, holder, now.Add(ttl).UnixNano())
 		}
-		b.WriteString("(?, ?, ?)")
-		args = append(args, k, holder, now.Add(ttl).UnixNano())
 	}
 	b.WriteString(` ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE devops_lead_locks.expires_at < ? OR devops_lead_locks.holder = excluded.holder RETURNING key`)
@@ -581,8 +604,8 @@ func (db *DB) lockMany(ctx context.Context, keys []string, holder string, ttl ti
 
 // unlockMany releases holder's locks of keys with one statement.
 func (db *DB) unlockMany(ctx context.Context, keys []string, holder string) error {
-	marks, args := inList(keys)
-	_, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_locks WHERE holder = ? AND key IN (`+marks+`)`), append([]any{holder}, args...)...)
+	cond, args := db.among("key", keys)
+	_, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_locks WHERE holder = ? AND `+cond), append([]any{holder}, args...)...)
 	return err
 }
 
@@ -593,14 +616,22 @@ func (db *DB) markSettled(ctx context.Context, ids, states []string) error {
 	}
 	now := time.Now().UnixNano()
 	var b strings.Builder
-	b.WriteString(`INSERT INTO devops_lead_settled (id, state, settled_at) VALUES `)
-	args := make([]any, 0, 3*len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
+	var args []any
+	b.WriteString(`INSERT INTO devops_lead_settled (id, state, settled_at) `)
+	if db.Postgres {
+		// Array parameters (see among).
+		b.WriteString(`SELECT i, s, ? FROM unnest(?::text[], ?::text[]) AS u(i, s) WHERE true`)
+		args = []any{now, ids, states}
+	} else {
+		b.WriteString(`VALUES `)
+		args = make([]any, 0, 3*len(ids))
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, id, states[i], now)
 		}
-		b.WriteString("(?, ?, ?)")
-		args = append(args, id, states[i], now)
 	}
 	b.WriteString(` ON CONFLICT (id) DO NOTHING`)
 	if _, err := db.Outbox.ExecContext(ctx, db.q(b.String()), args...); err != nil {

@@ -140,12 +140,22 @@ func (db *DB) nextPending(ctx context.Context, n int) ([]pending, error) {
 
 // markDispatched takes deliveries off the pending table.
 func (db *DB) markDispatched(ctx context.Context, round []pending) error {
-	args := make([]any, len(round))
+	seqs := make([]int64, len(round))
 	for i, p := range round {
-		args[i] = p.seq
+		seqs[i] = p.seq
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(round)), ",")
-	if _, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_pending WHERE seq IN (`+marks+`)`), args...); err != nil {
+	var cond string
+	var args []any
+	if db.Postgres {
+		// One array parameter, as in DB.among.
+		cond, args = `seq = ANY(?::bigint[])`, []any{seqs}
+	} else {
+		cond = `seq IN (` + strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",") + `)`
+		for _, n := range seqs {
+			args = append(args, n)
+		}
+	}
+	if _, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_pending WHERE `+cond), args...); err != nil {
 		return fmt.Errorf("mark dispatched: %w", err)
 	}
 	return nil
