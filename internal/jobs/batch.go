@@ -29,6 +29,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -462,49 +463,56 @@ func (q *Queue) burstDeliveries(ctx context.Context, ids []string) ([]*burstItem
 	return out, nil
 }
 
-// inList returns "?,?,…" for n values and the values as arguments.
-func inList(ids []string) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
-}
-
 // among is the condition that col is one of values, and its arguments.
 // On PostgreSQL it is one array parameter (col = ANY(?)), so the
 // statement's text is the same for any number of values: prepared and
 // planned once per connection, where a list of parameters made a new
 // statement, parsed and planned anew, for nearly every burst's size
 // (docs/reliability.md, "Fifth pass"). On SQLite, a list of parameters.
-func (db *DB) among(col string, values []string) (string, []any) {
+func among[T string | int64](db *DB, col string, values []T) (string, []any) {
 	if db.Postgres {
-		return col + ` = ANY(?::text[])`, []any{values}
+		typ := "text[]"
+		if _, ok := any(values).([]int64); ok {
+			typ = "bigint[]"
+		}
+		return col + ` = ANY(?::` + typ + `)`, []any{values}
 	}
-	marks, args := inList(values)
-	return col + ` IN (` + marks + `)`, args
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return col + ` IN (` + strings.TrimSuffix(strings.Repeat("?,", len(values)), ",") + `)`, args
+}
+
+// stringSet reads a query's one text column into a set.
+func stringSet(rows *sql.Rows) (map[string]bool, error) {
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
 }
 
 // settledAmong reports which of ids a burst has settled.
 func (db *DB) settledAmong(ctx context.Context, ids []string) (map[string]bool, error) {
-	out := map[string]bool{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]bool{}, nil
 	}
-	cond, args := db.among("id", ids)
+	cond, args := among(db, "id", ids)
 	rows, err := db.Outbox.QueryContext(ctx, db.q(`SELECT id FROM devops_lead_settled WHERE `+cond), args...)
 	if err != nil {
 		return nil, fmt.Errorf("look up settled deliveries: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("look up settled deliveries: %w", err)
-		}
-		out[id] = true
-	}
-	if err := rows.Err(); err != nil {
+	out, err := stringSet(rows)
+	if err != nil {
 		return nil, fmt.Errorf("look up settled deliveries: %w", err)
 	}
 	return out, nil
@@ -516,7 +524,7 @@ func (db *DB) loadDeliveries(ctx context.Context, ids []string, byID map[string]
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cond, args := db.among("id", ids)
+	cond, args := among(db, "id", ids)
 	rows, err := db.Outbox.QueryContext(ctx, db.q(`SELECT id, event, action, installation, repo, number, sender, sender_is_bot, payload, received_at
 		FROM devops_lead_deliveries WHERE `+cond), args...)
 	if err != nil {
@@ -587,16 +595,8 @@ func (db *DB) lockMany(ctx context.Context, keys []string, holder string, ttl ti
 	if err != nil {
 		return nil, fmt.Errorf("lock issues: %w", err)
 	}
-	defer rows.Close()
-	got := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("lock issues: %w", err)
-		}
-		got[k] = true
-	}
-	if err := rows.Err(); err != nil {
+	got, err := stringSet(rows)
+	if err != nil {
 		return nil, fmt.Errorf("lock issues: %w", err)
 	}
 	return got, nil
@@ -604,7 +604,7 @@ func (db *DB) lockMany(ctx context.Context, keys []string, holder string, ttl ti
 
 // unlockMany releases holder's locks of keys with one statement.
 func (db *DB) unlockMany(ctx context.Context, keys []string, holder string) error {
-	cond, args := db.among("key", keys)
+	cond, args := among(db, "key", keys)
 	_, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_locks WHERE holder = ? AND `+cond), append([]any{holder}, args...)...)
 	return err
 }

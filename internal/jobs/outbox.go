@@ -399,8 +399,7 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 	}
 	for i, r := range batch {
 		if keep[i] {
-			_, isNew := inserted[r.d.ID]
-			out[i] = saveRes{isNew: isNew}
+			out[i] = saveRes{isNew: inserted[r.d.ID]}
 		}
 	}
 	return out, nil
@@ -410,29 +409,15 @@ func (o *Outbox) write(batch []*saveReq) ([]saveRes, error) {
 // on PostgreSQL the statement commits by itself, durably; on SQLite it
 // runs in a transaction, and the syncer makes the commit durable before
 // any request of the batch is answered.
-func (o *Outbox) insert(ctx context.Context, query string, args []any, pend []pending) (map[string]struct{}, error) {
+func (o *Outbox) insert(ctx context.Context, query string, args []any, pend []pending) (map[string]bool, error) {
 	n := len(pend)
-	inserted := make(map[string]struct{}, n)
-	scan := func(rows *sql.Rows) error {
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			inserted[id] = struct{}{}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return rows.Close()
-	}
 	if o.db.Postgres {
 		rows, err := o.db.Outbox.QueryContext(ctx, query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store deliveries: %w", err)
 		}
-		if err := scan(rows); err != nil {
+		inserted, err := stringSet(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store deliveries: %w", err)
 		}
 		return inserted, nil
@@ -463,12 +448,13 @@ func (o *Outbox) insert(ctx context.Context, query string, args []any, pend []pe
 	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
-	if err := scan(rows); err != nil {
+	inserted, err := stringSet(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	var pargs []any
 	for _, p := range pend {
-		if _, ok := inserted[p.id]; ok {
+		if inserted[p.id] {
 			pargs = append(pargs, p.id, p.key, p.size, p.received)
 		}
 	}

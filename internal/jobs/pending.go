@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -144,17 +143,7 @@ func (db *DB) markDispatched(ctx context.Context, round []pending) error {
 	for i, p := range round {
 		seqs[i] = p.seq
 	}
-	var cond string
-	var args []any
-	if db.Postgres {
-		// One array parameter, as in DB.among.
-		cond, args = `seq = ANY(?::bigint[])`, []any{seqs}
-	} else {
-		cond = `seq IN (` + strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",") + `)`
-		for _, n := range seqs {
-			args = append(args, n)
-		}
-	}
+	cond, args := among(db, "seq", seqs)
 	if _, err := db.Outbox.ExecContext(ctx, db.q(`DELETE FROM devops_lead_pending WHERE `+cond), args...); err != nil {
 		return fmt.Errorf("mark dispatched: %w", err)
 	}
