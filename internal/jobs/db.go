@@ -26,7 +26,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
 // DB is the queue's storage: River's tables, and the outbox (deliveries
@@ -44,6 +44,8 @@ type DB struct {
 	// outboxFile is the SQLite outbox's database file, which the
 	// checkpointer syncs after each pass (see Outbox.checkpointer).
 	outboxFile string
+	// held keeps the files above open for their syncs.
+	held heldFiles
 	// checkpointer is a second connection to the SQLite outbox that
 	// copies its WAL into the database file beside the writer (see
 	// Outbox.checkpointer), so intake's commits rarely do it themselves.
@@ -92,6 +94,7 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 		db.Outbox = db.SQL
 		db.driver = riverdatabasesql.New(db.SQL)
 	case path != "":
+		sqliteFdatasync.Do(func() { _, _ = sqlite.Fdatasync(true) })
 		if db.SQL, err = openSQLite(path, "NORMAL", ""); err != nil {
 			return nil, err
 		}
@@ -146,32 +149,22 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 // before the commit returned), so one fdatasync of the file makes them,
 // and every commit before them, durable; SQLite's WAL recovery keeps a
 // prefix of the commits, so a later commit never survives an earlier one.
-// The file is opened by name each time, so a WAL that SQLite recreated is
-// never missed. No-ops on PostgreSQL, whose commits are durable when they
+// The file is held open, and used only while it is the file at its path,
+// so a WAL that SQLite recreated is never missed (heldFiles). No-ops on PostgreSQL, whose commits are durable when they
 // return.
-func (db *DB) syncOutbox() error { return syncFile(db.outboxWAL) }
+func (db *DB) syncOutbox() error { return db.held.sync(db.outboxWAL) }
 
-func (db *DB) syncRiver() error { return syncFile(db.riverWAL) }
+func (db *DB) syncRiver() error { return db.held.sync(db.riverWAL) }
 
-// syncFile puts a file's written pages on disk: a write-ahead log, or the
-// outbox's database file after a checkpoint pass.
-func syncFile(path string) error {
-	if path == "" {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
-	}
-	err = fdatasync(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
-	}
-	return nil
-}
+// sqliteFdatasync switches the syncs SQLite makes itself (a checkpoint's,
+// of the WAL and of the database file) from fsync to fdatasync, as
+// SQLite's own Linux builds do: the library is transpiled without the
+// configure check that picks it. A sync stays as durable, and skips the
+// timestamp update fsync forces through ext4's journal: the writer's own
+// checkpoint runs on intake's path (docs/reliability.md, "Sixth pass").
+// Process-wide; where fdatasync is missing the switch fails and fsync
+// stays.
+var sqliteFdatasync sync.Once
 
 // syncDir puts a directory's entries on disk.
 func syncDir(dir string) error {
@@ -219,7 +212,7 @@ func (db *DB) Close() error {
 	if db.Outbox != nil && db.Outbox != db.SQL {
 		err = errors.Join(err, db.Outbox.Close())
 	}
-	return err
+	return errors.Join(err, db.held.close())
 }
 
 func (db *DB) migrate(ctx context.Context) error {
