@@ -19,6 +19,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"flag"
@@ -339,7 +340,7 @@ func measure(t *target, c, n, size, base int) ([]time.Duration, time.Duration, t
 		// Each delivery is a distinct event (its own issue), so none is a
 		// replay of another.
 		b := makePayload(size, base+i)
-		ds[i] = delivery{body: b, id: fmt.Sprintf("bench-%s-%d", runID, base+i), sign: webhook.Sign(secret, b)}
+		ds[i] = delivery{body: b, id: deliveryID(), sign: webhook.Sign(secret, b)}
 	}
 	var next, errs atomic.Int64
 	lats := make([][]time.Duration, c)
@@ -561,12 +562,23 @@ func ms(d time.Duration) string {
 }
 
 // eventTime is the issues' updated_at: the time the bench started, which
-// with the issue makes the event identity; runID makes the delivery ids
-// of this run new to a database an earlier run left.
-var (
-	eventTime = time.Now().UTC().Format(time.RFC3339)
-	runID     = strconv.FormatInt(time.Now().UnixNano(), 36)
-)
+// with the issue makes the event identity.
+var eventTime = time.Now().UTC().Format(time.RFC3339)
+
+// deliveryID is an X-GitHub-Delivery value shaped as GitHub's are, a
+// GUID: random, so that, as in production, consecutive deliveries land
+// on unrelated leaves of the outbox's id index (ids counting up would
+// all land on its last leaf and flatter both stores), and new to any
+// database an earlier run left.
+func deliveryID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
 
 // makePayload is the payload the run sends: realPayload, or payload with
 // -padded.
