@@ -150,8 +150,8 @@ func Open(ctx context.Context, path, url string) (*DB, error) {
 // and every commit before them, durable; SQLite's WAL recovery keeps a
 // prefix of the commits, so a later commit never survives an earlier one.
 // The file is held open, and used only while it is the file at its path,
-// so a WAL that SQLite recreated is never missed (heldFiles). No-ops on PostgreSQL, whose commits are durable when they
-// return.
+// so a WAL that SQLite recreated is never missed (heldFiles). No-ops on
+// PostgreSQL, whose commits are durable when they return.
 func (db *DB) syncOutbox() error { return db.held.sync(db.outboxWAL) }
 
 func (db *DB) syncRiver() error { return db.held.sync(db.riverWAL) }
