@@ -21,13 +21,12 @@ import (
 // connection creates a new one; the stat before each sync sees that, and
 // the new file is opened. A file missing from its path is an error, as
 // it was when the file was opened by name each time.
+//
+// A sync uses its handle under the read lock; replacing or closing one
+// takes the write lock, so no handle is closed while a sync uses it.
 type heldFiles struct {
 	mu    sync.RWMutex
 	files map[string]*heldFile
-	// replaced are handles whose path now names another file. They stay
-	// open until close, since a sync that began before the swap may still
-	// use one.
-	replaced []*os.File
 }
 
 type heldFile struct {
@@ -66,7 +65,8 @@ func (h *heldFiles) sync(path string) error {
 	return fmt.Errorf("sync %s: the file was replaced at every attempt", filepath.Base(path))
 }
 
-// open holds the file at path, in place of the one held before.
+// open holds the file at path, in place of the one held before, which it
+// closes.
 func (h *heldFiles) open(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -83,7 +83,7 @@ func (h *heldFiles) open(path string) error {
 		h.files = map[string]*heldFile{}
 	}
 	if old := h.files[path]; old != nil {
-		h.replaced = append(h.replaced, old.f)
+		old.f.Close()
 	}
 	h.files[path] = &heldFile{f: f, info: info}
 	return nil
@@ -97,9 +97,6 @@ func (h *heldFiles) close() error {
 	for _, held := range h.files {
 		err = errors.Join(err, held.f.Close())
 	}
-	for _, f := range h.replaced {
-		err = errors.Join(err, f.Close())
-	}
-	h.files, h.replaced = nil, nil
+	h.files = nil
 	return err
 }
