@@ -187,8 +187,15 @@ func syncDir(dir string) error {
 // deliveries before their 202, River's job inserts before the deliveries
 // are marked dispatched. Each connection keeps the statements it compiled
 // (stmtcache.go).
+//
+// temp_store=MEMORY keeps statement journals in memory. A statement that
+// may fail halfway inside a transaction (intake's multi-row INSERT, River's
+// updates) journals the pages it changes so it can be undone alone; past
+// 64 KB SQLite moves that journal into a temporary file, and every such
+// statement then paid for opening, writing and deleting a file
+// (docs/reliability.md, "Seventh pass").
 func openSQLite(path, synchronous, pragmas string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_txlock=immediate" + pragmas
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_pragma=temp_store(MEMORY)&_txlock=immediate" + pragmas
 	db, err := openCachedSQLite(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,5 +69,20 @@ func TestSQLiteSyncsWithFdatasync(t *testing.T) {
 	openTestDB(t, "sqlite")
 	if !sqlite.FdatasyncEnabled() {
 		t.Error("SQLite still syncs with fsync")
+	}
+}
+
+// TestSQLiteKeepsTemporaryDataInMemory: statement journals must not spill
+// into temporary files on any of the SQLite connections.
+func TestSQLiteKeepsTemporaryDataInMemory(t *testing.T) {
+	db := openTestDB(t, "sqlite")
+	for name, conn := range map[string]*sql.DB{"queue": db.SQL, "outbox": db.Outbox, "checkpointer": db.checkpointer} {
+		var mode int
+		if err := conn.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if mode != 2 { // 2 is MEMORY
+			t.Errorf("%s connection: temp_store = %d, want 2 (MEMORY)", name, mode)
+		}
 	}
 }
