@@ -7,7 +7,7 @@
 # one), on PostgreSQL. Tune with DEVOPS_LEAD_SOAK_N, _ISSUES, _RATE, _STUCK
 # (default 2m), _KILL_MIN, _KILL_MAX.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 run() { # label, then env assignments
   local label=$1; shift
   env DEVOPS_LEAD_SOAK=1 "$@" go test ./internal/cli -run '^TestSoakKillRestart$' -count=1 -v -timeout 60m 2>&1 \
@@ -18,7 +18,11 @@ echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 run sqlite DEVOPS_LEAD_TEST_DATABASE_URL=
 url=${DATABASE_URL:-}
 if [ -z "$url" ] && [ "${SOAK_POSTGRES:-1}" = 1 ]; then
-  url=$(bash .ci/postgres.sh 2>/dev/null || true)
+  # A server started here is stopped, and its data removed, at the end,
+  # so no server is left running to share the cores with what runs next.
+  pgstop=$(mktemp)
+  trap 'sh "$pgstop" || true; rm -f "$pgstop"' EXIT
+  url=$(DEVOPS_LEAD_PG_STOP=$pgstop bash .ci/postgres.sh 2>/dev/null || true)
 fi
 if [ -n "$url" ]; then
   run postgres DEVOPS_LEAD_TEST_DATABASE_URL="$url"
