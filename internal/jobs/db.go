@@ -190,10 +190,10 @@ func syncDir(dir string) error {
 //
 // temp_store=MEMORY keeps statement journals in memory. A statement that
 // may fail halfway inside a transaction (intake's multi-row INSERT, River's
-// updates) journals the pages it changes so it can be undone alone; past
-// 64 KB SQLite moves that journal into a temporary file, and every such
-// statement then paid for opening, writing and deleting a file
-// (docs/reliability.md, "Seventh pass").
+// updates) journals the pages it changes so it can be undone alone. With
+// the default, a journal past 64 KB goes to a temporary file, opened,
+// written and deleted for that one statement (docs/reliability.md,
+// "Seventh pass").
 func openSQLite(path, synchronous, pragmas string) (*sql.DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + synchronous + ")&_pragma=temp_store(MEMORY)&_txlock=immediate" + pragmas
 	db, err := openCachedSQLite(dsn)
